@@ -1,0 +1,58 @@
+// What the machine and the linked libraries offer, so a slow install can be diagnosed:
+// which BLAS serves sgemm, how many threads LibTorch uses, whether bf16 compute pays off.
+// Torch-free header: the GUI includes it.
+#pragma once
+
+#include <string>
+
+namespace deadiff {
+
+enum class BlasVendor { OpenBlas, Blis, Mkl, Atlas, Reference, Unknown, Missing };
+
+struct BlasInfo {
+    BlasVendor vendor = BlasVendor::Missing;
+    std::string vendorName;  // "OpenBLAS", "reference BLAS (netlib)", ...
+    std::string libraryPath; // the file that actually serves sgemm_, symlinks resolved
+    std::string config;      // openblas_get_config() where available
+};
+
+struct CpuFeatures {
+    bool avx2 = false;
+    bool avx512f = false;
+    bool avx512Bf16 = false; // AVX512_BF16 present and AVX-512 state enabled by the OS
+    bool amxBf16 = false;
+};
+
+struct RuntimeInfo {
+    std::string deadiffVersion;
+    std::string torchVersion;
+    int torchThreads = 0;
+    int hardwareThreads = 0;
+    CpuFeatures cpu;
+    BlasInfo blas;
+    std::string allocator;        // "tcmalloc" or "glibc malloc"
+    std::string openblasCoretype; // OPENBLAS_CORETYPE, empty when unset
+};
+
+// Resolves the library that serves sgemm_ in this process (dlsym + dladdr + realpath).
+BlasInfo detectBlas();
+
+// True when an OpenBLAS libblas.so.3 is installed on the system, used or not.
+bool openBlasInstalled();
+
+CpuFeatures detectCpuFeatures();
+
+// Sets LibTorch's intra-op thread count: `requested` when > 0, else DEADIFF_THREADS when set,
+// else every hardware thread (LibTorch's own default is half of them). Returns the count set.
+// Call before the first parallel operation.
+int configureThreads(int requested = 0);
+
+RuntimeInfo runtimeInfo();
+
+// Times a float32 n x n x n matrix product through LibTorch (best of a few runs).
+double measureSgemmGflops(int n = 1024);
+
+// Multi-line, human-readable report of runtimeInfo(), with advice where the install is slow.
+std::string describeRuntime(const RuntimeInfo& info);
+
+} // namespace deadiff

@@ -1,0 +1,142 @@
+#include "app/cli/args.h"
+#include "tests/support/process.h"
+
+#include "core/build_config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace deadiff::cli {
+namespace {
+
+using test::runProcess;
+
+const std::string kCli = DEADIFF_CLI_EXE;
+
+TEST(CliBinary, PrintsVersion) {
+    const auto result = runProcess({kCli, "--version"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.out, std::string("deadiff ") + DEADIFF_VERSION_STRING + "\n");
+}
+
+TEST(CliBinary, VerboseVersionDiagnosesTheRuntime) {
+    const auto result = runProcess({kCli, "--version", "--verbose"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    for (const char* needle : {"LibTorch:", "Threads:", "bfloat16:", "BLAS:", "sgemm:"})
+        EXPECT_NE(result.out.find(needle), std::string::npos) << needle << "\n" << result.out;
+    // The threads line reports what configureThreads() set: every hardware thread.
+    const std::string expected =
+        "Threads:    " + std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    EXPECT_NE(result.out.find(expected), std::string::npos) << result.out;
+}
+
+TEST(CliBinary, HelpListsCommands) {
+    const auto result = runProcess({kCli, "--help"});
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.out.find("Usage: deadiff <command>"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("version"), std::string::npos) << result.out;
+}
+
+TEST(CliBinary, NoArgumentsPrintsUsageAndFails) {
+    const auto result = runProcess({kCli});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("Usage:"), std::string::npos) << result.err;
+}
+
+TEST(CliBinary, UnknownCommandFailsClearly) {
+    const auto result = runProcess({kCli, "frobnicate"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    EXPECT_NE(result.err.find("unknown command 'frobnicate'"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("deadiff --help"), std::string::npos) << result.err;
+}
+
+TEST(CliBinary, UnknownOptionNamesItAndTheCommand) {
+    const auto result = runProcess({kCli, "version", "--bogus"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("deadiff version: unknown option '--bogus'"), std::string::npos)
+        << result.err;
+}
+
+TEST(CliBinary, CommandHelp) {
+    const auto viaFlag = runProcess({kCli, "version", "--help"});
+    const auto viaHelp = runProcess({kCli, "help", "version"});
+    EXPECT_EQ(viaFlag.exitCode, 0);
+    EXPECT_NE(viaFlag.out.find("Usage: deadiff version"), std::string::npos) << viaFlag.out;
+    EXPECT_EQ(viaFlag.out, viaHelp.out);
+}
+
+Args makeArgs() {
+    Args args("demo [options] FILE [OUT]", "Demo.");
+    args.flag("--verbose", "talk")
+        .option("--steps", "N", "steps", "50")
+        .option("--cfg", "F", "guidance")
+        .repeatable("--style", "PATH", "a reference")
+        .positional("FILE", "input")
+        .positional("OUT", "output", false);
+    return args;
+}
+
+TEST(Args, ParsesOptionsFlagsAndPositionals) {
+    Args args = makeArgs();
+    args.parse({"in.ckpt", "--steps", "30", "--style", "a.png", "--style=b.png", "--verbose",
+                "--cfg=7.5", "out.png"});
+    EXPECT_TRUE(args.has("--verbose"));
+    EXPECT_EQ(args.integer("--steps"), 30);
+    EXPECT_DOUBLE_EQ(args.number("--cfg"), 7.5);
+    EXPECT_EQ(args.values("--style"), (std::vector<std::string>{"a.png", "b.png"}));
+    EXPECT_EQ(args.positionalValue("FILE"), "in.ckpt");
+    EXPECT_EQ(args.positionalValue("OUT"), "out.png");
+}
+
+TEST(Args, DefaultsApplyWhenAbsent) {
+    Args args = makeArgs();
+    args.parse({"in.ckpt"});
+    EXPECT_EQ(args.integer("--steps"), 50);
+    EXPECT_FALSE(args.has("--steps"));
+    EXPECT_FALSE(args.has("--verbose"));
+    EXPECT_TRUE(args.positionalValue("OUT").empty());
+}
+
+TEST(Args, ErrorsNameTheProblem) {
+    const auto errorOf = [](std::vector<std::string> argv) {
+        Args args = makeArgs();
+        try {
+            args.parse(argv);
+            (void)args.integer("--steps");
+        } catch (const UsageError& error) {
+            return std::string(error.what());
+        }
+        return std::string();
+    };
+    EXPECT_EQ(errorOf({}), "missing FILE");
+    EXPECT_EQ(errorOf({"a", "b", "c"}), "unexpected argument 'c'");
+    EXPECT_EQ(errorOf({"a", "--steps"}), "option '--steps' needs a value (N)");
+    EXPECT_EQ(errorOf({"a", "--steps", "1", "--steps", "2"}),
+              "option '--steps' given more than once");
+    EXPECT_EQ(errorOf({"a", "--steps", "ten"}), "option '--steps' expects an integer, got 'ten'");
+    EXPECT_EQ(errorOf({"a", "--verbose=1"}), "option '--verbose' takes no value");
+    EXPECT_EQ(errorOf({"a", "--nope"}), "unknown option '--nope'");
+}
+
+TEST(Args, HelpSkipsRequiredChecksAndDescribesOptions) {
+    Args args = makeArgs();
+    args.parse({"--help"});
+    EXPECT_TRUE(args.helpRequested());
+    const std::string help = args.help();
+    EXPECT_NE(help.find("Usage: deadiff demo [options] FILE [OUT]"), std::string::npos) << help;
+    EXPECT_NE(help.find("--steps N"), std::string::npos) << help;
+    EXPECT_NE(help.find("[default: 50]"), std::string::npos) << help;
+    EXPECT_NE(help.find("(repeatable)"), std::string::npos) << help;
+}
+
+TEST(Args, DoubleDashEndsOptions) {
+    Args args = makeArgs();
+    args.parse({"--", "--weird-name.ckpt"});
+    EXPECT_EQ(args.positionalValue("FILE"), "--weird-name.ckpt");
+}
+
+} // namespace
+} // namespace deadiff::cli
