@@ -11,7 +11,9 @@ std::string sharedDir() {
     return DEADIFF_SHARED_DIR;
 }
 
-std::string oracleRef(const std::string& name) { return sharedDir() + "/oracle/ref/" + name; }
+std::string oracleRef(const std::string& name) {
+    return sharedDir() + "/oracle/ref/" + name;
+}
 
 std::string oracleCheckpoint() {
     std::string path;

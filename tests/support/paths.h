@@ -22,8 +22,8 @@ std::string oracleCheckpointRecipe();
 } // namespace deadiff::test
 
 // Skips the current GoogleTest when the oracle checkpoint is absent, saying how to make it.
-#define DEADIFF_REQUIRE_ORACLE_CHECKPOINT(var)                                                   \
-    const std::string var = ::deadiff::test::oracleCheckpoint();                                 \
-    if (var.empty())                                                                             \
-    GTEST_SKIP() << "oracle checkpoint absent; make it with: "                                   \
+#define DEADIFF_REQUIRE_ORACLE_CHECKPOINT(var)                                                     \
+    const std::string var = ::deadiff::test::oracleCheckpoint();                                   \
+    if (var.empty())                                                                               \
+    GTEST_SKIP() << "oracle checkpoint absent; make it with: "                                     \
                  << ::deadiff::test::oracleCheckpointRecipe()
