@@ -1,0 +1,108 @@
+#include "core/nn/state_dict.h"
+
+#include "core/io/safetensors.h"
+
+#include <set>
+#include <sstream>
+
+namespace deadiff::nn {
+namespace {
+
+std::string shapeText(c10::IntArrayRef sizes) {
+    std::ostringstream text;
+    text << "[";
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+        text << (i ? ", " : "") << sizes[i];
+    text << "]";
+    return text.str();
+}
+
+bool startsWith(const std::string& text, const std::string& prefix) {
+    return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+} // namespace
+
+TensorMap tensorsOf(const io::SafetensorsFile& file) {
+    TensorMap tensors;
+    for (const io::TensorInfo& info : file.tensors())
+        tensors.emplace(info.name, file.tensor(info));
+    return tensors;
+}
+
+void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const std::string& prefix,
+                   const LoadOptions& options) {
+    torch::NoGradGuard noGrad;
+    std::vector<std::string> missing;
+    std::vector<std::string> mismatched;
+    std::set<std::string> used;
+
+    const auto assign = [&](const std::string& name, torch::Tensor& target) {
+        const std::string key = prefix + name;
+        const auto it = tensors.find(key);
+        if (it == tensors.end()) {
+            missing.push_back(key);
+            return;
+        }
+        used.insert(key);
+        const torch::Tensor& source = it->second;
+        if (source.sizes() != target.sizes()) {
+            mismatched.push_back(key + ": checkpoint " + shapeText(source.sizes()) + ", model " +
+                                 shapeText(target.sizes()));
+            return;
+        }
+        if (options.shareMemory && source.scalar_type() == target.scalar_type() &&
+            source.device() == target.device() && source.is_contiguous()) {
+            target.set_data(source);
+        } else {
+            target.copy_(source.to(target.scalar_type()));
+        }
+    };
+
+    for (auto& item : module.named_parameters(/*recurse=*/true))
+        assign(item.key(), item.value());
+    for (auto& item : module.named_buffers(/*recurse=*/true))
+        assign(item.key(), item.value());
+
+    std::vector<std::string> unexpected;
+    for (auto it = tensors.lower_bound(prefix);
+         it != tensors.end() && startsWith(it->first, prefix); ++it) {
+        if (used.count(it->first))
+            continue;
+        const std::string rest = it->first.substr(prefix.size());
+        bool ignored = false;
+        for (const std::string& pattern : options.ignoredKeyPrefixes)
+            ignored = ignored || startsWith(rest, pattern);
+        if (!ignored)
+            unexpected.push_back(it->first);
+    }
+
+    if (missing.empty() && mismatched.empty() && unexpected.empty())
+        return;
+    std::ostringstream message;
+    message << "checkpoint does not fit the model under '" << prefix << "':";
+    const auto list = [&](const char* title, const std::vector<std::string>& keys) {
+        if (keys.empty())
+            return;
+        message << "\n  " << title << " (" << keys.size() << "):";
+        for (std::size_t i = 0; i < keys.size() && i < 12; ++i)
+            message << "\n    " << keys[i];
+        if (keys.size() > 12)
+            message << "\n    ... and " << keys.size() - 12 << " more";
+    };
+    list("shape mismatch", mismatched);
+    list("missing", missing);
+    list("unexpected", unexpected);
+    throw std::runtime_error(message.str());
+}
+
+TensorMap stateDictOf(const torch::nn::Module& module, const std::string& prefix) {
+    TensorMap tensors;
+    for (const auto& item : module.named_parameters(/*recurse=*/true))
+        tensors.emplace(prefix + item.key(), item.value().detach());
+    for (const auto& item : module.named_buffers(/*recurse=*/true))
+        tensors.emplace(prefix + item.key(), item.value().detach());
+    return tensors;
+}
+
+} // namespace deadiff::nn
