@@ -1,5 +1,6 @@
 #include "core/sample/ddim.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -11,9 +12,15 @@ std::vector<std::int64_t> ddimTimesteps(std::int64_t steps, std::int64_t trainTi
         throw std::runtime_error("DDIM steps must be between 1 and " +
                                  std::to_string(trainTimesteps) + ", got " + std::to_string(steps));
     const std::int64_t stride = trainTimesteps / steps;
+    if (stride < 2)
+        throw std::runtime_error("DDIM supports at most " + std::to_string(trainTimesteps / 2) +
+                                 " steps, got " + std::to_string(steps));
     std::vector<std::int64_t> timesteps;
     for (std::int64_t t = 0; t < trainTimesteps; t += stride)
         timesteps.push_back(t + 1);
+    // When the stride divides T−1 (S = 3, 9, 27, 36, 37) the shifted grid ends at T, past the
+    // schedule: the official code raises IndexError there. We visit T−1 instead.
+    timesteps.back() = std::min(timesteps.back(), trainTimesteps - 1);
     return timesteps;
 }
 
@@ -26,11 +33,6 @@ DdimSampler::DdimSampler(torch::Tensor alphasCumprod, std::int64_t steps, double
     const std::int64_t trainTimesteps = alphas.size(0);
     timesteps_ = ddimTimesteps(steps, trainTimesteps);
     const float* a = alphas.data_ptr<float>();
-    if (timesteps_.back() >= trainTimesteps)
-        throw std::runtime_error(
-            "DDIM with " + std::to_string(steps) + " steps would visit timestep " +
-            std::to_string(timesteps_.back()) + ", past the schedule (at most " +
-            std::to_string(trainTimesteps / 2) + " steps)");
     for (std::size_t i = 0; i < timesteps_.size(); ++i) {
         // The reference indexes ᾱ with the shifted timesteps themselves; the first one's
         // previous value is ᾱ[0], not 1.

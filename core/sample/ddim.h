@@ -15,7 +15,8 @@ namespace deadiff::sample {
 // Predicts the noise ε of latent x at DDPM timestep t.
 using DenoiseFn = std::function<torch::Tensor(const torch::Tensor& x, std::int64_t t)>;
 
-// The DDPM timesteps DDIM visits for `steps` requested steps, ascending: range(0, T, T/S) + 1.
+// The DDPM timesteps DDIM visits for `steps` requested steps, ascending: range(0, T, T/S) + 1,
+// the last clamped to T−1 (see ddim.cpp). At most T/2 steps.
 std::vector<std::int64_t> ddimTimesteps(std::int64_t steps, std::int64_t trainTimesteps = 1000);
 
 struct DdimStepInfo {
