@@ -37,6 +37,9 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
+        {"inspect", "describe a weight file: components, tensor and parameter counts, dtypes",
+         &runInspect},
+        {"convert", "convert a .ckpt/.pth/.pt (or safetensors) file to safetensors", &runConvert},
     };
     return table;
 }
