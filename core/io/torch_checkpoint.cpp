@@ -11,14 +11,11 @@ TorchCheckpoint::TorchCheckpoint(std::shared_ptr<MappedFile> file, TorchCheckpoi
     , layout_(std::move(layout)) {
     infos_.reserve(layout_.tensors.size());
     for (const TorchTensorRecord& record : layout_.tensors) {
-        const ZipEntry& entry = layout_.archive.entries()[record.storageEntry];
         TensorInfo info;
         info.name = record.name;
         info.dtype = record.dtype;
         info.shape = record.shape;
         info.byteSize = record.numel() * itemSize(record.dtype);
-        info.offset = entry.dataOffset +
-                      static_cast<std::uint64_t>(record.storageOffset) * itemSize(record.dtype);
         index_.emplace(info.name, infos_.size());
         infos_.push_back(std::move(info));
     }

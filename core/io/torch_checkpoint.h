@@ -23,8 +23,9 @@ public:
 
     const std::string& path() const { return file_->path(); }
     const TorchCheckpointLayout& layout() const { return layout_; }
-    // Name, dtype, shape, byteSize = numel * itemSize, offset = the first element's file offset
-    // (meaningful for stored entries).
+    // Name, dtype, shape, byteSize = numel * itemSize. `offset` is 0: finding a tensor's bytes
+    // means reading its zip local header, which is done only when the tensor is asked for
+    // (opening a 7 GB file must not seek through it); use tensor(name).data_ptr().
     const std::vector<TensorInfo>& tensors() const { return infos_; }
     const TensorInfo* find(const std::string& name) const;
     const std::shared_ptr<MappedFile>& mapping() const { return file_; }

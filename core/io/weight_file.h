@@ -28,8 +28,8 @@ public:
     // For PyTorch checkpoints: "state_dict" when the tensors are nested under that key.
     const std::string& stateDictKey() const;
 
-    // dtype, shape and byteSize are meaningful for every format; offset is the first element's
-    // byte offset in the file.
+    // dtype, shape and byteSize are meaningful for every format; offset only for safetensors
+    // (0 for PyTorch checkpoints, see TorchCheckpoint::tensors()).
     const std::vector<TensorInfo>& tensors() const;
     const TensorInfo* find(const std::string& name) const;
 

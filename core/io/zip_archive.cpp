@@ -75,9 +75,8 @@ std::uint32_t crcOf(const std::uint8_t* data, std::uint64_t size) {
 
 } // namespace
 
-ZipArchive::ZipArchive(const std::uint8_t* data, std::size_t size, std::string name)
+ZipArchive::ZipArchive(const std::uint8_t* data, std::string name)
     : data_(data)
-    , size_(size)
     , name_(std::move(name)) {}
 
 void ZipArchive::fail(const std::string& what) const {
@@ -86,7 +85,7 @@ void ZipArchive::fail(const std::string& what) const {
 
 ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
                              const std::string& nameForErrors) {
-    ZipArchive archive(data, size, nameForErrors);
+    ZipArchive archive(data, nameForErrors);
     if (size < kEndRecordSize)
         archive.fail("only " + std::to_string(size) + " bytes (truncated?)");
 
@@ -142,6 +141,7 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
         archive.fail(std::to_string(entryCount) + " entries cannot fit in a " +
                      std::to_string(directorySize) + "-byte central directory");
 
+    archive.directoryOffset_ = directoryOffset;
     archive.entries_.reserve(static_cast<std::size_t>(entryCount));
     std::uint64_t at = directoryOffset;
     const std::uint64_t directoryEnd = directoryOffset + directorySize;
@@ -228,26 +228,15 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
                          " bytes from " + std::to_string(entry.compressedSize) +
                          " compressed ones, more than deflate can produce (zip bomb?)");
 
-        // The local header repeats the name; its extra field may differ (PyTorch pads it so
-        // that data is 64-byte aligned), so the data offset comes from the local header.
-        if (!inside(entry.localHeaderOffset, kLocalHeaderSize, directoryOffset))
+        // The local header comes later (dataOffset()); here only what the central directory
+        // implies: the header, the name and the data fit before the directory.
+        const std::uint64_t minimalDataOffset = entry.localHeaderOffset + kLocalHeaderSize;
+        if (!inside(entry.localHeaderOffset, kLocalHeaderSize + nameLength, directoryOffset))
             archive.fail(where + ": local header offset " +
                          std::to_string(entry.localHeaderOffset) + " lies outside the file");
-        const std::uint8_t* local = data + entry.localHeaderOffset;
-        if (read32(local) != kLocalHeaderSignature)
-            archive.fail(where + ": bad local header signature");
-        const std::uint64_t localNameLength = read16(local + 26);
-        const std::uint64_t localExtraLength = read16(local + 28);
-        const std::uint64_t nameOffset = entry.localHeaderOffset + kLocalHeaderSize;
-        if (localNameLength != nameLength ||
-            !inside(nameOffset, localNameLength + localExtraLength, directoryOffset) ||
-            std::memcmp(data + nameOffset, entry.name.data(), nameLength) != 0)
-            archive.fail(where + ": local header does not match the central directory");
-        entry.dataOffset = nameOffset + localNameLength + localExtraLength;
-        if (!inside(entry.dataOffset, entry.compressedSize, directoryOffset))
-            archive.fail(where + ": data [" + std::to_string(entry.dataOffset) + ", +" +
-                         std::to_string(entry.compressedSize) +
-                         ") runs past the central directory (truncated or lying sizes)");
+        if (!inside(minimalDataOffset + nameLength, entry.compressedSize, directoryOffset))
+            archive.fail(where + ": data of " + std::to_string(entry.compressedSize) +
+                         " bytes runs past the central directory (truncated or lying sizes)");
 
         if (!archive.index_.emplace(entry.name, archive.entries_.size()).second)
             archive.fail("duplicate entry " + quotedName(entry.name));
@@ -262,16 +251,42 @@ const ZipEntry* ZipArchive::find(std::string_view name) const {
     return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
+std::uint64_t ZipArchive::dataOffset(const ZipEntry& entry) const {
+    // The local header repeats the name; its extra field may differ from the central one
+    // (PyTorch pads it so that data is 64-byte aligned), so the data offset comes from it.
+    const std::string where = "entry " + quotedName(entry.name);
+    if (!inside(entry.localHeaderOffset, kLocalHeaderSize, directoryOffset_))
+        fail(where + ": local header offset " + std::to_string(entry.localHeaderOffset) +
+             " lies outside the file");
+    const std::uint8_t* local = data_ + entry.localHeaderOffset;
+    if (read32(local) != kLocalHeaderSignature)
+        fail(where + ": bad local header signature");
+    const std::uint64_t nameLength = read16(local + 26);
+    const std::uint64_t extraLength = read16(local + 28);
+    const std::uint64_t nameOffset = entry.localHeaderOffset + kLocalHeaderSize;
+    if (nameLength != entry.name.size() ||
+        !inside(nameOffset, nameLength + extraLength, directoryOffset_) ||
+        std::memcmp(data_ + nameOffset, entry.name.data(), nameLength) != 0)
+        fail(where + ": local header does not match the central directory");
+    const std::uint64_t offset = nameOffset + nameLength + extraLength;
+    if (!inside(offset, entry.compressedSize, directoryOffset_))
+        fail(where + ": data [" + std::to_string(offset) + ", +" +
+             std::to_string(entry.compressedSize) +
+             ") runs past the central directory (truncated or lying sizes)");
+    return offset;
+}
+
 const std::uint8_t* ZipArchive::storedData(const ZipEntry& entry) const {
     if (entry.method != ZipEntry::Method::Stored)
         throw std::logic_error("zip entry '" + entry.name + "' is compressed, not stored");
-    return data_ + entry.dataOffset;
+    return data_ + dataOffset(entry);
 }
 
 std::vector<std::uint8_t> ZipArchive::read(const ZipEntry& entry, std::uint64_t maxBytes) const {
     if (entry.uncompressedSize > maxBytes)
-        fail("entry " + quotedName(entry.name) + " declares " + std::to_string(entry.uncompressedSize) +
-             " bytes, more than the " + std::to_string(maxBytes) + " allowed for it");
+        fail("entry " + quotedName(entry.name) + " declares " +
+             std::to_string(entry.uncompressedSize) + " bytes, more than the " +
+             std::to_string(maxBytes) + " allowed for it");
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(entry.uncompressedSize));
     readInto(entry, bytes.data());
     return bytes;
@@ -279,14 +294,15 @@ std::vector<std::uint8_t> ZipArchive::read(const ZipEntry& entry, std::uint64_t 
 
 void ZipArchive::readInto(const ZipEntry& entry, std::uint8_t* destination) const {
     const std::string where = "entry " + quotedName(entry.name);
+    const std::uint64_t offset = dataOffset(entry);
     if (entry.method == ZipEntry::Method::Stored) {
         if (entry.uncompressedSize > 0)
-            std::memcpy(destination, data_ + entry.dataOffset, entry.uncompressedSize);
+            std::memcpy(destination, data_ + offset, entry.uncompressedSize);
     } else {
         z_stream stream{};
         if (::inflateInit2(&stream, -MAX_WBITS) != Z_OK)
             throw std::runtime_error("zlib: cannot start inflating " + where);
-        const std::uint8_t* input = data_ + entry.dataOffset;
+        const std::uint8_t* input = data_ + offset;
         std::uint64_t inputLeft = entry.compressedSize;
         std::uint8_t* output = destination;
         std::uint64_t outputLeft = entry.uncompressedSize;

@@ -25,7 +25,6 @@ struct ZipEntry {
     std::uint64_t compressedSize = 0;
     std::uint64_t uncompressedSize = 0;
     std::uint64_t localHeaderOffset = 0;
-    std::uint64_t dataOffset = 0; // first byte of the (compressed) data in the image
 };
 
 class ZipArchive {
@@ -38,6 +37,12 @@ public:
     const std::vector<ZipEntry>& entries() const { return entries_; }
     const ZipEntry* find(std::string_view name) const;
     bool usesZip64() const { return zip64_; }
+
+    // Where the entry's (compressed) data starts in the image. Local headers are read only
+    // here, not while parsing: a multi-GB checkpoint has thousands of them spread over the
+    // file, and reading them all would make opening it cost seconds of disk seeks.
+    // Throws FormatError when the local header is bad or the data runs past the directory.
+    std::uint64_t dataOffset(const ZipEntry& entry) const;
 
     // The bytes of a stored entry, in place (zero-copy). Throws for a compressed entry.
     const std::uint8_t* storedData(const ZipEntry& entry) const;
@@ -54,13 +59,13 @@ public:
     const std::string& nameForErrors() const { return name_; }
 
 private:
-    ZipArchive(const std::uint8_t* data, std::size_t size, std::string name);
+    ZipArchive(const std::uint8_t* data, std::string name);
 
     [[noreturn]] void fail(const std::string& what) const;
 
     const std::uint8_t* data_ = nullptr;
-    std::size_t size_ = 0;
     std::string name_;
+    std::uint64_t directoryOffset_ = 0;
     bool zip64_ = false;
     std::vector<ZipEntry> entries_;
     std::map<std::string, std::size_t, std::less<>> index_;

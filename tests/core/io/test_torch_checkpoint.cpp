@@ -103,8 +103,15 @@ TEST_F(TorchCheckpointTest, TensorsAreZeroCopyViewsAndTiedTensorsShareMemory) {
         if (tensor.numel() == 0)
             continue;
         EXPECT_TRUE(insideMapping(tensor, *file.mapping())) << info.name;
+        const auto& layout = file.layout();
+        const auto record = std::find_if(layout.tensors.begin(), layout.tensors.end(),
+                                         [&](const auto& r) { return r.name == info.name; });
+        ASSERT_NE(record, layout.tensors.end());
+        const ZipEntry& entry = layout.archive.entries()[record->storageEntry];
+        EXPECT_EQ(entry.name.rfind("state_dict/data/", 0), 0u) << entry.name;
         EXPECT_EQ(static_cast<const std::uint8_t*>(tensor.data_ptr()),
-                  file.mapping()->data() + info.offset)
+                  layout.archive.storedData(entry) +
+                      record->storageOffset * static_cast<std::int64_t>(itemSize(info.dtype)))
             << info.name;
     }
     const torch::Tensor a = file.tensor("tied.a");
@@ -292,6 +299,26 @@ TEST_F(TorchCheckpointTest, ForcedZip64CheckpointIsZip64AndZeroCopy) {
     const torch::Tensor weight = file.tensor("model.diffusion_model.input_blocks.0.0.weight");
     EXPECT_TRUE(insideMapping(weight, *file.mapping()));
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(weight.data_ptr()) % 64, 0u);
+}
+
+TEST_F(TorchCheckpointTest, ABadLocalHeaderFailsWhenItsTensorIsRead) {
+    // Opening reads only the central directory and data.pkl (fast on a cold 7 GB file); a
+    // storage's local header is checked when its tensor is read.
+    Built built = buildSpec({{"a", torch::ones({4})}, {"b", torch::ones({2})}});
+    std::string bytes = test::makeTorchCheckpoint(built.spec);
+    const std::size_t header = bytes.find("archive/data/1") - 30;
+    ASSERT_EQ(bytes.compare(header, 4, "PK\x03\x04"), 0);
+    bytes[header + 3] = 9;
+    const TorchCheckpoint file = TorchCheckpoint::open(write("lazy.ckpt", bytes));
+    EXPECT_TRUE(torch::equal(file.tensor("a"), torch::ones({4})));
+    try {
+        file.tensor("b");
+        ADD_FAILURE() << "bad local header accepted";
+    } catch (const FormatError& error) {
+        EXPECT_NE(std::string(error.what()).find("'archive/data/1': bad local header"),
+                  std::string::npos)
+            << error.what();
+    }
 }
 
 TEST_F(TorchCheckpointTest, DeflatedStoragesAreCopies) {
