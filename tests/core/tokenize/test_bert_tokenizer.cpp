@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace {
 
@@ -62,6 +63,21 @@ TEST(BertTokenizer, DropsControlCharactersAndNoTruncation) {
         many += "style ";
     EXPECT_EQ(bert().encode(many).size(), 602u);
     EXPECT_EQ(bert().encode(""), (Ids{101, 102}));
+}
+
+TEST(BertTokenizer, ArbitraryBytesGiveWellFormedIds) {
+    std::mt19937 random(7);
+    for (int round = 0; round < 300; ++round) {
+        std::string text(random() % 200, '\0');
+        for (char& c : text)
+            c = static_cast<char>(random() % 256);
+        const Ids ids = bert().encode(text);
+        ASSERT_GE(ids.size(), 2u);
+        EXPECT_EQ(ids.front(), 101);
+        EXPECT_EQ(ids.back(), 102);
+        for (const std::int64_t id : ids)
+            ASSERT_TRUE(id >= 0 && id < 30523) << id;
+    }
 }
 
 TEST(BertTokenizerErrors, MissingOrMalformedVocabularyNamesTheFile) {

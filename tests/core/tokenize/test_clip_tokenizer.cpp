@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 namespace {
@@ -186,6 +187,29 @@ TEST(ClipTokenizer, IsSafeToShareBetweenThreads) {
     for (auto& thread : threads)
         thread.join();
     EXPECT_EQ(mismatches.load(), 0);
+}
+
+// Arbitrary bytes (invalid UTF-8, half entities, escapes, quotes) must give well-formed ids.
+TEST(ClipTokenizer, ArbitraryBytesGiveWellFormedIds) {
+    std::mt19937 random(2024);
+    const std::string interesting = "&#;<|>'\x1b[mx \t\n\xc3\xa9\xe2\x80\x9c\xf0\x9f\x90\xb1";
+    for (int round = 0; round < 300; ++round) {
+        std::string text(random() % 200, '\0');
+        for (char& c : text)
+            c = random() % 2 ? interesting[random() % interesting.size()]
+                             : static_cast<char>(random() % 256);
+        const auto encoding = bundled().encode(text);
+        ASSERT_EQ(encoding.ids.size(), 77u);
+        EXPECT_EQ(encoding.ids.front(), 49406);
+        EXPECT_EQ(encoding.fullIds.front(), 49406);
+        EXPECT_EQ(encoding.fullIds.back(), 49407);
+        EXPECT_EQ(encoding.truncated, encoding.fullIds.size() > 77u);
+        if (!encoding.truncated) {
+            EXPECT_EQ(encoding.ids[encoding.fullIds.size() - 1], 49407);
+        }
+        for (const std::int64_t id : encoding.fullIds)
+            ASSERT_TRUE(id >= 0 && id < 49408) << id;
+    }
 }
 
 TEST(ClipTokenizerErrors, MissingVocabularyNamesThePath) {
