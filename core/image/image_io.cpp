@@ -1,6 +1,7 @@
 #include "core/image/image_io.h"
 
 #include "core/image/jpeg_decode.h"
+#include "core/image/tiff_decode.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -139,6 +140,9 @@ cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
                          " bytes)");
     if (const auto announced = announcedSize(data, size))
         checkSize(announced->width, announced->height, nameForErrors);
+    if (detail::looksLikeTiff(data, size))
+        if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))
+            return *rgb;
 
     // IMREAD_UNCHANGED: no EXIF rotation, no colour conversion by OpenCV (its 16->8 bit
     // scaling and gray weights differ from Pillow's); toRgb8 does Pillow's conversion.
@@ -150,8 +154,8 @@ cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
         throw ImageError(nameForErrors + ": cannot decode image: " + e.what());
     }
     if (decoded.empty()) {
-        const bool known = announcedSize(data, size).has_value() ||
-                           startsWith(data, size, "II*\0", 4) || startsWith(data, size, "MM\0*", 4);
+        const bool known =
+            announcedSize(data, size).has_value() || detail::looksLikeTiff(data, size);
         if (startsWith(data, size, "GIF8", 4))
             throw ImageError(nameForErrors +
                              ": GIF images are not supported; convert it to PNG first");

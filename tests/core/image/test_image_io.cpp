@@ -59,17 +59,16 @@ std::string decodeName(const ::testing::TestParamInfo<std::string>& info) {
     return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, DecodeFixture,
-                         ::testing::Values("jpeg_420.jpg", "jpeg_422.jpg", "jpeg_444.jpg",
-                                           "jpeg_gray.jpg", "jpeg_progressive.jpg", "jpeg_cmyk.jpg",
-                                           "jpeg_exif_rot90.jpg", "png_rgb.png", "png_rgba.png",
-                                           "png_gray.png", "png_la.png", "png_palette.png",
-                                           "png_palette_trns.png", "png_1bit.png",
-                                           "png_exif_rot90.png", "png_rgb16.png", "png_gray16.png",
-                                           "webp_lossy.webp", "webp_lossless.webp",
-                                           "webp_rgba.webp", "bmp_rgb.bmp", "bmp_palette.bmp",
-                                           "tiff_rgb.tif", "tiff_lzw_rgba.tif", "tiff_gray.tif"),
-                         decodeName);
+INSTANTIATE_TEST_SUITE_P(
+    Formats, DecodeFixture,
+    ::testing::Values("jpeg_420.jpg", "jpeg_422.jpg", "jpeg_444.jpg", "jpeg_gray.jpg",
+                      "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "jpeg_exif_rot90.jpg", "png_rgb.png",
+                      "png_rgba.png", "png_gray.png", "png_la.png", "png_palette.png",
+                      "png_palette_trns.png", "png_1bit.png", "png_exif_rot90.png", "png_rgb16.png",
+                      "png_gray16.png", "webp_lossy.webp", "webp_lossless.webp", "webp_rgba.webp",
+                      "bmp_rgb.bmp", "bmp_palette.bmp", "tiff_rgb.tif", "tiff_lzw_rgba.tif",
+                      "tiff_gray.tif", "tiff_rgba.tif", "tiff_la.tif"),
+    decodeName);
 
 TEST(ImageIo, DecodesTheOracleJpegExactly) {
     const auto ref = io::SafetensorsFile::open(test::oracleRef("style_01.safetensors"));
@@ -149,13 +148,37 @@ TEST_F(ImageIoErrors, JpegHeaderOnlyIsTruncated) {
 
 TEST_F(ImageIoErrors, CorruptJpeg) {
     auto bytes = readBytes(test::oracleRef("style_01.jpeg"));
-    // Keep SOI, overwrite everything after with a marker libjpeg cannot accept.
-    for (std::size_t i = 2; i < 64; ++i)
-        bytes[i] = 0xFF;
-    bytes[64] = 0x01;
+    // A 12-bit sample precision in the frame header: not decodable by the 8-bit libjpeg.
+    std::size_t sof = 0;
+    for (std::size_t i = 2; i + 1 < bytes.size(); ++i)
+        if (bytes[i] == 0xFF && bytes[i + 1] == 0xC0) {
+            sof = i;
+            break;
+        }
+    ASSERT_NE(sof, 0u);
+    bytes[sof + 4] = 12;
     const std::string path = write("corrupt.jpeg", bytes);
-    expectImageError([&] { readImageRgb(path); }, {path, "JPEG"});
+    expectImageError([&] { readImageRgb(path); }, {path, "cannot decode JPEG", "precision"});
 }
+
+class TruncatedFormat : public ImageIoErrors, public ::testing::WithParamInterface<std::string> {};
+
+// Pillow raises "image file is truncated" for all of these; so must we (never a padded image).
+TEST_P(TruncatedFormat, IsAnError) {
+    const auto bytes = readBytes(fixture("decode/" + GetParam()));
+    for (const double fraction : {0.9, 0.5}) {
+        const std::vector<std::uint8_t> cut(
+            bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() * fraction));
+        const std::string path = write("cut_" + GetParam(), cut);
+        expectImageError([&] { readImageRgb(path); }, {path, "truncated"});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, TruncatedFormat,
+                         ::testing::Values("jpeg_420.jpg", "jpeg_progressive.jpg", "png_rgb.png",
+                                           "webp_lossy.webp", "webp_lossless.webp", "bmp_rgb.bmp",
+                                           "tiff_rgb.tif", "tiff_lzw_rgba.tif", "tiff_rgba.tif"),
+                         decodeName);
 
 TEST_F(ImageIoErrors, TruncatedPng) {
     auto bytes = readBytes(fixture("decode/png_rgb.png"));
