@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cinttypes>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 #include <tuple>
 
@@ -74,6 +78,43 @@ TEST(PilResize, MatchesOracleReferenceResizes) {
     const auto diff256 = compareBytes(pilResize(decoded, 256, 256),
                                       testing::matFromHwcTensor(vae.tensor("enc_image_u8")));
     EXPECT_EQ(diff256.maxAbs, 0) << diff256.mismatches << " bytes differ (256)";
+}
+
+std::uint64_t fnv1a64(const cv::Mat& image) {
+    std::uint64_t hash = 0xCBF29CE484222325ull;
+    for (int y = 0; y < image.rows; ++y) {
+        const std::uint8_t* row = image.ptr<std::uint8_t>(y);
+        for (std::size_t i = 0; i < image.cols * image.elemSize(); ++i)
+            hash = (hash ^ row[i]) * 0x100000001B3ull;
+    }
+    return hash;
+}
+
+// 240 random sizes (1..1100 per axis, up and down, 3 filters, two sources) against hashes of
+// Pillow's output bytes (tests/fixtures/image/resize_hashes.txt).
+TEST(PilResize, MatchesPillowOnRandomSizes) {
+    const auto style = io::SafetensorsFile::open(test::oracleRef("style_01.safetensors"));
+    const std::map<std::string, cv::Mat> sources = {
+        {"card", readExpectedRgb(fixture("resize_src_37x53.png"))},
+        {"style01", testing::matFromHwcTensor(style.tensor("image_decoded_u8"))}};
+    const std::map<std::string, PilFilter> filters = {{"bicubic", PilFilter::Bicubic},
+                                                      {"bilinear", PilFilter::Bilinear},
+                                                      {"lanczos", PilFilter::Lanczos}};
+    std::ifstream list(fixture("resize_hashes.txt"));
+    ASSERT_TRUE(list) << fixture("resize_hashes.txt");
+    std::string line;
+    int cases = 0;
+    while (std::getline(list, line)) {
+        std::istringstream fields(line);
+        std::string source, filter, hashText;
+        int width = 0, height = 0;
+        ASSERT_TRUE(fields >> source >> filter >> width >> height >> hashText) << line;
+        const std::uint64_t expected = std::stoull(hashText, nullptr, 16);
+        const cv::Mat ours = pilResize(sources.at(source), width, height, filters.at(filter));
+        EXPECT_EQ(fnv1a64(ours), expected) << line;
+        ++cases;
+    }
+    EXPECT_EQ(cases, 240);
 }
 
 TEST(PilResize, SameSizeIsAnExactCopy) {
