@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -39,6 +40,26 @@ bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, s
     return size >= at + n && std::memcmp(data + at, magic, n) == 0;
 }
 
+// PBM/PGM/PPM: "P6", then width and height as decimal text, with # comments.
+std::optional<Size2> netpbmSize(const std::uint8_t* data, std::size_t size) {
+    std::size_t at = 2;
+    std::uint64_t values[2] = {0, 0};
+    for (std::uint64_t& value : values) {
+        while (at < size && (std::isspace(data[at]) || data[at] == '#')) {
+            if (data[at] == '#')
+                while (at < size && data[at] != '\n')
+                    ++at;
+            else
+                ++at;
+        }
+        if (at >= size || !std::isdigit(data[at]))
+            return std::nullopt;
+        while (at < size && std::isdigit(data[at]) && value < (std::uint64_t{1} << 40))
+            value = value * 10 + static_cast<std::uint64_t>(data[at++] - '0');
+    }
+    return Size2{values[0], values[1]};
+}
+
 // The size a header announces, for the formats whose header is trivial to read, so that an
 // absurd size is refused before the decoder allocates it. Other formats are checked after
 // decoding (OpenCV itself refuses more than 2^30 pixels).
@@ -65,6 +86,8 @@ std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
             return Size2{readLittleEndian(data + 26, 2) & 0x3fff,
                          readLittleEndian(data + 28, 2) & 0x3fff};
     }
+    if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6')
+        return netpbmSize(data, size);
     return std::nullopt;
 }
 

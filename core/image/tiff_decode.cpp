@@ -95,6 +95,13 @@ std::optional<cv::Mat> decodeTiffWithExtraSamples(const std::uint8_t* data, std:
     TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_PLANARCONFIG, &planar);
     TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLEFORMAT, &format);
     TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_EXTRASAMPLES, &extraCount, &extraTypes);
+    // Checked for every TIFF, before OpenCV (whose own limit is 2^30 pixels) allocates.
+    if (width == 0 || height == 0)
+        throw ImageError(nameForErrors + ": the image has zero size");
+    if (width > static_cast<std::uint32_t>(maxSide) || height > static_cast<std::uint32_t>(maxSide))
+        throw ImageError(nameForErrors + ": the image is " + std::to_string(width) + "x" +
+                         std::to_string(height) + " pixels; the largest side accepted is " +
+                         std::to_string(maxSide) + " (scale it down first)");
     if (!TIFFGetField(tiff.get(), TIFFTAG_PHOTOMETRIC, &photometric))
         return std::nullopt;
 
@@ -105,12 +112,6 @@ std::optional<cv::Mat> decodeTiffWithExtraSamples(const std::uint8_t* data, std:
         bits != 8 || planar != PLANARCONFIG_CONTIG || format != SAMPLEFORMAT_UINT ||
         TIFFIsTiled(tiff.get()))
         return std::nullopt;
-    if (width == 0 || height == 0)
-        throw ImageError(nameForErrors + ": the image has zero size");
-    if (width > static_cast<std::uint32_t>(maxSide) || height > static_cast<std::uint32_t>(maxSide))
-        throw ImageError(nameForErrors + ": the image is " + std::to_string(width) + "x" +
-                         std::to_string(height) + " pixels; the largest side accepted is " +
-                         std::to_string(maxSide) + " (scale it down first)");
 
     const tmsize_t lineSize = TIFFScanlineSize(tiff.get());
     if (lineSize < static_cast<tmsize_t>(width) * samples)

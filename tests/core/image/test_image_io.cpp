@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <unistd.h>
 
 namespace deadiff::image {
@@ -212,6 +213,77 @@ TEST_F(ImageIoErrors, AbsurdJpegSizeRefused) {
     bytes[sof + 6] = 0x40;
     const std::string path = write("tall.jpeg", bytes);
     expectImageError([&] { readImageRgb(path); }, {path, "512x40000", "16384"});
+}
+
+TEST_F(ImageIoErrors, AbsurdTiffAndPpmSizesRefused) {
+    // A gray TIFF whose IFD announces 100000 x 8 (one strip, data absent): refused from the
+    // tags, before anything reads or allocates the pixels.
+    std::vector<std::uint8_t> tiff = {'I', 'I', 42, 0, 8, 0, 0, 0, 8, 0};
+    auto entry = [&](std::uint16_t tag, std::uint16_t type, std::uint32_t value) {
+        const std::uint8_t bytes[12] = {static_cast<std::uint8_t>(tag),
+                                        static_cast<std::uint8_t>(tag >> 8),
+                                        static_cast<std::uint8_t>(type),
+                                        0,
+                                        1,
+                                        0,
+                                        0,
+                                        0,
+                                        static_cast<std::uint8_t>(value),
+                                        static_cast<std::uint8_t>(value >> 8),
+                                        static_cast<std::uint8_t>(value >> 16),
+                                        static_cast<std::uint8_t>(value >> 24)};
+        tiff.insert(tiff.end(), bytes, bytes + 12);
+    };
+    entry(256, 4, 100000); // ImageWidth, LONG
+    entry(257, 4, 8);      // ImageLength
+    entry(258, 3, 8);      // BitsPerSample, SHORT
+    entry(262, 3, 1);      // PhotometricInterpretation: black is zero
+    entry(273, 4, 200);    // StripOffsets
+    entry(277, 3, 1);      // SamplesPerPixel
+    entry(278, 4, 8);      // RowsPerStrip
+    entry(279, 4, 800000); // StripByteCounts
+    tiff.insert(tiff.end(), {0, 0, 0, 0});
+    const std::string tiffPath = write("wide.tif", tiff);
+    expectImageError([&] { readImageRgb(tiffPath); }, {tiffPath, "100000x8", "16384"});
+
+    const std::string ppmPath = write("big.ppm", "P6\n# comment\n32768 32768\n255\n\x01\x02\x03");
+    expectImageError([&] { readImageRgb(ppmPath); }, {ppmPath, "32768x32768", "16384"});
+}
+
+// Damaged files of every format either decode to some RGB image or throw ImageError: no
+// other exception, no crash, no huge allocation (run under the asan preset to see more).
+TEST(ImageIoRobustness, MutatedFilesDecodeOrThrowImageError) {
+    std::mt19937 rng(2024);
+    int decoded = 0, refused = 0;
+    for (const char* name :
+         {"jpeg_420.jpg", "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "png_rgba.png",
+          "png_palette.png", "webp_lossy.webp", "webp_lossless.webp", "bmp_palette.bmp",
+          "tiff_lzw_rgba.tif", "tiff_rgb.tif"}) {
+        const auto original = readBytes(fixture(std::string("decode/") + name));
+        ASSERT_FALSE(original.empty()) << name;
+        for (int trial = 0; trial < 40; ++trial) {
+            auto bytes = original;
+            const std::size_t span =
+                trial % 2 == 0 ? std::min<std::size_t>(bytes.size(), 96) : bytes.size();
+            const int changes = 1 + static_cast<int>(rng() % 6);
+            for (int i = 0; i < changes; ++i)
+                bytes[rng() % span] = static_cast<std::uint8_t>(rng());
+            if (trial % 5 == 4)
+                bytes.resize(1 + rng() % bytes.size());
+            try {
+                const cv::Mat rgb = decodeImageRgb(bytes, name);
+                EXPECT_EQ(rgb.type(), CV_8UC3) << name << " trial " << trial;
+                EXPECT_LE(rgb.cols, kMaxImageSide);
+                EXPECT_LE(rgb.rows, kMaxImageSide);
+                ++decoded;
+            } catch (const ImageError& e) {
+                EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+                ++refused;
+            }
+        }
+    }
+    EXPECT_GT(refused, 0);
+    EXPECT_GT(decoded, 0);
 }
 
 TEST_F(ImageIoErrors, GifIsNamedAsUnsupported) {
