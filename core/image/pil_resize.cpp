@@ -1,5 +1,6 @@
 #include "core/image/pil_resize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -131,38 +132,45 @@ inline std::uint8_t clipToByte(std::int64_t sum) {
 }
 
 // Rows [rowBegin, rowBegin + out.rows) of `in`, resampled along x.
+template <int Channels>
 void resampleHorizontal(const cv::Mat& in, int rowBegin, const AxisWeights& axis, cv::Mat& out) {
-    const int channels = in.channels();
     for (int y = 0; y < out.rows; ++y) {
         const std::uint8_t* src = in.ptr<std::uint8_t>(rowBegin + y);
         std::uint8_t* dst = out.ptr<std::uint8_t>(y);
         for (int x = 0; x < out.cols; ++x) {
-            const int first = axis.first[static_cast<std::size_t>(x)];
+            const std::uint8_t* first = src + axis.first[static_cast<std::size_t>(x)] * Channels;
             const int count = axis.count[static_cast<std::size_t>(x)];
             const std::int32_t* w = &axis.weights[static_cast<std::size_t>(x) * axis.taps];
-            for (int c = 0; c < channels; ++c) {
-                std::int64_t sum = kRoundingHalf;
-                for (int i = 0; i < count; ++i)
-                    sum += std::int64_t{src[(first + i) * channels + c]} * w[i];
-                dst[x * channels + c] = clipToByte(sum);
-            }
+            std::int64_t sums[Channels];
+            for (int c = 0; c < Channels; ++c)
+                sums[c] = kRoundingHalf;
+            for (int i = 0; i < count; ++i)
+                for (int c = 0; c < Channels; ++c)
+                    sums[c] += std::int64_t{first[i * Channels + c]} * w[i];
+            for (int c = 0; c < Channels; ++c)
+                dst[x * Channels + c] = clipToByte(sums[c]);
         }
     }
 }
 
+// Row by row, accumulating whole input rows: contiguous reads.
 void resampleVertical(const cv::Mat& in, int rowOffset, const AxisWeights& axis, cv::Mat& out) {
     const int rowLength = in.cols * in.channels();
+    std::vector<std::int64_t> sums(static_cast<std::size_t>(rowLength));
     for (int y = 0; y < out.rows; ++y) {
         const int first = axis.first[static_cast<std::size_t>(y)] - rowOffset;
         const int count = axis.count[static_cast<std::size_t>(y)];
         const std::int32_t* w = &axis.weights[static_cast<std::size_t>(y) * axis.taps];
-        std::uint8_t* dst = out.ptr<std::uint8_t>(y);
-        for (int i = 0; i < rowLength; ++i) {
-            std::int64_t sum = kRoundingHalf;
-            for (int k = 0; k < count; ++k)
-                sum += std::int64_t{in.ptr<std::uint8_t>(first + k)[i]} * w[k];
-            dst[i] = clipToByte(sum);
+        std::fill(sums.begin(), sums.end(), kRoundingHalf);
+        for (int k = 0; k < count; ++k) {
+            const std::uint8_t* src = in.ptr<std::uint8_t>(first + k);
+            const std::int64_t weight = w[k];
+            for (int i = 0; i < rowLength; ++i)
+                sums[static_cast<std::size_t>(i)] += src[i] * weight;
         }
+        std::uint8_t* dst = out.ptr<std::uint8_t>(y);
+        for (int i = 0; i < rowLength; ++i)
+            dst[i] = clipToByte(sums[static_cast<std::size_t>(i)]);
     }
 }
 
@@ -194,7 +202,10 @@ cv::Mat pilResize(const cv::Mat& image, int width, int height, PilFilter filter)
     if (resizeX) {
         const AxisWeights horizontal = computeAxisWeights(image.cols, width, kernel);
         cv::Mat narrowed(rowEnd - rowBegin, width, image.type());
-        resampleHorizontal(image, rowBegin, horizontal, narrowed);
+        if (image.channels() == 3)
+            resampleHorizontal<3>(image, rowBegin, horizontal, narrowed);
+        else
+            resampleHorizontal<1>(image, rowBegin, horizontal, narrowed);
         current = narrowed;
         rowOffset = rowBegin;
     }
