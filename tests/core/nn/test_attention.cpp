@@ -1,0 +1,126 @@
+#include "core/nn/attention.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace deadiff::nn {
+namespace {
+
+// softmax(q kᵀ s + bias) v, one (batch, head, query) at a time with explicit exp and sums in
+// double: an independent reference.
+torch::Tensor naiveAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             double scale, const torch::Tensor& bias) {
+    const auto Q = q.to(torch::kDouble).contiguous();
+    const auto K = k.to(torch::kDouble).contiguous();
+    const auto V = v.to(torch::kDouble).contiguous();
+    auto out = torch::zeros({q.size(0), q.size(1), q.size(2), v.size(3)}, torch::kDouble);
+    const auto q4 = Q.accessor<double, 4>();
+    const auto k4 = K.accessor<double, 4>();
+    const auto v4 = V.accessor<double, 4>();
+    auto o4 = out.accessor<double, 4>();
+    const bool hasBias = bias.defined();
+    const auto B = hasBias ? bias.to(torch::kDouble).contiguous() : torch::Tensor();
+    for (int64_t b = 0; b < q.size(0); ++b)
+        for (int64_t h = 0; h < q.size(1); ++h)
+            for (int64_t i = 0; i < q.size(2); ++i) {
+                std::vector<double> logits(static_cast<size_t>(k.size(2)));
+                double top = -std::numeric_limits<double>::infinity();
+                for (int64_t j = 0; j < k.size(2); ++j) {
+                    double dot = 0;
+                    for (int64_t d = 0; d < q.size(3); ++d)
+                        dot += q4[b][h][i][d] * k4[b][h][j][d];
+                    logits[j] = dot * scale + (hasBias ? B[i][j].item<double>() : 0.0);
+                    top = std::max(top, logits[j]);
+                }
+                double total = 0;
+                for (double& value : logits) {
+                    value = std::exp(value - top);
+                    total += value;
+                }
+                for (int64_t j = 0; j < k.size(2); ++j)
+                    for (int64_t d = 0; d < v.size(3); ++d)
+                        o4[b][h][i][d] += logits[j] / total * v4[b][h][j][d];
+            }
+    return out;
+}
+
+TEST(Attention, MatchesAnIndependentReference) {
+    torch::manual_seed(0);
+    const auto q = torch::randn({2, 3, 5, 4});
+    const auto k = torch::randn({2, 3, 7, 4});
+    const auto v = torch::randn({2, 3, 7, 6});
+    const auto ours = scaledDotProductAttention(q, k, v);
+    const auto expected = naiveAttention(q, k, v, 0.5, torch::Tensor()); // 1/sqrt(4)
+    EXPECT_EQ(ours.sizes(), (std::vector<int64_t>{2, 3, 5, 6}));
+    EXPECT_LT((ours.to(torch::kDouble) - expected).abs().max().item<double>(), 1e-5);
+}
+
+TEST(Attention, ChunkingChangesNothingAndRespectsTheCausalBias) {
+    torch::manual_seed(1);
+    const auto q = torch::randn({1, 2, 9, 8});
+    const auto k = torch::randn({1, 2, 9, 8});
+    const auto v = torch::randn({1, 2, 9, 8});
+    const auto causal = torch::full({9, 9}, -std::numeric_limits<float>::infinity()).triu(1);
+    AttentionOptions whole;
+    whole.bias = causal;
+    whole.scale = 0.3;
+    AttentionOptions chunked = whole;
+    chunked.maxScoreElements = 2 * 9 * 2; // two queries at a time, with a remainder
+    const auto a = scaledDotProductAttention(q, k, v, whole);
+    const auto b = scaledDotProductAttention(q, k, v, chunked);
+    EXPECT_TRUE(torch::allclose(a, b, 0, 1e-6));
+    const auto expected = naiveAttention(q, k, v, 0.3, causal);
+    EXPECT_LT((b.to(torch::kDouble) - expected).abs().max().item<double>(), 1e-5);
+    // Query 0 sees only key 0.
+    EXPECT_TRUE(torch::allclose(b.select(2, 0), v.select(2, 0), 0, 1e-6));
+}
+
+TEST(Attention, ZeroKeysStillTakeSoftmaxMass) {
+    // DEADiff's zero image tokens: logit 0 and value 0, yet they dilute the other keys.
+    const auto q = torch::ones({1, 1, 1, 2});
+    const auto k = torch::zeros({1, 1, 2, 2});
+    auto v = torch::zeros({1, 1, 2, 2});
+    v[0][0][0] = torch::tensor({2.f, 4.f});
+    const auto out = scaledDotProductAttention(q, k, v);
+    EXPECT_NEAR(out[0][0][0][0].item<float>(), 1.f, 1e-6);
+    EXPECT_NEAR(out[0][0][0][1].item<float>(), 2.f, 1e-6);
+}
+
+TEST(Attention, Bfloat16StaysCloseToFloat32) {
+    torch::manual_seed(2);
+    const auto q = torch::randn({1, 2, 16, 32});
+    const auto k = torch::randn({1, 2, 24, 32});
+    const auto v = torch::randn({1, 2, 24, 32});
+    const auto exact = scaledDotProductAttention(q, k, v);
+    const auto reduced = scaledDotProductAttention(q.to(torch::kBFloat16), k.to(torch::kBFloat16),
+                                                   v.to(torch::kBFloat16));
+    EXPECT_EQ(reduced.scalar_type(), torch::kBFloat16);
+    EXPECT_LT((reduced.to(torch::kFloat) - exact).abs().max().item<float>(), 0.1f);
+}
+
+TEST(Attention, GradientsFlowThroughChunks) {
+    torch::manual_seed(3);
+    auto q = torch::randn({1, 1, 6, 4}, torch::requires_grad());
+    const auto k = torch::randn({1, 1, 6, 4});
+    const auto v = torch::randn({1, 1, 6, 4});
+    AttentionOptions options;
+    options.maxScoreElements = 12;
+    scaledDotProductAttention(q, k, v, options).sum().backward();
+    ASSERT_TRUE(q.grad().defined());
+    EXPECT_GT(q.grad().abs().sum().item<float>(), 0.f);
+}
+
+TEST(Attention, HeadsSplitAndMergeRoundTrip) {
+    const auto x = torch::arange(2 * 3 * 8, torch::kFloat).reshape({2, 3, 8});
+    const auto split = splitHeads(x, 4);
+    EXPECT_EQ(split.sizes(), (std::vector<int64_t>{2, 4, 3, 2}));
+    // Head h holds channels [2h, 2h+2) of every token.
+    EXPECT_EQ(split[1][2][0][1].item<float>(), x[1][0][5].item<float>());
+    EXPECT_TRUE(torch::equal(mergeHeads(split), x));
+}
+
+} // namespace
+} // namespace deadiff::nn
