@@ -7,6 +7,7 @@
 #include "core/nn/clip_text.h"
 #include "core/nn/proj_layer.h"
 #include "core/nn/state_dict.h"
+#include "core/pipeline/reference_encoder.h"
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
@@ -97,6 +98,29 @@ TEST(ConditioningOracle, ContentBranchMatchesOfficialEveryStage) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpointPath);
     checkReferenceBranch(checkpointPath, "content_01.safetensors", kContentBlipPrefix,
                          kContentProjPrefix, contentTextIds());
+}
+
+// The official "style & content" mode on one image: both contexts through the composed encoder,
+// loaded from the checkpoint by its own key mapping.
+TEST(ConditioningOracle, ReferenceEncoderBothModeReproducesBothContexts) {
+    DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpointPath);
+    const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
+    const auto style = io::SafetensorsFile::open(test::oracleRef("style_01.safetensors"));
+    const auto content = io::SafetensorsFile::open(test::oracleRef("content_01.safetensors"));
+    TensorMap tensors;
+    for (const char* prefix :
+         {kStyleBlipPrefix, kContentBlipPrefix, kStyleProjPrefix, kContentProjPrefix})
+        tensors.merge(tensorsUnder(checkpoint, prefix));
+
+    pipeline::ReferenceEncoder encoder;
+    encoder.load(tensors);
+    const torch::Tensor image = style.tensor("clip_input");
+    ASSERT_TRUE(torch::equal(image, content.tensor("clip_input")));
+    const auto contexts =
+        encoder.contexts(pipeline::ReferenceMode::Both, {{image, 1.0}}, std::nullopt, 1);
+    expectClose("encoder.style_ctx", contexts.style, style.tensor("ctx"));
+    expectClose("encoder.content_ctx", contexts.content, content.tensor("ctx"));
+    EXPECT_EQ(encoder.towerRuns(), 2);
 }
 
 } // namespace
