@@ -35,6 +35,7 @@ const Command* findCommand(const std::string& name) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
+        {"generate", "paint a prompt in the style of reference images; writes a PNG", &runGenerate},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };

@@ -29,5 +29,6 @@ const std::vector<Command>& commands();
 int runCli(const std::vector<std::string>& args, Streams io);
 
 int runVersion(const std::vector<std::string>& args, Streams io);
+int runGenerate(const std::vector<std::string>& args, Streams io);
 
 } // namespace deadiff::cli
