@@ -63,9 +63,9 @@ GenerationForm::GenerationForm(QWidget* parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(buildPromptGroup());
     layout->addWidget(buildStyleGroup());
+    layout->addWidget(buildSamplingGroup());
     layout->addWidget(buildContentGroup());
     layout->addWidget(buildDepthGroup());
-    layout->addWidget(buildSamplingGroup());
     layout->addStretch();
     onStyleReferencesChanged();
     updateSeedState();
@@ -106,6 +106,8 @@ QGroupBox* GenerationForm::buildStyleGroup() {
     styleB_->setObjectName("styleZoneB");
     connect(styleA_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
     connect(styleB_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
+    for (ImageDropZone* zone : {styleA_, styleB_})
+        zone->setMaximumHeight(220);
     auto* zones = new QHBoxLayout;
     zones->addWidget(styleA_);
     zones->addWidget(styleB_);
@@ -123,9 +125,9 @@ QGroupBox* GenerationForm::buildStyleGroup() {
     mixValue_->setMinimumWidth(92);
     connect(mix_, &QSlider::valueChanged, this, &GenerationForm::updateMixLabel);
     auto* mixRow = new QHBoxLayout;
-    mixRow->addWidget(new QLabel(tr("A"), group));
+    mixRow->addWidget(new QLabel(QStringLiteral("A"), group));
     mixRow->addWidget(mix_, 1);
-    mixRow->addWidget(new QLabel(tr("B"), group));
+    mixRow->addWidget(new QLabel(QStringLiteral("B"), group));
     mixRow->addWidget(mixValue_);
     updateMixLabel();
 
@@ -167,6 +169,7 @@ QGroupBox* GenerationForm::buildContentGroup() {
     content_ = new ImageDropZone(tr("Content"), tr("Drop an image whose subject to keep"), group);
     content_->setObjectName("contentZone");
     content_->setMinimumHeight(150);
+    content_->setMaximumHeight(170);
     layout->addWidget(content_);
     return group;
 }
@@ -197,9 +200,9 @@ QGroupBox* GenerationForm::buildSamplingGroup() {
     height_ = makeSideSpin(group);
     height_->setObjectName("heightSpin");
     auto* sizeRow = new QHBoxLayout;
-    sizeRow->addWidget(width_);
+    sizeRow->addWidget(width_, 1);
     sizeRow->addWidget(new QLabel(QStringLiteral("×"), group));
-    sizeRow->addWidget(height_);
+    sizeRow->addWidget(height_, 1);
     form->addRow(tr("Size"), sizeRow);
 
     steps_ = new QSpinBox(group);
@@ -214,9 +217,9 @@ QGroupBox* GenerationForm::buildSamplingGroup() {
     cfg_->setValue(7.5);
     cfg_->setToolTip(tr("Classifier-free guidance: how closely to follow the prompt"));
     auto* stepsRow = new QHBoxLayout;
-    stepsRow->addWidget(steps_);
+    stepsRow->addWidget(steps_, 1);
     stepsRow->addWidget(new QLabel(tr("CFG"), group));
-    stepsRow->addWidget(cfg_);
+    stepsRow->addWidget(cfg_, 1);
     form->addRow(tr("Steps"), stepsRow);
 
     seed_ = new QLineEdit(group);

@@ -129,6 +129,15 @@ void MainWindow::startWorker(PipelineFactory factory) {
 
 void MainWindow::buildMenus() {
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction* openSettings = fileMenu->addAction(tr("&Open Settings from Image…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Settings from Image"),
+                                                          QString(), tr("PNG images (*.png)"));
+        if (!path.isEmpty())
+            openDroppedFile(path);
+    });
+    openSettings->setObjectName("actionOpenSettings");
+    openSettings->setToolTip(tr("Restore every setting from a PNG saved by DEADiff Studio"));
+    fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setObjectName("actionQuit");
@@ -319,6 +328,7 @@ void MainWindow::buildDocks() {
     galleryDock_->setWidget(gallery_);
     addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
     resizeDocks({plotDock_, galleryDock_}, {380, 380}, Qt::Horizontal);
+    resizeDocks({plotDock_, galleryDock_}, {480, 420}, Qt::Vertical);
 
     connect(gallery_, &Gallery::viewRequested, this, [this](int index) {
         preview_->setImage(gallery_->entry(index).image);

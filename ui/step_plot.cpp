@@ -94,7 +94,7 @@ bool StepPlot::savePng(const QString& path) {
 }
 
 void StepPlot::saveWithDialog() {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Plot"), tr("steps.png"),
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Plot"), QStringLiteral("steps.png"),
                                                 tr("PNG images (*.png)"));
     if (path.isEmpty())
         return;

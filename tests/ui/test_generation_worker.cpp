@@ -140,6 +140,28 @@ private Q_SLOTS:
         QCOMPARE(previews, 1);
     }
 
+    void fullDecodeEveryReachesThePipeline() {
+        WorkerFixture fixture;
+        fixture.probe->stepMillis = 1;
+        QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
+        fixture.load("/models/demo.safetensors");
+        QVERIFY(loaded.wait(5000));
+        fixture.worker->setFullDecodeEvery(5);
+        QSignalSpy steps(fixture.worker, &GenerationWorker::stepDone);
+        QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
+        fixture.generate(smallRequest(10), 1);
+        QVERIFY(finished.wait(5000));
+        QList<int> fullSteps;
+        for (const QList<QVariant>& args : steps) {
+            const auto update = args.at(0).value<StepUpdate>();
+            if (update.fullDecode) {
+                fullSteps << update.step;
+                QVERIFY(!update.preview.isNull()); // full decodes are never dropped
+            }
+        }
+        QCOMPARE(fullSteps, QList<int>({4, 9}));
+    }
+
     void cancelStopsWithinOneStep() {
         WorkerFixture fixture;
         fixture.probe->stepMillis = 30;

@@ -12,6 +12,7 @@
 #include "core/io/png.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QLabel>
@@ -150,6 +151,22 @@ private Q_SLOTS:
         QVERIFY(ran.seed.has_value());
         QCOMPARE(ran.model, model_.toStdString());
         QVERIFY(!window.isGenerating());
+
+        const QString plotPath = dir_.filePath("plot.png");
+        QVERIFY(window.stepPlot()->savePng(plotPath));
+        QVERIFY(!QImage(plotPath).isNull());
+
+        window.copyResult(0);
+        QCOMPARE(QApplication::clipboard()->image().size(), QSize(256, 192));
+
+        // The next run starts a fresh plot.
+        probe_->stepMillis = 1;
+        request.steps = 4;
+        window.form()->setRequest(request);
+        window.generate();
+        QVERIFY(added.wait(10000));
+        QCOMPARE(window.stepPlot()->pointCount(), 4);
+        QCOMPARE(window.gallery()->resultCount(), 2);
     }
 
     void cancelStopsTheRunningGeneration() {
