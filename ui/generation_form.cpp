@@ -225,7 +225,7 @@ QGroupBox* GenerationForm::buildSamplingGroup() {
     seed_ = new QLineEdit(group);
     seed_->setObjectName("seedEdit");
     seed_->setValidator(
-        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,19}")), seed_));
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), seed_));
     seed_->setPlaceholderText(tr("random"));
     randomSeed_ = new QCheckBox(tr("Random"), group);
     randomSeed_->setObjectName("randomSeedCheck");
@@ -293,8 +293,10 @@ GenerationRequest GenerationForm::request() const {
     request.steps = steps_->value();
     request.cfg = cfg_->value();
     request.seed.reset();
-    if (!randomSeed_->isChecked() && !seed_->text().isEmpty())
-        request.seed = seed_->text().toULongLong();
+    bool valid = false;
+    const qulonglong seed = seed_->text().toULongLong(&valid);
+    if (!randomSeed_->isChecked() && valid) // more than 64 bits: treated as random
+        request.seed = seed;
     request.sampler = toStd(sampler_->currentData().toString());
     request.batch = batch_->value();
     request.dtype = toStd(dtype_->currentData().toString());

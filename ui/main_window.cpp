@@ -58,6 +58,19 @@ QString formatDuration(double seconds) {
     return QObject::tr("%1 min %2 s").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
 }
 
+// The pipeline names its stages in English (pipeline.h); show the known ones translated.
+QString stageText(const QString& stage) {
+    static const char* const kKnownStages[] = {
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding prompt"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image")};
+    for (const char* known : kKnownStages)
+        if (stage == QLatin1String(known))
+            return QCoreApplication::translate("deadiff::ui::MainWindow", known) +
+                   QStringLiteral("…");
+    return stage;
+}
+
 io::PngText metadataFor(const GenerationRequest& request) {
     return {{io::kA1111ParametersKeyword, toA1111Parameters(request)},
             {io::kRequestJsonKeyword, toJson(request)}};
@@ -519,7 +532,7 @@ void MainWindow::onStarted(quint64 jobId, const GenerationRequest& resolved) {
 void MainWindow::onStage(quint64 jobId, const QString& stage) {
     if (jobId != currentJob_)
         return;
-    progress_->setFormat(stage);
+    progress_->setFormat(stageText(stage));
 }
 
 void MainWindow::onStep(const StepUpdate& update) {

@@ -93,6 +93,16 @@ private Q_SLOTS:
         QVERIFY(generate->isEnabled());
     }
 
+    void droppingACheckpointLoadsIt() {
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        QVERIFY(!window.modelReady());
+        dropOnWindow(&window, model_);
+        QCOMPARE(window.modelPath(), model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(QSettings().value("model/path").toString(), model_);
+    }
+
     void brokenModelShowsTheLoadersMessage() {
         const QString broken = dir_.filePath("broken.safetensors");
         QFile file(broken);
