@@ -9,12 +9,12 @@
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="57"/>
+        <location filename="../ui/main_window.cpp" line="58"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="58"/>
+        <location filename="../ui/main_window.cpp" line="59"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
@@ -355,512 +355,512 @@
 <context>
     <name>deadiff::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="84"/>
+        <location filename="../ui/main_window.cpp" line="85"/>
         <source>DEADiff Studio</source>
         <translation>DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="98"/>
+        <location filename="../ui/main_window.cpp" line="99"/>
         <source>LibTorch %1 · threads: %2 · %3 · %4</source>
         <translation>LibTorch %1 · 线程数：%2 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="102"/>
+        <location filename="../ui/main_window.cpp" line="103"/>
         <source>bfloat16 available</source>
         <translation>支持 bfloat16</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="102"/>
+        <location filename="../ui/main_window.cpp" line="103"/>
         <source>float32 only</source>
         <translation>仅支持 float32</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="144"/>
+        <location filename="../ui/main_window.cpp" line="145"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="145"/>
+        <location filename="../ui/main_window.cpp" line="146"/>
         <source>&amp;Open Settings from Image…</source>
         <translation>从图像打开设置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="146"/>
+        <location filename="../ui/main_window.cpp" line="147"/>
         <source>Open Settings from Image</source>
         <translation>从图像打开设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="152"/>
+        <location filename="../ui/main_window.cpp" line="153"/>
         <source>Restore every setting from a PNG saved by DEADiff Studio</source>
         <translation>从 DEADiff 风格工作室保存的 PNG 中恢复全部设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="154"/>
+        <location filename="../ui/main_window.cpp" line="155"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="158"/>
+        <location filename="../ui/main_window.cpp" line="159"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="159"/>
+        <location filename="../ui/main_window.cpp" line="160"/>
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="163"/>
+        <location filename="../ui/main_window.cpp" line="164"/>
         <source>&amp;Reload Model</source>
         <translation>重新加载模型(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="166"/>
         <location filename="../ui/main_window.cpp" line="167"/>
+        <location filename="../ui/main_window.cpp" line="168"/>
         <source>&amp;Generate</source>
         <translation>生成(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="171"/>
+        <location filename="../ui/main_window.cpp" line="172"/>
         <source>&amp;Cancel</source>
         <translation>取消(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="175"/>
+        <location filename="../ui/main_window.cpp" line="176"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="179"/>
+        <location filename="../ui/main_window.cpp" line="180"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="183"/>
+        <location filename="../ui/main_window.cpp" line="184"/>
         <source>System Language</source>
         <translation>跟随系统语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="194"/>
+        <location filename="../ui/main_window.cpp" line="195"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="195"/>
+        <location filename="../ui/main_window.cpp" line="196"/>
         <source>&amp;About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="196"/>
+        <location filename="../ui/main_window.cpp" line="197"/>
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="206"/>
+        <location filename="../ui/main_window.cpp" line="207"/>
         <source>Choose a model to start</source>
         <translation>请先选择一个模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="215"/>
+        <location filename="../ui/main_window.cpp" line="216"/>
         <source>DEADiff Studio paints your prompt in the style of a reference image.
 It needs a DEADiff checkpoint (deadiff_v1.ckpt or .safetensors).</source>
         <translation>DEADiff 风格工作室会按照参考图像的风格绘制提示词描述的画面。
 它需要一个 DEADiff 模型文件（deadiff_v1.ckpt 或 .safetensors）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="222"/>
+        <location filename="../ui/main_window.cpp" line="223"/>
         <source>Choose Model…</source>
         <translation>选择模型…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="268"/>
+        <location filename="../ui/main_window.cpp" line="269"/>
         <source>The image appears here while it forms.
 Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter).</source>
         <translation>图像生成过程会实时显示在这里。
 在左侧拖入一张风格图，写下提示词，然后点击“生成”（Ctrl+Enter）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="273"/>
+        <location filename="../ui/main_window.cpp" line="274"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="277"/>
+        <location filename="../ui/main_window.cpp" line="278"/>
         <source>Generate an image (Ctrl+Enter)</source>
         <translation>生成图像（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="282"/>
+        <location filename="../ui/main_window.cpp" line="283"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="285"/>
+        <location filename="../ui/main_window.cpp" line="286"/>
         <source>Stop after the current step (Esc)</source>
         <translation>在当前步完成后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="292"/>
-        <location filename="../ui/main_window.cpp" line="445"/>
+        <location filename="../ui/main_window.cpp" line="293"/>
+        <location filename="../ui/main_window.cpp" line="446"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="309"/>
+        <location filename="../ui/main_window.cpp" line="310"/>
         <source>never</source>
         <translation>从不</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="310"/>
+        <location filename="../ui/main_window.cpp" line="311"/>
         <source>every </source>
         <translation>每 </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="311"/>
+        <location filename="../ui/main_window.cpp" line="312"/>
         <source> steps</source>
         <translation> 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="313"/>
+        <location filename="../ui/main_window.cpp" line="314"/>
         <source>The preview is a quick colour estimate; a full decode shows the real image but costs about one step each time.</source>
         <translation>预览只是快速的颜色估计；完整解码能显示真实图像，但每次大约多花一步的时间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="318"/>
+        <location filename="../ui/main_window.cpp" line="319"/>
         <source>Full preview decode:</source>
         <translation>完整解码预览：</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="333"/>
+        <location filename="../ui/main_window.cpp" line="334"/>
         <source>Steps</source>
         <translation>逐步统计</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="339"/>
+        <location filename="../ui/main_window.cpp" line="340"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="348"/>
-        <location filename="../ui/main_window.cpp" line="574"/>
+        <location filename="../ui/main_window.cpp" line="349"/>
+        <location filename="../ui/main_window.cpp" line="575"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="366"/>
+        <location filename="../ui/main_window.cpp" line="367"/>
         <source>Choose a DEADiff Model</source>
         <translation>选择 DEADiff 模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="367"/>
+        <location filename="../ui/main_window.cpp" line="368"/>
         <source>Checkpoints (*.safetensors *.ckpt *.pth *.pt);;All files (*)</source>
         <translation>模型文件 (*.safetensors *.ckpt *.pth *.pt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="374"/>
+        <location filename="../ui/main_window.cpp" line="375"/>
         <source>Wait for the generation to finish (or cancel it) before changing the model.</source>
         <translation>请等待本次生成完成（或取消）后再更换模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="389"/>
+        <location filename="../ui/main_window.cpp" line="390"/>
         <source>Loading model… %p%</source>
         <translation>正在加载模型… %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="390"/>
+        <location filename="../ui/main_window.cpp" line="391"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="401"/>
+        <location filename="../ui/main_window.cpp" line="402"/>
         <source>No model chosen.</source>
         <translation>尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="407"/>
+        <location filename="../ui/main_window.cpp" line="408"/>
         <source>The model file %1 no longer exists. Choose another one.</source>
         <translation>模型文件 %1 已不存在，请重新选择。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="410"/>
+        <location filename="../ui/main_window.cpp" line="411"/>
         <source>The model file %1 cannot be read (permissions?).</source>
         <translation>无法读取模型文件 %1（请检查权限）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="412"/>
+        <location filename="../ui/main_window.cpp" line="413"/>
         <source>Model: %1 (%2 MB)</source>
         <translation>模型：%1（%2 MB）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="435"/>
+        <location filename="../ui/main_window.cpp" line="436"/>
         <source>Loading model: %1 %p%</source>
         <translation>正在加载模型：%1 %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="447"/>
+        <location filename="../ui/main_window.cpp" line="448"/>
         <source>Model: %1 · computing in %2</source>
         <translation>模型：%1 · 计算精度 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="448"/>
+        <location filename="../ui/main_window.cpp" line="449"/>
         <source>Model loaded: %1</source>
         <translation>模型已加载：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="459"/>
+        <location filename="../ui/main_window.cpp" line="460"/>
         <source>No model</source>
         <translation>没有模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="461"/>
+        <location filename="../ui/main_window.cpp" line="462"/>
         <source>Could not load %1:
 %2</source>
         <translation>无法加载 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="464"/>
+        <location filename="../ui/main_window.cpp" line="465"/>
         <source>Could not load the model</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="465"/>
-        <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) with Model → Choose Model…. If the file was copied or downloaded, check that it is complete.</source>
-        <translation>请通过“模型 → 选择模型…”选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="479"/>
+        <location filename="../ui/main_window.cpp" line="480"/>
         <source>The model is still loading.</source>
         <translation>模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="480"/>
+        <location filename="../ui/main_window.cpp" line="481"/>
         <source>Choose a model first (Model menu).</source>
         <translation>请先选择模型（“模型”菜单）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="488"/>
+        <location filename="../ui/main_window.cpp" line="489"/>
         <source>Cannot generate yet</source>
         <translation>暂时无法生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="489"/>
+        <location filename="../ui/main_window.cpp" line="490"/>
         <source>Fix that setting in the form on the left, then press Generate again.</source>
         <translation>请在左侧表单中修正该设置，然后再次点击“生成”。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="499"/>
+        <location filename="../ui/main_window.cpp" line="500"/>
         <source>Reference image missing</source>
         <translation>参考图缺失</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="500"/>
+        <location filename="../ui/main_window.cpp" line="501"/>
         <source>These reference images do not exist: %1</source>
         <translation>以下参考图不存在：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="502"/>
+        <location filename="../ui/main_window.cpp" line="503"/>
         <source>Drop the images again or clear their slots.</source>
         <translation>请重新拖入这些图像，或清除对应的位置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="510"/>
+        <location filename="../ui/main_window.cpp" line="511"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="513"/>
+        <location filename="../ui/main_window.cpp" line="514"/>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="521"/>
+        <location filename="../ui/main_window.cpp" line="522"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="529"/>
+        <location filename="../ui/main_window.cpp" line="530"/>
         <source>Generating with seed %1…</source>
         <translation>正在以种子 %1 生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="547"/>
+        <location filename="../ui/main_window.cpp" line="548"/>
         <source>Step %1 / %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="549"/>
+        <location filename="../ui/main_window.cpp" line="550"/>
         <source>ETA %1 · %2 s/step</source>
         <translation>预计剩余 %1 · 每步 %2 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="556"/>
+        <location filename="../ui/main_window.cpp" line="557"/>
         <source>step %1 / %2 · full decode</source>
         <translation>第 %1 / %2 步 · 完整解码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="557"/>
+        <location filename="../ui/main_window.cpp" line="558"/>
         <source>step %1 / %2 · preview</source>
         <translation>第 %1 / %2 步 · 预览</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="577"/>
+        <location filename="../ui/main_window.cpp" line="578"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="578"/>
+        <location filename="../ui/main_window.cpp" line="579"/>
         <source>%1 in total</source>
         <translation>共用时 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="579"/>
+        <location filename="../ui/main_window.cpp" line="580"/>
         <source>Finished in %1 (seed %2). Right-click the result in the gallery to save it.</source>
         <translation>已完成，用时 %1（种子 %2）。在图库中右键点击结果即可保存。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="592"/>
+        <location filename="../ui/main_window.cpp" line="593"/>
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="594"/>
+        <location filename="../ui/main_window.cpp" line="595"/>
         <source>Generation cancelled.</source>
         <translation>生成已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="603"/>
+        <location filename="../ui/main_window.cpp" line="604"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="605"/>
+        <location filename="../ui/main_window.cpp" line="606"/>
         <source>The generation failed</source>
         <translation>生成失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="606"/>
+        <location filename="../ui/main_window.cpp" line="607"/>
         <source>Check the reference images and the settings, then press Generate again. If it keeps failing, reload the model (Model → Reload Model).</source>
         <translation>请检查参考图和各项设置，然后再次点击“生成”。如果仍然失败，请重新加载模型（模型 → 重新加载模型）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="634"/>
+        <location filename="../ui/main_window.cpp" line="635"/>
         <source>Could not save the image</source>
         <translation>无法保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="635"/>
+        <location filename="../ui/main_window.cpp" line="636"/>
         <source>Choose another folder or free some disk space.</source>
         <translation>请选择其他文件夹，或释放一些磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="638"/>
+        <location filename="../ui/main_window.cpp" line="639"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="653"/>
+        <location filename="../ui/main_window.cpp" line="654"/>
         <source>Save Image</source>
         <translation>保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="147"/>
-        <location filename="../ui/main_window.cpp" line="654"/>
+        <location filename="../ui/main_window.cpp" line="148"/>
+        <location filename="../ui/main_window.cpp" line="655"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="64"/>
+        <location filename="../ui/main_window.cpp" line="65"/>
         <source>Encoding prompt</source>
         <translation>正在编码提示词</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="65"/>
+        <location filename="../ui/main_window.cpp" line="66"/>
         <source>Encoding references</source>
         <translation>正在编码参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="66"/>
+        <location filename="../ui/main_window.cpp" line="67"/>
         <source>Decoding image</source>
         <translation>正在解码图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="667"/>
+        <location filename="../ui/main_window.cpp" line="466"/>
+        <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If the file was copied or downloaded, check that it is complete.</source>
+        <translation>请从“模型”菜单中选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="668"/>
         <source>Image copied to the clipboard.</source>
         <translation>图像已复制到剪贴板。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="674"/>
+        <location filename="../ui/main_window.cpp" line="675"/>
         <source>Settings of that image restored (seed included).</source>
         <translation>已恢复该图像的设置（包括种子）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="690"/>
+        <location filename="../ui/main_window.cpp" line="691"/>
         <source>Could not use the image as a reference</source>
         <translation>无法将该图像用作参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="692"/>
+        <location filename="../ui/main_window.cpp" line="693"/>
         <source>Save the image somewhere and drop it onto a style slot instead.</source>
         <translation>请先将图像保存到某处，再把它拖到风格位置上。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="709"/>
+        <location filename="../ui/main_window.cpp" line="710"/>
         <source>Settings restored from %1.</source>
         <translation>已从 %1 恢复设置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="715"/>
+        <location filename="../ui/main_window.cpp" line="716"/>
         <source>It was made with the model %1.</source>
         <translation>它是用模型 %1 生成的。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="719"/>
+        <location filename="../ui/main_window.cpp" line="720"/>
         <source>Cannot restore the settings</source>
         <translation>无法恢复设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="720"/>
+        <location filename="../ui/main_window.cpp" line="721"/>
         <source>The image&apos;s settings come from an incompatible version; you can still use it as a style reference.</source>
         <translation>该图像的设置来自不兼容的版本；您仍然可以将它用作风格参考图。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="728"/>
+        <location filename="../ui/main_window.cpp" line="729"/>
         <source>%1 is not an image.</source>
         <translation>%1 不是图像。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="733"/>
+        <location filename="../ui/main_window.cpp" line="734"/>
         <source>Use as style reference?</source>
         <translation>用作风格参考图？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="734"/>
+        <location filename="../ui/main_window.cpp" line="735"/>
         <source>%1 carries no DEADiff settings. Use it as a style reference?</source>
         <translation>%1 不包含 DEADiff 设置。要将它用作风格参考图吗？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="738"/>
+        <location filename="../ui/main_window.cpp" line="739"/>
         <source>As Style A</source>
         <translation>作为风格 A</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="740"/>
+        <location filename="../ui/main_window.cpp" line="741"/>
         <source>As Style B</source>
         <translation>作为风格 B</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="777"/>
+        <location filename="../ui/main_window.cpp" line="778"/>
         <source>About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="778"/>
+        <location filename="../ui/main_window.cpp" line="779"/>
         <source>&lt;h3&gt;DEADiff Studio %1&lt;/h3&gt;&lt;p&gt;Stylize Stable Diffusion 1.5 with a reference image without losing the prompt: DEADiff (Qi et al., CVPR 2024) as a native desktop application.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;DEADiff 风格工作室 %1&lt;/h3&gt;&lt;p&gt;用一张参考图像为 Stable Diffusion 1.5 赋予风格，同时忠实于提示词：DEADiff（Qi 等，CVPR 2024）的原生桌面应用。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="786"/>
+        <location filename="../ui/main_window.cpp" line="787"/>
         <source>The language changes the next time DEADiff Studio starts.</source>
         <translation>界面语言将在下次启动 DEADiff 风格工作室时生效。</translation>
     </message>

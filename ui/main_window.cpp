@@ -25,6 +25,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
@@ -462,8 +463,8 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message) {
     showStudio(false);
     updateActions();
     showError(tr("Could not load the model"), message,
-              tr("Choose a DEADiff checkpoint (.ckpt or .safetensors) with Model → Choose "
-                 "Model…. If the file was copied or downloaded, check that it is complete."));
+              tr("Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If "
+                 "the file was copied or downloaded, check that it is complete."));
 }
 
 GenerationRequest MainWindow::currentRequest() const {
@@ -789,7 +790,12 @@ void MainWindow::setLanguage(const QString& language) {
 
 void MainWindow::restoreSettings() {
     QSettings settings;
-    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        // First start: most of the screen, so the form, preview and docks all have room.
+        const QRect available = screen()->availableGeometry();
+        resize(std::min(1600, available.width() * 9 / 10),
+               std::min(1000, available.height() * 9 / 10));
+    }
     restoreState(settings.value(kStateKey).toByteArray());
     const QString saved = settings.value(kFormKey).toString();
     if (!saved.isEmpty()) {

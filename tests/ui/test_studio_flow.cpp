@@ -203,6 +203,28 @@ private Q_SLOTS:
         QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
     }
 
+    void ctrlEnterInThePromptGenerates() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        auto* prompt = window.form()->findChild<QPlainTextEdit*>("promptEdit");
+        prompt->setPlainText("a boat");
+        GenerationRequest request = window.form()->request();
+        request.steps = 2;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        prompt->setFocus();
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        QTest::keyClick(prompt, Qt::Key_Return, Qt::ControlModifier);
+        QVERIFY(added.wait(5000));
+        QCOMPARE(probe_->generateCalls.load(), 1);
+        QCOMPARE(prompt->toPlainText(), QStringLiteral("a boat")); // no newline typed
+    }
+
     void pipelineErrorIsShownWithAdvice() {
         probe_->failWith = "cannot decode the style reference a.png";
         MainWindow window(deadiff::testing::gradientFactory(probe_));
