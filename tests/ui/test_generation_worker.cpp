@@ -28,7 +28,9 @@ GenerationRequest smallRequest(int steps) {
     return request;
 }
 
-// A worker on its own thread, as the window sets it up.
+// A worker on its own thread, as the window sets it up. QSignalSpy records worker signals on the
+// worker thread (direct connection), possibly before QSignalSpy::wait() starts; so tests poll
+// the spy's count (QTRY_*) instead of waiting for a next emission.
 struct WorkerFixture {
     std::shared_ptr<GradientProbe> probe = std::make_shared<GradientProbe>();
     QThread thread;
@@ -64,7 +66,7 @@ private Q_SLOTS:
         QSignalSpy progress(fixture.worker, &GenerationWorker::loadProgress);
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
         QCOMPARE(loaded.at(0).at(0).toString(), QStringLiteral("/models/demo.safetensors"));
         QCOMPARE(loaded.at(0).at(1).toString(), QStringLiteral("float32"));
         QVERIFY(progress.count() >= 1);
@@ -75,7 +77,7 @@ private Q_SLOTS:
         WorkerFixture fixture;
         QSignalSpy failed(fixture.worker, &GenerationWorker::loadFailed);
         fixture.load("/models/broken.safetensors");
-        QVERIFY(failed.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() > 0, 5000);
         QVERIFY2(failed.at(0).at(1).toString().contains("not a safetensors file"),
                  qPrintable(failed.at(0).at(1).toString()));
         QVERIFY(!fixture.worker->hasModel());
@@ -86,7 +88,7 @@ private Q_SLOTS:
         fixture.probe->stepMillis = 25;
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
 
         int ticks = 0;
         QTimer timer;
@@ -96,9 +98,11 @@ private Q_SLOTS:
 
         int steps = 0;
         int previews = 0;
+        int stepsOffGuiThread = 0;
         connect(fixture.worker, &GenerationWorker::stepDone, this, [&](const StepUpdate& update) {
             ++steps;
-            QCOMPARE(QThread::currentThread(), QCoreApplication::instance()->thread());
+            if (QThread::currentThread() != QCoreApplication::instance()->thread())
+                ++stepsOffGuiThread;
             if (!update.preview.isNull()) {
                 ++previews;
                 fixture.worker->previewConsumed();
@@ -106,11 +110,13 @@ private Q_SLOTS:
         });
         QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
         fixture.generate(smallRequest(20), 1);
-        QVERIFY(finished.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 10000);
+        // The queued step signals reach the GUI thread after the spy saw `finished`.
+        QTRY_COMPARE_WITH_TIMEOUT(steps, 20, 5000);
         timer.stop();
 
         QVERIFY(fixture.probe->generateThread != std::this_thread::get_id());
-        QCOMPARE(steps, 20);
+        QCOMPARE(stepsOffGuiThread, 0);
         QVERIFY2(previews >= 2, qPrintable(QString::number(previews)));
         // 20 steps x 25 ms = 500 ms; a GUI thread that kept spinning saw tens of 10 ms ticks.
         QVERIFY2(ticks >= 15, qPrintable(QStringLiteral("timer ticks: %1").arg(ticks)));
@@ -127,11 +133,11 @@ private Q_SLOTS:
         fixture.probe->stepMillis = 1;
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
         QSignalSpy steps(fixture.worker, &GenerationWorker::stepDone);
         QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
         fixture.generate(smallRequest(30), 1);
-        QVERIFY(finished.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 10000);
         // Nobody consumed previews: only the first step carried one.
         int previews = 0;
         for (const QList<QVariant>& args : steps)
@@ -145,12 +151,12 @@ private Q_SLOTS:
         fixture.probe->stepMillis = 1;
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
         fixture.worker->setFullDecodeEvery(5);
         QSignalSpy steps(fixture.worker, &GenerationWorker::stepDone);
         QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
         fixture.generate(smallRequest(10), 1);
-        QVERIFY(finished.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 5000);
         QList<int> fullSteps;
         for (const QList<QVariant>& args : steps) {
             const auto update = args.at(0).value<StepUpdate>();
@@ -167,19 +173,19 @@ private Q_SLOTS:
         fixture.probe->stepMillis = 30;
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
 
         int stepsAtCancel = -1;
         connect(fixture.worker, &GenerationWorker::stepDone, this, [&](const StepUpdate& update) {
             if (update.step == 4 && stepsAtCancel < 0) {
-                stepsAtCancel = fixture.probe->stepsCompleted.load();
                 fixture.worker->cancel(update.jobId);
+                stepsAtCancel = fixture.probe->stepsCompleted.load();
             }
         });
         QSignalSpy cancelled(fixture.worker, &GenerationWorker::cancelled);
         QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
         fixture.generate(smallRequest(200), 3);
-        QVERIFY(cancelled.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() > 0, 10000);
         QCOMPARE(cancelled.at(0).at(0).value<quint64>(), quint64(3));
         QCOMPARE(finished.count(), 0);
         QVERIFY(fixture.probe->sawCancel.load());
@@ -192,7 +198,7 @@ private Q_SLOTS:
         // A later job is not affected by the earlier cancel.
         fixture.probe->stepMillis = 1;
         fixture.generate(smallRequest(3), 4);
-        QVERIFY(finished.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 5000);
     }
 
     void pipelineErrorBecomesAFailedSignal() {
@@ -200,10 +206,10 @@ private Q_SLOTS:
         fixture.probe->failWith = "cannot decode style reference /tmp/x.png";
         QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
         fixture.load("/models/demo.safetensors");
-        QVERIFY(loaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 5000);
         QSignalSpy failed(fixture.worker, &GenerationWorker::failed);
         fixture.generate(smallRequest(5), 9);
-        QVERIFY(failed.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() > 0, 5000);
         QCOMPARE(failed.at(0).at(0).value<quint64>(), quint64(9));
         QCOMPARE(failed.at(0).at(1).toString(),
                  QStringLiteral("cannot decode style reference /tmp/x.png"));
@@ -213,7 +219,7 @@ private Q_SLOTS:
         WorkerFixture fixture;
         QSignalSpy failed(fixture.worker, &GenerationWorker::failed);
         fixture.generate(smallRequest(5), 1);
-        QVERIFY(failed.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() > 0, 5000);
         QVERIFY(!failed.at(0).at(1).toString().isEmpty());
     }
 };

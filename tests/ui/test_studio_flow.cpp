@@ -193,8 +193,8 @@ private Q_SLOTS:
         window.form()->setRequest(request);
         window.generate();
         QTRY_VERIFY_WITH_TIMEOUT(probe_->stepsCompleted.load() >= 3, 5000);
-        const int atCancel = probe_->stepsCompleted.load();
         QTest::keyClick(&window, Qt::Key_Escape); // Esc cancels
+        const int atCancel = probe_->stepsCompleted.load();
         QTRY_VERIFY_WITH_TIMEOUT(!window.isGenerating(), 5000);
         QVERIFY(probe_->sawCancel.load());
         QVERIFY2(probe_->stepsCompleted.load() <= atCancel + 1,
