@@ -5,12 +5,14 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QDropEvent>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpressionValidator>
@@ -80,6 +82,7 @@ QGroupBox* GenerationForm::buildPromptGroup() {
     prompt_->setFixedHeight(64);
     prompt_->setTabChangesFocus(true);
     prompt_->installEventFilter(this);
+    prompt_->viewport()->installEventFilter(this);
     layout->addWidget(prompt_);
 
     auto* negativeLabel = new QLabel(tr("Negative prompt"), group);
@@ -90,6 +93,7 @@ QGroupBox* GenerationForm::buildPromptGroup() {
     negativePrompt_->setFixedHeight(52);
     negativePrompt_->setTabChangesFocus(true);
     negativePrompt_->installEventFilter(this);
+    negativePrompt_->viewport()->installEventFilter(this);
     negativeLabel->setBuddy(negativePrompt_);
     layout->addWidget(negativeLabel);
     layout->addWidget(negativePrompt_);
@@ -367,6 +371,16 @@ void GenerationForm::updateSeedState() {
 }
 
 bool GenerationForm::eventFilter(QObject* watched, QEvent* event) {
+    // A file dropped on a prompt field is meant for the window (a PNG to restore, a reference),
+    // not to be pasted as a path: refuse it here so the drag goes on to the window.
+    if (event->type() == QEvent::DragEnter || event->type() == QEvent::DragMove ||
+        event->type() == QEvent::Drop) {
+        auto* drag = static_cast<QDropEvent*>(event);
+        if (drag->mimeData()->hasUrls()) {
+            drag->ignore();
+            return true;
+        }
+    }
     if (event->type() == QEvent::KeyPress) {
         const auto* key = static_cast<QKeyEvent*>(event);
         const bool enter = key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter;

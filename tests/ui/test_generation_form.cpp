@@ -12,6 +12,7 @@
 #include <QDropEvent>
 #include <QImage>
 #include <QMimeData>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
@@ -35,9 +36,11 @@ QString makeImage(const QTemporaryDir& dir, const QString& name, QColor color) {
 }
 
 // Delivers a drag-enter and a drop of `path` as a file URL; returns whether the drop was taken.
+// File managers send the URL as text too; that is what a text field would paste.
 bool dropFile(QWidget* target, const QString& path) {
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile(path)});
+    mime.setText(QUrl::fromLocalFile(path).toString());
     const QPoint centre = target->rect().center();
     QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(target, &enter);
@@ -177,6 +180,15 @@ private Q_SLOTS:
         QCOMPARE(form.request().styles[0].path, styleB_.toStdString());
         QVERIFY(dropFile(form.contentZone(), content_));
         QCOMPARE(form.request().content, content_.toStdString());
+    }
+
+    void promptFieldsLeaveFileDropsToTheWindow() {
+        GenerationForm form;
+        form.show();
+        auto* prompt = form.findChild<QPlainTextEdit*>("promptEdit");
+        prompt->setPlainText("a castle");
+        QVERIFY(!dropFile(prompt->viewport(), styleA_));
+        QCOMPARE(prompt->toPlainText(), QStringLiteral("a castle"));
     }
 
     void droppingANonImageIsRefused() {
