@@ -49,6 +49,8 @@ constexpr auto kFormKey = "form/request";
 constexpr auto kFullDecodeKey = "preview/fullDecodeEvery";
 constexpr auto kLastSaveDirKey = "paths/lastSaveDir";
 constexpr auto kLanguageKey = "ui/language";
+constexpr auto kRecentModelsKey = "model/recent";
+constexpr int kMaxRecentModels = 6;
 
 QString formatDuration(double seconds) {
     if (!(seconds >= 0) || !std::isfinite(seconds))
@@ -151,6 +153,13 @@ void MainWindow::buildMenus() {
     });
     openSettings->setObjectName("actionOpenSettings");
     openSettings->setToolTip(tr("Restore every setting from a PNG saved by DEADiff Studio"));
+    QAction* save = fileMenu->addAction(tr("&Save Image…"), this, [this] {
+        const int selected = gallery_->currentRow();
+        saveResultWithDialog(selected >= 0 ? selected : gallery_->resultCount() - 1);
+    });
+    save->setShortcut(QKeySequence::Save);
+    save->setObjectName("actionSaveImage");
+    save->setToolTip(tr("Save the selected (or latest) result with its settings"));
     fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -163,6 +172,9 @@ void MainWindow::buildMenus() {
     QAction* reload =
         modelMenu->addAction(tr("&Reload Model"), this, [this] { setModelPath(modelPath_); });
     reload->setObjectName("actionReloadModel");
+    recentModelsMenu_ = modelMenu->addMenu(tr("Recent &Models"));
+    recentModelsMenu_->setObjectName("recentModelsMenu");
+    connect(recentModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentModelsMenu);
 
     QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
     generateAction_ = generateMenu->addAction(tr("&Generate"), this, &MainWindow::generate);
@@ -379,8 +391,14 @@ void MainWindow::setModelPath(const QString& path) {
     modelPath_ = path;
     modelReady_ = false;
     modelLoading_ = false;
-    if (!path.isEmpty())
-        QSettings().setValue(kModelPathKey, path);
+    if (!path.isEmpty()) {
+        QSettings settings;
+        settings.setValue(kModelPathKey, path);
+        QStringList recent = settings.value(kRecentModelsKey).toStringList();
+        recent.removeAll(path);
+        recent.prepend(path);
+        settings.setValue(kRecentModelsKey, recent.mid(0, kMaxRecentModels));
+    }
     updateModelState();
     const QFileInfo file(path);
     if (!path.isEmpty() && file.exists() && file.isReadable()) {
@@ -395,6 +413,23 @@ void MainWindow::setModelPath(const QString& path) {
         showStudio(false);
     }
     updateActions();
+}
+
+QStringList MainWindow::recentModels() const {
+    return QSettings().value(kRecentModelsKey).toStringList();
+}
+
+void MainWindow::fillRecentModelsMenu() {
+    recentModelsMenu_->clear();
+    const QStringList recent = recentModels();
+    for (const QString& path : recent) {
+        QAction* action = recentModelsMenu_->addAction(QFileInfo(path).fileName(), this,
+                                                       [this, path] { setModelPath(path); });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setEnabled(QFileInfo::exists(path));
+    }
+    if (recent.isEmpty())
+        recentModelsMenu_->addAction(tr("No recent models"))->setEnabled(false);
 }
 
 void MainWindow::updateModelState() {

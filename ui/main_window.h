@@ -12,6 +12,7 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QMessageBox;
 class QProgressBar;
 class QPushButton;
@@ -34,6 +35,8 @@ public:
     ~MainWindow() override;
 
     QString modelPath() const { return modelPath_; }
+    // Most recent first, remembered across sessions.
+    QStringList recentModels() const;
     bool modelReady() const { return modelReady_; }
     bool isGenerating() const { return currentJob_ != 0; }
 
@@ -96,6 +99,7 @@ private:
     void restoreSettings();
     void saveSettings() const;
     void setLanguage(const QString& language);
+    void fillRecentModelsMenu();
 
     void onLoadProgress(const QString& what, double fraction);
     void onModelLoaded(const QString& path, const QString& computeDtype);
@@ -134,6 +138,7 @@ private:
     QAction* generateAction_ = nullptr;
     QAction* cancelAction_ = nullptr;
     QMessageBox* messageBox_ = nullptr;
+    QMenu* recentModelsMenu_ = nullptr;
 };
 
 } // namespace deadiff::ui

@@ -101,6 +101,7 @@ private Q_SLOTS:
         QCOMPARE(window.modelPath(), model_);
         QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
         QCOMPARE(QSettings().value("model/path").toString(), model_);
+        QCOMPARE(window.recentModels().value(0), model_);
     }
 
     void brokenModelShowsTheLoadersMessage() {
