@@ -46,7 +46,10 @@ ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTextConfig& config) {
 
 torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor& ids) {
     const std::int64_t length = ids.size(1);
-    return token_embedding(ids) + position_embedding(position_ids.slice(1, 0, length));
+    // Positions from arange, not from the buffer: Module::to(dtype) also converts integer
+    // buffers, and bfloat16 holds integers exactly only up to 256.
+    const torch::Tensor positions = torch::arange(length, ids.options().dtype(torch::kInt64));
+    return token_embedding(ids) + position_embedding(positions);
 }
 
 ClipTextAttentionImpl::ClipTextAttentionImpl(std::int64_t width, std::int64_t heads)

@@ -29,6 +29,7 @@ struct ClipTextEmbeddingsImpl : torch::nn::Module {
     torch::nn::Embedding token_embedding{nullptr};
     torch::nn::Embedding position_embedding{nullptr};
     // Persistent in transformers 4.28 (DEADiff's pin), hence in the checkpoint; always 0..L-1.
+    // Loaded for completeness; forward uses arange (see clip_text.cpp).
     torch::Tensor position_ids;
 };
 TORCH_MODULE(ClipTextEmbeddings);

@@ -94,7 +94,9 @@ torch::Tensor ClipVisionModelImpl::forward(const torch::Tensor& image) {
             "CLIP vision: expected a preprocessed image [batch, " +
             std::to_string(config.channels) + ", " + std::to_string(config.imageSize) + ", " +
             std::to_string(config.imageSize) + "], got " + c10::str(image.sizes()));
-    const torch::Tensor patches = conv1(image).flatten(2).transpose(1, 2); // [B, P, width]
+    // Preprocessed images are float32; the tower may have been converted (e.g. to bfloat16).
+    const torch::Tensor patches =
+        conv1(image.to(conv1->weight.scalar_type())).flatten(2).transpose(1, 2); // [B, P, width]
     const torch::Tensor classToken =
         class_embedding.to(patches.dtype()).view({1, 1, -1}).expand({patches.size(0), 1, -1});
     const torch::Tensor tokens = torch::cat({classToken, patches}, 1) + positional_embedding;

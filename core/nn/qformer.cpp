@@ -51,8 +51,10 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const QFormerConfig& config) {
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& queries) {
-    const torch::Tensor text =
-        word_embeddings(ids) + position_embeddings(position_ids.slice(1, 0, ids.size(1)));
+    // Positions from arange, not from the buffer: Module::to(dtype) also converts integer
+    // buffers, and bfloat16 holds integers exactly only up to 256.
+    const torch::Tensor positions = torch::arange(ids.size(1), ids.options());
+    const torch::Tensor text = word_embeddings(ids) + position_embeddings(positions);
     return LayerNorm(torch::cat({queries, text.to(queries.dtype())}, 1));
 }
 
@@ -158,7 +160,7 @@ QFormerImpl::QFormerImpl(const QFormerConfig& config)
 torch::Tensor QFormerImpl::forward(const torch::Tensor& ids, const torch::Tensor& queries,
                                    const torch::Tensor& image) {
     checkInputs(config, ids, queries, image);
-    return bert(ids, queries, image);
+    return bert(ids, queries, image.to(queries.scalar_type()));
 }
 
 } // namespace deadiff::nn

@@ -32,7 +32,8 @@ struct BertEmbeddingsImpl : torch::nn::Module {
     torch::nn::Embedding word_embeddings{nullptr};
     torch::nn::Embedding position_embeddings{nullptr};
     torch::nn::LayerNorm LayerNorm{nullptr};
-    torch::Tensor position_ids; // [1, maxPositions], 0..maxPositions-1 (in the checkpoint)
+    // [1, maxPositions], 0..maxPositions-1: in the checkpoint, so loaded; forward uses arange.
+    torch::Tensor position_ids;
 };
 TORCH_MODULE(BertEmbeddings);
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <iostream>
 #include <string>
 
@@ -20,6 +21,15 @@ namespace deadiff::nn {
 namespace {
 
 constexpr double kTolerance = 1e-4;
+
+// Runs `step`, printing its wall time (a diagnostic for the lead, not an assertion).
+template <typename Step> auto timed(const std::string& name, Step&& step) {
+    const auto start = std::chrono::steady_clock::now();
+    auto result = step();
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+    std::cout << "[oracle] " << name << " took " << seconds.count() << " s" << std::endl;
+    return result;
+}
 
 // Zero-copy views of the checkpoint entries under `prefix` only.
 TensorMap tensorsUnder(const io::SafetensorsFile& file, const std::string& prefix) {
@@ -56,7 +66,9 @@ TEST(ConditioningOracle, ClipTextEncoderMatchesOfficialHiddenStates) {
     torch::NoGradGuard noGrad;
     for (const std::string name : {"prompt", "empty", "negative"}) {
         const torch::Tensor ids = reference.tensor(name + "_ids");
-        expectClose(name + "_hidden", model(ids), reference.tensor(name + "_hidden"));
+        const torch::Tensor hidden =
+            timed("text encoder (" + name + ")", [&] { return model(ids); });
+        expectClose(name + "_hidden", hidden, reference.tensor(name + "_hidden"));
     }
 }
 
@@ -79,9 +91,12 @@ void checkReferenceBranch(const std::string& checkpointPath, const std::string& 
     EXPECT_TRUE(torch::equal(ids, torch::tensor(expectedTextIds).unsqueeze(0)))
         << "the branch's built-in BERT ids differ from the official tokenizer's";
 
-    const torch::Tensor imageTokens = blip->encodeImage(reference.tensor("clip_input"));
+    const torch::Tensor imageTokens = timed(blipPrefix + "vision tower", [&] {
+        return blip->encodeImage(reference.tensor("clip_input"));
+    });
     expectClose(blipPrefix + "vit_tokens", imageTokens, reference.tensor("vit_tokens"));
-    const torch::Tensor hidden = blip->queryHidden(imageTokens, ids);
+    const torch::Tensor hidden =
+        timed(blipPrefix + "Q-Former", [&] { return blip->queryHidden(imageTokens, ids); });
     expectClose(blipPrefix + "qformer_hidden", hidden, reference.tensor("qformer_hidden"));
     const torch::Tensor queries = hidden.slice(1, 0, blip->config.queryTokens);
     expectClose(blipPrefix + "qformer_query_out", queries, reference.tensor("qformer_query_out"));
@@ -113,7 +128,10 @@ TEST(ConditioningOracle, ReferenceEncoderBothModeReproducesBothContexts) {
         tensors.merge(tensorsUnder(checkpoint, prefix));
 
     pipeline::ReferenceEncoder encoder;
-    encoder.load(tensors);
+    timed("ReferenceEncoder load (upcasts the fp16 ViT weights)", [&] {
+        encoder.load(tensors);
+        return 0;
+    });
     const torch::Tensor image = style.tensor("clip_input");
     ASSERT_TRUE(torch::equal(image, content.tensor("clip_input")));
     const auto contexts =

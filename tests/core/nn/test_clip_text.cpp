@@ -119,6 +119,20 @@ TEST(ClipText, MatchesAHandWrittenSingleLayerModel) {
     EXPECT_LT((out - expected).abs().max().item<double>(), 1e-5);
 }
 
+TEST(ClipText, RunsInBfloat16) {
+    torch::manual_seed(4);
+    ClipTextModel model(tinyConfig());
+    torch::NoGradGuard noGrad;
+    const torch::Tensor ids = randomIds(1, 7, 40);
+    const torch::Tensor reference = model(ids);
+    model->to(torch::kBFloat16);
+    const torch::Tensor reduced = model(ids);
+    EXPECT_EQ(reduced.scalar_type(), torch::kBFloat16);
+    EXPECT_LT((reduced.to(torch::kFloat) - reference).abs().max().item<double>() /
+                  reference.abs().max().item<double>(),
+              0.05);
+}
+
 TEST(ClipText, RejectsIdsItCannotEmbed) {
     ClipTextModel model(tinyConfig());
     torch::NoGradGuard noGrad;

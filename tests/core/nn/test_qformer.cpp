@@ -245,6 +245,22 @@ TEST(Blip2QFormer, ReturnsTheQueryRowsOfTheQFormerOnNormalisedImageTokens) {
     EXPECT_TRUE(torch::allclose(rows, hidden.slice(1, 0, 3), 0, 1e-6));
 }
 
+// The pipeline may run the networks in bfloat16; float32 images and ids still go in.
+TEST(Blip2QFormer, RunsInBfloat16FromFloatImages) {
+    torch::manual_seed(8);
+    Blip2QFormer blip(tinyBlipConfig(/*visionLayers=*/2, /*qformerLayers=*/2));
+    torch::NoGradGuard noGrad;
+    const torch::Tensor image = torch::randn({1, 3, 8, 8});
+    const torch::Tensor ids = torch::tensor({1, 7, 2}, torch::kInt64).unsqueeze(0);
+    const torch::Tensor reference = blip(image, ids);
+    blip->to(torch::kBFloat16);
+    const torch::Tensor reduced = blip(image, ids);
+    EXPECT_EQ(reduced.scalar_type(), torch::kBFloat16);
+    const double error = (reduced.to(torch::kFloat) - reference).abs().max().item<double>() /
+                         reference.abs().max().item<double>();
+    EXPECT_LT(error, 0.05);
+}
+
 TEST(Blip2QFormer, BranchTextsAreTheOfficialBertIds) {
     EXPECT_EQ(styleTextIds(), (std::vector<std::int64_t>{101, 2806, 102}));
     EXPECT_EQ(contentTextIds(), (std::vector<std::int64_t>{101, 4180, 102}));
