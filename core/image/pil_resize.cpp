@@ -13,6 +13,9 @@ namespace {
 // Pillow keeps 8 bits for the result and 2 for filters whose partial sums leave [0, 1].
 constexpr int kPrecisionBits = 32 - 8 - 2;
 
+// Far above any use here; keeps weight tables and outputs of a mistaken call bounded.
+constexpr int kMaxResizeSide = 65536;
+
 constexpr double kPi = 3.14159265358979323846; // M_PI, which strict C++ need not define
 
 // The kernels are written with Pillow's operation order: the weights must round to the same
@@ -183,9 +186,10 @@ cv::Mat pilResize(const cv::Mat& image, int width, int height, PilFilter filter)
         throw std::invalid_argument("pilResize: expects an 8-bit image with 1 or 3 channels, got "
                                     "type " +
                                     std::to_string(image.type()));
-    if (width < 1 || height < 1)
+    if (width < 1 || height < 1 || width > kMaxResizeSide || height > kMaxResizeSide)
         throw std::invalid_argument("pilResize: the target size " + std::to_string(width) + "x" +
-                                    std::to_string(height) + " is not positive");
+                                    std::to_string(height) + " is outside 1.." +
+                                    std::to_string(kMaxResizeSide));
     const Kernel kernel = kernelFor(filter);
     const bool resizeX = width != image.cols;
     const bool resizeY = height != image.rows;

@@ -19,7 +19,7 @@ enum class PilFilter {
 // (antialiasing), weights normalised per output pixel and rounded to 22-bit fixed point,
 // horizontal pass first (only over the rows the vertical pass reads), results rounded and
 // clipped to uint8 after each pass. An axis whose size does not change is not filtered.
-// Throws std::invalid_argument for another type, an empty image or a size below 1.
+// Throws std::invalid_argument for another type, an empty image or a side outside 1..65536.
 cv::Mat pilResize(const cv::Mat& image, int width, int height,
                   PilFilter filter = PilFilter::Bicubic);
 

@@ -148,6 +148,7 @@ TEST(PilResize, RejectsInvalidInput) {
     EXPECT_THROW(pilResize(cv::Mat(), 4, 4), std::invalid_argument);
     EXPECT_THROW(pilResize(rgb, 0, 4), std::invalid_argument);
     EXPECT_THROW(pilResize(rgb, 4, -1), std::invalid_argument);
+    EXPECT_THROW(pilResize(rgb, 1 << 20, 4), std::invalid_argument);
     EXPECT_THROW(pilResize(cv::Mat(4, 4, CV_8UC4), 2, 2), std::invalid_argument);
     EXPECT_THROW(pilResize(cv::Mat(4, 4, CV_32FC3), 2, 2), std::invalid_argument);
 }
