@@ -97,7 +97,8 @@ public:
         report("tokenizer", 0.0);
         const std::string vocab =
             options.vocabDir.empty() ? tokenize::defaultVocabDir() : options.vocabDir;
-        tokenizer_ = std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
+        tokenizer_ =
+            std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
 
         report("checkpoint", 0.05);
         const io::WeightFile file = io::WeightFile::open(path);
@@ -166,7 +167,8 @@ public:
 
         const std::int64_t batch = resolved.batch;
         const auto rows = [batch](const torch::Tensor& t) { return t.expand({batch, -1, -1}); };
-        const torch::Tensor zeros = torch::zeros({batch, images.style.size(1), images.style.size(2)});
+        const torch::Tensor zeros =
+            torch::zeros({batch, images.style.size(1), images.style.size(2)});
         nn::UNetContext conditional{rows(images.style), rows(promptContext), rows(images.content),
                                     rows(promptContext), resolved.imageWeight};
         // The official unconditional branch: zero image tokens in both branches, NEG text.
@@ -209,10 +211,10 @@ public:
                 if (observer->wantsPreviews()) {
                     const int every = observer->fullDecodeEvery();
                     const bool full = every > 0 && ((info.step + 1) % every == 0);
-                    step.previews = full ? decode(info.predictedX0)
-                                         : image::tensorBatchToRgb(
-                                               sample::latentPreview(info.predictedX0, 8),
-                                               image::PixelRange::ZeroToOne);
+                    step.previews =
+                        full ? decode(info.predictedX0)
+                             : image::tensorBatchToRgb(sample::latentPreview(info.predictedX0, 8),
+                                                       image::PixelRange::ZeroToOne);
                     step.previewIsFullDecode = full;
                 }
                 observer->onStep(step);

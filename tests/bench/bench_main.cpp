@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
     if (!args.has("--skip-unet"))
         benchUNet(sizes, dtypes, static_cast<int>(args.integer("--runs")));
     if (args.has("--model"))
-        benchPipeline(args.value("--model"), sizes, dtypes, static_cast<int>(args.integer("--steps")),
-                      args.value("--style"));
+        benchPipeline(args.value("--model"), sizes, dtypes,
+                      static_cast<int>(args.integer("--steps")), args.value("--style"));
     return 0;
 }
