@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
@@ -50,10 +51,24 @@ int runConvert(const std::vector<std::string>& argv, Streams io) {
                       static_cast<double>(totalBytes) / 1e9);
         io.err << line << std::flush;
     };
+    // The previous tensor has been written when the next is loaded: its mapped pages can go, so
+    // resident memory stays at about one tensor instead of growing with the file.
+    const io::MappedFile& mapping = *file.mapping();
+    std::pair<std::uintptr_t, std::size_t> written{0, 0};
+    auto releaseWritten = [&] {
+        const auto base = reinterpret_cast<std::uintptr_t>(mapping.data());
+        if (written.second > 0 && written.first >= base &&
+            written.first + written.second <= base + mapping.size())
+            mapping.releasePages(written.first - base, written.second);
+        written = {0, 0};
+    };
     for (const io::TensorInfo& info : file.tensors()) {
         entries.push_back(
-            {info.name, info.dtype, info.shape, [&file, &info, &doneBytes, &doneTensors, &report] {
+            {info.name, info.dtype, info.shape, [&] {
+                 releaseWritten();
                  torch::Tensor tensor = file.tensor(info.name);
+                 if (tensor.is_contiguous())
+                     written = {reinterpret_cast<std::uintptr_t>(tensor.data_ptr()), info.byteSize};
                  doneBytes += info.byteSize;
                  ++doneTensors;
                  report();
@@ -63,6 +78,7 @@ int runConvert(const std::vector<std::string>& argv, Streams io) {
     std::map<std::string, std::string> metadata{
         {"format", "pt"}, {"converted_from", std::filesystem::path(input).filename().string()}};
     io::writeSafetensors(output, entries, metadata);
+    releaseWritten();
     io.out << "wrote " << output << ": " << count << " tensors, " << totalBytes << " bytes\n";
     return kExitOk;
 }

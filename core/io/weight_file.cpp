@@ -21,6 +21,7 @@ public:
     virtual const std::vector<TensorInfo>& tensors() const = 0;
     virtual const TensorInfo* find(const std::string& name) const = 0;
     virtual torch::Tensor tensor(const std::string& name) const = 0;
+    virtual const std::shared_ptr<MappedFile>& mapping() const = 0;
 };
 
 namespace {
@@ -37,6 +38,7 @@ public:
     const std::vector<TensorInfo>& tensors() const override { return file_.tensors(); }
     const TensorInfo* find(const std::string& name) const override { return file_.find(name); }
     torch::Tensor tensor(const std::string& name) const override { return file_.tensor(name); }
+    const std::shared_ptr<MappedFile>& mapping() const override { return file_.mapping(); }
 
 private:
     SafetensorsFile file_;
@@ -52,6 +54,7 @@ public:
     const std::vector<TensorInfo>& tensors() const override { return file_.tensors(); }
     const TensorInfo* find(const std::string& name) const override { return file_.find(name); }
     torch::Tensor tensor(const std::string& name) const override { return file_.tensor(name); }
+    const std::shared_ptr<MappedFile>& mapping() const override { return file_.mapping(); }
 
 private:
     TorchCheckpoint file_;
@@ -128,6 +131,9 @@ const TensorInfo* WeightFile::find(const std::string& name) const {
 }
 torch::Tensor WeightFile::tensor(const std::string& name) const {
     return source_->tensor(name);
+}
+const std::shared_ptr<MappedFile>& WeightFile::mapping() const {
+    return source_->mapping();
 }
 
 } // namespace deadiff::io

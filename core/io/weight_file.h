@@ -36,6 +36,9 @@ public:
     // Throws std::runtime_error naming the file when `name` is absent.
     torch::Tensor tensor(const std::string& name) const;
 
+    // The mapped file that zero-copy tensors view (for releasing pages after conversion).
+    const std::shared_ptr<MappedFile>& mapping() const;
+
     class Source;
 
 private:

@@ -131,6 +131,23 @@ TEST_F(TorchCheckpointTest, TensorsAreZeroCopyViewsAndTiedTensorsShareMemory) {
     EXPECT_EQ(survivor[1][2].item<float>(), 1.25f);
 }
 
+TEST_F(TorchCheckpointTest, ReadsRepackedForcedZip64FilesLikeTheOriginal) {
+    // state_dict.pt re-packed by fuzz/make_zip_seeds.py (checked by Python's zipfile) with all
+    // sizes and offsets in ZIP64 records, stored and with deflated storages.
+    const WeightFile original = WeightFile::open(fixturePath("torch/state_dict.pt"));
+    for (const char* name : {"torch/state_dict_zip64.pt", "torch/state_dict_zip64_deflated.pt"}) {
+        const TorchCheckpoint file = TorchCheckpoint::open(fixturePath(name));
+        EXPECT_TRUE(file.layout().archive.usesZip64()) << name;
+        ASSERT_EQ(file.tensors().size(), original.tensors().size()) << name;
+        for (const TensorInfo& info : original.tensors()) {
+            const torch::Tensor tensor = file.tensor(info.name);
+            EXPECT_EQ(tensor.strides(), original.tensor(info.name).strides()) << info.name;
+            EXPECT_TRUE(torch::equal(tensor, original.tensor(info.name)))
+                << name << " " << info.name;
+        }
+    }
+}
+
 TEST_F(TorchCheckpointTest, FindsTheStateDictOfALightningCheckpoint) {
     const WeightFile file = WeightFile::open(fixturePath("torch/lightning.ckpt"));
     EXPECT_EQ(file.format(), WeightFormat::TorchZip);
