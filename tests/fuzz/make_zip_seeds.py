@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Extra seeds for fuzz_torch_checkpoint: a real torch.save file re-packed with every size and
 offset in ZIP64 records (as in a > 4 GB checkpoint), and one with deflated storages.
-Run: /usr/bin/python3 fuzz/make_zip_seeds.py"""
+Run: /usr/bin/python3 tests/fuzz/make_zip_seeds.py"""
 import os, struct, zipfile, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
