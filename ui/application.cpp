@@ -6,6 +6,7 @@
 #include <QIcon>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QSettings>
 #include <QTranslator>
 
 namespace deadiff::ui {
@@ -16,13 +17,20 @@ void setUpApplication(QApplication& app) {
     QApplication::setApplicationVersion(QStringLiteral(DEADIFF_VERSION_STRING));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deadiff-studio.png")));
 
-    // Qt's own strings (dialog buttons), then ours; both follow the system locale.
+    // Qt's own strings (dialog buttons), then ours; both follow the system locale unless the
+    // View → Language menu chose one ("en": the untranslated source strings).
+    const QString language = QSettings().value(QStringLiteral("ui/language")).toString();
+    if (language == QStringLiteral("en"))
+        return;
+    const QLocale locale = language.isEmpty() ? QLocale() : QLocale(language);
+    if (!language.isEmpty())
+        QLocale::setDefault(locale);
     auto* qtTranslator = new QTranslator(&app);
-    if (qtTranslator->load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+    if (qtTranslator->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
                            QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QApplication::installTranslator(qtTranslator);
     auto* translator = new QTranslator(&app);
-    if (translator->load(QLocale(), QStringLiteral("deadiff_studio"), QStringLiteral("_"),
+    if (translator->load(locale, QStringLiteral("deadiff_studio"), QStringLiteral("_"),
                          QStringLiteral(":/i18n")))
         QApplication::installTranslator(translator);
 }

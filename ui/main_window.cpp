@@ -1,19 +1,43 @@
 #include "ui/main_window.h"
 
+#include "core/io/png.h"
 #include "core/runtime/system_info.h"
+#include "ui/drop_zone.h"
+#include "ui/gallery.h"
+#include "ui/generation_form.h"
+#include "ui/image_convert.h"
+#include "ui/image_view.h"
+#include "ui/step_plot.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace deadiff::ui {
 namespace {
@@ -21,16 +45,56 @@ namespace {
 constexpr auto kModelPathKey = "model/path";
 constexpr auto kGeometryKey = "window/geometry";
 constexpr auto kStateKey = "window/state";
+constexpr auto kFormKey = "form/request";
+constexpr auto kFullDecodeKey = "preview/fullDecodeEvery";
+constexpr auto kLastSaveDirKey = "paths/lastSaveDir";
+constexpr auto kLanguageKey = "ui/language";
+constexpr auto kRecentModelsKey = "model/recent";
+constexpr int kMaxRecentModels = 6;
+
+QString formatDuration(double seconds) {
+    if (!(seconds >= 0) || !std::isfinite(seconds))
+        return QStringLiteral("–");
+    const int total = static_cast<int>(std::lround(seconds));
+    if (total < 60)
+        return QObject::tr("%1 s").arg(total);
+    return QObject::tr("%1 min %2 s").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+}
+
+// The pipeline names its stages in English (pipeline.h); show the known ones translated.
+QString stageText(const QString& stage) {
+    static const char* const kKnownStages[] = {
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding prompt"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image")};
+    for (const char* known : kKnownStages)
+        if (stage == QLatin1String(known))
+            return QCoreApplication::translate("deadiff::ui::MainWindow", known) +
+                   QStringLiteral("…");
+    return stage;
+}
+
+io::PngText metadataFor(const GenerationRequest& request) {
+    return {{io::kA1111ParametersKeyword, toA1111Parameters(request)},
+            {io::kRequestJsonKeyword, toJson(request)}};
+}
 
 } // namespace
 
-MainWindow::MainWindow(QWidget* parent)
+MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
     : QMainWindow(parent) {
     setObjectName("MainWindow");
     setWindowTitle(tr("DEADiff Studio"));
-    setMinimumSize(800, 560);
-    buildMenus();
+    setMinimumSize(900, 600);
+    setAcceptDrops(true);
+
+    pages_ = new QStackedWidget(this);
+    setCentralWidget(pages_);
     buildModelPage();
+    buildStudioPage();
+    buildDocks();
+    buildMenus();
+    startWorker(factory ? std::move(factory) : defaultPipelineFactory());
 
     const RuntimeInfo info = runtimeInfo();
     const bool bf16 = info.cpu.avx512Bf16 || info.cpu.amxBf16;
@@ -39,17 +103,64 @@ MainWindow::MainWindow(QWidget* parent)
                                  .arg(info.torchThreads)
                                  .arg(QString::fromStdString(info.blas.vendorName),
                                       bf16 ? tr("bfloat16 available") : tr("float32 only")));
-
-    QSettings settings;
-    restoreGeometry(settings.value(kGeometryKey).toByteArray());
-    restoreState(settings.value(kStateKey).toByteArray());
-    setModelPath(settings.value(kModelPathKey).toString());
+    restoreSettings();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    if (currentJob_ != 0)
+        worker_->cancel(currentJob_);
+    workerThread_.quit();
+    workerThread_.wait();
+}
+
+void MainWindow::startWorker(PipelineFactory factory) {
+    registerWorkerMetaTypes();
+    worker_ = new GenerationWorker(std::move(factory));
+    worker_->moveToThread(&workerThread_);
+    workerThread_.setObjectName(QStringLiteral("generation"));
+    connect(&workerThread_, &QThread::finished, worker_, &QObject::deleteLater);
+
+    connect(this, &MainWindow::loadModelRequested, worker_, &GenerationWorker::loadModel,
+            Qt::QueuedConnection);
+    connect(this, &MainWindow::generationRequested, worker_, &GenerationWorker::generate,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::loadProgress, this, &MainWindow::onLoadProgress,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::modelLoaded, this, &MainWindow::onModelLoaded,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::loadFailed, this, &MainWindow::onLoadFailed,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::started, this, &MainWindow::onStarted,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::stageChanged, this, &MainWindow::onStage,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::stepDone, this, &MainWindow::onStep, Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::finished, this, &MainWindow::onFinished,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::cancelled, this, &MainWindow::onCancelled,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::failed, this, &MainWindow::onFailed, Qt::QueuedConnection);
+    workerThread_.start();
+}
 
 void MainWindow::buildMenus() {
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction* openSettings = fileMenu->addAction(tr("&Open Settings from Image…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Settings from Image"),
+                                                          QString(), tr("PNG images (*.png)"));
+        if (!path.isEmpty())
+            openDroppedFile(path);
+    });
+    openSettings->setObjectName("actionOpenSettings");
+    openSettings->setToolTip(tr("Restore every setting from a PNG saved by DEADiff Studio"));
+    QAction* save = fileMenu->addAction(tr("&Save Image…"), this, [this] {
+        const int selected = gallery_->currentRow();
+        saveResultWithDialog(selected >= 0 ? selected : gallery_->resultCount() - 1);
+    });
+    save->setShortcut(QKeySequence::Save);
+    save->setObjectName("actionSaveImage");
+    save->setToolTip(tr("Save the selected (or latest) result with its settings"));
+    fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setObjectName("actionQuit");
@@ -58,14 +169,49 @@ void MainWindow::buildMenus() {
     QAction* choose = modelMenu->addAction(tr("&Choose Model…"), this, &MainWindow::chooseModel);
     choose->setShortcut(QKeySequence::Open);
     choose->setObjectName("actionChooseModel");
+    QAction* reload =
+        modelMenu->addAction(tr("&Reload Model"), this, [this] { setModelPath(modelPath_); });
+    reload->setObjectName("actionReloadModel");
+    recentModelsMenu_ = modelMenu->addMenu(tr("Recent &Models"));
+    recentModelsMenu_->setObjectName("recentModelsMenu");
+    connect(recentModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentModelsMenu);
+
+    QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
+    generateAction_ = generateMenu->addAction(tr("&Generate"), this, &MainWindow::generate);
+    generateAction_->setObjectName("actionGenerate");
+    generateAction_->setShortcuts(
+        {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    cancelAction_ = generateMenu->addAction(tr("&Cancel"), this, &MainWindow::cancel);
+    cancelAction_->setObjectName("actionCancel");
+    cancelAction_->setShortcut(QKeySequence(Qt::Key_Escape));
+
+    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+    viewMenu->addAction(plotDock_->toggleViewAction());
+    viewMenu->addAction(galleryDock_->toggleViewAction());
+    viewMenu->addSeparator();
+    QMenu* languageMenu = viewMenu->addMenu(tr("&Language"));
+    auto* languages = new QActionGroup(this);
+    const QString current = QSettings().value(kLanguageKey).toString();
+    const std::pair<QString, QString> choices[] = {
+        {QString(), tr("System Language")},
+        {QStringLiteral("en"), QStringLiteral("English")},
+        {QStringLiteral("zh_CN"), QStringLiteral("简体中文")}};
+    for (const auto& [code, name] : choices) {
+        QAction* action = languageMenu->addAction(name);
+        action->setCheckable(true);
+        action->setChecked(code == current);
+        languages->addAction(action);
+        connect(action, &QAction::triggered, this, [this, code = code] { setLanguage(code); });
+    }
 
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&About DEADiff Studio"), this, &MainWindow::showAbout);
     helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    updateActions();
 }
 
 void MainWindow::buildModelPage() {
-    auto* page = new QWidget(this);
+    auto* page = new QWidget(pages_);
     page->setObjectName("modelPage");
     auto* layout = new QVBoxLayout(page);
     layout->addStretch(2);
@@ -104,7 +250,127 @@ void MainWindow::buildModelPage() {
     layout->addWidget(modelStateLabel_);
 
     layout->addStretch(3);
-    setCentralWidget(page);
+    pages_->addWidget(page);
+}
+
+void MainWindow::buildStudioPage() {
+    auto* splitter = new QSplitter(Qt::Horizontal, pages_);
+    splitter->setObjectName("studioPage");
+
+    form_ = new GenerationForm;
+    connect(form_, &GenerationForm::generateRequested, this, &MainWindow::generate);
+    auto* scroll = new QScrollArea(splitter);
+    scroll->setObjectName("formScroll");
+    scroll->setWidget(form_);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(400);
+
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(4, 4, 4, 4);
+
+    modelBadge_ = new QLabel(right);
+    modelBadge_->setObjectName("modelBadge");
+    modelBadge_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    rightLayout->addWidget(modelBadge_);
+
+    preview_ = new ImageView(right);
+    preview_->setObjectName("preview");
+    preview_->setPlaceholderText(
+        tr("The image appears here while it forms.\nDrop a style image on the left, write a "
+           "prompt, then press Generate (Ctrl+Enter)."));
+    preview_->setMinimumSize(320, 320);
+    rightLayout->addWidget(preview_, 1);
+
+    generateButton_ = new QPushButton(tr("Generate"), right);
+    generateButton_->setObjectName("generateButton");
+    generateButton_->setDefault(true);
+    generateButton_->setMinimumHeight(34);
+    generateButton_->setToolTip(tr("Generate an image (Ctrl+Enter)"));
+    QFont bold = generateButton_->font();
+    bold.setBold(true);
+    generateButton_->setFont(bold);
+    connect(generateButton_, &QPushButton::clicked, this, &MainWindow::generate);
+    cancelButton_ = new QPushButton(tr("Cancel"), right);
+    cancelButton_->setObjectName("cancelButton");
+    cancelButton_->setMinimumHeight(34);
+    cancelButton_->setToolTip(tr("Stop after the current step (Esc)"));
+    connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancel);
+
+    progress_ = new QProgressBar(right);
+    progress_->setObjectName("progressBar");
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("Ready"));
+    progress_->setTextVisible(true);
+    progress_->setMinimumHeight(26);
+    etaLabel_ = new QLabel(right);
+    etaLabel_->setObjectName("etaLabel");
+    etaLabel_->setMinimumWidth(150);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(generateButton_);
+    buttons->addWidget(cancelButton_);
+    buttons->addWidget(progress_, 1);
+    buttons->addWidget(etaLabel_);
+    rightLayout->addLayout(buttons);
+
+    fullDecodeSpin_ = new QSpinBox(right);
+    fullDecodeSpin_->setObjectName("fullDecodeSpin");
+    fullDecodeSpin_->setRange(0, 100);
+    fullDecodeSpin_->setSpecialValueText(tr("never"));
+    fullDecodeSpin_->setPrefix(tr("every "));
+    fullDecodeSpin_->setSuffix(tr(" steps"));
+    fullDecodeSpin_->setToolTip(
+        tr("The preview is a quick colour estimate; a full decode shows the real image but costs "
+           "about one step each time."));
+    connect(fullDecodeSpin_, &QSpinBox::valueChanged, this,
+            [this](int steps) { worker_->setFullDecodeEvery(steps); });
+    auto* previewOptions = new QHBoxLayout;
+    previewOptions->addWidget(new QLabel(tr("Full preview decode:"), right));
+    previewOptions->addWidget(fullDecodeSpin_);
+    previewOptions->addStretch();
+    rightLayout->addLayout(previewOptions);
+
+    splitter->addWidget(scroll);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({440, 700});
+    pages_->addWidget(splitter);
+}
+
+void MainWindow::buildDocks() {
+    plot_ = new StepPlot;
+    plotDock_ = new QDockWidget(tr("Steps"), this);
+    plotDock_->setObjectName("plotDock");
+    plotDock_->setWidget(plot_);
+    addDockWidget(Qt::RightDockWidgetArea, plotDock_);
+
+    gallery_ = new Gallery;
+    galleryDock_ = new QDockWidget(tr("Gallery"), this);
+    galleryDock_->setObjectName("galleryDock");
+    galleryDock_->setWidget(gallery_);
+    addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
+    resizeDocks({plotDock_, galleryDock_}, {380, 380}, Qt::Horizontal);
+    resizeDocks({plotDock_, galleryDock_}, {480, 420}, Qt::Vertical);
+
+    connect(gallery_, &Gallery::viewRequested, this, [this](int index) {
+        preview_->setImage(gallery_->entry(index).image);
+        preview_->setCaption(tr("seed %1").arg(gallery_->entry(index).request.seed.value_or(0)));
+    });
+    connect(gallery_, &Gallery::saveRequested, this, &MainWindow::saveResultWithDialog);
+    connect(gallery_, &Gallery::copyRequested, this, &MainWindow::copyResult);
+    connect(gallery_, &Gallery::reuseSettingsRequested, this, &MainWindow::reuseSettings);
+    connect(gallery_, &Gallery::useAsStyleRequested, this, &MainWindow::useResultAsStyle);
+}
+
+void MainWindow::showStudio(bool studio) {
+    pages_->setCurrentIndex(studio ? 1 : 0);
+    // The docks belong to the studio; on the "choose a model" page they would be empty noise.
+    plotDock_->setVisible(studio);
+    galleryDock_->setVisible(studio);
 }
 
 void MainWindow::chooseModel() {
@@ -117,10 +383,53 @@ void MainWindow::chooseModel() {
 }
 
 void MainWindow::setModelPath(const QString& path) {
+    if (currentJob_ != 0) {
+        statusBar()->showMessage(tr("Wait for the generation to finish (or cancel it) before "
+                                    "changing the model."));
+        return;
+    }
     modelPath_ = path;
-    if (!path.isEmpty())
-        QSettings().setValue(kModelPathKey, path);
+    modelReady_ = false;
+    modelLoading_ = false;
+    if (!path.isEmpty()) {
+        QSettings settings;
+        settings.setValue(kModelPathKey, path);
+        QStringList recent = settings.value(kRecentModelsKey).toStringList();
+        recent.removeAll(path);
+        recent.prepend(path);
+        settings.setValue(kRecentModelsKey, recent.mid(0, kMaxRecentModels));
+    }
     updateModelState();
+    const QFileInfo file(path);
+    if (!path.isEmpty() && file.exists() && file.isReadable()) {
+        modelLoading_ = true;
+        progress_->setRange(0, 1000);
+        progress_->setValue(0);
+        progress_->setFormat(tr("Loading model… %p%"));
+        modelBadge_->setText(tr("Loading %1…").arg(file.fileName()));
+        showStudio(true);
+        Q_EMIT loadModelRequested(path);
+    } else {
+        showStudio(false);
+    }
+    updateActions();
+}
+
+QStringList MainWindow::recentModels() const {
+    return QSettings().value(kRecentModelsKey).toStringList();
+}
+
+void MainWindow::fillRecentModelsMenu() {
+    recentModelsMenu_->clear();
+    const QStringList recent = recentModels();
+    for (const QString& path : recent) {
+        QAction* action = recentModelsMenu_->addAction(QFileInfo(path).fileName(), this,
+                                                       [this, path] { setModelPath(path); });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setEnabled(QFileInfo::exists(path));
+    }
+    if (recent.isEmpty())
+        recentModelsMenu_->addAction(tr("No recent models"))->setEnabled(false);
 }
 
 void MainWindow::updateModelState() {
@@ -142,6 +451,363 @@ void MainWindow::updateModelState() {
     }
 }
 
+void MainWindow::updateActions() {
+    const bool busy = currentJob_ != 0;
+    const bool canGenerate = modelReady_ && !busy;
+    if (generateButton_ != nullptr) {
+        generateButton_->setEnabled(canGenerate);
+        cancelButton_->setEnabled(busy);
+    }
+    if (generateAction_ != nullptr) {
+        generateAction_->setEnabled(canGenerate);
+        cancelAction_->setEnabled(busy);
+    }
+}
+
+void MainWindow::onLoadProgress(const QString& what, double fraction) {
+    if (!modelLoading_)
+        return;
+    progress_->setValue(static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * 1000)));
+    progress_->setFormat(tr("Loading model: %1 %p%").arg(what));
+}
+
+void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype) {
+    if (path != modelPath_)
+        return; // an older load finished after the user picked another model
+    modelLoading_ = false;
+    modelReady_ = true;
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("Ready"));
+    modelBadge_->setText(
+        tr("Model: %1 · computing in %2").arg(QFileInfo(path).fileName(), computeDtype));
+    statusBar()->showMessage(tr("Model loaded: %1").arg(QDir::toNativeSeparators(path)), 8000);
+    updateActions();
+}
+
+void MainWindow::onLoadFailed(const QString& path, const QString& message) {
+    if (path != modelPath_)
+        return;
+    modelLoading_ = false;
+    modelReady_ = false;
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("No model"));
+    modelStateLabel_->setText(
+        tr("Could not load %1:\n%2").arg(QDir::toNativeSeparators(path), message));
+    showStudio(false);
+    updateActions();
+    showError(tr("Could not load the model"), message,
+              tr("Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If "
+                 "the file was copied or downloaded, check that it is complete."));
+}
+
+GenerationRequest MainWindow::currentRequest() const {
+    GenerationRequest request = form_->request();
+    request.model = modelPath_.toStdString();
+    return request;
+}
+
+void MainWindow::generate() {
+    if (currentJob_ != 0)
+        return;
+    if (!modelReady_) {
+        statusBar()->showMessage(modelLoading_ ? tr("The model is still loading.")
+                                               : tr("Choose a model first (Model menu)."),
+                                 8000);
+        return;
+    }
+    const GenerationRequest request = currentRequest();
+    try {
+        validate(request);
+    } catch (const RequestError& error) {
+        showError(tr("Cannot generate yet"), QString::fromStdString(error.what()),
+                  tr("Fix that setting in the form on the left, then press Generate again."));
+        return;
+    }
+    QStringList missing;
+    for (const StyleReference& style : request.styles)
+        if (!QFileInfo::exists(QString::fromStdString(style.path)))
+            missing << QString::fromStdString(style.path);
+    if (!request.content.empty() && !QFileInfo::exists(QString::fromStdString(request.content)))
+        missing << QString::fromStdString(request.content);
+    if (!missing.isEmpty()) {
+        showError(tr("Reference image missing"),
+                  tr("These reference images do not exist: %1")
+                      .arg(QDir::toNativeSeparators(missing.join(QStringLiteral(", ")))),
+                  tr("Drop the images again or clear their slots."));
+        return;
+    }
+
+    currentJob_ = ++lastJob_;
+    plot_->reset(request.steps);
+    progress_->setRange(0, request.steps);
+    progress_->setValue(0);
+    progress_->setFormat(tr("Starting…"));
+    etaLabel_->clear();
+    updateActions();
+    statusBar()->showMessage(tr("Generating…"));
+    Q_EMIT generationRequested(request, currentJob_);
+}
+
+void MainWindow::cancel() {
+    if (currentJob_ == 0)
+        return;
+    worker_->cancel(currentJob_);
+    progress_->setFormat(tr("Cancelling…"));
+    cancelButton_->setEnabled(false);
+}
+
+void MainWindow::onStarted(quint64 jobId, const GenerationRequest& resolved) {
+    if (jobId != currentJob_)
+        return;
+    if (resolved.seed)
+        statusBar()->showMessage(tr("Generating with seed %1…").arg(*resolved.seed));
+}
+
+void MainWindow::onStage(quint64 jobId, const QString& stage) {
+    if (jobId != currentJob_)
+        return;
+    progress_->setFormat(stageText(stage));
+}
+
+void MainWindow::onStep(const StepUpdate& update) {
+    if (!update.preview.isNull())
+        worker_->previewConsumed();
+    if (update.jobId != currentJob_)
+        return;
+    const int done = update.step + 1;
+    const int total = std::max(update.totalSteps, done);
+    progress_->setRange(0, total);
+    progress_->setValue(done);
+    progress_->setFormat(tr("Step %1 / %2").arg(done).arg(total));
+    const double perStep = update.elapsedSeconds / done;
+    etaLabel_->setText(tr("ETA %1 · %2 s/step")
+                           .arg(formatDuration(perStep * (total - done)))
+                           .arg(update.stepSeconds, 0, 'f', 2));
+    plot_->addStep(update.step, update.stepSeconds, update.change);
+    if (!update.preview.isNull()) {
+        preview_->setImage(update.preview);
+        preview_->setCaption(update.fullDecode
+                                 ? tr("step %1 / %2 · full decode").arg(done).arg(total)
+                                 : tr("step %1 / %2 · preview").arg(done).arg(total));
+    }
+}
+
+void MainWindow::onFinished(const GenerationOutcome& outcome) {
+    if (outcome.jobId != currentJob_)
+        return;
+    currentJob_ = 0;
+    updateActions();
+    if (outcome.request.seed)
+        form_->setLastSeed(*outcome.request.seed);
+    for (const QImage& image : outcome.images) {
+        gallery_->addResult(image, outcome.request);
+        Q_EMIT resultAdded(gallery_->resultCount() - 1);
+    }
+    if (!outcome.images.isEmpty()) {
+        preview_->setImage(outcome.images.front());
+        preview_->setCaption(tr("seed %1").arg(outcome.request.seed.value_or(0)));
+    }
+    progress_->setValue(progress_->maximum());
+    progress_->setFormat(tr("Done"));
+    etaLabel_->setText(tr("%1 in total").arg(formatDuration(outcome.seconds)));
+    statusBar()->showMessage(tr("Finished in %1 (seed %2). Right-click the result in the "
+                                "gallery to save it.")
+                                 .arg(formatDuration(outcome.seconds))
+                                 .arg(outcome.request.seed.value_or(0)),
+                             15000);
+}
+
+void MainWindow::onCancelled(quint64 jobId) {
+    if (jobId != currentJob_)
+        return;
+    currentJob_ = 0;
+    updateActions();
+    progress_->setValue(0);
+    progress_->setFormat(tr("Cancelled"));
+    etaLabel_->clear();
+    statusBar()->showMessage(tr("Generation cancelled."), 8000);
+}
+
+void MainWindow::onFailed(quint64 jobId, const QString& message) {
+    if (jobId != currentJob_)
+        return;
+    currentJob_ = 0;
+    updateActions();
+    progress_->setValue(0);
+    progress_->setFormat(tr("Failed"));
+    etaLabel_->clear();
+    showError(tr("The generation failed"), message,
+              tr("Check the reference images and the settings, then press Generate again. If "
+                 "it keeps failing, reload the model (Model → Reload Model)."));
+}
+
+void MainWindow::showError(const QString& title, const QString& message, const QString& advice) {
+    statusBar()->showMessage(title + QStringLiteral(": ") + message);
+    // Window-modal and non-blocking: the worker's queued signals keep being processed.
+    if (messageBox_ != nullptr)
+        messageBox_->deleteLater();
+    messageBox_ = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    messageBox_->setObjectName("errorMessageBox");
+    messageBox_->setInformativeText(advice);
+    messageBox_->setAttribute(Qt::WA_DeleteOnClose);
+    connect(messageBox_, &QObject::destroyed, this, [this, box = messageBox_] {
+        if (messageBox_ == box)
+            messageBox_ = nullptr;
+    });
+    messageBox_->open();
+    Q_EMIT errorShown(message);
+}
+
+bool MainWindow::saveResult(int index, const QString& path) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return false;
+    const GalleryEntry& entry = gallery_->entry(index);
+    try {
+        io::writePng(path.toStdString(), toRgbMat(entry.image), metadataFor(entry.request));
+    } catch (const std::exception& error) {
+        showError(tr("Could not save the image"), QString::fromStdString(error.what()),
+                  tr("Choose another folder or free some disk space."));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 8000);
+    return true;
+}
+
+void MainWindow::saveResultWithDialog(int index) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return;
+    QSettings settings;
+    const QString folder =
+        settings
+            .value(kLastSaveDirKey,
+                   QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
+            .toString();
+    const QString name =
+        QStringLiteral("deadiff-%1.png").arg(gallery_->entry(index).request.seed.value_or(0));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), QDir(folder).filePath(name),
+                                                tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
+        path += QStringLiteral(".png");
+    settings.setValue(kLastSaveDirKey, QFileInfo(path).path());
+    saveResult(index, path);
+}
+
+void MainWindow::copyResult(int index) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return;
+    QApplication::clipboard()->setImage(gallery_->entry(index).image);
+    statusBar()->showMessage(tr("Image copied to the clipboard."), 5000);
+}
+
+void MainWindow::reuseSettings(int index) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return;
+    form_->setRequest(gallery_->entry(index).request);
+    statusBar()->showMessage(tr("Settings of that image restored (seed included)."), 8000);
+}
+
+void MainWindow::useResultAsStyle(int index, int slot) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return;
+    // The pipeline reads references from files: keep a copy beside the cache.
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                           QStringLiteral("/references");
+    QDir().mkpath(folder);
+    const GalleryEntry& entry = gallery_->entry(index);
+    const QString path = QDir(folder).filePath(
+        QStringLiteral("result-%1-%2.png").arg(entry.request.seed.value_or(0)).arg(index));
+    try {
+        io::writePng(path.toStdString(), toRgbMat(entry.image), metadataFor(entry.request));
+    } catch (const std::exception& error) {
+        showError(tr("Could not use the image as a reference"),
+                  QString::fromStdString(error.what()),
+                  tr("Save the image somewhere and drop it onto a style slot instead."));
+        return;
+    }
+    (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->setPath(path);
+}
+
+bool MainWindow::openDroppedFile(const QString& path) {
+    std::string json;
+    try {
+        json = io::findPngText(io::readPngText(path.toStdString()), io::kRequestJsonKeyword);
+    } catch (const std::exception&) {
+        json.clear(); // not a PNG (a JPEG reference, say): no settings to restore
+    }
+    if (!json.empty()) {
+        try {
+            GenerationRequest request = requestFromJson(json, JsonStrictness::Lenient);
+            form_->setRequest(request);
+            QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
+            if (!request.model.empty() &&
+                QFileInfo(QString::fromStdString(request.model)).fileName() !=
+                    QFileInfo(modelPath_).fileName())
+                note +=
+                    QLatin1Char(' ') +
+                    tr("It was made with the model %1.").arg(QString::fromStdString(request.model));
+            statusBar()->showMessage(note, 10000);
+            return true;
+        } catch (const std::exception& error) {
+            showError(tr("Cannot restore the settings"), QString::fromStdString(error.what()),
+                      tr("The image's settings come from an incompatible version; you can still "
+                         "use it as a style reference."));
+            return false;
+        }
+    }
+    if (isImageFile(path))
+        askUseAsStyle(path);
+    else
+        statusBar()->showMessage(tr("%1 is not an image.").arg(QFileInfo(path).fileName()), 8000);
+    return false;
+}
+
+void MainWindow::askUseAsStyle(const QString& imagePath) {
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Use as style reference?"),
+                                tr("%1 carries no DEADiff settings. Use it as a style reference?")
+                                    .arg(QFileInfo(imagePath).fileName()),
+                                QMessageBox::NoButton, this);
+    box->setObjectName("useAsStyleBox");
+    QPushButton* asA = box->addButton(tr("As Style A"), QMessageBox::AcceptRole);
+    asA->setObjectName("useAsStyleA");
+    QPushButton* asB = box->addButton(tr("As Style B"), QMessageBox::AcceptRole);
+    asB->setObjectName("useAsStyleB");
+    box->addButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this,
+            [this, asA, asB, imagePath](QAbstractButton* b) {
+                if (b == asA)
+                    form_->styleZoneA()->setPath(imagePath);
+                else if (b == asB)
+                    form_->styleZoneB()->setPath(imagePath);
+            });
+    box->open();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    const QString path = urls.front().toLocalFile();
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const bool checkpoint = suffix == QStringLiteral("safetensors") ||
+                            suffix == QStringLiteral("ckpt") || suffix == QStringLiteral("pth");
+    if (checkpoint)
+        setModelPath(path);
+    else
+        openDroppedFile(path);
+}
+
 void MainWindow::showAbout() {
     QMessageBox::about(
         this, tr("About DEADiff Studio"),
@@ -151,10 +817,45 @@ void MainWindow::showAbout() {
             .arg(QApplication::applicationVersion()));
 }
 
-void MainWindow::closeEvent(QCloseEvent* event) {
+void MainWindow::setLanguage(const QString& language) {
+    QSettings().setValue(kLanguageKey, language);
+    statusBar()->showMessage(tr("The language changes the next time DEADiff Studio starts."),
+                             10000);
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        // First start: most of the screen, so the form, preview and docks all have room.
+        const QRect available = screen()->availableGeometry();
+        resize(std::min(1600, available.width() * 9 / 10),
+               std::min(1000, available.height() * 9 / 10));
+    }
+    restoreState(settings.value(kStateKey).toByteArray());
+    const QString saved = settings.value(kFormKey).toString();
+    if (!saved.isEmpty()) {
+        try {
+            form_->setRequest(requestFromJson(saved.toStdString(), JsonStrictness::Lenient));
+        } catch (const std::exception&) {
+            // Settings from an incompatible version: start from the defaults.
+        }
+    }
+    fullDecodeSpin_->setValue(settings.value(kFullDecodeKey, 0).toInt());
+    setModelPath(settings.value(kModelPathKey).toString());
+}
+
+void MainWindow::saveSettings() const {
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+    settings.setValue(kFormKey, QString::fromStdString(toJson(form_->request())));
+    settings.setValue(kFullDecodeKey, fullDecodeSpin_->value());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveSettings();
+    if (currentJob_ != 0)
+        worker_->cancel(currentJob_);
     event->accept();
 }
 

@@ -1,39 +1,144 @@
-// The studio's main window. Until a model is chosen it shows a "choose a model" page.
+// The studio's main window. Until a model is chosen it shows a "choose a model" page; then the
+// generation form, the live preview, the step plot and the gallery. All model work runs on a
+// GenerationWorker in its own thread.
 #pragma once
 
-#include <QMainWindow>
+#include "core/pipeline/request.h"
+#include "ui/generation_worker.h"
 
+#include <QMainWindow>
+#include <QThread>
+
+class QAction;
+class QDockWidget;
 class QLabel;
+class QMenu;
+class QMessageBox;
+class QProgressBar;
 class QPushButton;
+class QSpinBox;
+class QStackedWidget;
 
 namespace deadiff::ui {
+
+class Gallery;
+class GenerationForm;
+class ImageView;
+class StepPlot;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    // `factory` makes the pipeline on the worker thread; empty: Pipeline::load.
+    explicit MainWindow(PipelineFactory factory = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     QString modelPath() const { return modelPath_; }
+    // Most recent first, remembered across sessions.
+    QStringList recentModels() const;
+    bool modelReady() const { return modelReady_; }
+    bool isGenerating() const { return currentJob_ != 0; }
+
+    GenerationForm* form() const { return form_; }
+    ImageView* preview() const { return preview_; }
+    StepPlot* stepPlot() const { return plot_; }
+    Gallery* gallery() const { return gallery_; }
+    GenerationWorker* worker() const { return worker_; }
+    QThread* workerThread() { return &workerThread_; }
+
+    // The request the Generate button would run now (form + model).
+    GenerationRequest currentRequest() const;
+
+    // Gallery actions. saveResult writes a PNG with the A1111 "parameters" chunk and the JSON
+    // request chunk; false after showing what went wrong.
+    bool saveResult(int index, const QString& path);
+    void copyResult(int index);
+    void reuseSettings(int index);
+    void useResultAsStyle(int index, int slot);
+
+    // A file dropped on the window: a PNG with our JSON chunk restores every setting (true);
+    // another image asks whether to use it as a style reference (false).
+    bool openDroppedFile(const QString& path);
 
 public Q_SLOTS:
     // Opens a file dialog; the choice is remembered across sessions.
     void chooseModel();
+    // Remembers the path and loads the model on the worker (when the file exists).
     void setModelPath(const QString& path);
+    void generate();
+    void cancel();
+
+Q_SIGNALS:
+    // To the worker (queued).
+    void loadModelRequested(const QString& path);
+    void generationRequested(const deadiff::GenerationRequest& request, quint64 jobId);
+    // A message box was shown (tests and the status line follow it).
+    void errorShown(const QString& message);
+    // The most recent result reached the gallery.
+    void resultAdded(int index);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildMenus();
     void buildModelPage();
+    void buildStudioPage();
+    void buildDocks();
+    void startWorker(PipelineFactory factory);
     void updateModelState();
+    void updateActions();
+    void showStudio(bool studio);
+    void showError(const QString& title, const QString& message, const QString& advice);
+    void askUseAsStyle(const QString& imagePath);
+    void saveResultWithDialog(int index);
     void showAbout();
+    void restoreSettings();
+    void saveSettings() const;
+    void setLanguage(const QString& language);
+    void fillRecentModelsMenu();
+
+    void onLoadProgress(const QString& what, double fraction);
+    void onModelLoaded(const QString& path, const QString& computeDtype);
+    void onLoadFailed(const QString& path, const QString& message);
+    void onStarted(quint64 jobId, const deadiff::GenerationRequest& resolved);
+    void onStage(quint64 jobId, const QString& stage);
+    void onStep(const deadiff::ui::StepUpdate& update);
+    void onFinished(const deadiff::ui::GenerationOutcome& outcome);
+    void onCancelled(quint64 jobId);
+    void onFailed(quint64 jobId, const QString& message);
+
+    QThread workerThread_;
+    GenerationWorker* worker_ = nullptr;
 
     QString modelPath_;
+    bool modelReady_ = false;
+    bool modelLoading_ = false;
+    quint64 lastJob_ = 0;
+    quint64 currentJob_ = 0; // 0: idle
+
+    QStackedWidget* pages_ = nullptr;
     QLabel* modelStateLabel_ = nullptr;
     QPushButton* chooseModelButton_ = nullptr;
+    GenerationForm* form_ = nullptr;
+    ImageView* preview_ = nullptr;
+    QPushButton* generateButton_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QLabel* etaLabel_ = nullptr;
+    QSpinBox* fullDecodeSpin_ = nullptr;
+    QLabel* modelBadge_ = nullptr;
+    StepPlot* plot_ = nullptr;
+    Gallery* gallery_ = nullptr;
+    QDockWidget* plotDock_ = nullptr;
+    QDockWidget* galleryDock_ = nullptr;
+    QAction* generateAction_ = nullptr;
+    QAction* cancelAction_ = nullptr;
+    QMessageBox* messageBox_ = nullptr;
+    QMenu* recentModelsMenu_ = nullptr;
 };
 
 } // namespace deadiff::ui

@@ -1,18 +1,12 @@
 #include "core/io/safetensors.h"
 
+#include "core/io/atomic_file.h"
 #include "core/io/format_error.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <limits>
 
 namespace deadiff::io {
@@ -236,61 +230,6 @@ DType fromScalarType(c10::ScalarType type) {
     }
 }
 
-namespace {
-
-class TempOutput {
-public:
-    explicit TempOutput(const std::string& finalPath)
-        : finalPath_(finalPath) {
-        tempPath_ = finalPath + ".partial-XXXXXX";
-        const int fd = ::mkstemp(tempPath_.data());
-        if (fd < 0)
-            throw std::runtime_error("cannot create a file beside " + finalPath + ": " +
-                                     std::strerror(errno));
-        file_ = ::fdopen(fd, "wb");
-        if (file_ == nullptr) {
-            ::close(fd);
-            ::unlink(tempPath_.c_str());
-            throw std::runtime_error("cannot write " + tempPath_);
-        }
-    }
-    ~TempOutput() {
-        if (file_ != nullptr)
-            std::fclose(file_);
-        if (!committed_)
-            ::unlink(tempPath_.c_str());
-    }
-
-    void write(const void* data, std::size_t size) {
-        if (size > 0 && std::fwrite(data, 1, size, file_) != size)
-            throw std::runtime_error("cannot write " + finalPath_ + ": " + std::strerror(errno) +
-                                     " (disk full?)");
-    }
-
-    void commit() {
-        const bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-        const int error = errno;
-        const bool closed = std::fclose(file_) == 0;
-        file_ = nullptr;
-        if (!flushed || !closed)
-            throw std::runtime_error("cannot write " + finalPath_ + ": " + std::strerror(error) +
-                                     " (disk full?)");
-        ::chmod(tempPath_.c_str(), 0644);
-        if (std::rename(tempPath_.c_str(), finalPath_.c_str()) != 0)
-            throw std::runtime_error("cannot rename " + tempPath_ + " to " + finalPath_ + ": " +
-                                     std::strerror(errno));
-        committed_ = true;
-    }
-
-private:
-    std::string finalPath_;
-    std::string tempPath_;
-    std::FILE* file_ = nullptr;
-    bool committed_ = false;
-};
-
-} // namespace
-
 void writeSafetensors(const std::string& path, const std::vector<SafetensorsEntry>& entries,
                       const std::map<std::string, std::string>& metadata) {
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
@@ -323,7 +262,7 @@ void writeSafetensors(const std::string& path, const std::vector<SafetensorsEntr
     for (int i = 0; i < 8; ++i)
         lengthBytes[i] = static_cast<std::uint8_t>(headerText.size() >> (8 * i));
 
-    TempOutput out(path);
+    AtomicFile out(path);
     out.write(lengthBytes, 8);
     out.write(headerText.data(), headerText.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -1,4 +1,6 @@
 #include "app/cli/args.h"
+#include "app/cli/progress.h"
+#include "app/cli/request_args.h"
 #include "tests/support/process.h"
 
 #include "core/build_config.h"
@@ -136,6 +138,86 @@ TEST(Args, DoubleDashEndsOptions) {
     Args args = makeArgs();
     args.parse({"--", "--weird-name.ckpt"});
     EXPECT_EQ(args.positionalValue("FILE"), "--weird-name.ckpt");
+}
+
+TEST(Progress, RendersBarCountRateAndEta) {
+    EXPECT_EQ(ProgressBar::render(0, 50, -1, "", 10), "[----------] 0/50");
+    EXPECT_EQ(ProgressBar::render(25, 50, 50.0, "t=501", 10),
+              "[#####-----] 25/50  2.00 s/it  ETA 0:50  t=501");
+    EXPECT_EQ(ProgressBar::render(50, 50, 3725.0, "", 4), "[####] 50/50  74.50 s/it  ETA 0:00");
+    EXPECT_EQ(formatDuration(3725), "1:02:05");
+}
+
+TEST(GenerateArgs, FlagsMapOntoTheRequestFields) {
+    Args args("generate", "");
+    addRequestOptions(args);
+    args.parse({"--prompt",
+                "a cat",
+                "--style",
+                "a.png",
+                "--style",
+                "b.png",
+                "--mix",
+                "0.3",
+                "--seed",
+                "42",
+                "--steps",
+                "30",
+                "--cfg",
+                "8",
+                "--width",
+                "640",
+                "--image-weight",
+                "0.5",
+                "--negative-prompt",
+                "blurry",
+                "--mode",
+                "both",
+                "--content",
+                "c.png"});
+    const GenerationRequest r = requestFromArgs(args);
+    EXPECT_EQ(r.prompt, "a cat");
+    ASSERT_EQ(r.styles.size(), 2u);
+    EXPECT_EQ(r.styles[1].path, "b.png");
+    EXPECT_EQ(r.mix, 0.3);
+    EXPECT_EQ(r.seed, std::optional<std::uint64_t>(42));
+    EXPECT_EQ(r.steps, 30);
+    EXPECT_DOUBLE_EQ(r.cfg, 8.0);
+    EXPECT_EQ(r.width, 640);
+    EXPECT_EQ(r.height, 512);
+    EXPECT_DOUBLE_EQ(r.imageWeight, 0.5);
+    EXPECT_EQ(r.negativePrompt, "blurry");
+    EXPECT_EQ(r.mode, "both");
+    EXPECT_EQ(r.content, "c.png");
+
+    Args defaults("generate", "");
+    addRequestOptions(defaults);
+    defaults.parse({"--prompt", "x", "--seed", "-1"});
+    const GenerationRequest d = requestFromArgs(defaults);
+    EXPECT_FALSE(d.seed.has_value());
+    EXPECT_EQ(d.negativePrompt, kOfficialNegativePrompt);
+    EXPECT_EQ(d.steps, 50);
+}
+
+TEST(GenerateArgs, OutputPathsFollowTheConvention) {
+    EXPECT_EQ(outputPaths("", 7, 1), std::vector<std::string>{"deadiff-7.png"});
+    EXPECT_EQ(outputPaths("out/x.png", 7, 1), std::vector<std::string>{"out/x.png"});
+    EXPECT_EQ(outputPaths("out/x.png", 7, 2),
+              (std::vector<std::string>{"out/x-0.png", "out/x-1.png"}));
+}
+
+TEST(CliBinary, GenerateRejectsABadSizeBeforeLoadingAnything) {
+    const auto result = runProcess(
+        {kCli, "generate", "--model", "/nonexistent.ckpt", "--prompt", "x", "--height", "100"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("'height' must be a multiple of 64"), std::string::npos)
+        << result.err;
+}
+
+TEST(CliBinary, GenerateNeedsAPrompt) {
+    const auto result = runProcess({kCli, "generate", "--model", "/nonexistent.ckpt"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("'prompt' is required"), std::string::npos) << result.err;
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+#include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
 #include "ui/main_window.h"
 
@@ -6,9 +7,11 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
+#include <QTranslator>
 #include <QtTest>
 
 using deadiff::ui::MainWindow;
@@ -61,15 +64,17 @@ private Q_SLOTS:
         QVERIFY(model.open());
         model.write("x");
         model.flush();
+        auto probe = std::make_shared<deadiff::testing::GradientProbe>();
         {
-            MainWindow first;
+            MainWindow first(deadiff::testing::gradientFactory(probe));
             first.setModelPath(model.fileName());
             first.close();
         }
-        MainWindow second;
+        MainWindow second(deadiff::testing::gradientFactory(probe));
         QCOMPARE(second.modelPath(), model.fileName());
         auto* state = second.findChild<QLabel*>("modelStateLabel");
         QVERIFY2(state->text().startsWith("Model: "), qPrintable(state->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(second.modelReady(), 5000);
     }
 
     void missingModelFileIsExplained() {
@@ -77,6 +82,42 @@ private Q_SLOTS:
         window.setModelPath(settingsDir_.path() + "/gone.ckpt");
         auto* state = window.findChild<QLabel*>("modelStateLabel");
         QVERIFY2(state->text().contains("no longer exists"), qPrintable(state->text()));
+        QVERIFY(window.findChild<QPushButton*>("chooseModelButton")->isVisible() ||
+                !window.isVisible());
+    }
+
+    void withoutAnEngineTheLoadErrorIsShown() {
+        // The default factory is Pipeline::load; whatever it says reaches the user.
+        QTemporaryFile model(settingsDir_.path() + "/model-XXXXXX.safetensors");
+        QVERIFY(model.open());
+        model.write("not a model");
+        model.flush();
+        MainWindow window;
+        window.show();
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.setModelPath(model.fileName());
+        QVERIFY(errors.wait(60000));
+        QVERIFY(!errors.at(0).at(0).toString().isEmpty());
+        QVERIFY(!window.modelReady());
+        auto* state = window.findChild<QLabel*>("modelStateLabel");
+        QVERIFY2(state->text().contains("Could not load"), qPrintable(state->text()));
+    }
+
+    void chineseTranslationChangesVisibleText() {
+        QTranslator translator;
+        QVERIFY(translator.load(QLocale(QLocale::Chinese, QLocale::China), "deadiff_studio", "_",
+                                ":/i18n"));
+        QVERIFY(QCoreApplication::installTranslator(&translator));
+        {
+            QSettings().remove("model/path");
+            MainWindow window;
+            auto* button = window.findChild<QPushButton*>("chooseModelButton");
+            QVERIFY(button->text() != QStringLiteral("Choose Model…"));
+            QVERIFY(!button->text().isEmpty());
+            auto* generate = window.findChild<QPushButton*>("generateButton");
+            QVERIFY(generate->text() != QStringLiteral("Generate"));
+        }
+        QCoreApplication::removeTranslator(&translator);
     }
 
     void chineseTranslationIsLoaded() {

@@ -1,0 +1,169 @@
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "app/cli/progress.h"
+#include "app/cli/request_args.h"
+
+#include "core/io/png.h"
+#include "core/pipeline/pipeline.h"
+
+#include <csignal>
+#include <filesystem>
+#include <ostream>
+
+namespace deadiff::cli {
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+
+void onInterrupt(int) {
+    interrupted = 1;
+}
+
+class CliObserver : public GenerationObserver {
+public:
+    explicit CliObserver(ProgressBar& bar)
+        : bar_(bar) {}
+    void onStage(const std::string& stage) override { bar_.stage(stage); }
+    void onStep(const StepInfo& info) override {
+        bar_.update(info.step + 1, info.totalSteps, info.elapsedSeconds,
+                    "t=" + std::to_string(info.timestep));
+    }
+    bool cancelled() const override { return interrupted != 0; }
+    bool wantsPreviews() const override { return false; }
+
+private:
+    ProgressBar& bar_;
+};
+
+} // namespace
+
+void addRequestOptions(Args& args) {
+    args.option("--model", "PATH", "DEADiff checkpoint (.ckpt/.safetensors) or model folder")
+        .option("--prompt", "TEXT", "what to paint (required)")
+        .option("--negative-prompt", "TEXT", "what to avoid [default: the official list]")
+        .repeatable("--style", "PATH", "style reference image")
+        .option("--mix", "W", "with two styles: weights (1-W, W)")
+        .option("--content", "PATH", "content reference image")
+        .option("--mode", "MODE", "style | content | both | none [default: style with a --style]")
+        .option("--image-weight", "F", "strength of the reference (0-2)", "1.0")
+        .option("--seed", "N", "random seed [default: random, printed]")
+        .option("--steps", "N", "sampler steps", "50")
+        .option("--cfg", "F", "classifier-free guidance scale", "7.5")
+        .option("--sampler", "NAME", "ddim | dpmpp-2m | euler-a", "ddim")
+        .option("--width", "N", "multiple of 64", "512")
+        .option("--height", "N", "multiple of 64", "512")
+        .option("--batch", "N", "images per request", "1")
+        .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
+        .option("--depth", "PATH", "depth map image (ControlNet)")
+        .option("--depth-from", "PHOTO", "estimate the depth map from a photo")
+        .option("--depth-model", "ONNX", "MiDaS-family ONNX depth estimator")
+        .option("--control", "PATH", "ControlNet depth checkpoint")
+        .option("--control-scale", "F", "ControlNet strength", "1.0");
+}
+
+GenerationRequest requestFromArgs(const Args& args) {
+    GenerationRequest request;
+    request.model = args.value("--model");
+    request.prompt = args.value("--prompt");
+    if (args.has("--negative-prompt"))
+        request.negativePrompt = args.value("--negative-prompt");
+    for (const std::string& path : args.values("--style"))
+        request.styles.push_back({path, std::nullopt});
+    if (args.has("--mix"))
+        request.mix = args.number("--mix");
+    request.content = args.value("--content");
+    request.mode = args.value("--mode");
+    request.imageWeight = args.number("--image-weight");
+    if (args.has("--seed")) {
+        const long long seed = args.integer("--seed");
+        if (seed < -1)
+            throw UsageError("option '--seed' must be >= 0 (or -1 for random)");
+        if (seed >= 0)
+            request.seed = static_cast<std::uint64_t>(seed);
+    }
+    request.steps = static_cast<int>(args.integer("--steps"));
+    request.cfg = args.number("--cfg");
+    request.sampler = args.value("--sampler");
+    request.width = static_cast<int>(args.integer("--width"));
+    request.height = static_cast<int>(args.integer("--height"));
+    request.batch = static_cast<int>(args.integer("--batch"));
+    request.dtype = args.value("--dtype");
+    request.depth = args.value("--depth");
+    request.depthFrom = args.value("--depth-from");
+    request.depthModel = args.value("--depth-model");
+    request.control = args.value("--control");
+    request.controlScale = args.number("--control-scale");
+    return request;
+}
+
+std::vector<std::string> outputPaths(const std::string& output, std::uint64_t seed, int count) {
+    const std::string base = output.empty() ? "deadiff-" + std::to_string(seed) + ".png" : output;
+    if (count == 1)
+        return {base};
+    const std::filesystem::path path(base);
+    std::vector<std::string> paths;
+    for (int i = 0; i < count; ++i)
+        paths.push_back((path.parent_path() / (path.stem().string() + "-" + std::to_string(i) +
+                                               path.extension().string()))
+                            .string());
+    return paths;
+}
+
+void saveResult(const GenerationResult& result, const std::vector<std::string>& paths) {
+    const io::PngText text = {{io::kA1111ParametersKeyword, toA1111Parameters(result.request)},
+                              {io::kRequestJsonKeyword, toJson(result.request)}};
+    for (std::size_t i = 0; i < result.images.size() && i < paths.size(); ++i)
+        io::writePng(paths[i], result.images[i], text);
+}
+
+int runGenerate(const std::vector<std::string>& argv, Streams io) {
+    Args args("generate --prompt TEXT [options] [-o OUT.png]",
+              "Paint the prompt in the style of the reference image(s) and write a PNG with the\n"
+              "settings in its metadata (A1111 'parameters' and a JSON request chunk).");
+    addRequestOptions(args);
+    args.option("-o", "PATH", "output PNG [default: ./deadiff-<seed>.png]");
+    args.parse(argv);
+    if (args.helpRequested()) {
+        io.out << args.help();
+        return kExitOk;
+    }
+    GenerationRequest request = requestFromArgs(args);
+    if (request.model.empty())
+        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
+    try {
+        validate(request);
+    } catch (const RequestError& error) {
+        throw UsageError(error.what());
+    }
+
+    interrupted = 0;
+    const auto previous = std::signal(SIGINT, onInterrupt);
+    ProgressBar bar(io.err);
+    CliObserver observer(bar);
+    auto pipeline = Pipeline::load(
+        request.model, {request.dtype, {}}, [&bar](const std::string& what, double fraction) {
+            bar.update(static_cast<int>(fraction * 100), 100, -1, "loading " + what);
+        });
+    bar.finish();
+    const GenerationRequest resolved = resolveRequest(request, pipeline->modelPath());
+    io.err << "seed " << *resolved.seed << ", " << pipeline->computeDtype() << "\n";
+    GenerationResult result;
+    try {
+        result = pipeline->generate(resolved, &observer);
+    } catch (const CancelledError&) {
+        bar.finish();
+        std::signal(SIGINT, previous);
+        io.err << "cancelled; nothing written\n";
+        return kExitCancelled;
+    }
+    bar.finish();
+    std::signal(SIGINT, previous);
+    const auto paths =
+        outputPaths(args.value("-o"), *result.request.seed, static_cast<int>(result.images.size()));
+    saveResult(result, paths);
+    for (const std::string& path : paths)
+        io.out << path << "\n";
+    return kExitOk;
+}
+
+} // namespace deadiff::cli

@@ -1,0 +1,95 @@
+// The generation pipeline's public face: load a model, generate images for a
+// GenerationRequest while an observer receives progress, previews and statistics, and may
+// cancel. Torch-free header (the GUI includes it); the implementation owns the networks.
+#pragma once
+
+#include "core/pipeline/request.h"
+
+#include <opencv2/core/mat.hpp>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace deadiff {
+
+// Thrown by generate() when the observer asked to stop; nothing is returned or written.
+class CancelledError : public std::runtime_error {
+public:
+    CancelledError()
+        : std::runtime_error("generation cancelled") {}
+};
+
+struct StepInfo {
+    int step = 0;              // 0-based index of the sampler step just finished
+    int totalSteps = 0;        // steps the sampler actually runs (DDIM may run more than asked)
+    int timestep = 0;          // the model timestep of this step (e.g. 981 ... 1 for DDIM-50)
+    double elapsedSeconds = 0; // since the sampler started
+    double stepSeconds = 0;    // this step alone
+    double noiseLevel = 0;     // sigma = sqrt((1 - abar) / abar) at this step
+    double change = 0;         // relative change of the predicted clean latent since the last step
+    // One cheap preview per image of the batch: the predicted clean image (x0) through a linear
+    // latent -> RGB map, at latent resolution x 8 (RGB, CV_8UC3). Empty when the observer
+    // does not want previews.
+    std::vector<cv::Mat> previews;
+    bool previewIsFullDecode = false; // true when the previews went through the VAE
+};
+
+class GenerationObserver {
+public:
+    virtual ~GenerationObserver() = default;
+    // Coarse stages outside the sampler loop: "Encoding prompt", "Encoding references",
+    // "Decoding image"...
+    virtual void onStage(const std::string& /*stage*/) {}
+    virtual void onStep(const StepInfo& /*info*/) {}
+    // Checked before every step and between stages; true stops with CancelledError.
+    virtual bool cancelled() const { return false; }
+    // Whether onStep should carry previews (computing them costs a little).
+    virtual bool wantsPreviews() const { return true; }
+    // Decode the previews with the full VAE every N steps (0: never; cheap map only).
+    virtual int fullDecodeEvery() const { return 0; }
+};
+
+struct GenerationResult {
+    GenerationRequest request;   // as run: seed and mode resolved, model path filled in
+    std::vector<cv::Mat> images; // RGB, CV_8UC3, one per batch image
+    double seconds = 0;
+};
+
+struct PipelineOptions {
+    // "auto": bfloat16 where the CPU has AVX512-BF16 (or AMX), float32 elsewhere.
+    std::string dtype = "auto";
+    // Folder with the tokenizer vocabularies; empty: the installed/bundled default.
+    std::string vocabDir;
+};
+
+// Receives model-loading progress: what is being loaded and a fraction in [0, 1].
+using LoadProgress = std::function<void(const std::string& what, double fraction)>;
+
+class Pipeline {
+public:
+    // Loads a DEADiff model: the official checkpoint (.ckpt/.safetensors with the LDM key
+    // layout) or a model folder/config (bundled demo model). Throws std::runtime_error with a
+    // message naming the file and what is wrong.
+    static std::unique_ptr<Pipeline> load(const std::string& modelPath,
+                                          const PipelineOptions& options = {},
+                                          const LoadProgress& progress = {});
+
+    virtual ~Pipeline() = default;
+
+    virtual const std::string& modelPath() const = 0;
+    // "float32" or "bfloat16": what the networks compute in.
+    virtual std::string computeDtype() const = 0;
+
+    // Runs the request. Throws RequestError (bad request, naming the field), CancelledError,
+    // or std::runtime_error (unreadable reference image, out of memory...).
+    virtual GenerationResult generate(const GenerationRequest& request,
+                                      GenerationObserver* observer = nullptr) = 0;
+};
+
+// Resolves what generate() would run: seed drawn when absent, mode derived, model filled in.
+GenerationRequest resolveRequest(const GenerationRequest& request, const std::string& modelPath);
+
+} // namespace deadiff

@@ -1,0 +1,165 @@
+#include "core/pipeline/request.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace deadiff {
+namespace {
+
+std::string errorOf(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const RequestError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+GenerationRequest sample() {
+    GenerationRequest r;
+    r.model = "/models/deadiff_v1.ckpt";
+    r.prompt = "a castle on a hill";
+    r.styles = {{"refs/a.png", std::nullopt}, {"refs/b.png", std::nullopt}};
+    r.mix = 0.3;
+    r.content = "refs/c.png";
+    r.mode = "both";
+    r.imageWeight = 0.8;
+    r.seed = 42;
+    r.steps = 30;
+    r.cfg = 8;
+    r.width = 640;
+    r.height = 384;
+    r.batch = 2;
+    return r;
+}
+
+TEST(Request, DefaultsFollowTheConventions) {
+    GenerationRequest r;
+    EXPECT_EQ(r.steps, 50);
+    EXPECT_DOUBLE_EQ(r.cfg, 7.5);
+    EXPECT_EQ(r.sampler, "ddim");
+    EXPECT_EQ(r.width, 512);
+    EXPECT_EQ(r.height, 512);
+    EXPECT_EQ(r.batch, 1);
+    EXPECT_EQ(r.dtype, "auto");
+    EXPECT_DOUBLE_EQ(r.imageWeight, 1.0);
+    EXPECT_FALSE(r.seed.has_value());
+    EXPECT_EQ(r.negativePrompt.rfind("over-exposure, under-exposure, saturated", 0), 0u);
+    EXPECT_EQ(effectiveMode(r), "none");
+    r.styles.push_back({"a.png", std::nullopt});
+    EXPECT_EQ(effectiveMode(r), "style");
+}
+
+TEST(Request, JsonUsesTheConventionKeysAndRoundTrips) {
+    const GenerationRequest r = sample();
+    const auto json = nlohmann::json::parse(toJson(r));
+    EXPECT_EQ(json["prompt"], "a castle on a hill");
+    EXPECT_EQ(json["styles"][1]["path"], "refs/b.png");
+    EXPECT_EQ(json["mix"], 0.3);
+    EXPECT_EQ(json["image_weight"], 0.8);
+    EXPECT_EQ(json["seed"], 42);
+    EXPECT_EQ(json["negative_prompt"], kOfficialNegativePrompt);
+    EXPECT_EQ(json["width"], 640);
+    EXPECT_FALSE(json.contains("control"));
+    EXPECT_EQ(requestFromJson(toJson(r)), r);
+    EXPECT_EQ(requestFromJson(toJson(r, true)), r);
+}
+
+TEST(Request, JsonAcceptsPlainPathsAndOfficialRandomSeed) {
+    const auto r = requestFromJson(R"({"prompt": "x", "styles": ["a.png"], "seed": -1})");
+    ASSERT_EQ(r.styles.size(), 1u);
+    EXPECT_EQ(r.styles[0].path, "a.png");
+    EXPECT_FALSE(r.seed.has_value());
+}
+
+TEST(Request, StrictJsonNamesTheOffendingField) {
+    EXPECT_EQ(errorOf([] { requestFromJson(R"({"prompt": "x", "stpes": 3})"); }),
+              "'stpes' is not a known field");
+    EXPECT_EQ(errorOf([] { requestFromJson(R"({"steps": "many"})"); }),
+              "'steps' must be an integer");
+    EXPECT_EQ(errorOf([] { requestFromJson(R"({"styles": [{"weight": 1}]})"); }),
+              "'styles[0].path' is missing");
+    EXPECT_EQ(errorOf([] { requestFromJson(R"({"seed": -5})"); }),
+              "'seed' must be a non-negative integer (or -1 for random)");
+    EXPECT_NE(errorOf([] { requestFromJson("{not json"); }).find("not valid JSON"),
+              std::string::npos);
+    // Metadata from a newer version: unknown keys are ignored when lenient.
+    EXPECT_EQ(requestFromJson(R"({"prompt": "x", "future": 1})", JsonStrictness::Lenient).prompt,
+              "x");
+}
+
+TEST(Request, StyleWeightsAreNormalised) {
+    GenerationRequest r;
+    r.styles = {{"a", std::nullopt}, {"b", std::nullopt}};
+    r.mix = 0.3;
+    auto w = normalizedStyleWeights(r);
+    EXPECT_DOUBLE_EQ(w[0], 0.7);
+    EXPECT_DOUBLE_EQ(w[1], 0.3);
+
+    r.mix.reset();
+    r.styles.push_back({"c", std::nullopt});
+    w = normalizedStyleWeights(r);
+    for (double weight : w)
+        EXPECT_DOUBLE_EQ(weight, 1.0 / 3.0);
+
+    r.styles = {{"a", 2.0}, {"b", 6.0}};
+    w = normalizedStyleWeights(r);
+    EXPECT_DOUBLE_EQ(w[0], 0.25);
+    EXPECT_DOUBLE_EQ(w[1], 0.75);
+
+    r.styles = {{"a", 0.0}, {"b", 0.0}};
+    EXPECT_EQ(errorOf([&] { normalizedStyleWeights(r); }), "'styles' weights must not all be zero");
+    r.styles = {{"a", -1.0}};
+    EXPECT_NE(errorOf([&] { normalizedStyleWeights(r); }).find("'styles[0].weight'"),
+              std::string::npos);
+}
+
+TEST(Request, ValidationNamesTheField) {
+    const auto errorFor = [](const std::function<void(GenerationRequest&)>& change) {
+        GenerationRequest r = sample();
+        change(r);
+        return errorOf([&] { validate(r); });
+    };
+    EXPECT_EQ(errorFor([](GenerationRequest&) {}), "");
+    EXPECT_EQ(errorFor([](GenerationRequest& r) { r.width = 500; }),
+              "'width' must be a multiple of 64 between 64 and 2048, got 500");
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.height = 4096; }).find("'height'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.prompt.clear(); }).find("'prompt'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.steps = 0; }).find("'steps'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.batch = 99; }).find("'batch'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.mode = "styel"; }).find("'mode'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.sampler = "plms"; }).find("'sampler'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) { r.mix = 1.5; }).find("'mix'"), std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) {
+                  r.styles.clear();
+                  r.mode = "style";
+              }).find("'styles'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](GenerationRequest& r) {
+                  r.controlStart = 0.8;
+                  r.controlEnd = 0.2;
+              }).find("'control_start'"),
+              std::string::npos);
+}
+
+TEST(Request, A1111ParametersText) {
+    GenerationRequest r = sample();
+    r.negativePrompt = "blurry";
+    EXPECT_EQ(toA1111Parameters(r),
+              "a castle on a hill\n"
+              "Negative prompt: blurry\n"
+              "Steps: 30, Sampler: DDIM, CFG scale: 8, Seed: 42, Size: 640x384, "
+              "Model: deadiff_v1, Batch size: 2, DEADiff style: a.png 0.7, b.png 0.3, "
+              "DEADiff content: c.png, DEADiff mode: both, DEADiff image weight: 0.8");
+    EXPECT_EQ(a1111SamplerName("dpmpp-2m"), "DPM++ 2M Karras");
+    EXPECT_EQ(a1111SamplerName("euler-a"), "Euler a");
+}
+
+} // namespace
+} // namespace deadiff

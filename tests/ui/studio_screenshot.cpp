@@ -1,0 +1,119 @@
+// Not a test: renders docs/screenshot.png. Opens the studio with the gradient test double (the
+// real engine needs a multi-GB checkpoint), runs one generation into the gallery, starts a
+// second and grabs the window mid-run so the live preview and the step plot show.
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot docs/screenshot.png
+#include "tests/ui/gradient_pipeline.h"
+#include "ui/application.h"
+#include "ui/drop_zone.h"
+#include "ui/generation_form.h"
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+namespace {
+
+// Painterly stand-ins for style references: brush strokes in two palettes.
+QString paintReference(const QString& path, const QList<QColor>& palette, int seed) {
+    QImage image(384, 384, QImage::Format_RGB888);
+    image.fill(palette.front());
+    QPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    std::srand(static_cast<unsigned>(seed));
+    for (int i = 0; i < 260; ++i) {
+        QColor color = palette[std::rand() % palette.size()];
+        color.setAlpha(150 + std::rand() % 100);
+        painter.setPen(QPen(color, 6 + std::rand() % 18, Qt::SolidLine, Qt::RoundCap));
+        const QPointF start(std::rand() % 384, std::rand() % 384);
+        const double angle = (std::rand() % 360) * 3.14159 / 180.0;
+        const double length = 20 + std::rand() % 60;
+        painter.drawLine(start,
+                         start + QPointF(length * std::cos(angle), length * std::sin(angle)));
+    }
+    painter.end();
+    image.save(path);
+    return path;
+}
+
+void waitFor(const std::function<bool()>& done, int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!done() && timer.elapsed() < timeoutMs)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step]\n");
+        return 2;
+    }
+    const QString output = QString::fromLocal8Bit(argv[1]);
+    const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
+
+    QTemporaryDir dir;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    deadiff::ui::setUpApplication(app);
+
+    const QString model = dir.filePath("deadiff_v1.safetensors");
+    QFile(model).open(QIODevice::WriteOnly);
+    const QString styleA = paintReference(
+        dir.filePath("ukiyo-e_waves.png"),
+        {QColor(235, 225, 200), QColor(30, 60, 120), QColor(70, 120, 170), QColor(250, 250, 245)},
+        3);
+    const QString styleB = paintReference(
+        dir.filePath("autumn_impasto.png"),
+        {QColor(120, 50, 20), QColor(220, 140, 40), QColor(240, 200, 90), QColor(90, 30, 30)}, 7);
+
+    auto probe = std::make_shared<deadiff::testing::GradientProbe>();
+    deadiff::ui::MainWindow window(deadiff::testing::gradientFactory(probe));
+    window.resize(1600, 1000);
+    window.show();
+    window.setModelPath(model);
+    waitFor([&] { return window.modelReady(); }, 10000);
+
+    auto* form = window.form();
+    form->findChild<QPlainTextEdit*>("promptEdit")
+        ->setPlainText(QStringLiteral("a lighthouse on a cliff at dusk, waves below"));
+    form->styleZoneA()->setPath(styleA);
+    form->styleZoneB()->setPath(styleB);
+    form->mixSlider()->setValue(40);
+    deadiff::GenerationRequest request = form->request();
+    request.steps = 30;
+    request.seed = 1234;
+    form->setRequest(request);
+
+    // Two finished results for the gallery, then a run to catch mid-way.
+    probe->stepMillis = 2;
+    for (std::uint64_t seed : {1234ULL, 808ULL}) {
+        request.seed = seed;
+        form->setRequest(request);
+        window.generate();
+        waitFor([&] { return !window.isGenerating(); }, 20000);
+    }
+    probe->stepMillis = 90;
+    request.seed = 31;
+    form->setRequest(request);
+    window.generate();
+    waitFor([&] { return probe->stepsCompleted.load() >= 60 + grabAtStep; }, 30000);
+    waitFor([] { return false; }, 150); // let the last step's preview paint
+    const bool saved = window.grab().save(output);
+    window.cancel();
+    waitFor([&] { return !window.isGenerating(); }, 5000);
+    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    return saved ? 0 : 1;
+}

@@ -1,0 +1,371 @@
+// The whole window with the gradient test double: load, generate with live previews and plot,
+// cancel, errors in a message box, the gallery, saving PNG metadata and restoring it by drop.
+#include "tests/ui/gradient_pipeline.h"
+#include "ui/application.h"
+#include "ui/drop_zone.h"
+#include "ui/gallery.h"
+#include "ui/generation_form.h"
+#include "ui/image_view.h"
+#include "ui/main_window.h"
+#include "ui/step_plot.h"
+
+#include "core/io/png.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QUrl>
+#include <QtTest>
+
+using deadiff::GenerationRequest;
+using deadiff::testing::GradientProbe;
+using deadiff::ui::MainWindow;
+
+namespace {
+
+void dropOnWindow(QWidget* window, const QString& path) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &drop);
+}
+
+QMessageBox* visibleBox(QWidget* window, const char* name) {
+    for (QMessageBox* box : window->findChildren<QMessageBox*>(name))
+        if (box->isVisible())
+            return box;
+    return nullptr;
+}
+
+} // namespace
+
+class TestStudioFlow : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        QSettings().clear();
+        model_ = dir_.filePath("demo.safetensors");
+        QFile file(model_);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("stand-in");
+        file.close();
+        for (const auto& [name, color] :
+             {std::pair<const char*, QColor>{"a.png", Qt::red}, {"b.png", Qt::blue}}) {
+            QImage image(40, 40, QImage::Format_RGB888);
+            image.fill(color);
+            QVERIFY(image.save(dir_.filePath(name)));
+        }
+    }
+
+    void init() {
+        QSettings().clear();
+        probe_ = std::make_shared<GradientProbe>();
+    }
+
+    void loadsTheRememberedModelOnTheWorker() {
+        QSettings().setValue("model/path", model_);
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(probe_->loads.load(), 1);
+        auto* generate = window.findChild<QPushButton*>("generateButton");
+        QVERIFY(generate->isVisible());
+        QVERIFY(generate->isEnabled());
+    }
+
+    void droppingACheckpointLoadsIt() {
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        QVERIFY(!window.modelReady());
+        dropOnWindow(&window, model_);
+        QCOMPARE(window.modelPath(), model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(QSettings().value("model/path").toString(), model_);
+        QCOMPARE(window.recentModels().value(0), model_);
+    }
+
+    void brokenModelShowsTheLoadersMessage() {
+        const QString broken = dir_.filePath("broken.safetensors");
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("junk");
+        file.close();
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.setModelPath(broken);
+        QVERIFY(errors.wait(5000));
+        QVERIFY(errors.at(0).at(0).toString().contains("not a safetensors file"));
+        QMessageBox* box = visibleBox(&window, "errorMessageBox");
+        QVERIFY(box != nullptr);
+        QVERIFY(box->text().contains("not a safetensors file"));
+        QVERIFY(box->informativeText().contains("Choose"));
+        // Back on the "choose a model" page, which says what failed.
+        QVERIFY(window.findChild<QPushButton*>("chooseModelButton")->isVisible());
+        QVERIFY(window.findChild<QLabel*>("modelStateLabel")->text().contains("Could not load"));
+        QVERIFY(!window.modelReady());
+    }
+
+    void generationShowsPreviewsPlotsAndReachesTheGallery() {
+        probe_->stepMillis = 20;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a lighthouse");
+        GenerationRequest request = window.form()->request();
+        request.steps = 15;
+        request.width = 256;
+        request.height = 192;
+        window.form()->setRequest(request);
+
+        int ticks = 0;
+        QTimer timer;
+        connect(&timer, &QTimer::timeout, [&ticks] { ++ticks; });
+        timer.start(10);
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        window.findChild<QPushButton*>("generateButton")->click();
+        QVERIFY(window.isGenerating());
+        QVERIFY(!window.findChild<QPushButton*>("generateButton")->isEnabled());
+        QVERIFY(window.findChild<QPushButton*>("cancelButton")->isEnabled());
+        QVERIFY(added.wait(10000));
+        timer.stop();
+
+        QVERIFY2(ticks >= 10, qPrintable(QString::number(ticks)));
+        QCOMPARE(window.gallery()->resultCount(), 1);
+        QVERIFY(window.stepPlot()->pointCount() == 15);
+        QVERIFY(window.preview()->imagesShown() >= 2); // previews, then the final image
+        QCOMPARE(window.preview()->image().size(), QSize(256, 192));
+        auto* progress = window.findChild<QProgressBar*>("progressBar");
+        QCOMPARE(progress->value(), progress->maximum());
+        const GenerationRequest ran = window.gallery()->entry(0).request;
+        QVERIFY(ran.seed.has_value());
+        QCOMPARE(ran.model, model_.toStdString());
+        QVERIFY(!window.isGenerating());
+
+        const QString plotPath = dir_.filePath("plot.png");
+        QVERIFY(window.stepPlot()->savePng(plotPath));
+        QVERIFY(!QImage(plotPath).isNull());
+
+        window.copyResult(0);
+        QCOMPARE(QApplication::clipboard()->image().size(), QSize(256, 192));
+
+        // The next run starts a fresh plot.
+        probe_->stepMillis = 1;
+        request.steps = 4;
+        window.form()->setRequest(request);
+        window.generate();
+        QVERIFY(added.wait(10000));
+        QCOMPARE(window.stepPlot()->pointCount(), 4);
+        QCOMPARE(window.gallery()->resultCount(), 2);
+    }
+
+    void cancelStopsTheRunningGeneration() {
+        probe_->stepMillis = 30;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a castle");
+        GenerationRequest request = window.form()->request();
+        request.steps = 500;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        window.generate();
+        QTRY_VERIFY_WITH_TIMEOUT(probe_->stepsCompleted.load() >= 3, 5000);
+        QTest::keyClick(&window, Qt::Key_Escape); // Esc cancels
+        const int atCancel = probe_->stepsCompleted.load();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isGenerating(), 5000);
+        QVERIFY(probe_->sawCancel.load());
+        QVERIFY2(probe_->stepsCompleted.load() <= atCancel + 1,
+                 qPrintable(QString::number(probe_->stepsCompleted.load() - atCancel)));
+        QCOMPARE(window.gallery()->resultCount(), 0);
+        QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
+    }
+
+    void ctrlEnterInThePromptGenerates() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        auto* prompt = window.form()->findChild<QPlainTextEdit*>("promptEdit");
+        prompt->setPlainText("a boat");
+        GenerationRequest request = window.form()->request();
+        request.steps = 2;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        prompt->setFocus();
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        QTest::keyClick(prompt, Qt::Key_Return, Qt::ControlModifier);
+        QVERIFY(added.wait(5000));
+        QCOMPARE(probe_->generateCalls.load(), 1);
+        QCOMPARE(prompt->toPlainText(), QStringLiteral("a boat")); // no newline typed
+    }
+
+    void pipelineErrorIsShownWithAdvice() {
+        probe_->failWith = "cannot decode the style reference a.png";
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("x");
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.generate();
+        QVERIFY(errors.wait(5000));
+        QMessageBox* box = visibleBox(&window, "errorMessageBox");
+        QVERIFY(box != nullptr);
+        QCOMPARE(box->text(), QStringLiteral("cannot decode the style reference a.png"));
+        QVERIFY(!box->informativeText().isEmpty());
+        QVERIFY(window.statusBar()->currentMessage().contains("cannot decode"));
+        QVERIFY(!window.isGenerating());
+    }
+
+    void invalidFormIsExplainedBeforeRunning() {
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->clear();
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.generate();
+        QCOMPARE(errors.count(), 1);
+        QVERIFY(errors.at(0).at(0).toString().contains("prompt"));
+        QVERIFY(!window.isGenerating());
+        QCOMPARE(probe_->generateCalls.load(), 0);
+    }
+
+    void savedPngRestoresTheRequestAndTheFormByDrop() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        auto* form = window.form();
+        form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a harbour at night");
+        form->styleZoneA()->setPath(dir_.filePath("a.png"));
+        form->styleZoneB()->setPath(dir_.filePath("b.png"));
+        form->mixSlider()->setValue(35);
+        GenerationRequest request = form->request();
+        request.steps = 4;
+        request.width = 128;
+        request.height = 128;
+        request.cfg = 5.5;
+        request.imageWeight = 0.7;
+        form->setRequest(request);
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        window.generate();
+        QVERIFY(added.wait(5000));
+        const GenerationRequest ran = window.gallery()->entry(0).request;
+
+        const QString saved = dir_.filePath("result.png");
+        QVERIFY(window.saveResult(0, saved));
+        const deadiff::io::PngText text = deadiff::io::readPngText(saved.toStdString());
+        const std::string json = deadiff::io::findPngText(text, deadiff::io::kRequestJsonKeyword);
+        QVERIFY(!json.empty());
+        QVERIFY(deadiff::requestFromJson(json) == ran);
+        const std::string parameters =
+            deadiff::io::findPngText(text, deadiff::io::kA1111ParametersKeyword);
+        QVERIFY2(parameters.find("Seed: " + std::to_string(*ran.seed)) != std::string::npos,
+                 parameters.c_str());
+        QCOMPARE(QImage(saved).size(), QSize(128, 128));
+
+        // Change everything, then drop the PNG: the form is back to what ran.
+        GenerationRequest other;
+        other.prompt = "something else";
+        form->setRequest(other);
+        QVERIFY(form->request() != ran);
+        dropOnWindow(&window, saved);
+        QVERIFY2(form->request() == ran, deadiff::toJson(form->request()).c_str());
+        QCOMPARE(*form->request().mix, 0.35);
+    }
+
+    void droppingAPlainImageOffersItAsStyleReference() {
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        const QString plain = dir_.filePath("b.png");
+        dropOnWindow(&window, plain);
+        QMessageBox* box = visibleBox(&window, "useAsStyleBox");
+        QVERIFY(box != nullptr);
+        box->findChild<QPushButton*>("useAsStyleB")->click();
+        QCOMPARE(window.form()->styleZoneB()->path(), plain);
+    }
+
+    void galleryActionsReuseSettingsAndReference() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a fox");
+        GenerationRequest request = window.form()->request();
+        request.steps = 3;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        window.generate();
+        QVERIFY(added.wait(5000));
+        const GenerationRequest ran = window.gallery()->entry(0).request;
+
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("changed");
+        window.reuseSettings(0);
+        QCOMPARE(window.form()->request().prompt, std::string("a fox"));
+        QCOMPARE(window.form()->request().seed, ran.seed);
+
+        window.useResultAsStyle(0, 0);
+        const QString reference = window.form()->styleZoneA()->path();
+        QVERIFY(QFileInfo::exists(reference));
+        QCOMPARE(QImage(reference).size(), QSize(64, 64));
+    }
+
+    void formValuesAreRememberedAcrossSessions() {
+        {
+            MainWindow first(deadiff::testing::gradientFactory(probe_));
+            first.show();
+            first.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("remember me");
+            first.close();
+        }
+        MainWindow second(deadiff::testing::gradientFactory(probe_));
+        QCOMPARE(second.form()->request().prompt, std::string("remember me"));
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString model_;
+    std::shared_ptr<GradientProbe> probe_;
+};
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    deadiff::ui::setUpApplication(app);
+    TestStudioFlow test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_studio_flow.moc"

@@ -1,0 +1,395 @@
+#include "ui/generation_form.h"
+
+#include "ui/drop_zone.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QDropEvent>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpressionValidator>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace deadiff::ui {
+namespace {
+
+constexpr int kMixSliderSteps = 100;
+
+QString fromStd(const std::string& text) {
+    return QString::fromStdString(text);
+}
+std::string toStd(const QString& text) {
+    return text.toStdString();
+}
+
+void selectData(QComboBox* box, const QString& data) {
+    const int index = box->findData(data);
+    if (index >= 0)
+        box->setCurrentIndex(index);
+}
+
+QSpinBox* makeSideSpin(QWidget* parent) {
+    auto* spin = new QSpinBox(parent);
+    spin->setRange(kMinImageSide, kMaxImageSide);
+    spin->setSingleStep(64);
+    spin->setStepType(QAbstractSpinBox::DefaultStepType);
+    spin->setSuffix(QStringLiteral(" px"));
+    spin->setValue(512);
+    // Multiples of 64 only: typing 500 snaps to 512 when editing ends.
+    QObject::connect(spin, &QSpinBox::editingFinished, spin, [spin] {
+        const int snapped = std::max(kMinImageSide, (spin->value() + 32) / 64 * 64);
+        if (snapped != spin->value())
+            spin->setValue(snapped);
+    });
+    return spin;
+}
+
+} // namespace
+
+GenerationForm::GenerationForm(QWidget* parent)
+    : QWidget(parent) {
+    setObjectName("generationForm");
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(buildPromptGroup());
+    layout->addWidget(buildStyleGroup());
+    layout->addWidget(buildSamplingGroup());
+    layout->addWidget(buildContentGroup());
+    layout->addWidget(buildDepthGroup());
+    layout->addStretch();
+    onStyleReferencesChanged();
+    updateSeedState();
+}
+
+QGroupBox* GenerationForm::buildPromptGroup() {
+    auto* group = new QGroupBox(tr("Prompt"), this);
+    auto* layout = new QVBoxLayout(group);
+    prompt_ = new QPlainTextEdit(group);
+    prompt_->setObjectName("promptEdit");
+    prompt_->setPlaceholderText(tr("Describe the picture, e.g. “a lighthouse on a cliff at dusk”"));
+    prompt_->setFixedHeight(64);
+    prompt_->setTabChangesFocus(true);
+    prompt_->installEventFilter(this);
+    prompt_->viewport()->installEventFilter(this);
+    layout->addWidget(prompt_);
+
+    auto* negativeLabel = new QLabel(tr("Negative prompt"), group);
+    negativePrompt_ = new QPlainTextEdit(group);
+    negativePrompt_->setObjectName("negativePromptEdit");
+    negativePrompt_->setPlaceholderText(tr("What the picture should avoid"));
+    negativePrompt_->setPlainText(fromStd(kOfficialNegativePrompt));
+    negativePrompt_->setFixedHeight(52);
+    negativePrompt_->setTabChangesFocus(true);
+    negativePrompt_->installEventFilter(this);
+    negativePrompt_->viewport()->installEventFilter(this);
+    negativeLabel->setBuddy(negativePrompt_);
+    layout->addWidget(negativeLabel);
+    layout->addWidget(negativePrompt_);
+    return group;
+}
+
+QGroupBox* GenerationForm::buildStyleGroup() {
+    auto* group = new QGroupBox(tr("Style references"), this);
+    auto* layout = new QVBoxLayout(group);
+
+    styleA_ = new ImageDropZone(tr("Style A"), tr("Drop a style image here"), group);
+    styleA_->setObjectName("styleZoneA");
+    styleB_ = new ImageDropZone(tr("Style B"), tr("Drop a second style to mix"), group);
+    styleB_->setObjectName("styleZoneB");
+    connect(styleA_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
+    connect(styleB_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
+    for (ImageDropZone* zone : {styleA_, styleB_})
+        zone->setMaximumHeight(220);
+    auto* zones = new QHBoxLayout;
+    zones->addWidget(styleA_);
+    zones->addWidget(styleB_);
+    layout->addLayout(zones);
+
+    mix_ = new QSlider(Qt::Horizontal, group);
+    mix_->setObjectName("mixSlider");
+    mix_->setRange(0, kMixSliderSteps);
+    mix_->setValue(kMixSliderSteps / 2);
+    mix_->setTickPosition(QSlider::TicksBelow);
+    mix_->setTickInterval(kMixSliderSteps / 4);
+    mix_->setToolTip(tr("How much of style B goes into the mix (needs two references)"));
+    mixValue_ = new QLabel(group);
+    mixValue_->setObjectName("mixValueLabel");
+    mixValue_->setMinimumWidth(92);
+    connect(mix_, &QSlider::valueChanged, this, &GenerationForm::updateMixLabel);
+    auto* mixRow = new QHBoxLayout;
+    mixRow->addWidget(new QLabel(QStringLiteral("A"), group));
+    mixRow->addWidget(mix_, 1);
+    mixRow->addWidget(new QLabel(QStringLiteral("B"), group));
+    mixRow->addWidget(mixValue_);
+    updateMixLabel();
+
+    imageWeight_ = new QDoubleSpinBox(group);
+    imageWeight_->setObjectName("imageWeightSpin");
+    imageWeight_->setRange(0.0, 2.0);
+    imageWeight_->setSingleStep(0.1);
+    imageWeight_->setDecimals(2);
+    imageWeight_->setValue(1.0);
+    imageWeight_->setToolTip(tr("Strength of the reference images against the prompt"));
+
+    mode_ = new QComboBox(group);
+    mode_->setObjectName("modeCombo");
+    mode_->addItem(tr("Style"), QStringLiteral("style"));
+    mode_->addItem(tr("Content"), QStringLiteral("content"));
+    mode_->addItem(tr("Style and content"), QStringLiteral("both"));
+    mode_->addItem(tr("None (prompt only)"), QStringLiteral("none"));
+    mode_->setItemData(0, tr("The style references set the look; the prompt sets the subject"),
+                       Qt::ToolTipRole);
+    mode_->setItemData(1, tr("The content reference (or style A) sets the subject"),
+                       Qt::ToolTipRole);
+    mode_->setItemData(2, tr("Style from the style references, subject from the content reference"),
+                       Qt::ToolTipRole);
+    mode_->setItemData(3, tr("Plain Stable Diffusion 1.5: references are ignored"),
+                       Qt::ToolTipRole);
+    selectData(mode_, QStringLiteral("none"));
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Mix"), mixRow);
+    form->addRow(tr("Image weight"), imageWeight_);
+    form->addRow(tr("Mode"), mode_);
+    layout->addLayout(form);
+    return group;
+}
+
+QGroupBox* GenerationForm::buildContentGroup() {
+    auto* group = new QGroupBox(tr("Content reference (optional)"), this);
+    auto* layout = new QVBoxLayout(group);
+    content_ = new ImageDropZone(tr("Content"), tr("Drop an image whose subject to keep"), group);
+    content_->setObjectName("contentZone");
+    content_->setMinimumHeight(150);
+    content_->setMaximumHeight(170);
+    layout->addWidget(content_);
+    return group;
+}
+
+QGroupBox* GenerationForm::buildDepthGroup() {
+    auto* group = new QGroupBox(tr("ControlNet depth"), this);
+    group->setObjectName("depthGroup");
+    auto* layout = new QFormLayout(group);
+    auto* note = new QLabel(tr("Layout from a depth map arrives with ControlNet support."), group);
+    note->setWordWrap(true);
+    layout->addRow(note);
+    auto* depthButton = new QPushButton(tr("Depth map…"), group);
+    auto* scale = new QDoubleSpinBox(group);
+    scale->setRange(0.0, 5.0);
+    scale->setValue(1.0);
+    layout->addRow(tr("Depth image"), depthButton);
+    layout->addRow(tr("Control strength"), scale);
+    group->setEnabled(false);
+    return group;
+}
+
+QGroupBox* GenerationForm::buildSamplingGroup() {
+    auto* group = new QGroupBox(tr("Sampling"), this);
+    auto* form = new QFormLayout(group);
+
+    width_ = makeSideSpin(group);
+    width_->setObjectName("widthSpin");
+    height_ = makeSideSpin(group);
+    height_->setObjectName("heightSpin");
+    auto* sizeRow = new QHBoxLayout;
+    sizeRow->addWidget(width_, 1);
+    sizeRow->addWidget(new QLabel(QStringLiteral("×"), group));
+    sizeRow->addWidget(height_, 1);
+    form->addRow(tr("Size"), sizeRow);
+
+    steps_ = new QSpinBox(group);
+    steps_->setObjectName("stepsSpin");
+    steps_->setRange(1, kMaxSteps);
+    steps_->setValue(50);
+    cfg_ = new QDoubleSpinBox(group);
+    cfg_->setObjectName("cfgSpin");
+    cfg_->setRange(0.0, 30.0);
+    cfg_->setSingleStep(0.5);
+    cfg_->setDecimals(1);
+    cfg_->setValue(7.5);
+    cfg_->setToolTip(tr("Classifier-free guidance: how closely to follow the prompt"));
+    auto* stepsRow = new QHBoxLayout;
+    stepsRow->addWidget(steps_, 1);
+    stepsRow->addWidget(new QLabel(tr("CFG"), group));
+    stepsRow->addWidget(cfg_, 1);
+    form->addRow(tr("Steps"), stepsRow);
+
+    seed_ = new QLineEdit(group);
+    seed_->setObjectName("seedEdit");
+    seed_->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), seed_));
+    seed_->setPlaceholderText(tr("random"));
+    randomSeed_ = new QCheckBox(tr("Random"), group);
+    randomSeed_->setObjectName("randomSeedCheck");
+    randomSeed_->setChecked(true);
+    randomSeed_->setToolTip(tr("Draw a new seed for every generation"));
+    reuseSeed_ = new QPushButton(tr("Reuse last"), group);
+    reuseSeed_->setObjectName("reuseSeedButton");
+    reuseSeed_->setToolTip(tr("Use the seed of the last image again"));
+    connect(randomSeed_, &QCheckBox::toggled, this, &GenerationForm::updateSeedState);
+    connect(reuseSeed_, &QPushButton::clicked, this, [this] {
+        if (!lastSeed_)
+            return;
+        randomSeed_->setChecked(false);
+        seed_->setText(QString::number(*lastSeed_));
+    });
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(seed_, 1);
+    seedRow->addWidget(randomSeed_);
+    seedRow->addWidget(reuseSeed_);
+    form->addRow(tr("Seed"), seedRow);
+
+    sampler_ = new QComboBox(group);
+    sampler_->setObjectName("samplerCombo");
+    for (const char* name : {"ddim", "dpmpp-2m", "euler-a"})
+        sampler_->addItem(fromStd(a1111SamplerName(name)), QString::fromLatin1(name));
+    form->addRow(tr("Sampler"), sampler_);
+
+    batch_ = new QSpinBox(group);
+    batch_->setObjectName("batchSpin");
+    batch_->setRange(1, kMaxBatch);
+    dtype_ = new QComboBox(group);
+    dtype_->setObjectName("dtypeCombo");
+    dtype_->addItem(tr("Automatic"), QStringLiteral("auto"));
+    dtype_->addItem(tr("float32 (exact)"), QStringLiteral("float32"));
+    dtype_->addItem(tr("bfloat16 (fast)"), QStringLiteral("bfloat16"));
+    auto* batchRow = new QHBoxLayout;
+    batchRow->addWidget(batch_);
+    batchRow->addWidget(new QLabel(tr("Precision"), group));
+    batchRow->addWidget(dtype_, 1);
+    form->addRow(tr("Images"), batchRow);
+    return group;
+}
+
+GenerationRequest GenerationForm::request() const {
+    GenerationRequest request = hidden_;
+    request.prompt = toStd(prompt_->toPlainText());
+    request.negativePrompt = toStd(negativePrompt_->toPlainText());
+
+    request.styles.clear();
+    for (const ImageDropZone* zone : {styleA_, styleB_})
+        if (zone->hasImage())
+            request.styles.push_back({toStd(zone->path()), std::nullopt});
+    // Styles beyond A and B (from the CLI or a batch) have no zone; keep them after A and B.
+    for (std::size_t i = 2; i < hidden_.styles.size(); ++i)
+        request.styles.push_back(hidden_.styles[i]);
+    request.mix.reset();
+    if (request.styles.size() == 2)
+        request.mix = mix_->value() / static_cast<double>(kMixSliderSteps);
+
+    request.content = toStd(content_->path());
+    request.mode = toStd(mode_->currentData().toString());
+    request.imageWeight = imageWeight_->value();
+    request.width = width_->value();
+    request.height = height_->value();
+    request.steps = steps_->value();
+    request.cfg = cfg_->value();
+    request.seed.reset();
+    bool valid = false;
+    const qulonglong seed = seed_->text().toULongLong(&valid);
+    if (!randomSeed_->isChecked() && valid) // more than 64 bits: treated as random
+        request.seed = seed;
+    request.sampler = toStd(sampler_->currentData().toString());
+    request.batch = batch_->value();
+    request.dtype = toStd(dtype_->currentData().toString());
+    return request;
+}
+
+void GenerationForm::setRequest(const GenerationRequest& request) {
+    hidden_ = request;
+    prompt_->setPlainText(fromStd(request.prompt));
+    negativePrompt_->setPlainText(fromStd(request.negativePrompt));
+
+    styleA_->setPath(request.styles.size() > 0 ? fromStd(request.styles[0].path) : QString());
+    styleB_->setPath(request.styles.size() > 1 ? fromStd(request.styles[1].path) : QString());
+    if (request.styles.size() == 2) {
+        // Explicit weights without `mix` (CLI, batch) become the equivalent slider position.
+        double mix = 0.5;
+        try {
+            mix = normalizedStyleWeights(request)[1];
+        } catch (const RequestError&) {
+        }
+        mix_->setValue(static_cast<int>(std::lround(mix * kMixSliderSteps)));
+    }
+    content_->setPath(fromStd(request.content));
+    selectData(mode_, fromStd(effectiveMode(request)));
+    imageWeight_->setValue(request.imageWeight);
+    width_->setValue(request.width);
+    height_->setValue(request.height);
+    steps_->setValue(request.steps);
+    cfg_->setValue(request.cfg);
+    randomSeed_->setChecked(!request.seed.has_value());
+    seed_->setText(request.seed ? QString::number(*request.seed) : QString());
+    selectData(sampler_, fromStd(request.sampler));
+    batch_->setValue(request.batch);
+    selectData(dtype_, fromStd(request.dtype));
+    updateSeedState();
+}
+
+void GenerationForm::setLastSeed(std::uint64_t seed) {
+    lastSeed_ = seed;
+    updateSeedState();
+}
+
+void GenerationForm::onStyleReferencesChanged() {
+    const int count = (styleA_->hasImage() ? 1 : 0) + (styleB_->hasImage() ? 1 : 0);
+    // Disabled, not hidden: the artist sees that a second reference unlocks mixing.
+    mix_->setEnabled(count == 2);
+    mixValue_->setEnabled(count == 2);
+    // Follow the references when the mode still says the opposite of what they imply.
+    const QString mode = mode_->currentData().toString();
+    if (styleCount_ == 0 && count > 0 && mode == QStringLiteral("none"))
+        selectData(mode_, QStringLiteral("style"));
+    else if (count == 0 && styleCount_ > 0 && mode == QStringLiteral("style"))
+        selectData(mode_, QStringLiteral("none"));
+    styleCount_ = count;
+    updateMixLabel();
+}
+
+void GenerationForm::updateMixLabel() {
+    const int b = mix_->value();
+    mixValue_->setText(tr("%1 % A · %2 % B").arg(kMixSliderSteps - b).arg(b));
+}
+
+void GenerationForm::updateSeedState() {
+    seed_->setEnabled(!randomSeed_->isChecked());
+    reuseSeed_->setEnabled(lastSeed_.has_value());
+    if (lastSeed_)
+        reuseSeed_->setToolTip(tr("Use the seed of the last image again (%1)").arg(*lastSeed_));
+}
+
+bool GenerationForm::eventFilter(QObject* watched, QEvent* event) {
+    // A file dropped on a prompt field is meant for the window (a PNG to restore, a reference),
+    // not to be pasted as a path: refuse it here so the drag goes on to the window.
+    if (event->type() == QEvent::DragEnter || event->type() == QEvent::DragMove ||
+        event->type() == QEvent::Drop) {
+        auto* drag = static_cast<QDropEvent*>(event);
+        if (drag->mimeData()->hasUrls()) {
+            drag->ignore();
+            return true;
+        }
+    }
+    if (event->type() == QEvent::KeyPress) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        const bool enter = key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter;
+        if (enter && (key->modifiers() & Qt::ControlModifier)) {
+            Q_EMIT generateRequested();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+} // namespace deadiff::ui

@@ -1,0 +1,101 @@
+// The one thread that touches the model. GenerationWorker lives on its own QThread, owns the
+// Pipeline, and talks to the GUI only through queued signals; the GUI cancels through an atomic
+// flag that the sampler checks before every step.
+#pragma once
+
+#include "core/pipeline/pipeline.h"
+
+#include <QImage>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace deadiff::ui {
+
+// Makes a pipeline for a model path; the studio uses Pipeline::load, tests inject doubles.
+using PipelineFactory = std::function<std::unique_ptr<Pipeline>(
+    const std::string& modelPath, const PipelineOptions& options, const LoadProgress& progress)>;
+
+PipelineFactory defaultPipelineFactory();
+
+// One sampler step as the GUI sees it. `preview` is null when the GUI was still behind with the
+// previous one (stale previews are dropped, never queued).
+struct StepUpdate {
+    quint64 jobId = 0;
+    int step = 0; // 0-based
+    int totalSteps = 0;
+    double elapsedSeconds = 0;
+    double stepSeconds = 0;
+    double noiseLevel = 0;
+    double change = 0;
+    bool fullDecode = false;
+    QImage preview; // the first image of the batch
+};
+
+struct GenerationOutcome {
+    quint64 jobId = 0;
+    GenerationRequest request; // as run: seed and mode resolved
+    QList<QImage> images;
+    double seconds = 0;
+};
+
+class GenerationWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit GenerationWorker(PipelineFactory factory = defaultPipelineFactory(),
+                              QObject* parent = nullptr);
+    ~GenerationWorker() override;
+
+    // Thread-safe (called from the GUI thread): stops job `jobId` (and any earlier one) before
+    // its next step.
+    void cancel(quint64 jobId);
+    // Thread-safe: decode the preview with the full VAE every `steps` steps (0: never).
+    void setFullDecodeEvery(int steps) { fullDecodeEvery_.store(steps); }
+    int fullDecodeEvery() const { return fullDecodeEvery_.load(); }
+    // Thread-safe: the GUI took the last preview; the next step may carry a new one.
+    void previewConsumed() { previewPending_.store(false); }
+
+    bool hasModel() const { return pipelineLoaded_.load(); }
+
+public Q_SLOTS:
+    void loadModel(const QString& path);
+    void generate(const deadiff::GenerationRequest& request, quint64 jobId);
+
+Q_SIGNALS:
+    void loadProgress(const QString& what, double fraction);
+    void modelLoaded(const QString& path, const QString& computeDtype);
+    void loadFailed(const QString& path, const QString& message);
+
+    void started(quint64 jobId, const deadiff::GenerationRequest& resolved);
+    void stageChanged(quint64 jobId, const QString& stage);
+    void stepDone(const deadiff::ui::StepUpdate& update);
+    void finished(const deadiff::ui::GenerationOutcome& outcome);
+    void cancelled(quint64 jobId);
+    void failed(quint64 jobId, const QString& message);
+
+private:
+    class Observer;
+    friend class Observer;
+
+    PipelineFactory factory_;
+    std::unique_ptr<Pipeline> pipeline_;
+    std::atomic<bool> pipelineLoaded_{false};
+    std::atomic<quint64> cancelledThrough_{0};
+    std::atomic<int> fullDecodeEvery_{0};
+    std::atomic<bool> previewPending_{false};
+};
+
+// Registers the signal argument types for queued connections; call once before connecting.
+void registerWorkerMetaTypes();
+
+} // namespace deadiff::ui
+
+Q_DECLARE_METATYPE(deadiff::GenerationRequest)
+Q_DECLARE_METATYPE(deadiff::ui::StepUpdate)
+Q_DECLARE_METATYPE(deadiff::ui::GenerationOutcome)
