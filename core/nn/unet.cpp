@@ -176,11 +176,11 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
     }
 
     out = register_module(
-        "out", torch::nn::Sequential(
-                   torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-5)),
-                   torch::nn::SiLU(),
-                   torch::nn::Conv2d(
-                       torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
+        "out",
+        torch::nn::Sequential(
+            GroupNormNchw(torch::nn::GroupNormOptions(32, channels).eps(1e-5)), torch::nn::SiLU(),
+            torch::nn::Conv2d(
+                torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
 }
 
 bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {

@@ -9,8 +9,8 @@ namespace {
 
 constexpr std::int64_t kGroups = 32;
 
-torch::nn::GroupNorm groupNorm(std::int64_t channels, double eps) {
-    return torch::nn::GroupNorm(torch::nn::GroupNormOptions(kGroups, channels).eps(eps));
+GroupNormNchw groupNorm(std::int64_t channels, double eps) {
+    return GroupNormNchw(torch::nn::GroupNormOptions(kGroups, channels).eps(eps));
 }
 
 torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,

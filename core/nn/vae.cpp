@@ -8,8 +8,8 @@
 namespace deadiff::nn {
 namespace {
 
-torch::nn::GroupNorm normalize(std::int64_t channels) {
-    return torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-6));
+GroupNormNchw normalize(std::int64_t channels) {
+    return GroupNormNchw(torch::nn::GroupNormOptions(32, channels).eps(1e-6));
 }
 
 torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,

@@ -2,6 +2,8 @@
 // the checkpoint keys under `first_stage_model.`.
 #pragma once
 
+#include "core/nn/unet_blocks.h"
+
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -25,7 +27,7 @@ struct VaeConfig {
 struct VaeResnetBlockImpl : torch::nn::Module {
     VaeResnetBlockImpl(std::int64_t inChannels, std::int64_t outChannels);
     torch::Tensor forward(const torch::Tensor& x);
-    torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
+    GroupNormNchw norm1{nullptr}, norm2{nullptr};
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, nin_shortcut{nullptr};
 };
 TORCH_MODULE(VaeResnetBlock);
@@ -34,7 +36,7 @@ TORCH_MODULE(VaeResnetBlock);
 struct VaeAttnBlockImpl : torch::nn::Module {
     explicit VaeAttnBlockImpl(std::int64_t channels);
     torch::Tensor forward(const torch::Tensor& x);
-    torch::nn::GroupNorm norm{nullptr};
+    GroupNormNchw norm{nullptr};
     torch::nn::Conv2d q{nullptr}, k{nullptr}, v{nullptr}, proj_out{nullptr};
 };
 TORCH_MODULE(VaeAttnBlock);
@@ -75,7 +77,7 @@ struct VaeEncoderImpl : torch::nn::Module {
     torch::nn::Conv2d conv_in{nullptr};
     torch::nn::ModuleList down{nullptr};
     VaeMidBlock mid{nullptr};
-    torch::nn::GroupNorm norm_out{nullptr};
+    GroupNormNchw norm_out{nullptr};
     torch::nn::Conv2d conv_out{nullptr};
 };
 TORCH_MODULE(VaeEncoder);
@@ -86,7 +88,7 @@ struct VaeDecoderImpl : torch::nn::Module {
     torch::nn::Conv2d conv_in{nullptr};
     VaeMidBlock mid{nullptr};
     torch::nn::ModuleList up{nullptr}; // up.0 is the full-resolution level
-    torch::nn::GroupNorm norm_out{nullptr};
+    GroupNormNchw norm_out{nullptr};
     torch::nn::Conv2d conv_out{nullptr};
 };
 TORCH_MODULE(VaeDecoder);

@@ -400,3 +400,28 @@ TEST(UNet, Bfloat16StaysCloseToFloat32) {
 
 } // namespace
 } // namespace deadiff::nn
+
+namespace deadiff::nn {
+namespace {
+
+// oneDNN's bfloat16 convolutions can hand back channels-last tensors; LibTorch 1.13's CPU
+// GroupNorm is far off on those, so the UNet/VAE norms must normalise an NCHW copy.
+TEST(GroupNormNchw, IsAccurateOnChannelsLastBfloat16) {
+    torch::manual_seed(10);
+    torch::NoGradGuard noGrad;
+    GroupNormNchw norm(torch::nn::GroupNormOptions(32, 320).eps(1e-5));
+    const torch::Tensor x = torch::randn({2, 320, 32, 32}) * 2.0 - 0.1;
+    const torch::Tensor reference = norm->forward(x);
+    norm->to(torch::kBFloat16);
+    const torch::Tensor channelsLast =
+        x.to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast);
+    ASSERT_FALSE(channelsLast.is_contiguous());
+    const torch::Tensor reduced = norm->forward(channelsLast).to(torch::kFloat);
+    const double rms = ((reduced - reference).pow(2).mean().sqrt() / reference.pow(2).mean().sqrt())
+                           .item<double>();
+    RecordProperty("bf16_channels_last_rms_error", std::to_string(rms));
+    EXPECT_LT(rms, 0.01);
+}
+
+} // namespace
+} // namespace deadiff::nn
