@@ -32,5 +32,6 @@ int runVersion(const std::vector<std::string>& args, Streams io);
 int runInspect(const std::vector<std::string>& args, Streams io);
 int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
+int runEncode(const std::vector<std::string>& args, Streams io);
 
 } // namespace deadiff::cli

@@ -3,6 +3,7 @@
 #include "core/image/clip_preprocess.h"
 #include "core/image/image_io.h"
 #include "core/image/tensor_image.h"
+#include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/state_dict.h"
@@ -239,6 +240,33 @@ public:
         return result;
     }
 
+    std::vector<ContextStats> encode(const GenerationRequest& request,
+                                     const std::string& savePath) override {
+        validate(request);
+        const GenerationRequest resolved = resolveRequest(request, path_);
+        torch::NoGradGuard noGrad;
+        const pipeline::ReferenceContexts images = encodeReferences(resolved);
+        const std::vector<std::pair<std::string, torch::Tensor>> contexts = {
+            {"text", encodeText(resolved.prompt)},
+            {"negative_text", encodeText(resolved.negativePrompt)},
+            {"style", images.style},
+            {"content", images.content}};
+        std::vector<ContextStats> stats;
+        for (const auto& [name, tensor] : contexts) {
+            const torch::Tensor values = tensor.to(torch::kDouble);
+            stats.push_back({name, tensor.sizes().vec(), values.mean().item<double>(),
+                             values.std().item<double>()});
+        }
+        if (!savePath.empty()) {
+            std::vector<std::pair<std::string, torch::Tensor>> contiguous;
+            for (const auto& [name, tensor] : contexts)
+                contiguous.emplace_back(name, tensor.to(torch::kFloat).contiguous());
+            io::writeSafetensors(savePath, contiguous,
+                                 {{"prompt", resolved.prompt}, {"mode", resolved.mode}});
+        }
+        return stats;
+    }
+
 private:
     torch::Tensor encodeText(const std::string& prompt) {
         const auto cached = textCache_.find(prompt);
@@ -286,6 +314,10 @@ private:
 };
 
 } // namespace
+
+std::vector<ContextStats> Pipeline::encode(const GenerationRequest&, const std::string&) {
+    throw std::runtime_error("this pipeline cannot report its contexts");
+}
 
 std::unique_ptr<Pipeline> Pipeline::load(const std::string& modelPath,
                                          const PipelineOptions& options,

@@ -7,6 +7,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -65,6 +66,14 @@ struct PipelineOptions {
     std::string vocabDir;
 };
 
+// Summary of one conditioning tensor, as `deadiff encode` prints it.
+struct ContextStats {
+    std::string name; // "text", "negative_text", "style", "content"
+    std::vector<std::int64_t> shape;
+    double mean = 0;
+    double std = 0;
+};
+
 // Receives model-loading progress: what is being loaded and a fraction in [0, 1].
 using LoadProgress = std::function<void(const std::string& what, double fraction)>;
 
@@ -87,6 +96,12 @@ public:
     // or std::runtime_error (unreadable reference image, out of memory...).
     virtual GenerationResult generate(const GenerationRequest& request,
                                       GenerationObserver* observer = nullptr) = 0;
+
+    // The contexts generate() would give the UNet for `request` (prompt, negative prompt, and
+    // the style and content image contexts of its mode; zeros where the mode uses zeros),
+    // without sampling. Writes them to `savePath` (safetensors) when it is not empty.
+    virtual std::vector<ContextStats> encode(const GenerationRequest& request,
+                                             const std::string& savePath = {});
 };
 
 // Resolves what generate() would run: seed drawn when absent, mode derived, model filled in.

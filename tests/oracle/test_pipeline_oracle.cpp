@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <sstream>
 
 namespace deadiff {
 namespace {
@@ -188,6 +189,46 @@ TEST(CliOracle, GenerateWritesAPngWithItsSettings) {
     EXPECT_EQ(stored.prompt, "A curly-haired boy");
     EXPECT_EQ(stored.styles.at(0).path, test::oracleRef("style_01.jpeg"));
     std::filesystem::remove(out);
+}
+
+// Issue 4's "done when": `deadiff encode` on a real-layout checkpoint prints each context's
+// shape and statistics; they must be those of the official code's tensors.
+TEST(CliOracle, EncodePrintsTheOfficialContexts) {
+    DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpoint);
+    const std::string saved = (std::filesystem::temp_directory_path() /
+                               ("deadiff-encode-" + std::to_string(::getpid()) + ".safetensors"))
+                                  .string();
+    const auto result = test::runProcess({DEADIFF_CLI_EXE, "encode", "--model", checkpoint,
+                                          "--prompt", "A curly-haired boy", "--style",
+                                          test::oracleRef("style_01.jpeg"), "--save", saved});
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+
+    const auto text = io::SafetensorsFile::open(test::oracleRef("text_encoder.safetensors"));
+    const auto style = io::SafetensorsFile::open(test::oracleRef("style_01.safetensors"));
+    const std::vector<std::pair<std::string, torch::Tensor>> expected = {
+        {"text", text.tensor("prompt_hidden")},
+        {"negative_text", text.tensor("negative_hidden")},
+        {"style", style.tensor("ctx")},
+        {"content", torch::zeros({1, 16, 768})}};
+    std::istringstream lines(result.out);
+    for (const auto& [name, reference] : expected) {
+        std::string printedName, shape, meanWord, stdWord;
+        double mean = 0, deviation = 0;
+        lines >> printedName >> shape >> meanWord >> mean >> stdWord >> deviation;
+        EXPECT_EQ(printedName, name) << result.out;
+        const auto values = reference.to(torch::kDouble);
+        EXPECT_NEAR(mean, values.mean().item<double>(), 2e-5) << name;
+        EXPECT_NEAR(deviation, values.std().item<double>(), 2e-5) << name;
+    }
+    const auto contexts = io::SafetensorsFile::open(saved);
+    for (const auto& [name, reference] : expected) {
+        const auto ours = contexts.tensor(name).to(torch::kDouble);
+        ASSERT_EQ(ours.sizes(), reference.sizes()) << name;
+        const double scale = std::max(reference.abs().max().item<double>(), 1e-12);
+        EXPECT_LE((ours - reference.to(torch::kDouble)).abs().max().item<double>() / scale, 1e-4)
+            << name;
+    }
+    std::filesystem::remove(saved);
 }
 
 } // namespace

@@ -1,0 +1,47 @@
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "app/cli/request_args.h"
+
+#include "core/pipeline/pipeline.h"
+
+#include <cstdio>
+#include <ostream>
+
+namespace deadiff::cli {
+
+int runEncode(const std::vector<std::string>& argv, Streams io) {
+    Args args("encode --model CKPT --prompt TEXT [--style a.png [--style b.png --mix W]] "
+              "[--content c.png] [--mode MODE] [--save OUT.safetensors]",
+              "Compute the contexts the UNet would read (prompt, negative prompt, style and\n"
+              "content image tokens) and print each one's shape, mean and standard deviation.");
+    addRequestOptions(args);
+    args.option("--save", "PATH", "also write the contexts to a safetensors file");
+    args.parse(argv);
+    if (args.helpRequested()) {
+        io.out << args.help();
+        return kExitOk;
+    }
+    GenerationRequest request = requestFromArgs(args);
+    if (request.model.empty())
+        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
+    try {
+        validate(request);
+    } catch (const RequestError& error) {
+        throw UsageError(error.what());
+    }
+    // The text and reference encoders run in float32; the UNet dtype does not matter here.
+    auto pipeline = Pipeline::load(request.model, {"float32", {}});
+    for (const ContextStats& stats : pipeline->encode(request, args.value("--save"))) {
+        std::string shape = "[";
+        for (std::size_t i = 0; i < stats.shape.size(); ++i)
+            shape += (i ? "," : "") + std::to_string(stats.shape[i]);
+        shape += "]";
+        char line[160];
+        std::snprintf(line, sizeof line, "%-14s %-12s mean %.5f std %.5f\n", stats.name.c_str(),
+                      shape.c_str(), stats.mean, stats.std);
+        io.out << line;
+    }
+    return kExitOk;
+}
+
+} // namespace deadiff::cli
