@@ -931,7 +931,11 @@ TrainingPair SyntheticDataset::trainingPair(std::uint64_t index, PairTask task) 
         const int subject = rng.index(subjectCount());
         const int style = pick(trainingStylesFor(subject), rng);
         pair.reference = renderSubject(subject, style, size, referenceSeed);
+        // A deep copy: a training loop that augments the target in place must not touch the
+        // reference.
         pair.target = pair.reference;
+        pair.target.rgb = pair.reference.rgb.clone();
+        pair.target.mask = pair.reference.mask.clone();
         pair.text.clear();
         pair.qformerMode = "style & content";
         break;

@@ -77,7 +77,7 @@ const char* pairTaskName(PairTask task); // "stre", "sere", "reconstruction"
 struct TrainingPair {
     PairTask task = PairTask::Reconstruction;
     SyntheticImage reference; // what the vision encoder / Q-Formers see
-    SyntheticImage target;    // what the UNet learns to denoise
+    SyntheticImage target;    // what the UNet learns to denoise (own pixels, never shared)
     // CLIP text: the target's caption for STRE and SERE, empty for reconstruction.
     std::string text;
     // The official `subject_text` mode (blip_diffusion.py:255-314): "style", "content" or

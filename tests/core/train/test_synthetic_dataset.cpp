@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 namespace deadiff::train {
 namespace {
@@ -98,6 +99,20 @@ TEST(SyntheticDataset, SameSeedGivesIdenticalBytesInAnyCallOrder) {
     EXPECT_TRUE(sameBytes(renderSubject(4, 5, 64, 99).rgb, renderSubject(4, 5, 64, 99).rgb));
 }
 
+TEST(SyntheticDataset, AnotherThreadDrawsTheSameBytes) {
+    const SyntheticDataset dataset({64, 21, {1, 1, 1}});
+    std::vector<TrainingPair> mine(6), theirs(6);
+    std::thread worker([&] {
+        for (std::uint64_t i = 0; i < 6; ++i)
+            theirs[i] = dataset.trainingPair(i);
+    });
+    for (std::uint64_t i = 6; i-- > 0;)
+        mine[i] = dataset.trainingPair(i);
+    worker.join();
+    for (std::size_t i = 0; i < 6; ++i)
+        EXPECT_TRUE(samePair(mine[i], theirs[i])) << "index " << i;
+}
+
 TEST(SyntheticDataset, DifferentSeedsAndIndicesGiveDifferentSamples) {
     const SyntheticDataset a({64, 1, {1, 1, 1}});
     const SyntheticDataset b({64, 2, {1, 1, 1}});
@@ -137,6 +152,7 @@ TEST(SyntheticDataset, PairsFollowThePapersPairingRules) {
             break;
         case PairTask::Reconstruction:
             EXPECT_TRUE(sameBytes(ref.rgb, tgt.rgb));
+            EXPECT_NE(ref.rgb.data, tgt.rgb.data); // separate pixels
             EXPECT_EQ(ref.subject, tgt.subject);
             EXPECT_EQ(ref.style, tgt.style);
             EXPECT_EQ(pair.text, "");
