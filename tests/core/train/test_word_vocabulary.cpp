@@ -1,6 +1,13 @@
 #include "core/train/synthetic_dataset.h"
 #include "core/train/word_vocabulary.h"
 
+// The data branch was written before core/tokenize reached it; the real-tokenizer test below
+// switches on by itself once both are merged (drop the guard then).
+#if __has_include("core/tokenize/clip_tokenizer.h")
+#include "core/tokenize/clip_tokenizer.h"
+#define DEADIFF_HAVE_CLIP_TOKENIZER 1
+#endif
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -176,6 +183,45 @@ TEST(WordVocabulary, WrittenFilesEncodeCaptionsOneIdPerWord) {
         EXPECT_GE(id, 512);
     std::filesystem::remove_all(directory);
 }
+
+#ifdef DEADIFF_HAVE_CLIP_TOKENIZER
+// The real CLIP tokenizer (core/tokenize) reads the written files unchanged and maps every
+// caption word to exactly the one id the vocabulary gives it.
+TEST(WordVocabulary, TheClipTokenizerEncodesEveryCaptionWordAsOneId) {
+    const auto directory = std::filesystem::temp_directory_path() /
+                           ("deadiff_word_vocab_clip_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(directory);
+    const ClipWordVocabulary vocabulary = buildClipWordVocabulary(captionWords());
+    writeClipWordVocabulary(vocabulary, directory.string());
+    const tokenize::ClipTokenizer tokenizer = tokenize::ClipTokenizer::fromVocabAndMerges(
+        (directory / "vocab.json").string(), (directory / "merges.txt").string());
+    EXPECT_EQ(tokenizer.vocabSize(), vocabulary.tokens.size());
+    EXPECT_EQ(tokenizer.startOfTextId(), vocabulary.startOfTextId());
+    EXPECT_EQ(tokenizer.endOfTextId(), vocabulary.endOfTextId());
+
+    std::vector<std::string> texts;
+    for (int subject = 0; subject < subjectCount(); ++subject) {
+        texts.push_back(subjectCaption(subject));
+        for (int style = 0; style < styleCount(); ++style)
+            texts.push_back(caption(subject, style));
+    }
+    for (const std::string& text : texts) {
+        std::vector<std::int64_t> expected{vocabulary.startOfTextId()};
+        std::istringstream split(text);
+        for (std::string word; split >> word;)
+            expected.push_back(vocabulary.wordId(word));
+        expected.push_back(vocabulary.endOfTextId());
+        EXPECT_EQ(tokenizer.encode(text).fullIds, expected) << text;
+    }
+    // The tokenizer lower-cases and collapses whitespace first, so users may type freely.
+    EXPECT_EQ(tokenizer.encode("  Star IN  Neon style ").fullIds,
+              tokenizer.encode("star in neon style").fullIds);
+    // A word outside the list still encodes, as characters (no <|endoftext|> stand-ins).
+    const std::vector<std::string> dog = tokenizer.tokenize("dog");
+    EXPECT_EQ(dog, (std::vector<std::string>{"d", "o", "g</w>"}));
+    std::filesystem::remove_all(directory);
+}
+#endif
 
 } // namespace
 } // namespace deadiff::train
