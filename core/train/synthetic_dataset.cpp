@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -29,6 +28,8 @@ std::uint64_t combineSeeds(std::uint64_t a, std::uint64_t b) {
     return mix64(a ^ mix64(b + 0x632BE59BD9B4E019ULL));
 }
 
+// Draw at most once per full-expression (one named local per draw): the evaluation order of
+// function arguments is unspecified, and GCC and Clang differ.
 class Rng {
 public:
     explicit Rng(std::uint64_t seed)
@@ -443,8 +444,9 @@ cv::Mat stylePastelStripes(const Geometry& g, Rng& rng) {
           0.8f);
     const cv::Vec3f pink = jitterColour(hexColour(0xF5A3C0), rng, 0.025);
     const cv::Vec3f mint = jitterColour(hexColour(0x9FE3CB), rng, 0.025);
-    const cv::Mat stripes =
-        lines(n, 45.0 + rng.symmetric(6.0), g.px(0.12), g.px(0.06), rng.uniform());
+    const double stripeAngle = 45.0 + rng.symmetric(6.0);
+    const double stripePhase = rng.uniform();
+    const cv::Mat stripes = lines(n, stripeAngle, g.px(0.12), g.px(0.06), stripePhase);
     cv::Mat fill(n, n, CV_32FC3);
     for (int y = 0; y < n; ++y)
         for (int x = 0; x < n; ++x)
@@ -485,7 +487,9 @@ cv::Mat styleInkSketch(const Geometry& g, Rng& rng) {
     paint(canvas, paper, hexColour(0xE4DDCD), 0.5f);
     const cv::Vec3f ink = hexColour(0x1E1E24);
     // Hatching inside, slightly irregular in strength.
-    cv::Mat hatch = lines(n, 38.0 + rng.symmetric(6.0), g.px(0.065), g.px(0.022), rng.uniform());
+    const double hatchAngle = 38.0 + rng.symmetric(6.0);
+    const double hatchPhase = rng.uniform();
+    const cv::Mat hatch = lines(n, hatchAngle, g.px(0.065), g.px(0.022), hatchPhase);
     const cv::Mat strength = smoothNoise(n, 4, rng);
     cv::Mat hatchAlpha = hatch.mul(g.coverage).mul(0.35 + 0.4 * strength);
     paint(canvas, hatchAlpha, ink);
@@ -580,8 +584,9 @@ cv::Mat styleWoodcut(const Geometry& g, Rng& rng) {
     paint(canvas, smoothNoise(n, n, 3, 24, rng), hexColour(0xCDB27E), 0.55f);
     const cv::Vec3f ink = jitterColour(hexColour(0x1F1610), rng, 0.015);
     // Background gouges: short horizontal ink strokes where the noise allows.
-    const cv::Mat gouges =
-        lines(n, 90.0 + rng.symmetric(2.0), g.px(0.085), g.px(0.02), rng.uniform());
+    const double gougeAngle = 90.0 + rng.symmetric(2.0);
+    const double gougePhase = rng.uniform();
+    const cv::Mat gouges = lines(n, gougeAngle, g.px(0.085), g.px(0.02), gougePhase);
     const cv::Mat gougeMask = smoothNoise(n, 6, rng);
     cv::Mat gougeAlpha(n, n, CV_32FC1);
     for (int y = 0; y < n; ++y)
@@ -619,12 +624,15 @@ cv::Mat stylePolka(const Geometry& g, Rng& rng) {
     const int n = g.size;
     cv::Mat canvas = flatCanvas(n, jitterColour(hexColour(0xFFD23A), rng, 0.02));
     // Ben-Day dots in the background.
-    paint(canvas, dots(n, g.px(0.07), g.px(0.016), rng.uniform(), rng.uniform(), true),
-          hexColour(0xF59E2E), 0.9f);
+    const double benDayX = rng.uniform();
+    const double benDayY = rng.uniform();
+    paint(canvas, dots(n, g.px(0.07), g.px(0.016), benDayX, benDayY, true), hexColour(0xF59E2E),
+          0.9f);
     const cv::Vec3f red = jitterColour(hexColour(0xE02D3C), rng, 0.025);
     cv::Mat fill = flatCanvas(n, red);
-    paint(fill, dots(n, g.px(0.13), g.px(0.038), rng.uniform(), rng.uniform(), true),
-          hexColour(0xFFF8EE));
+    const double dotX = rng.uniform();
+    const double dotY = rng.uniform();
+    paint(fill, dots(n, g.px(0.13), g.px(0.038), dotX, dotY, true), hexColour(0xFFF8EE));
     paintLayer(canvas, g.coverage, fill);
     paint(canvas, outline(g, 0.04), hexColour(0x141414));
     addGrain(canvas, rng, 0.01);
