@@ -14,7 +14,7 @@ packages=(
     # numerics
     libtorch-dev libopenblas0-openmp libgoogle-perftools-dev
     # images
-    libopencv-dev libpng-dev libjpeg62-turbo-dev
+    libopencv-dev libpng-dev libjpeg62-turbo-dev libtiff-dev
     # text, formats
     libicu-dev zlib1g-dev nlohmann-json3-dev
     # GUI

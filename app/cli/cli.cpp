@@ -36,6 +36,9 @@ const Command* findCommand(const std::string& name) {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"generate", "paint a prompt in the style of reference images; writes a PNG", &runGenerate},
+        {"inspect", "describe a weight file: components, tensor and parameter counts, dtypes",
+         &runInspect},
+        {"convert", "convert a .ckpt/.pth/.pt (or safetensors) file to safetensors", &runConvert},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };

@@ -29,6 +29,8 @@ const std::vector<Command>& commands();
 int runCli(const std::vector<std::string>& args, Streams io);
 
 int runVersion(const std::vector<std::string>& args, Streams io);
+int runInspect(const std::vector<std::string>& args, Streams io);
+int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
 
 } // namespace deadiff::cli

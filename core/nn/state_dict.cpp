@@ -1,6 +1,7 @@
 #include "core/nn/state_dict.h"
 
 #include "core/io/safetensors.h"
+#include "core/io/weight_file.h"
 
 #include <set>
 #include <sstream>
@@ -27,6 +28,13 @@ TensorMap tensorsOf(const io::SafetensorsFile& file) {
     TensorMap tensors;
     for (const io::TensorInfo& info : file.tensors())
         tensors.emplace(info.name, file.tensor(info));
+    return tensors;
+}
+
+TensorMap tensorsOf(const io::WeightFile& file) {
+    TensorMap tensors;
+    for (const io::TensorInfo& info : file.tensors())
+        tensors.emplace(info.name, file.tensor(info.name));
     return tensors;
 }
 

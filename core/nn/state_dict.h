@@ -10,7 +10,8 @@
 
 namespace deadiff::io {
 class SafetensorsFile;
-}
+class WeightFile;
+} // namespace deadiff::io
 
 namespace deadiff::nn {
 
@@ -18,6 +19,7 @@ namespace deadiff::nn {
 using TensorMap = std::map<std::string, torch::Tensor>;
 
 TensorMap tensorsOf(const io::SafetensorsFile& file);
+TensorMap tensorsOf(const io::WeightFile& file);
 
 struct LoadOptions {
     // Keys under the prefix that the module does not have but that are expected in real files

@@ -1,5 +1,27 @@
 #include "core/pipeline/pipeline.h"
 
+#include "core/image/clip_preprocess.h"
+#include "core/image/image_io.h"
+#include "core/image/tensor_image.h"
+#include "core/io/weight_file.h"
+#include "core/nn/clip_text.h"
+#include "core/nn/state_dict.h"
+#include "core/nn/unet.h"
+#include "core/nn/vae.h"
+#include "core/pipeline/reference_encoder.h"
+#include "core/runtime/system_info.h"
+#include "core/sample/ddim.h"
+#include "core/sample/guidance.h"
+#include "core/sample/preview.h"
+#include "core/sample/schedule.h"
+#include "core/tokenize/clip_tokenizer.h"
+#include "core/tokenize/vocab_location.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
 #include <random>
 
 namespace deadiff {
@@ -17,11 +39,256 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const std::st
     return resolved;
 }
 
-std::unique_ptr<Pipeline> Pipeline::load(const std::string& modelPath, const PipelineOptions&,
-                                         const LoadProgress&) {
-    // Transitional: the engine (UNet, VAE, encoders) lands in the generation work.
-    throw std::runtime_error("cannot load " + modelPath +
-                             ": this build has no generation engine yet");
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kUNetPrefix = "model.diffusion_model.";
+constexpr const char* kVaePrefix = "first_stage_model.";
+constexpr const char* kTextPrefix = "cond_stage_model.transformer.text_model.";
+
+torch::ScalarType chooseComputeDtype(const std::string& requested) {
+    if (requested == "float32")
+        return torch::kFloat;
+    if (requested == "bfloat16")
+        return torch::kBFloat16;
+    if (requested != "auto")
+        throw RequestError("'dtype' must be auto, float32 or bfloat16, got '" + requested + "'");
+    const CpuFeatures cpu = detectCpuFeatures();
+    return cpu.avx512Bf16 || cpu.amxBf16 ? torch::kBFloat16 : torch::kFloat;
+}
+
+const char* dtypeName(torch::ScalarType dtype) {
+    return dtype == torch::kBFloat16 ? "bfloat16" : "float32";
+}
+
+// Says what kind of file this is when it is not a DEADiff checkpoint, so the user knows what
+// to pick instead.
+void checkLayout(const nn::TensorMap& tensors, const std::string& path) {
+    const auto has = [&](const std::string& key) { return tensors.count(key) != 0; };
+    const bool unet = has(std::string(kUNetPrefix) + "input_blocks.0.0.weight");
+    const bool imageKeys =
+        has(std::string(kUNetPrefix) + "input_blocks.1.1.transformer_blocks.0.attn2.i_to_k.weight");
+    const bool blips = has("style_blip.query_tokens") && has("content_blip.query_tokens");
+    if (has("control_model.input_hint_block.0.weight") && !unet)
+        throw std::runtime_error(path + " is a ControlNet checkpoint, not a DEADiff model; choose "
+                                        "it as the ControlNet and a DEADiff checkpoint as the "
+                                        "model");
+    if (!unet)
+        throw std::runtime_error(path + " has no Stable Diffusion UNet (" + kUNetPrefix +
+                                 "*): it is not a DEADiff checkpoint");
+    if (!imageKeys || !blips)
+        throw std::runtime_error(path + " is a Stable Diffusion checkpoint without the DEADiff "
+                                        "parts (attn2.i_to_k/i_to_v, style_blip, content_blip); "
+                                        "choose deadiff_v1.ckpt");
+}
+
+class DeadiffPipeline final : public Pipeline {
+public:
+    DeadiffPipeline(const std::string& path, const PipelineOptions& options,
+                    const LoadProgress& progress)
+        : path_(path)
+        , computeDtype_(chooseComputeDtype(options.dtype)) {
+        torch::NoGradGuard noGrad;
+        const auto report = [&](const char* what, double fraction) {
+            if (progress)
+                progress(what, fraction);
+        };
+        report("tokenizer", 0.0);
+        const std::string vocab =
+            options.vocabDir.empty() ? tokenize::defaultVocabDir() : options.vocabDir;
+        tokenizer_ = std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
+
+        report("checkpoint", 0.05);
+        const io::WeightFile file = io::WeightFile::open(path);
+        const nn::TensorMap tensors = nn::tensorsOf(file);
+        checkLayout(tensors, path);
+
+        report("text encoder", 0.1);
+        text_ = nn::ClipTextModel(nn::ClipTextConfig{});
+        nn::loadStateDict(*text_, tensors, kTextPrefix);
+        text_->eval();
+
+        report("reference encoders", 0.25);
+        references_ = std::make_unique<pipeline::ReferenceEncoder>();
+        references_->load(tensors);
+
+        report("UNet", 0.6);
+        unet_ = nn::UNetModel(nn::UNetConfig{});
+        nn::loadStateDict(*unet_, tensors, kUNetPrefix);
+        unet_->eval();
+        if (computeDtype_ != torch::kFloat)
+            unet_->to(computeDtype_);
+
+        report("VAE", 0.85);
+        vae_ = nn::AutoencoderKL(nn::VaeConfig{});
+        nn::loadStateDict(*vae_, tensors, kVaePrefix);
+        vae_->eval();
+        if (computeDtype_ != torch::kFloat)
+            vae_->to(computeDtype_);
+
+        const auto schedule = tensors.find("alphas_cumprod");
+        alphasCumprod_ = sample::alphasCumprodOrDefault(
+            schedule != tensors.end() ? schedule->second.clone() : torch::Tensor());
+        report("ready", 1.0);
+    }
+
+    const std::string& modelPath() const override { return path_; }
+    std::string computeDtype() const override { return dtypeName(computeDtype_); }
+
+    GenerationResult generate(const GenerationRequest& request,
+                              GenerationObserver* observer) override {
+        validate(request);
+        if (request.sampler != "ddim")
+            throw RequestError("'sampler' " + request.sampler +
+                               " is not available in this build yet; use ddim");
+        if (!request.control.empty() || !request.depth.empty() || !request.depthFrom.empty())
+            throw RequestError("'control' ControlNet depth is not available in this build yet");
+        const GenerationRequest resolved = resolveRequest(request, path_);
+        const auto started = Clock::now();
+        torch::NoGradGuard noGrad;
+        const auto checkCancel = [&] {
+            if (observer != nullptr && observer->cancelled())
+                throw CancelledError();
+        };
+        const auto stage = [&](const char* text) {
+            checkCancel();
+            if (observer != nullptr)
+                observer->onStage(text);
+        };
+
+        stage("Encoding prompt");
+        const torch::Tensor promptContext = encodeText(resolved.prompt);
+        const torch::Tensor negativeContext = encodeText(resolved.negativePrompt);
+
+        stage("Encoding references");
+        const pipeline::ReferenceContexts images = encodeReferences(resolved);
+
+        const std::int64_t batch = resolved.batch;
+        const auto rows = [batch](const torch::Tensor& t) { return t.expand({batch, -1, -1}); };
+        const torch::Tensor zeros = torch::zeros({batch, images.style.size(1), images.style.size(2)});
+        nn::UNetContext conditional{rows(images.style), rows(promptContext), rows(images.content),
+                                    rows(promptContext), resolved.imageWeight};
+        // The official unconditional branch: zero image tokens in both branches, NEG text.
+        nn::UNetContext unconditional{zeros, rows(negativeContext), zeros, rows(negativeContext),
+                                      resolved.imageWeight};
+        const nn::UNetContext guided = nn::UNetContext::concat(unconditional, conditional);
+
+        // The official code's noise on CPU: one draw of the whole batch right after seeding.
+        torch::manual_seed(*resolved.seed);
+        const torch::Tensor noise =
+            torch::randn({batch, 4, resolved.height / 8, resolved.width / 8});
+
+        const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
+        const auto model = [&](const torch::Tensor& x, std::int64_t t, bool withUnconditional) {
+            const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
+            return unet_->forward(x, timesteps, withUnconditional ? guided : conditional);
+        };
+        const sample::DenoiseFn denoise = sample::classifierFreeGuidance(model, resolved.cfg);
+
+        stage("Sampling");
+        const auto samplingStarted = Clock::now();
+        auto stepStarted = samplingStarted;
+        torch::Tensor previousX0;
+        bool stopped = false;
+        const auto callback = [&](const sample::DdimStepInfo& info) {
+            const auto now = Clock::now();
+            if (observer != nullptr) {
+                StepInfo step;
+                step.step = static_cast<int>(info.step);
+                step.totalSteps = static_cast<int>(info.total);
+                step.timestep = static_cast<int>(info.timestep);
+                step.elapsedSeconds = std::chrono::duration<double>(now - samplingStarted).count();
+                step.stepSeconds = std::chrono::duration<double>(now - stepStarted).count();
+                const double abar = alphasCumprod_[info.timestep].item<double>();
+                step.noiseLevel = std::sqrt((1.0 - abar) / abar);
+                if (previousX0.defined())
+                    step.change = ((info.predictedX0 - previousX0).norm() /
+                                   info.predictedX0.norm().clamp_min(1e-12))
+                                      .item<double>();
+                if (observer->wantsPreviews()) {
+                    const int every = observer->fullDecodeEvery();
+                    const bool full = every > 0 && ((info.step + 1) % every == 0);
+                    step.previews = full ? decode(info.predictedX0)
+                                         : image::tensorBatchToRgb(
+                                               sample::latentPreview(info.predictedX0, 8),
+                                               image::PixelRange::ZeroToOne);
+                    step.previewIsFullDecode = full;
+                }
+                observer->onStep(step);
+                if (observer->cancelled()) {
+                    stopped = true;
+                    return false;
+                }
+            }
+            previousX0 = info.predictedX0;
+            stepStarted = Clock::now();
+            return true;
+        };
+        const torch::Tensor latent = sampler.sample(noise, denoise, callback);
+        if (stopped)
+            throw CancelledError();
+
+        stage("Decoding image");
+        GenerationResult result;
+        result.request = resolved;
+        result.images = decode(latent);
+        result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        return result;
+    }
+
+private:
+    torch::Tensor encodeText(const std::string& prompt) {
+        const auto cached = textCache_.find(prompt);
+        if (cached != textCache_.end())
+            return cached->second;
+        const tokenize::ClipEncoding encoding = tokenizer_->encode(prompt);
+        const torch::Tensor ids = torch::tensor(encoding.ids, torch::kInt64).unsqueeze(0);
+        const torch::Tensor context = text_->forward(ids);
+        if (textCache_.size() > 64)
+            textCache_.clear();
+        textCache_.emplace(prompt, context);
+        return context;
+    }
+
+    static torch::Tensor clipInputOf(const std::string& path) {
+        return image::clipInputFromRgb(image::readImageRgb(path));
+    }
+
+    pipeline::ReferenceContexts encodeReferences(const GenerationRequest& request) {
+        const std::vector<double> weights = normalizedStyleWeights(request);
+        std::vector<pipeline::WeightedReference> styles;
+        for (std::size_t i = 0; i < request.styles.size(); ++i)
+            styles.push_back({clipInputOf(request.styles[i].path), weights[i]});
+        std::optional<torch::Tensor> content;
+        if (!request.content.empty())
+            content = clipInputOf(request.content);
+        return references_->contexts(pipeline::parseReferenceMode(request.mode), styles, content,
+                                     1);
+    }
+
+    std::vector<cv::Mat> decode(const torch::Tensor& latent) {
+        const torch::Tensor pixels = vae_->decode(latent).to(torch::kFloat);
+        return image::tensorBatchToRgb(pixels, image::PixelRange::MinusOneToOne);
+    }
+
+    std::string path_;
+    torch::ScalarType computeDtype_;
+    std::unique_ptr<tokenize::ClipTokenizer> tokenizer_;
+    nn::ClipTextModel text_{nullptr};
+    std::unique_ptr<pipeline::ReferenceEncoder> references_;
+    nn::UNetModel unet_{nullptr};
+    nn::AutoencoderKL vae_{nullptr};
+    torch::Tensor alphasCumprod_;
+    std::map<std::string, torch::Tensor> textCache_;
+};
+
+} // namespace
+
+std::unique_ptr<Pipeline> Pipeline::load(const std::string& modelPath,
+                                         const PipelineOptions& options,
+                                         const LoadProgress& progress) {
+    return std::make_unique<DeadiffPipeline>(modelPath, options, progress);
 }
 
 } // namespace deadiff

@@ -1,0 +1,217 @@
+#include "core/image/image_io.h"
+
+#include "core/image/jpeg_decode.h"
+#include "core/image/tiff_decode.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+namespace deadiff::image {
+namespace {
+
+struct Size2 {
+    std::uint64_t width = 0;
+    std::uint64_t height = 0;
+};
+
+std::uint32_t readBigEndian32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           std::uint32_t{p[3]};
+}
+
+std::uint32_t readLittleEndian(const std::uint8_t* p, int bytes) {
+    std::uint32_t value = 0;
+    for (int i = bytes - 1; i >= 0; --i)
+        value = (value << 8) | p[i];
+    return value;
+}
+
+bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, std::size_t n,
+                std::size_t at = 0) {
+    return size >= at + n && std::memcmp(data + at, magic, n) == 0;
+}
+
+// PBM/PGM/PPM: "P6", then width and height as decimal text, with # comments.
+std::optional<Size2> netpbmSize(const std::uint8_t* data, std::size_t size) {
+    std::size_t at = 2;
+    std::uint64_t values[2] = {0, 0};
+    for (std::uint64_t& value : values) {
+        while (at < size && (std::isspace(data[at]) || data[at] == '#')) {
+            if (data[at] == '#')
+                while (at < size && data[at] != '\n')
+                    ++at;
+            else
+                ++at;
+        }
+        if (at >= size || !std::isdigit(data[at]))
+            return std::nullopt;
+        while (at < size && std::isdigit(data[at]) && value < (std::uint64_t{1} << 40))
+            value = value * 10 + static_cast<std::uint64_t>(data[at++] - '0');
+    }
+    return Size2{values[0], values[1]};
+}
+
+// The size a header announces, for the formats whose header is trivial to read, so that an
+// absurd size is refused before the decoder allocates it. Other formats are checked after
+// decoding (OpenCV itself refuses more than 2^30 pixels).
+std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
+    if (startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) && startsWith(data, size, "IHDR", 4, 12) &&
+        size >= 24)
+        return Size2{readBigEndian32(data + 16), readBigEndian32(data + 20)};
+    if (startsWith(data, size, "BM", 2) && size >= 26) {
+        const std::uint32_t headerSize = readLittleEndian(data + 14, 4);
+        if (headerSize == 12) // OS/2 BITMAPCOREHEADER: 16-bit sides
+            return Size2{readLittleEndian(data + 18, 2), readLittleEndian(data + 20, 2)};
+        const auto height = static_cast<std::int32_t>(readLittleEndian(data + 22, 4));
+        const std::int64_t absHeight = height < 0 ? -std::int64_t{height} : height;
+        return Size2{readLittleEndian(data + 18, 4), static_cast<std::uint64_t>(absHeight)};
+    }
+    if (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8) && size >= 30) {
+        if (startsWith(data, size, "VP8X", 4, 12))
+            return Size2{readLittleEndian(data + 24, 3) + 1u, readLittleEndian(data + 27, 3) + 1u};
+        if (startsWith(data, size, "VP8L", 4, 12) && data[20] == 0x2f) {
+            const std::uint32_t bits = readLittleEndian(data + 21, 4);
+            return Size2{(bits & 0x3fff) + 1u, ((bits >> 14) & 0x3fff) + 1u};
+        }
+        if (startsWith(data, size, "VP8 ", 4, 12))
+            return Size2{readLittleEndian(data + 26, 2) & 0x3fff,
+                         readLittleEndian(data + 28, 2) & 0x3fff};
+    }
+    if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6')
+        return netpbmSize(data, size);
+    return std::nullopt;
+}
+
+std::string sizeText(std::uint64_t width, std::uint64_t height) {
+    return std::to_string(width) + "x" + std::to_string(height);
+}
+
+void checkSize(std::uint64_t width, std::uint64_t height, const std::string& name) {
+    if (width == 0 || height == 0)
+        throw ImageError(name + ": the image has zero size (" + sizeText(width, height) + ")");
+    if (width > static_cast<std::uint64_t>(kMaxImageSide) ||
+        height > static_cast<std::uint64_t>(kMaxImageSide))
+        throw ImageError(name + ": the image is " + sizeText(width, height) +
+                         " pixels; the largest side accepted is " + std::to_string(kMaxImageSide) +
+                         " (scale it down first)");
+}
+
+// Pillow's conversions to RGB of what OpenCV decoded unchanged (BGR order, any depth).
+cv::Mat toRgb8(const cv::Mat& decoded, const std::string& name) {
+    const int channels = decoded.channels();
+    cv::Mat eightBit;
+    switch (decoded.depth()) {
+    case CV_8U:
+        eightBit = decoded;
+        break;
+    case CV_16U:
+        if (channels == 1) {
+            // Pillow opens 16-bit grayscale as mode "I" and its I->RGB conversion clips.
+            decoded.convertTo(eightBit, CV_8U); // saturates: min(v, 255)
+        } else {
+            // Pillow unpacks 16-bit colour samples by keeping the most significant byte.
+            eightBit.create(decoded.size(), CV_MAKETYPE(CV_8U, channels));
+            for (int y = 0; y < decoded.rows; ++y) {
+                const std::uint16_t* in = decoded.ptr<std::uint16_t>(y);
+                std::uint8_t* out = eightBit.ptr<std::uint8_t>(y);
+                for (int i = 0; i < decoded.cols * channels; ++i)
+                    out[i] = static_cast<std::uint8_t>(in[i] >> 8);
+            }
+        }
+        break;
+    default:
+        decoded.convertTo(eightBit, CV_8U); // float/signed data: rounded and clipped
+        break;
+    }
+    cv::Mat rgb;
+    switch (channels) {
+    case 1:
+        cv::cvtColor(eightBit, rgb, cv::COLOR_GRAY2RGB);
+        break;
+    case 3:
+        cv::cvtColor(eightBit, rgb, cv::COLOR_BGR2RGB);
+        break;
+    case 4:
+        cv::cvtColor(eightBit, rgb, cv::COLOR_BGRA2RGB); // drops alpha, as Pillow does
+        break;
+    default:
+        throw ImageError(name + ": unsupported image with " + std::to_string(channels) +
+                         " channels");
+    }
+    return rgb;
+}
+
+} // namespace
+
+cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
+                       const std::string& nameForErrors) {
+    if (size == 0 || data == nullptr)
+        throw ImageError(nameForErrors + ": empty file (0 bytes), not an image");
+    if (detail::looksLikeJpeg(data, size))
+        return detail::decodeJpegRgb(data, size, nameForErrors, kMaxImageSide);
+    if (size > static_cast<std::size_t>(INT_MAX))
+        throw ImageError(nameForErrors + ": file too large to be decoded (" + std::to_string(size) +
+                         " bytes)");
+    if (const auto announced = announcedSize(data, size))
+        checkSize(announced->width, announced->height, nameForErrors);
+    if (detail::looksLikeTiff(data, size))
+        if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))
+            return *rgb;
+
+    // IMREAD_UNCHANGED: no EXIF rotation, no colour conversion by OpenCV (its 16->8 bit
+    // scaling and gray weights differ from Pillow's); toRgb8 does Pillow's conversion.
+    const cv::Mat encoded(1, static_cast<int>(size), CV_8U, const_cast<std::uint8_t*>(data));
+    cv::Mat decoded;
+    try {
+        decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        throw ImageError(nameForErrors + ": cannot decode image: " + e.what());
+    }
+    if (decoded.empty()) {
+        const bool known =
+            announcedSize(data, size).has_value() || detail::looksLikeTiff(data, size);
+        if (startsWith(data, size, "GIF8", 4))
+            throw ImageError(nameForErrors +
+                             ": GIF images are not supported; convert it to PNG first");
+        throw ImageError(nameForErrors +
+                         (known ? ": the image data is truncated or corrupt"
+                                : ": not an image in a supported format (PNG, JPEG, WebP, BMP, "
+                                  "TIFF, PPM/PGM, ...)"));
+    }
+    checkSize(static_cast<std::uint64_t>(decoded.cols), static_cast<std::uint64_t>(decoded.rows),
+              nameForErrors);
+    return toRgb8(decoded, nameForErrors);
+}
+
+cv::Mat decodeImageRgb(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors) {
+    return decodeImageRgb(bytes.data(), bytes.size(), nameForErrors);
+}
+
+cv::Mat readImageRgb(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    if (!fs::exists(status))
+        throw ImageError(path + ": no such file");
+    if (fs::is_directory(status))
+        throw ImageError(path + ": is a directory, not an image file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw ImageError(path + ": cannot open (" + std::strerror(errno) + ")");
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
+    if (in.bad())
+        throw ImageError(path + ": read error (" + std::strerror(errno) + ")");
+    return decodeImageRgb(bytes, path);
+}
+
+} // namespace deadiff::image

@@ -1,0 +1,43 @@
+// Reference images in, as the official script reads them: `PIL.Image.open(p).convert('RGB')`.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace deadiff::image {
+
+// Any failure to read or decode an image; the message names the file and the reason.
+class ImageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Larger sides are refused before any pixel memory is allocated (a 16384² RGB image is
+// already 768 MiB).
+constexpr int kMaxImageSide = 16384;
+
+// Decodes PNG, JPEG, WebP, BMP, TIFF and the other formats OpenCV reads into 8-bit RGB
+// (CV_8UC3, channel 0 = red), byte for byte as Pillow 9.4's `.convert('RGB')`:
+// - JPEG through libjpeg-turbo with Pillow's settings (ISLOW DCT, fancy upsampling); CMYK
+//   JPEGs are taken as Adobe-inverted and converted with Pillow's formula;
+// - alpha is dropped, not composited (Pillow's RGBA->RGB), palettes are expanded, grayscale
+//   is replicated;
+// - 16-bit colour keeps the high byte; 16-bit grayscale is clipped to 255 (Pillow opens it
+//   as mode "I" and converts by clipping: mostly-white images, but what the model saw);
+// - EXIF orientation is ignored, as the official inference script does;
+// - only the first frame of a multi-page file is read.
+// Throws ImageError for a missing/unreadable file, an empty file, an unknown format,
+// truncated or corrupt data and sides above kMaxImageSide.
+cv::Mat readImageRgb(const std::string& path);
+
+// The same from bytes in memory; `nameForErrors` stands for the source in messages.
+cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
+                       const std::string& nameForErrors);
+cv::Mat decodeImageRgb(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors);
+
+} // namespace deadiff::image

@@ -1,0 +1,19 @@
+#include "core/nn/proj_layer.h"
+
+#include "core/nn/quick_gelu.h"
+
+namespace deadiff::nn {
+
+ProjLayerImpl::ProjLayerImpl(const ProjLayerConfig& config) {
+    dense1 = register_module("dense1", torch::nn::Linear(config.width, config.hidden));
+    dense2 = register_module("dense2", torch::nn::Linear(config.hidden, config.width));
+    LayerNorm = register_module(
+        "LayerNorm",
+        torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.width}).eps(config.layerNormEps)));
+}
+
+torch::Tensor ProjLayerImpl::forward(const torch::Tensor& x) {
+    return x + dense2(quickGelu(dense1(LayerNorm(x))));
+}
+
+} // namespace deadiff::nn

@@ -1,0 +1,268 @@
+#include "core/nn/unet.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+namespace deadiff::nn {
+namespace {
+
+torch::Tensor castIfNeeded(const torch::Tensor& tensor, torch::ScalarType dtype) {
+    return tensor.scalar_type() == dtype ? tensor : tensor.to(dtype);
+}
+
+void requireContext(const torch::Tensor& tensor, const char* name, std::int64_t batch,
+                    std::int64_t contextDim) {
+    if (!tensor.defined())
+        throw std::runtime_error(std::string("UNet context '") + name +
+                                 "' is missing (use zeros for an unused branch)");
+    if (tensor.dim() != 3 || tensor.size(0) != batch || tensor.size(2) != contextDim) {
+        std::ostringstream message;
+        message << "UNet context '" << name << "' has shape " << tensor.sizes() << "; expected ["
+                << batch << ", tokens, " << contextDim << "]";
+        throw std::runtime_error(message.str());
+    }
+}
+
+} // namespace
+
+UNetContext UNetContext::concat(const UNetContext& first, const UNetContext& second) {
+    if (first.imageWeight != second.imageWeight)
+        throw std::runtime_error("UNetContext::concat: both halves must share the image weight");
+    UNetContext result;
+    result.styleImage = torch::cat({first.styleImage, second.styleImage});
+    result.styleText = torch::cat({first.styleText, second.styleText});
+    result.contentImage = torch::cat({first.contentImage, second.contentImage});
+    result.contentText = torch::cat({first.contentText, second.contentText});
+    result.imageWeight = first.imageWeight;
+    return result;
+}
+
+void UNetBlockImpl::add(torch::nn::Conv2d layer) {
+    Layer entry{Kind::Conv, {}, {}, {}, {}, {}};
+    entry.conv = register_module(nextName(), layer);
+    layers.push_back(entry);
+}
+void UNetBlockImpl::add(ResBlock layer) {
+    Layer entry{Kind::Res, {}, {}, {}, {}, {}};
+    entry.res = register_module(nextName(), layer);
+    layers.push_back(entry);
+}
+void UNetBlockImpl::add(SpatialTransformer layer) {
+    Layer entry{Kind::Transformer, {}, {}, {}, {}, {}};
+    entry.transformer = register_module(nextName(), layer);
+    layers.push_back(entry);
+}
+void UNetBlockImpl::add(Downsample layer) {
+    Layer entry{Kind::Down, {}, {}, {}, {}, {}};
+    entry.down = register_module(nextName(), layer);
+    layers.push_back(entry);
+}
+void UNetBlockImpl::add(Upsample layer) {
+    Layer entry{Kind::Up, {}, {}, {}, {}, {}};
+    entry.up = register_module(nextName(), layer);
+    layers.push_back(entry);
+}
+
+torch::Tensor
+UNetBlockImpl::forward(torch::Tensor h, const torch::Tensor& emb,
+                       const std::function<CrossAttentionContext(std::int64_t)>& contextFor,
+                       std::int64_t& transformerIndex, const UNetObserver* observer) {
+    for (const Layer& layer : layers) {
+        switch (layer.kind) {
+        case Kind::Conv:
+            h = layer.conv->forward(h);
+            break;
+        case Kind::Res:
+            h = layer.res->forward(h, emb);
+            break;
+        case Kind::Transformer: {
+            const std::int64_t index = transformerIndex++;
+            h = layer.transformer->forward(h, contextFor(index));
+            if (observer != nullptr && *observer)
+                (*observer)("spatial_transformer." + std::to_string(index), h);
+            break;
+        }
+        case Kind::Down:
+            h = layer.down->forward(h);
+            break;
+        case Kind::Up:
+            h = layer.up->forward(h);
+            break;
+        }
+    }
+    return h;
+}
+
+UNetModelImpl::UNetModelImpl(UNetConfig config)
+    : config_(std::move(config)) {
+    const UNetConfig& c = config_;
+    if (c.channelMult.empty() || c.numResBlocks < 1 || c.numHeads < 1 || c.modelChannels < 1)
+        throw std::runtime_error("UNetConfig: channelMult must be non-empty and numResBlocks, "
+                                 "numHeads, modelChannels positive");
+    const std::int64_t timeDim = c.modelChannels * 4;
+    time_embed = register_module("time_embed",
+                                 torch::nn::Sequential(torch::nn::Linear(c.modelChannels, timeDim),
+                                                       torch::nn::SiLU(),
+                                                       torch::nn::Linear(timeDim, timeDim)));
+
+    const auto hasAttention = [&](std::int64_t ds) {
+        return std::find(c.attentionResolutions.begin(), c.attentionResolutions.end(), ds) !=
+               c.attentionResolutions.end();
+    };
+    const auto transformer = [&](std::int64_t channels) {
+        if (channels % c.numHeads != 0)
+            throw std::runtime_error("UNetConfig: channels " + std::to_string(channels) +
+                                     " not divisible by numHeads");
+        ++transformerCount_;
+        return SpatialTransformer(channels, c.numHeads, channels / c.numHeads, c.transformerDepth,
+                                  c.contextDim, c.dropout);
+    };
+
+    input_blocks = register_module("input_blocks", torch::nn::ModuleList());
+    std::vector<std::int64_t> skipChannels;
+    {
+        UNetBlock first;
+        first->add(torch::nn::Conv2d(
+            torch::nn::Conv2dOptions(c.inChannels, c.modelChannels, 3).padding(1)));
+        input_blocks->push_back(first);
+        skipChannels.push_back(c.modelChannels);
+    }
+    std::int64_t channels = c.modelChannels;
+    std::int64_t ds = 1;
+    const std::size_t levels = c.channelMult.size();
+    for (std::size_t level = 0; level < levels; ++level) {
+        for (std::int64_t i = 0; i < c.numResBlocks; ++i) {
+            UNetBlock block;
+            const std::int64_t outChannels = c.channelMult[level] * c.modelChannels;
+            block->add(ResBlock(channels, timeDim, outChannels, c.dropout));
+            channels = outChannels;
+            if (hasAttention(ds))
+                block->add(transformer(channels));
+            input_blocks->push_back(block);
+            skipChannels.push_back(channels);
+        }
+        if (level + 1 != levels) {
+            UNetBlock block;
+            block->add(Downsample(channels, channels));
+            input_blocks->push_back(block);
+            skipChannels.push_back(channels);
+            ds *= 2;
+        }
+    }
+
+    middle_block = register_module("middle_block", UNetBlock());
+    middle_block->add(ResBlock(channels, timeDim, channels, c.dropout));
+    middle_block->add(transformer(channels));
+    middle_block->add(ResBlock(channels, timeDim, channels, c.dropout));
+
+    output_blocks = register_module("output_blocks", torch::nn::ModuleList());
+    for (std::size_t level = levels; level-- > 0;) {
+        for (std::int64_t i = 0; i <= c.numResBlocks; ++i) {
+            const std::int64_t skip = skipChannels.back();
+            skipChannels.pop_back();
+            const std::int64_t outChannels = c.modelChannels * c.channelMult[level];
+            UNetBlock block;
+            block->add(ResBlock(channels + skip, timeDim, outChannels, c.dropout));
+            channels = outChannels;
+            if (hasAttention(ds))
+                block->add(transformer(channels));
+            if (level != 0 && i == c.numResBlocks) {
+                block->add(Upsample(channels, channels));
+                ds /= 2;
+            }
+            output_blocks->push_back(block);
+        }
+    }
+
+    out = register_module(
+        "out", torch::nn::Sequential(
+                   torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-5)),
+                   torch::nn::SiLU(),
+                   torch::nn::Conv2d(
+                       torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
+}
+
+bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {
+    return std::find(config_.contentLayers.begin(), config_.contentLayers.end(),
+                     transformerIndex) != config_.contentLayers.end();
+}
+
+torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps,
+                                     const UNetContext& context,
+                                     const std::vector<torch::Tensor>& control,
+                                     const UNetObserver& observer) {
+    const UNetConfig& c = config_;
+    if (x.dim() != 4 || x.size(1) != c.inChannels)
+        throw std::runtime_error("UNet input must be [batch, " + std::to_string(c.inChannels) +
+                                 ", height, width]");
+    const std::int64_t factor = std::int64_t{1} << (c.channelMult.size() - 1);
+    if (x.size(2) % factor != 0 || x.size(3) % factor != 0)
+        throw std::runtime_error("UNet latent height and width must be multiples of " +
+                                 std::to_string(factor) + " (images: multiples of " +
+                                 std::to_string(8 * factor) + " px)");
+    const std::int64_t batch = x.size(0);
+    requireContext(context.styleImage, "styleImage", batch, c.contextDim);
+    requireContext(context.styleText, "styleText", batch, c.contextDim);
+    requireContext(context.contentImage, "contentImage", batch, c.contextDim);
+    requireContext(context.contentText, "contentText", batch, c.contextDim);
+    const std::size_t expectedControl = input_blocks->size() + 1;
+    if (!control.empty() && control.size() != expectedControl)
+        throw std::runtime_error("UNet control residuals: got " + std::to_string(control.size()) +
+                                 ", expected " + std::to_string(expectedControl) +
+                                 " (one per input block plus the middle block)");
+
+    const torch::ScalarType dtype = out->parameters().front().scalar_type();
+    const UNetObserver* observerPtr = observer ? &observer : nullptr;
+
+    torch::Tensor steps = timesteps.reshape({-1});
+    if (steps.size(0) == 1 && batch != 1)
+        steps = steps.expand({batch});
+    if (steps.size(0) != batch)
+        throw std::runtime_error("UNet timesteps: got " + std::to_string(steps.size(0)) +
+                                 " values for a batch of " + std::to_string(batch));
+    const torch::Tensor emb =
+        time_embed->forward(castIfNeeded(timestepEmbedding(steps, c.modelChannels), dtype));
+    if (observerPtr)
+        observer("time_emb", emb);
+
+    const CrossAttentionContext styleContext{castIfNeeded(context.styleImage, dtype),
+                                             castIfNeeded(context.styleText, dtype),
+                                             context.imageWeight};
+    const CrossAttentionContext contentContext{castIfNeeded(context.contentImage, dtype),
+                                               castIfNeeded(context.contentText, dtype),
+                                               context.imageWeight};
+    const auto contextFor = [&](std::int64_t index) {
+        return isContentLayer(index) ? contentContext : styleContext;
+    };
+
+    std::int64_t transformerIndex = 0;
+    std::vector<torch::Tensor> skips;
+    torch::Tensor h = castIfNeeded(x, dtype);
+    for (std::size_t i = 0; i < input_blocks->size(); ++i) {
+        h = input_blocks[i]->as<UNetBlock>()->forward(h, emb, contextFor, transformerIndex,
+                                                      observerPtr);
+        skips.push_back(h);
+        if (observerPtr)
+            observer("input_blocks." + std::to_string(i), h);
+    }
+    h = middle_block->forward(h, emb, contextFor, transformerIndex, observerPtr);
+    if (!control.empty())
+        h = h + castIfNeeded(control.back(), dtype);
+    if (observerPtr)
+        observer("middle_block", h);
+    for (std::size_t i = 0; i < output_blocks->size(); ++i) {
+        const std::size_t skipIndex = skips.size() - 1;
+        torch::Tensor skip = skips[skipIndex];
+        if (!control.empty())
+            skip = skip + castIfNeeded(control[skipIndex], dtype);
+        skips.pop_back();
+        h = output_blocks[i]->as<UNetBlock>()->forward(torch::cat({h, skip}, 1), emb, contextFor,
+                                                       transformerIndex, observerPtr);
+        if (observerPtr)
+            observer("output_blocks." + std::to_string(i), h);
+    }
+    return castIfNeeded(out->forward(h), x.scalar_type());
+}
+
+} // namespace deadiff::nn

@@ -1,0 +1,114 @@
+// The SD 1.5 UNet with DEADiff's disentangled conditioning (`HierarchicalUNetModel`,
+// spec §2): every cross-attention attends to text and image tokens jointly; the 16 spatial
+// transformers, numbered in forward order, read the content context in `contentLayers` and
+// the style context elsewhere. Module names equal the checkpoint keys under
+// `model.diffusion_model.`.
+#pragma once
+
+#include "core/nn/unet_blocks.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace deadiff::nn {
+
+struct UNetConfig {
+    std::int64_t inChannels = 4;
+    std::int64_t outChannels = 4;
+    std::int64_t modelChannels = 320;
+    std::vector<std::int64_t> channelMult{1, 2, 4, 4};
+    std::int64_t numResBlocks = 2;
+    // Downsampling factors (1 = full latent resolution) that get spatial transformers.
+    std::vector<std::int64_t> attentionResolutions{4, 2, 1};
+    std::int64_t numHeads = 8; // head dim = channels / numHeads
+    std::int64_t transformerDepth = 1;
+    std::int64_t contextDim = 768;
+    // Spatial transformer indices (forward order) that read the content context.
+    std::vector<std::int64_t> contentLayers{4, 5, 6, 7, 8};
+    std::int64_t imageTokens = 16;
+    double dropout = 0.0;
+};
+
+// Contexts of one UNet call, each [B, tokens, contextDim]. Under classifier-free guidance the
+// batch holds the unconditional rows first. An unused image branch is zeros, never absent.
+struct UNetContext {
+    torch::Tensor styleImage;
+    torch::Tensor styleText;
+    torch::Tensor contentImage;
+    torch::Tensor contentText;
+    double imageWeight = 1.0;
+
+    // Row-wise concatenation [first; second] (e.g. unconditional then conditional).
+    static UNetContext concat(const UNetContext& first, const UNetContext& second);
+};
+
+// Called with "time_emb", "input_blocks.N", "middle_block", "output_blocks.N" and
+// "spatial_transformer.N" (the n-th spatial transformer's output) as they are computed.
+using UNetObserver = std::function<void(const std::string& name, const torch::Tensor& value)>;
+
+// An input/middle/output block: a sequence of ResBlock / SpatialTransformer / Downsample /
+// Upsample / Conv2d layers registered as "0", "1", ... (LDM's TimestepEmbedSequential).
+struct UNetBlockImpl : torch::nn::Module {
+    enum class Kind { Conv, Res, Transformer, Down, Up };
+    struct Layer {
+        Kind kind;
+        std::shared_ptr<torch::nn::Conv2dImpl> conv;
+        std::shared_ptr<ResBlockImpl> res;
+        std::shared_ptr<SpatialTransformerImpl> transformer;
+        std::shared_ptr<DownsampleImpl> down;
+        std::shared_ptr<UpsampleImpl> up;
+    };
+
+    void add(torch::nn::Conv2d layer);
+    void add(ResBlock layer);
+    void add(SpatialTransformer layer);
+    void add(Downsample layer);
+    void add(Upsample layer);
+
+    // `contextFor(n)` gives the context of the n-th spatial transformer of the whole UNet;
+    // `transformerIndex` counts them across blocks.
+    torch::Tensor forward(torch::Tensor h, const torch::Tensor& emb,
+                          const std::function<CrossAttentionContext(std::int64_t)>& contextFor,
+                          std::int64_t& transformerIndex, const UNetObserver* observer);
+
+    std::vector<Layer> layers;
+
+private:
+    std::string nextName() const { return std::to_string(layers.size()); }
+};
+TORCH_MODULE(UNetBlock);
+
+struct UNetModelImpl : torch::nn::Module {
+    explicit UNetModelImpl(UNetConfig config = {});
+
+    // x [B, in, H, W] (H, W multiples of 2^(levels-1)), timesteps [B] (or one element, broadcast).
+    // `control`: optional ControlNet residuals, one per input block plus the middle block (13
+    // for SD 1.5), added to the skips and the middle output (spec §7).
+    // Runs in the dtype of the weights; returns eps in x's dtype.
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timesteps,
+                          const UNetContext& context,
+                          const std::vector<torch::Tensor>& control = {},
+                          const UNetObserver& observer = nullptr);
+
+    const UNetConfig& config() const { return config_; }
+    // Number of spatial transformers (16 for SD 1.5).
+    std::int64_t transformerCount() const { return transformerCount_; }
+    bool isContentLayer(std::int64_t transformerIndex) const;
+
+    torch::nn::Sequential time_embed{nullptr}; // 0 Linear, 1 SiLU, 2 Linear
+    torch::nn::ModuleList input_blocks{nullptr};
+    UNetBlock middle_block{nullptr};
+    torch::nn::ModuleList output_blocks{nullptr};
+    torch::nn::Sequential out{nullptr}; // 0 GroupNorm, 1 SiLU, 2 Conv2d
+
+private:
+    UNetConfig config_;
+    std::int64_t transformerCount_ = 0;
+};
+TORCH_MODULE(UNetModel);
+
+} // namespace deadiff::nn

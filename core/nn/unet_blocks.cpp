@@ -1,0 +1,211 @@
+#include "core/nn/unet_blocks.h"
+
+#include "core/nn/attention.h"
+
+#include <cmath>
+
+namespace deadiff::nn {
+namespace {
+
+constexpr std::int64_t kGroups = 32;
+
+torch::nn::GroupNorm groupNorm(std::int64_t channels, double eps) {
+    return torch::nn::GroupNorm(torch::nn::GroupNormOptions(kGroups, channels).eps(eps));
+}
+
+torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
+                       std::int64_t stride = 1) {
+    return torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+}
+
+torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+}
+
+} // namespace
+
+torch::Tensor timestepEmbedding(const torch::Tensor& timesteps, std::int64_t dim,
+                                double maxPeriod) {
+    const std::int64_t half = dim / 2;
+    // Same operation order and float32 rounding as the reference.
+    const torch::Tensor freqs =
+        torch::exp(torch::arange(0, half, torch::TensorOptions().dtype(torch::kFloat)) *
+                   (-std::log(maxPeriod)) / static_cast<double>(half));
+    const torch::Tensor args = timesteps.to(torch::kFloat).unsqueeze(1) * freqs.unsqueeze(0);
+    torch::Tensor embedding = torch::cat({torch::cos(args), torch::sin(args)}, -1);
+    if (dim % 2 != 0)
+        embedding = torch::cat({embedding, torch::zeros_like(embedding.narrow(1, 0, 1))}, -1);
+    return embedding;
+}
+
+ResBlockImpl::ResBlockImpl(std::int64_t channels, std::int64_t embChannels,
+                           std::int64_t outChannels, double dropout) {
+    in_layers = register_module("in_layers",
+                                torch::nn::Sequential(groupNorm(channels, 1e-5), torch::nn::SiLU(),
+                                                      conv(channels, outChannels, 3)));
+    emb_layers = register_module(
+        "emb_layers", torch::nn::Sequential(torch::nn::SiLU(), linear(embChannels, outChannels)));
+    out_layers = register_module(
+        "out_layers",
+        torch::nn::Sequential(groupNorm(outChannels, 1e-5), torch::nn::SiLU(),
+                              torch::nn::Dropout(dropout), conv(outChannels, outChannels, 3)));
+    if (channels != outChannels)
+        skip_connection = register_module("skip_connection", conv(channels, outChannels, 1));
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
+    torch::Tensor h = in_layers->forward(x);
+    const torch::Tensor embOut = emb_layers->forward(emb).to(h.scalar_type());
+    h = h + embOut.unsqueeze(-1).unsqueeze(-1);
+    h = out_layers->forward(h);
+    const torch::Tensor skip = skip_connection ? skip_connection->forward(x) : x;
+    return skip + h;
+}
+
+DownsampleImpl::DownsampleImpl(std::int64_t channels, std::int64_t outChannels) {
+    op = register_module("op", conv(channels, outChannels, 3, 2));
+}
+
+torch::Tensor DownsampleImpl::forward(const torch::Tensor& x) {
+    return op->forward(x);
+}
+
+UpsampleImpl::UpsampleImpl(std::int64_t channels, std::int64_t outChannels) {
+    conv = register_module("conv", deadiff::nn::conv(channels, outChannels, 3));
+}
+
+torch::Tensor UpsampleImpl::forward(const torch::Tensor& x) {
+    const torch::Tensor up =
+        torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                  .scale_factor(std::vector<double>{2.0, 2.0})
+                                                  .mode(torch::kNearest));
+    return conv->forward(up);
+}
+
+SelfAttentionImpl::SelfAttentionImpl(std::int64_t dim, std::int64_t heads, std::int64_t headDim,
+                                     double dropout)
+    : heads(heads) {
+    const std::int64_t inner = heads * headDim;
+    to_q = register_module("to_q", linear(dim, inner, false));
+    to_k = register_module("to_k", linear(dim, inner, false));
+    to_v = register_module("to_v", linear(dim, inner, false));
+    to_out = register_module(
+        "to_out", torch::nn::Sequential(linear(inner, dim), torch::nn::Dropout(dropout)));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
+    const torch::Tensor q = splitHeads(to_q->forward(x), heads);
+    const torch::Tensor k = splitHeads(to_k->forward(x), heads);
+    const torch::Tensor v = splitHeads(to_v->forward(x), heads);
+    return to_out->forward(mergeHeads(scaledDotProductAttention(q, k, v)));
+}
+
+DualCrossAttentionImpl::DualCrossAttentionImpl(std::int64_t queryDim, std::int64_t contextDim,
+                                               std::int64_t heads, std::int64_t headDim,
+                                               double dropout)
+    : heads(heads) {
+    const std::int64_t inner = heads * headDim;
+    to_q = register_module("to_q", linear(queryDim, inner, false));
+    to_k = register_module("to_k", linear(contextDim, inner, false));
+    to_v = register_module("to_v", linear(contextDim, inner, false));
+    i_to_k = register_module("i_to_k", linear(contextDim, inner, false));
+    i_to_v = register_module("i_to_v", linear(contextDim, inner, false));
+    to_out = register_module(
+        "to_out", torch::nn::Sequential(linear(inner, queryDim), torch::nn::Dropout(dropout)));
+}
+
+ContextKeysValues DualCrossAttentionImpl::projectContext(const CrossAttentionContext& context) {
+    TORCH_CHECK(context.image.defined() && context.text.defined(),
+                "cross-attention needs both an image and a text context (zeros for an unused "
+                "image branch)");
+    TORCH_CHECK(context.image.dim() == 3 && context.text.dim() == 3 &&
+                    context.image.size(0) == context.text.size(0),
+                "cross-attention contexts must be [batch, tokens, dim] with equal batch; got "
+                "image ",
+                context.image.sizes(), " and text ", context.text.sizes());
+    const double w = context.imageWeight;
+    ContextKeysValues result;
+    result.keys = torch::cat({to_k->forward(context.text), i_to_k->forward(context.image) * w}, 1);
+    result.values =
+        torch::cat({to_v->forward(context.text), i_to_v->forward(context.image) * w}, 1);
+    return result;
+}
+
+torch::Tensor DualCrossAttentionImpl::attend(const torch::Tensor& x,
+                                             const ContextKeysValues& keysValues) {
+    const torch::Tensor q = splitHeads(to_q->forward(x), heads);
+    const torch::Tensor k = splitHeads(keysValues.keys, heads);
+    const torch::Tensor v = splitHeads(keysValues.values, heads);
+    return to_out->forward(mergeHeads(scaledDotProductAttention(q, k, v)));
+}
+
+torch::Tensor DualCrossAttentionImpl::forward(const torch::Tensor& x,
+                                              const CrossAttentionContext& context) {
+    return attend(x, projectContext(context));
+}
+
+GEGLUImpl::GEGLUImpl(std::int64_t dimIn, std::int64_t dimOut) {
+    proj = register_module("proj", linear(dimIn, dimOut * 2));
+}
+
+torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
+    const auto halves = proj->forward(x).chunk(2, -1);
+    return halves[0] * torch::gelu(halves[1]);
+}
+
+BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads,
+                                                     std::int64_t headDim, std::int64_t contextDim,
+                                                     double dropout) {
+    attn1 = register_module("attn1", SelfAttention(dim, heads, headDim, dropout));
+    // The checkpoint's FeedForward is a module whose only child is `net`.
+    auto feedForward = std::make_shared<torch::nn::Module>("FeedForward");
+    ff = feedForward->register_module("net", torch::nn::Sequential(GEGLU(dim, dim * 4),
+                                                                   torch::nn::Dropout(dropout),
+                                                                   linear(dim * 4, dim)));
+    register_module("ff", feedForward);
+    attn2 = register_module("attn2", DualCrossAttention(dim, contextDim, heads, headDim, dropout));
+    const auto layerNorm = [&](const char* name) {
+        return register_module(name,
+                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
+    };
+    norm1 = layerNorm("norm1");
+    norm2 = layerNorm("norm2");
+    norm3 = layerNorm("norm3");
+}
+
+torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x,
+                                                 const CrossAttentionContext& context) {
+    torch::Tensor h = attn1->forward(norm1->forward(x)) + x;
+    h = attn2->forward(norm2->forward(h), context) + h;
+    return ff->forward(norm3->forward(h)) + h;
+}
+
+SpatialTransformerImpl::SpatialTransformerImpl(std::int64_t channels, std::int64_t heads,
+                                               std::int64_t headDim, std::int64_t depth,
+                                               std::int64_t contextDim, double dropout) {
+    const std::int64_t inner = heads * headDim;
+    norm = register_module("norm", groupNorm(channels, 1e-6));
+    proj_in = register_module("proj_in", conv(channels, inner, 1));
+    transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < depth; ++i)
+        transformer_blocks->push_back(
+            BasicTransformerBlock(inner, heads, headDim, contextDim, dropout));
+    proj_out = register_module("proj_out", conv(inner, channels, 1));
+}
+
+torch::Tensor SpatialTransformerImpl::forward(const torch::Tensor& x,
+                                              const CrossAttentionContext& context) {
+    const std::int64_t batch = x.size(0);
+    const std::int64_t height = x.size(2);
+    const std::int64_t width = x.size(3);
+    torch::Tensor h = proj_in->forward(norm->forward(x));
+    const std::int64_t inner = h.size(1);
+    h = h.flatten(2).transpose(1, 2).contiguous(); // [B, HW, C]
+    for (const auto& block : *transformer_blocks)
+        h = block->as<BasicTransformerBlock>()->forward(h, context);
+    h = h.transpose(1, 2).reshape({batch, inner, height, width});
+    return proj_out->forward(h) + x;
+}
+
+} // namespace deadiff::nn

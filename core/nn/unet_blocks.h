@@ -1,0 +1,127 @@
+// Building blocks of the SD 1.5 / DEADiff UNet (LDM openaimodel.py and DEADiff new_attention.py).
+// Submodule names are the checkpoint's names under `model.diffusion_model.`, so the weights
+// load without a key map.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace deadiff::nn {
+
+// [cos(t·f_i), sin(t·f_i)] with f_i = exp(-ln(10000)·i/half), cosine half first (LDM
+// util.py timestep_embedding). `timesteps` [B] (any numeric dtype) -> [B, dim] float32.
+torch::Tensor timestepEmbedding(const torch::Tensor& timesteps, std::int64_t dim,
+                                double maxPeriod = 10000.0);
+
+// ResBlock without scale-shift norm: GN32 -> SiLU -> conv3x3, + Linear(SiLU(emb)),
+// GN32 -> SiLU -> (dropout) -> conv3x3, plus identity or 1x1-conv skip.
+struct ResBlockImpl : torch::nn::Module {
+    ResBlockImpl(std::int64_t channels, std::int64_t embChannels, std::int64_t outChannels,
+                 double dropout = 0.0);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb);
+
+    torch::nn::Sequential in_layers{nullptr};   // 0 GroupNorm, 1 SiLU, 2 Conv2d
+    torch::nn::Sequential emb_layers{nullptr};  // 0 SiLU, 1 Linear
+    torch::nn::Sequential out_layers{nullptr};  // 0 GroupNorm, 1 SiLU, 2 Dropout, 3 Conv2d
+    torch::nn::Conv2d skip_connection{nullptr}; // null: identity
+};
+TORCH_MODULE(ResBlock);
+
+// Stride-2 conv3x3 with padding 1 (`op`).
+struct DownsampleImpl : torch::nn::Module {
+    DownsampleImpl(std::int64_t channels, std::int64_t outChannels);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::Conv2d op{nullptr};
+};
+TORCH_MODULE(Downsample);
+
+// Nearest-neighbour x2, then conv3x3 (`conv`).
+struct UpsampleImpl : torch::nn::Module {
+    UpsampleImpl(std::int64_t channels, std::int64_t outChannels);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::Conv2d conv{nullptr};
+};
+TORCH_MODULE(Upsample);
+
+// Plain multi-head self-attention (attn1): to_q/to_k/to_v without bias, to_out.0 with bias.
+struct SelfAttentionImpl : torch::nn::Module {
+    SelfAttentionImpl(std::int64_t dim, std::int64_t heads, std::int64_t headDim,
+                      double dropout = 0.0);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    std::int64_t heads;
+    torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
+    torch::nn::Sequential to_out{nullptr}; // 0 Linear, 1 Dropout
+};
+TORCH_MODULE(SelfAttention);
+
+// One cross-attention layer's context: image tokens [B, Ni, ctx] (16 from a Q-Former, zeros
+// when a branch is unused) and text tokens [B, Nt, ctx] (77 from CLIP), plus the image weight.
+struct CrossAttentionContext {
+    torch::Tensor image;
+    torch::Tensor text;
+    double imageWeight = 1.0;
+};
+
+// Keys and values of one cross-attention layer, [B, Nt+Ni, inner], text tokens first.
+struct ContextKeysValues {
+    torch::Tensor keys;
+    torch::Tensor values;
+};
+
+// DEADiff's joint text-image cross-attention (attn2):
+//   k = cat(to_k(text), w·i_to_k(image)), v = cat(to_v(text), w·i_to_v(image))
+// along the token axis, text first. Zero image tokens stay real keys (logit 0, value 0), so
+// w = 0 is not plain SD.
+struct DualCrossAttentionImpl : torch::nn::Module {
+    DualCrossAttentionImpl(std::int64_t queryDim, std::int64_t contextDim, std::int64_t heads,
+                           std::int64_t headDim, double dropout = 0.0);
+    // The keys/values depend only on the context: a sampler may compute them once.
+    ContextKeysValues projectContext(const CrossAttentionContext& context);
+    torch::Tensor attend(const torch::Tensor& x, const ContextKeysValues& keysValues);
+    torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
+
+    std::int64_t heads;
+    torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
+    torch::nn::Linear i_to_k{nullptr}, i_to_v{nullptr};
+    torch::nn::Sequential to_out{nullptr};
+};
+TORCH_MODULE(DualCrossAttention);
+
+// Linear to 2×inner, split [a | g], a·gelu_erf(g).
+struct GEGLUImpl : torch::nn::Module {
+    GEGLUImpl(std::int64_t dimIn, std::int64_t dimOut);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::Linear proj{nullptr};
+};
+TORCH_MODULE(GEGLU);
+
+// x += attn1(LN1 x); x += attn2(LN2 x, ctx); x += FF(LN3 x), FF = GEGLU(4×) -> Linear.
+struct BasicTransformerBlockImpl : torch::nn::Module {
+    BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads, std::int64_t headDim,
+                              std::int64_t contextDim, double dropout = 0.0);
+    torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
+
+    SelfAttention attn1{nullptr};
+    DualCrossAttention attn2{nullptr};
+    torch::nn::Sequential ff{nullptr}; // registered as "ff.net": 0 GEGLU, 1 Dropout, 2 Linear
+    torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
+};
+TORCH_MODULE(BasicTransformerBlock);
+
+// GroupNorm(32, eps 1e-6) -> conv1x1 proj_in -> tokens -> transformer blocks -> conv1x1
+// proj_out, plus the input.
+struct SpatialTransformerImpl : torch::nn::Module {
+    SpatialTransformerImpl(std::int64_t channels, std::int64_t heads, std::int64_t headDim,
+                           std::int64_t depth, std::int64_t contextDim, double dropout = 0.0);
+    torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
+
+    torch::nn::GroupNorm norm{nullptr};
+    torch::nn::Conv2d proj_in{nullptr};
+    torch::nn::ModuleList transformer_blocks{nullptr};
+    torch::nn::Conv2d proj_out{nullptr};
+};
+TORCH_MODULE(SpatialTransformer);
+
+} // namespace deadiff::nn

@@ -1,0 +1,208 @@
+#include "core/nn/vae.h"
+
+#include "core/nn/attention.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace deadiff::nn {
+namespace {
+
+torch::nn::GroupNorm normalize(std::int64_t channels) {
+    return torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, channels).eps(1e-6));
+}
+
+torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
+                       std::int64_t stride = 1, std::int64_t padding = -1) {
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
+                                 .stride(stride)
+                                 .padding(padding < 0 ? kernel / 2 : padding));
+}
+
+torch::Tensor swish(const torch::Tensor& x) {
+    return torch::silu(x);
+}
+
+torch::Tensor castIfNeeded(const torch::Tensor& tensor, torch::ScalarType dtype) {
+    return tensor.scalar_type() == dtype ? tensor : tensor.to(dtype);
+}
+
+} // namespace
+
+VaeResnetBlockImpl::VaeResnetBlockImpl(std::int64_t inChannels, std::int64_t outChannels) {
+    norm1 = register_module("norm1", normalize(inChannels));
+    conv1 = register_module("conv1", conv(inChannels, outChannels, 3));
+    norm2 = register_module("norm2", normalize(outChannels));
+    conv2 = register_module("conv2", conv(outChannels, outChannels, 3));
+    if (inChannels != outChannels)
+        nin_shortcut = register_module("nin_shortcut", conv(inChannels, outChannels, 1));
+}
+
+torch::Tensor VaeResnetBlockImpl::forward(const torch::Tensor& x) {
+    torch::Tensor h = conv1->forward(swish(norm1->forward(x)));
+    h = conv2->forward(swish(norm2->forward(h)));
+    return (nin_shortcut ? nin_shortcut->forward(x) : x) + h;
+}
+
+VaeAttnBlockImpl::VaeAttnBlockImpl(std::int64_t channels) {
+    norm = register_module("norm", normalize(channels));
+    q = register_module("q", conv(channels, channels, 1));
+    k = register_module("k", conv(channels, channels, 1));
+    v = register_module("v", conv(channels, channels, 1));
+    proj_out = register_module("proj_out", conv(channels, channels, 1));
+}
+
+torch::Tensor VaeAttnBlockImpl::forward(const torch::Tensor& x) {
+    const torch::Tensor h = norm->forward(x);
+    const std::int64_t batch = x.size(0);
+    const std::int64_t channels = x.size(1);
+    const std::int64_t height = x.size(2);
+    const std::int64_t width = x.size(3);
+    // [B, C, H, W] -> [B, 1 head, HW, C]; the shared attention chunks the 4096² scores at 512 px.
+    const auto tokens = [](const torch::Tensor& t) {
+        return t.flatten(2).transpose(1, 2).unsqueeze(1);
+    };
+    const torch::Tensor attended = scaledDotProductAttention(
+        tokens(q->forward(h)), tokens(k->forward(h)), tokens(v->forward(h)));
+    const torch::Tensor image =
+        attended.squeeze(1).transpose(1, 2).reshape({batch, channels, height, width});
+    return x + proj_out->forward(image);
+}
+
+VaeMidBlockImpl::VaeMidBlockImpl(std::int64_t channels) {
+    block_1 = register_module("block_1", VaeResnetBlock(channels, channels));
+    attn_1 = register_module("attn_1", VaeAttnBlock(channels));
+    block_2 = register_module("block_2", VaeResnetBlock(channels, channels));
+}
+
+torch::Tensor VaeMidBlockImpl::forward(const torch::Tensor& x) {
+    return block_2->forward(attn_1->forward(block_1->forward(x)));
+}
+
+VaeResampleImpl::VaeResampleImpl(std::int64_t channels, bool down)
+    : down(down) {
+    conv = register_module("conv",
+                           deadiff::nn::conv(channels, channels, 3, down ? 2 : 1, down ? 0 : 1));
+}
+
+torch::Tensor VaeResampleImpl::forward(const torch::Tensor& x) {
+    namespace F = torch::nn::functional;
+    if (down) // asymmetric padding, as the reference
+        return conv->forward(F::pad(x, F::PadFuncOptions({0, 1, 0, 1})));
+    return conv->forward(F::interpolate(x, F::InterpolateFuncOptions()
+                                               .scale_factor(std::vector<double>{2.0, 2.0})
+                                               .mode(torch::kNearest)));
+}
+
+VaeLevelImpl::VaeLevelImpl(std::int64_t inChannels, std::int64_t outChannels, std::int64_t blocks,
+                           bool resample, bool down) {
+    block = register_module("block", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < blocks; ++i) {
+        block->push_back(VaeResnetBlock(inChannels, outChannels));
+        inChannels = outChannels;
+    }
+    if (resample)
+        this->resample =
+            register_module(down ? "downsample" : "upsample", VaeResample(outChannels, down));
+}
+
+torch::Tensor VaeLevelImpl::forward(torch::Tensor h) {
+    for (const auto& module : *block)
+        h = module->as<VaeResnetBlock>()->forward(h);
+    return resample ? resample->forward(h) : h;
+}
+
+VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
+    const std::size_t levels = config.chMult.size();
+    conv_in = register_module("conv_in", conv(config.inChannels, config.ch, 3));
+    down = register_module("down", torch::nn::ModuleList());
+    std::int64_t channels = config.ch;
+    for (std::size_t i = 0; i < levels; ++i) {
+        const std::int64_t outChannels = config.ch * config.chMult[i];
+        down->push_back(
+            VaeLevel(channels, outChannels, config.numResBlocks, i + 1 != levels, true));
+        channels = outChannels;
+    }
+    mid = register_module("mid", VaeMidBlock(channels));
+    norm_out = register_module("norm_out", normalize(channels));
+    conv_out = register_module("conv_out", conv(channels, 2 * config.zChannels, 3));
+}
+
+torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& x) {
+    torch::Tensor h = conv_in->forward(x);
+    for (const auto& level : *down)
+        h = level->as<VaeLevel>()->forward(h);
+    h = mid->forward(h);
+    return conv_out->forward(swish(norm_out->forward(h)));
+}
+
+VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
+    const std::size_t levels = config.chMult.size();
+    std::int64_t channels = config.ch * config.chMult.back();
+    conv_in = register_module("conv_in", conv(config.zChannels, channels, 3));
+    mid = register_module("mid", VaeMidBlock(channels));
+    up = register_module("up", torch::nn::ModuleList());
+    // up.i is built in index order; its input is the output of level i+1 (or mid).
+    for (std::size_t i = 0; i < levels; ++i) {
+        const std::int64_t inChannels =
+            config.ch * (i + 1 < levels ? config.chMult[i + 1] : config.chMult.back());
+        up->push_back(VaeLevel(inChannels, config.ch * config.chMult[i], config.numResBlocks + 1,
+                               i != 0, false));
+    }
+    norm_out = register_module("norm_out", normalize(config.ch * config.chMult.front()));
+    conv_out =
+        register_module("conv_out", conv(config.ch * config.chMult.front(), config.outChannels, 3));
+}
+
+torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
+    torch::Tensor h = mid->forward(conv_in->forward(z));
+    for (std::size_t i = up->size(); i-- > 0;)
+        h = up[i]->as<VaeLevel>()->forward(h);
+    return conv_out->forward(swish(norm_out->forward(h)));
+}
+
+AutoencoderKLImpl::AutoencoderKLImpl(VaeConfig config)
+    : config_(std::move(config)) {
+    if (config_.chMult.empty() || config_.numResBlocks < 1 || config_.ch < 1)
+        throw std::runtime_error("VaeConfig: chMult must be non-empty, ch and numResBlocks "
+                                 "positive");
+    encoder = register_module("encoder", VaeEncoder(config_));
+    decoder = register_module("decoder", VaeDecoder(config_));
+    quant_conv =
+        register_module("quant_conv", conv(2 * config_.zChannels, 2 * config_.embedDim, 1));
+    post_quant_conv =
+        register_module("post_quant_conv", conv(config_.embedDim, config_.zChannels, 1));
+}
+
+torch::Tensor AutoencoderKLImpl::decode(const torch::Tensor& z) {
+    if (z.dim() != 4 || z.size(1) != config_.embedDim)
+        throw std::runtime_error("VAE decode expects a latent [batch, " +
+                                 std::to_string(config_.embedDim) + ", h, w]");
+    const torch::ScalarType dtype = post_quant_conv->weight.scalar_type();
+    // The reference multiplies by the float32-rounded reciprocal.
+    const float inverseScale = static_cast<float>(1.0 / config_.scaleFactor);
+    const torch::Tensor scaled = castIfNeeded(z, torch::kFloat) * inverseScale;
+    const torch::Tensor image =
+        decoder->forward(post_quant_conv->forward(castIfNeeded(scaled, dtype)));
+    return castIfNeeded(image, z.scalar_type());
+}
+
+VaeEncoding AutoencoderKLImpl::encode(const torch::Tensor& x) {
+    const std::int64_t factor = std::int64_t{1} << (config_.chMult.size() - 1);
+    if (x.dim() != 4 || x.size(1) != config_.inChannels || x.size(2) % factor != 0 ||
+        x.size(3) % factor != 0)
+        throw std::runtime_error("VAE encode expects an image [batch, " +
+                                 std::to_string(config_.inChannels) +
+                                 ", H, W] with H and W multiples of " + std::to_string(factor));
+    const torch::ScalarType dtype = quant_conv->weight.scalar_type();
+    const torch::Tensor moments = castIfNeeded(
+        quant_conv->forward(encoder->forward(castIfNeeded(x, dtype))), x.scalar_type());
+    const auto halves = moments.chunk(2, 1);
+    VaeEncoding result;
+    result.mean = halves[0];
+    result.logvar = torch::clamp(halves[1], -30.0, 20.0);
+    result.scaledLatent = result.mean * config_.scaleFactor;
+    return result;
+}
+
+} // namespace deadiff::nn

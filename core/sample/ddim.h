@@ -1,0 +1,69 @@
+// The LDM DDIMSampler (ddim.py, util.py make_ddim_*), spec §6: "uniform" timestep spacing
+// range(0, 1000, c) + 1 with c = 1000 // S, so ⌈1000/c⌉ steps run (more than S for some S);
+// the last step's a_prev is ᾱ[0], not 1. Knows nothing of the network: it calls `denoise`.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace deadiff::sample {
+
+// Predicts the noise ε of latent x at DDPM timestep t.
+using DenoiseFn = std::function<torch::Tensor(const torch::Tensor& x, std::int64_t t)>;
+
+// The DDPM timesteps DDIM visits for `steps` requested steps, ascending: range(0, T, T/S) + 1,
+// the last clamped to T−1 (see ddim.cpp). At most T/2 steps.
+std::vector<std::int64_t> ddimTimesteps(std::int64_t steps, std::int64_t trainTimesteps = 1000);
+
+struct DdimStepInfo {
+    std::int64_t step = 0;     // 0-based, in run order
+    std::int64_t total = 0;    // steps actually run
+    std::int64_t timestep = 0; // DDPM timestep t
+    torch::Tensor x;           // latent after the step
+    torch::Tensor predictedX0; // the step's prediction of the clean latent
+};
+
+// Called after each step; return false to stop early (cancellation).
+using DdimCallback = std::function<bool(const DdimStepInfo& info)>;
+
+class DdimSampler {
+public:
+    // `alphasCumprod` [T] float32 (schedule.h). eta = 0 is deterministic (the official code
+    // always runs eta 0).
+    DdimSampler(torch::Tensor alphasCumprod, std::int64_t steps, double eta = 0.0);
+
+    std::int64_t stepCount() const { return static_cast<std::int64_t>(timesteps_.size()); }
+    // DDPM timesteps in run order (high to low), e.g. 981, 961, ..., 1 for S = 50.
+    std::vector<std::int64_t> runTimesteps() const;
+
+    // Per-step constants for step `index` in run order, float32 as the reference stores them.
+    struct StepConstants {
+        float alpha = 0, alphaPrev = 0, sigma = 0, sqrtOneMinusAlpha = 0;
+    };
+    StepConstants constants(std::int64_t index) const;
+
+    // One update: x0 = (x − √(1−a_t)·ε)/√a_t; x' = √a_prev·x0 + √(1−a_prev−σ²)·ε + σ·noise.
+    // With σ > 0, noise is drawn from `generator` (the default generator when absent).
+    struct StepResult {
+        torch::Tensor x;
+        torch::Tensor predictedX0;
+    };
+    StepResult step(std::int64_t index, const torch::Tensor& x, const torch::Tensor& eps,
+                    std::optional<torch::Generator> generator = std::nullopt) const;
+
+    // Runs every step from x_T. Returns the final latent (the last completed one if the
+    // callback stopped early).
+    torch::Tensor sample(const torch::Tensor& xT, const DenoiseFn& denoise,
+                         const DdimCallback& callback = nullptr,
+                         std::optional<torch::Generator> generator = std::nullopt) const;
+
+private:
+    std::vector<std::int64_t> timesteps_; // ascending, as the reference stores them
+    std::vector<float> alphas_, alphasPrev_, sigmas_, sqrtOneMinusAlphas_;
+};
+
+} // namespace deadiff::sample

@@ -1,0 +1,300 @@
+#include "core/image/image_io.h"
+#include "core/io/safetensors.h"
+#include "tests/core/image/image_test_util.h"
+#include "tests/support/paths.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <unistd.h>
+
+namespace deadiff::image {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::compareBytes;
+using testing::fixture;
+using testing::readExpectedRgb;
+
+std::vector<std::uint8_t> readBytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Expects `action` to throw ImageError whose message contains every one of `parts`.
+template <typename Action>
+void expectImageError(Action action, const std::vector<std::string>& parts) {
+    try {
+        action();
+        ADD_FAILURE() << "no ImageError thrown";
+    } catch (const ImageError& e) {
+        const std::string message = e.what();
+        for (const auto& part : parts)
+            EXPECT_NE(message.find(part), std::string::npos)
+                << "message \"" << message << "\" lacks \"" << part << "\"";
+    }
+}
+
+class DecodeFixture : public ::testing::TestWithParam<std::string> {};
+
+// Expected bytes: Pillow 9.4 `Image.open(f).convert('RGB')` of the same file.
+TEST_P(DecodeFixture, MatchesPillowConvertRgb) {
+    const std::string file = GetParam();
+    const std::string stem = file.substr(0, file.rfind('.'));
+    const cv::Mat expected = readExpectedRgb(fixture("decode/" + stem + ".expected.png"));
+    const cv::Mat ours = readImageRgb(fixture("decode/" + file));
+    ASSERT_EQ(ours.type(), CV_8UC3);
+    ASSERT_EQ(ours.size(), expected.size());
+    const auto diff = compareBytes(ours, expected);
+    EXPECT_EQ(diff.maxAbs, 0) << diff.mismatches << " bytes differ";
+}
+
+std::string decodeName(const ::testing::TestParamInfo<std::string>& info) {
+    std::string name = info.param;
+    for (char& c : name)
+        if (c == '.')
+            c = '_';
+    return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, DecodeFixture,
+    ::testing::Values("jpeg_420.jpg", "jpeg_422.jpg", "jpeg_444.jpg", "jpeg_gray.jpg",
+                      "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "jpeg_exif_rot90.jpg", "png_rgb.png",
+                      "png_rgba.png", "png_gray.png", "png_la.png", "png_palette.png",
+                      "png_palette_trns.png", "png_1bit.png", "png_exif_rot90.png", "png_rgb16.png",
+                      "png_gray16.png", "webp_lossy.webp", "webp_lossless.webp", "webp_rgba.webp",
+                      "bmp_rgb.bmp", "bmp_palette.bmp", "tiff_rgb.tif", "tiff_lzw_rgba.tif",
+                      "tiff_gray.tif", "tiff_rgba.tif", "tiff_la.tif"),
+    decodeName);
+
+TEST(ImageIo, DecodesTheOracleJpegExactly) {
+    const auto ref = io::SafetensorsFile::open(test::oracleRef("style_01.safetensors"));
+    const cv::Mat expected = testing::matFromHwcTensor(ref.tensor("image_decoded_u8"));
+    const cv::Mat ours = readImageRgb(test::oracleRef("style_01.jpeg"));
+    ASSERT_EQ(ours.cols, 512);
+    ASSERT_EQ(ours.rows, 744);
+    const auto diff = compareBytes(ours, expected);
+    EXPECT_EQ(diff.maxAbs, 0) << diff.mismatches << " bytes differ";
+}
+
+TEST(ImageIo, BytesAndPathGiveTheSameImage) {
+    const std::string path = fixture("decode/webp_lossy.webp");
+    const cv::Mat fromPath = readImageRgb(path);
+    const cv::Mat fromBytes = decodeImageRgb(readBytes(path), "memory");
+    EXPECT_EQ(compareBytes(fromPath, fromBytes).maxAbs, 0);
+}
+
+class ImageIoErrors : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("deadiff-image-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string write(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+        const std::string path = (dir_ / name).string();
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()),
+                   static_cast<std::streamsize>(bytes.size()));
+        return path;
+    }
+    std::string write(const std::string& name, const std::string& text) {
+        return write(name, std::vector<std::uint8_t>(text.begin(), text.end()));
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(ImageIoErrors, MissingFile) {
+    const std::string path = (dir_ / "absent.png").string();
+    expectImageError([&] { readImageRgb(path); }, {path, "no such file"});
+}
+
+TEST_F(ImageIoErrors, Directory) {
+    expectImageError([&] { readImageRgb(dir_.string()); }, {dir_.string(), "directory"});
+}
+
+TEST_F(ImageIoErrors, EmptyFile) {
+    const std::string path = write("empty.jpg", std::string());
+    expectImageError([&] { readImageRgb(path); }, {path, "empty file"});
+}
+
+TEST_F(ImageIoErrors, TextIsNotAnImage) {
+    const std::string path = write("notes.png", "this is text, not a picture\n");
+    expectImageError([&] { readImageRgb(path); }, {path, "not an image"});
+    expectImageError([&] { decodeImageRgb(std::vector<std::uint8_t>(300, 0x42), "blob"); },
+                     {"blob", "not an image"});
+}
+
+TEST_F(ImageIoErrors, TruncatedJpeg) {
+    auto bytes = readBytes(test::oracleRef("style_01.jpeg"));
+    bytes.resize(bytes.size() / 2);
+    const std::string path = write("half.jpeg", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "truncated"});
+}
+
+TEST_F(ImageIoErrors, JpegHeaderOnlyIsTruncated) {
+    auto bytes = readBytes(test::oracleRef("style_01.jpeg"));
+    bytes.resize(40);
+    const std::string path = write("stub.jpeg", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "JPEG"});
+}
+
+TEST_F(ImageIoErrors, CorruptJpeg) {
+    auto bytes = readBytes(test::oracleRef("style_01.jpeg"));
+    // A 12-bit sample precision in the frame header: not decodable by the 8-bit libjpeg.
+    std::size_t sof = 0;
+    for (std::size_t i = 2; i + 1 < bytes.size(); ++i)
+        if (bytes[i] == 0xFF && bytes[i + 1] == 0xC0) {
+            sof = i;
+            break;
+        }
+    ASSERT_NE(sof, 0u);
+    bytes[sof + 4] = 12;
+    const std::string path = write("corrupt.jpeg", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "cannot decode JPEG", "precision"});
+}
+
+class TruncatedFormat : public ImageIoErrors, public ::testing::WithParamInterface<std::string> {};
+
+// Pillow raises "image file is truncated" for all of these; so must we (never a padded image).
+TEST_P(TruncatedFormat, IsAnError) {
+    const auto bytes = readBytes(fixture("decode/" + GetParam()));
+    for (const double fraction : {0.9, 0.5}) {
+        const std::vector<std::uint8_t> cut(
+            bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() * fraction));
+        const std::string path = write("cut_" + GetParam(), cut);
+        expectImageError([&] { readImageRgb(path); }, {path, "truncated"});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, TruncatedFormat,
+                         ::testing::Values("jpeg_420.jpg", "jpeg_progressive.jpg", "png_rgb.png",
+                                           "webp_lossy.webp", "webp_lossless.webp", "bmp_rgb.bmp",
+                                           "tiff_rgb.tif", "tiff_lzw_rgba.tif", "tiff_rgba.tif"),
+                         decodeName);
+
+TEST_F(ImageIoErrors, TruncatedPng) {
+    auto bytes = readBytes(fixture("decode/png_rgb.png"));
+    bytes.resize(bytes.size() * 2 / 3);
+    const std::string path = write("cut.png", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "truncated or corrupt"});
+}
+
+// An IHDR announcing 20000x20000 (1.2 GB) is refused before anything is allocated.
+TEST_F(ImageIoErrors, AbsurdPngSizeRefused) {
+    auto bytes = readBytes(fixture("decode/png_rgb.png"));
+    ASSERT_GT(bytes.size(), 24u);
+    const std::uint8_t big[4] = {0x00, 0x00, 0x4E, 0x20}; // 20000, big-endian
+    std::copy(big, big + 4, bytes.begin() + 16);
+    std::copy(big, big + 4, bytes.begin() + 20);
+    const std::string path = write("huge.png", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "20000x20000", "16384"});
+}
+
+TEST_F(ImageIoErrors, AbsurdJpegSizeRefused) {
+    auto bytes = readBytes(test::oracleRef("style_01.jpeg"));
+    // Find the SOF0 marker and announce 40000 rows.
+    std::size_t sof = 0;
+    for (std::size_t i = 2; i + 1 < bytes.size(); ++i)
+        if (bytes[i] == 0xFF && bytes[i + 1] == 0xC0) {
+            sof = i;
+            break;
+        }
+    ASSERT_NE(sof, 0u);
+    bytes[sof + 5] = 0x9C; // height = 0x9C40 = 40000
+    bytes[sof + 6] = 0x40;
+    const std::string path = write("tall.jpeg", bytes);
+    expectImageError([&] { readImageRgb(path); }, {path, "512x40000", "16384"});
+}
+
+TEST_F(ImageIoErrors, AbsurdTiffAndPpmSizesRefused) {
+    // A gray TIFF whose IFD announces 100000 x 8 (one strip, data absent): refused from the
+    // tags, before anything reads or allocates the pixels.
+    std::vector<std::uint8_t> tiff = {'I', 'I', 42, 0, 8, 0, 0, 0, 8, 0};
+    auto entry = [&](std::uint16_t tag, std::uint16_t type, std::uint32_t value) {
+        const std::uint8_t bytes[12] = {static_cast<std::uint8_t>(tag),
+                                        static_cast<std::uint8_t>(tag >> 8),
+                                        static_cast<std::uint8_t>(type),
+                                        0,
+                                        1,
+                                        0,
+                                        0,
+                                        0,
+                                        static_cast<std::uint8_t>(value),
+                                        static_cast<std::uint8_t>(value >> 8),
+                                        static_cast<std::uint8_t>(value >> 16),
+                                        static_cast<std::uint8_t>(value >> 24)};
+        tiff.insert(tiff.end(), bytes, bytes + 12);
+    };
+    entry(256, 4, 100000); // ImageWidth, LONG
+    entry(257, 4, 8);      // ImageLength
+    entry(258, 3, 8);      // BitsPerSample, SHORT
+    entry(262, 3, 1);      // PhotometricInterpretation: black is zero
+    entry(273, 4, 200);    // StripOffsets
+    entry(277, 3, 1);      // SamplesPerPixel
+    entry(278, 4, 8);      // RowsPerStrip
+    entry(279, 4, 800000); // StripByteCounts
+    tiff.insert(tiff.end(), {0, 0, 0, 0});
+    const std::string tiffPath = write("wide.tif", tiff);
+    expectImageError([&] { readImageRgb(tiffPath); }, {tiffPath, "100000x8", "16384"});
+
+    const std::string ppmPath = write("big.ppm", "P6\n# comment\n32768 32768\n255\n\x01\x02\x03");
+    expectImageError([&] { readImageRgb(ppmPath); }, {ppmPath, "32768x32768", "16384"});
+}
+
+// Damaged files of every format either decode to some RGB image or throw ImageError: no
+// other exception, no crash, no huge allocation (run under the asan preset to see more).
+TEST(ImageIoRobustness, MutatedFilesDecodeOrThrowImageError) {
+    std::mt19937 rng(2024);
+    int decoded = 0, refused = 0;
+    for (const char* name :
+         {"jpeg_420.jpg", "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "png_rgba.png",
+          "png_palette.png", "webp_lossy.webp", "webp_lossless.webp", "bmp_palette.bmp",
+          "tiff_lzw_rgba.tif", "tiff_rgb.tif"}) {
+        const auto original = readBytes(fixture(std::string("decode/") + name));
+        ASSERT_FALSE(original.empty()) << name;
+        for (int trial = 0; trial < 40; ++trial) {
+            auto bytes = original;
+            const std::size_t span =
+                trial % 2 == 0 ? std::min<std::size_t>(bytes.size(), 96) : bytes.size();
+            const int changes = 1 + static_cast<int>(rng() % 6);
+            for (int i = 0; i < changes; ++i)
+                bytes[rng() % span] = static_cast<std::uint8_t>(rng());
+            if (trial % 5 == 4)
+                bytes.resize(1 + rng() % bytes.size());
+            try {
+                const cv::Mat rgb = decodeImageRgb(bytes, name);
+                EXPECT_EQ(rgb.type(), CV_8UC3) << name << " trial " << trial;
+                EXPECT_LE(rgb.cols, kMaxImageSide);
+                EXPECT_LE(rgb.rows, kMaxImageSide);
+                ++decoded;
+            } catch (const ImageError& e) {
+                EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+                ++refused;
+            }
+        }
+    }
+    EXPECT_GT(refused, 0);
+    EXPECT_GT(decoded, 0);
+}
+
+TEST_F(ImageIoErrors, GifIsNamedAsUnsupported) {
+    // A 1x1 GIF89a (header, logical screen, 2-colour table, image descriptor, LZW data).
+    const std::vector<std::uint8_t> gif = {'G',  'I',  'F',  '8',  '9',  'a',  0x01, 0x00, 0x01,
+                                           0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+                                           0xff, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01,
+                                           0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+    const std::string path = write("dot.gif", gif);
+    expectImageError([&] { readImageRgb(path); }, {path, "GIF"});
+}
+
+} // namespace
+} // namespace deadiff::image

@@ -1,0 +1,18 @@
+// The released checkpoint's key layout (../shared/oracle/manifest.json), for tests that check a
+// module's parameter names against it without any weights.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace deadiff::test {
+
+// Manifest keys starting with `prefix` (prefix kept) -> shape, leaving out keys whose remainder
+// after the prefix starts with one of `ignoredPrefixes`.
+std::map<std::string, std::vector<std::int64_t>>
+manifestEntriesUnder(const std::string& prefix,
+                     const std::vector<std::string>& ignoredPrefixes = {});
+
+} // namespace deadiff::test
