@@ -1,12 +1,6 @@
+#include "core/tokenize/clip_tokenizer.h"
 #include "core/train/synthetic_dataset.h"
 #include "core/train/word_vocabulary.h"
-
-// The data branch was written before core/tokenize reached it; the real-tokenizer test below
-// switches on by itself once both are merged (drop the guard then).
-#if __has_include("core/tokenize/clip_tokenizer.h")
-#include "core/tokenize/clip_tokenizer.h"
-#define DEADIFF_HAVE_CLIP_TOKENIZER 1
-#endif
 
 #include <gtest/gtest.h>
 
@@ -184,7 +178,6 @@ TEST(WordVocabulary, WrittenFilesEncodeCaptionsOneIdPerWord) {
     std::filesystem::remove_all(directory);
 }
 
-#ifdef DEADIFF_HAVE_CLIP_TOKENIZER
 // The real CLIP tokenizer (core/tokenize) reads the written files unchanged and maps every
 // caption word to exactly the one id the vocabulary gives it.
 TEST(WordVocabulary, TheClipTokenizerEncodesEveryCaptionWordAsOneId) {
@@ -221,7 +214,6 @@ TEST(WordVocabulary, TheClipTokenizerEncodesEveryCaptionWordAsOneId) {
     EXPECT_EQ(dog, (std::vector<std::string>{"d", "o", "g</w>"}));
     std::filesystem::remove_all(directory);
 }
-#endif
 
 } // namespace
 } // namespace deadiff::train
