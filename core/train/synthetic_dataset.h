@@ -1,0 +1,126 @@
+// Procedural paired data for training the bundled demo DEADiff (issue 9): small RGB images of a
+// named SUBJECT (a shape or simple object) rendered in a named STYLE (palette, texture, stroke),
+// with captions "<subject> in <style> style", and the paper's three paired tasks (STRE, SERE,
+// reconstruction). Everything is a pure function of (seed, index): the same seed gives
+// byte-identical samples in any call order, on any thread.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace deadiff::train {
+
+// Subject and style names, in id order. Every name is lower-case ASCII words, so each caption
+// word is one token of the word-level CLIP vocabulary (word_vocabulary.h).
+const std::vector<std::string>& subjectNames();
+const std::vector<std::string>& styleNames();
+int subjectCount();
+int styleCount();
+// Throws std::runtime_error naming the unknown name and the known ones.
+int subjectIndex(const std::string& name);
+int styleIndex(const std::string& name);
+
+// "<subject> in <style> style", e.g. "star in pastel stripes style".
+std::string caption(int subject, int style);
+// The style-free caption: the subject's name alone.
+std::string subjectCaption(int subject);
+// Every distinct word of every caption, sorted: what the text encoder's vocabulary must hold.
+std::vector<std::string> captionWords();
+
+// The (subject, style) combinations never rendered for training: one style per subject, chosen
+// so that every style is held out for at least one subject. Fixed (independent of the seed), so
+// that a model trained with one seed is evaluated on combinations it never saw.
+const std::vector<std::pair<int, int>>& heldOutCombinations();
+bool isHeldOut(int subject, int style);
+
+// Where and how large the subject sits; fractions of the image size, rotation in degrees.
+struct SubjectPlacement {
+    double centerX = 0.5;
+    double centerY = 0.5;
+    double radius = 0.34; // the unit shape's radius 1 maps to radius * size
+    double rotationDegrees = 0.0;
+};
+
+// A placement with the dataset's jitter (position, scale, rotation) drawn from `seed`.
+SubjectPlacement jitteredPlacement(int subject, std::uint64_t seed);
+
+struct SyntheticImage {
+    int subject = 0;
+    int style = 0;
+    cv::Mat rgb;  // CV_8UC3, RGB order, size × size
+    cv::Mat mask; // CV_8UC1, the subject's coverage (255 = inside), antialiased
+};
+
+// Renders `subject` in `style` at size×size. `seed` drives the placement jitter and the style's
+// small per-sample variation (texture phase, noise, slight colour shifts). Deterministic.
+SyntheticImage renderSubject(int subject, int style, int size, std::uint64_t seed);
+// The same with an explicit placement (example references, tests).
+SyntheticImage renderSubject(int subject, int style, int size, std::uint64_t seed,
+                             const SubjectPlacement& placement);
+// The subject's coverage alone (CV_8UC1, 255 inside), antialiased.
+cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placement);
+
+// The paper's three training tasks (architecture spec §8). The numeric values are the index
+// into SyntheticDatasetConfig::taskWeights.
+enum class PairTask {
+    StyleReference = 0,    // STRE: same style, different subjects; style Q-Former ("style")
+    SemanticReference = 1, // SERE: same subject, different styles; content Q-Former ("content")
+    Reconstruction = 2,    // one image for both Q-Formers; empty CLIP text
+};
+const char* pairTaskName(PairTask task); // "stre", "sere", "reconstruction"
+
+struct TrainingPair {
+    PairTask task = PairTask::Reconstruction;
+    SyntheticImage reference; // what the vision encoder / Q-Formers see
+    SyntheticImage target;    // what the UNet learns to denoise (own pixels, never shared)
+    // CLIP text: the target's caption for STRE and SERE, empty for reconstruction.
+    std::string text;
+    // The official `subject_text` mode (blip_diffusion.py:255-314): "style", "content" or
+    // "style & content" (both Q-Formers on the same image).
+    std::string qformerMode;
+};
+
+struct SyntheticDatasetConfig {
+    int imageSize = 64;
+    std::uint64_t seed = 0;
+    // Relative odds of STRE, SERE and reconstruction (the paper: 1:1:1). Zeros switch a task
+    // off (ablations such as reconstruction-only).
+    std::array<double, 3> taskWeights{1.0, 1.0, 1.0};
+};
+
+// An endless, random-access source of samples. Sample i depends only on (config, i).
+class SyntheticDataset {
+public:
+    // Throws std::runtime_error for a size below 16 or above 1024, or weights that are negative
+    // or all zero.
+    explicit SyntheticDataset(SyntheticDatasetConfig config = {});
+    const SyntheticDatasetConfig& config() const { return config_; }
+
+    // Training draws never contain a held-out combination, in the reference or the target.
+    TrainingPair trainingPair(std::uint64_t index) const;
+    // The same draw with the task forced (batches of one task, tests).
+    TrainingPair trainingPair(std::uint64_t index, PairTask task) const;
+    PairTask taskOf(std::uint64_t index) const;
+    // Stage 1 (base text-to-image model): one training combination with its caption.
+    SyntheticImage textToImageSample(std::uint64_t index) const;
+
+    // Evaluation: a STRE pair whose TARGET is a held-out combination (cycling through
+    // heldOutCombinations()) and whose reference shows the same style on another subject, from
+    // a training combination. `text` is the target's caption.
+    TrainingPair evaluationPair(std::uint64_t index) const;
+
+private:
+    std::uint64_t sampleSeed(std::uint64_t index, std::uint64_t stream) const;
+    SyntheticDatasetConfig config_;
+};
+
+// A grid of images (rows × columns of equal-size RGB images, padding between), for looking at
+// samples. Missing cells stay the padding colour.
+cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding = 2);
+
+} // namespace deadiff::train
