@@ -76,7 +76,8 @@ void StepPlot::addStep(int step, double stepSeconds, double change) {
         plot_->xAxis->setRange(0.5, totalSteps_ + 0.5);
     }
     stepTime_->addData(step + 1, stepSeconds);
-    change_->addData(step + 1, change);
+    if (change >= 0) // the first step has nothing to compare with
+        change_->addData(step + 1, change);
     bool found = false;
     const QCPRange seconds = stepTime_->getValueRange(found);
     if (found)

@@ -30,7 +30,8 @@ struct StepInfo {
     double elapsedSeconds = 0; // since the sampler started
     double stepSeconds = 0;    // this step alone
     double noiseLevel = 0;     // sigma = sqrt((1 - abar) / abar) at this step
-    double change = 0;         // relative change of the predicted clean latent since the last step
+    // Relative change of the predicted clean latent since the last step; -1 on the first.
+    double change = -1;
     // One cheap preview per image of the batch: the predicted clean image (x0) through a linear
     // latent -> RGB map, at latent resolution x 8 (RGB, CV_8UC3). Empty when the observer
     // does not want previews.

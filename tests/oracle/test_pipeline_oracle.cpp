@@ -80,6 +80,8 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
     EXPECT_EQ(observer.steps[1].timestep, 1);
     EXPECT_EQ(observer.steps[1].totalSteps, 2);
     EXPECT_GT(observer.steps[0].noiseLevel, observer.steps[1].noiseLevel);
+    EXPECT_EQ(observer.steps[0].change, -1.0) << "nothing to compare the first step with";
+    EXPECT_GT(observer.steps[1].change, 0.0);
     ASSERT_EQ(observer.steps[0].previews.size(), 2u);
     EXPECT_EQ(observer.steps[0].previews[0].cols, 64);
     EXPECT_EQ(observer.stages.front(), "Encoding prompt");
