@@ -21,14 +21,7 @@ int runEncode(const std::vector<std::string>& argv, Streams io) {
         io.out << args.help();
         return kExitOk;
     }
-    GenerationRequest request = requestFromArgs(args);
-    if (request.model.empty())
-        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
-    try {
-        validate(request);
-    } catch (const RequestError& error) {
-        throw UsageError(error.what());
-    }
+    GenerationRequest request = validatedRequestFromArgs(args);
     // The text and reference encoders run in float32; the UNet dtype does not matter here.
     auto pipeline = Pipeline::load(request.model, {"float32", {}});
     for (const ContextStats& stats : pipeline->encode(request, args.value("--save"))) {

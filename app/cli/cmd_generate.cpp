@@ -96,6 +96,18 @@ GenerationRequest requestFromArgs(const Args& args) {
     return request;
 }
 
+GenerationRequest validatedRequestFromArgs(const Args& args) {
+    GenerationRequest request = requestFromArgs(args);
+    if (request.model.empty())
+        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
+    try {
+        validate(request);
+    } catch (const RequestError& error) {
+        throw UsageError(error.what());
+    }
+    return request;
+}
+
 std::vector<std::string> outputPaths(const std::string& output, std::uint64_t seed, int count) {
     const std::string base = output.empty() ? "deadiff-" + std::to_string(seed) + ".png" : output;
     if (count == 1)
@@ -127,14 +139,7 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
         io.out << args.help();
         return kExitOk;
     }
-    GenerationRequest request = requestFromArgs(args);
-    if (request.model.empty())
-        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
-    try {
-        validate(request);
-    } catch (const RequestError& error) {
-        throw UsageError(error.what());
-    }
+    GenerationRequest request = validatedRequestFromArgs(args);
 
     interrupted = 0;
     const auto previous = std::signal(SIGINT, onInterrupt);

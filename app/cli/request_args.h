@@ -12,6 +12,9 @@ namespace deadiff::cli {
 
 void addRequestOptions(Args& args);
 GenerationRequest requestFromArgs(const Args& args);
+// requestFromArgs, then a model is required and the request validated; problems are
+// UsageErrors naming the field.
+GenerationRequest validatedRequestFromArgs(const Args& args);
 
 // `output` for one image; "<stem>-<i><ext>" for a batch; "./deadiff-<seed>.png" by default.
 std::vector<std::string> outputPaths(const std::string& output, std::uint64_t seed, int count);
