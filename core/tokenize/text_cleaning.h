@@ -13,6 +13,10 @@
 // read as a single-byte code page, e.g. "cafÃ©" -> "café"). ftfy applies it only to text its
 // badness heuristic flags, which typed prompts practically never are; such text is tokenized
 // as it stands. fix_surrogates has nothing to do: decoded UTF-8 holds no surrogates.
+//
+// Unicode data comes from ICU (Debian 12: ICU 72, Unicode 15.0); the oracle's Python had
+// Unicode 14.0. Only characters new in 15.0 (a few thousand rare ideographs and symbols) could
+// be categorised differently.
 #pragma once
 
 #include <string>
@@ -22,7 +26,9 @@ namespace deadiff::tokenize {
 // ftfy.fix_text(text) with ftfy 6.1's defaults, as far as described above.
 std::u32string fixText(const std::u32string& text);
 
-// `re.sub(r"\s+", " ", text).strip()` with Python's notion of whitespace.
+// `re.sub(r"\s+", " ", text).strip()` with Python's notion of whitespace (str.isspace). Hugging
+// Face runs the `regex` module, whose `\s` lacks U+001C..U+001F; fixText has removed those, so
+// on cleaned text the two agree.
 std::u32string collapseWhitespace(const std::u32string& text);
 
 // What the CLIP tokenizer splits: collapseWhitespace(fixText(text)), lower-cased.
