@@ -25,28 +25,6 @@ const std::string kEndOfWord = "</w>";
 const std::u32string kStartOfText32 = U"<|startoftext|>";
 const std::u32string kEndOfText32 = U"<|endoftext|>";
 
-// openai/CLIP bytes_to_unicode(): printable Latin-1 bytes map to themselves, the others to
-// U+0100 upwards in byte order. Returned in the dict's order (printable bytes first), which is
-// the order of the first 256 vocabulary entries.
-std::vector<std::pair<int, char32_t>> bytesToUnicode() {
-    std::vector<std::pair<int, char32_t>> mapping;
-    std::array<bool, 256> printable{};
-    for (int b = '!'; b <= '~'; ++b)
-        printable[b] = true;
-    for (int b = 0xA1; b <= 0xAC; ++b)
-        printable[b] = true;
-    for (int b = 0xAE; b <= 0xFF; ++b)
-        printable[b] = true;
-    for (int b = 0; b < 256; ++b)
-        if (printable[b])
-            mapping.emplace_back(b, static_cast<char32_t>(b));
-    char32_t next = 256;
-    for (int b = 0; b < 256; ++b)
-        if (!printable[b])
-            mapping.emplace_back(b, next++);
-    return mapping;
-}
-
 bool startsWithAt(const std::u32string& text, std::size_t pos, const std::u32string& prefix) {
     return text.compare(pos, prefix.size(), prefix) == 0;
 }
@@ -131,6 +109,28 @@ std::vector<std::u32string> splitClipWords(const std::u32string& text) {
 
 } // namespace
 
+// openai/CLIP bytes_to_unicode(): printable Latin-1 bytes map to themselves, the others to
+// U+0100 upwards in byte order. Returned in the dict's order (printable bytes first), which is
+// the order of the first 256 vocabulary entries.
+std::vector<std::pair<int, char32_t>> clipBytesToUnicode() {
+    std::vector<std::pair<int, char32_t>> mapping;
+    std::array<bool, 256> printable{};
+    for (int b = '!'; b <= '~'; ++b)
+        printable[b] = true;
+    for (int b = 0xA1; b <= 0xAC; ++b)
+        printable[b] = true;
+    for (int b = 0xAE; b <= 0xFF; ++b)
+        printable[b] = true;
+    for (int b = 0; b < 256; ++b)
+        if (printable[b])
+            mapping.emplace_back(b, static_cast<char32_t>(b));
+    char32_t next = 256;
+    for (int b = 0; b < 256; ++b)
+        if (!printable[b])
+            mapping.emplace_back(b, next++);
+    return mapping;
+}
+
 struct ClipTokenizer::Impl {
     std::string source;
     std::array<std::string, 256> byteSymbols; // UTF-8 of the unicode stand-in of each byte
@@ -144,7 +144,7 @@ struct ClipTokenizer::Impl {
     mutable std::unordered_map<std::string, std::vector<std::int64_t>> cache;
 
     Impl() {
-        for (const auto& [byte, codePoint] : bytesToUnicode()) {
+        for (const auto& [byte, codePoint] : clipBytesToUnicode()) {
             std::string symbol;
             unicode::appendUtf8(symbol, codePoint);
             byteSymbols[static_cast<std::size_t>(byte)] = symbol;
@@ -304,7 +304,7 @@ ClipTokenizer ClipTokenizer::fromBpeArchive(const std::string& gzPath) {
 
     std::int64_t nextId = 0;
     std::vector<std::string> orderedBytes;
-    for (const auto& [byte, codePoint] : bytesToUnicode()) {
+    for (const auto& [byte, codePoint] : clipBytesToUnicode()) {
         std::string symbol;
         unicode::appendUtf8(symbol, codePoint);
         orderedBytes.push_back(symbol);

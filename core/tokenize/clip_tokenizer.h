@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deadiff::tokenize {
@@ -20,6 +21,10 @@ struct ClipEncoding {
     // The prompt has more than 75 tokens, so the model ignores its tail (fullIds[76..]).
     bool truncated = false;
 };
+
+// openai/CLIP bytes_to_unicode(): (byte, the code point standing for it in the vocabulary), in
+// the dict's order, which is the order of CLIP's first 256 vocabulary entries.
+std::vector<std::pair<int, char32_t>> clipBytesToUnicode();
 
 class ClipTokenizer {
 public:

@@ -1,6 +1,8 @@
 #include "core/train/word_vocabulary.h"
 
 #include "core/io/atomic_file.h"
+#include "core/tokenize/clip_tokenizer.h"
+#include "core/tokenize/unicode_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,40 +19,13 @@ const std::string kEndOfWord = "</w>";
 const std::string kStartOfText = "<|startoftext|>";
 const std::string kEndOfText = "<|endoftext|>";
 
-void appendUtf8(std::string& out, unsigned codePoint) {
-    if (codePoint < 0x80) {
-        out += static_cast<char>(codePoint);
-    } else if (codePoint < 0x800) {
-        out += static_cast<char>(0xC0 | (codePoint >> 6));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (codePoint >> 12));
-        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    }
-}
-
 // openai/CLIP's bytes_to_unicode(), in its order: printable bytes stand for themselves, the rest
 // map to 256 + n. The order is the order of CLIP's first 256 vocabulary entries.
 std::vector<std::string> byteSymbolsInVocabularyOrder() {
-    std::vector<unsigned> bytes;
-    for (unsigned b = '!'; b <= '~'; ++b)
-        bytes.push_back(b);
-    for (unsigned b = 0xA1; b <= 0xAC; ++b)
-        bytes.push_back(b);
-    for (unsigned b = 0xAE; b <= 0xFF; ++b)
-        bytes.push_back(b);
-    std::vector<unsigned> codePoints = bytes;
-    unsigned extra = 0;
-    for (unsigned b = 0; b < 256; ++b)
-        if (std::find(bytes.begin(), bytes.end(), b) == bytes.end()) {
-            bytes.push_back(b);
-            codePoints.push_back(256 + extra++);
-        }
     std::vector<std::string> symbols;
-    for (unsigned codePoint : codePoints) {
+    for (const auto& [byte, codePoint] : tokenize::clipBytesToUnicode()) {
         std::string symbol;
-        appendUtf8(symbol, codePoint);
+        tokenize::unicode::appendUtf8(symbol, codePoint);
         symbols.push_back(symbol);
     }
     return symbols;
