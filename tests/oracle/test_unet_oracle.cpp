@@ -4,6 +4,7 @@
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/runtime/system_info.h"
 #include "core/sample/guidance.h"
 #include "core/sample/schedule.h"
 #include "tests/oracle/oracle_support.h"
@@ -13,18 +14,13 @@
 #include <torch/torch.h>
 
 #include <map>
-#include <thread>
 
 namespace deadiff::test {
 namespace {
 
-void useAllCores() {
-    torch::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
-}
-
 TEST(UNetOracle, OneGuidedCallAndEveryBlockMatchTheOfficialCode) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpointPath);
-    useAllCores();
+    configureThreads();
     torch::NoGradGuard noGrad;
     const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
     const nn::TensorMap weights = tensorsWithPrefix(checkpoint, "model.diffusion_model.");
@@ -76,7 +72,7 @@ TEST(UNetOracle, OneGuidedCallAndEveryBlockMatchTheOfficialCode) {
 // stays ~1.5 %; the eps output (std 0.5 out of a residual stream of std 3) lands at ~1.8 %.
 TEST(UNetOracle, Bfloat16StaysWithinThreePercentOfFloat32) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpointPath);
-    useAllCores();
+    configureThreads();
     torch::NoGradGuard noGrad;
     const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
     nn::UNetModel unet;
@@ -103,7 +99,7 @@ TEST(UNetOracle, Bfloat16StaysWithinThreePercentOfFloat32) {
 
 TEST(VaeOracle, DecodeAndEncodeMatchTheOfficialCode) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpointPath);
-    useAllCores();
+    configureThreads();
     torch::NoGradGuard noGrad;
     const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
     const nn::TensorMap weights = tensorsWithPrefix(checkpoint, "first_stage_model.");

@@ -31,4 +31,11 @@ manifestEntriesUnder(const std::string& prefix, const std::vector<std::string>& 
     return entries;
 }
 
+std::set<std::string> manifestKeysUnder(const std::string& prefix) {
+    std::set<std::string> keys;
+    for (const auto& entry : manifestEntriesUnder(prefix))
+        keys.insert(entry.first.substr(prefix.size()));
+    return keys;
+}
+
 } // namespace deadiff::test

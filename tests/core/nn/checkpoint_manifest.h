@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,8 @@ namespace deadiff::test {
 std::map<std::string, std::vector<std::int64_t>>
 manifestEntriesUnder(const std::string& prefix,
                      const std::vector<std::string>& ignoredPrefixes = {});
+
+// The keys of manifestEntriesUnder(prefix) with `prefix` removed: module parameter names.
+std::set<std::string> manifestKeysUnder(const std::string& prefix);
 
 } // namespace deadiff::test

@@ -2,16 +2,14 @@
 // joint cross-attention, control residuals, bfloat16 and determinism.
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
+#include "tests/core/nn/checkpoint_manifest.h"
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
 
 namespace deadiff::nn {
 namespace {
@@ -46,20 +44,6 @@ double relativeDifference(const torch::Tensor& a, const torch::Tensor& b) {
         .item<double>();
 }
 
-// Checkpoint keys under `prefix` listed in the oracle manifest (the real checkpoint's layout).
-std::set<std::string> manifestKeys(const std::string& prefix) {
-    std::ifstream file(test::sharedDir() + "/oracle/manifest.json");
-    std::stringstream text;
-    text << file.rdbuf();
-    const std::string content = text.str();
-    std::set<std::string> keys;
-    const std::regex key("\"(" + prefix + "[^\"]*)\"");
-    for (auto it = std::sregex_iterator(content.begin(), content.end(), key);
-         it != std::sregex_iterator(); ++it)
-        keys.insert((*it)[1].str().substr(prefix.size()));
-    return keys;
-}
-
 // The spatial transformers in forward order and which of them are content layers, as the
 // spec's table states them (deadiff-architecture.md §2).
 const std::vector<std::string>& transformerPaths() {
@@ -73,7 +57,7 @@ const std::vector<std::string>& transformerPaths() {
 const std::set<std::size_t> kContentLayers = {4, 5, 6, 7, 8};
 
 TEST(UNet, HasTheCheckpointsKeyLayout) {
-    const std::set<std::string> expected = manifestKeys("model.diffusion_model.");
+    const std::set<std::string> expected = test::manifestKeysUnder("model.diffusion_model.");
     ASSERT_EQ(expected.size(), 718u) << "manifest not found under " << test::sharedDir();
     UNetModel unet(smallConfig());
     std::set<std::string> ours;

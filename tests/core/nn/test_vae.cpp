@@ -1,15 +1,13 @@
 // The KL-f8 autoencoder on a small config of the real class.
 #include "core/nn/state_dict.h"
 #include "core/nn/vae.h"
+#include "tests/core/nn/checkpoint_manifest.h"
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
-#include <regex>
 #include <set>
-#include <sstream>
 
 namespace deadiff::nn {
 namespace {
@@ -20,21 +18,8 @@ VaeConfig smallConfig() {
     return config;
 }
 
-std::set<std::string> manifestKeys(const std::string& prefix) {
-    std::ifstream file(test::sharedDir() + "/oracle/manifest.json");
-    std::stringstream text;
-    text << file.rdbuf();
-    const std::string content = text.str();
-    std::set<std::string> keys;
-    const std::regex key("\"(" + prefix + "[^\"]*)\"");
-    for (auto it = std::sregex_iterator(content.begin(), content.end(), key);
-         it != std::sregex_iterator(); ++it)
-        keys.insert((*it)[1].str().substr(prefix.size()));
-    return keys;
-}
-
 TEST(Vae, HasTheCheckpointsKeyLayout) {
-    const std::set<std::string> expected = manifestKeys("first_stage_model.");
+    const std::set<std::string> expected = test::manifestKeysUnder("first_stage_model.");
     ASSERT_EQ(expected.size(), 248u) << "manifest not found under " << test::sharedDir();
     AutoencoderKL vae(smallConfig());
     std::set<std::string> ours;
