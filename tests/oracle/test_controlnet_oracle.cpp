@@ -31,7 +31,8 @@ TEST(ControlNetOracle, EveryResidualAndTheGuidedHintMatchTheOfficialCode) {
     const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
     const nn::TensorMap weights = tensorsWithPrefix(checkpoint, "control_model.");
     EXPECT_EQ(weights.size(), 340u);
-    nn::ControlNetModel control;
+    const nn::ControlNetConfig config;
+    nn::ControlNetModel control(config);
     control->eval();
     nn::loadControlNet(*control, weights, checkpointPath); // strict: every key, every shape
 
