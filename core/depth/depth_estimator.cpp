@@ -247,6 +247,13 @@ cv::Mat DepthEstimator::estimate(const cv::Mat& rgb) {
     const cv::Mat map(output.size[dims - 2], output.size[dims - 1], CV_32F, output.ptr<float>());
     cv::Mat depth;
     cv::resize(map, depth, rgb.size(), 0, 0, cv::INTER_CUBIC);
+    // Bicubic overshoot at sharp edges would move the min-max normalisation: keep the
+    // network's own range.
+    double low = 0;
+    double high = 0;
+    cv::minMaxLoc(map, &low, &high);
+    cv::max(depth, low, depth);
+    cv::min(depth, high, depth);
     return depth;
 }
 

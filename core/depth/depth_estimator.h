@@ -23,8 +23,8 @@ public:
     ~DepthEstimator();
 
     // Raw relative inverse depth for an RGB image (CV_8UC3), float32 one channel at the
-    // image's size (the network output resized back with bicubic interpolation). Not yet
-    // normalised: see normalizeDepth().
+    // image's size (the network output resized back with bicubic interpolation, clamped to the
+    // output's range). Not yet normalised: see normalizeDepth().
     cv::Mat estimate(const cv::Mat& rgb);
 
     const std::string& path() const { return path_; }

@@ -141,8 +141,14 @@ TEST_F(DepthTest, EstimatesWithAnOnnxModelThroughOpenCv) {
     EXPECT_NEAR(raw.at<float>(24, 16), 0.0f, 0.01f);
     EXPECT_NEAR(raw.at<float>(24, 48), 191.0f / 255.0f - 0.5f, 0.01f);
     EXPECT_NEAR(raw.at<float>(24, 80), 0.5f, 0.01f);
+    double low = 0, high = 0;
+    cv::minMaxLoc(raw, &low, &high);
+    EXPECT_GE(low, 0.0); // no bicubic undershoot below the network's range (relu: 0)
+    EXPECT_LE(high, 0.5 + 1e-6);
     const cv::Mat normalized = normalizeDepth(raw);
-    EXPECT_NEAR(normalized.at<float>(24, 48), (191.0f / 255.0f - 0.5f) / 0.5f, 0.03f);
+    EXPECT_NEAR(normalized.at<float>(24, 16), 0.0f, 1e-6f);
+    EXPECT_NEAR(normalized.at<float>(24, 48), (191.0f / 255.0f - 0.5f) / 0.5f, 0.02f);
+    EXPECT_NEAR(normalized.at<float>(24, 80), 1.0f, 1e-6f);
 
     // The same through the request-level entry point, from a photo file.
     cv::Mat bgr;
