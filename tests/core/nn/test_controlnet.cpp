@@ -8,11 +8,14 @@
 #include "core/nn/unet.h"
 #include "tests/core/nn/checkpoint_manifest.h"
 #include "tests/support/ckpt_writer.h"
+#include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -250,7 +253,7 @@ TEST(ControlNet, RejectsBadInputsWithAMessage) {
 }
 
 // Checkpoint layouts, written in PyTorch's zip format (tests/support/ckpt_writer, the writer
-// test_torch_checkpoint checks against torch.save files) and as safetensors.
+// test_torch_checkpoint checks against torch.save files), as safetensors, and by torch.save.
 class ControlNetLoading : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -330,6 +333,36 @@ TEST_F(ControlNetLoading, ReadsV10V11AndBareLayouts) {
         bare.emplace_back(name, value.contiguous());
     io::writeSafetensors(path("bare.safetensors"), bare);
     expectLoadsAs(path("bare.safetensors"), torch::kFloat);
+}
+
+// Files written by PyTorch's own torch.save
+// (tests/fixtures/controlnet/make_controlnet_fixtures.py): the official key names at the small
+// config's shapes, tensor i of the official manifest set to (i + 1) / 1000, as stride-0 views of
+// one storage (which the reader must expand).
+TEST_F(ControlNetLoading, ReadsFilesWrittenByPyTorch) {
+    std::ifstream stream(test::sharedDir() + "/oracle/controlnet_manifest.json");
+    ASSERT_TRUE(stream) << "controlnet_manifest.json not found";
+    const nlohmann::json manifest = nlohmann::json::parse(stream);
+    ASSERT_EQ(manifest.size(), 340u);
+    for (const auto& [file, dtype] :
+         {std::pair<const char*, torch::ScalarType>{"control_v10_layout.pth", torch::kFloat},
+          {"control_v11_layout_fp16.pth", torch::kFloat16}}) {
+        const std::string path = test::fixturePath(std::string("controlnet/") + file);
+        ControlNetModel loaded(smallConfig());
+        loadControlNet(*loaded, tensorsOf(io::WeightFile::open(path)), path);
+        const TensorMap ours = stateDictOf(*loaded, "control_model.");
+        for (std::size_t i = 0; i < manifest.size(); ++i) {
+            const std::string key = manifest[i].at(0).get<std::string>();
+            const float expected =
+                torch::tensor(static_cast<float>(static_cast<double>(i + 1) / 1000.0))
+                    .to(dtype)
+                    .to(torch::kFloat)
+                    .item<float>();
+            const torch::Tensor& value = ours.at(key);
+            EXPECT_EQ(value.min().item<float>(), expected) << file << ": " << key;
+            EXPECT_EQ(value.max().item<float>(), expected) << file << ": " << key;
+        }
+    }
 }
 
 TEST_F(ControlNetLoading, RefusesOtherFilesNamingThemAndTheKeys) {
