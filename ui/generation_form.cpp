@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpressionValidator>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -298,6 +299,20 @@ QGroupBox* GenerationForm::buildDepthGroup() {
             depthPreview_->setImage(preview.image);
         depthStatus_->setText(preview.error);
         Q_EMIT depthPreviewUpdated();
+    });
+    // The ControlNet and depth model are tools chosen once, like the model: remembered even
+    // while the panel is off (the saved form state only holds requests).
+    const QString controlKey = QStringLiteral("depth/controlnet");
+    const QString modelKey = QStringLiteral("depth/model");
+    control_->setText(QSettings().value(controlKey).toString());
+    depthModel_->setText(QSettings().value(modelKey).toString());
+    connect(control_, &QLineEdit::textChanged, this, [controlKey](const QString& text) {
+        if (!text.isEmpty())
+            QSettings().setValue(controlKey, text);
+    });
+    connect(depthModel_, &QLineEdit::textChanged, this, [modelKey](const QString& text) {
+        if (!text.isEmpty())
+            QSettings().setValue(modelKey, text);
     });
     connect(group, &QGroupBox::toggled, this, &GenerationForm::updateDepthState);
     connect(depth_, &ImageDropZone::pathChanged, this, &GenerationForm::updateDepthState);

@@ -259,6 +259,10 @@ private Q_SLOTS:
         QVERIFY(!group->isChecked());
         QCOMPARE(form.findChild<QLineEdit*>("controlEdit")->text(),
                  QString("/models/control_depth.pth")); // kept for next time
+        GenerationForm next;                            // ... and in the next session
+        QCOMPARE(next.findChild<QLineEdit*>("controlEdit")->text(),
+                 QString("/models/control_depth.pth"));
+        QVERIFY(next.request().control.empty()); // the panel starts switched off
     }
 
     // The preview is the normalised map: a 16-bit ramp 1000..3000 shows black to white.
@@ -294,6 +298,8 @@ private Q_SLOTS:
         const QString file = dir_.filePath("photo.png");
         QVERIFY(photo.save(file));
         GenerationForm form;
+        auto* model = form.findChild<QLineEdit*>("depthModelEdit");
+        model->clear(); // a model remembered by an earlier test
         form.findChild<QGroupBox*>("depthGroup")->setChecked(true);
         form.findChild<QRadioButton*>("depthEstimateRadio")->setChecked(true);
         form.depthZone()->setPath(file);
@@ -301,7 +307,6 @@ private Q_SLOTS:
         QVERIFY(status->text().contains("onnx"));
 
         QSignalSpy updated(&form, &GenerationForm::depthPreviewUpdated);
-        auto* model = form.findChild<QLineEdit*>("depthModelEdit");
         model->setText(QStringLiteral(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));
         QVERIFY(updated.wait(10000));
         const QImage shown = form.depthPreview()->image();
