@@ -66,7 +66,9 @@ QString stageText(const QString& stage) {
     static const char* const kKnownStages[] = {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding prompt"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
-        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image")};
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet")};
     for (const char* known : kKnownStages)
         if (stage == QLatin1String(known))
             return QCoreApplication::translate("deadiff::ui::MainWindow", known) +

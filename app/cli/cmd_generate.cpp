@@ -54,11 +54,14 @@ void addRequestOptions(Args& args) {
         .option("--height", "N", "multiple of 64", "512")
         .option("--batch", "N", "images per request", "1")
         .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
-        .option("--depth", "PATH", "depth map image (ControlNet)")
-        .option("--depth-from", "PHOTO", "estimate the depth map from a photo")
+        .option("--depth", "PATH", "depth map image, near = bright (needs --control)")
+        .option("--depth-from", "PHOTO", "estimate the depth map from a photo (with --depth-model)")
         .option("--depth-model", "ONNX", "MiDaS-family ONNX depth estimator")
-        .option("--control", "PATH", "ControlNet depth checkpoint")
-        .option("--control-scale", "F", "ControlNet strength", "1.0");
+        .option("--control", "PATH", "ControlNet depth checkpoint (.pth/.ckpt/.safetensors)")
+        .option("--control-scale", "F", "ControlNet strength (0-5)", "1.0")
+        .option("--control-start", "F", "apply the ControlNet from this fraction of the steps",
+                "0.0")
+        .option("--control-end", "F", "... up to this fraction of the steps", "1.0");
 }
 
 GenerationRequest requestFromArgs(const Args& args) {
@@ -93,6 +96,8 @@ GenerationRequest requestFromArgs(const Args& args) {
     request.depthModel = args.value("--depth-model");
     request.control = args.value("--control");
     request.controlScale = args.number("--control-scale");
+    request.controlStart = args.number("--control-start");
+    request.controlEnd = args.number("--control-end");
     return request;
 }
 
@@ -104,6 +109,16 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         validate(request);
     } catch (const RequestError& error) {
         throw UsageError(error.what());
+    }
+    // The ControlNet inputs are checked before the (slow) model load.
+    for (const auto& [flag, path] :
+         {std::pair<const char*, const std::string&>{"--depth", request.depth},
+          {"--depth-from", request.depthFrom},
+          {"--depth-model", request.depthModel},
+          {"--control", request.control}}) {
+        std::error_code error;
+        if (!path.empty() && !std::filesystem::is_regular_file(path, error))
+            throw UsageError(std::string("option '") + flag + "': no such file: " + path);
     }
     return request;
 }

@@ -152,12 +152,20 @@ cv::Mat toRgb8(const cv::Mat& decoded, const std::string& name) {
 
 } // namespace
 
-cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
-                       const std::string& nameForErrors) {
+namespace {
+
+// What OpenCV (or our JPEG/TIFF decoders) decoded, before any depth or colour conversion.
+struct Decoded {
+    cv::Mat pixels;
+    bool rgbOrder = false; // true: RGB (our JPEG/TIFF decoders); false: OpenCV's BGR(A)
+};
+
+Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
+                        const std::string& nameForErrors) {
     if (size == 0 || data == nullptr)
         throw ImageError(nameForErrors + ": empty file (0 bytes), not an image");
     if (detail::looksLikeJpeg(data, size))
-        return detail::decodeJpegRgb(data, size, nameForErrors, kMaxImageSide);
+        return {detail::decodeJpegRgb(data, size, nameForErrors, kMaxImageSide), true};
     if (size > static_cast<std::size_t>(INT_MAX))
         throw ImageError(nameForErrors + ": file too large to be decoded (" + std::to_string(size) +
                          " bytes)");
@@ -165,7 +173,7 @@ cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
         checkSize(announced->width, announced->height, nameForErrors);
     if (detail::looksLikeTiff(data, size))
         if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))
-            return *rgb;
+            return {*rgb, true};
 
     // IMREAD_UNCHANGED: no EXIF rotation, no colour conversion by OpenCV (its 16->8 bit
     // scaling and gray weights differ from Pillow's); toRgb8 does Pillow's conversion.
@@ -189,14 +197,10 @@ cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
     }
     checkSize(static_cast<std::uint64_t>(decoded.cols), static_cast<std::uint64_t>(decoded.rows),
               nameForErrors);
-    return toRgb8(decoded, nameForErrors);
+    return {decoded, false};
 }
 
-cv::Mat decodeImageRgb(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors) {
-    return decodeImageRgb(bytes.data(), bytes.size(), nameForErrors);
-}
-
-cv::Mat readImageRgb(const std::string& path) {
+std::vector<std::uint8_t> readFileBytes(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code error;
     const fs::file_status status = fs::status(path, error);
@@ -211,7 +215,47 @@ cv::Mat readImageRgb(const std::string& path) {
                                     std::istreambuf_iterator<char>());
     if (in.bad())
         throw ImageError(path + ": read error (" + std::strerror(errno) + ")");
-    return decodeImageRgb(bytes, path);
+    return bytes;
+}
+
+} // namespace
+
+cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
+                       const std::string& nameForErrors) {
+    const Decoded decoded = decodeUnchanged(data, size, nameForErrors);
+    return decoded.rgbOrder ? decoded.pixels : toRgb8(decoded.pixels, nameForErrors);
+}
+
+cv::Mat decodeImageRgb(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors) {
+    return decodeImageRgb(bytes.data(), bytes.size(), nameForErrors);
+}
+
+cv::Mat readImageRgb(const std::string& path) {
+    return decodeImageRgb(readFileBytes(path), path);
+}
+
+cv::Mat readImageGrayFloat(const std::string& path) {
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    const Decoded decoded = decodeUnchanged(bytes.data(), bytes.size(), path);
+    cv::Mat gray;
+    switch (decoded.pixels.channels()) {
+    case 1:
+        gray = decoded.pixels;
+        break;
+    case 3:
+        cv::cvtColor(decoded.pixels, gray,
+                     decoded.rgbOrder ? cv::COLOR_RGB2GRAY : cv::COLOR_BGR2GRAY);
+        break;
+    case 4:
+        cv::cvtColor(decoded.pixels, gray, cv::COLOR_BGRA2GRAY); // drops alpha
+        break;
+    default:
+        throw ImageError(path + ": unsupported image with " +
+                         std::to_string(decoded.pixels.channels()) + " channels");
+    }
+    cv::Mat result;
+    gray.convertTo(result, CV_32F);
+    return result;
 }
 
 } // namespace deadiff::image

@@ -35,6 +35,12 @@ constexpr int kMaxImageSide = 16384;
 // truncated or corrupt data and sides above kMaxImageSide.
 cv::Mat readImageRgb(const std::string& path);
 
+// One channel, float32, with the file's precision kept (depth maps): 8-bit samples give
+// 0..255, 16-bit 0..65535 (a 16-bit PNG keeps every level), float TIFF as stored. Colour is
+// reduced to luma (0.299 R + 0.587 G + 0.114 B: a gray map replicated to RGB comes back
+// exactly), alpha is dropped. Same checks and errors as readImageRgb.
+cv::Mat readImageGrayFloat(const std::string& path);
+
 // The same from bytes in memory; `nameForErrors` stands for the source in messages.
 cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
                        const std::string& nameForErrors);

@@ -94,39 +94,46 @@ UNetBlockImpl::forward(torch::Tensor h, const torch::Tensor& emb,
     return h;
 }
 
-UNetModelImpl::UNetModelImpl(UNetConfig config)
-    : config_(std::move(config)) {
-    const UNetConfig& c = config_;
+namespace {
+
+void checkConfig(const UNetConfig& c) {
     if (c.channelMult.empty() || c.numResBlocks < 1 || c.numHeads < 1 || c.modelChannels < 1)
         throw std::runtime_error("UNetConfig: channelMult must be non-empty and numResBlocks, "
                                  "numHeads, modelChannels positive");
+}
+
+bool hasAttention(const UNetConfig& c, std::int64_t ds) {
+    return std::find(c.attentionResolutions.begin(), c.attentionResolutions.end(), ds) !=
+           c.attentionResolutions.end();
+}
+
+SpatialTransformer makeTransformer(const UNetConfig& c, std::int64_t channels,
+                                   bool imageCrossAttention) {
+    if (channels % c.numHeads != 0)
+        throw std::runtime_error("UNetConfig: channels " + std::to_string(channels) +
+                                 " not divisible by numHeads");
+    return SpatialTransformer(channels, c.numHeads, channels / c.numHeads, c.transformerDepth,
+                              c.contextDim, c.dropout, imageCrossAttention);
+}
+
+} // namespace
+
+UNetEncoderParts buildUNetEncoder(const UNetConfig& c, bool imageCrossAttention) {
+    checkConfig(c);
     const std::int64_t timeDim = c.modelChannels * 4;
-    time_embed = register_module("time_embed",
-                                 torch::nn::Sequential(torch::nn::Linear(c.modelChannels, timeDim),
-                                                       torch::nn::SiLU(),
-                                                       torch::nn::Linear(timeDim, timeDim)));
-
-    const auto hasAttention = [&](std::int64_t ds) {
-        return std::find(c.attentionResolutions.begin(), c.attentionResolutions.end(), ds) !=
-               c.attentionResolutions.end();
-    };
+    UNetEncoderParts parts;
     const auto transformer = [&](std::int64_t channels) {
-        if (channels % c.numHeads != 0)
-            throw std::runtime_error("UNetConfig: channels " + std::to_string(channels) +
-                                     " not divisible by numHeads");
-        ++transformerCount_;
-        return SpatialTransformer(channels, c.numHeads, channels / c.numHeads, c.transformerDepth,
-                                  c.contextDim, c.dropout);
+        ++parts.transformerCount;
+        return makeTransformer(c, channels, imageCrossAttention);
     };
 
-    input_blocks = register_module("input_blocks", torch::nn::ModuleList());
-    std::vector<std::int64_t> skipChannels;
+    parts.inputBlocks = torch::nn::ModuleList();
     {
         UNetBlock first;
         first->add(torch::nn::Conv2d(
             torch::nn::Conv2dOptions(c.inChannels, c.modelChannels, 3).padding(1)));
-        input_blocks->push_back(first);
-        skipChannels.push_back(c.modelChannels);
+        parts.inputBlocks->push_back(first);
+        parts.blockChannels.push_back(c.modelChannels);
     }
     std::int64_t channels = c.modelChannels;
     std::int64_t ds = 1;
@@ -137,24 +144,47 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
             const std::int64_t outChannels = c.channelMult[level] * c.modelChannels;
             block->add(ResBlock(channels, timeDim, outChannels, c.dropout));
             channels = outChannels;
-            if (hasAttention(ds))
+            if (hasAttention(c, ds))
                 block->add(transformer(channels));
-            input_blocks->push_back(block);
-            skipChannels.push_back(channels);
+            parts.inputBlocks->push_back(block);
+            parts.blockChannels.push_back(channels);
         }
         if (level + 1 != levels) {
             UNetBlock block;
             block->add(Downsample(channels, channels));
-            input_blocks->push_back(block);
-            skipChannels.push_back(channels);
+            parts.inputBlocks->push_back(block);
+            parts.blockChannels.push_back(channels);
             ds *= 2;
         }
     }
+    parts.downsampling = ds;
 
-    middle_block = register_module("middle_block", UNetBlock());
-    middle_block->add(ResBlock(channels, timeDim, channels, c.dropout));
-    middle_block->add(transformer(channels));
-    middle_block->add(ResBlock(channels, timeDim, channels, c.dropout));
+    parts.middleBlock = UNetBlock();
+    parts.middleBlock->add(ResBlock(channels, timeDim, channels, c.dropout));
+    parts.middleBlock->add(transformer(channels));
+    parts.middleBlock->add(ResBlock(channels, timeDim, channels, c.dropout));
+    return parts;
+}
+
+UNetModelImpl::UNetModelImpl(UNetConfig config)
+    : config_(std::move(config)) {
+    const UNetConfig& c = config_;
+    checkConfig(c);
+    const std::int64_t timeDim = c.modelChannels * 4;
+    time_embed = register_module("time_embed",
+                                 torch::nn::Sequential(torch::nn::Linear(c.modelChannels, timeDim),
+                                                       torch::nn::SiLU(),
+                                                       torch::nn::Linear(timeDim, timeDim)));
+    // Built after time_embed, as before the encoder was shared: same random initialisation.
+    UNetEncoderParts encoder = buildUNetEncoder(c);
+
+    input_blocks = register_module("input_blocks", encoder.inputBlocks);
+    middle_block = register_module("middle_block", encoder.middleBlock);
+    transformerCount_ = encoder.transformerCount;
+    std::vector<std::int64_t> skipChannels = encoder.blockChannels;
+    std::int64_t channels = skipChannels.back();
+    std::int64_t ds = encoder.downsampling;
+    const std::size_t levels = c.channelMult.size();
 
     output_blocks = register_module("output_blocks", torch::nn::ModuleList());
     for (std::size_t level = levels; level-- > 0;) {
@@ -165,8 +195,10 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
             UNetBlock block;
             block->add(ResBlock(channels + skip, timeDim, outChannels, c.dropout));
             channels = outChannels;
-            if (hasAttention(ds))
-                block->add(transformer(channels));
+            if (hasAttention(c, ds)) {
+                block->add(makeTransformer(c, channels, true));
+                ++transformerCount_;
+            }
             if (level != 0 && i == c.numResBlocks) {
                 block->add(Upsample(channels, channels));
                 ds /= 2;

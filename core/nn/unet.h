@@ -82,6 +82,19 @@ private:
 };
 TORCH_MODULE(UNetBlock);
 
+// The encoder half of the UNet: conv_in and the input blocks, then the middle block, built by
+// one loop for the UNet and for the ControlNet's copy of it (LDM openaimodel.py and cldm.py
+// build them alike: same names, same shapes). `imageCrossAttention` false gives plain SD
+// cross-attention (no i_to_k/i_to_v). The caller registers the modules under its names.
+struct UNetEncoderParts {
+    torch::nn::ModuleList inputBlocks{nullptr};
+    UNetBlock middleBlock{nullptr};
+    std::vector<std::int64_t> blockChannels; // output channels of each input block
+    std::int64_t downsampling = 1;           // latent size / middle block size
+    std::int64_t transformerCount = 0;       // spatial transformers in inputs and middle
+};
+UNetEncoderParts buildUNetEncoder(const UNetConfig& config, bool imageCrossAttention = true);
+
 struct UNetModelImpl : torch::nn::Module {
     explicit UNetModelImpl(UNetConfig config = {});
 

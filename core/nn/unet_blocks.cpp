@@ -103,19 +103,28 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
 
 DualCrossAttentionImpl::DualCrossAttentionImpl(std::int64_t queryDim, std::int64_t contextDim,
                                                std::int64_t heads, std::int64_t headDim,
-                                               double dropout)
+                                               double dropout, bool imageProjections)
     : heads(heads) {
     const std::int64_t inner = heads * headDim;
     to_q = register_module("to_q", linear(queryDim, inner, false));
     to_k = register_module("to_k", linear(contextDim, inner, false));
     to_v = register_module("to_v", linear(contextDim, inner, false));
-    i_to_k = register_module("i_to_k", linear(contextDim, inner, false));
-    i_to_v = register_module("i_to_v", linear(contextDim, inner, false));
+    if (imageProjections) {
+        i_to_k = register_module("i_to_k", linear(contextDim, inner, false));
+        i_to_v = register_module("i_to_v", linear(contextDim, inner, false));
+    }
     to_out = register_module(
         "to_out", torch::nn::Sequential(linear(inner, queryDim), torch::nn::Dropout(dropout)));
 }
 
 ContextKeysValues DualCrossAttentionImpl::projectContext(const CrossAttentionContext& context) {
+    if (!i_to_k) {
+        TORCH_CHECK(context.text.defined() && context.text.dim() == 3,
+                    "cross-attention needs a [batch, tokens, dim] text context");
+        TORCH_CHECK(!context.image.defined(),
+                    "plain cross-attention (no i_to_k/i_to_v) takes no image tokens");
+        return {to_k->forward(context.text), to_v->forward(context.text)};
+    }
     TORCH_CHECK(context.image.defined() && context.text.defined(),
                 "cross-attention needs both an image and a text context (zeros for an unused "
                 "image branch)");
@@ -156,7 +165,7 @@ torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads,
                                                      std::int64_t headDim, std::int64_t contextDim,
-                                                     double dropout) {
+                                                     double dropout, bool imageProjections) {
     attn1 = register_module("attn1", SelfAttention(dim, heads, headDim, dropout));
     // The checkpoint's FeedForward is a module whose only child is `net`.
     auto feedForward = std::make_shared<torch::nn::Module>("FeedForward");
@@ -164,7 +173,8 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int6
                                                                    torch::nn::Dropout(dropout),
                                                                    linear(dim * 4, dim)));
     register_module("ff", feedForward);
-    attn2 = register_module("attn2", DualCrossAttention(dim, contextDim, heads, headDim, dropout));
+    attn2 = register_module(
+        "attn2", DualCrossAttention(dim, contextDim, heads, headDim, dropout, imageProjections));
     const auto layerNorm = [&](const char* name) {
         return register_module(name,
                                torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
@@ -183,14 +193,15 @@ torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x,
 
 SpatialTransformerImpl::SpatialTransformerImpl(std::int64_t channels, std::int64_t heads,
                                                std::int64_t headDim, std::int64_t depth,
-                                               std::int64_t contextDim, double dropout) {
+                                               std::int64_t contextDim, double dropout,
+                                               bool imageProjections) {
     const std::int64_t inner = heads * headDim;
     norm = register_module("norm", groupNorm(channels, 1e-6));
     proj_in = register_module("proj_in", conv(channels, inner, 1));
     transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < depth; ++i)
         transformer_blocks->push_back(
-            BasicTransformerBlock(inner, heads, headDim, contextDim, dropout));
+            BasicTransformerBlock(inner, heads, headDim, contextDim, dropout, imageProjections));
     proj_out = register_module("proj_out", conv(inner, channels, 1));
 }
 

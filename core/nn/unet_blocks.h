@@ -84,10 +84,13 @@ struct ContextKeysValues {
 // DEADiff's joint text-image cross-attention (attn2):
 //   k = cat(to_k(text), w·i_to_k(image)), v = cat(to_v(text), w·i_to_v(image))
 // along the token axis, text first. Zero image tokens stay real keys (logit 0, value 0), so
-// w = 0 is not plain SD.
+// w = 0 is not plain SD. With `imageProjections` false it is SD's plain CrossAttention (no
+// i_to_k/i_to_v; k = to_k(text), v = to_v(text)), as in the ControlNet's copy of the encoder;
+// the context's image tokens must then be absent (undefined).
 struct DualCrossAttentionImpl : torch::nn::Module {
     DualCrossAttentionImpl(std::int64_t queryDim, std::int64_t contextDim, std::int64_t heads,
-                           std::int64_t headDim, double dropout = 0.0);
+                           std::int64_t headDim, double dropout = 0.0,
+                           bool imageProjections = true);
     // The keys/values depend only on the context: a sampler may compute them once.
     ContextKeysValues projectContext(const CrossAttentionContext& context);
     torch::Tensor attend(const torch::Tensor& x, const ContextKeysValues& keysValues);
@@ -95,7 +98,7 @@ struct DualCrossAttentionImpl : torch::nn::Module {
 
     std::int64_t heads;
     torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
-    torch::nn::Linear i_to_k{nullptr}, i_to_v{nullptr};
+    torch::nn::Linear i_to_k{nullptr}, i_to_v{nullptr}; // null in plain SD attention
     torch::nn::Sequential to_out{nullptr};
 };
 TORCH_MODULE(DualCrossAttention);
@@ -111,7 +114,8 @@ TORCH_MODULE(GEGLU);
 // x += attn1(LN1 x); x += attn2(LN2 x, ctx); x += FF(LN3 x), FF = GEGLU(4×) -> Linear.
 struct BasicTransformerBlockImpl : torch::nn::Module {
     BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads, std::int64_t headDim,
-                              std::int64_t contextDim, double dropout = 0.0);
+                              std::int64_t contextDim, double dropout = 0.0,
+                              bool imageProjections = true);
     torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
 
     SelfAttention attn1{nullptr};
@@ -122,10 +126,11 @@ struct BasicTransformerBlockImpl : torch::nn::Module {
 TORCH_MODULE(BasicTransformerBlock);
 
 // GroupNorm(32, eps 1e-6) -> conv1x1 proj_in -> tokens -> transformer blocks -> conv1x1
-// proj_out, plus the input.
+// proj_out, plus the input. `imageProjections`: see DualCrossAttention.
 struct SpatialTransformerImpl : torch::nn::Module {
     SpatialTransformerImpl(std::int64_t channels, std::int64_t heads, std::int64_t headDim,
-                           std::int64_t depth, std::int64_t contextDim, double dropout = 0.0);
+                           std::int64_t depth, std::int64_t contextDim, double dropout = 0.0,
+                           bool imageProjections = true);
     torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
 
     GroupNormNchw norm{nullptr};

@@ -1,11 +1,14 @@
 #include "core/pipeline/pipeline.h"
 
+#include "core/depth/depth_estimator.h"
+#include "core/depth/depth_map.h"
 #include "core/image/clip_preprocess.h"
 #include "core/image/image_io.h"
 #include "core/image/tensor_image.h"
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
+#include "core/nn/controlnet.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
@@ -20,6 +23,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -144,8 +148,6 @@ public:
         if (request.sampler != "ddim")
             throw RequestError("'sampler' " + request.sampler +
                                " is not available in this build yet; use ddim");
-        if (!request.control.empty() || !request.depth.empty() || !request.depthFrom.empty())
-            throw RequestError("'control' ControlNet depth is not available in this build yet");
         const GenerationRequest resolved = resolveRequest(request, path_);
         const auto started = Clock::now();
         torch::NoGradGuard noGrad;
@@ -177,15 +179,39 @@ public:
                                       resolved.imageWeight};
         const nn::UNetContext guided = nn::UNetContext::concat(unconditional, conditional);
 
+        // ControlNet depth (spec §7): the hint is the normalised depth map at the image size,
+        // one channel replicated to 3, the same for every row (both CFG halves, every image).
+        const bool controlled = !resolved.control.empty() && resolved.controlScale != 0.0;
+        torch::Tensor hint;
+        if (controlled) {
+            stage("Preparing depth map");
+            hint = depthHint(resolved);
+            stage("Loading ControlNet");
+            loadControlNet(resolved.control);
+        }
+
         // The official code's noise on CPU: one draw of the whole batch right after seeding.
         torch::manual_seed(*resolved.seed);
         const torch::Tensor noise =
             torch::randn({batch, 4, resolved.height / 8, resolved.width / 8});
 
         const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
+        const std::vector<std::int64_t> runTimesteps = sampler.runTimesteps();
         const auto model = [&](const torch::Tensor& x, std::int64_t t, bool withUnconditional) {
             const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
-            return unet_->forward(x, timesteps, withUnconditional ? guided : conditional);
+            const nn::UNetContext& context = withUnconditional ? guided : conditional;
+            std::vector<torch::Tensor> residuals;
+            const auto step = std::find(runTimesteps.begin(), runTimesteps.end(), t);
+            if (controlled &&
+                controlAppliesAt(resolved, static_cast<int>(step - runTimesteps.begin()),
+                                 static_cast<int>(runTimesteps.size()))) {
+                // ControlLDM gives the ControlNet the plain text context the UNet reads
+                // ([NEG; prompt] under CFG), never DEADiff's image tokens.
+                residuals = control_->forward(x, hint, timesteps, context.styleText);
+                for (torch::Tensor& residual : residuals)
+                    residual = residual * resolved.controlScale;
+            }
+            return unet_->forward(x, timesteps, context, residuals);
         };
         const sample::DenoiseFn denoise = sample::classifierFreeGuidance(model, resolved.cfg);
 
@@ -297,6 +323,43 @@ private:
                                      1);
     }
 
+    // [1, 3, H, W] in [0, 1] at the image size, in the compute dtype.
+    torch::Tensor depthHint(const GenerationRequest& request) {
+        cv::Mat normalized;
+        if (!request.depth.empty()) {
+            normalized = depth::normalizeDepth(depth::readDepthMap(request.depth));
+        } else {
+            if (!estimator_ || estimator_->path() != request.depthModel) {
+                estimator_.reset();
+                estimator_ = depth::DepthEstimator::load(request.depthModel);
+            }
+            normalized =
+                depth::normalizeDepth(estimator_->estimate(image::readImageRgb(request.depthFrom)));
+        }
+        const cv::Mat resized = depth::resizeDepth(normalized, request.width, request.height);
+        const cv::Mat continuous = resized.isContinuous() ? resized : resized.clone();
+        const torch::Tensor map =
+            torch::from_blob(const_cast<float*>(continuous.ptr<float>()),
+                             {1, 1, continuous.rows, continuous.cols}, torch::kFloat);
+        return map.expand({1, 3, -1, -1}).contiguous().to(computeDtype_);
+    }
+
+    // Keeps one ControlNet loaded (by path) between generations, in the compute dtype.
+    void loadControlNet(const std::string& path) {
+        if (control_ && controlPath_ == path)
+            return;
+        control_ = nullptr;
+        controlPath_.clear();
+        const io::WeightFile file = io::WeightFile::open(path);
+        nn::ControlNetModel control(nn::ControlNetConfig{});
+        nn::loadControlNet(*control, nn::tensorsOf(file), path);
+        control->eval();
+        if (computeDtype_ != torch::kFloat)
+            control->to(computeDtype_);
+        control_ = control;
+        controlPath_ = path;
+    }
+
     std::vector<cv::Mat> decode(const torch::Tensor& latent) {
         const torch::Tensor pixels = vae_->decode(latent).to(torch::kFloat);
         return image::tensorBatchToRgb(pixels, image::PixelRange::MinusOneToOne);
@@ -311,6 +374,9 @@ private:
     nn::AutoencoderKL vae_{nullptr};
     torch::Tensor alphasCumprod_;
     std::map<std::string, torch::Tensor> textCache_;
+    nn::ControlNetModel control_{nullptr};
+    std::string controlPath_;
+    std::unique_ptr<depth::DepthEstimator> estimator_;
 };
 
 } // namespace

@@ -134,6 +134,19 @@ void validate(const GenerationRequest& request) {
         fail("depth", "and depth_from are alternatives: give one");
     if (!request.depthFrom.empty() && request.depthModel.empty())
         fail("depth_model", "is required to estimate depth from a photo");
+    const bool depthGiven = !request.depth.empty() || !request.depthFrom.empty();
+    if (depthGiven && request.control.empty())
+        fail("control", "is required with a depth map: give the ControlNet depth checkpoint");
+    if (!depthGiven && !request.control.empty())
+        fail("depth", "is required with a ControlNet: give a depth map, or a photo (depth_from) "
+                      "and a depth model to estimate one");
+}
+
+bool controlAppliesAt(const GenerationRequest& request, int step, int total) {
+    if (total <= 0)
+        return false;
+    const double fraction = static_cast<double>(step) / static_cast<double>(total);
+    return fraction >= request.controlStart && fraction <= request.controlEnd;
 }
 
 std::string toJson(const GenerationRequest& r, bool pretty) {
@@ -339,10 +352,16 @@ std::string toA1111Parameters(const GenerationRequest& r) {
     if (!r.content.empty())
         text << ", DEADiff content: " << std::filesystem::path(r.content).filename().string();
     text << ", DEADiff mode: " << mode << ", DEADiff image weight: " << formatNumber(r.imageWeight);
-    if (!r.control.empty())
+    if (!r.control.empty()) {
         text << ", ControlNet: depth, model " << std::filesystem::path(r.control).stem().string()
              << ", scale " << formatNumber(r.controlScale) << ", start "
              << formatNumber(r.controlStart) << ", end " << formatNumber(r.controlEnd);
+        if (!r.depth.empty())
+            text << ", map " << std::filesystem::path(r.depth).filename().string();
+        else if (!r.depthFrom.empty())
+            text << ", from " << std::filesystem::path(r.depthFrom).filename().string() << " by "
+                 << std::filesystem::path(r.depthModel).filename().string();
+    }
     return text.str();
 }
 

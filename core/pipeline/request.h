@@ -74,6 +74,11 @@ std::vector<double> normalizedStyleWeights(const GenerationRequest& request);
 // Throws RequestError naming the first invalid field.
 void validate(const GenerationRequest& request);
 
+// Whether the ControlNet residuals are applied at sampler step `step` (0-based, run order) of
+// `total`: when step / total lies in [control_start, control_end] (A1111's convention), so
+// start 0 and end 1 apply them at every step.
+bool controlAppliesAt(const GenerationRequest& request, int step, int total);
+
 // JSON with the conventions' keys. `seed` is written only when set.
 std::string toJson(const GenerationRequest& request, bool pretty = false);
 

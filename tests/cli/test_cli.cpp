@@ -220,5 +220,44 @@ TEST(CliBinary, GenerateNeedsAPrompt) {
     EXPECT_NE(result.err.find("'prompt' is required"), std::string::npos) << result.err;
 }
 
+TEST(GenerateArgs, ControlNetFlagsMapOntoTheRequestFields) {
+    Args args("generate", "");
+    addRequestOptions(args);
+    args.parse({"--prompt", "x", "--depth-from", "photo.jpg", "--depth-model", "midas.onnx",
+                "--control", "control_sd15_depth.pth", "--control-scale", "0.6", "--control-start",
+                "0.2", "--control-end", "0.7"});
+    const GenerationRequest r = requestFromArgs(args);
+    EXPECT_EQ(r.depthFrom, "photo.jpg");
+    EXPECT_EQ(r.depthModel, "midas.onnx");
+    EXPECT_EQ(r.control, "control_sd15_depth.pth");
+    EXPECT_DOUBLE_EQ(r.controlScale, 0.6);
+    EXPECT_DOUBLE_EQ(r.controlStart, 0.2);
+    EXPECT_DOUBLE_EQ(r.controlEnd, 0.7);
+    EXPECT_TRUE(r.depth.empty());
+
+    Args defaults("generate", "");
+    addRequestOptions(defaults);
+    defaults.parse({"--prompt", "x"});
+    const GenerationRequest d = requestFromArgs(defaults);
+    EXPECT_DOUBLE_EQ(d.controlScale, 1.0);
+    EXPECT_DOUBLE_EQ(d.controlStart, 0.0);
+    EXPECT_DOUBLE_EQ(d.controlEnd, 1.0);
+}
+
+// Missing ControlNet inputs fail at once, naming the flag and the file, before any model load.
+TEST(CliBinary, MissingDepthInputsAreNamedBeforeLoading) {
+    const auto noControl = runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt",
+                                       "--prompt", "x", "--depth", "/nonexistent/depth.png"});
+    EXPECT_NE(noControl.exitCode, 0);
+    EXPECT_NE(noControl.err.find("'control' is required"), std::string::npos) << noControl.err;
+    const auto missing =
+        runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
+                    "--depth", "/nonexistent/depth.png", "--control", "/nonexistent/c.pth"});
+    EXPECT_NE(missing.exitCode, 0);
+    EXPECT_NE(missing.err.find("'--depth': no such file: /nonexistent/depth.png"),
+              std::string::npos)
+        << missing.err;
+}
+
 } // namespace
 } // namespace deadiff::cli

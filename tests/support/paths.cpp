@@ -15,15 +15,27 @@ std::string oracleRef(const std::string& name) {
     return sharedDir() + "/oracle/ref/" + name;
 }
 
-std::string oracleCheckpoint() {
+namespace {
+
+std::string existingFile(const char* variable, const std::string& defaultName) {
     std::string path;
-    if (const char* env = std::getenv("DEADIFF_ORACLE_CKPT"); env != nullptr && *env != '\0') {
+    if (const char* env = std::getenv(variable); env != nullptr && *env != '\0') {
         path = env;
     } else if (const char* home = std::getenv("HOME")) {
-        path = std::string(home) + "/.cache/deadiff/oracle/deadiff_random_s2024.safetensors";
+        path = std::string(home) + "/.cache/deadiff/oracle/" + defaultName;
     }
     std::error_code error;
     return !path.empty() && std::filesystem::is_regular_file(path, error) ? path : std::string();
+}
+
+} // namespace
+
+std::string oracleCheckpoint() {
+    return existingFile("DEADIFF_ORACLE_CKPT", "deadiff_random_s2024.safetensors");
+}
+
+std::string oracleControlNetCheckpoint() {
+    return existingFile("DEADIFF_ORACLE_CONTROL_CKPT", "control_random_s2024.safetensors");
 }
 
 std::string oracleCheckpointRecipe() {

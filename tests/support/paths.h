@@ -19,6 +19,10 @@ std::string oracleCheckpoint();
 // The command that writes the oracle checkpoint, for skip messages.
 std::string oracleCheckpointRecipe();
 
+// DEADIFF_ORACLE_CONTROL_CKPT, else ~/.cache/deadiff/oracle/control_random_s2024.safetensors
+// (tests/prepare-oracle.sh). Empty when the file does not exist.
+std::string oracleControlNetCheckpoint();
+
 } // namespace deadiff::test
 
 // Skips the current GoogleTest when the oracle checkpoint is absent, saying how to make it.
@@ -27,3 +31,12 @@ std::string oracleCheckpointRecipe();
     if (var.empty())                                                                               \
     GTEST_SKIP() << "oracle checkpoint absent; make it with: "                                     \
                  << ::deadiff::test::oracleCheckpointRecipe()
+
+// The same for the ControlNet oracle checkpoint.
+#define DEADIFF_REQUIRE_ORACLE_CONTROLNET(var)                                                     \
+    const std::string var = ::deadiff::test::oracleControlNetCheckpoint();                         \
+    if (var.empty())                                                                               \
+    GTEST_SKIP() << "ControlNet oracle checkpoint absent; make it with: cd "                       \
+                 << ::deadiff::test::sharedDir()                                                   \
+                 << "/oracle && /usr/bin/python3 make_weights.py controlnet_manifest.json 2024 "   \
+                    "~/.cache/deadiff/oracle/control_random_s2024.safetensors"

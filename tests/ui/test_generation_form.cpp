@@ -1,7 +1,9 @@
-// The form <-> GenerationRequest mapping, the reference drop zones and the mix slider.
+// The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
+// ControlNet depth panel (its settings and the depth map preview).
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
+#include "ui/image_view.h"
 
 #include "core/pipeline/request.h"
 
@@ -10,11 +12,16 @@
 #include <QComboBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QGroupBox>
 #include <QImage>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -101,9 +108,13 @@ private Q_SLOTS:
         original.height = 384;
         original.batch = 2;
         original.dtype = "bfloat16";
-        // Fields without widgets must survive too.
+        // The depth panel's fields.
+        original.depthFrom = content_.toStdString();
+        original.depthModel = "/models/midas_v21_small_256.onnx";
         original.control = "/models/control_depth.pth";
         original.controlScale = 0.7;
+        original.controlStart = 0.1;
+        original.controlEnd = 0.85;
 
         GenerationForm form;
         form.setRequest(original);
@@ -220,6 +231,96 @@ private Q_SLOTS:
         Q_EMIT width->editingFinished();
         QCOMPARE(width->value(), 512);
         QCOMPARE(form.request().width % 64, 0);
+    }
+
+    // Switched off, the panel keeps its settings but the request carries no ControlNet.
+    void depthPanelSwitchedOffLeavesTheControlNetOut() {
+        GenerationRequest request;
+        request.prompt = "x";
+        request.depth = content_.toStdString();
+        request.control = "/models/control_depth.pth";
+        request.controlScale = 1.5;
+        GenerationForm form;
+        form.setRequest(request);
+        auto* group = form.findChild<QGroupBox*>("depthGroup");
+        QVERIFY(group->isChecked());
+        QCOMPARE(form.request().control, request.control);
+        QCOMPARE(form.request().depth, request.depth);
+        group->setChecked(false);
+        const GenerationRequest off = form.request();
+        QVERIFY(off.control.empty() && off.depth.empty() && off.depthFrom.empty());
+        QCOMPARE(off.controlScale, 1.0);
+        group->setChecked(true);
+        QCOMPARE(form.request().controlScale, 1.5);
+
+        GenerationRequest plain;
+        plain.prompt = "y";
+        form.setRequest(plain);
+        QVERIFY(!group->isChecked());
+        QCOMPARE(form.findChild<QLineEdit*>("controlEdit")->text(),
+                 QString("/models/control_depth.pth")); // kept for next time
+        GenerationForm next;                            // ... and in the next session
+        QCOMPARE(next.findChild<QLineEdit*>("controlEdit")->text(),
+                 QString("/models/control_depth.pth"));
+        QVERIFY(next.request().control.empty()); // the panel starts switched off
+    }
+
+    // The preview is the normalised map: a 16-bit ramp 1000..3000 shows black to white.
+    void depthPreviewShowsTheNormalisedMap() {
+        QImage ramp(64, 16, QImage::Format_Grayscale16);
+        for (int y = 0; y < ramp.height(); ++y) {
+            auto* line = reinterpret_cast<quint16*>(ramp.scanLine(y));
+            for (int x = 0; x < ramp.width(); ++x)
+                line[x] = static_cast<quint16>(1000 + x * 2000 / 63);
+        }
+        const QString file = dir_.filePath("depth16.png");
+        QVERIFY(ramp.save(file));
+        GenerationForm form;
+        form.findChild<QGroupBox*>("depthGroup")->setChecked(true);
+        QSignalSpy updated(&form, &GenerationForm::depthPreviewUpdated);
+        form.depthZone()->setPath(file);
+        QVERIFY(updated.wait(10000));
+        const QImage shown = form.depthPreview()->image();
+        QCOMPARE(shown.size(), QSize(64, 16));
+        QCOMPARE(qGray(shown.pixel(0, 8)), 0);
+        QCOMPARE(qGray(shown.pixel(63, 8)), 255);
+        QVERIFY(std::abs(qGray(shown.pixel(32, 8)) - 130) <= 1); // (2015 - 1000) / 2000 * 255
+        QVERIFY(form.findChild<QLabel*>("depthStatusLabel")->text().isEmpty());
+    }
+
+    // Estimation with the tiny fixture ONNX model (red channel thresholded at mid-gray), and the
+    // message when no model is chosen or the file is not a model.
+    void depthPreviewEstimatesFromAPhoto() {
+        QImage photo(60, 20, QImage::Format_RGB888);
+        for (int x = 0; x < photo.width(); ++x)
+            for (int y = 0; y < photo.height(); ++y)
+                photo.setPixelColor(x, y, x < 30 ? QColor(0, 200, 200) : QColor(255, 0, 0));
+        const QString file = dir_.filePath("photo.png");
+        QVERIFY(photo.save(file));
+        GenerationForm form;
+        auto* model = form.findChild<QLineEdit*>("depthModelEdit");
+        model->clear(); // a model remembered by an earlier test
+        form.findChild<QGroupBox*>("depthGroup")->setChecked(true);
+        form.findChild<QRadioButton*>("depthEstimateRadio")->setChecked(true);
+        form.depthZone()->setPath(file);
+        auto* status = form.findChild<QLabel*>("depthStatusLabel");
+        QVERIFY(status->text().contains("onnx"));
+
+        QSignalSpy updated(&form, &GenerationForm::depthPreviewUpdated);
+        model->setText(QStringLiteral(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));
+        QVERIFY(updated.wait(10000));
+        const QImage shown = form.depthPreview()->image();
+        QCOMPARE(shown.size(), QSize(60, 20));
+        QVERIFY(qGray(shown.pixel(10, 10)) < 5);   // red 0: far
+        QVERIFY(qGray(shown.pixel(50, 10)) > 250); // red 255: near
+        const GenerationRequest request = form.request();
+        QCOMPARE(request.depthFrom, file.toStdString());
+        QVERIFY(request.depth.empty());
+
+        model->setText(file); // a PNG is not a depth model
+        QVERIFY(updated.wait(10000));
+        QVERIFY(form.depthPreview()->image().isNull());
+        QVERIFY2(status->text().contains("not an ONNX model"), qPrintable(status->text()));
     }
 
 private:

@@ -10,14 +10,15 @@
 namespace deadiff::test {
 
 std::map<std::string, std::vector<std::int64_t>>
-manifestEntriesUnder(const std::string& prefix, const std::vector<std::string>& ignoredPrefixes) {
-    const std::string path = sharedDir() + "/oracle/manifest.json";
+manifestEntriesUnder(const std::string& prefix, const std::vector<std::string>& ignoredPrefixes,
+                     const std::string& manifest) {
+    const std::string path = sharedDir() + "/oracle/" + manifest;
     std::ifstream stream(path);
     if (!stream)
         throw std::runtime_error("cannot read " + path);
-    const nlohmann::json manifest = nlohmann::json::parse(stream);
+    const nlohmann::json entriesJson = nlohmann::json::parse(stream);
     std::map<std::string, std::vector<std::int64_t>> entries;
-    for (const auto& entry : manifest) {
+    for (const auto& entry : entriesJson) {
         const std::string key = entry.at(0).get<std::string>();
         if (key.compare(0, prefix.size(), prefix) != 0)
             continue;
@@ -31,9 +32,9 @@ manifestEntriesUnder(const std::string& prefix, const std::vector<std::string>& 
     return entries;
 }
 
-std::set<std::string> manifestKeysUnder(const std::string& prefix) {
+std::set<std::string> manifestKeysUnder(const std::string& prefix, const std::string& manifest) {
     std::set<std::string> keys;
-    for (const auto& entry : manifestEntriesUnder(prefix))
+    for (const auto& entry : manifestEntriesUnder(prefix, {}, manifest))
         keys.insert(entry.first.substr(prefix.size()));
     return keys;
 }

@@ -148,6 +148,73 @@ TEST(Request, ValidationNamesTheField) {
               std::string::npos);
 }
 
+TEST(Request, ControlNetFieldsUseTheConventionKeysAndRoundTrip) {
+    GenerationRequest r = sample();
+    r.depthFrom = "photos/room.jpg";
+    r.depthModel = "midas_v21_small_256.onnx";
+    r.control = "/models/control_sd15_depth.pth";
+    r.controlScale = 0.7;
+    r.controlStart = 0.1;
+    r.controlEnd = 0.9;
+    const auto json = nlohmann::json::parse(toJson(r));
+    EXPECT_EQ(json["depth_from"], "photos/room.jpg");
+    EXPECT_EQ(json["depth_model"], "midas_v21_small_256.onnx");
+    EXPECT_EQ(json["control"], "/models/control_sd15_depth.pth");
+    EXPECT_EQ(json["control_scale"], 0.7);
+    EXPECT_EQ(json["control_start"], 0.1);
+    EXPECT_EQ(json["control_end"], 0.9);
+    EXPECT_FALSE(json.contains("depth"));
+    EXPECT_EQ(requestFromJson(toJson(r)), r);
+    EXPECT_NE(toA1111Parameters(r).find(", ControlNet: depth, model control_sd15_depth, scale 0.7, "
+                                        "start 0.1, end 0.9, from room.jpg by "
+                                        "midas_v21_small_256.onnx"),
+              std::string::npos)
+        << toA1111Parameters(r);
+    r.depthFrom.clear();
+    r.depthModel.clear();
+    r.depth = "maps/room-depth.png";
+    EXPECT_NO_THROW(validate(r));
+    EXPECT_NE(toA1111Parameters(r).find(", map room-depth.png"), std::string::npos);
+}
+
+TEST(Request, ControlNetNeedsADepthMapAndTheOtherWayRound) {
+    GenerationRequest r = sample();
+    r.control = "control.pth";
+    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth'"), std::string::npos);
+    r.control.clear();
+    r.depth = "depth.png";
+    EXPECT_NE(errorOf([&] { validate(r); }).find("'control'"), std::string::npos);
+    r.depth.clear();
+    r.depthFrom = "photo.jpg";
+    r.control = "control.pth";
+    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth_model'"), std::string::npos);
+    r.depthModel = "midas.onnx";
+    EXPECT_NO_THROW(validate(r));
+    r.depth = "depth.png";
+    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth'"), std::string::npos);
+    r.depth.clear();
+    r.controlScale = 6;
+    EXPECT_NE(errorOf([&] { validate(r); }).find("'control_scale'"), std::string::npos);
+}
+
+// A1111's guidance start/end: step i of N runs the ControlNet when i/N lies in [start, end].
+TEST(Request, ControlAppliesInsideTheStepWindow) {
+    GenerationRequest r;
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(controlAppliesAt(r, i, 4)) << i;
+    r.controlStart = 0.25;
+    r.controlEnd = 0.5;
+    EXPECT_FALSE(controlAppliesAt(r, 0, 4)); // 0
+    EXPECT_TRUE(controlAppliesAt(r, 1, 4));  // 0.25
+    EXPECT_TRUE(controlAppliesAt(r, 2, 4));  // 0.5
+    EXPECT_FALSE(controlAppliesAt(r, 3, 4)); // 0.75
+    r.controlStart = 0.6;
+    r.controlEnd = 1.0;
+    EXPECT_FALSE(controlAppliesAt(r, 0, 2));
+    EXPECT_FALSE(controlAppliesAt(r, 1, 2)); // 0.5 < 0.6: no step at all
+    EXPECT_FALSE(controlAppliesAt(r, 0, 0));
+}
+
 TEST(Request, A1111ParametersText) {
     GenerationRequest r = sample();
     r.negativePrompt = "blurry";
