@@ -137,6 +137,7 @@ public:
 
     const std::string& modelPath() const override { return path_; }
     std::string computeDtype() const override { return dtypeName(computeDtype_); }
+    EncoderRuns encoderRuns() const override { return {textRuns_, references_->towerRuns()}; }
 
     GenerationResult generate(const GenerationRequest& request,
                               GenerationObserver* observer) override {
@@ -275,6 +276,7 @@ private:
         const tokenize::ClipEncoding encoding = tokenizer_->encode(prompt);
         const torch::Tensor ids = torch::tensor(encoding.ids, torch::kInt64).unsqueeze(0);
         const torch::Tensor context = text_->forward(ids);
+        ++textRuns_;
         if (textCache_.size() > 64)
             textCache_.clear();
         textCache_.emplace(prompt, context);
@@ -311,6 +313,7 @@ private:
     nn::AutoencoderKL vae_{nullptr};
     torch::Tensor alphasCumprod_;
     std::map<std::string, torch::Tensor> textCache_;
+    std::int64_t textRuns_ = 0;
 };
 
 } // namespace
