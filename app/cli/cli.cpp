@@ -35,6 +35,7 @@ const Command* findCommand(const std::string& name) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
+        {"batch", "run a batch job file (prompts x styles x seeds ...) into a folder", &runBatch},
         {"encode", "print shape and statistics of the contexts the UNet would read", &runEncode},
         {"generate", "paint a prompt in the style of reference images; writes a PNG", &runGenerate},
         {"inspect", "describe a weight file: components, tensor and parameter counts, dtypes",
