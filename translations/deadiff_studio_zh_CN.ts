@@ -9,14 +9,283 @@
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="60"/>
+        <location filename="../ui/main_window.cpp" line="63"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="61"/>
+        <location filename="../ui/main_window.cpp" line="64"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::BatchDialog</name>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="29"/>
+        <source>Batch Export</source>
+        <translation>批量导出</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="34"/>
+        <source>One prompt per line</source>
+        <translation>每行一个提示词</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="40"/>
+        <source>Add References…</source>
+        <translation>添加参考图…</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="41"/>
+        <source>Each chosen image becomes its own style set</source>
+        <translation>每张选中的图像各自成为一组风格</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="42"/>
+        <source>Add a Mix…</source>
+        <translation>添加混合…</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="43"/>
+        <source>The chosen images become one set, mixed with equal weights (or the mix values for two)</source>
+        <translation>选中的图像组成一组，按相同权重混合（两张时按混合值）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="45"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="47"/>
+        <source>Choose Style References</source>
+        <translation>选择风格参考图</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="80"/>
+        <source>e.g. 0.3, 0.5, 0.7 (sets of two references)</source>
+        <translation>例如 0.3, 0.5, 0.7（用于两张参考图的组）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="82"/>
+        <location filename="../ui/batch_dialog.cpp" line="135"/>
+        <source>Seeds:</source>
+        <translation>种子：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="85"/>
+        <source>e.g. 1, 2, 3 (empty: one random seed for all)</source>
+        <translation>例如 1, 2, 3（留空：所有图像共用一个随机种子）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="86"/>
+        <source>Number of seeds:</source>
+        <translation>种子数量：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="91"/>
+        <source>Seeds follow the form&apos;s seed: s, s+1, …</source>
+        <translation>种子从表单中的种子依次递增：s, s+1, …</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="102"/>
+        <source>e.g. 0.6, 0.8, 1.0 (empty: %1)</source>
+        <translation>例如 0.6, 0.8, 1.0（留空：%1）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="110"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="113"/>
+        <source>Output Folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="123"/>
+        <source>Fields: {index} {seed} {style} {prompt} {mix} {image_weight} {steps} {cfg} {width} {height} {sampler} {batch_index}; {prompt:20} keeps 20 characters</source>
+        <translation>可用字段：{index} {seed} {style} {prompt} {mix} {image_weight} {steps} {cfg} {width} {height} {sampler} {batch_index}；{prompt:20} 表示保留前 20 个字符</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="132"/>
+        <source>Prompts:</source>
+        <translation>提示词：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="133"/>
+        <source>Style sets:</source>
+        <translation>风格组：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="134"/>
+        <source>Mix values:</source>
+        <translation>混合值：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="136"/>
+        <source>Image weights:</source>
+        <translation>图像权重：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="137"/>
+        <source>Output folder:</source>
+        <translation>输出文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="138"/>
+        <source>File names:</source>
+        <translation>文件名：</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="141"/>
+        <source>Add to Queue</source>
+        <translation>加入队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="181"/>
+        <source>%1: &apos;%2&apos; is not a number.</source>
+        <translation>%1：“%2”不是数字。</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="199"/>
+        <source>Prompts: write at least one prompt.</source>
+        <translation>提示词：请至少填写一个提示词。</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="209"/>
+        <source>Mix values</source>
+        <translation>混合值</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="210"/>
+        <source>Image weights</source>
+        <translation>图像权重</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="221"/>
+        <source>Seeds: &apos;%1&apos; is not a whole number ≥ 0.</source>
+        <translation>种子：“%1”不是大于等于 0 的整数。</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="251"/>
+        <source>Output folder: choose where the images go.</source>
+        <translation>输出文件夹：请选择图像的保存位置。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/batch_dialog.cpp" line="254"/>
+        <source>%n image(s); images already in the folder with the same settings are kept.</source>
+        <translation>
+            <numerusform>共 %n 张图像；文件夹中已有的相同设置的图像将被保留。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::BatchQueuePanel</name>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="36"/>
+        <source>Image: %p%</source>
+        <translation>当前图像：%p%</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="39"/>
+        <source>Job: %v / %m</source>
+        <translation>任务：%v / %m</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="43"/>
+        <location filename="../ui/batch_queue.cpp" line="147"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="45"/>
+        <source>Cancel Job</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="76"/>
+        <source>Seconds per image</source>
+        <translation>每张图像耗时（秒）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="79"/>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="80"/>
+        <source>Seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="127"/>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="129"/>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="131"/>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="133"/>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="135"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="137"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/batch_queue.cpp" line="139"/>
+        <source>%n image(s) → %1 — %2</source>
+        <translation>
+            <numerusform>%n 张图像 → %1 — %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="147"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="179"/>
+        <source>Image %1 of %2</source>
+        <translation>第 %1 / %2 张</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="181"/>
+        <source> · %1 left</source>
+        <translation> · 剩余 %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/batch_queue.cpp" line="183"/>
+        <source> · %n kept</source>
+        <translation>
+            <numerusform> · 保留 %n 张</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="204"/>
+        <source>%1 new, %2 kept</source>
+        <translation>新生成 %1 张，保留 %2 张</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_queue.cpp" line="211"/>
+        <source>Done.</source>
+        <translation>完成。</translation>
     </message>
 </context>
 <context>
@@ -299,19 +568,25 @@
 <context>
     <name>deadiff::ui::GenerationWorker</name>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="90"/>
+        <location filename="../ui/generation_worker.cpp" line="128"/>
         <source>Not enough memory to load %1.</source>
         <translation>内存不足，无法加载 %1。</translation>
     </message>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="98"/>
+        <location filename="../ui/generation_worker.cpp" line="136"/>
+        <location filename="../ui/generation_worker.cpp" line="184"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="123"/>
+        <location filename="../ui/generation_worker.cpp" line="161"/>
         <source>Out of memory. Try a smaller size, fewer images, or bfloat16 precision.</source>
         <translation>内存不足。请尝试更小的尺寸、更少的张数或 bfloat16 精度。</translation>
+    </message>
+    <message>
+        <location filename="../ui/generation_worker.cpp" line="199"/>
+        <source>Out of memory.</source>
+        <translation>内存不足。</translation>
     </message>
 </context>
 <context>
@@ -355,532 +630,574 @@
 <context>
     <name>deadiff::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="87"/>
+        <location filename="../ui/main_window.cpp" line="90"/>
         <source>DEADiff Studio</source>
         <translation>DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="101"/>
+        <location filename="../ui/main_window.cpp" line="104"/>
         <source>LibTorch %1 · threads: %2 · %3 · %4</source>
         <translation>LibTorch %1 · 线程数：%2 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="105"/>
+        <location filename="../ui/main_window.cpp" line="108"/>
         <source>bfloat16 available</source>
         <translation>支持 bfloat16</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="105"/>
+        <location filename="../ui/main_window.cpp" line="108"/>
         <source>float32 only</source>
         <translation>仅支持 float32</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="147"/>
+        <location filename="../ui/main_window.cpp" line="173"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="148"/>
+        <location filename="../ui/main_window.cpp" line="174"/>
         <source>&amp;Open Settings from Image…</source>
         <translation>从图像打开设置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="149"/>
+        <location filename="../ui/main_window.cpp" line="175"/>
         <source>Open Settings from Image</source>
         <translation>从图像打开设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="155"/>
+        <location filename="../ui/main_window.cpp" line="181"/>
         <source>Restore every setting from a PNG saved by DEADiff Studio</source>
         <translation>从 DEADiff 风格工作室保存的 PNG 中恢复全部设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="156"/>
+        <location filename="../ui/main_window.cpp" line="182"/>
         <source>&amp;Save Image…</source>
         <translation>保存图像(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="162"/>
+        <location filename="../ui/main_window.cpp" line="188"/>
         <source>Save the selected (or latest) result with its settings</source>
         <translation>连同设置一起保存选中的（或最新的）结果</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="164"/>
+        <location filename="../ui/main_window.cpp" line="190"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="168"/>
+        <location filename="../ui/main_window.cpp" line="194"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="169"/>
+        <location filename="../ui/main_window.cpp" line="195"/>
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="173"/>
+        <location filename="../ui/main_window.cpp" line="199"/>
         <source>&amp;Reload Model</source>
         <translation>重新加载模型(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="175"/>
+        <location filename="../ui/main_window.cpp" line="201"/>
         <source>Recent &amp;Models</source>
         <translation>最近使用的模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="179"/>
-        <location filename="../ui/main_window.cpp" line="180"/>
+        <location filename="../ui/main_window.cpp" line="205"/>
+        <location filename="../ui/main_window.cpp" line="206"/>
         <source>&amp;Generate</source>
         <translation>生成(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="184"/>
+        <location filename="../ui/main_window.cpp" line="210"/>
         <source>&amp;Cancel</source>
         <translation>取消(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="188"/>
+        <location filename="../ui/main_window.cpp" line="215"/>
+        <source>&amp;Batch Export…</source>
+        <translation>批量导出(&amp;B)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="219"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="192"/>
+        <location filename="../ui/main_window.cpp" line="224"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="196"/>
+        <location filename="../ui/main_window.cpp" line="228"/>
         <source>System Language</source>
         <translation>跟随系统语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="207"/>
+        <location filename="../ui/main_window.cpp" line="239"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="208"/>
+        <location filename="../ui/main_window.cpp" line="240"/>
         <source>&amp;About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="209"/>
+        <location filename="../ui/main_window.cpp" line="241"/>
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="219"/>
+        <location filename="../ui/main_window.cpp" line="251"/>
         <source>Choose a model to start</source>
         <translation>请先选择一个模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="228"/>
+        <location filename="../ui/main_window.cpp" line="260"/>
         <source>DEADiff Studio paints your prompt in the style of a reference image.
 It needs a DEADiff checkpoint (deadiff_v1.ckpt or .safetensors).</source>
         <translation>DEADiff 风格工作室会按照参考图像的风格绘制提示词描述的画面。
 它需要一个 DEADiff 模型文件（deadiff_v1.ckpt 或 .safetensors）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="235"/>
+        <location filename="../ui/main_window.cpp" line="267"/>
         <source>Choose Model…</source>
         <translation>选择模型…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="281"/>
+        <location filename="../ui/main_window.cpp" line="313"/>
         <source>The image appears here while it forms.
 Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter).</source>
         <translation>图像生成过程会实时显示在这里。
 在左侧拖入一张风格图，写下提示词，然后点击“生成”（Ctrl+Enter）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="286"/>
+        <location filename="../ui/main_window.cpp" line="318"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="290"/>
+        <location filename="../ui/main_window.cpp" line="322"/>
         <source>Generate an image (Ctrl+Enter)</source>
         <translation>生成图像（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="295"/>
+        <location filename="../ui/main_window.cpp" line="327"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="298"/>
+        <location filename="../ui/main_window.cpp" line="330"/>
         <source>Stop after the current step (Esc)</source>
         <translation>在当前步完成后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="305"/>
-        <location filename="../ui/main_window.cpp" line="481"/>
+        <location filename="../ui/main_window.cpp" line="337"/>
+        <location filename="../ui/main_window.cpp" line="526"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="322"/>
+        <location filename="../ui/main_window.cpp" line="354"/>
         <source>never</source>
         <translation>从不</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="323"/>
+        <location filename="../ui/main_window.cpp" line="355"/>
         <source>every </source>
         <translation>每 </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="324"/>
+        <location filename="../ui/main_window.cpp" line="356"/>
         <source> steps</source>
         <translation> 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="326"/>
+        <location filename="../ui/main_window.cpp" line="358"/>
         <source>The preview is a quick colour estimate; a full decode shows the real image but costs about one step each time.</source>
         <translation>预览只是快速的颜色估计；完整解码能显示真实图像，但每次大约多花一步的时间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="331"/>
+        <location filename="../ui/main_window.cpp" line="363"/>
         <source>Full preview decode:</source>
         <translation>完整解码预览：</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="346"/>
+        <location filename="../ui/main_window.cpp" line="378"/>
         <source>Steps</source>
         <translation>逐步统计</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="352"/>
+        <location filename="../ui/main_window.cpp" line="384"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="361"/>
-        <location filename="../ui/main_window.cpp" line="610"/>
+        <location filename="../ui/main_window.cpp" line="392"/>
+        <source>Batch Queue</source>
+        <translation>批量队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="401"/>
+        <location filename="../ui/main_window.cpp" line="655"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="379"/>
+        <location filename="../ui/main_window.cpp" line="422"/>
         <source>Choose a DEADiff Model</source>
         <translation>选择 DEADiff 模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="380"/>
+        <location filename="../ui/main_window.cpp" line="423"/>
         <source>Checkpoints (*.safetensors *.ckpt *.pth *.pt);;All files (*)</source>
         <translation>模型文件 (*.safetensors *.ckpt *.pth *.pt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="387"/>
+        <location filename="../ui/main_window.cpp" line="430"/>
         <source>Wait for the generation to finish (or cancel it) before changing the model.</source>
         <translation>请等待本次生成完成（或取消）后再更换模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="408"/>
+        <location filename="../ui/main_window.cpp" line="451"/>
         <source>Loading model… %p%</source>
         <translation>正在加载模型… %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="409"/>
+        <location filename="../ui/main_window.cpp" line="452"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="432"/>
+        <location filename="../ui/main_window.cpp" line="475"/>
         <source>No recent models</source>
         <translation>没有最近使用的模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="437"/>
+        <location filename="../ui/main_window.cpp" line="480"/>
         <source>No model chosen.</source>
         <translation>尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="443"/>
+        <location filename="../ui/main_window.cpp" line="486"/>
         <source>The model file %1 no longer exists. Choose another one.</source>
         <translation>模型文件 %1 已不存在，请重新选择。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="446"/>
+        <location filename="../ui/main_window.cpp" line="489"/>
         <source>The model file %1 cannot be read (permissions?).</source>
         <translation>无法读取模型文件 %1（请检查权限）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="448"/>
+        <location filename="../ui/main_window.cpp" line="491"/>
         <source>Model: %1 (%2 MB)</source>
         <translation>模型：%1（%2 MB）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="471"/>
+        <location filename="../ui/main_window.cpp" line="516"/>
         <source>Loading model: %1 %p%</source>
         <translation>正在加载模型：%1 %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="483"/>
+        <location filename="../ui/main_window.cpp" line="528"/>
         <source>Model: %1 · computing in %2</source>
         <translation>模型：%1 · 计算精度 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="484"/>
+        <location filename="../ui/main_window.cpp" line="529"/>
         <source>Model loaded: %1</source>
         <translation>模型已加载：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="495"/>
+        <location filename="../ui/main_window.cpp" line="540"/>
+        <location filename="../ui/main_window.cpp" line="910"/>
         <source>No model</source>
         <translation>没有模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="497"/>
+        <location filename="../ui/main_window.cpp" line="542"/>
         <source>Could not load %1:
 %2</source>
         <translation>无法加载 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="500"/>
+        <location filename="../ui/main_window.cpp" line="545"/>
         <source>Could not load the model</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="515"/>
+        <location filename="../ui/main_window.cpp" line="560"/>
         <source>The model is still loading.</source>
         <translation>模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="516"/>
+        <location filename="../ui/main_window.cpp" line="561"/>
+        <location filename="../ui/main_window.cpp" line="910"/>
         <source>Choose a model first (Model menu).</source>
         <translation>请先选择模型（“模型”菜单）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="524"/>
+        <location filename="../ui/main_window.cpp" line="569"/>
         <source>Cannot generate yet</source>
         <translation>暂时无法生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="525"/>
+        <location filename="../ui/main_window.cpp" line="570"/>
         <source>Fix that setting in the form on the left, then press Generate again.</source>
         <translation>请在左侧表单中修正该设置，然后再次点击“生成”。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="535"/>
+        <location filename="../ui/main_window.cpp" line="580"/>
         <source>Reference image missing</source>
         <translation>参考图缺失</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="536"/>
+        <location filename="../ui/main_window.cpp" line="581"/>
         <source>These reference images do not exist: %1</source>
         <translation>以下参考图不存在：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="538"/>
+        <location filename="../ui/main_window.cpp" line="583"/>
         <source>Drop the images again or clear their slots.</source>
         <translation>请重新拖入这些图像，或清除对应的位置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="546"/>
+        <location filename="../ui/main_window.cpp" line="591"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="549"/>
+        <location filename="../ui/main_window.cpp" line="594"/>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="557"/>
+        <location filename="../ui/main_window.cpp" line="602"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="565"/>
+        <location filename="../ui/main_window.cpp" line="610"/>
         <source>Generating with seed %1…</source>
         <translation>正在以种子 %1 生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="583"/>
+        <location filename="../ui/main_window.cpp" line="628"/>
         <source>Step %1 / %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="585"/>
+        <location filename="../ui/main_window.cpp" line="630"/>
         <source>ETA %1 · %2 s/step</source>
         <translation>预计剩余 %1 · 每步 %2 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="592"/>
+        <location filename="../ui/main_window.cpp" line="637"/>
         <source>step %1 / %2 · full decode</source>
         <translation>第 %1 / %2 步 · 完整解码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="593"/>
+        <location filename="../ui/main_window.cpp" line="638"/>
         <source>step %1 / %2 · preview</source>
         <translation>第 %1 / %2 步 · 预览</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="613"/>
+        <location filename="../ui/main_window.cpp" line="658"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="614"/>
+        <location filename="../ui/main_window.cpp" line="659"/>
         <source>%1 in total</source>
         <translation>共用时 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="615"/>
+        <location filename="../ui/main_window.cpp" line="660"/>
         <source>Finished in %1 (seed %2). Right-click the result in the gallery to save it.</source>
         <translation>已完成，用时 %1（种子 %2）。在图库中右键点击结果即可保存。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="628"/>
+        <location filename="../ui/main_window.cpp" line="673"/>
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="630"/>
+        <location filename="../ui/main_window.cpp" line="675"/>
         <source>Generation cancelled.</source>
         <translation>生成已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="639"/>
+        <location filename="../ui/main_window.cpp" line="684"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="641"/>
+        <location filename="../ui/main_window.cpp" line="686"/>
         <source>The generation failed</source>
         <translation>生成失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="642"/>
+        <location filename="../ui/main_window.cpp" line="687"/>
         <source>Check the reference images and the settings, then press Generate again. If it keeps failing, reload the model (Model → Reload Model).</source>
         <translation>请检查参考图和各项设置，然后再次点击“生成”。如果仍然失败，请重新加载模型（模型 → 重新加载模型）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="670"/>
+        <location filename="../ui/main_window.cpp" line="715"/>
         <source>Could not save the image</source>
         <translation>无法保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="671"/>
+        <location filename="../ui/main_window.cpp" line="716"/>
         <source>Choose another folder or free some disk space.</source>
         <translation>请选择其他文件夹，或释放一些磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="674"/>
+        <location filename="../ui/main_window.cpp" line="719"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="689"/>
+        <location filename="../ui/main_window.cpp" line="734"/>
         <source>Save Image</source>
         <translation>保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="150"/>
-        <location filename="../ui/main_window.cpp" line="690"/>
+        <location filename="../ui/main_window.cpp" line="936"/>
+        <source>The batch job cannot run</source>
+        <translation>批量任务无法运行</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="953"/>
+        <source>batch image %1 of %2</source>
+        <translation>批量图像 第 %1 / %2 张</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="961"/>
+        <source>The batch job stopped</source>
+        <translation>批量任务已停止</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="962"/>
+        <source>Images finished so far stay in %1; run the job again to continue.</source>
+        <translation>已完成的图像保留在 %1 中；再次运行该任务即可继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="967"/>
+        <source>Batch done: %1 new, %2 kept, in %3</source>
+        <translation>批量完成：新生成 %1 张，保留 %2 张，位于 %3</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="971"/>
+        <source>Batch cancelled; finished images stay in %1</source>
+        <translation>批量已取消；已完成的图像保留在 %1 中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="176"/>
+        <location filename="../ui/main_window.cpp" line="735"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="67"/>
+        <location filename="../ui/main_window.cpp" line="70"/>
         <source>Encoding prompt</source>
         <translation>正在编码提示词</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="68"/>
+        <location filename="../ui/main_window.cpp" line="71"/>
         <source>Encoding references</source>
         <translation>正在编码参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="69"/>
+        <location filename="../ui/main_window.cpp" line="72"/>
         <source>Decoding image</source>
         <translation>正在解码图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="501"/>
+        <location filename="../ui/main_window.cpp" line="546"/>
         <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If the file was copied or downloaded, check that it is complete.</source>
         <translation>请从“模型”菜单中选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="703"/>
+        <location filename="../ui/main_window.cpp" line="748"/>
         <source>Image copied to the clipboard.</source>
         <translation>图像已复制到剪贴板。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="710"/>
+        <location filename="../ui/main_window.cpp" line="755"/>
         <source>Settings of that image restored (seed included).</source>
         <translation>已恢复该图像的设置（包括种子）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="726"/>
+        <location filename="../ui/main_window.cpp" line="771"/>
         <source>Could not use the image as a reference</source>
         <translation>无法将该图像用作参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="728"/>
+        <location filename="../ui/main_window.cpp" line="773"/>
         <source>Save the image somewhere and drop it onto a style slot instead.</source>
         <translation>请先将图像保存到某处，再把它拖到风格位置上。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="745"/>
+        <location filename="../ui/main_window.cpp" line="790"/>
         <source>Settings restored from %1.</source>
         <translation>已从 %1 恢复设置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="751"/>
+        <location filename="../ui/main_window.cpp" line="796"/>
         <source>It was made with the model %1.</source>
         <translation>它是用模型 %1 生成的。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="755"/>
+        <location filename="../ui/main_window.cpp" line="800"/>
         <source>Cannot restore the settings</source>
         <translation>无法恢复设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="756"/>
+        <location filename="../ui/main_window.cpp" line="801"/>
         <source>The image&apos;s settings come from an incompatible version; you can still use it as a style reference.</source>
         <translation>该图像的设置来自不兼容的版本；您仍然可以将它用作风格参考图。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="764"/>
+        <location filename="../ui/main_window.cpp" line="809"/>
         <source>%1 is not an image.</source>
         <translation>%1 不是图像。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="769"/>
+        <location filename="../ui/main_window.cpp" line="814"/>
         <source>Use as style reference?</source>
         <translation>用作风格参考图？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="770"/>
+        <location filename="../ui/main_window.cpp" line="815"/>
         <source>%1 carries no DEADiff settings. Use it as a style reference?</source>
         <translation>%1 不包含 DEADiff 设置。要将它用作风格参考图吗？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="774"/>
+        <location filename="../ui/main_window.cpp" line="819"/>
         <source>As Style A</source>
         <translation>作为风格 A</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="776"/>
+        <location filename="../ui/main_window.cpp" line="821"/>
         <source>As Style B</source>
         <translation>作为风格 B</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="813"/>
+        <location filename="../ui/main_window.cpp" line="858"/>
         <source>About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="814"/>
+        <location filename="../ui/main_window.cpp" line="859"/>
         <source>&lt;h3&gt;DEADiff Studio %1&lt;/h3&gt;&lt;p&gt;Stylize Stable Diffusion 1.5 with a reference image without losing the prompt: DEADiff (Qi et al., CVPR 2024) as a native desktop application.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;DEADiff 风格工作室 %1&lt;/h3&gt;&lt;p&gt;用一张参考图像为 Stable Diffusion 1.5 赋予风格，同时忠实于提示词：DEADiff（Qi 等，CVPR 2024）的原生桌面应用。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="822"/>
+        <location filename="../ui/main_window.cpp" line="867"/>
         <source>The language changes the next time DEADiff Studio starts.</source>
         <translation>界面语言将在下次启动 DEADiff 风格工作室时生效。</translation>
     </message>
@@ -918,18 +1235,18 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>将曲线图保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/step_plot.cpp" line="97"/>
-        <location filename="../ui/step_plot.cpp" line="104"/>
+        <location filename="../ui/step_plot.cpp" line="98"/>
+        <location filename="../ui/step_plot.cpp" line="105"/>
         <source>Save Plot</source>
         <translation>保存曲线图</translation>
     </message>
     <message>
-        <location filename="../ui/step_plot.cpp" line="98"/>
+        <location filename="../ui/step_plot.cpp" line="99"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/step_plot.cpp" line="105"/>
+        <location filename="../ui/step_plot.cpp" line="106"/>
         <source>Could not write %1. Check that the folder exists and is writable.</source>
         <translation>无法写入 %1。请检查该文件夹是否存在且可写。</translation>
     </message>
