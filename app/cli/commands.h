@@ -33,5 +33,6 @@ int runInspect(const std::vector<std::string>& args, Streams io);
 int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
 int runEncode(const std::vector<std::string>& args, Streams io);
+int runTrain(const std::vector<std::string>& args, Streams io);
 
 } // namespace deadiff::cli
