@@ -42,9 +42,10 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
         .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
-        .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "3000")
-        .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1200")
+        .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
+        .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1000")
         .option("--batch", "N", "images per step", "16")
+        .option("--vae-batch", "N", "stage 1: 32 px crops per VAE step", "8")
         .option("--lr", "F", "AdamW learning rate (after warm-up)", "0.0002")
         .option("--tasks", "A:B:C", "stage 2 task odds STRE:SERE:reconstruction", "1:1:1")
         .option("--seed", "N", "data and noise seed", "0")
@@ -65,6 +66,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.steps = args.integer("--steps");
     options.vaeSteps = args.integer("--vae-steps");
     options.batch = static_cast<int>(args.integer("--batch"));
+    options.vaeBatch = static_cast<int>(args.integer("--vae-batch"));
     options.learningRate = args.number("--lr");
     options.taskWeights = parseTaskWeights(args.value("--tasks"));
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));

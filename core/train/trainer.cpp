@@ -95,9 +95,11 @@ pipeline::ModelConfig demoModelConfig() {
     config.text.heads = 4;
     config.text.mlpWidth = 4 * width;
 
-    config.unet.modelChannels = width;
+    // 32 channels at the latent resolution: the UNet's cost grows with channels squared, and
+    // each stage must train within an hour on two CPU cores.
+    config.unet.modelChannels = 32;
     config.unet.channelMult = {1, 2, 2, 2};
-    config.unet.numHeads = 4;
+    config.unet.numHeads = 2;
     config.unet.contextDim = width;
     config.unet.imageTokens = 8;
 
@@ -428,8 +430,8 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
         throw std::runtime_error("--stage must be 1 or 2, got " + std::to_string(options.stage));
     if (options.outDir.empty())
         throw std::runtime_error("no checkpoint folder given (--out)");
-    if (options.batch < 1)
-        throw std::runtime_error("--batch must be >= 1");
+    if (options.batch < 1 || options.vaeBatch < 1)
+        throw std::runtime_error("--batch and --vae-batch must be >= 1");
     const fs::path out(options.outDir);
     fs::create_directories(out);
     const fs::path modelDir = out / "model";
@@ -449,7 +451,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                                      " run; use another --out folder for stage " +
                                      std::to_string(options.stage));
         trainer.loadWeights(modelDir.string());
-        if (state.phase != "done" && fs::exists(optimizerPath(out, state.phase)))
+        if (fs::exists(optimizerPath(out, state.phase)))
             torch::load(trainer.optimizer(state.phase), optimizerPath(out, state.phase));
     } else if (options.stage == 2) {
         if (options.baseModel.empty())
@@ -471,11 +473,9 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     auto lastSave = started;
     const auto save = [&] {
         trainer.saveModel(modelDir.string());
-        if (state.phase != "done") {
-            const std::string path = optimizerPath(out, state.phase);
-            torch::save(trainer.optimizer(state.phase), path + ".tmp");
-            fs::rename(path + ".tmp", path);
-        }
+        const std::string path = optimizerPath(out, state.phase);
+        torch::save(trainer.optimizer(state.phase), path + ".tmp");
+        fs::rename(path + ".tmp", path);
         writeProgress(progressPath, state, options);
         lastSave = Clock::now();
     };
@@ -545,8 +545,24 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     if (state.phase == "vae") {
         const bool done =
             runPhase("vae", options.vaeSteps, options.vaeLearningRate, [&](std::int64_t s) {
-                const auto first = static_cast<std::uint64_t>(s * batch);
-                return trainer.vaeStep(images(first, batch, nullptr), stepSeed(options.seed, 0, s));
+                // The VAE is convolutional, so it learns from crops at a fraction of the cost;
+                // the offset is a multiple of the latent factor (latent cells stay aligned).
+                const auto first = static_cast<std::uint64_t>(s * options.vaeBatch);
+                torch::Tensor batchImages = images(first, options.vaeBatch, nullptr);
+                const std::uint64_t seed = stepSeed(options.seed, 0, s);
+                const std::int64_t factor = trainer.config().latentFactor();
+                const auto crop = static_cast<std::int64_t>(options.vaeCrop);
+                const std::int64_t size = batchImages.size(2);
+                if (crop > 0 && crop < size) {
+                    const auto cells = static_cast<std::uint64_t>((size - crop) / factor + 1);
+                    const auto offset = [&](std::uint64_t k) {
+                        return static_cast<std::int64_t>(mix(seed + k) % cells) * factor;
+                    };
+                    batchImages = batchImages.narrow(2, offset(1), crop)
+                                      .narrow(3, offset(2), crop)
+                                      .contiguous();
+                }
+                return trainer.vaeStep(batchImages, seed);
             });
         if (!done)
             return;
@@ -564,10 +580,8 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                 const torch::Tensor batchImages = images(first, batch, &captions);
                 return trainer.unetStep(batchImages, captions, stepSeed(options.seed, 1, s));
             });
-        if (!done)
-            return;
-        state.phase = "done";
-        save();
+        // The last step saved; a later run with more --steps continues the phase.
+        (void)done;
     }
     if (state.phase == "deadiff") {
         const bool done =
@@ -577,10 +591,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                                   options.subjectOnlyCaptions);
                 return trainer.deadiffStep(pairs, stepSeed(options.seed, 2, s));
             });
-        if (!done)
-            return;
-        state.phase = "done";
-        save();
+        (void)done;
     }
 }
 

@@ -37,7 +37,8 @@
 namespace deadiff::train {
 
 // The demo model's sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1,
-// so the same 16 spatial transformers and content layers 4..8) at width 64, a KL-f4 VAE
+// so the same 16 spatial transformers and content layers 4..8) at 32 channels and a context
+// width of 64, a KL-f4 VAE
 // (64 px images -> 16x16x4 latents), 8 query tokens over a 64 px, patch-8 vision tower, and a
 // Q-Former vocabulary of five ids ([PAD] [CLS] [SEP] style content): the Q-Former only ever
 // reads "style" or "content", so bert-base's 30523 rows would be 2 MB of dead weight.
@@ -47,9 +48,11 @@ struct TrainOptions {
     int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
     std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
     std::string baseModel; // stage 2: the stage-1 model folder to start from
-    std::int64_t vaeSteps = 1200;
-    std::int64_t steps = 3000; // stage 1: UNet phase steps; stage 2: steps
+    std::int64_t vaeSteps = 1000;
+    std::int64_t steps = 1500; // stage 1: UNet phase steps; stage 2: steps
     int batch = 16;
+    int vaeBatch = 8;
+    int vaeCrop = 32; // px; the VAE phase trains on random crops (0: whole images)
     double learningRate = 2e-4;
     double vaeLearningRate = 5e-4;
     std::int64_t warmupSteps = 100; // linear warm-up from 1e-2 x (official: 1e-6 x over 10k)

@@ -139,7 +139,15 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     EXPECT_EQ(seen, (std::vector<std::string>{"vae2", "unet1", "unet2"}));
     std::ifstream progress(dir_ / "stage1" / "progress.json");
     std::string text((std::istreambuf_iterator<char>(progress)), {});
-    EXPECT_NE(text.find("\"done\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"phase\": \"unet\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"step\": 2"), std::string::npos) << text;
+    // Finished: running it again does nothing; more --steps continue the phase.
+    seen.clear();
+    train(options, record);
+    EXPECT_TRUE(seen.empty());
+    options.steps = 3;
+    train(options, record);
+    EXPECT_EQ(seen, (std::vector<std::string>{"unet3"}));
 
     // The checkpoint is a model folder the pipeline generates from, at its 64 px default.
     const auto pipeline = Pipeline::load((dir_ / "stage1" / "model").string(), {"float32", {}});
