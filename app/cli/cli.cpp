@@ -41,6 +41,8 @@ const std::vector<Command>& commands() {
         {"inspect", "describe a weight file: components, tensor and parameter counts, dtypes",
          &runInspect},
         {"convert", "convert a .ckpt/.pth/.pt (or safetensors) file to safetensors", &runConvert},
+        {"train", "train the demo DEADiff on procedural data (stage 1 base model, stage 2 DEADiff)",
+         &runTrain},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };
