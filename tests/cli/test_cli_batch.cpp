@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 #include "tests/support/gradient_pipeline.h"
 #include "tests/support/process.h"
+#include "tests/support/tiny_model.h"
 
 #include "core/io/png.h"
 
@@ -158,6 +159,42 @@ TEST(CliBatchBinary, TheShippedExampleJobPlansTwelveImages) {
     for (const char* name : {"woodcut.png", "watercolor.png", "ink_sketch.png", "neon.png"})
         EXPECT_TRUE(fs::exists(fs::path(kExamples) / name)) << name;
     EXPECT_NE(result.out.find("\"seed\":2025"), std::string::npos) << "seed_count follows the seed";
+}
+
+// The real binary on a real (tiny, random-weight) model folder: the whole product path.
+TEST(CliBatchBinary, RunsAJobOnATinyModelAndResumes) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("deadiff-cli-tiny-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    test::writeTinyModel((dir / "model").string(), 2);
+    std::ofstream(dir / "job.json") << R"({"template": {"model": "model/model.json", "steps": 2,
+        "width": 64, "height": 64, "seed": 9, "dtype": "float32"},
+        "prompts": ["a red moon", "a cat"],
+        "styles": [[")" << kExamples << R"(/woodcut.png"], [")"
+                                    << kExamples << R"(/woodcut.png", ")" << kExamples
+                                    << R"(/neon.png"]]})";
+    const std::string out = (dir / "out").string();
+    const auto first = test::runProcess({kCli, "batch", (dir / "job.json").string(), "-o", out});
+    ASSERT_EQ(first.exitCode, 0) << first.err;
+    EXPECT_EQ(lineCount(first.out), 4) << first.out;
+    EXPECT_NE(first.err.find("4 images: 4 generated, 0 kept from an earlier run; text encoder ran "
+                             "3x, vision tower 2x"),
+              std::string::npos)
+        << first.err;
+    for (const char* name : {"1_9_woodcut_a_red_moon.png", "4_9_woodcut+neon_a_cat.png",
+                             "manifest.csv", "manifest.json", "contact-sheet.png"})
+        EXPECT_TRUE(fs::exists(fs::path(out) / name)) << name;
+    std::ifstream csv(fs::path(out) / "manifest.csv");
+    std::string line;
+    int rows = 0;
+    while (std::getline(csv, line))
+        rows += line.find(",generated,") != std::string::npos ? 1 : 0;
+    EXPECT_EQ(rows, 4);
+
+    const auto again = test::runProcess({kCli, "batch", (dir / "job.json").string(), "-o", out});
+    ASSERT_EQ(again.exitCode, 0) << again.err;
+    EXPECT_NE(again.err.find("4 images: 0 generated, 4 kept"), std::string::npos) << again.err;
+    fs::remove_all(dir);
 }
 
 TEST(CliBatchBinary, HelpDescribesTheCommand) {
