@@ -67,7 +67,6 @@
         <translation>例如 0.3, 0.5, 0.7（用于两张参考图的组）</translation>
     </message>
     <message>
-        <location filename="../ui/batch_dialog.cpp" line="82"/>
         <location filename="../ui/batch_dialog.cpp" line="135"/>
         <source>Seeds:</source>
         <translation>种子：</translation>
@@ -76,6 +75,11 @@
         <location filename="../ui/batch_dialog.cpp" line="85"/>
         <source>e.g. 1, 2, 3 (empty: one random seed for all)</source>
         <translation>例如 1, 2, 3（留空：所有图像共用一个随机种子）</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_dialog.cpp" line="82"/>
+        <source>List:</source>
+        <translation>列表：</translation>
     </message>
     <message>
         <location filename="../ui/batch_dialog.cpp" line="86"/>
@@ -168,12 +172,12 @@
         <translation>种子：“%1”不是大于等于 0 的整数。</translation>
     </message>
     <message>
-        <location filename="../ui/batch_dialog.cpp" line="251"/>
+        <location filename="../ui/batch_dialog.cpp" line="253"/>
         <source>Output folder: choose where the images go.</source>
         <translation>输出文件夹：请选择图像的保存位置。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/batch_dialog.cpp" line="254"/>
+        <location filename="../ui/batch_dialog.cpp" line="256"/>
         <source>%n image(s); images already in the folder with the same settings are kept.</source>
         <translation>
             <numerusform>共 %n 张图像；文件夹中已有的相同设置的图像将被保留。</numerusform>

@@ -79,7 +79,7 @@ BatchDialog::BatchDialog(const GenerationRequest& current, const QString& output
     mixes_->setObjectName("batchMixes");
     mixes_->setPlaceholderText(tr("e.g. 0.3, 0.5, 0.7 (sets of two references)"));
 
-    seedList_ = new QRadioButton(tr("Seeds:"));
+    seedList_ = new QRadioButton(tr("List:"));
     seeds_ = new QLineEdit(current.seed ? QString::number(*current.seed) : QString());
     seeds_->setObjectName("batchSeeds");
     seeds_->setPlaceholderText(tr("e.g. 1, 2, 3 (empty: one random seed for all)"));
