@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -220,6 +221,34 @@ TEST_F(BatchRunner, AFailedWriteStopsTheJobAndKeepsWhatWasWritten) {
     const BatchSummary resumed = runBatch(*pipeline_, job(), out());
     EXPECT_EQ(resumed.kept, 2);
     EXPECT_EQ(resumed.generated, 6);
+}
+
+TEST_F(BatchRunner, AKillMidWriteLeavesNoBrokenPngAndTheRerunCompletesIt) {
+    const auto plan = expandJob(job(), 0);
+    const fs::path target = fs::path(out()) / plan.images[0].fileName;
+    fs::create_directories(out());
+    // A process killed (SIGKILL: no destructor, no cleanup) half-way through writing the PNG.
+    // The default "fast" death-test style forks: the child writes into this test's folder.
+    EXPECT_EXIT(
+        {
+            io::AtomicFile file(target.string());
+            const std::string half(4096, 'x');
+            file.write("\x89PNG\r\n\x1a\n", 8);
+            file.write(half.data(), half.size());
+            std::fflush(file.stream());
+            std::raise(SIGKILL);
+        },
+        ::testing::KilledBySignal(SIGKILL), "");
+    EXPECT_FALSE(fs::exists(target)) << "readers never see a half-written PNG";
+    ASSERT_EQ(pngsIn(out()).size(), 1u);
+    EXPECT_NE(pngsIn(out())[0].find(".partial-"), std::string::npos);
+
+    const BatchSummary summary = runBatch(*pipeline_, job(), out());
+    EXPECT_EQ(summary.generated, 8);
+    EXPECT_TRUE(existingOutputMatches(
+        target.string(), resolveRequest(plan.requests[0].request, pipeline_->modelPath())));
+    for (const std::string& name : pngsIn(out()))
+        EXPECT_EQ(name.find(".partial-"), std::string::npos) << name;
 }
 
 TEST_F(BatchRunner, AReferenceThatDoesNotDecodeStopsTheJobNamingIt) {
