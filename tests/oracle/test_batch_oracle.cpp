@@ -1,6 +1,6 @@
-// A batch job end to end on the real pipeline (the real-layout random-weight checkpoint; the
-// only DEADiff model loadable here): 64 px, one step. Proves what a stand-in cannot: across the
-// batch the text encoder runs once per distinct prompt and the vision tower once per distinct
+// A batch job end to end on the real-size pipeline (the random-weight oracle checkpoint), 64 px,
+// one step: the same checks as core's BatchTinyModel test at the real sizes. Across the batch
+// the text encoder runs once per distinct prompt and the vision tower once per distinct
 // reference, a batch image is the image `generate` makes for its request, and a re-run keeps
 // everything without running any encoder.
 #include "core/batch/batch_runner.h"
