@@ -19,6 +19,10 @@ void registerWorkerMetaTypes() {
     qRegisterMetaType<deadiff::GenerationRequest>("deadiff::GenerationRequest");
     qRegisterMetaType<deadiff::ui::StepUpdate>("deadiff::ui::StepUpdate");
     qRegisterMetaType<deadiff::ui::GenerationOutcome>("deadiff::ui::GenerationOutcome");
+    qRegisterMetaType<deadiff::batch::BatchJob>("deadiff::batch::BatchJob");
+    qRegisterMetaType<deadiff::ui::BatchProgressUpdate>("deadiff::ui::BatchProgressUpdate");
+    qRegisterMetaType<deadiff::ui::BatchImageUpdate>("deadiff::ui::BatchImageUpdate");
+    qRegisterMetaType<deadiff::ui::BatchResult>("deadiff::ui::BatchResult");
 }
 
 // Runs on the worker thread inside generate(): turns the pipeline's callbacks into signals.
@@ -57,6 +61,40 @@ public:
 private:
     GenerationWorker& worker_;
     quint64 jobId_;
+};
+
+// Runs on the worker thread inside runBatch(): the batch runner's callbacks as signals.
+class GenerationWorker::BatchSignals : public batch::BatchObserver {
+public:
+    BatchSignals(GenerationWorker& worker, quint64 batchId)
+        : worker_(worker)
+        , batchId_(batchId) {}
+
+    void onPlanned(const batch::BatchPlan& plan) override {
+        total_ = static_cast<int>(plan.images.size());
+        Q_EMIT worker_.batchStarted(batchId_, total_);
+    }
+    void onProgress(const batch::BatchProgress& progress) override {
+        Q_EMIT worker_.batchProgress({batchId_, progress});
+    }
+    void onImage(const batch::BatchImageDone& done) override {
+        BatchImageUpdate update;
+        update.batchId = batchId_;
+        update.index = done.index;
+        update.total = total_;
+        update.path = QString::fromStdString(done.path);
+        if (!done.image.empty())
+            update.image = toQImage(done.image);
+        update.request = done.request;
+        update.kept = done.status == batch::ImageStatus::Kept;
+        update.seconds = done.seconds;
+        Q_EMIT worker_.batchImage(update);
+    }
+
+private:
+    GenerationWorker& worker_;
+    quint64 batchId_;
+    int total_ = 0;
 };
 
 GenerationWorker::GenerationWorker(PipelineFactory factory, QObject* parent)
@@ -125,6 +163,49 @@ void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint
     } catch (const std::exception& error) {
         Q_EMIT failed(jobId, QString::fromStdString(error.what()));
     }
+}
+
+std::shared_ptr<batch::BatchControl> GenerationWorker::batchControl(quint64 batchId) {
+    std::lock_guard<std::mutex> lock(batchMutex_);
+    auto& control = batchControls_[batchId];
+    if (!control)
+        control = std::make_shared<batch::BatchControl>();
+    return control;
+}
+
+void GenerationWorker::runBatch(const deadiff::batch::BatchJob& job, const QString& outDir,
+                                quint64 batchId) {
+    BatchResult result;
+    result.batchId = batchId;
+    result.outDir = outDir;
+    result.outcome = static_cast<int>(batch::BatchOutcome::Failed);
+    const std::shared_ptr<batch::BatchControl> control = batchControl(batchId);
+    if (!pipeline_) {
+        result.message = tr("No model is loaded.");
+    } else if (control->isCancelled()) { // cancelled while queued
+        result.outcome = static_cast<int>(batch::BatchOutcome::Cancelled);
+    } else {
+        try {
+            BatchSignals observer(*this, batchId);
+            const batch::BatchSummary summary =
+                batch::runBatch(*pipeline_, job, outDir.toStdString(), &observer, control.get());
+            result.outcome = static_cast<int>(summary.outcome);
+            result.message = QString::fromStdString(summary.error);
+            result.contactSheet = QString::fromStdString(summary.contactSheet);
+            result.generated = summary.generated;
+            result.kept = summary.kept;
+            result.total = summary.total;
+        } catch (const std::bad_alloc&) {
+            result.message = tr("Out of memory.");
+        } catch (const std::exception& error) {
+            result.message = QString::fromStdString(error.what());
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(batchMutex_);
+        batchControls_.erase(batchId);
+    }
+    Q_EMIT batchFinished(result);
 }
 
 } // namespace deadiff::ui

@@ -3,6 +3,7 @@
 // flag that the sampler checks before every step.
 #pragma once
 
+#include "core/batch/batch_runner.h"
 #include "core/pipeline/pipeline.h"
 
 #include <QImage>
@@ -13,7 +14,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace deadiff::ui {
 
@@ -44,6 +47,34 @@ struct GenerationOutcome {
     double seconds = 0;
 };
 
+// Batch jobs as the GUI sees them (core/batch does the work on the worker thread).
+struct BatchProgressUpdate {
+    quint64 batchId = 0;
+    batch::BatchProgress progress;
+};
+
+struct BatchImageUpdate {
+    quint64 batchId = 0;
+    int index = 0; // 0-based in the job
+    int total = 0;
+    QString path;
+    QImage image;
+    GenerationRequest request;
+    bool kept = false;  // already there from an earlier run
+    double seconds = 0; // generation time of this image (0 when kept)
+};
+
+struct BatchResult {
+    quint64 batchId = 0;
+    int outcome = 0; // batch::BatchOutcome
+    QString message; // Failed: what went wrong and what was kept
+    QString outDir;
+    QString contactSheet;
+    int generated = 0;
+    int kept = 0;
+    int total = 0;
+};
+
 class GenerationWorker : public QObject {
     Q_OBJECT
 
@@ -63,9 +94,15 @@ public:
 
     bool hasModel() const { return pipelineLoaded_.load(); }
 
+    // Thread-safe: pause / resume / cancel of batch `batchId`, queued or running.
+    std::shared_ptr<batch::BatchControl> batchControl(quint64 batchId);
+
 public Q_SLOTS:
     void loadModel(const QString& path);
     void generate(const deadiff::GenerationRequest& request, quint64 jobId);
+    // Runs a batch job into `outDir` (resume, manifest, contact sheet: core/batch). Jobs queue
+    // on the worker thread behind each other and behind single generations.
+    void runBatch(const deadiff::batch::BatchJob& job, const QString& outDir, quint64 batchId);
 
 Q_SIGNALS:
     void loadProgress(const QString& what, double fraction);
@@ -79,9 +116,15 @@ Q_SIGNALS:
     void cancelled(quint64 jobId);
     void failed(quint64 jobId, const QString& message);
 
+    void batchStarted(quint64 batchId, int total);
+    void batchProgress(const deadiff::ui::BatchProgressUpdate& update);
+    void batchImage(const deadiff::ui::BatchImageUpdate& image);
+    void batchFinished(const deadiff::ui::BatchResult& result);
+
 private:
     class Observer;
     friend class Observer;
+    class BatchSignals;
 
     PipelineFactory factory_;
     std::unique_ptr<Pipeline> pipeline_;
@@ -89,6 +132,8 @@ private:
     std::atomic<quint64> cancelledThrough_{0};
     std::atomic<int> fullDecodeEvery_{0};
     std::atomic<bool> previewPending_{false};
+    std::mutex batchMutex_;
+    std::map<quint64, std::shared_ptr<batch::BatchControl>> batchControls_;
 };
 
 // Registers the signal argument types for queued connections; call once before connecting.
@@ -99,3 +144,7 @@ void registerWorkerMetaTypes();
 Q_DECLARE_METATYPE(deadiff::GenerationRequest)
 Q_DECLARE_METATYPE(deadiff::ui::StepUpdate)
 Q_DECLARE_METATYPE(deadiff::ui::GenerationOutcome)
+Q_DECLARE_METATYPE(deadiff::batch::BatchJob)
+Q_DECLARE_METATYPE(deadiff::ui::BatchProgressUpdate)
+Q_DECLARE_METATYPE(deadiff::ui::BatchImageUpdate)
+Q_DECLARE_METATYPE(deadiff::ui::BatchResult)

@@ -2,6 +2,8 @@
 
 #include "core/io/png.h"
 #include "core/runtime/system_info.h"
+#include "ui/batch_dialog.h"
+#include "ui/batch_queue.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
@@ -48,6 +50,7 @@ constexpr auto kStateKey = "window/state";
 constexpr auto kFormKey = "form/request";
 constexpr auto kFullDecodeKey = "preview/fullDecodeEvery";
 constexpr auto kLastSaveDirKey = "paths/lastSaveDir";
+constexpr auto kLastBatchDirKey = "paths/lastBatchDir";
 constexpr auto kLanguageKey = "ui/language";
 constexpr auto kRecentModelsKey = "model/recent";
 constexpr int kMaxRecentModels = 6;
@@ -111,6 +114,7 @@ MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
 MainWindow::~MainWindow() {
     if (currentJob_ != 0)
         worker_->cancel(currentJob_);
+    cancelAllBatches(); // a paused batch would hold the worker thread forever
     workerThread_.quit();
     workerThread_.wait();
 }
@@ -142,6 +146,28 @@ void MainWindow::startWorker(PipelineFactory factory) {
     connect(worker_, &GenerationWorker::cancelled, this, &MainWindow::onCancelled,
             Qt::QueuedConnection);
     connect(worker_, &GenerationWorker::failed, this, &MainWindow::onFailed, Qt::QueuedConnection);
+    connect(this, &MainWindow::batchRequested, worker_, &GenerationWorker::runBatch,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchStarted, batchPanel_, &BatchQueuePanel::onStarted,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchProgress, batchPanel_, &BatchQueuePanel::onProgress,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchImage, batchPanel_, &BatchQueuePanel::onImage,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchImage, this, &MainWindow::onBatchImage,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchFinished, batchPanel_, &BatchQueuePanel::onFinished,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::batchFinished, this, &MainWindow::onBatchFinished,
+            Qt::QueuedConnection);
+    // BatchControl is thread-safe: the GUI pauses and cancels directly, not through the queue
+    // (which is busy with the batch itself).
+    connect(batchPanel_, &BatchQueuePanel::pauseRequested, this,
+            [this](quint64 id) { worker_->batchControl(id)->pause(); });
+    connect(batchPanel_, &BatchQueuePanel::resumeRequested, this,
+            [this](quint64 id) { worker_->batchControl(id)->resume(); });
+    connect(batchPanel_, &BatchQueuePanel::cancelRequested, this,
+            [this](quint64 id) { worker_->batchControl(id)->cancel(); });
     workerThread_.start();
 }
 
@@ -186,10 +212,16 @@ void MainWindow::buildMenus() {
     cancelAction_ = generateMenu->addAction(tr("&Cancel"), this, &MainWindow::cancel);
     cancelAction_->setObjectName("actionCancel");
     cancelAction_->setShortcut(QKeySequence(Qt::Key_Escape));
+    generateMenu->addSeparator();
+    batchAction_ =
+        generateMenu->addAction(tr("&Batch Export…"), this, &MainWindow::openBatchDialog);
+    batchAction_->setObjectName("actionBatchExport");
+    batchAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
 
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu->addAction(plotDock_->toggleViewAction());
     viewMenu->addAction(galleryDock_->toggleViewAction());
+    viewMenu->addAction(batchDock_->toggleViewAction());
     viewMenu->addSeparator();
     QMenu* languageMenu = viewMenu->addMenu(tr("&Language"));
     auto* languages = new QActionGroup(this);
@@ -358,6 +390,14 @@ void MainWindow::buildDocks() {
     resizeDocks({plotDock_, galleryDock_}, {380, 380}, Qt::Horizontal);
     resizeDocks({plotDock_, galleryDock_}, {480, 420}, Qt::Vertical);
 
+    batchPanel_ = new BatchQueuePanel;
+    batchDock_ = new QDockWidget(tr("Batch Queue"), this);
+    batchDock_->setObjectName("batchDock");
+    batchDock_->setWidget(batchPanel_);
+    addDockWidget(Qt::RightDockWidgetArea, batchDock_);
+    tabifyDockWidget(plotDock_, batchDock_);
+    plotDock_->raise();
+
     connect(gallery_, &Gallery::viewRequested, this, [this](int index) {
         preview_->setImage(gallery_->entry(index).image);
         preview_->setCaption(tr("seed %1").arg(gallery_->entry(index).request.seed.value_or(0)));
@@ -373,6 +413,9 @@ void MainWindow::showStudio(bool studio) {
     // The docks belong to the studio; on the "choose a model" page they would be empty noise.
     plotDock_->setVisible(studio);
     galleryDock_->setVisible(studio);
+    batchDock_->setVisible(studio);
+    if (studio)
+        plotDock_->raise();
 }
 
 void MainWindow::chooseModel() {
@@ -464,6 +507,8 @@ void MainWindow::updateActions() {
         generateAction_->setEnabled(canGenerate);
         cancelAction_->setEnabled(busy);
     }
+    if (batchAction_ != nullptr)
+        batchAction_->setEnabled(modelReady_);
 }
 
 void MainWindow::onLoadProgress(const QString& what, double fraction) {
@@ -858,7 +903,84 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
     if (currentJob_ != 0)
         worker_->cancel(currentJob_);
+    cancelAllBatches();
     event->accept();
+}
+
+void MainWindow::openBatchDialog() {
+    if (!modelReady_) {
+        showError(tr("No model"), tr("Choose a model first (Model menu)."), QString());
+        return;
+    }
+    QSettings settings;
+    auto* dialog =
+        new BatchDialog(currentRequest(), settings.value(kLastBatchDirKey).toString(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const std::optional<batch::BatchJob> job = dialog->job();
+        if (!job)
+            return;
+        QSettings().setValue(kLastBatchDirKey, dialog->outputFolder());
+        startBatch(*job, dialog->outputFolder());
+    });
+    dialog->open();
+}
+
+quint64 MainWindow::startBatch(const batch::BatchJob& job, const QString& outDir) {
+    if (!modelReady_)
+        return 0;
+    batch::BatchJob withModel = job;
+    withModel.templ.model = modelPath_.toStdString();
+    int images = 0;
+    try {
+        images = static_cast<int>(batch::expandJob(withModel, 0).images.size());
+    } catch (const std::exception& error) {
+        showError(tr("The batch job cannot run"), QString::fromStdString(error.what()), QString());
+        return 0;
+    }
+    const quint64 id = ++lastBatch_;
+    batchPanel_->enqueue(id, outDir, images);
+    batchDock_->show();
+    batchDock_->raise();
+    Q_EMIT batchRequested(withModel, outDir, id);
+    return id;
+}
+
+void MainWindow::onBatchImage(const BatchImageUpdate& image) {
+    if (image.image.isNull())
+        return;
+    gallery_->addResult(image.image, image.request);
+    if (!image.kept && currentJob_ == 0) {
+        preview_->setImage(image.image);
+        preview_->setCaption(tr("batch image %1 of %2").arg(image.index + 1).arg(image.total));
+    }
+    Q_EMIT resultAdded(gallery_->resultCount() - 1);
+}
+
+void MainWindow::onBatchFinished(const BatchResult& result) {
+    const auto outcome = static_cast<batch::BatchOutcome>(result.outcome);
+    if (outcome == batch::BatchOutcome::Failed) {
+        showError(tr("The batch job stopped"), result.message,
+                  tr("Images finished so far stay in %1; run the job again to continue.")
+                      .arg(QDir::toNativeSeparators(result.outDir)));
+        return;
+    }
+    statusBar()->showMessage(outcome == batch::BatchOutcome::Completed
+                                 ? tr("Batch done: %1 new, %2 kept, in %3")
+                                       .arg(result.generated)
+                                       .arg(result.kept)
+                                       .arg(QDir::toNativeSeparators(result.outDir))
+                                 : tr("Batch cancelled; finished images stay in %1")
+                                       .arg(QDir::toNativeSeparators(result.outDir)));
+}
+
+void MainWindow::cancelAllBatches() {
+    for (quint64 id = 1; id <= lastBatch_; ++id) {
+        const QString state = batchPanel_->state(id);
+        if (state == QLatin1String("queued") || state == QLatin1String("running") ||
+            state == QLatin1String("paused"))
+            worker_->batchControl(id)->cancel();
+    }
 }
 
 } // namespace deadiff::ui

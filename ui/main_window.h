@@ -21,6 +21,7 @@ class QStackedWidget;
 
 namespace deadiff::ui {
 
+class BatchQueuePanel;
 class Gallery;
 class GenerationForm;
 class ImageView;
@@ -45,10 +46,15 @@ public:
     StepPlot* stepPlot() const { return plot_; }
     Gallery* gallery() const { return gallery_; }
     GenerationWorker* worker() const { return worker_; }
+    BatchQueuePanel* batchQueue() const { return batchPanel_; }
     QThread* workerThread() { return &workerThread_; }
 
     // The request the Generate button would run now (form + model).
     GenerationRequest currentRequest() const;
+
+    // Queues a batch job on the worker (after what is already queued); its images stream into
+    // the gallery. Returns the batch id (0 when no model is loaded).
+    quint64 startBatch(const batch::BatchJob& job, const QString& outDir);
 
     // Gallery actions. saveResult writes a PNG with the A1111 "parameters" chunk and the JSON
     // request chunk; false after showing what went wrong.
@@ -68,11 +74,15 @@ public Q_SLOTS:
     void setModelPath(const QString& path);
     void generate();
     void cancel();
+    // The batch export dialog, filled from the form; "Add to Queue" starts the job.
+    void openBatchDialog();
 
 Q_SIGNALS:
     // To the worker (queued).
     void loadModelRequested(const QString& path);
     void generationRequested(const deadiff::GenerationRequest& request, quint64 jobId);
+    void batchRequested(const deadiff::batch::BatchJob& job, const QString& outDir,
+                        quint64 batchId);
     // A message box was shown (tests and the status line follow it).
     void errorShown(const QString& message);
     // The most recent result reached the gallery.
@@ -110,6 +120,9 @@ private:
     void onFinished(const deadiff::ui::GenerationOutcome& outcome);
     void onCancelled(quint64 jobId);
     void onFailed(quint64 jobId, const QString& message);
+    void onBatchImage(const deadiff::ui::BatchImageUpdate& image);
+    void onBatchFinished(const deadiff::ui::BatchResult& result);
+    void cancelAllBatches();
 
     QThread workerThread_;
     GenerationWorker* worker_ = nullptr;
@@ -135,6 +148,10 @@ private:
     Gallery* gallery_ = nullptr;
     QDockWidget* plotDock_ = nullptr;
     QDockWidget* galleryDock_ = nullptr;
+    BatchQueuePanel* batchPanel_ = nullptr;
+    QDockWidget* batchDock_ = nullptr;
+    QAction* batchAction_ = nullptr;
+    quint64 lastBatch_ = 0;
     QAction* generateAction_ = nullptr;
     QAction* cancelAction_ = nullptr;
     QMessageBox* messageBox_ = nullptr;

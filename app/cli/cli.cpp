@@ -35,11 +35,14 @@ const Command* findCommand(const std::string& name) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
+        {"batch", "run a batch job file (prompts x styles x seeds ...) into a folder", &runBatch},
         {"encode", "print shape and statistics of the contexts the UNet would read", &runEncode},
         {"generate", "paint a prompt in the style of reference images; writes a PNG", &runGenerate},
         {"inspect", "describe a weight file: components, tensor and parameter counts, dtypes",
          &runInspect},
         {"convert", "convert a .ckpt/.pth/.pt (or safetensors) file to safetensors", &runConvert},
+        {"train", "train the demo DEADiff on procedural data (stage 1 base model, stage 2 DEADiff)",
+         &runTrain},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };

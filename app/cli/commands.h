@@ -1,7 +1,11 @@
 // The `deadiff` command-line tool: one function per subcommand, dispatched by runCli.
 #pragma once
 
+#include "core/pipeline/pipeline.h"
+
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,5 +37,13 @@ int runInspect(const std::vector<std::string>& args, Streams io);
 int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
 int runEncode(const std::vector<std::string>& args, Streams io);
+int runTrain(const std::vector<std::string>& args, Streams io);
+int runBatch(const std::vector<std::string>& args, Streams io);
+
+// Loads the model of a command; tests pass a stand-in pipeline.
+using PipelineLoader = std::function<std::unique_ptr<Pipeline>(
+    const std::string& model, const PipelineOptions& options, const LoadProgress& progress)>;
+// `deadiff batch` with an injectable loader (runBatch uses Pipeline::load).
+int runBatchJob(const std::vector<std::string>& args, Streams io, const PipelineLoader& load);
 
 } // namespace deadiff::cli

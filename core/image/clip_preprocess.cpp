@@ -9,8 +9,8 @@
 
 namespace deadiff::image {
 
-cv::Mat resizeForClip(const cv::Mat& rgb) {
-    return pilResize(rgb, kClipImageSize, kClipImageSize, PilFilter::Bicubic);
+cv::Mat resizeForClip(const cv::Mat& rgb, int size) {
+    return pilResize(rgb, size, size, PilFilter::Bicubic);
 }
 
 torch::Tensor clipNormalize(const torch::Tensor& imagePm1) {
@@ -28,8 +28,8 @@ torch::Tensor clipNormalize(const torch::Tensor& imagePm1) {
     return (unit - mean) / std;
 }
 
-torch::Tensor clipInputFromRgb(const cv::Mat& rgb) {
-    return clipNormalize(rgbToTensor(resizeForClip(rgb), PixelRange::MinusOneToOne));
+torch::Tensor clipInputFromRgb(const cv::Mat& rgb, int size) {
+    return clipNormalize(rgbToTensor(resizeForClip(rgb, size), PixelRange::MinusOneToOne));
 }
 
 } // namespace deadiff::image

@@ -12,6 +12,7 @@
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/pipeline/model_config.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/runtime/system_info.h"
 #include "core/sample/ddim.h"
@@ -26,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -99,35 +101,52 @@ public:
             if (progress)
                 progress(what, fraction);
         };
+        // A model folder (or its model.json) says its sizes, weights file and tokenizer; a
+        // checkpoint file is the real-size model with the default vocabulary.
+        std::string weightsPath = path;
+        std::string vocab = options.vocabDir.empty() ? std::string() : options.vocabDir;
+        const std::string configPath = pipeline::modelConfigPath(path);
+        if (!configPath.empty()) {
+            config_ = pipeline::readModelConfig(configPath);
+            const std::filesystem::path folder = std::filesystem::path(configPath).parent_path();
+            weightsPath = (folder / config_.weights).string();
+            // The model's own word vocabulary: its text encoder knows no other ids.
+            vocab = (folder / config_.tokenizer).string();
+        }
+
         report("tokenizer", 0.0);
-        const std::string vocab =
-            options.vocabDir.empty() ? tokenize::defaultVocabDir() : options.vocabDir;
+        if (vocab.empty())
+            vocab = tokenize::defaultVocabDir();
         tokenizer_ =
             std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
+        if (static_cast<std::int64_t>(tokenizer_->vocabSize()) > config_.text.vocabSize)
+            throw std::runtime_error(
+                tokenizer_->source() + " holds " + std::to_string(tokenizer_->vocabSize()) +
+                " tokens but the text encoder has only " + std::to_string(config_.text.vocabSize));
 
         report("checkpoint", 0.05);
-        const io::WeightFile file = io::WeightFile::open(path);
+        const io::WeightFile file = io::WeightFile::open(weightsPath);
         const nn::TensorMap tensors = nn::tensorsOf(file);
-        checkLayout(tensors, path);
+        checkLayout(tensors, weightsPath);
 
         report("text encoder", 0.1);
-        text_ = nn::ClipTextModel(nn::ClipTextConfig{});
+        text_ = nn::ClipTextModel(config_.text);
         nn::loadStateDict(*text_, tensors, kTextPrefix);
         text_->eval();
 
         report("reference encoders", 0.25);
-        references_ = std::make_unique<pipeline::ReferenceEncoder>();
+        references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
         references_->load(tensors);
 
         report("UNet", 0.6);
-        unet_ = nn::UNetModel(nn::UNetConfig{});
+        unet_ = nn::UNetModel(config_.unet);
         nn::loadStateDict(*unet_, tensors, kUNetPrefix);
         unet_->eval();
         if (computeDtype_ != torch::kFloat)
             unet_->to(computeDtype_);
 
         report("VAE", 0.85);
-        vae_ = nn::AutoencoderKL(nn::VaeConfig{});
+        vae_ = nn::AutoencoderKL(config_.vae);
         nn::loadStateDict(*vae_, tensors, kVaePrefix);
         vae_->eval();
         if (computeDtype_ != torch::kFloat)
@@ -135,12 +154,16 @@ public:
 
         const auto schedule = tensors.find("alphas_cumprod");
         alphasCumprod_ = sample::alphasCumprodOrDefault(
-            schedule != tensors.end() ? schedule->second.clone() : torch::Tensor());
+            schedule != tensors.end() ? schedule->second.clone()
+                                      : sample::scaledLinearAlphasCumprod(
+                                            sample::kTrainTimesteps, config_.schedule.linearStart,
+                                            config_.schedule.linearEnd));
         report("ready", 1.0);
     }
 
     const std::string& modelPath() const override { return path_; }
     std::string computeDtype() const override { return dtypeName(computeDtype_); }
+    EncoderRuns encoderRuns() const override { return {textRuns_, references_->towerRuns()}; }
 
     GenerationResult generate(const GenerationRequest& request,
                               GenerationObserver* observer) override {
@@ -192,8 +215,9 @@ public:
 
         // The official code's noise on CPU: one draw of the whole batch right after seeding.
         torch::manual_seed(*resolved.seed);
-        const torch::Tensor noise =
-            torch::randn({batch, 4, resolved.height / 8, resolved.width / 8});
+        const std::int64_t factor = config_.latentFactor();
+        const torch::Tensor noise = torch::randn(
+            {batch, config_.latentChannels(), resolved.height / factor, resolved.width / factor});
 
         const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
         const std::vector<std::int64_t> runTimesteps = sampler.runTimesteps();
@@ -240,8 +264,9 @@ public:
                     const bool full = every > 0 && ((info.step + 1) % every == 0);
                     step.previews =
                         full ? decode(info.predictedX0)
-                             : image::tensorBatchToRgb(sample::latentPreview(info.predictedX0, 8),
-                                                       image::PixelRange::ZeroToOne);
+                             : image::tensorBatchToRgb(
+                                   sample::latentPreview(info.predictedX0, config_.latentFactor()),
+                                   image::PixelRange::ZeroToOne);
                     step.previewIsFullDecode = full;
                 }
                 observer->onStep(step);
@@ -301,14 +326,16 @@ private:
         const tokenize::ClipEncoding encoding = tokenizer_->encode(prompt);
         const torch::Tensor ids = torch::tensor(encoding.ids, torch::kInt64).unsqueeze(0);
         const torch::Tensor context = text_->forward(ids);
+        ++textRuns_;
         if (textCache_.size() > 64)
             textCache_.clear();
         textCache_.emplace(prompt, context);
         return context;
     }
 
-    static torch::Tensor clipInputOf(const std::string& path) {
-        return image::clipInputFromRgb(image::readImageRgb(path));
+    torch::Tensor clipInputOf(const std::string& path) const {
+        return image::clipInputFromRgb(image::readImageRgb(path),
+                                       static_cast<int>(config_.reference.blip.vision.imageSize));
     }
 
     pipeline::ReferenceContexts encodeReferences(const GenerationRequest& request) {
@@ -367,6 +394,7 @@ private:
 
     std::string path_;
     torch::ScalarType computeDtype_;
+    pipeline::ModelConfig config_; // the real sizes unless a model folder says otherwise
     std::unique_ptr<tokenize::ClipTokenizer> tokenizer_;
     nn::ClipTextModel text_{nullptr};
     std::unique_ptr<pipeline::ReferenceEncoder> references_;
@@ -377,6 +405,7 @@ private:
     nn::ControlNetModel control_{nullptr};
     std::string controlPath_;
     std::unique_ptr<depth::DepthEstimator> estimator_;
+    std::int64_t textRuns_ = 0;
 };
 
 } // namespace

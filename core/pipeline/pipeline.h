@@ -103,6 +103,15 @@ public:
     // without sampling. Writes them to `savePath` (safetensors) when it is not empty.
     virtual std::vector<ContextStats> encode(const GenerationRequest& request,
                                              const std::string& savePath = {});
+
+    // How often the expensive encoders really ran (cache misses) since loading: a batch over
+    // the same prompts and references must not run them again. Zeros for pipelines that do
+    // not count.
+    struct EncoderRuns {
+        std::int64_t text = 0;        // CLIP text encoder forwards
+        std::int64_t visionTower = 0; // (reference image, Q-Former branch) embeddings computed
+    };
+    virtual EncoderRuns encoderRuns() const { return {}; }
 };
 
 // Resolves what generate() would run: seed drawn when absent, mode derived, model filled in.

@@ -23,12 +23,6 @@ std::uint64_t contentHash(const torch::Tensor& contiguous) {
     return hash;
 }
 
-torch::Tensor branchTextIds(ReferenceBranch branch) {
-    const std::vector<std::int64_t>& ids =
-        branch == ReferenceBranch::Style ? nn::styleTextIds() : nn::contentTextIds();
-    return torch::tensor(ids, torch::kInt64).unsqueeze(0);
-}
-
 } // namespace
 
 ReferenceMode parseReferenceMode(const std::string& text) {
@@ -131,7 +125,7 @@ torch::Tensor ReferenceEncoder::embed(const torch::Tensor& clipInput, ReferenceB
     }
 
     torch::NoGradGuard noGrad;
-    const torch::Tensor ids = branchTextIds(branch);
+    const torch::Tensor ids = textIds(branch);
     const torch::Tensor embedding = proj(branch)->forward(blip(branch)->forward(input, ids));
     ++towerRuns_;
     if (config_.cacheCapacity > 0) {
@@ -190,6 +184,12 @@ std::int64_t ReferenceEncoder::towerRuns() const {
 void ReferenceEncoder::clearCache() {
     const std::lock_guard<std::mutex> lock(mutex_);
     cache_.clear();
+}
+
+torch::Tensor ReferenceEncoder::textIds(ReferenceBranch branch) const {
+    const std::vector<std::int64_t>& ids =
+        branch == ReferenceBranch::Style ? config_.styleTextIds : config_.contentTextIds;
+    return torch::tensor(ids, torch::kInt64).unsqueeze(0);
 }
 
 torch::Tensor ReferenceEncoder::zeros(std::int64_t batch) const {

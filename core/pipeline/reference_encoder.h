@@ -47,6 +47,11 @@ struct ReferenceContexts {
 struct ReferenceEncoderConfig {
     nn::Blip2QFormerConfig blip;
     nn::ProjLayerConfig proj;
+    // The Q-Former text of each branch as ids of the Q-Former's vocabulary: bert-base-uncased's
+    // "[CLS] style [SEP]" / "[CLS] content [SEP]" for the real model; a small model may use a
+    // small vocabulary (its Q-Former only ever reads these two texts).
+    std::vector<std::int64_t> styleTextIds = nn::styleTextIds();
+    std::vector<std::int64_t> contentTextIds = nn::contentTextIds();
     std::size_t cacheCapacity = 32; // (image, branch) embeddings kept, least recently used out
 };
 
@@ -79,6 +84,9 @@ public:
     // Times a vision tower actually ran (cache misses), for tests and diagnostics.
     std::int64_t towerRuns() const;
     void clearCache();
+
+    // The branch's Q-Former text ids [1, L] (config styleTextIds / contentTextIds).
+    torch::Tensor textIds(ReferenceBranch branch) const;
 
     nn::Blip2QFormer& blip(ReferenceBranch branch);
     nn::ProjLayer& proj(ReferenceBranch branch);

@@ -1,0 +1,103 @@
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "app/cli/progress.h"
+
+#include "core/train/trainer.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+
+namespace deadiff::cli {
+namespace {
+
+std::atomic<bool> stopRequested{false};
+
+extern "C" void requestStop(int) {
+    stopRequested = true;
+}
+
+std::array<double, 3> parseTaskWeights(const std::string& text) {
+    std::array<double, 3> weights{};
+    std::istringstream in(text);
+    char colon1 = 0, colon2 = 0;
+    if (!(in >> weights[0] >> colon1 >> weights[1] >> colon2 >> weights[2]) || colon1 != ':' ||
+        colon2 != ':' || !in.eof())
+        throw UsageError("--tasks expects STRE:SERE:RECONSTRUCTION odds such as 1:1:1, got '" +
+                         text + "'");
+    return weights;
+}
+
+} // namespace
+
+int runTrain(const std::vector<std::string>& argv, Streams io) {
+    Args args("train --stage 1|2 --out DIR [--base MODEL_DIR] [options]",
+              "Train the demo DEADiff on the procedural paired dataset (resumable).\n"
+              "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
+              "Stage 2: the DEADiff parts only (Q-Formers, ProjLayers, i_to_k/i_to_v), tasks\n"
+              "STRE:SERE:reconstruction 1:1:1. DIR/model is always a loadable model folder;\n"
+              "running the same command again resumes from DIR. Ctrl-C/SIGTERM save and stop.");
+    args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
+        .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
+        .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
+        .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
+        .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1000")
+        .option("--batch", "N", "images per step", "16")
+        .option("--vae-batch", "N", "stage 1: 32 px crops per VAE step", "8")
+        .option("--lr", "F", "AdamW learning rate (after warm-up)", "0.0002")
+        .option("--tasks", "A:B:C", "stage 2 task odds STRE:SERE:reconstruction", "1:1:1")
+        .option("--seed", "N", "data and noise seed", "0")
+        .option("--save-every", "SECONDS", "checkpoint interval", "120")
+        .option("--max-minutes", "M", "save and stop after M minutes (0: no limit)", "0")
+        .option("--log-every", "N", "print a progress line every N steps", "10");
+    args.parse(argv);
+    if (args.helpRequested()) {
+        io.out << args.help();
+        return kExitOk;
+    }
+    if (!args.has("--stage") || !args.has("--out"))
+        throw UsageError("--stage and --out are required");
+    train::TrainOptions options;
+    options.stage = static_cast<int>(args.integer("--stage"));
+    options.outDir = args.value("--out");
+    options.baseModel = args.value("--base");
+    options.steps = args.integer("--steps");
+    options.vaeSteps = args.integer("--vae-steps");
+    options.batch = static_cast<int>(args.integer("--batch"));
+    options.vaeBatch = static_cast<int>(args.integer("--vae-batch"));
+    options.learningRate = args.number("--lr");
+    options.taskWeights = parseTaskWeights(args.value("--tasks"));
+    options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
+    options.saveEverySeconds = args.number("--save-every");
+    options.maxMinutes = args.number("--max-minutes");
+    const long long logEvery = std::max(1LL, args.integer("--log-every"));
+
+    stopRequested = false;
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    const auto report = [&](const train::TrainProgress& p) {
+        if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
+            return;
+        char line[256];
+        std::snprintf(
+            line, sizeof line,
+            "stage %d %-7s step %lld/%lld  loss %.5f  avg %.5f  lr %.2e  %.2f s/step  "
+            "ETA %s%s\n",
+            p.stage, p.phase.c_str(), static_cast<long long>(p.step),
+            static_cast<long long>(p.total), p.loss, p.averageLoss, p.learningRate,
+            p.secondsPerStep,
+            formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
+            p.saved ? "  [saved]" : "");
+        io.out << line << std::flush;
+    };
+    train::train(options, report, [] { return stopRequested.load(); });
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    io.out << (stopRequested ? "stopped; " : "") << "model folder: " << options.outDir
+           << "/model\n";
+    return stopRequested ? kExitCancelled : kExitOk;
+}
+
+} // namespace deadiff::cli

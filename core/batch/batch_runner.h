@@ -1,0 +1,115 @@
+// Runs a batch job on a Pipeline: resume (images already written with matching metadata are
+// kept), per-image and overall progress with an ETA, pause and cancel between steps, atomic
+// PNG writes with full metadata, the manifest after every image and the contact sheet at the
+// end. The same Pipeline serves every image, so its text and reference-embedding caches carry
+// across the batch. Used by `deadiff batch` and the studio's queue (on the worker thread).
+#pragma once
+
+#include "core/batch/batch_job.h"
+#include "core/batch/manifest.h"
+#include "core/io/png.h"
+#include "core/pipeline/pipeline.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace deadiff::batch {
+
+// Thread-safe pause / cancel, set from any thread (the GUI's buttons, a signal handler's flag)
+// and honoured by the runner before every sampler step and between images.
+class BatchControl {
+public:
+    void pause();
+    void resume();
+    void cancel();
+    // Async-signal-safe (a SIGINT handler): sets the flag only; a paused waiter is not woken.
+    void cancelFromSignal() noexcept { cancelled_.store(true); }
+    bool isPaused() const;
+    bool isCancelled() const { return cancelled_.load(); }
+    // Blocks while paused; returns false once cancelled.
+    bool waitWhilePaused();
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool paused_ = false;
+    std::atomic<bool> cancelled_{false};
+};
+
+struct BatchProgress {
+    int image = 0;      // 0-based index of the image being made (first of its request)
+    int imagesDone = 0; // generated or kept so far
+    int imagesTotal = 0;
+    int imagesKept = 0; // found complete from an earlier run
+    int step = 0;       // steps done of the current request
+    int totalSteps = 0;
+    double elapsedSeconds = 0; // since the job started
+    double etaSeconds = -1;    // remaining; -1 until there is a rate to go by
+};
+
+struct BatchImageDone {
+    int index = 0;
+    std::string path;
+    cv::Mat image; // RGB; also for kept images (read back)
+    GenerationRequest request;
+    ImageStatus status = ImageStatus::Generated;
+    double seconds = 0; // this image's share of its request's time (0 when kept)
+};
+
+class BatchObserver {
+public:
+    virtual ~BatchObserver() = default;
+    virtual void onPlanned(const BatchPlan& /*plan*/) {}
+    virtual void onProgress(const BatchProgress& /*progress*/) {}
+    virtual void onStage(const std::string& /*stage*/) {}
+    virtual void onImage(const BatchImageDone& /*image*/) {}
+    // Step previews for the current request (costs a little per step).
+    virtual bool wantsPreviews() const { return false; }
+    virtual void onStep(const StepInfo& /*info*/) {}
+};
+
+enum class BatchOutcome { Completed, Cancelled, Failed };
+
+struct BatchSummary {
+    BatchOutcome outcome = BatchOutcome::Completed;
+    std::string error; // Failed: what went wrong and what was kept
+    int generated = 0;
+    int kept = 0;
+    int total = 0;
+    std::uint64_t baseSeed = 0;
+    std::string manifestCsv, manifestJson, contactSheet; // written files (contact sheet: empty
+                                                         // when nothing was made)
+};
+
+// Writes one PNG; the default is io::writePng (atomic). Tests inject failures (disk full).
+using PngWriter =
+    std::function<void(const std::string& path, const cv::Mat& rgb, const io::PngText& text)>;
+
+struct BatchOptions {
+    bool resume = true;       // keep matching images from an earlier run
+    bool contactSheet = true; // write contact-sheet.png
+    int thumbnail = 192;      // contact sheet cell size
+    PngWriter writer;         // empty: io::writePng
+    // Draws the base seed when neither the job nor an earlier manifest fixes it; empty: random.
+    std::function<std::uint64_t()> drawSeed;
+};
+
+// Whether `path` is a complete PNG of `request` (its deadiff_request JSON equals the request,
+// the image decodes at the request's size). Missing, corrupt or different files: false.
+bool existingOutputMatches(const std::string& path, const GenerationRequest& request);
+
+constexpr const char* kContactSheetName = "contact-sheet.png";
+
+// Runs `job` into `outDir` (created when missing). Never throws for a failing image: a user
+// error (unreadable reference, disk full, invalid job) ends the job with Failed and the files
+// written so far stay (manifest included). Throws BatchJobError only for a job that cannot be
+// planned and std::runtime_error when outDir cannot be created.
+BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string& outDir,
+                      BatchObserver* observer = nullptr, BatchControl* control = nullptr,
+                      const BatchOptions& options = {});
+
+} // namespace deadiff::batch

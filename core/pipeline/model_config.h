@@ -1,0 +1,85 @@
+// A model folder: `model.json` (the network sizes and where the rest lives) beside
+// `model.safetensors` (weights under the official checkpoint's key names) and the tokenizer
+// files. This is how small DEADiff models (the bundled demo model, test models) are stored, so
+// that one key mapping serves them and the official checkpoint. Every size has one home: the
+// config structs of the networks, whose defaults are the real SD 1.5 / DEADiff sizes; a
+// field missing from model.json keeps that default.
+//
+// model.json (all sections and fields optional except "format"):
+//   { "format": "deadiff-model", "version": 1,
+//     "weights": "model.safetensors",        // relative to the folder
+//     "tokenizer": "tokenizer",              // CLIP vocab.json + merges.txt (or the .gz) folder
+//     "default_image_size": 64,
+//     "text_encoder": { "vocab_size", "max_positions", "width", "layers", "heads", "mlp_width",
+//                       "layer_norm_eps" },
+//     "unet": { "in_channels", "out_channels", "model_channels", "channel_mult",
+//               "num_res_blocks", "attention_resolutions", "num_heads", "transformer_depth",
+//               "context_dim", "content_layers", "image_tokens" },
+//     "vae": { "ch", "ch_mult", "num_res_blocks", "in_channels", "out_channels", "z_channels",
+//              "embed_dim", "scale_factor" },
+//     "reference": { "vision": { "image_size", "patch_size", "channels", "width", "layers",
+//                                "heads", "mlp_width", "layer_norm_eps" },
+//                    "qformer": { "vocab_size", "hidden", "layers", "heads", "intermediate",
+//                                 "max_positions", "encoder_width",
+//                                 "cross_attention_frequency", "layer_norm_eps" },
+//                    "query_tokens", "vision_layer_norm_eps",
+//                    "proj": { "width", "hidden", "layer_norm_eps" },
+//                    "style_text_ids": [..], "content_text_ids": [..] },
+//     "schedule": { "linear_start", "linear_end" } }
+#pragma once
+
+#include "core/nn/clip_text.h"
+#include "core/nn/state_dict.h"
+#include "core/nn/unet.h"
+#include "core/nn/vae.h"
+#include "core/pipeline/reference_encoder.h"
+
+#include <string>
+
+namespace deadiff::pipeline {
+
+inline constexpr const char* kModelConfigName = "model.json";
+inline constexpr const char* kModelFormat = "deadiff-model";
+
+struct ScheduleConfig {
+    double linearStart = 0.00085;
+    double linearEnd = 0.012;
+};
+
+struct ModelConfig {
+    std::string weights = "model.safetensors"; // relative to the folder
+    std::string tokenizer = "tokenizer";       // relative to the folder
+    int defaultImageSize = 512;
+    nn::ClipTextConfig text;
+    nn::UNetConfig unet;
+    nn::VaeConfig vae;
+    ReferenceEncoderConfig reference;
+    ScheduleConfig schedule;
+
+    // Pixel size of one latent cell (8 for SD's KL-f8) and the latent's channel count.
+    std::int64_t latentFactor() const;
+    std::int64_t latentChannels() const { return vae.embedDim; }
+};
+
+// `path` is a folder holding model.json, or a .json file: the config's path; empty when `path`
+// is neither (an ordinary checkpoint file).
+std::string modelConfigPath(const std::string& path);
+
+// Reads and checks model.json: unknown format, a field of the wrong type, or sizes that do not
+// fit together (context widths, query tokens) throw std::runtime_error naming the file and the
+// field.
+ModelConfig readModelConfig(const std::string& jsonPath);
+std::string modelConfigToJson(const ModelConfig& config);
+
+// Every tensor of a model under the official checkpoint's key names (what writeModelFolder
+// stores and Pipeline::load reads), plus the DDPM `alphas_cumprod` when given.
+nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& unet,
+                           const nn::AutoencoderKL& vae, ReferenceEncoder& references,
+                           const torch::Tensor& alphasCumprod = {});
+
+// Writes `folder`/model.json and `folder`/<config.weights> (safetensors, atomic, creating the
+// folder). The tokenizer files are the caller's (train::writeClipWordVocabulary).
+void writeModelFolder(const std::string& folder, const ModelConfig& config,
+                      const nn::TensorMap& tensors);
+
+} // namespace deadiff::pipeline

@@ -1,0 +1,157 @@
+// Training the bundled demo DEADiff (issue 9) on the synthetic paired data, in two stages:
+//   stage 1, the base text-to-image model: phase "vae" (a small KL autoencoder, reconstruction +
+//            a small KL term), then phase "unet" (text encoder + UNet, eps-MSE on frozen VAE
+//            latents, zero image tokens, captions dropped 10 % of the time for guidance);
+//   stage 2, DEADiff (architecture spec §8): only the DEADiff parts train (both Q-Formers and
+//            their query tokens and vision towers, both ProjLayers, every attn2.i_to_k/i_to_v,
+//            the latter initialised from to_k/to_v); the text encoder, VAE and the rest of the
+//            UNet are frozen. Tasks STRE : SERE : reconstruction drawn 1:1:1 per sample, image
+//            context dropped with probability 0.15 for STRE and SERE.
+// The vision towers are trained in stage 2, unlike the paper's frozen CLIP ViT: there is no
+// small pre-trained image encoder to start from, and each branch has its own copy (the key
+// layout has one per branch), so the style tower can specialise in style and the content
+// tower in the subject.
+//
+// Everything is resumable: a checkpoint folder holds the model folder as shipped (`model/`,
+// Pipeline::load reads it), the optimizer state and `progress.json`; data and noise of step s
+// depend only on (seed, s), so a resumed run continues exactly where it stopped.
+#pragma once
+
+#include "core/nn/clip_text.h"
+#include "core/nn/unet.h"
+#include "core/nn/vae.h"
+#include "core/pipeline/model_config.h"
+#include "core/pipeline/reference_encoder.h"
+#include "core/tokenize/clip_tokenizer.h"
+#include "core/train/batch_tensors.h"
+
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deadiff::train {
+
+// The demo model's sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1,
+// so the same 16 spatial transformers and content layers 4..8) at 32 channels and a context
+// width of 64, a KL-f4 VAE
+// (64 px images -> 16x16x4 latents), 8 query tokens over a 64 px, patch-8 vision tower, and a
+// Q-Former vocabulary of five ids ([PAD] [CLS] [SEP] style content): the Q-Former only ever
+// reads "style" or "content", so bert-base's 30523 rows would be 2 MB of dead weight.
+pipeline::ModelConfig demoModelConfig();
+
+struct TrainOptions {
+    int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
+    std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
+    std::string baseModel; // stage 2: the stage-1 model folder to start from
+    std::int64_t vaeSteps = 1000;
+    std::int64_t steps = 1500; // stage 1: UNet phase steps; stage 2: steps
+    int batch = 16;
+    int vaeBatch = 8;
+    int vaeCrop = 32; // px; the VAE phase trains on random crops (0: whole images)
+    double learningRate = 2e-4;
+    double vaeLearningRate = 5e-4;
+    std::int64_t warmupSteps = 100; // linear warm-up from 1e-2 x (official: 1e-6 x over 10k)
+    double weightDecay = 0.01;      // AdamW, PyTorch's default as the official optimizer
+    double klWeight = 1e-4;
+    double textDropProbability = 0.1;
+    // Share of captions reduced to the subject's name (stage 1: any sample; stage 2: STRE
+    // samples), so that a prompt without style words still works and takes the reference's
+    // style.
+    double subjectOnlyCaptions = 0.3;
+    // STRE, SERE, reconstruction odds and their image-context drop probabilities (spec §8).
+    std::array<double, 3> taskWeights{1.0, 1.0, 1.0};
+    std::array<double, 3> dropProbability{0.15, 0.15, 0.0};
+    std::uint64_t seed = 0;
+    double saveEverySeconds = 120; // a killed run loses at most this much
+    double maxMinutes = 0;         // stop (after saving) when reached; 0: no limit
+};
+
+struct TrainProgress {
+    int stage = 1;
+    std::string phase;      // "vae", "unet", "deadiff"
+    std::int64_t step = 0;  // steps done in this phase
+    std::int64_t total = 0; // steps of this phase
+    double loss = 0;
+    double averageLoss = 0; // exponential moving average
+    double learningRate = 0;
+    double secondsPerStep = 0;
+    bool saved = false; // a checkpoint was written after this step
+};
+
+// The networks and one optimisation step of each phase. Used by `train()` and by tests on a
+// tiny config and a fixed batch.
+class DeadiffTrainer {
+public:
+    // Fresh random networks of `config` (from torch::manual_seed(seed)); `tokenizerDir` holds
+    // the word-level vocabulary (written there when absent).
+    DeadiffTrainer(const pipeline::ModelConfig& config, const std::string& tokenizerDir,
+                   std::uint64_t seed = 0);
+
+    // Replaces every weight with a model folder's (a checkpoint, or stage 1's result).
+    void loadWeights(const std::string& modelFolder);
+    // Writes the model folder (model.json, model.safetensors, tokenizer/) as Pipeline::load
+    // reads it.
+    void saveModel(const std::string& folder) const;
+
+    // One AdamW step of each phase on a batch; returns the loss before the step. `noiseSeed`
+    // fixes the sampled noise, timesteps and drops (tests pass the same one every step).
+    double vaeStep(const torch::Tensor& images, std::uint64_t noiseSeed);
+    double unetStep(const torch::Tensor& images, const std::vector<std::string>& captions,
+                    std::uint64_t noiseSeed);
+    double deadiffStep(const PairBatch& batch, std::uint64_t noiseSeed);
+
+    // Stage 2's start: i_to_k / i_to_v copied from attn2.to_k / to_v (blip_diffusion.py:162-169).
+    void initialiseImageProjections();
+    // After the VAE phase: sets the latent scale factor to 1/std of the latents of `images`
+    // (as SD's 0.18215 was chosen), so the UNet sees unit-variance latents.
+    void calibrateLatentScale(const torch::Tensor& images);
+
+    // The optimizer of a phase ("vae", "unet", "deadiff"), created on first use.
+    torch::optim::AdamW& optimizer(const std::string& phase);
+    void setLearningRate(const std::string& phase, double learningRate);
+    // Loss options (defaults as TrainOptions).
+    void setOptions(const TrainOptions& options) { options_ = options; }
+
+    const pipeline::ModelConfig& config() const { return config_; }
+    nn::ClipTextModel& text() { return text_; }
+    nn::UNetModel& unet() { return unet_; }
+    nn::AutoencoderKL& vae() { return vae_; }
+    pipeline::ReferenceEncoder& references() { return *references_; }
+    const torch::Tensor& alphasCumprod() const { return alphasCumprod_; }
+
+    // Token ids [B, 77] of captions through the model's tokenizer.
+    torch::Tensor tokenize(const std::vector<std::string>& captions) const;
+
+private:
+    std::vector<torch::Tensor> parameters(const std::string& phase);
+    // x_t and the eps target for clean latents, with timesteps drawn uniformly.
+    struct Noised {
+        torch::Tensor noisy, noise, timesteps;
+    };
+    Noised addNoise(const torch::Tensor& latents) const;
+    double finishStep(const std::string& phase, const torch::Tensor& loss);
+
+    pipeline::ModelConfig config_;
+    std::string tokenizerDir_;
+    TrainOptions options_;
+    std::unique_ptr<tokenize::ClipTokenizer> tokenizer_;
+    nn::ClipTextModel text_{nullptr};
+    nn::UNetModel unet_{nullptr};
+    nn::AutoencoderKL vae_{nullptr};
+    std::unique_ptr<pipeline::ReferenceEncoder> references_;
+    torch::Tensor alphasCumprod_;
+    std::map<std::string, std::unique_ptr<torch::optim::AdamW>> optimizers_;
+};
+
+// Runs or resumes a stage until its steps are done, `stop()` returns true, or maxMinutes
+// pass; checkpoints every saveEverySeconds and at the end. Throws std::runtime_error naming
+// the file or option at fault (e.g. stage 2 without a stage-1 model).
+void train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress,
+           const std::function<bool()>& stop = {});
+
+} // namespace deadiff::train

@@ -1,0 +1,164 @@
+// Model folders (model.json + model.safetensors + tokenizer): the config reader's checks and
+// error messages, and Pipeline::load generating from the tiny random-weight folder.
+#include "core/build_config.h"
+#include "core/pipeline/model_config.h"
+#include "core/pipeline/pipeline.h"
+#include "tests/support/tiny_model.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace deadiff {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ModelFolder : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("deadiff_model_folder_" + std::to_string(std::random_device{}()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string writeJson(const std::string& name, const std::string& text) const {
+        const fs::path path = dir_ / name;
+        std::ofstream(path) << text;
+        return path.string();
+    }
+
+    static GenerationRequest request(std::uint64_t seed) {
+        GenerationRequest r;
+        r.prompt = "star in neon style";
+        r.seed = seed;
+        r.steps = 3;
+        r.cfg = 3.0;
+        r.width = 64;
+        r.height = 64;
+        r.dtype = "float32";
+        return r;
+    }
+
+    fs::path dir_;
+};
+
+std::string messageOf(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const std::exception& error) {
+        return error.what();
+    }
+    return "(no exception)";
+}
+
+TEST_F(ModelFolder, ConfigRoundTripsThroughJson) {
+    const pipeline::ModelConfig config = test::tinyModelConfig();
+    const std::string path = writeJson("model.json", pipeline::modelConfigToJson(config));
+    const pipeline::ModelConfig read = pipeline::readModelConfig(path);
+    EXPECT_EQ(read.defaultImageSize, 64);
+    EXPECT_EQ(read.text.width, 32);
+    EXPECT_EQ(read.text.vocabSize, config.text.vocabSize);
+    EXPECT_EQ(read.unet.channelMult, (std::vector<std::int64_t>{1, 1, 1, 1}));
+    EXPECT_EQ(read.unet.contentLayers, (std::vector<std::int64_t>{4, 5, 6, 7, 8}));
+    EXPECT_EQ(read.vae.chMult, (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ(read.latentFactor(), 4);
+    EXPECT_EQ(read.reference.blip.vision.imageSize, 32);
+    EXPECT_EQ(read.reference.blip.queryTokens, 4);
+    EXPECT_EQ(read.reference.styleTextIds, (std::vector<std::int64_t>{1, 3, 2}));
+    EXPECT_EQ(read.reference.contentTextIds, (std::vector<std::int64_t>{1, 4, 2}));
+    EXPECT_DOUBLE_EQ(read.vae.scaleFactor, 0.18215);
+}
+
+TEST_F(ModelFolder, MissingFieldsKeepTheRealSizes) {
+    const std::string path = writeJson("model.json", R"({"format": "deadiff-model"})");
+    const pipeline::ModelConfig read = pipeline::readModelConfig(path);
+    EXPECT_EQ(read.unet.modelChannels, 320);
+    EXPECT_EQ(read.text.width, 768);
+    EXPECT_EQ(read.reference.blip.vision.imageSize, 224);
+    EXPECT_EQ(read.reference.blip.qformer.vocabSize, 30523);
+    EXPECT_EQ(read.reference.styleTextIds, (std::vector<std::int64_t>{101, 2806, 102}));
+    EXPECT_EQ(read.latentFactor(), 8);
+    EXPECT_EQ(read.defaultImageSize, 512);
+}
+
+TEST_F(ModelFolder, BadConfigsNameTheFileAndField) {
+    const std::string wrongFormat = writeJson("a.json", R"({"format": "sd"})");
+    EXPECT_NE(messageOf([&] { pipeline::readModelConfig(wrongFormat); }).find("'format'"),
+              std::string::npos);
+
+    const std::string wrongType =
+        writeJson("b.json", R"({"format": "deadiff-model", "unet": {"model_channels": "32"}})");
+    const std::string typeMessage = messageOf([&] { pipeline::readModelConfig(wrongType); });
+    EXPECT_NE(typeMessage.find(wrongType), std::string::npos) << typeMessage;
+    EXPECT_NE(typeMessage.find("'unet.model_channels' must be an integer"), std::string::npos)
+        << typeMessage;
+
+    const std::string mismatch =
+        writeJson("c.json", R"({"format": "deadiff-model", "text_encoder": {"width": 64}})");
+    const std::string mismatchMessage = messageOf([&] { pipeline::readModelConfig(mismatch); });
+    EXPECT_NE(mismatchMessage.find("'unet.context_dim' must equal 'text_encoder.width'"),
+              std::string::npos)
+        << mismatchMessage;
+
+    const std::string badIds = writeJson(
+        "d.json", R"({"format": "deadiff-model", "reference": {"style_text_ids": [1, 40000]}})");
+    EXPECT_NE(messageOf([&] { pipeline::readModelConfig(badIds); }).find("40000"),
+              std::string::npos);
+
+    const std::string notJson = writeJson("e.json", "{ format");
+    EXPECT_NE(messageOf([&] { pipeline::readModelConfig(notJson); }).find("not valid JSON"),
+              std::string::npos);
+}
+
+TEST_F(ModelFolder, FolderWithoutWeightsNamesTheMissingFile) {
+    const std::string model = test::writeTinyModel((dir_ / "m").string(), 1);
+    fs::remove(dir_ / "m" / "model.safetensors");
+    const std::string message = messageOf([&] { Pipeline::load((dir_ / "m").string()); });
+    EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
+}
+
+TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
+    const std::string folder = (dir_ / "tiny").string();
+    const std::string json = test::writeTinyModel(folder, 3);
+    const auto first = Pipeline::load(folder, {"float32", {}});
+    const GenerationResult a = first->generate(request(11));
+    ASSERT_EQ(a.images.size(), 1u);
+    EXPECT_EQ(a.images[0].rows, 64);
+    EXPECT_EQ(a.images[0].cols, 64);
+    EXPECT_EQ(a.images[0].type(), CV_8UC3);
+
+    // Loaded again through its model.json: the same seed gives the same pixels.
+    const auto second = Pipeline::load(json, {"float32", {}});
+    const GenerationResult b = second->generate(request(11));
+    EXPECT_EQ(cv::norm(a.images[0], b.images[0], cv::NORM_INF), 0.0);
+    // Another seed gives another image.
+    const GenerationResult c = second->generate(request(12));
+    EXPECT_GT(cv::norm(a.images[0], c.images[0], cv::NORM_INF), 0.0);
+}
+
+TEST_F(ModelFolder, TinyModelReadsStyleReferencesAtItsOwnSize) {
+    const std::string folder = (dir_ / "tiny").string();
+    test::writeTinyModel(folder, 4);
+    const auto pipeline = Pipeline::load(folder, {"float32", {}});
+    GenerationRequest styled = request(5);
+    styled.styles.push_back({std::string(DEADIFF_SOURCE_DIR) + "/resources/examples/neon.png", 1});
+    GenerationRequest plain = request(5);
+    plain.mode = "none";
+    const std::vector<ContextStats> stats = pipeline->encode(styled);
+    ASSERT_EQ(stats.size(), 4u);
+    EXPECT_EQ(stats[0].shape, (std::vector<std::int64_t>{1, 77, 32}));
+    EXPECT_EQ(stats[2].shape, (std::vector<std::int64_t>{1, 4, 32}));
+    EXPECT_GT(stats[2].std, 0.0); // the style branch read the image
+    EXPECT_EQ(stats[3].std, 0.0); // content context zeros in style mode
+    const GenerationResult withStyle = pipeline->generate(styled);
+    const GenerationResult without = pipeline->generate(plain);
+    EXPECT_GT(cv::norm(withStyle.images[0], without.images[0], cv::NORM_INF), 0.0);
+}
+
+} // namespace
+} // namespace deadiff

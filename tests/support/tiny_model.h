@@ -1,0 +1,23 @@
+// A tiny random-weight DEADiff model folder (model.json + model.safetensors + word-level CLIP
+// tokenizer), written through the real network classes and the product's writer, so tests of
+// anything that loads a model (pipeline, CLI, batch, ControlNet, GUI) run in a second without the
+// 7.6 GB checkpoint. Weights are random: images are noise, but deterministic per seed.
+#pragma once
+
+#include "core/pipeline/model_config.h"
+
+#include <cstdint>
+#include <string>
+
+namespace deadiff::test {
+
+// The tiny sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1, so the
+// same 16 spatial transformers and content layers 4..8), widths of 32, one layer per
+// transformer, a KL-f4 VAE (64 px -> 16x16 latents), 4 query tokens, 32 px references.
+pipeline::ModelConfig tinyModelConfig();
+
+// Writes the folder `dir` (created) with weights drawn from torch::manual_seed(seed); returns
+// the path of its model.json. The same seed writes the same weights.
+std::string writeTinyModel(const std::string& dir, std::uint64_t seed = 0);
+
+} // namespace deadiff::test
