@@ -46,12 +46,12 @@ torch::Tensor attendChunk(const torch::Tensor& q, const torch::Tensor& k, const 
 
 #if !DEADIFF_FUSED_SDPA
 // Score elements per block of the no-grad path (see attendBlocked).
-constexpr std::int64_t kCacheBlockScores = std::int64_t{1} << 21;
+constexpr std::int64_t kCacheBlockScores = std::int64_t{1} << 20;
 
 // No autograd, no bias: [batch·heads, tokens, dim] blocks of a few heads × a few hundred
-// queries, written straight into the output. Blocks of ~2^21 scores (4 MiB in bfloat16) stay
-// in cache between the q·kᵀ product, the softmax and the product with v; one 1024-query chunk
-// over all 16 heads at 512 px (128 MiB) ran ~2× slower (docs/performance.md).
+// queries, copied into the output. Blocks of ~2^20 scores (2 MiB in bfloat16) stay in cache
+// between the q·kᵀ product, the softmax and the product with v; one 1024-query chunk over all
+// 16 heads at 512 px (128 MiB of scores) ran ~1.4× slower (docs/performance.md).
 torch::Tensor attendBlocked(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                             double scale, std::int64_t maxScoreElements) {
     const std::int64_t batch = q.size(0);
@@ -78,8 +78,11 @@ torch::Tensor attendBlocked(const torch::Tensor& q, const torch::Tensor& k, cons
             const std::int64_t length = std::min(chunk, queries - start);
             const torch::Tensor scores =
                 torch::bmm(qs.narrow(0, head, headCount).narrow(1, start, length), kBlock);
-            torch::Tensor target = out.narrow(0, head, headCount).narrow(1, start, length);
-            torch::bmm_out(target, softmaxLastDim(scores).to(v.scalar_type()), vBlock);
+            // Not bmm_out: with a one-head block LibTorch 1.13 takes a slow path for the view
+            // (measured 10x); the copy costs little.
+            out.narrow(0, head, headCount)
+                .narrow(1, start, length)
+                .copy_(torch::bmm(softmaxLastDim(scores).to(v.scalar_type()), vBlock));
         }
     }
     return out.view({batch, heads, queries, v.size(3)});

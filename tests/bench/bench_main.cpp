@@ -122,17 +122,20 @@ void benchAttention(const std::vector<std::string>& sizes, const std::vector<std
             const auto k = torch::randn({2, 8, tokens, 40}).to(dtype);
             const auto v = torch::randn({2, 8, tokens, 40}).to(dtype);
             const double gflop = 4.0 * 2 * 8 * static_cast<double>(tokens * tokens) * 40 / 1e9;
-            for (const bool autograd : {false, true}) {
-                torch::AutoGradMode gradMode(autograd);
-                const auto qs = autograd ? q.detach().requires_grad_() : q;
-                std::vector<double> seconds;
-                deadiff::nn::scaledDotProductAttention(qs, k, v); // warm-up
-                for (int run = 0; run < runs; ++run) {
+            // The two paths alternate run by run, so both see the same machine load.
+            std::vector<double> seconds[2];
+            for (int run = -1; run < runs; ++run) // run -1: warm-up
+                for (const bool autograd : {false, true}) {
+                    torch::AutoGradMode gradMode(autograd);
+                    const auto qs = autograd ? q.detach().requires_grad_() : q;
                     const auto start = Clock::now();
                     deadiff::nn::scaledDotProductAttention(qs, k, v);
-                    seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+                    if (run >= 0)
+                        seconds[autograd].push_back(
+                            std::chrono::duration<double>(Clock::now() - start).count());
                 }
-                const Stats stats = statsOf(seconds);
+            for (const bool autograd : {false, true}) {
+                const Stats stats = statsOf(seconds[autograd]);
                 std::printf("%-6s %-9s %-10s %9.3f %12.0f %9.0f\n", sizeText.c_str(),
                             dtypeName.c_str(), autograd ? "autograd" : "inference", stats.min,
                             2.0 * static_cast<double>(tokens) / stats.min, gflop / stats.min);
