@@ -107,12 +107,11 @@ std::string rate(double gflop, double seconds, double gemm) {
 }
 
 // Self-attention of a 512 px (4096 tokens) or 256 px (1024 tokens) UNet level-0 transformer:
-// batch 2, 8 heads of 40. "inference" is the kernel the UNet runs under no-grad; "autograd" the
-// differentiable query-chunked path (what every call ran before the blocked kernel).
+// batch 2, 8 heads of 40, as the UNet calls it. tokens/s counts query tokens of the batch.
 void benchAttention(const std::vector<std::string>& sizes, const std::vector<std::string>& dtypes,
                     int runs) {
     std::printf("\nSelf-attention, batch 2 x 8 heads x 40, tokens = (px/8)^2\n");
-    std::printf("%-6s %-9s %-10s %9s %12s %9s\n", "px", "dtype", "path", "min s", "tokens/s",
+    std::printf("%-6s %-9s %9s %9s %12s %9s\n", "px", "dtype", "min s", "median s", "tokens/s",
                 "GFLOP/s");
     for (const std::string& dtypeName : dtypes) {
         const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
@@ -122,25 +121,18 @@ void benchAttention(const std::vector<std::string>& sizes, const std::vector<std
             const auto k = torch::randn({2, 8, tokens, 40}).to(dtype);
             const auto v = torch::randn({2, 8, tokens, 40}).to(dtype);
             const double gflop = 4.0 * 2 * 8 * static_cast<double>(tokens * tokens) * 40 / 1e9;
-            // The two paths alternate run by run, so both see the same machine load.
-            std::vector<double> seconds[2];
-            for (int run = -1; run < runs; ++run) // run -1: warm-up
-                for (const bool autograd : {false, true}) {
-                    torch::AutoGradMode gradMode(autograd);
-                    const auto qs = autograd ? q.detach().requires_grad_() : q;
-                    const auto start = Clock::now();
-                    deadiff::nn::scaledDotProductAttention(qs, k, v);
-                    if (run >= 0)
-                        seconds[autograd].push_back(
-                            std::chrono::duration<double>(Clock::now() - start).count());
-                }
-            for (const bool autograd : {false, true}) {
-                const Stats stats = statsOf(seconds[autograd]);
-                std::printf("%-6s %-9s %-10s %9.3f %12.0f %9.0f\n", sizeText.c_str(),
-                            dtypeName.c_str(), autograd ? "autograd" : "inference", stats.min,
-                            2.0 * static_cast<double>(tokens) / stats.min, gflop / stats.min);
-                std::fflush(stdout);
+            std::vector<double> seconds;
+            deadiff::nn::scaledDotProductAttention(q, k, v); // warm-up
+            for (int run = 0; run < runs; ++run) {
+                const auto start = Clock::now();
+                deadiff::nn::scaledDotProductAttention(q, k, v);
+                seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
             }
+            const Stats stats = statsOf(seconds);
+            std::printf("%-6s %-9s %9.3f %9.3f %12.0f %9.0f\n", sizeText.c_str(), dtypeName.c_str(),
+                        stats.min, stats.median, 2.0 * static_cast<double>(tokens) / stats.min,
+                        gflop / stats.min);
+            std::fflush(stdout);
         }
     }
 }
@@ -305,6 +297,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     deadiff::configureThreads();
+    deadiff::configureAllocator();
     const auto info = deadiff::runtimeInfo();
     std::cout << deadiff::describeRuntime(info);
     const std::map<std::string, double> gemm{{"float32", gemmGflops(torch::kFloat)},

@@ -113,15 +113,14 @@ TEST(Attention, GradientsFlowThroughChunks) {
     EXPECT_GT(q.grad().abs().sum().item<float>(), 0.f);
 }
 
-TEST(Attention, InferenceBlocksOverHeadsAndQueriesChangeNothing) {
-    // No grad and no bias: the cache-blocked kernel. Budgets that give 3-query chunks of one
-    // head, whole queries × 2 heads, and 4 heads with a remainder block of 2 (6 heads in all).
+TEST(Attention, ChunkBudgetsChangeNothingWithAValueWidthOfItsOwn) {
+    // Budgets of 1, 5 and 10 queries per chunk (7 queries, 6 batch·heads, 5 keys), and none.
     torch::manual_seed(4);
     const auto q = torch::randn({2, 3, 7, 4});
     const auto k = torch::randn({2, 3, 5, 4});
     const auto v = torch::randn({2, 3, 5, 6});
     const auto expected = naiveAttention(q, k, v, 0.5, torch::Tensor());
-    for (const std::int64_t budget : {5 * 3, 5 * 15, 5 * 30, 0}) {
+    for (const std::int64_t budget : {6 * 5, 6 * 5 * 5, 6 * 5 * 10, 0}) {
         AttentionOptions options;
         options.maxScoreElements = budget;
         const auto out = scaledDotProductAttention(q, k, v, options);
@@ -138,17 +137,6 @@ TEST(Attention, InferenceBlocksOverHeadsAndQueriesChangeNothing) {
         scaledDotProductAttention(splitHeads(xb, 3), splitHeads(xb, 3), splitHeads(xb, 3));
     EXPECT_EQ(reduced.scalar_type(), torch::kBFloat16);
     EXPECT_LT((reduced.to(torch::kDouble) - exact).abs().max().item<double>(), 0.05);
-}
-
-TEST(Attention, InferenceAndDifferentiablePathsAgree) {
-    torch::manual_seed(5);
-    const auto q = torch::randn({1, 4, 33, 8});
-    const auto k = torch::randn({1, 4, 20, 8});
-    const auto v = torch::randn({1, 4, 20, 8});
-    const auto inference = scaledDotProductAttention(q, k, v);
-    const auto trainable = scaledDotProductAttention(q.detach().requires_grad_(), k, v);
-    ASSERT_TRUE(trainable.requires_grad());
-    EXPECT_TRUE(torch::allclose(inference, trainable.detach(), 1e-5, 1e-6));
 }
 
 TEST(Attention, HeadsSplitAndMergeRoundTrip) {
