@@ -74,6 +74,7 @@ int runCli(const std::vector<std::string>& args, Streams io) {
     }
     // LibTorch defaults to half the hardware threads; set the count before any parallel op.
     configureThreads();
+    configureAllocator();
     try {
         return command->run({args.begin() + 1, args.end()}, io);
     } catch (const UsageError& error) {

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
     deadiff::ui::setUpApplication(app);
     // LibTorch defaults to half the hardware threads; set the count before any parallel op.
     deadiff::configureThreads();
+    deadiff::configureAllocator();
 
     deadiff::ui::MainWindow window;
     window.show();

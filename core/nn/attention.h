@@ -20,7 +20,7 @@ struct AttentionOptions {
 };
 
 // q: [batch, heads, queries, head_dim], k/v: [batch, heads, keys, head_dim] (v may have its own
-// last dimension). Returns [batch, heads, queries, v_dim]. Softmax runs in float32 for
+// last dimension). Returns [batch, heads, queries, v_dim]. Softmax accumulates in float32 for
 // reduced-precision inputs. Differentiable (no in-place ops on autograd paths).
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v,

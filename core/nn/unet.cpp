@@ -215,6 +215,43 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
                 torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
 }
 
+std::vector<std::shared_ptr<SpatialTransformerImpl>> UNetModelImpl::transformers() const {
+    std::vector<std::shared_ptr<SpatialTransformerImpl>> result;
+    const auto collect = [&](const UNetBlockImpl& block) {
+        for (const UNetBlockImpl::Layer& layer : block.layers)
+            if (layer.kind == UNetBlockImpl::Kind::Transformer)
+                result.push_back(layer.transformer);
+    };
+    for (const auto& block : *input_blocks)
+        collect(*block->as<UNetBlock>());
+    collect(*middle_block);
+    for (const auto& block : *output_blocks)
+        collect(*block->as<UNetBlock>());
+    return result;
+}
+
+UNetContext UNetModelImpl::projectContext(const UNetContext& context) {
+    const torch::ScalarType dtype = out->parameters().front().scalar_type();
+    const std::int64_t batch = context.styleText.defined() ? context.styleText.size(0) : 0;
+    requireContext(context.styleImage, "styleImage", batch, config_.contextDim);
+    requireContext(context.styleText, "styleText", batch, config_.contextDim);
+    requireContext(context.contentImage, "contentImage", batch, config_.contextDim);
+    requireContext(context.contentText, "contentText", batch, config_.contextDim);
+    const CrossAttentionContext style{castIfNeeded(context.styleImage, dtype),
+                                      castIfNeeded(context.styleText, dtype), context.imageWeight};
+    const CrossAttentionContext content{castIfNeeded(context.contentImage, dtype),
+                                        castIfNeeded(context.contentText, dtype),
+                                        context.imageWeight};
+    auto projected = std::make_shared<std::vector<std::vector<ContextKeysValues>>>();
+    const auto all = transformers();
+    for (std::size_t index = 0; index < all.size(); ++index)
+        projected->push_back(all[index]->projectContext(
+            isContentLayer(static_cast<std::int64_t>(index)) ? content : style));
+    UNetContext result = context;
+    result.projected = std::move(projected);
+    return result;
+}
+
 bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {
     return std::find(config_.contentLayers.begin(), config_.contentLayers.end(),
                      transformerIndex) != config_.contentLayers.end();
@@ -264,8 +301,16 @@ torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor
     const CrossAttentionContext contentContext{castIfNeeded(context.contentImage, dtype),
                                                castIfNeeded(context.contentText, dtype),
                                                context.imageWeight};
+    if (context.projected &&
+        static_cast<std::int64_t>(context.projected->size()) != transformerCount_)
+        throw std::runtime_error("UNet projected context has " +
+                                 std::to_string(context.projected->size()) +
+                                 " layers; this model has " + std::to_string(transformerCount_));
     const auto contextFor = [&](std::int64_t index) {
-        return isContentLayer(index) ? contentContext : styleContext;
+        CrossAttentionContext layer = isContentLayer(index) ? contentContext : styleContext;
+        if (context.projected)
+            layer.projected = &(*context.projected)[static_cast<std::size_t>(index)];
+        return layer;
     };
 
     std::int64_t transformerIndex = 0;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ struct UNetContext {
     torch::Tensor contentImage;
     torch::Tensor contentText;
     double imageWeight = 1.0;
+    // Optional cross-attention keys/values of these contexts, one set per spatial transformer
+    // (forward order), made by UNetModelImpl::projectContext for this model in its current
+    // dtype. With them, forward() skips the to_k/to_v/i_to_k/i_to_v projections (the contexts
+    // above must still be given: they are validated). Dropped by concat().
+    std::shared_ptr<const std::vector<std::vector<ContextKeysValues>>> projected = nullptr;
 
     // Row-wise concatenation [first; second] (e.g. unconditional then conditional).
     static UNetContext concat(const UNetContext& first, const UNetContext& second);
@@ -107,6 +113,11 @@ struct UNetModelImpl : torch::nn::Module {
                           const std::vector<torch::Tensor>& control = {},
                           const UNetObserver& observer = nullptr);
 
+    // `context` with its cross-attention keys/values projected once (UNetContext::projected),
+    // for a sampler that calls forward() many times with the same contexts. Same results as
+    // projecting in every call; runs in the weights' dtype, so call it after any to(dtype).
+    UNetContext projectContext(const UNetContext& context);
+
     const UNetConfig& config() const { return config_; }
     // Number of spatial transformers (16 for SD 1.5).
     std::int64_t transformerCount() const { return transformerCount_; }
@@ -119,6 +130,9 @@ struct UNetModelImpl : torch::nn::Module {
     torch::nn::Sequential out{nullptr}; // 0 GroupNorm, 1 SiLU, 2 Conv2d
 
 private:
+    // The spatial transformers in forward order.
+    std::vector<std::shared_ptr<SpatialTransformerImpl>> transformers() const;
+
     UNetConfig config_;
     std::int64_t transformerCount_ = 0;
 };

@@ -185,9 +185,13 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int6
 }
 
 torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x,
-                                                 const CrossAttentionContext& context) {
+                                                 const CrossAttentionContext& context,
+                                                 const ContextKeysValues* projected) {
     torch::Tensor h = attn1->forward(norm1->forward(x)) + x;
-    h = attn2->forward(norm2->forward(h), context) + h;
+    const torch::Tensor normed = norm2->forward(h);
+    h = (projected != nullptr ? attn2->attend(normed, *projected)
+                              : attn2->forward(normed, context)) +
+        h;
     return ff->forward(norm3->forward(h)) + h;
 }
 
@@ -213,10 +217,28 @@ torch::Tensor SpatialTransformerImpl::forward(const torch::Tensor& x,
     torch::Tensor h = proj_in->forward(norm->forward(x));
     const std::int64_t inner = h.size(1);
     h = h.flatten(2).transpose(1, 2).contiguous(); // [B, HW, C]
-    for (const auto& block : *transformer_blocks)
-        h = block->as<BasicTransformerBlock>()->forward(h, context);
+    if (context.projected != nullptr) {
+        TORCH_CHECK(context.projected->size() == transformer_blocks->size(),
+                    "projected context has ", context.projected->size(),
+                    " key/value sets for a spatial transformer of ", transformer_blocks->size(),
+                    " blocks");
+        TORCH_CHECK(context.projected->empty() || context.projected->front().keys.size(0) == batch,
+                    "projected context was made for a batch of ",
+                    context.projected->front().keys.size(0), ", not ", batch);
+    }
+    for (std::size_t i = 0; i < transformer_blocks->size(); ++i)
+        h = transformer_blocks[i]->as<BasicTransformerBlock>()->forward(
+            h, context, context.projected != nullptr ? &(*context.projected)[i] : nullptr);
     h = h.transpose(1, 2).reshape({batch, inner, height, width});
     return proj_out->forward(h) + x;
+}
+
+std::vector<ContextKeysValues>
+SpatialTransformerImpl::projectContext(const CrossAttentionContext& context) {
+    std::vector<ContextKeysValues> result;
+    for (const auto& block : *transformer_blocks)
+        result.push_back(block->as<BasicTransformerBlock>()->attn2->projectContext(context));
+    return result;
 }
 
 } // namespace deadiff::nn

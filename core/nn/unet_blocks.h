@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace deadiff::nn {
 
@@ -67,18 +68,23 @@ struct SelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(SelfAttention);
 
+// Keys and values of one cross-attention layer, [B, Nt+Ni, inner], text tokens first.
+struct ContextKeysValues {
+    torch::Tensor keys;
+    torch::Tensor values;
+};
+
 // One cross-attention layer's context: image tokens [B, Ni, ctx] (16 from a Q-Former, zeros
 // when a branch is unused) and text tokens [B, Nt, ctx] (77 from CLIP), plus the image weight.
 struct CrossAttentionContext {
     torch::Tensor image;
     torch::Tensor text;
     double imageWeight = 1.0;
-};
-
-// Keys and values of one cross-attention layer, [B, Nt+Ni, inner], text tokens first.
-struct ContextKeysValues {
-    torch::Tensor keys;
-    torch::Tensor values;
+    // Optional: the keys/values of this context already projected by each transformer block of
+    // the spatial transformer that reads it (one entry per block, in order; see
+    // SpatialTransformerImpl::projectContext). A sampler's contexts do not change between
+    // steps, so the pipeline projects them once per generation. Null: project every call.
+    const std::vector<ContextKeysValues>* projected = nullptr;
 };
 
 // DEADiff's joint text-image cross-attention (attn2):
@@ -116,7 +122,9 @@ struct BasicTransformerBlockImpl : torch::nn::Module {
     BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads, std::int64_t headDim,
                               std::int64_t contextDim, double dropout = 0.0,
                               bool imageProjections = true);
-    torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
+    // `projected`: this block's precomputed attn2 keys/values (then `context` is not read).
+    torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context,
+                          const ContextKeysValues* projected = nullptr);
 
     SelfAttention attn1{nullptr};
     DualCrossAttention attn2{nullptr};
@@ -132,6 +140,8 @@ struct SpatialTransformerImpl : torch::nn::Module {
                            std::int64_t depth, std::int64_t contextDim, double dropout = 0.0,
                            bool imageProjections = true);
     torch::Tensor forward(const torch::Tensor& x, const CrossAttentionContext& context);
+    // Every block's attn2 keys/values for `context`, for CrossAttentionContext::projected.
+    std::vector<ContextKeysValues> projectContext(const CrossAttentionContext& context);
 
     GroupNormNchw norm{nullptr};
     torch::nn::Conv2d proj_in{nullptr};

@@ -5,6 +5,7 @@
 #include "core/image/clip_preprocess.h"
 #include "core/image/image_io.h"
 #include "core/image/tensor_image.h"
+#include "core/io/mapped_file.h"
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
@@ -16,12 +17,15 @@
 #include "core/pipeline/reference_encoder.h"
 #include "core/runtime/system_info.h"
 #include "core/sample/ddim.h"
+#include "core/sample/dpmpp_2m.h"
+#include "core/sample/euler_ancestral.h"
 #include "core/sample/guidance.h"
 #include "core/sample/preview.h"
 #include "core/sample/schedule.h"
 #include "core/tokenize/clip_tokenizer.h"
 #include "core/tokenize/vocab_location.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -29,6 +33,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 
 namespace deadiff {
@@ -90,6 +95,24 @@ void checkLayout(const nn::TensorMap& tensors, const std::string& path) {
                                         "choose deadiff_v1.ckpt");
 }
 
+// After a network was converted to the compute dtype, its float32 pages of the mapped checkpoint
+// are never read again; the kernel counts them in our RSS until told (7.6 GB for the official
+// file). Tensors that were copied out of the file are skipped.
+void releaseConvertedPages(const io::WeightFile& file, const nn::TensorMap& tensors,
+                           const std::string& prefix) {
+    const std::shared_ptr<io::MappedFile>& mapping = file.mapping();
+    if (!mapping)
+        return;
+    const std::uint8_t* begin = mapping->data();
+    const std::uint8_t* end = begin + mapping->size();
+    for (auto it = tensors.lower_bound(prefix);
+         it != tensors.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        const auto* data = static_cast<const std::uint8_t*>(it->second.data_ptr());
+        if (data >= begin && data < end)
+            mapping->releasePages(static_cast<std::size_t>(data - begin), it->second.nbytes());
+    }
+}
+
 class DeadiffPipeline final : public Pipeline {
 public:
     DeadiffPipeline(const std::string& path, const PipelineOptions& options,
@@ -142,15 +165,19 @@ public:
         unet_ = nn::UNetModel(config_.unet);
         nn::loadStateDict(*unet_, tensors, kUNetPrefix);
         unet_->eval();
-        if (computeDtype_ != torch::kFloat)
+        if (computeDtype_ != torch::kFloat) {
             unet_->to(computeDtype_);
+            releaseConvertedPages(file, tensors, kUNetPrefix);
+        }
 
         report("VAE", 0.85);
         vae_ = nn::AutoencoderKL(config_.vae);
         nn::loadStateDict(*vae_, tensors, kVaePrefix);
         vae_->eval();
-        if (computeDtype_ != torch::kFloat)
+        if (computeDtype_ != torch::kFloat) {
             vae_->to(computeDtype_);
+            releaseConvertedPages(file, tensors, kVaePrefix);
+        }
 
         const auto schedule = tensors.find("alphas_cumprod");
         alphasCumprod_ = sample::alphasCumprodOrDefault(
@@ -168,9 +195,6 @@ public:
     GenerationResult generate(const GenerationRequest& request,
                               GenerationObserver* observer) override {
         validate(request);
-        if (request.sampler != "ddim")
-            throw RequestError("'sampler' " + request.sampler +
-                               " is not available in this build yet; use ddim");
         const GenerationRequest resolved = resolveRequest(request, path_);
         const auto started = Clock::now();
         torch::NoGradGuard noGrad;
@@ -219,23 +243,34 @@ public:
         const torch::Tensor noise = torch::randn(
             {batch, config_.latentChannels(), resolved.height / factor, resolved.width / factor});
 
-        const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
-        const std::vector<std::int64_t> runTimesteps = sampler.runTimesteps();
+        // ControlNet residuals apply on the steps whose fraction i/N lies in the request's
+        // [start, end]; every sampler calls the model once per step, so the report callback
+        // below advances `stepIndex`.
+        const int plannedSteps =
+            resolved.sampler == "ddim"
+                ? static_cast<int>(
+                      sample::DdimSampler(alphasCumprod_, resolved.steps, 0.0).runTimesteps().size())
+                : resolved.steps;
+        int stepIndex = 0;
+
+        // The contexts do not change while sampling: their cross-attention keys/values are
+        // projected once, on the first step that needs them (cfg 1 never needs the guided set).
+        std::optional<nn::UNetContext> guidedProjected, conditionalProjected;
         const auto model = [&](const torch::Tensor& x, std::int64_t t, bool withUnconditional) {
+            std::optional<nn::UNetContext>& projected =
+                withUnconditional ? guidedProjected : conditionalProjected;
+            if (!projected)
+                projected = unet_->projectContext(withUnconditional ? guided : conditional);
             const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
-            const nn::UNetContext& context = withUnconditional ? guided : conditional;
             std::vector<torch::Tensor> residuals;
-            const auto step = std::find(runTimesteps.begin(), runTimesteps.end(), t);
-            if (controlled &&
-                controlAppliesAt(resolved, static_cast<int>(step - runTimesteps.begin()),
-                                 static_cast<int>(runTimesteps.size()))) {
+            if (controlled && controlAppliesAt(resolved, stepIndex, plannedSteps)) {
                 // ControlLDM gives the ControlNet the plain text context the UNet reads
                 // ([NEG; prompt] under CFG), never DEADiff's image tokens.
-                residuals = control_->forward(x, hint, timesteps, context.styleText);
+                residuals = control_->forward(x, hint, timesteps, projected->styleText);
                 for (torch::Tensor& residual : residuals)
                     residual = residual * resolved.controlScale;
             }
-            return unet_->forward(x, timesteps, context, residuals);
+            return unet_->forward(x, timesteps, *projected, residuals);
         };
         const sample::DenoiseFn denoise = sample::classifierFreeGuidance(model, resolved.cfg);
 
@@ -244,7 +279,8 @@ public:
         auto stepStarted = samplingStarted;
         torch::Tensor previousX0;
         bool stopped = false;
-        const auto callback = [&](const sample::DdimStepInfo& info) {
+        // `sigma` < 0: the noise level of DDIM's timestep.
+        const auto report = [&](const sample::DdimStepInfo& info, double sigma) {
             const auto now = Clock::now();
             if (observer != nullptr) {
                 StepInfo step;
@@ -254,7 +290,7 @@ public:
                 step.elapsedSeconds = std::chrono::duration<double>(now - samplingStarted).count();
                 step.stepSeconds = std::chrono::duration<double>(now - stepStarted).count();
                 const double abar = alphasCumprod_[info.timestep].item<double>();
-                step.noiseLevel = std::sqrt((1.0 - abar) / abar);
+                step.noiseLevel = sigma >= 0 ? sigma : std::sqrt((1.0 - abar) / abar);
                 if (previousX0.defined())
                     step.change = ((info.predictedX0 - previousX0).norm() /
                                    info.predictedX0.norm().clamp_min(1e-12))
@@ -276,10 +312,36 @@ public:
                 }
             }
             previousX0 = info.predictedX0;
+            stepIndex = static_cast<int>(info.step) + 1;
             stepStarted = Clock::now();
             return true;
         };
-        const torch::Tensor latent = sampler.sample(noise, denoise, callback);
+        torch::Tensor latent;
+        if (resolved.sampler == "ddim") {
+            const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
+            latent = sampler.sample(noise, denoise, [&](const sample::DdimStepInfo& info) {
+                return report(info, -1.0);
+            });
+        } else {
+            const std::vector<double> discrete = sample::discreteSigmas(alphasCumprod_);
+            const sample::SigmaDenoiseFn denoiser = sample::epsDenoiser(denoise, discrete);
+            const auto sigmaCallback = [&](const sample::SigmaStepInfo& info) {
+                const sample::DdimStepInfo step{info.step, info.total,
+                                                sample::sigmaToTimestep(info.sigma, discrete),
+                                                info.x, info.denoised};
+                return report(step, info.sigma);
+            };
+            if (resolved.sampler == "dpmpp-2m") {
+                latent = sample::sampleDpmpp2m(
+                    noise, sample::karrasSigmas(resolved.steps, discrete.front(), discrete.back()),
+                    denoiser, sigmaCallback);
+            } else { // euler-a; validate() admits no other name
+                // Its per-step noise: a generator of its own seeded with the request's seed.
+                latent = sample::sampleEulerAncestral(
+                    noise, sample::uniformSigmas(resolved.steps, discrete), denoiser,
+                    at::detail::createCPUGenerator(*resolved.seed), sigmaCallback);
+            }
+        }
         if (stopped)
             throw CancelledError();
 

@@ -6,6 +6,9 @@
 #include <torch/version.h>
 
 #include <dlfcn.h>
+#if __has_include(<gperftools/malloc_extension.h>)
+#include <gperftools/malloc_extension.h>
+#endif
 #include <glob.h>
 
 #include <algorithm>
@@ -126,6 +129,22 @@ int configureThreads(int requested) {
         threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     torch::set_num_threads(threads);
     return torch::get_num_threads();
+}
+
+bool configureAllocator() {
+#if __has_include(<gperftools/malloc_extension.h>)
+    // Looked up at run time: the library itself does not link tcmalloc, the executables do.
+    using Instance = MallocExtension* (*)();
+    const auto instance =
+        reinterpret_cast<Instance>(::dlsym(RTLD_DEFAULT, "_ZN15MallocExtension8instanceEv"));
+    if (instance == nullptr || ::dlsym(RTLD_DEFAULT, "tc_malloc") == nullptr)
+        return false;
+    if (std::getenv("TCMALLOC_RELEASE_RATE") == nullptr) // an explicit setting wins
+        instance()->SetMemoryReleaseRate(0.0);
+    return true;
+#else
+    return false;
+#endif
 }
 
 RuntimeInfo runtimeInfo() {

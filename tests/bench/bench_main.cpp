@@ -3,8 +3,16 @@
 // to the machine's measured GEMM rates, and never fails on speed.
 //
 //   deadiff-bench [--sizes 256,512] [--dtypes float32,bfloat16] [--runs 3]
-//                 [--model CKPT --steps 4]     (also times the whole pipeline per step)
+//                 [--model CKPT --steps 4 --sampler ddim]  (also the whole pipeline per step)
+//
+// Prints everything docs/performance.md reports: GEMM rates; UNet per call (min/median,
+// achieved GFLOP/s against the GEMM rate); self-attention at the latent's token count
+// (tokens/s, GFLOP/s; the inference kernel and the differentiable path); per pipeline step
+// (min/median) with the RSS after loading, the peak RSS during generation and the bytes of the
+// weights in the compute dtype.
 #include "app/cli/args.h"
+#include "core/io/weight_file.h"
+#include "core/nn/attention.h"
 #include "core/nn/unet.h"
 #include "core/pipeline/pipeline.h"
 #include "core/runtime/system_info.h"
@@ -13,10 +21,15 @@
 
 #include <sys/resource.h>
 
+#include <opencv2/core.hpp>
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace {
@@ -36,6 +49,21 @@ double peakRssGiB() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
+}
+
+// VmHWM / VmRSS of /proc/self/status in GiB (0 where unavailable).
+double procStatusGiB(const std::string& field) {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(field + ":", 0) == 0)
+            return std::stod(line.substr(field.size() + 1)) / (1024.0 * 1024.0); // kB
+    return 0;
+}
+
+// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the generation's own.
+void resetPeakRss() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
 }
 
 struct Stats {
@@ -61,14 +89,63 @@ double gemmGflops(torch::ScalarType dtype, int n = 2048) {
     return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
 }
 
+// FLOP of one real-size SD 1.5 UNet call, batch 2 (shared/docs/platform-notes.md, counted by
+// PyTorch's flop counter on the official UNet; DEADiff's 16 extra keys add < 0.1 %).
+double unetGflop(int px) {
+    static const std::map<int, double> known{{256, 360.0}, {512, 1606.0}};
+    const auto it = known.find(px);
+    return it == known.end() ? 0.0 : it->second;
+}
+
+std::string rate(double gflop, double seconds, double gemm) {
+    if (gflop <= 0 || seconds <= 0)
+        return "n/a";
+    char text[64];
+    std::snprintf(text, sizeof text, "%.0f (%.0f%%)", gflop / seconds,
+                  100.0 * gflop / seconds / gemm);
+    return text;
+}
+
+// Self-attention of a 512 px (4096 tokens) or 256 px (1024 tokens) UNet level-0 transformer:
+// batch 2, 8 heads of 40, as the UNet calls it. tokens/s counts query tokens of the batch.
+void benchAttention(const std::vector<std::string>& sizes, const std::vector<std::string>& dtypes,
+                    int runs) {
+    std::printf("\nSelf-attention, batch 2 x 8 heads x 40, tokens = (px/8)^2\n");
+    std::printf("%-6s %-9s %9s %9s %12s %9s\n", "px", "dtype", "min s", "median s", "tokens/s",
+                "GFLOP/s");
+    for (const std::string& dtypeName : dtypes) {
+        const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+        for (const std::string& sizeText : sizes) {
+            const std::int64_t tokens = (std::stoll(sizeText) / 8) * (std::stoll(sizeText) / 8);
+            const auto q = torch::randn({2, 8, tokens, 40}).to(dtype);
+            const auto k = torch::randn({2, 8, tokens, 40}).to(dtype);
+            const auto v = torch::randn({2, 8, tokens, 40}).to(dtype);
+            const double gflop = 4.0 * 2 * 8 * static_cast<double>(tokens * tokens) * 40 / 1e9;
+            std::vector<double> seconds;
+            deadiff::nn::scaledDotProductAttention(q, k, v); // warm-up
+            for (int run = 0; run < runs; ++run) {
+                const auto start = Clock::now();
+                deadiff::nn::scaledDotProductAttention(q, k, v);
+                seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+            }
+            const Stats stats = statsOf(seconds);
+            std::printf("%-6s %-9s %9.3f %9.3f %12.0f %9.0f\n", sizeText.c_str(), dtypeName.c_str(),
+                        stats.min, stats.median, 2.0 * static_cast<double>(tokens) / stats.min,
+                        gflop / stats.min);
+            std::fflush(stdout);
+        }
+    }
+}
+
 void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::string>& dtypes,
-               int runs) {
+               int runs, const std::map<std::string, double>& gemm) {
     torch::NoGradGuard noGrad;
     torch::manual_seed(0);
     deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
     unet->eval();
     std::printf("\nSD 1.5 DEADiff UNet, real size, random weights, batch 2 (guidance)\n");
-    std::printf("%-6s %-9s %9s %9s %10s\n", "px", "dtype", "min s", "median s", "peak GiB");
+    std::printf("%-6s %-9s %9s %9s %18s %10s\n", "px", "dtype", "min s", "median s",
+                "GFLOP/s (of GEMM)", "peak GiB");
     for (const std::string& dtypeName : dtypes) {
         const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
         unet->to(dtype);
@@ -76,9 +153,10 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
             const int px = std::stoi(sizeText);
             const auto x = torch::randn({2, 4, px / 8, px / 8});
             const auto t = torch::full({2}, 500, torch::kInt64);
-            deadiff::nn::UNetContext context{torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
-                                             torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}),
-                                             1.0};
+            // Keys/values projected once, as the pipeline does.
+            const deadiff::nn::UNetContext context =
+                unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
+                                      torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
             unet->forward(x, t, context); // warm-up
             std::vector<double> seconds;
             for (int run = 0; run < runs; ++run) {
@@ -87,8 +165,9 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
                 seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
             }
             const Stats stats = statsOf(seconds);
-            std::printf("%-6d %-9s %9.3f %9.3f %10.2f\n", px, dtypeName.c_str(), stats.min,
-                        stats.median, peakRssGiB());
+            std::printf("%-6d %-9s %9.3f %9.3f %18s %10.2f\n", px, dtypeName.c_str(), stats.min,
+                        stats.median, rate(unetGflop(px), stats.min, gemm.at(dtypeName)).c_str(),
+                        peakRssGiB());
             std::fflush(stdout);
         }
     }
@@ -101,12 +180,34 @@ public:
     std::vector<double> seconds;
 };
 
+// Bytes of the checkpoint's floating-point tensors with the UNet and VAE in `dtype` (the
+// pipeline converts those two; the encoders stay float32): "weights" of the memory goal.
+double weightGiB(const std::string& model, const std::string& dtype) {
+    const deadiff::io::WeightFile file = deadiff::io::WeightFile::open(model);
+    double bytes = 0;
+    for (const auto& info : file.tensors()) {
+        double count = 1;
+        for (const std::int64_t size : info.shape)
+            count *= static_cast<double>(size);
+        const bool converted = info.name.rfind("model.diffusion_model.", 0) == 0 ||
+                               info.name.rfind("first_stage_model.", 0) == 0;
+        bytes += count * (converted && dtype == "bfloat16" ? 2.0 : 4.0);
+    }
+    return bytes / (1024.0 * 1024.0 * 1024.0);
+}
+
 void benchPipeline(const std::string& model, const std::vector<std::string>& sizes,
-                   const std::vector<std::string>& dtypes, int steps, const std::string& style) {
-    std::printf("\nWhole pipeline (%s), DDIM, guidance, per sampler step\n", model.c_str());
-    std::printf("%-6s %-9s %9s %9s %10s\n", "px", "dtype", "min s", "median s", "peak GiB");
+                   const std::vector<std::string>& dtypes, int steps, const std::string& style,
+                   const std::string& sampler) {
+    std::printf("\nWhole pipeline (%s), %s, guidance, per sampler step\n", model.c_str(),
+                sampler.c_str());
+    std::printf("%-6s %-9s %9s %9s %8s %12s %12s %11s\n", "px", "dtype", "min s", "median s",
+                "load s", "RSS load GiB", "peak gen GiB", "weights GiB");
     for (const std::string& dtypeName : dtypes) {
+        const auto loadStart = Clock::now();
         auto pipeline = deadiff::Pipeline::load(model, {dtypeName, {}});
+        const double loadSeconds = std::chrono::duration<double>(Clock::now() - loadStart).count();
+        const double weights = weightGiB(model, dtypeName);
         for (const std::string& sizeText : sizes) {
             deadiff::GenerationRequest request;
             request.prompt = "a castle on a hill";
@@ -114,14 +215,58 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
                 request.styles.push_back({style, std::nullopt});
             request.width = request.height = std::stoi(sizeText);
             request.steps = steps;
+            request.sampler = sampler;
             request.seed = 1;
             StepTimer timer;
+            const double rssLoaded = procStatusGiB("VmRSS");
+            resetPeakRss();
             pipeline->generate(request, &timer);
             const Stats stats = statsOf(timer.seconds);
-            std::printf("%-6s %-9s %9.3f %9.3f %10.2f\n", sizeText.c_str(), dtypeName.c_str(),
-                        stats.min, stats.median, peakRssGiB());
+            std::printf("%-6s %-9s %9.3f %9.3f %8.1f %12.2f %12.2f %11.2f\n", sizeText.c_str(),
+                        dtypeName.c_str(), stats.min, stats.median, loadSeconds, rssLoaded,
+                        procStatusGiB("VmHWM"), weights);
             std::fflush(stdout);
         }
+    }
+}
+
+// The samplers against DDIM-50 on the same model, seed and prompt: PSNR / RMSE of the decoded
+// images (8-bit RGB). DDIM-20 is listed too, as the baseline a faster sampler must beat.
+void compareSamplers(const std::string& model, const std::string& dtype, int px,
+                     const std::string& style) {
+    auto pipeline = deadiff::Pipeline::load(model, {dtype, {}});
+    const auto run = [&](const std::string& sampler, int steps) {
+        deadiff::GenerationRequest request;
+        request.prompt = "a castle on a hill";
+        if (!style.empty())
+            request.styles.push_back({style, std::nullopt});
+        request.width = request.height = px;
+        request.steps = steps;
+        request.sampler = sampler;
+        request.seed = 1;
+        StepTimer timer;
+        const auto start = Clock::now();
+        const cv::Mat image = pipeline->generate(request, &timer).images.front();
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        return std::make_pair(image, seconds);
+    };
+    std::printf("\nSamplers vs DDIM-50 (%s, %d px, %s, seed 1, cfg default)\n", model.c_str(), px,
+                dtype.c_str());
+    std::printf("%-12s %6s %9s %9s %10s\n", "sampler", "steps", "PSNR dB", "RMSE", "seconds");
+    const auto [reference, referenceSeconds] = run("ddim", 50);
+    std::printf("%-12s %6d %9s %9s %10.1f\n", "ddim", 50, "-", "-", referenceSeconds);
+    for (const auto& [sampler, steps] : std::vector<std::pair<std::string, int>>{
+             {"ddim", 20}, {"dpmpp-2m", 20}, {"euler-a", 20}}) {
+        const auto [image, seconds] = run(sampler, steps);
+        cv::Mat difference;
+        cv::absdiff(image, reference, difference);
+        difference.convertTo(difference, CV_64F);
+        const cv::Scalar perChannel = cv::mean(difference.mul(difference));
+        const double meanSquare = (perChannel[0] + perChannel[1] + perChannel[2]) / 3.0;
+        const double rmse = std::sqrt(meanSquare);
+        const double psnr = meanSquare > 0 ? 10.0 * std::log10(255.0 * 255.0 / meanSquare) : 99.0;
+        std::printf("%-12s %6d %9.2f %9.2f %10.1f\n", sampler.c_str(), steps, psnr, rmse, seconds);
+        std::fflush(stdout);
     }
 }
 
@@ -136,7 +281,11 @@ int main(int argc, char** argv) {
         .option("--model", "CKPT", "also time the whole pipeline with this checkpoint")
         .option("--style", "IMAGE", "style reference for the pipeline run")
         .option("--steps", "N", "sampler steps for the pipeline run", "4")
-        .flag("--skip-unet", "only the pipeline");
+        .option("--sampler", "NAME", "sampler of the pipeline run", "ddim")
+        .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
+        .flag("--compare-samplers",
+              "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
+              "(first of --sizes and --dtypes)");
     try {
         args.parse({argv + 1, argv + argc});
     } catch (const deadiff::cli::UsageError& error) {
@@ -148,16 +297,32 @@ int main(int argc, char** argv) {
         return 0;
     }
     deadiff::configureThreads();
+    deadiff::configureAllocator();
     const auto info = deadiff::runtimeInfo();
     std::cout << deadiff::describeRuntime(info);
-    std::printf("GEMM 2048^3: float32 %.0f GFLOP/s, bfloat16 %.0f GFLOP/s\n",
-                gemmGflops(torch::kFloat), gemmGflops(torch::kBFloat16));
+    const std::map<std::string, double> gemm{{"float32", gemmGflops(torch::kFloat)},
+                                             {"bfloat16", gemmGflops(torch::kBFloat16)}};
+    std::printf("GEMM 2048^3: float32 %.0f GFLOP/s, bfloat16 %.0f GFLOP/s\n", gemm.at("float32"),
+                gemm.at("bfloat16"));
     const auto sizes = splitList(args.value("--sizes"));
     const auto dtypes = splitList(args.value("--dtypes"));
-    if (!args.has("--skip-unet"))
-        benchUNet(sizes, dtypes, static_cast<int>(args.integer("--runs")));
+    for (const std::string& dtype : dtypes)
+        if (!gemm.count(dtype)) {
+            std::cerr << "deadiff-bench: --dtypes takes float32 and/or bfloat16, got '" << dtype
+                      << "'\n";
+            return 2;
+        }
+    const int runs = static_cast<int>(args.integer("--runs"));
+    if (!args.has("--skip-unet")) {
+        benchAttention(sizes, dtypes, runs);
+        benchUNet(sizes, dtypes, runs, gemm);
+    }
     if (args.has("--model"))
         benchPipeline(args.value("--model"), sizes, dtypes,
-                      static_cast<int>(args.integer("--steps")), args.value("--style"));
+                      static_cast<int>(args.integer("--steps")), args.value("--style"),
+                      args.value("--sampler"));
+    if (args.has("--model") && args.has("--compare-samplers"))
+        compareSamplers(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
+                        args.value("--style"));
     return 0;
 }

@@ -108,6 +108,38 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
                        cv::NORM_L1),
               0.0);
 
+    // The k-diffusion samplers keep the StepInfo contract: step index, falling timestep and
+    // noise level (their sigmas: 14.6146 = σ(999) down to σmin = σ(0) = 0.0292 for both
+    // schedules at 3 steps), a preview per image; a seed reproduces the pixels (Euler a too).
+    std::vector<cv::Mat> kImages;
+    for (const std::string sampler : {"dpmpp-2m", "euler-a"}) {
+        SCOPED_TRACE(sampler);
+        GenerationRequest kRequest = request;
+        kRequest.batch = 1;
+        kRequest.sampler = sampler;
+        kRequest.steps = 3;
+        CountingObserver kObserver;
+        const GenerationResult kFirst = pipeline->generate(kRequest, &kObserver);
+        ASSERT_EQ(kObserver.steps.size(), 3u);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_EQ(kObserver.steps[i].step, i);
+            EXPECT_EQ(kObserver.steps[i].totalSteps, 3);
+            EXPECT_EQ(kObserver.steps[i].previews.size(), 1u);
+        }
+        EXPECT_EQ(kObserver.steps[0].timestep, 999);
+        EXPECT_EQ(kObserver.steps[2].timestep, 0);
+        EXPECT_GT(kObserver.steps[1].timestep, 0);
+        EXPECT_LT(kObserver.steps[1].timestep, 999);
+        EXPECT_NEAR(kObserver.steps[0].noiseLevel, 14.6146, 1e-3);
+        EXPECT_NEAR(kObserver.steps[2].noiseLevel, 0.0292, 1e-4);
+        EXPECT_GT(kObserver.steps[1].noiseLevel, kObserver.steps[2].noiseLevel);
+        EXPECT_EQ(kObserver.steps[0].change, -1.0);
+        const GenerationResult kAgain = pipeline->generate(kRequest);
+        EXPECT_EQ(cv::norm(kFirst.images[0], kAgain.images[0], cv::NORM_INF), 0.0);
+        kImages.push_back(kFirst.images[0]);
+    }
+    EXPECT_GT(cv::norm(kImages[0], kImages[1], cv::NORM_L1), 0.0);
+
     // Cancel after the first step: CancelledError, no result.
     GenerationRequest longer = request;
     longer.batch = 1;

@@ -113,6 +113,32 @@ TEST(Attention, GradientsFlowThroughChunks) {
     EXPECT_GT(q.grad().abs().sum().item<float>(), 0.f);
 }
 
+TEST(Attention, ChunkBudgetsChangeNothingWithAValueWidthOfItsOwn) {
+    // Budgets of 1, 5 and 10 queries per chunk (7 queries, 6 batch·heads, 5 keys), and none.
+    torch::manual_seed(4);
+    const auto q = torch::randn({2, 3, 7, 4});
+    const auto k = torch::randn({2, 3, 5, 4});
+    const auto v = torch::randn({2, 3, 5, 6});
+    const auto expected = naiveAttention(q, k, v, 0.5, torch::Tensor());
+    for (const std::int64_t budget : {6 * 5, 6 * 5 * 5, 6 * 5 * 10, 0}) {
+        AttentionOptions options;
+        options.maxScoreElements = budget;
+        const auto out = scaledDotProductAttention(q, k, v, options);
+        EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 3, 7, 6}));
+        EXPECT_LT((out.to(torch::kDouble) - expected).abs().max().item<double>(), 1e-5)
+            << "budget " << budget;
+    }
+    // Strided inputs as the UNet passes them (splitHeads views), bfloat16 against float32.
+    const auto x = torch::randn({2, 9, 12});
+    const auto qh = splitHeads(x, 3);
+    const auto exact = naiveAttention(qh, qh, qh, 0.5, torch::Tensor());
+    const auto xb = x.to(torch::kBFloat16);
+    const auto reduced =
+        scaledDotProductAttention(splitHeads(xb, 3), splitHeads(xb, 3), splitHeads(xb, 3));
+    EXPECT_EQ(reduced.scalar_type(), torch::kBFloat16);
+    EXPECT_LT((reduced.to(torch::kDouble) - exact).abs().max().item<double>(), 0.05);
+}
+
 TEST(Attention, HeadsSplitAndMergeRoundTrip) {
     const auto x = torch::arange(2 * 3 * 8, torch::kFloat).reshape({2, 3, 8});
     const auto split = splitHeads(x, 4);

@@ -363,6 +363,38 @@ TEST(UNet, ReloadedWeightsGiveTheSameOutput) {
 
 // bfloat16 keeps 8 significant bits; through ~60 layers the eps of this small model stays
 // within 5 % of float32 (max abs error over max abs value; measured ~1-2 %).
+TEST(UNet, ProjectedContextGivesThePlainResultInBothDtypes) {
+    torch::manual_seed(11);
+    torch::NoGradGuard noGrad;
+    UNetModel unet(smallConfig());
+    const torch::Tensor x = torch::randn({2, 4, 16, 16});
+    const torch::Tensor t = torch::tensor({999, 3}, torch::kLong);
+    const UNetContext context = randomContext(2, 0.7);
+    for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+        unet->to(dtype);
+        const UNetContext projected = unet->projectContext(context);
+        ASSERT_TRUE(projected.projected);
+        EXPECT_EQ(static_cast<std::int64_t>(projected.projected->size()), unet->transformerCount());
+        const torch::Tensor plain = unet->forward(x, t, context);
+        // Twice: the cached keys/values are reused unchanged.
+        EXPECT_LT(relativeDifference(unet->forward(x, t, projected), plain), 1e-6);
+        EXPECT_LT(relativeDifference(unet->forward(x, t, projected), plain), 1e-6);
+        // Each layer's set is that layer's own projection of its branch (content layer 4).
+        const auto& layer4 = (*projected.projected)[4].front();
+        const auto attn2 = unet->named_modules()["input_blocks.7.1.transformer_blocks.0.attn2"]
+                               ->as<DualCrossAttention>();
+        const ContextKeysValues direct = attn2->projectContext(
+            {context.contentImage.to(dtype), context.contentText.to(dtype), 0.7});
+        EXPECT_TRUE(torch::equal(layer4.keys, direct.keys));
+        EXPECT_TRUE(torch::equal(layer4.values, direct.values));
+    }
+    // Keys/values made for another batch are refused, not broadcast.
+    const UNetContext single = unet->projectContext(randomContext(1));
+    UNetContext mismatched = randomContext(2);
+    mismatched.projected = single.projected;
+    EXPECT_ANY_THROW(unet->forward(x, t, mismatched));
+}
+
 TEST(UNet, Bfloat16StaysCloseToFloat32) {
     torch::manual_seed(9);
     torch::NoGradGuard noGrad;
