@@ -90,7 +90,8 @@ TEST(BatchJob, SeedCountDerivesSeedsFromTheTemplateOrTheBaseSeed) {
 
 TEST(BatchJob, BatchSizeAddsImagesAndDepthsAreAnAxis) {
     const BatchJob job = parseBatchJob(
-        R"({"template": {"prompt": "p", "seed": 1, "batch": 3}, "depths": ["d/x.png", "/abs/y.png"]})",
+        R"({"template": {"prompt": "p", "seed": 1, "batch": 3, "control": "/c/depth.pth"},
+            "depths": ["d/x.png", "/abs/y.png"]})",
         "/j");
     const BatchPlan plan = expandJob(job, 0);
     ASSERT_EQ(plan.requests.size(), 2u);
@@ -101,6 +102,17 @@ TEST(BatchJob, BatchSizeAddsImagesAndDepthsAreAnAxis) {
     EXPECT_EQ(plan.images[4].requestIndex, 1u);
     EXPECT_EQ(plan.images[4].batchIndex, 1);
     EXPECT_EQ(plan.images[4].index, 4);
+
+    // A depth axis without a ControlNet is refused, naming the axis value.
+    const BatchJob noControl =
+        parseBatchJob(R"({"template": {"prompt": "p", "seed": 1}, "depths": ["d/x.png"]})", "/j");
+    try {
+        expandJob(noControl, 0);
+        FAIL() << "a depth map without a ControlNet was accepted";
+    } catch (const std::exception& error) {
+        EXPECT_NE(std::string(error.what()).find("depths[0]"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("control"), std::string::npos) << error.what();
+    }
 }
 
 TEST(BatchJob, FileNamesFollowTheTemplateAndAreUnique) {
