@@ -34,5 +34,6 @@ int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
 int runEncode(const std::vector<std::string>& args, Streams io);
 int runTrain(const std::vector<std::string>& args, Streams io);
+int runEval(const std::vector<std::string>& args, Streams io);
 
 } // namespace deadiff::cli
