@@ -3,6 +3,7 @@
 
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/model_config.h"
+#include "core/runtime/system_info.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
 
@@ -30,12 +31,16 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--steps", "N", "DDIM steps per image", "25")
         .option("--cfg", "F", "guidance scale", "5")
         .option("--mode", "MODE", "reference mode (style, content, both)", "style")
+        // One thread by default: these small networks parallelise poorly, and on a busy
+        // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
+        .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
         .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
         return kExitOk;
     }
+    configureThreads(static_cast<int>(args.integer("--threads")));
     std::vector<std::string> models = args.values("--model");
     const std::string bundled = pipeline::bundledModelDir();
     if (models.empty() && !args.has("--train-classifiers")) {
