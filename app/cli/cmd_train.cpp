@@ -51,6 +51,8 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--tasks", "A:B:C", "stage 2 task odds STRE:SERE:reconstruction", "1:1:1")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
+        .option("--export", "DIR",
+                "write DIR's model with float16 weights (the shipped form) and stop")
         .option("--max-minutes", "M", "save and stop after M minutes (0: no limit)", "0")
         .option("--log-every", "N", "print a progress line every N steps", "10")
         // One thread by default: these small networks parallelise poorly, and on a busy
@@ -77,6 +79,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.saveEverySeconds = args.number("--save-every");
     options.maxMinutes = args.number("--max-minutes");
+    options.exportDir = args.value("--export");
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
 
     stopRequested = false;

@@ -180,9 +180,10 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
                       copy);
 }
 
-void DeadiffTrainer::saveModel(const std::string& folder) const {
+void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
     pipeline::writeModelFolder(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_));
+        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
+        half);
     writeClipWordVocabulary(buildClipWordVocabulary(captionWords()),
                             (fs::path(folder) / config_.tokenizer).string());
 }
@@ -461,6 +462,13 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
         state.phase = "deadiff";
     } else {
         state.phase = options.vaeSteps > 0 ? "vae" : "unet";
+    }
+
+    if (!options.exportDir.empty()) {
+        if (!resuming)
+            throw std::runtime_error(options.outDir + " holds no training run to export");
+        trainer.saveModel(options.exportDir, /*half=*/true);
+        return;
     }
 
     SyntheticDatasetConfig dataConfig;

@@ -69,6 +69,9 @@ struct TrainOptions {
     std::uint64_t seed = 0;
     double saveEverySeconds = 120; // a killed run loses at most this much
     double maxMinutes = 0;         // stop (after saving) when reached; 0: no limit
+    // Instead of training: write the checkpoint's model with float16 weights to this folder
+    // (what ships in resources/demo-model) and return.
+    std::string exportDir;
 };
 
 struct TrainProgress {
@@ -96,7 +99,7 @@ public:
     void loadWeights(const std::string& modelFolder);
     // Writes the model folder (model.json, model.safetensors, tokenizer/) as Pipeline::load
     // reads it.
-    void saveModel(const std::string& folder) const;
+    void saveModel(const std::string& folder, bool half = false) const;
 
     // One AdamW step of each phase on a batch; returns the loss before the step. `noiseSeed`
     // fixes the sampled noise, timesteps and drops (tests pass the same one every step).
