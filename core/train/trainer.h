@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ struct TrainOptions {
     // Instead of training: write the checkpoint's model with float16 weights to this folder
     // (what ships in resources/demo-model) and return.
     std::string exportDir;
+    // Stage 2, fresh start only: replaces unet.content_layers (ablation "without DCM": empty).
+    std::optional<std::vector<std::int64_t>> contentLayers;
 };
 
 struct TrainProgress {
@@ -110,6 +113,10 @@ public:
 
     // Stage 2's start: i_to_k / i_to_v copied from attn2.to_k / to_v (blip_diffusion.py:162-169).
     void initialiseImageProjections();
+    // Stage 2 ablations: which spatial transformers read the content context (the real
+    // routing is 4..8; empty = every layer reads the style branch, i.e. one Q-Former and no
+    // disentangled conditioning). Rebuilds the UNet with the same weights; before training.
+    void setContentLayers(const std::vector<std::int64_t>& layers);
     // After the VAE phase: sets the latent scale factor to 1/std of the latents of `images`
     // (as SD's 0.18215 was chosen), so the UNet sees unit-variance latents.
     void calibrateLatentScale(const torch::Tensor& images);
