@@ -1,6 +1,7 @@
 #include "ui/main_window.h"
 
 #include "core/io/png.h"
+#include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -888,7 +889,11 @@ void MainWindow::restoreSettings() {
         }
     }
     fullDecodeSpin_->setValue(settings.value(kFullDecodeKey, 0).toInt());
-    setModelPath(settings.value(kModelPathKey).toString());
+    // No model chosen yet: open on the bundled demo model when it is installed.
+    QString model = settings.value(kModelPathKey).toString();
+    if (model.isEmpty())
+        model = QString::fromStdString(pipeline::bundledModelDir());
+    setModelPath(model);
 }
 
 void MainWindow::saveSettings() const {

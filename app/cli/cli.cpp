@@ -43,6 +43,7 @@ const std::vector<Command>& commands() {
         {"convert", "convert a .ckpt/.pth/.pt (or safetensors) file to safetensors", &runConvert},
         {"train", "train the demo DEADiff on procedural data (stage 1 base model, stage 2 DEADiff)",
          &runTrain},
+        {"eval", "score demo models on held-out pairs with subject/style classifiers", &runEval},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };

@@ -4,6 +4,7 @@
 #include "app/cli/request_args.h"
 
 #include "core/io/png.h"
+#include "core/pipeline/default_model.h"
 #include "core/pipeline/pipeline.h"
 
 #include <csignal>
@@ -38,7 +39,9 @@ private:
 } // namespace
 
 void addRequestOptions(Args& args) {
-    args.option("--model", "PATH", "DEADiff checkpoint (.ckpt/.safetensors) or model folder")
+    args.option("--model", "PATH",
+                "DEADiff checkpoint (.ckpt/.safetensors) or model folder [default: the bundled "
+                "demo model]")
         .option("--prompt", "TEXT", "what to paint (required)")
         .option("--negative-prompt", "TEXT", "what to avoid [default: the official list]")
         .repeatable("--style", "PATH", "style reference image")
@@ -50,8 +53,8 @@ void addRequestOptions(Args& args) {
         .option("--steps", "N", "sampler steps", "50")
         .option("--cfg", "F", "classifier-free guidance scale", "7.5")
         .option("--sampler", "NAME", "ddim | dpmpp-2m | euler-a", "ddim")
-        .option("--width", "N", "multiple of 64", "512")
-        .option("--height", "N", "multiple of 64", "512")
+        .option("--width", "N", "multiple of 64 [default: the model's size, 512 for a checkpoint]")
+        .option("--height", "N", "multiple of 64 [default: as --width]")
         .option("--batch", "N", "images per request", "1")
         .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
         .option("--depth", "PATH", "depth map image, near = bright (needs --control)")
@@ -87,8 +90,10 @@ GenerationRequest requestFromArgs(const Args& args) {
     request.steps = static_cast<int>(args.integer("--steps"));
     request.cfg = args.number("--cfg");
     request.sampler = args.value("--sampler");
-    request.width = static_cast<int>(args.integer("--width"));
-    request.height = static_cast<int>(args.integer("--height"));
+    if (args.has("--width"))
+        request.width = static_cast<int>(args.integer("--width"));
+    if (args.has("--height"))
+        request.height = static_cast<int>(args.integer("--height"));
     request.batch = static_cast<int>(args.integer("--batch"));
     request.dtype = args.value("--dtype");
     request.depth = args.value("--depth");
@@ -104,7 +109,17 @@ GenerationRequest requestFromArgs(const Args& args) {
 GenerationRequest validatedRequestFromArgs(const Args& args) {
     GenerationRequest request = requestFromArgs(args);
     if (request.model.empty())
-        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors)");
+        request.model = pipeline::bundledModelDir();
+    if (request.model.empty())
+        throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors, or "
+                         "a model folder); the bundled demo model is not installed");
+    // A model folder knows the size it was trained at (the demo model: 64 px).
+    if (const int size = pipeline::modelDefaultImageSize(request.model); size > 0) {
+        if (!args.has("--width"))
+            request.width = args.has("--height") ? request.height : size;
+        if (!args.has("--height"))
+            request.height = args.has("--width") ? request.width : size;
+    }
     try {
         validate(request);
     } catch (const RequestError& error) {

@@ -2,6 +2,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
 
+#include "core/runtime/system_info.h"
 #include "core/train/trainer.h"
 
 #include <atomic>
@@ -50,13 +51,22 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--tasks", "A:B:C", "stage 2 task odds STRE:SERE:reconstruction", "1:1:1")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
+        .option("--content-layers", "LIST",
+                "stage 2 ablation: transformers reading the content branch, e.g. 4,5,6,7,8 "
+                "(the real routing, default) or none (one branch everywhere: no DCM)")
+        .option("--export", "DIR",
+                "write DIR's model with float16 weights (the shipped form) and stop")
         .option("--max-minutes", "M", "save and stop after M minutes (0: no limit)", "0")
-        .option("--log-every", "N", "print a progress line every N steps", "10");
+        .option("--log-every", "N", "print a progress line every N steps", "10")
+        // One thread by default: these small networks parallelise poorly, and on a busy
+        // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
+        .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
         return kExitOk;
     }
+    configureThreads(static_cast<int>(args.integer("--threads")));
     if (!args.has("--stage") || !args.has("--out"))
         throw UsageError("--stage and --out are required");
     train::TrainOptions options;
@@ -72,6 +82,28 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.saveEverySeconds = args.number("--save-every");
     options.maxMinutes = args.number("--max-minutes");
+    options.exportDir = args.value("--export");
+    if (args.has("--content-layers")) {
+        std::vector<std::int64_t> layers;
+        const std::string text = args.value("--content-layers");
+        if (text != "none") {
+            std::istringstream in(text);
+            std::string item;
+            while (std::getline(in, item, ',')) {
+                try {
+                    std::size_t used = 0;
+                    layers.push_back(std::stoll(item, &used));
+                    if (used != item.size())
+                        throw std::invalid_argument(item);
+                } catch (const std::exception&) {
+                    throw UsageError("--content-layers expects 'none' or indices such as "
+                                     "4,5,6,7,8, got '" +
+                                     text + "'");
+                }
+            }
+        }
+        options.contentLayers = layers;
+    }
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
 
     stopRequested = false;

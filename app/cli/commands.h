@@ -38,6 +38,7 @@ int runConvert(const std::vector<std::string>& args, Streams io);
 int runGenerate(const std::vector<std::string>& args, Streams io);
 int runEncode(const std::vector<std::string>& args, Streams io);
 int runTrain(const std::vector<std::string>& args, Streams io);
+int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
 
 // Loads the model of a command; tests pass a stand-in pipeline.

@@ -386,15 +386,19 @@ nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& u
 }
 
 void writeModelFolder(const std::string& folder, const ModelConfig& config,
-                      const nn::TensorMap& tensors) {
+                      const nn::TensorMap& tensors, bool half) {
     std::error_code error;
     fs::create_directories(folder, error);
     if (error)
         throw std::runtime_error("cannot create the model folder " + folder + ": " +
                                  error.message());
     std::vector<std::pair<std::string, torch::Tensor>> entries;
-    for (const auto& [key, tensor] : tensors)
-        entries.emplace_back(key, tensor.detach().contiguous());
+    for (const auto& [key, tensor] : tensors) {
+        const bool convert =
+            half && tensor.scalar_type() == torch::kFloat && key != "alphas_cumprod";
+        entries.emplace_back(key,
+                             (convert ? tensor.to(torch::kHalf) : tensor).detach().contiguous());
+    }
     io::writeSafetensors((fs::path(folder) / config.weights).string(), entries,
                          {{"format", kModelFormat}});
     const std::string text = modelConfigToJson(config);

@@ -78,8 +78,10 @@ nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& u
                            const torch::Tensor& alphasCumprod = {});
 
 // Writes `folder`/model.json and `folder`/<config.weights> (safetensors, atomic, creating the
-// folder). The tokenizer files are the caller's (train::writeClipWordVocabulary).
+// folder). The tokenizer files are the caller's (train::writeClipWordVocabulary). `half` stores
+// the network weights as float16 (half the size; loading upcasts them exactly), keeping
+// `alphas_cumprod` in float32.
 void writeModelFolder(const std::string& folder, const ModelConfig& config,
-                      const nn::TensorMap& tensors);
+                      const nn::TensorMap& tensors, bool half = false);
 
 } // namespace deadiff::pipeline

@@ -180,9 +180,10 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
                       copy);
 }
 
-void DeadiffTrainer::saveModel(const std::string& folder) const {
+void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
     pipeline::writeModelFolder(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_));
+        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
+        half);
     writeClipWordVocabulary(buildClipWordVocabulary(captionWords()),
                             (fs::path(folder) / config_.tokenizer).string());
 }
@@ -336,6 +337,22 @@ void DeadiffTrainer::initialiseImageProjections() {
         throw std::runtime_error("the UNet has no attn2.i_to_k / i_to_v to initialise");
 }
 
+void DeadiffTrainer::setContentLayers(const std::vector<std::int64_t>& layers) {
+    if (!optimizers_.empty())
+        throw std::logic_error("setContentLayers after an optimizer was created");
+    for (const std::int64_t layer : layers)
+        if (layer < 0 || layer >= unet_->transformerCount())
+            throw std::runtime_error(
+                "content layer " + std::to_string(layer) + " does not exist (the UNet has " +
+                std::to_string(unet_->transformerCount()) + " spatial transformers)");
+    const nn::TensorMap weights = nn::stateDictOf(*unet_, "");
+    config_.unet.contentLayers = layers;
+    unet_ = nn::UNetModel(config_.unet);
+    nn::LoadOptions copy;
+    copy.shareMemory = false;
+    nn::loadStateDict(*unet_, weights, "", copy);
+}
+
 double DeadiffTrainer::deadiffStep(const PairBatch& batch, std::uint64_t noiseSeed) {
     using pipeline::ReferenceBranch;
     torch::manual_seed(noiseSeed);
@@ -458,9 +475,18 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
             throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
         trainer.loadWeights(options.baseModel);
         trainer.initialiseImageProjections();
+        if (options.contentLayers)
+            trainer.setContentLayers(*options.contentLayers);
         state.phase = "deadiff";
     } else {
         state.phase = options.vaeSteps > 0 ? "vae" : "unet";
+    }
+
+    if (!options.exportDir.empty()) {
+        if (!resuming)
+            throw std::runtime_error(options.outDir + " holds no training run to export");
+        trainer.saveModel(options.exportDir, /*half=*/true);
+        return;
     }
 
     SyntheticDatasetConfig dataConfig;

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,11 @@ struct TrainOptions {
     std::uint64_t seed = 0;
     double saveEverySeconds = 120; // a killed run loses at most this much
     double maxMinutes = 0;         // stop (after saving) when reached; 0: no limit
+    // Instead of training: write the checkpoint's model with float16 weights to this folder
+    // (what ships in resources/demo-model) and return.
+    std::string exportDir;
+    // Stage 2, fresh start only: replaces unet.content_layers (ablation "without DCM": empty).
+    std::optional<std::vector<std::int64_t>> contentLayers;
 };
 
 struct TrainProgress {
@@ -96,7 +102,7 @@ public:
     void loadWeights(const std::string& modelFolder);
     // Writes the model folder (model.json, model.safetensors, tokenizer/) as Pipeline::load
     // reads it.
-    void saveModel(const std::string& folder) const;
+    void saveModel(const std::string& folder, bool half = false) const;
 
     // One AdamW step of each phase on a batch; returns the loss before the step. `noiseSeed`
     // fixes the sampled noise, timesteps and drops (tests pass the same one every step).
@@ -107,6 +113,10 @@ public:
 
     // Stage 2's start: i_to_k / i_to_v copied from attn2.to_k / to_v (blip_diffusion.py:162-169).
     void initialiseImageProjections();
+    // Stage 2 ablations: which spatial transformers read the content context (the real
+    // routing is 4..8; empty = every layer reads the style branch, i.e. one Q-Former and no
+    // disentangled conditioning). Rebuilds the UNet with the same weights; before training.
+    void setContentLayers(const std::vector<std::int64_t>& layers);
     // After the VAE phase: sets the latent scale factor to 1/std of the latents of `images`
     // (as SD's 0.18215 was chosen), so the UNet sees unit-variance latents.
     void calibrateLatentScale(const torch::Tensor& images);

@@ -1,6 +1,7 @@
 // Model folders (model.json + model.safetensors + tokenizer): the config reader's checks and
 // error messages, and Pipeline::load generating from the tiny random-weight folder.
 #include "core/build_config.h"
+#include "core/io/safetensors.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/pipeline.h"
 #include "tests/support/tiny_model.h"
@@ -158,6 +159,34 @@ TEST_F(ModelFolder, TinyModelReadsStyleReferencesAtItsOwnSize) {
     const GenerationResult withStyle = pipeline->generate(styled);
     const GenerationResult without = pipeline->generate(plain);
     EXPECT_GT(cv::norm(withStyle.images[0], without.images[0], cv::NORM_INF), 0.0);
+}
+
+} // namespace
+} // namespace deadiff
+
+namespace deadiff {
+namespace {
+
+TEST_F(ModelFolder, HalfPrecisionFolderKeepsTheScheduleInFloat32AndLoads) {
+    const std::string folder = (dir_ / "half").string();
+    test::writeTinyModel(folder, 6); // writes the tokenizer and a float32 folder
+    const pipeline::ModelConfig config = test::tinyModelConfig();
+    torch::manual_seed(6);
+    const nn::ClipTextModel text(config.text);
+    const nn::UNetModel unet(config.unet);
+    const nn::AutoencoderKL vae(config.vae);
+    pipeline::ReferenceEncoder references(config.reference);
+    pipeline::writeModelFolder(
+        folder, config,
+        pipeline::modelTensors(text, unet, vae, references, torch::linspace(0.99, 0.01, 1000)),
+        /*half=*/true);
+    const io::SafetensorsFile file = io::SafetensorsFile::open(folder + "/model.safetensors");
+    EXPECT_EQ(file.find("model.diffusion_model.out.2.weight")->dtype, io::DType::F16);
+    EXPECT_EQ(file.find("alphas_cumprod")->dtype, io::DType::F32);
+    EXPECT_EQ(file.find("cond_stage_model.transformer.text_model.embeddings.position_ids")->dtype,
+              io::DType::I64);
+    const auto pipeline = Pipeline::load(folder, {"float32", {}});
+    EXPECT_EQ(pipeline->generate(request(1)).images.at(0).cols, 64);
 }
 
 } // namespace

@@ -169,6 +169,18 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     seen.clear();
     train(second, record);
     EXPECT_EQ(seen, (std::vector<std::string>{"deadiff1"}));
+    // The "without DCM" ablation: one branch for every layer, recorded in model.json so that
+    // inference routes the same way.
+    TrainOptions single = second;
+    single.outDir = (dir_ / "stage2-single").string();
+    single.contentLayers = std::vector<std::int64_t>{};
+    train(single, record);
+    EXPECT_TRUE(
+        pipeline::readModelConfig((dir_ / "stage2-single" / "model" / "model.json").string())
+            .unet.contentLayers.empty());
+    EXPECT_EQ(pipeline::readModelConfig((dir_ / "stage2" / "model" / "model.json").string())
+                  .unet.contentLayers,
+              (std::vector<std::int64_t>{4, 5, 6, 7, 8}));
     // A stage-1 folder is not silently reused for stage 2.
     second.outDir = options.outDir;
     EXPECT_THROW(train(second, record), std::runtime_error);

@@ -1,0 +1,112 @@
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+
+#include "core/pipeline/default_model.h"
+#include "core/pipeline/model_config.h"
+#include "core/runtime/system_info.h"
+#include "core/train/classifier.h"
+#include "core/train/evaluation.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+
+namespace deadiff::cli {
+
+int runEval(const std::vector<std::string>& argv, Streams io) {
+    Args args("eval [--model DIR [--label NAME]]... [--classifiers FILE [--train-classifiers]] "
+              "[options]",
+              "Score demo models on held-out (subject, style) pairs: the prompt names the\n"
+              "subject alone, the style reference shows that style on another subject, and\n"
+              "small classifiers judge each image (prompt's subject, reference's style,\n"
+              "reference's subject = content leak). Prints a Markdown table, one row per\n"
+              "model. --train-classifiers first trains the classifiers and writes FILE.");
+    args.repeatable("--model", "DIR", "a model folder (default: the bundled demo model)")
+        .repeatable("--label", "NAME", "the table's name for each --model, in order")
+        .option("--classifiers", "FILE",
+                "classifier weights (default: classifiers.safetensors of the bundled model)")
+        .flag("--train-classifiers", "train the classifiers first and write --classifiers")
+        .option("--classifier-steps", "N", "training steps of each classifier", "600")
+        .option("--pairs", "N", "held-out pairs per model", "48")
+        .option("--steps", "N", "DDIM steps per image", "25")
+        .option("--cfg", "F", "guidance scale", "5")
+        .option("--mode", "MODE", "reference mode (style, content, both)", "style")
+        // One thread by default: these small networks parallelise poorly, and on a busy
+        // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
+        .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
+        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
+    args.parse(argv);
+    if (args.helpRequested()) {
+        io.out << args.help();
+        return kExitOk;
+    }
+    configureThreads(static_cast<int>(args.integer("--threads")));
+    std::vector<std::string> models = args.values("--model");
+    const std::string bundled = pipeline::bundledModelDir();
+    if (models.empty() && !args.has("--train-classifiers")) {
+        if (bundled.empty())
+            throw UsageError("no --model given and no bundled demo model found");
+        models.push_back(bundled);
+    }
+    const std::vector<std::string> labels = args.values("--label");
+    std::string classifierPath = args.value("--classifiers");
+    if (classifierPath.empty() && !bundled.empty())
+        classifierPath = (std::filesystem::path(bundled) / "classifiers.safetensors").string();
+    if (classifierPath.empty())
+        throw UsageError("--classifiers is required (no bundled demo model)");
+
+    train::Classifiers classifiers;
+    if (args.has("--train-classifiers")) {
+        const auto steps = args.integer("--classifier-steps");
+        classifiers = train::trainClassifiers(
+            64, steps, 32, 7, [&](std::int64_t step, std::int64_t total, double a, double b) {
+                if (step % 50 == 0 || step == total) {
+                    char line[128];
+                    std::snprintf(
+                        line, sizeof line,
+                        "classifiers step %lld/%lld  subject loss %.4f  style loss %.4f\n",
+                        static_cast<long long>(step), static_cast<long long>(total), a, b);
+                    io.err << line << std::flush;
+                }
+            });
+        train::saveClassifiers(classifiers, classifierPath);
+        const auto [subject, style] = train::classifierAccuracy(classifiers, 64, 600, 99);
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "classifiers on 600 fresh renders: subject %.1f %%, style %.1f %% -> %s\n",
+                      100 * subject, 100 * style, classifierPath.c_str());
+        io.out << line;
+        if (models.empty())
+            return kExitOk; // only the classifiers were asked for
+    } else {
+        classifiers = train::loadClassifiers(classifierPath);
+    }
+
+    train::EvaluationOptions options;
+    options.pairs = static_cast<int>(args.integer("--pairs"));
+    options.steps = static_cast<int>(args.integer("--steps"));
+    options.cfg = args.number("--cfg");
+    options.mode = args.value("--mode");
+    io.out << "| model | images | prompt's subject | reference's style | reference's subject "
+              "(leak) |\n|---|---|---|---|---|\n";
+    for (std::size_t m = 0; m < models.size(); ++m) {
+        if (m + 1 == models.size())
+            options.samplesPath = args.value("--samples");
+        auto pipeline = Pipeline::load(models[m], {"float32", {}});
+        const std::string json = pipeline::modelConfigPath(models[m]);
+        const int size = json.empty() ? 512 : pipeline::readModelConfig(json).defaultImageSize;
+        const train::EvaluationScores scores =
+            train::evaluateModel(*pipeline, size, classifiers, options, [&](int done, int total) {
+                io.err << "\r" << models[m] << ": " << done << "/" << total << std::flush;
+            });
+        io.err << "\n";
+        char row[256];
+        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",
+                      (m < labels.size() ? labels[m] : models[m]).c_str(), scores.images,
+                      100 * scores.subject, 100 * scores.style, 100 * scores.contentLeak);
+        io.out << row << std::flush;
+    }
+    return kExitOk;
+}
+
+} // namespace deadiff::cli

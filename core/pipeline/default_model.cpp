@@ -1,0 +1,44 @@
+#include "core/pipeline/default_model.h"
+
+#include "core/build_config.h"
+#include "core/pipeline/model_config.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace deadiff::pipeline {
+
+std::vector<std::string> bundledModelCandidates() {
+    namespace fs = std::filesystem;
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("DEADIFF_DEMO_MODEL"); env && *env)
+        candidates.emplace_back(env);
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+        candidates.push_back((exe.parent_path() / ".." / "share" / "deadiff-studio" / "demo-model")
+                                 .lexically_normal()
+                                 .string());
+    candidates.emplace_back(DEADIFF_SOURCE_DIR "/resources/demo-model");
+    return candidates;
+}
+
+int modelDefaultImageSize(const std::string& modelPath) {
+    const std::string json = modelConfigPath(modelPath);
+    std::error_code ec;
+    if (json.empty() || !std::filesystem::is_regular_file(json, ec))
+        return 0;
+    return readModelConfig(json).defaultImageSize;
+}
+
+std::string bundledModelDir() {
+    namespace fs = std::filesystem;
+    for (const std::string& candidate : bundledModelCandidates()) {
+        std::error_code ec;
+        if (fs::is_regular_file(fs::path(candidate) / "model.json", ec))
+            return candidate;
+    }
+    return {};
+}
+
+} // namespace deadiff::pipeline

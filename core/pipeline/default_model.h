@@ -1,0 +1,24 @@
+// Where the bundled demo model (resources/demo-model: model.json + model.safetensors +
+// tokenizer/) is found, so `deadiff generate` and the studio have a real model on a fresh
+// machine. Torch-free (the GUI includes it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace deadiff::pipeline {
+
+// The first of these folders that holds a model.json: $DEADIFF_DEMO_MODEL, <executable
+// dir>/../share/deadiff-studio/demo-model (installed), DEADIFF_SOURCE_DIR/resources/demo-model
+// (build tree). Empty when none does (e.g. the demo model is not trained yet).
+std::string bundledModelDir();
+
+// The default image size (px) a model folder's model.json states; 0 for anything else (a
+// checkpoint file: the caller's default, 512, applies). Throws like readModelConfig for a
+// broken model.json.
+int modelDefaultImageSize(const std::string& modelPath);
+
+// The candidates bundledModelDir() tries, in order (for messages).
+std::vector<std::string> bundledModelCandidates();
+
+} // namespace deadiff::pipeline

@@ -1,0 +1,55 @@
+// Small CNN classifiers of the synthetic data's subject (12 classes) and style (10 classes): the
+// measuring instruments of `deadiff eval` (issue 9), trained on renders of every (subject,
+// style) combination, held-out ones included (they measure the model; they are not the model).
+// Two separate networks, so the subject score cannot lean on style cues and vice versa.
+#pragma once
+
+#include "core/nn/state_dict.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace deadiff::train {
+
+struct ClassifierConfig {
+    std::int64_t classes = 12;
+    std::int64_t width = 32; // channels of the first conv; doubled twice
+};
+
+// Per-image standardisation, then conv3x3 s2 (3 -> w) -> (w -> 2w) -> (2w -> 4w) -> (4w -> 4w),
+// each with GroupNorm(8) and ReLU, then global average pooling and a linear layer.
+struct ImageClassifierImpl : torch::nn::Module {
+    explicit ImageClassifierImpl(const ClassifierConfig& config = {});
+    // Images [B, 3, H, W] in [-1, 1] -> logits [B, classes].
+    torch::Tensor forward(const torch::Tensor& images);
+
+    ClassifierConfig config;
+    torch::nn::Sequential features{nullptr};
+    torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(ImageClassifier);
+
+struct Classifiers {
+    ImageClassifier subject{nullptr};
+    ImageClassifier style{nullptr};
+};
+
+// Trains both on fresh renders (imageSize px, every combination, with blur and noise so that
+// generated images are judged by shape and look, not by render-exact pixels). `progress` gets
+// (step, steps, subject loss, style loss). Deterministic per seed.
+Classifiers trainClassifiers(
+    int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
+    const std::function<void(std::int64_t, std::int64_t, double, double)>& progress = {});
+
+// Accuracy of both on `count` renders drawn with another seed (a check, not training data).
+std::pair<double, double> classifierAccuracy(Classifiers& classifiers, int imageSize, int count,
+                                             std::uint64_t seed);
+
+// safetensors with keys "subject.*" and "style.*"; load throws naming the file and key.
+void saveClassifiers(const Classifiers& classifiers, const std::string& path);
+Classifiers loadClassifiers(const std::string& path);
+
+} // namespace deadiff::train

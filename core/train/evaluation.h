@@ -1,0 +1,41 @@
+// `deadiff eval` (issue 9): how well a demo model paints a prompt's subject in a reference's
+// style on combinations it never saw. For held-out (subject, style) pairs, the prompt names the
+// subject alone and the style reference shows that style on ANOTHER subject (a training
+// combination); small classifiers (classifier.h) then judge each generated image:
+//   text alignment  = the prompt's subject is recognised,
+//   style           = the reference's style is recognised,
+//   content leak    = the reference's subject is recognised instead (what DEADiff reduces).
+#pragma once
+
+#include "core/pipeline/pipeline.h"
+#include "core/train/classifier.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace deadiff::train {
+
+struct EvaluationOptions {
+    int pairs = 48; // cycles through the 12 held-out combinations
+    int steps = 25; // DDIM steps per image
+    double cfg = 5.0;
+    std::uint64_t seed = 1000;  // dataset seed of the references (not a training seed)
+    std::string mode = "style"; // the request mode used with the reference
+    std::string samplesPath;    // optional contact sheet: reference | generated, per pair
+};
+
+struct EvaluationScores {
+    int images = 0;
+    double subject = 0;     // fraction with the prompt's subject recognised
+    double style = 0;       // fraction with the reference's style recognised
+    double contentLeak = 0; // fraction with the reference's subject recognised
+};
+
+// Generates one image per pair (seed = pair index) at the model's default size. Throws what
+// the pipeline throws; `progress(done, total)` after each image.
+EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
+                               const EvaluationOptions& options,
+                               const std::function<void(int, int)>& progress = {});
+
+} // namespace deadiff::train
