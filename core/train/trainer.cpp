@@ -115,7 +115,6 @@ pipeline::ModelConfig demoModelConfig() {
     blip.vision.layers = 2;
     blip.vision.heads = 4;
     blip.vision.mlpWidth = 4 * width;
-    blip.qformer.vocabSize = 5; // [PAD] [CLS] [SEP] style content
     blip.qformer.hidden = width;
     blip.qformer.layers = 2;
     blip.qformer.heads = 4;
@@ -125,9 +124,14 @@ pipeline::ModelConfig demoModelConfig() {
     blip.queryTokens = 8;
     config.reference.proj.width = width;
     config.reference.proj.hidden = 4 * width;
-    config.reference.styleTextIds = {1, 3, 2};
-    config.reference.contentTextIds = {1, 4, 2};
+    useCompactQFormerVocabulary(config.reference);
     return config;
+}
+
+void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference) {
+    reference.blip.qformer.vocabSize = 5; // [PAD] [CLS] [SEP] style content
+    reference.styleTextIds = {1, 3, 2};
+    reference.contentTextIds = {1, 4, 2};
 }
 
 DeadiffTrainer::DeadiffTrainer(const pipeline::ModelConfig& config, const std::string& tokenizerDir,

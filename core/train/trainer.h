@@ -45,6 +45,10 @@ namespace deadiff::train {
 // reads "style" or "content", so bert-base's 30523 rows would be 2 MB of dead weight.
 pipeline::ModelConfig demoModelConfig();
 
+// Gives `reference` the five-id Q-Former vocabulary of small models ([PAD] [CLS] [SEP] style
+// content): the vocabulary size and the "[CLS] style [SEP]" / "[CLS] content [SEP]" ids.
+void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference);
+
 struct TrainOptions {
     int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
     std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json

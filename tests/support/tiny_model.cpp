@@ -2,6 +2,7 @@
 
 #include "core/sample/schedule.h"
 #include "core/train/synthetic_dataset.h"
+#include "core/train/trainer.h"
 #include "core/train/word_vocabulary.h"
 
 #include <torch/torch.h>
@@ -39,7 +40,6 @@ pipeline::ModelConfig tinyModelConfig() {
     blip.vision.layers = 1;
     blip.vision.heads = 2;
     blip.vision.mlpWidth = 2 * width;
-    blip.qformer.vocabSize = 5; // [PAD] [CLS] [SEP] style content
     blip.qformer.hidden = width;
     blip.qformer.layers = 1;
     blip.qformer.heads = 2;
@@ -49,8 +49,7 @@ pipeline::ModelConfig tinyModelConfig() {
     blip.queryTokens = 4;
     config.reference.proj.width = width;
     config.reference.proj.hidden = 2 * width;
-    config.reference.styleTextIds = {1, 3, 2};
-    config.reference.contentTextIds = {1, 4, 2};
+    train::useCompactQFormerVocabulary(config.reference);
     return config;
 }
 
