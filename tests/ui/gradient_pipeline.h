@@ -4,6 +4,14 @@
 #include "tests/support/gradient_pipeline.h"
 #include "ui/generation_worker.h"
 
+#include <QColor>
+#include <QFile>
+#include <QImage>
+#include <QSettings>
+#include <QString>
+
+#include <utility>
+
 namespace deadiff::testing {
 
 // Paths containing "broken" fail to load with a loader-style message.
@@ -20,6 +28,28 @@ inline ui::PipelineFactory gradientFactory(std::shared_ptr<GradientProbe> probe)
             progress("done", 1.0);
         return std::make_unique<GradientPipeline>(path, probe);
     };
+}
+
+// A studio test's workspace in `dir`: QSettings isolated there (INI, user scope), a stand-in
+// model file "demo.safetensors" (returned; the gradient factory never reads it), and two style
+// references "a.png" (red) and "b.png" (blue). Returns an empty string when a file could not be
+// written.
+inline QString prepareStudioWorkspace(const QString& dir) {
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir);
+    const QString model = dir + "/demo.safetensors";
+    QFile file(model);
+    if (!file.open(QIODevice::WriteOnly) || file.write("stand-in") != 8)
+        return {};
+    file.close();
+    for (const auto& [name, color] :
+         {std::pair<const char*, QColor>{"a.png", Qt::red}, {"b.png", Qt::blue}}) {
+        QImage image(40, 40, QImage::Format_RGB888);
+        image.fill(color);
+        if (!image.save(dir + "/" + name))
+            return {};
+    }
+    return model;
 }
 
 } // namespace deadiff::testing

@@ -33,19 +33,8 @@ class TestBatchExport : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
-        model_ = dir_.filePath("demo.safetensors");
-        QFile file(model_);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("stand-in");
-        file.close();
-        for (const auto& [name, color] :
-             {std::pair<const char*, QColor>{"a.png", Qt::red}, {"b.png", Qt::blue}}) {
-            QImage image(40, 40, QImage::Format_RGB888);
-            image.fill(color);
-            QVERIFY(image.save(dir_.filePath(name)));
-        }
+        model_ = deadiff::testing::prepareStudioWorkspace(dir_.path());
+        QVERIFY(!model_.isEmpty());
     }
 
     void init() {
