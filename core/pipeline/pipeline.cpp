@@ -246,11 +246,11 @@ public:
         // ControlNet residuals apply on the steps whose fraction i/N lies in the request's
         // [start, end]; every sampler calls the model once per step, so the report callback
         // below advances `stepIndex`.
+        std::optional<sample::DdimSampler> ddim;
+        if (resolved.sampler == "ddim")
+            ddim.emplace(alphasCumprod_, resolved.steps, 0.0);
         const int plannedSteps =
-            resolved.sampler == "ddim"
-                ? static_cast<int>(
-                      sample::DdimSampler(alphasCumprod_, resolved.steps, 0.0).runTimesteps().size())
-                : resolved.steps;
+            ddim ? static_cast<int>(ddim->runTimesteps().size()) : resolved.steps;
         int stepIndex = 0;
 
         // The contexts do not change while sampling: their cross-attention keys/values are
@@ -317,9 +317,8 @@ public:
             return true;
         };
         torch::Tensor latent;
-        if (resolved.sampler == "ddim") {
-            const sample::DdimSampler sampler(alphasCumprod_, resolved.steps, 0.0);
-            latent = sampler.sample(noise, denoise, [&](const sample::DdimStepInfo& info) {
+        if (ddim) {
+            latent = ddim->sample(noise, denoise, [&](const sample::DdimStepInfo& info) {
                 return report(info, -1.0);
             });
         } else {
