@@ -30,7 +30,9 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--pairs", "N", "held-out pairs per model", "48")
         .option("--steps", "N", "DDIM steps per image", "25")
         .option("--cfg", "F", "guidance scale", "5")
-        .option("--mode", "MODE", "reference mode (style, content, both)", "style")
+        .option("--mode", "MODE", "reference mode (style, content, both, none)", "style")
+        .flag("--prompt-names-style",
+              "the prompt names the style too (a text-only baseline with --mode none)")
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
@@ -87,6 +89,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
     options.mode = args.value("--mode");
+    options.promptNamesStyle = args.has("--prompt-names-style");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
               "(leak) |\n|---|---|---|---|---|\n";
     for (std::size_t m = 0; m < models.size(); ++m) {

@@ -37,9 +37,11 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     Args args("train --stage 1|2 --out DIR [--base MODEL_DIR] [options]",
               "Train the demo DEADiff on the procedural paired dataset (resumable).\n"
               "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
-              "Stage 2: the DEADiff parts only (Q-Formers, ProjLayers, i_to_k/i_to_v), tasks\n"
-              "STRE:SERE:reconstruction 1:1:1. DIR/model is always a loadable model folder;\n"
-              "running the same command again resumes from DIR. Ctrl-C/SIGTERM save and stop.");
+              "Stage 2: pre-trains the vision tower, then the DEADiff parts only (Q-Formers,\n"
+              "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
+              "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
+              "loadable model folders; running the same command again resumes from DIR.\n"
+              "Ctrl-C/SIGTERM save and stop.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
         .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
@@ -49,6 +51,16 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--vae-batch", "N", "stage 1: 32 px crops per VAE step", "8")
         .option("--lr", "F", "AdamW learning rate (after warm-up)", "0.0002")
         .option("--tasks", "A:B:C", "stage 2 task odds STRE:SERE:reconstruction", "1:1:1")
+        .option("--vision-steps", "N",
+                "stage 2: steps pre-training the vision tower before it is frozen (0: train it "
+                "with the Q-Formers instead)",
+                "5000")
+        .option("--subject-only", "F",
+                "share of captions reduced to the subject's name (stage 1: all, stage 2: STRE)",
+                "0.3")
+        .option("--ema", "DECAY", "moving average of the weights written to DIR/ema (0: off)",
+                "0.999")
+        .option("--snr-gamma", "G", "Min-SNR-gamma loss weighting (0: plain eps-MSE)", "5")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
         .option("--content-layers", "LIST",
@@ -79,6 +91,16 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.vaeBatch = static_cast<int>(args.integer("--vae-batch"));
     options.learningRate = args.number("--lr");
     options.taskWeights = parseTaskWeights(args.value("--tasks"));
+    options.visionSteps = args.integer("--vision-steps");
+    options.subjectOnlyCaptions = args.number("--subject-only");
+    options.emaDecay = args.number("--ema");
+    options.snrGamma = args.number("--snr-gamma");
+    if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
+        throw UsageError("--subject-only must be in [0, 1]");
+    if (options.emaDecay < 0 || options.emaDecay >= 1)
+        throw UsageError("--ema must be in [0, 1)");
+    if (options.snrGamma < 0 || options.visionSteps < 0)
+        throw UsageError("--snr-gamma and --vision-steps must be >= 0");
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.saveEverySeconds = args.number("--save-every");
     options.maxMinutes = args.number("--max-minutes");
@@ -128,7 +150,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     io.out << (stopRequested ? "stopped; " : "") << "model folder: " << options.outDir
-           << "/model\n";
+           << (options.emaDecay > 0 ? "/ema\n" : "/model\n");
     return stopRequested ? kExitCancelled : kExitOk;
 }
 

@@ -59,11 +59,10 @@ ImageClassifierImpl::ImageClassifierImpl(const ClassifierConfig& config)
         return torch::nn::GroupNorm(torch::nn::GroupNormOptions(8, channels));
     };
     features = register_module(
-        "features",
-        torch::nn::Sequential(strided(3, w), norm(w), torch::nn::ReLU(), strided(w, 2 * w),
-                              norm(2 * w), torch::nn::ReLU(), strided(2 * w, 4 * w), norm(4 * w),
-                              torch::nn::ReLU(), strided(4 * w, 4 * w), norm(4 * w),
-                              torch::nn::ReLU()));
+        "features", torch::nn::Sequential(strided(3, w), norm(w), torch::nn::ReLU(),
+                                          strided(w, 2 * w), norm(2 * w), torch::nn::ReLU(),
+                                          strided(2 * w, 4 * w), norm(4 * w), torch::nn::ReLU(),
+                                          strided(4 * w, 4 * w), norm(4 * w), torch::nn::ReLU()));
     head = register_module("head", torch::nn::Linear(4 * w, config.classes));
 }
 

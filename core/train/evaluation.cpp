@@ -37,7 +37,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
             (scratch / ("reference-" + std::to_string(i) + ".png")).string();
         io::writePng(reference, pair.reference.rgb);
         GenerationRequest request;
-        request.prompt = subjectCaption(pair.target.subject);
+        request.prompt = options.promptNamesStyle ? caption(pair.target.subject, pair.target.style)
+                                                  : subjectCaption(pair.target.subject);
         request.styles.push_back({reference, 1.0});
         request.mode = options.mode;
         request.seed = static_cast<std::uint64_t>(i);

@@ -23,6 +23,9 @@ struct EvaluationOptions {
     std::uint64_t seed = 1000;  // dataset seed of the references (not a training seed)
     std::string mode = "style"; // the request mode used with the reference
     std::string samplesPath;    // optional contact sheet: reference | generated, per pair
+    // The prompt names the style too ("heart in neon style"): what text alone achieves on the
+    // held-out combinations (a baseline row; use with mode "none").
+    bool promptNamesStyle = false;
 };
 
 struct EvaluationScores {

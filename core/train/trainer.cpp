@@ -6,6 +6,7 @@
 #include "core/io/weight_file.h"
 #include "core/pipeline/request.h"
 #include "core/sample/schedule.h"
+#include "core/train/parameter_average.h"
 #include "core/train/word_vocabulary.h"
 
 #include <nlohmann/json.hpp>
@@ -150,6 +151,10 @@ DeadiffTrainer::DeadiffTrainer(const pipeline::ModelConfig& config, const std::s
     unet_ = nn::UNetModel(config_.unet);
     vae_ = nn::AutoencoderKL(config_.vae);
     references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
+    const std::int64_t visionWidth = config_.reference.blip.vision.width;
+    visionHeads_ = torch::nn::Sequential(
+        torch::nn::LayerNorm(torch::nn::LayerNormOptions({visionWidth})),
+        torch::nn::Linear(visionWidth, static_cast<std::int64_t>(subjectCount() + styleCount())));
     alphasCumprod_ = sample::scaledLinearAlphasCumprod(
         sample::kTrainTimesteps, config_.schedule.linearStart, config_.schedule.linearEnd);
 }
@@ -201,10 +206,16 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(const std::string& phase) 
         for (const auto& item : unet_->named_parameters())
             if (!isImageProjection(item.key()))
                 result.push_back(item.value());
+    } else if (phase == "vision") {
+        appendParameters(result,
+                         *references_->blip(pipeline::ReferenceBranch::Style)->visual_encoder);
+        appendParameters(result, *visionHeads_);
     } else if (phase == "deadiff") {
         using pipeline::ReferenceBranch;
         for (const ReferenceBranch branch : {ReferenceBranch::Style, ReferenceBranch::Content}) {
-            appendParameters(result, *references_->blip(branch));
+            for (const auto& item : references_->blip(branch)->named_parameters())
+                if (!visionTowerFrozen() || item.key().rfind("visual_encoder.", 0) != 0)
+                    result.push_back(item.value());
             appendParameters(result, *references_->proj(branch));
         }
         for (const auto& item : unet_->named_parameters())
@@ -219,7 +230,9 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(const std::string& phase) 
 torch::optim::AdamW& DeadiffTrainer::optimizer(const std::string& phase) {
     auto& slot = optimizers_[phase];
     if (!slot) {
-        const double rate = phase == "vae" ? options_.vaeLearningRate : options_.learningRate;
+        const double rate = phase == "vae"      ? options_.vaeLearningRate
+                            : phase == "vision" ? options_.visionLearningRate
+                                                : options_.learningRate;
         slot = std::make_unique<torch::optim::AdamW>(
             parameters(phase), torch::optim::AdamWOptions(rate).weight_decay(options_.weightDecay));
     }
@@ -251,6 +264,20 @@ DeadiffTrainer::Noised DeadiffTrainer::addNoise(const torch::Tensor& latents) co
         alphasCumprod_.index_select(0, result.timesteps).view({batch, 1, 1, 1});
     result.noisy = abar.sqrt() * latents + (1.0 - abar).sqrt() * result.noise;
     return result;
+}
+
+torch::Tensor minSnrWeights(const torch::Tensor& alphasCumprod, const torch::Tensor& timesteps,
+                            double gamma) {
+    const torch::Tensor abar = alphasCumprod.index_select(0, timesteps);
+    const torch::Tensor snr = abar / (1.0 - abar);
+    return snr.clamp_max(gamma) / snr;
+}
+
+torch::Tensor DeadiffTrainer::noiseLoss(const torch::Tensor& eps, const Noised& noised) const {
+    if (!(options_.snrGamma > 0))
+        return torch::mse_loss(eps, noised.noise);
+    const torch::Tensor perSample = (eps - noised.noise).pow(2).mean({1, 2, 3});
+    return (perSample * minSnrWeights(alphasCumprod_, noised.timesteps, options_.snrGamma)).mean();
 }
 
 double DeadiffTrainer::finishStep(const std::string& phase, const torch::Tensor& loss) {
@@ -320,7 +347,7 @@ double DeadiffTrainer::unetStep(const torch::Tensor& images,
     const Noised noised = addNoise(latents);
     const nn::UNetContext contexts{zeros, context, zeros, context, 1.0};
     const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts);
-    return finishStep("unet", torch::mse_loss(eps, noised.noise));
+    return finishStep("unet", noiseLoss(eps, noised));
 }
 
 void DeadiffTrainer::initialiseImageProjections() {
@@ -376,6 +403,14 @@ double DeadiffTrainer::deadiffStep(const PairBatch& batch, std::uint64_t noiseSe
     }
     for (const auto& item : unet_->named_parameters())
         item.value().set_requires_grad(isImageProjection(item.key()));
+    const bool frozenTowers = visionTowerFrozen();
+    const auto setTowersTrainable = [&](bool trainable) {
+        for (const auto branch : {ReferenceBranch::Style, ReferenceBranch::Content})
+            for (torch::Tensor& parameter : references_->blip(branch)->visual_encoder->parameters())
+                parameter.set_requires_grad(trainable);
+    };
+    if (frozenTowers)
+        setTowersTrainable(false);
 
     // Which branch each sample's task feeds (spec §8), and the 15 % image-context drops.
     std::vector<float> useStyle, useContent;
@@ -396,10 +431,37 @@ double DeadiffTrainer::deadiffStep(const PairBatch& batch, std::uint64_t noiseSe
                                    branchContext(ReferenceBranch::Content, useContent), text, 1.0};
     const Noised noised = addNoise(latents);
     const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts);
-    const double loss = finishStep("deadiff", torch::mse_loss(eps, noised.noise));
+    const double loss = finishStep("deadiff", noiseLoss(eps, noised));
     for (const auto& item : unet_->named_parameters())
         item.value().set_requires_grad(true);
+    if (frozenTowers)
+        setTowersTrainable(true);
     return loss;
+}
+
+double DeadiffTrainer::visionStep(const torch::Tensor& images, const torch::Tensor& subjects,
+                                  const torch::Tensor& styles, std::uint64_t noiseSeed) {
+    torch::manual_seed(noiseSeed);
+    nn::ClipVisionModel& tower =
+        references_->blip(pipeline::ReferenceBranch::Style)->visual_encoder;
+    const torch::Tensor tokens = tower->forward(image::clipNormalize(images));
+    const torch::Tensor logits = visionHeads_->forward(tokens.mean(1));
+    const auto subjectsKnown = static_cast<std::int64_t>(subjectCount());
+    const torch::Tensor loss =
+        torch::cross_entropy_loss(logits.narrow(1, 0, subjectsKnown), subjects) +
+        torch::cross_entropy_loss(logits.narrow(1, subjectsKnown, logits.size(1) - subjectsKnown),
+                                  styles);
+    return finishStep("vision", loss);
+}
+
+void DeadiffTrainer::shareVisionTower() {
+    using pipeline::ReferenceBranch;
+    const nn::TensorMap weights =
+        nn::stateDictOf(*references_->blip(ReferenceBranch::Style)->visual_encoder, "");
+    nn::LoadOptions copy;
+    copy.shareMemory = false;
+    nn::loadStateDict(*references_->blip(ReferenceBranch::Content)->visual_encoder, weights, "",
+                      copy);
 }
 
 namespace {
@@ -443,6 +505,10 @@ std::string optimizerPath(const fs::path& dir, const std::string& phase) {
     return (dir / ("optimizer-" + phase + ".pt")).string();
 }
 
+std::string averagePath(const fs::path& dir, const std::string& phase) {
+    return (dir / ("ema-" + phase + ".pt")).string();
+}
+
 } // namespace
 
 void train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& report,
@@ -456,6 +522,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     const fs::path out(options.outDir);
     fs::create_directories(out);
     const fs::path modelDir = out / "model";
+    const fs::path averageDir = out / "ema"; // the averaged weights: what ships and evaluates
     const std::string progressPath = (out / "progress.json").string();
 
     const pipeline::ModelConfig config = demoModelConfig();
@@ -472,8 +539,18 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                                      " run; use another --out folder for stage " +
                                      std::to_string(options.stage));
         trainer.loadWeights(modelDir.string());
-        if (fs::exists(optimizerPath(out, state.phase)))
-            torch::load(trainer.optimizer(state.phase), optimizerPath(out, state.phase));
+        if (state.phase == "vision" && fs::exists(out / "vision-heads.pt"))
+            torch::load(trainer.visionHeads(), (out / "vision-heads.pt").string());
+        if (fs::exists(optimizerPath(out, state.phase))) {
+            try {
+                torch::load(trainer.optimizer(state.phase), optimizerPath(out, state.phase));
+            } catch (const c10::Error&) {
+                throw std::runtime_error(optimizerPath(out, state.phase) +
+                                         " does not fit this trainer's " + state.phase +
+                                         " phase (written by an older version?); start a new "
+                                         "--out folder");
+            }
+        }
     } else if (options.stage == 2) {
         if (options.baseModel.empty())
             throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
@@ -481,7 +558,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
         trainer.initialiseImageProjections();
         if (options.contentLayers)
             trainer.setContentLayers(*options.contentLayers);
-        state.phase = "deadiff";
+        state.phase = options.visionSteps > 0 ? "vision" : "deadiff";
     } else {
         state.phase = options.vaeSteps > 0 ? "vae" : "unet";
     }
@@ -489,6 +566,8 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     if (!options.exportDir.empty()) {
         if (!resuming)
             throw std::runtime_error(options.outDir + " holds no training run to export");
+        if (fs::exists(averageDir / "model.json"))
+            trainer.loadWeights(averageDir.string());
         trainer.saveModel(options.exportDir, /*half=*/true);
         return;
     }
@@ -501,11 +580,31 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
 
     const auto started = Clock::now();
     auto lastSave = started;
+    std::unique_ptr<ParameterAverage> weightAverage; // of the running phase, when it averages
+    const auto startAverage = [&](const std::string& phase) {
+        weightAverage.reset();
+        if (!(options.emaDecay > 0) || (phase != "unet" && phase != "deadiff"))
+            return;
+        std::vector<torch::Tensor> trained;
+        for (const auto& group : trainer.optimizer(phase).param_groups())
+            for (const torch::Tensor& parameter : group.params())
+                trained.push_back(parameter);
+        weightAverage = std::make_unique<ParameterAverage>(std::move(trained));
+        // A run started before averaging existed starts its average at the current weights.
+        if (fs::exists(averagePath(out, phase)))
+            weightAverage->load(averagePath(out, phase));
+    };
     const auto save = [&] {
         trainer.saveModel(modelDir.string());
         const std::string path = optimizerPath(out, state.phase);
         torch::save(trainer.optimizer(state.phase), path + ".tmp");
         fs::rename(path + ".tmp", path);
+        if (state.phase == "vision")
+            torch::save(trainer.visionHeads(), (out / "vision-heads.pt").string());
+        if (weightAverage) {
+            weightAverage->withAverages([&] { trainer.saveModel(averageDir.string()); });
+            weightAverage->save(averagePath(out, state.phase));
+        }
         writeProgress(progressPath, state, options);
         lastSave = Clock::now();
     };
@@ -547,6 +646,12 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                     : 1.0;
             trainer.setLearningRate(phase, rate * warm);
             const double loss = step(state.step);
+            // The usual warm-up of the decay: a fresh phase's average follows the weights
+            // closely at first instead of keeping the random start for a thousand steps.
+            if (weightAverage)
+                weightAverage->update(
+                    std::min(options.emaDecay, static_cast<double>(1 + state.step) /
+                                                   static_cast<double>(10 + state.step)));
             if (!std::isfinite(loss))
                 throw std::runtime_error("the " + phase + " loss became " + std::to_string(loss) +
                                          " at step " + std::to_string(state.step) +
@@ -603,6 +708,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
         save();
     }
     if (state.phase == "unet") {
+        startAverage("unet");
         const bool done =
             runPhase("unet", options.steps, options.learningRate, [&](std::int64_t s) {
                 std::vector<std::string> captions;
@@ -613,7 +719,30 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
         // The last step saved; a later run with more --steps continues the phase.
         (void)done;
     }
+    if (state.phase == "vision") {
+        const bool done = runPhase(
+            "vision", options.visionSteps, options.visionLearningRate, [&](std::int64_t s) {
+                const auto first = (std::uint64_t{1} << 42) + static_cast<std::uint64_t>(s * batch);
+                std::vector<cv::Mat> rgb;
+                std::vector<std::int64_t> subjects, styles;
+                for (int i = 0; i < batch; ++i) {
+                    const SyntheticImage sample = dataset.textToImageSample(first + i);
+                    rgb.push_back(sample.rgb);
+                    subjects.push_back(sample.subject);
+                    styles.push_back(sample.style);
+                }
+                return trainer.visionStep(imagesToTensor(rgb), torch::tensor(subjects),
+                                          torch::tensor(styles), stepSeed(options.seed, 3, s));
+            });
+        if (!done)
+            return;
+        trainer.shareVisionTower();
+        state.phase = "deadiff";
+        state.step = 0;
+        save();
+    }
     if (state.phase == "deadiff") {
+        startAverage("deadiff");
         const bool done =
             runPhase("deadiff", options.steps, options.learningRate, [&](std::int64_t s) {
                 const PairBatch pairs =

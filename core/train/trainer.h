@@ -7,10 +7,14 @@
 //            the latter initialised from to_k/to_v); the text encoder, VAE and the rest of the
 //            UNet are frozen. Tasks STRE : SERE : reconstruction drawn 1:1:1 per sample, image
 //            context dropped with probability 0.15 for STRE and SERE.
-// The vision towers are trained in stage 2, unlike the paper's frozen CLIP ViT: there is no
-// small pre-trained image encoder to start from, and each branch has its own copy (the key
-// layout has one per branch), so the style tower can specialise in style and the content
-// tower in the subject.
+// The paper freezes a pre-trained CLIP ViT. There is no small pre-trained image encoder, so
+// stage 2 first pre-trains one (phase "vision": the ViT names the subject and the style of a
+// render, the words a CLIP caption would carry), copies it into both branches and freezes it.
+//
+// The UNet and DEADiff phases keep an exponential moving average of the trained weights (what
+// `ema/` holds and what ships, as for SD's EMA weights) and weight the eps loss by Min-SNR-5
+// (Hang et al. 2023): low-noise steps, which only polish texture, get less weight, so subject
+// shapes and the reference's style are learnt in fewer steps.
 //
 // Everything is resumable: a checkpoint folder holds the model folder as shipped (`model/`,
 // Pipeline::load reads it), the optimizer state and `progress.json`; data and noise of step s
@@ -72,6 +76,11 @@ struct TrainOptions {
     std::array<double, 3> taskWeights{1.0, 1.0, 1.0};
     std::array<double, 3> dropProbability{0.15, 0.15, 0.0};
     std::uint64_t seed = 0;
+    // Stage 2: steps of the vision tower's pre-training (phase "vision", before "deadiff").
+    std::int64_t visionSteps = 5000;
+    double visionLearningRate = 1e-3;
+    double emaDecay = 0.999;       // 0: no averaging
+    double snrGamma = 5.0;         // Min-SNR-gamma loss weights; 0: plain eps-MSE
     double saveEverySeconds = 120; // a killed run loses at most this much
     double maxMinutes = 0;         // stop (after saving) when reached; 0: no limit
     // Instead of training: write the checkpoint's model with float16 weights to this folder
@@ -83,7 +92,7 @@ struct TrainOptions {
 
 struct TrainProgress {
     int stage = 1;
-    std::string phase;      // "vae", "unet", "deadiff"
+    std::string phase;      // "vae", "unet", "vision", "deadiff"
     std::int64_t step = 0;  // steps done in this phase
     std::int64_t total = 0; // steps of this phase
     double loss = 0;
@@ -114,6 +123,14 @@ public:
     double unetStep(const torch::Tensor& images, const std::vector<std::string>& captions,
                     std::uint64_t noiseSeed);
     double deadiffStep(const PairBatch& batch, std::uint64_t noiseSeed);
+    // The vision tower's pre-training (style branch's tower, with two linear heads that are
+    // not part of the model): cross-entropy on the subject and style ids [B] of `images`.
+    double visionStep(const torch::Tensor& images, const torch::Tensor& subjects,
+                      const torch::Tensor& styles, std::uint64_t noiseSeed);
+    // After the vision phase: the content branch gets the style branch's tower.
+    void shareVisionTower();
+    // The heads of visionStep (saved with a checkpoint of the vision phase).
+    torch::nn::Sequential& visionHeads() { return visionHeads_; }
 
     // Stage 2's start: i_to_k / i_to_v copied from attn2.to_k / to_v (blip_diffusion.py:162-169).
     void initialiseImageProjections();
@@ -149,6 +166,10 @@ private:
     };
     Noised addNoise(const torch::Tensor& latents) const;
     double finishStep(const std::string& phase, const torch::Tensor& loss);
+    // eps-MSE per sample, weighted by Min-SNR-gamma when options_.snrGamma > 0.
+    torch::Tensor noiseLoss(const torch::Tensor& eps, const Noised& noised) const;
+    // Stage 2 keeps the pre-trained vision towers fixed, as the paper keeps CLIP's.
+    bool visionTowerFrozen() const { return options_.visionSteps > 0; }
 
     pipeline::ModelConfig config_;
     std::string tokenizerDir_;
@@ -158,9 +179,15 @@ private:
     nn::UNetModel unet_{nullptr};
     nn::AutoencoderKL vae_{nullptr};
     std::unique_ptr<pipeline::ReferenceEncoder> references_;
+    torch::nn::Sequential visionHeads_{nullptr}; // [subject logits | style logits]
     torch::Tensor alphasCumprod_;
     std::map<std::string, std::unique_ptr<torch::optim::AdamW>> optimizers_;
 };
+
+// Min-SNR-gamma weights of the eps loss (Hang et al. 2023) for `timesteps`:
+// min(SNR, gamma) / SNR with SNR = abar / (1 - abar).
+torch::Tensor minSnrWeights(const torch::Tensor& alphasCumprod, const torch::Tensor& timesteps,
+                            double gamma);
 
 // Runs or resumes a stage until its steps are done, `stop()` returns true, or maxMinutes
 // pass; checkpoints every saveEverySeconds and at the end. Throws std::runtime_error naming

@@ -1,7 +1,10 @@
 // The demo model's training steps on the tiny config: each phase lowers its loss on a fixed
 // batch, stage 2 moves only the DEADiff parts, and train() checkpoints a loadable model folder
 // and resumes where it stopped.
+#include "core/io/weight_file.h"
+#include "core/nn/blip2_qformer.h"
 #include "core/pipeline/pipeline.h"
+#include "core/train/parameter_average.h"
 #include "core/train/trainer.h"
 #include "tests/support/tiny_model.h"
 
@@ -93,6 +96,13 @@ TEST_F(Trainer, DeadiffStepsTrainOnlyTheDeadiffParts) {
                                                : "@vae")] = tensor.clone();
     const torch::Tensor queriesBefore =
         trainer->references().blip(pipeline::ReferenceBranch::Style)->query_tokens.clone();
+    // The vision towers stand in for the paper's frozen CLIP ViT (pre-trained in phase
+    // "vision"), so stage 2 leaves them alone.
+    const nn::TensorMap towerBefore = nn::stateDictOf(
+        *trainer->references().blip(pipeline::ReferenceBranch::Content)->visual_encoder, "");
+    std::map<std::string, torch::Tensor> towerCopies;
+    for (const auto& [key, tensor] : towerBefore)
+        towerCopies[key] = tensor.clone();
 
     // Every task in the batch (1:1:1 draws over 6 samples), fixed noise.
     const PairBatch batch = pairBatch(dataset(), 0, 6);
@@ -117,6 +127,87 @@ TEST_F(Trainer, DeadiffStepsTrainOnlyTheDeadiffParts) {
         EXPECT_TRUE(torch::equal(tensor, copies.at(key + "@vae"))) << key;
     EXPECT_FALSE(torch::equal(
         queriesBefore, trainer->references().blip(pipeline::ReferenceBranch::Style)->query_tokens));
+    for (const auto& [key, tensor] : nn::stateDictOf(
+             *trainer->references().blip(pipeline::ReferenceBranch::Content)->visual_encoder, ""))
+        EXPECT_TRUE(torch::equal(tensor, towerCopies.at(key))) << "visual_encoder." << key;
+}
+
+TEST_F(Trainer, VisionStepsLearnToNameSubjectAndStyle) {
+    auto trainer = tinyTrainer(2e-3);
+    TrainOptions options;
+    options.visionLearningRate = 2e-3;
+    trainer->setOptions(options);
+    std::vector<cv::Mat> rgb;
+    std::vector<std::int64_t> subjects, styles;
+    for (int i = 0; i < 8; ++i) {
+        const SyntheticImage sample = dataset().textToImageSample(i);
+        rgb.push_back(sample.rgb);
+        subjects.push_back(sample.subject);
+        styles.push_back(sample.style);
+    }
+    const torch::Tensor images = imagesToTensor(rgb);
+    const torch::Tensor subjectIds = torch::tensor(subjects), styleIds = torch::tensor(styles);
+    const double first = trainer->visionStep(images, subjectIds, styleIds, 4);
+    // Untrained heads: about log(subjects) + log(styles) of cross-entropy.
+    EXPECT_NEAR(first, std::log(subjectCount()) + std::log(styleCount()), 1.5);
+    double last = first;
+    for (int i = 0; i < 25; ++i)
+        last = trainer->visionStep(images, subjectIds, styleIds, 4);
+    EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
+
+    // Then both branches read the same tower.
+    trainer->shareVisionTower();
+    const nn::TensorMap style = nn::stateDictOf(
+        *trainer->references().blip(pipeline::ReferenceBranch::Style)->visual_encoder, "");
+    for (const auto& [key, tensor] : nn::stateDictOf(
+             *trainer->references().blip(pipeline::ReferenceBranch::Content)->visual_encoder, ""))
+        EXPECT_TRUE(torch::equal(tensor, style.at(key))) << key;
+}
+
+TEST(MinSnrWeights, AreMinOfSnrAndGammaOverSnr) {
+    // abar 0.5, 0.9, 0.99 -> SNR 1, 9, 99.
+    const torch::Tensor alphas = torch::tensor({0.5, 0.9, 0.99}, torch::kFloat64);
+    const torch::Tensor weights = minSnrWeights(alphas, torch::tensor({2, 0, 1}), 5.0);
+    EXPECT_NEAR(weights[0].item<double>(), 5.0 / 99.0, 1e-12);
+    EXPECT_NEAR(weights[1].item<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(weights[2].item<double>(), 5.0 / 9.0, 1e-12);
+}
+
+TEST(ParameterAverage, AveragesSwapsInAndRestores) {
+    torch::Tensor parameter = torch::tensor({1.0f, 2.0f}).requires_grad_();
+    ParameterAverage average({parameter});
+    const auto set = [&](float a, float b) {
+        torch::NoGradGuard noGrad;
+        parameter.copy_(torch::tensor({a, b}));
+    };
+    set(3, 4);
+    average.update(0.5); // 0.5 * (1, 2) + 0.5 * (3, 4)
+    set(5, 6);
+    average.update(0.75); // 0.75 * (2, 3) + 0.25 * (5, 6)
+    EXPECT_TRUE(torch::allclose(average.averages()[0], torch::tensor({2.75f, 3.75f})));
+    average.withAverages([&] {
+        EXPECT_TRUE(torch::allclose(parameter, torch::tensor({2.75f, 3.75f})));
+    });
+    EXPECT_TRUE(torch::equal(parameter, torch::tensor({5.0f, 6.0f})));
+    EXPECT_THROW(average.withAverages([] { throw std::runtime_error("disk full"); }),
+                 std::runtime_error);
+    EXPECT_TRUE(torch::equal(parameter, torch::tensor({5.0f, 6.0f})));
+    EXPECT_TRUE(parameter.requires_grad());
+
+    const fs::path path = fs::temp_directory_path() /
+                          ("deadiff_average_" + std::to_string(std::random_device{}()) + ".pt");
+    average.save(path.string());
+    ParameterAverage restored({torch::zeros({2})});
+    restored.load(path.string());
+    EXPECT_TRUE(torch::equal(restored.averages()[0], average.averages()[0]));
+    ParameterAverage otherShape({torch::zeros({3})});
+    EXPECT_THROW(otherShape.load(path.string()), std::runtime_error);
+    ParameterAverage twoTensors({torch::zeros({2}), torch::zeros({2})});
+    EXPECT_THROW(twoTensors.load(path.string()), std::runtime_error);
+    fs::remove(path);
+    std::ofstream(path) << "not a tensor archive";
+    EXPECT_THROW(restored.load(path.string()), std::runtime_error);
+    fs::remove(path);
 }
 
 TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
@@ -166,12 +257,26 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     second.outDir = (dir_ / "stage2").string();
     second.baseModel = (dir_ / "stage1" / "model").string();
     second.steps = 1;
+    second.visionSteps = 2;
     seen.clear();
     train(second, record);
-    EXPECT_EQ(seen, (std::vector<std::string>{"deadiff1"}));
+    EXPECT_EQ(seen, (std::vector<std::string>{"vision1", "vision2", "deadiff1"}));
+    // Both branches read the one pre-trained tower.
+    {
+        const nn::TensorMap weights = nn::tensorsOf(
+            io::WeightFile::open((dir_ / "stage2" / "model" / "model.safetensors").string()));
+        const std::string key = "visual_encoder.transformer.resblocks.0.attn.in_proj_weight";
+        ASSERT_TRUE(weights.count(nn::kStyleBlipPrefix + key)) << key;
+        EXPECT_TRUE(torch::equal(weights.at(nn::kStyleBlipPrefix + key),
+                                 weights.at(nn::kContentBlipPrefix + key)));
+    }
+    // The moving averages are model folders too.
+    EXPECT_TRUE(fs::exists(dir_ / "stage1" / "ema" / "model.json"));
+    EXPECT_TRUE(fs::exists(dir_ / "stage2" / "ema" / "model.json"));
     // The "without DCM" ablation: one branch for every layer, recorded in model.json so that
     // inference routes the same way.
     TrainOptions single = second;
+    single.visionSteps = 0;
     single.outDir = (dir_ / "stage2-single").string();
     single.contentLayers = std::vector<std::int64_t>{};
     train(single, record);
