@@ -30,6 +30,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--pairs", "N", "held-out pairs per model", "48")
         .option("--steps", "N", "DDIM steps per image", "25")
         .option("--cfg", "F", "guidance scale", "5")
+        .option("--image-weight", "F", "DEADiff image weight w", "1")
         .option("--mode", "MODE", "reference mode (style, content, both, none)", "style")
         .flag("--prompt-names-style",
               "the prompt names the style too (a text-only baseline with --mode none)")
@@ -88,6 +89,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.pairs = static_cast<int>(args.integer("--pairs"));
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
+    options.imageWeight = args.number("--image-weight");
     options.mode = args.value("--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
