@@ -585,26 +585,6 @@
         <translation>正在读取深度图…</translation>
     </message>
     <message>
-        <source>ControlNet depth</source>
-        <translation type="vanished">ControlNet 深度</translation>
-    </message>
-    <message>
-        <source>Layout from a depth map arrives with ControlNet support.</source>
-        <translation type="vanished">基于深度图的构图控制将随 ControlNet 支持一同推出。</translation>
-    </message>
-    <message>
-        <source>Depth map…</source>
-        <translation type="vanished">深度图…</translation>
-    </message>
-    <message>
-        <source>Depth image</source>
-        <translation type="vanished">深度图像</translation>
-    </message>
-    <message>
-        <source>Control strength</source>
-        <translation type="vanished">控制强度</translation>
-    </message>
-    <message>
         <location filename="../ui/generation_form.cpp" line="379"/>
         <source>Sampling</source>
         <translation>采样</translation>
@@ -690,12 +670,12 @@
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="581"/>
+        <location filename="../ui/generation_form.cpp" line="586"/>
         <source>%1 % A · %2 % B</source>
         <translation>A %1% · B %2%</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="588"/>
+        <location filename="../ui/generation_form.cpp" line="593"/>
         <source>Use the seed of the last image again (%1)</source>
         <translation>再次使用上一张图像的种子（%1）</translation>
     </message>
@@ -967,7 +947,7 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
     </message>
     <message>
         <location filename="../ui/main_window.cpp" line="404"/>
-        <location filename="../ui/main_window.cpp" line="658"/>
+        <location filename="../ui/main_window.cpp" line="674"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
@@ -1032,167 +1012,172 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>模型：%1 · 计算精度 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="532"/>
+        <location filename="../ui/main_window.cpp" line="541"/>
         <source>Model loaded: %1</source>
         <translation>模型已加载：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="543"/>
-        <location filename="../ui/main_window.cpp" line="917"/>
+        <location filename="../ui/main_window.cpp" line="545"/>
+        <source>image size set to %1 × %1 px, the size it was trained at</source>
+        <translation>图像尺寸已设为 %1 × %1 像素，即该模型的训练尺寸</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="559"/>
+        <location filename="../ui/main_window.cpp" line="933"/>
         <source>No model</source>
         <translation>没有模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="545"/>
+        <location filename="../ui/main_window.cpp" line="561"/>
         <source>Could not load %1:
 %2</source>
         <translation>无法加载 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="548"/>
+        <location filename="../ui/main_window.cpp" line="564"/>
         <source>Could not load the model</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="563"/>
+        <location filename="../ui/main_window.cpp" line="579"/>
         <source>The model is still loading.</source>
         <translation>模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="564"/>
-        <location filename="../ui/main_window.cpp" line="917"/>
+        <location filename="../ui/main_window.cpp" line="580"/>
+        <location filename="../ui/main_window.cpp" line="933"/>
         <source>Choose a model first (Model menu).</source>
         <translation>请先选择模型（“模型”菜单）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="572"/>
+        <location filename="../ui/main_window.cpp" line="588"/>
         <source>Cannot generate yet</source>
         <translation>暂时无法生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="573"/>
+        <location filename="../ui/main_window.cpp" line="589"/>
         <source>Fix that setting in the form on the left, then press Generate again.</source>
         <translation>请在左侧表单中修正该设置，然后再次点击“生成”。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="583"/>
+        <location filename="../ui/main_window.cpp" line="599"/>
         <source>Reference image missing</source>
         <translation>参考图缺失</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="584"/>
+        <location filename="../ui/main_window.cpp" line="600"/>
         <source>These reference images do not exist: %1</source>
         <translation>以下参考图不存在：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="586"/>
+        <location filename="../ui/main_window.cpp" line="602"/>
         <source>Drop the images again or clear their slots.</source>
         <translation>请重新拖入这些图像，或清除对应的位置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="594"/>
+        <location filename="../ui/main_window.cpp" line="610"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="597"/>
+        <location filename="../ui/main_window.cpp" line="613"/>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="605"/>
+        <location filename="../ui/main_window.cpp" line="621"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="613"/>
+        <location filename="../ui/main_window.cpp" line="629"/>
         <source>Generating with seed %1…</source>
         <translation>正在以种子 %1 生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="631"/>
+        <location filename="../ui/main_window.cpp" line="647"/>
         <source>Step %1 / %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="633"/>
+        <location filename="../ui/main_window.cpp" line="649"/>
         <source>ETA %1 · %2 s/step</source>
         <translation>预计剩余 %1 · 每步 %2 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="640"/>
+        <location filename="../ui/main_window.cpp" line="656"/>
         <source>step %1 / %2 · full decode</source>
         <translation>第 %1 / %2 步 · 完整解码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="641"/>
+        <location filename="../ui/main_window.cpp" line="657"/>
         <source>step %1 / %2 · preview</source>
         <translation>第 %1 / %2 步 · 预览</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="661"/>
+        <location filename="../ui/main_window.cpp" line="677"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="662"/>
+        <location filename="../ui/main_window.cpp" line="678"/>
         <source>%1 in total</source>
         <translation>共用时 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="663"/>
+        <location filename="../ui/main_window.cpp" line="679"/>
         <source>Finished in %1 (seed %2). Right-click the result in the gallery to save it.</source>
         <translation>已完成，用时 %1（种子 %2）。在图库中右键点击结果即可保存。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="676"/>
+        <location filename="../ui/main_window.cpp" line="692"/>
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="678"/>
+        <location filename="../ui/main_window.cpp" line="694"/>
         <source>Generation cancelled.</source>
         <translation>生成已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="687"/>
+        <location filename="../ui/main_window.cpp" line="703"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="689"/>
+        <location filename="../ui/main_window.cpp" line="705"/>
         <source>The generation failed</source>
         <translation>生成失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="690"/>
+        <location filename="../ui/main_window.cpp" line="706"/>
         <source>Check the reference images and the settings, then press Generate again. If it keeps failing, reload the model (Model → Reload Model).</source>
         <translation>请检查参考图和各项设置，然后再次点击“生成”。如果仍然失败，请重新加载模型（模型 → 重新加载模型）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="718"/>
+        <location filename="../ui/main_window.cpp" line="734"/>
         <source>Could not save the image</source>
         <translation>无法保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="719"/>
+        <location filename="../ui/main_window.cpp" line="735"/>
         <source>Choose another folder or free some disk space.</source>
         <translation>请选择其他文件夹，或释放一些磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="722"/>
+        <location filename="../ui/main_window.cpp" line="738"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="737"/>
+        <location filename="../ui/main_window.cpp" line="753"/>
         <source>Save Image</source>
         <translation>保存图像</translation>
     </message>
     <message>
         <location filename="../ui/main_window.cpp" line="179"/>
-        <location filename="../ui/main_window.cpp" line="738"/>
+        <location filename="../ui/main_window.cpp" line="754"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
@@ -1222,87 +1207,87 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>正在加载 ControlNet</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="549"/>
+        <location filename="../ui/main_window.cpp" line="565"/>
         <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If the file was copied or downloaded, check that it is complete.</source>
         <translation>请从“模型”菜单中选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="751"/>
+        <location filename="../ui/main_window.cpp" line="767"/>
         <source>Image copied to the clipboard.</source>
         <translation>图像已复制到剪贴板。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="758"/>
+        <location filename="../ui/main_window.cpp" line="774"/>
         <source>Settings of that image restored (seed included).</source>
         <translation>已恢复该图像的设置（包括种子）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="774"/>
+        <location filename="../ui/main_window.cpp" line="790"/>
         <source>Could not use the image as a reference</source>
         <translation>无法将该图像用作参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="776"/>
+        <location filename="../ui/main_window.cpp" line="792"/>
         <source>Save the image somewhere and drop it onto a style slot instead.</source>
         <translation>请先将图像保存到某处，再把它拖到风格位置上。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="793"/>
+        <location filename="../ui/main_window.cpp" line="809"/>
         <source>Settings restored from %1.</source>
         <translation>已从 %1 恢复设置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="799"/>
+        <location filename="../ui/main_window.cpp" line="815"/>
         <source>It was made with the model %1.</source>
         <translation>它是用模型 %1 生成的。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="803"/>
+        <location filename="../ui/main_window.cpp" line="819"/>
         <source>Cannot restore the settings</source>
         <translation>无法恢复设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="804"/>
+        <location filename="../ui/main_window.cpp" line="820"/>
         <source>The image&apos;s settings come from an incompatible version; you can still use it as a style reference.</source>
         <translation>该图像的设置来自不兼容的版本；您仍然可以将它用作风格参考图。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="812"/>
+        <location filename="../ui/main_window.cpp" line="828"/>
         <source>%1 is not an image.</source>
         <translation>%1 不是图像。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="817"/>
+        <location filename="../ui/main_window.cpp" line="833"/>
         <source>Use as style reference?</source>
         <translation>用作风格参考图？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="818"/>
+        <location filename="../ui/main_window.cpp" line="834"/>
         <source>%1 carries no DEADiff settings. Use it as a style reference?</source>
         <translation>%1 不包含 DEADiff 设置。要将它用作风格参考图吗？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="822"/>
+        <location filename="../ui/main_window.cpp" line="838"/>
         <source>As Style A</source>
         <translation>作为风格 A</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="824"/>
+        <location filename="../ui/main_window.cpp" line="840"/>
         <source>As Style B</source>
         <translation>作为风格 B</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="861"/>
+        <location filename="../ui/main_window.cpp" line="877"/>
         <source>About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="862"/>
+        <location filename="../ui/main_window.cpp" line="878"/>
         <source>&lt;h3&gt;DEADiff Studio %1&lt;/h3&gt;&lt;p&gt;Stylize Stable Diffusion 1.5 with a reference image without losing the prompt: DEADiff (Qi et al., CVPR 2024) as a native desktop application.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;DEADiff 风格工作室 %1&lt;/h3&gt;&lt;p&gt;用一张参考图像为 Stable Diffusion 1.5 赋予风格，同时忠实于提示词：DEADiff（Qi 等，CVPR 2024）的原生桌面应用。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="870"/>
+        <location filename="../ui/main_window.cpp" line="886"/>
         <source>The language changes the next time DEADiff Studio starts.</source>
         <translation>界面语言将在下次启动 DEADiff 风格工作室时生效。</translation>
     </message>
@@ -1317,32 +1302,32 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>批量队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="943"/>
+        <location filename="../ui/main_window.cpp" line="959"/>
         <source>The batch job cannot run</source>
         <translation>批量任务无法运行</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="960"/>
+        <location filename="../ui/main_window.cpp" line="976"/>
         <source>batch image %1 of %2</source>
         <translation>批量图像 第 %1 / %2 张</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="968"/>
+        <location filename="../ui/main_window.cpp" line="984"/>
         <source>The batch job stopped</source>
         <translation>批量任务已停止</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="969"/>
+        <location filename="../ui/main_window.cpp" line="985"/>
         <source>Images finished so far stay in %1; run the job again to continue.</source>
         <translation>已完成的图像保留在 %1 中；再次运行该任务即可继续。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="974"/>
+        <location filename="../ui/main_window.cpp" line="990"/>
         <source>Batch done: %1 new, %2 kept, in %3</source>
         <translation>批量完成：新生成 %1 张，保留 %2 张，位于 %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="978"/>
+        <location filename="../ui/main_window.cpp" line="994"/>
         <source>Batch cancelled; finished images stay in %1</source>
         <translation>批量已取消；已完成的图像保留在 %1 中</translation>
     </message>

@@ -556,6 +556,11 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     updateDepthState();
 }
 
+void GenerationForm::setImageSide(int side) {
+    width_->setValue(side);
+    height_->setValue(side);
+}
+
 void GenerationForm::setLastSeed(std::uint64_t seed) {
     lastSeed_ = seed;
     updateSeedState();

@@ -59,6 +59,8 @@ public:
 
     // "Reuse last" fills in the seed of the last finished generation.
     void setLastSeed(std::uint64_t seed);
+    // Width and height both to `side` px (a model's native size).
+    void setImageSide(int side);
 
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.

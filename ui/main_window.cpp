@@ -529,7 +529,23 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype)
     progress_->setFormat(tr("Ready"));
     modelBadge_->setText(
         tr("Model: %1 · computing in %2").arg(QFileInfo(path).fileName(), computeDtype));
-    statusBar()->showMessage(tr("Model loaded: %1").arg(QDir::toNativeSeparators(path)), 8000);
+    // A 64 px demo model asked for 512 px paints far outside what it learnt (and 64x slower);
+    // the user's own size stays as long as the models agree.
+    int side = 0;
+    try {
+        side = pipeline::modelDefaultImageSize(path.toStdString());
+    } catch (const std::exception&) {
+        side = 0; // the model loaded, so its model.json was readable a moment ago
+    }
+    side = side > 0 ? side : 512;
+    QString loaded = tr("Model loaded: %1").arg(QDir::toNativeSeparators(path));
+    if (side != loadedModelSide_) {
+        form_->setImageSide(side);
+        loaded += QStringLiteral(" · ") +
+                  tr("image size set to %1 × %1 px, the size it was trained at").arg(side);
+    }
+    loadedModelSide_ = side;
+    statusBar()->showMessage(loaded, 8000);
     updateActions();
 }
 

@@ -129,6 +129,9 @@ private:
 
     QString modelPath_;
     bool modelReady_ = false;
+    // The native image size of the last loaded model (a model folder's default_image_size, 512
+    // for a checkpoint): the form follows it when a model with another size loads.
+    int loadedModelSide_ = 512;
     bool modelLoading_ = false;
     quint64 lastJob_ = 0;
     quint64 currentJob_ = 0; // 0: idle

@@ -13,6 +13,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QLabel>
@@ -91,6 +92,32 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
         QCOMPARE(QSettings().value("model/path").toString(), model_);
         QCOMPARE(window.recentModels().value(0), model_);
+    }
+
+    void formFollowsTheModelsNativeSize() {
+        // A model folder trained at 64 px (the demo model's kind), then a checkpoint (512 px).
+        const QString small = dir_.filePath("small-model");
+        QVERIFY(QDir().mkpath(small));
+        QFile json(small + "/model.json");
+        QVERIFY(json.open(QIODevice::WriteOnly));
+        json.write(R"({"format": "deadiff-model", "version": 1, "default_image_size": 64})");
+        json.close();
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(small);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(window.form()->request().width, 64);
+        QCOMPARE(window.form()->request().height, 64);
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(window.form()->request().width, 512);
+        // The user's own size survives a reload of a model of the same size.
+        GenerationRequest custom = window.form()->request();
+        custom.width = 320;
+        window.form()->setRequest(custom);
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QCOMPARE(window.form()->request().width, 320);
     }
 
     void brokenModelShowsTheLoadersMessage() {
