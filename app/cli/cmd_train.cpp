@@ -61,6 +61,9 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--ema", "DECAY", "moving average of the weights written to DIR/ema (0: off)",
                 "0.999")
         .option("--snr-gamma", "G", "Min-SNR-gamma loss weighting (0: plain eps-MSE)", "5")
+        .flag("--hold-out-from-base",
+              "stage 1 never renders the held-out combinations either (by default only stage "
+              "2's pairs exclude them)")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
         .option("--content-layers", "LIST",
@@ -95,6 +98,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.subjectOnlyCaptions = args.number("--subject-only");
     options.emaDecay = args.number("--ema");
     options.snrGamma = args.number("--snr-gamma");
+    options.holdOutFromBase = args.has("--hold-out-from-base");
     if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
         throw UsageError("--subject-only must be in [0, 1]");
     if (options.emaDecay < 0 || options.emaDecay >= 1)

@@ -971,7 +971,8 @@ SyntheticImage SyntheticDataset::textToImageSample(std::uint64_t index) const {
     Rng rng(sampleSeed(index, 3));
     const std::uint64_t imageSeed = rng.next();
     const int subject = rng.index(subjectCount());
-    const int style = pick(trainingStylesFor(subject), rng);
+    const int style = config_.textToImageIncludesHeldOut ? rng.index(styleCount())
+                                                         : pick(trainingStylesFor(subject), rng);
     return renderSubject(subject, style, config_.imageSize, imageSeed);
 }
 

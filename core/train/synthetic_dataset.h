@@ -91,6 +91,10 @@ struct SyntheticDatasetConfig {
     // Relative odds of STRE, SERE and reconstruction (the paper: 1:1:1). Zeros switch a task
     // off (ablations such as reconstruction-only).
     std::array<double, 3> taskWeights{1.0, 1.0, 1.0};
+    // textToImageSample() also draws the held-out combinations. The held-out evaluation asks
+    // DEADiff to take a style it never saw on that subject from a reference; the base model,
+    // like SD, may know every combination by name (the pairs of stage 2 never contain them).
+    bool textToImageIncludesHeldOut = false;
 };
 
 // An endless, random-access source of samples. Sample i depends only on (config, i).
@@ -106,7 +110,8 @@ public:
     // The same draw with the task forced (batches of one task, tests).
     TrainingPair trainingPair(std::uint64_t index, PairTask task) const;
     PairTask taskOf(std::uint64_t index) const;
-    // Stage 1 (base text-to-image model): one training combination with its caption.
+    // Stage 1 (base text-to-image model): one training combination with its caption (or any
+    // combination with textToImageIncludesHeldOut).
     SyntheticImage textToImageSample(std::uint64_t index) const;
 
     // Evaluation: a STRE pair whose TARGET is a held-out combination (cycling through

@@ -576,6 +576,7 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     dataConfig.imageSize = trainer.config().defaultImageSize;
     dataConfig.seed = options.seed;
     dataConfig.taskWeights = options.taskWeights;
+    dataConfig.textToImageIncludesHeldOut = !options.holdOutFromBase;
     const SyntheticDataset dataset(dataConfig);
 
     const auto started = Clock::now();

@@ -79,8 +79,11 @@ struct TrainOptions {
     // Stage 2: steps of the vision tower's pre-training (phase "vision", before "deadiff").
     std::int64_t visionSteps = 5000;
     double visionLearningRate = 1e-3;
-    double emaDecay = 0.999;       // 0: no averaging
-    double snrGamma = 5.0;         // Min-SNR-gamma loss weights; 0: plain eps-MSE
+    double emaDecay = 0.999; // 0: no averaging
+    double snrGamma = 5.0;   // Min-SNR-gamma loss weights; 0: plain eps-MSE
+    // Stage 1 never renders the held-out combinations either (the stricter protocol: the base
+    // model must compose them itself). Default: only stage 2's pairs exclude them.
+    bool holdOutFromBase = false;
     double saveEverySeconds = 120; // a killed run loses at most this much
     double maxMinutes = 0;         // stop (after saving) when reached; 0: no limit
     // Instead of training: write the checkpoint's model with float16 weights to this folder

@@ -225,6 +225,21 @@ TEST(SyntheticDataset, TrainingDrawsNeverContainHeldOutCombinations) {
                                heldOutCombinations().size());
 }
 
+TEST(SyntheticDataset, TheBaseModelMaySeeEveryCombinationButPairsNever) {
+    SyntheticDatasetConfig config{16, 11, {1, 1, 1}};
+    config.textToImageIncludesHeldOut = true;
+    const SyntheticDataset dataset(config);
+    std::set<std::pair<int, int>> textToImage;
+    for (std::uint64_t i = 0; i < 1500; ++i) {
+        const SyntheticImage sample = dataset.textToImageSample(i);
+        textToImage.insert({sample.subject, sample.style});
+        const TrainingPair pair = dataset.trainingPair(i);
+        EXPECT_FALSE(isHeldOut(pair.reference.subject, pair.reference.style)) << "draw " << i;
+        EXPECT_FALSE(isHeldOut(pair.target.subject, pair.target.style)) << "draw " << i;
+    }
+    EXPECT_EQ(textToImage.size(), static_cast<std::size_t>(subjectCount() * styleCount()));
+}
+
 TEST(SyntheticDataset, EvaluationPairsTargetHeldOutCombinationsWithAnotherSubjectAsReference) {
     const SyntheticDataset dataset({32, 3, {1, 1, 1}});
     std::set<std::pair<int, int>> targets;
