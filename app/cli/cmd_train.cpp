@@ -71,6 +71,9 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
                 "(the real routing, default) or none (one branch everywhere: no DCM)")
         .option("--export", "DIR",
                 "write DIR's model with float16 weights (the shipped form) and stop")
+        .option("--export-base", "MODEL_DIR",
+                "with --export: write only what differs from this model folder (an overlay "
+                "that reads the rest from it)")
         .option("--max-minutes", "M", "save and stop after M minutes (0: no limit)", "0")
         .option("--log-every", "N", "print a progress line every N steps", "10")
         // One thread by default: these small networks parallelise poorly, and on a busy
@@ -109,6 +112,9 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.saveEverySeconds = args.number("--save-every");
     options.maxMinutes = args.number("--max-minutes");
     options.exportDir = args.value("--export");
+    options.exportBase = args.value("--export-base");
+    if (!options.exportBase.empty() && options.exportDir.empty())
+        throw UsageError("--export-base needs --export DIR");
     if (args.has("--content-layers")) {
         std::vector<std::int64_t> layers;
         const std::string text = args.value("--content-layers");

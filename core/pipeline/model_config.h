@@ -8,6 +8,9 @@
 // model.json (all sections and fields optional except "format"):
 //   { "format": "deadiff-model", "version": 1,
 //     "weights": "model.safetensors",        // relative to the folder
+//     "weight_overlays": ["overlay.safetensors"], // optional, read after "weights": their
+//                                            // tensors replace those of the same name (a
+//                                            // model that differs from another in a few parts)
 //     "tokenizer": "tokenizer",              // CLIP vocab.json + merges.txt (or the .gz) folder
 //     "default_image_size": 64,
 //     "text_encoder": { "vocab_size", "max_positions", "width", "layers", "heads", "mlp_width",
@@ -28,6 +31,7 @@
 //     "schedule": { "linear_start", "linear_end" } }
 #pragma once
 
+#include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
@@ -35,6 +39,7 @@
 #include "core/pipeline/reference_encoder.h"
 
 #include <string>
+#include <vector>
 
 namespace deadiff::pipeline {
 
@@ -49,6 +54,7 @@ struct ScheduleConfig {
 struct ModelConfig {
     std::string weights = "model.safetensors"; // relative to the folder
     std::string tokenizer = "tokenizer";       // relative to the folder
+    std::vector<std::string> weightOverlays;   // relative to the folder, applied in order
     int defaultImageSize = 512;
     nn::ClipTextConfig text;
     nn::UNetConfig unet;
@@ -71,6 +77,15 @@ std::string modelConfigPath(const std::string& path);
 ModelConfig readModelConfig(const std::string& jsonPath);
 std::string modelConfigToJson(const ModelConfig& config);
 
+// The tensors of a model folder: `weights`, then each overlay replacing tensors of the same
+// name (a tensor an overlay adds is an error). `files` keeps the mappings open; files[0] is
+// `weights`.
+struct ModelWeights {
+    std::vector<io::WeightFile> files;
+    nn::TensorMap tensors;
+};
+ModelWeights openModelWeights(const std::string& jsonPath, const ModelConfig& config);
+
 // Every tensor of a model under the official checkpoint's key names (what writeModelFolder
 // stores and Pipeline::load reads), plus the DDPM `alphas_cumprod` when given.
 nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& unet,
@@ -83,5 +98,12 @@ nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& u
 // `alphas_cumprod` in float32.
 void writeModelFolder(const std::string& folder, const ModelConfig& config,
                       const nn::TensorMap& tensors, bool half = false);
+
+// Writes `folder` as an overlay of the model folder `baseFolder`: model.json (this `config`,
+// with "weights" and "tokenizer" pointing into the base folder by relative paths) and
+// overlay.safetensors holding only the tensors whose stored form (after `half`) differs from
+// the base's. How the demo model's ablations ship: 1 MB each instead of a full copy.
+void writeModelOverlay(const std::string& folder, ModelConfig config, const nn::TensorMap& tensors,
+                       const std::string& baseFolder, bool half = false);
 
 } // namespace deadiff::pipeline

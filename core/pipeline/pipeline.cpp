@@ -148,8 +148,15 @@ public:
                 " tokens but the text encoder has only " + std::to_string(config_.text.vocabSize));
 
         report("checkpoint", 0.05);
-        const io::WeightFile file = io::WeightFile::open(weightsPath);
-        const nn::TensorMap tensors = nn::tensorsOf(file);
+        pipeline::ModelWeights weights;
+        if (!configPath.empty()) {
+            weights = pipeline::openModelWeights(configPath, config_);
+        } else {
+            weights.files.push_back(io::WeightFile::open(weightsPath));
+            weights.tensors = nn::tensorsOf(weights.files.back());
+        }
+        const io::WeightFile& file = weights.files.front();
+        const nn::TensorMap& tensors = weights.tensors;
         checkLayout(tensors, weightsPath);
 
         report("text encoder", 0.1);

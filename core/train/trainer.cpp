@@ -166,9 +166,8 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
     if (jsonPath.empty() || !fs::exists(jsonPath))
         throw std::runtime_error(modelFolder + " is not a model folder (no model.json)");
     config_ = pipeline::readModelConfig(jsonPath);
-    const io::WeightFile file =
-        io::WeightFile::open((fs::path(jsonPath).parent_path() / config_.weights).string());
-    const nn::TensorMap tensors = nn::tensorsOf(file);
+    const pipeline::ModelWeights weights = pipeline::openModelWeights(jsonPath, config_);
+    const nn::TensorMap& tensors = weights.tensors;
     nn::LoadOptions copy;
     copy.shareMemory = false; // trained in place: never alias the mapped file
     text_ = nn::ClipTextModel(config_.text);
@@ -187,6 +186,13 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
                       copy);
     nn::loadStateDict(*references_->proj(ReferenceBranch::Content), tensors, nn::kContentProjPrefix,
                       copy);
+}
+
+void DeadiffTrainer::saveOverlay(const std::string& folder, const std::string& baseFolder,
+                                 bool half) const {
+    pipeline::writeModelOverlay(
+        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
+        baseFolder, half);
 }
 
 void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
@@ -568,7 +574,10 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
             throw std::runtime_error(options.outDir + " holds no training run to export");
         if (fs::exists(averageDir / "model.json"))
             trainer.loadWeights(averageDir.string());
-        trainer.saveModel(options.exportDir, /*half=*/true);
+        if (options.exportBase.empty())
+            trainer.saveModel(options.exportDir, /*half=*/true);
+        else
+            trainer.saveOverlay(options.exportDir, options.exportBase, /*half=*/true);
         return;
     }
 

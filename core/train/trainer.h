@@ -89,6 +89,9 @@ struct TrainOptions {
     // Instead of training: write the checkpoint's model with float16 weights to this folder
     // (what ships in resources/demo-model) and return.
     std::string exportDir;
+    // With exportDir: write an overlay of this model folder instead (only the tensors that
+    // differ, pipeline::writeModelOverlay): how the ablation models ship beside the demo model.
+    std::string exportBase;
     // Stage 2, fresh start only: replaces unet.content_layers (ablation "without DCM": empty).
     std::optional<std::vector<std::int64_t>> contentLayers;
 };
@@ -119,6 +122,9 @@ public:
     // Writes the model folder (model.json, model.safetensors, tokenizer/) as Pipeline::load
     // reads it.
     void saveModel(const std::string& folder, bool half = false) const;
+    // The same as an overlay of the model folder `baseFolder` (pipeline::writeModelOverlay).
+    void saveOverlay(const std::string& folder, const std::string& baseFolder,
+                     bool half = false) const;
 
     // One AdamW step of each phase on a batch; returns the loss before the step. `noiseSeed`
     // fixes the sampled noise, timesteps and drops (tests pass the same one every step).

@@ -191,3 +191,76 @@ TEST_F(ModelFolder, HalfPrecisionFolderKeepsTheScheduleInFloat32AndLoads) {
 
 } // namespace
 } // namespace deadiff
+
+namespace deadiff {
+namespace {
+
+// The demo model's ablations ship as overlays: only the tensors that differ, the rest read from
+// the base folder by relative paths. Loading one must equal loading the full variant.
+TEST_F(ModelFolder, OverlayHoldsOnlyWhatDiffersAndLoadsLikeTheFullFolder) {
+    const std::string baseJson = test::writeTinyModel((dir_ / "base").string(), 7);
+    const pipeline::ModelConfig base = pipeline::readModelConfig(baseJson);
+    nn::TensorMap variant;
+    {
+        const pipeline::ModelWeights weights = pipeline::openModelWeights(baseJson, base);
+        for (const auto& [key, tensor] : weights.tensors)
+            variant[key] = tensor.clone();
+    }
+    std::string changed;
+    for (auto& [key, tensor] : variant)
+        if (key.rfind("style_proj_layer.", 0) == 0 && key.find("weight") != std::string::npos) {
+            changed = key;
+            tensor = tensor + 0.25;
+            break;
+        }
+    ASSERT_FALSE(changed.empty());
+    pipeline::ModelConfig variantConfig = base;
+    variantConfig.unet.contentLayers = {}; // the "without DCM" ablation's routing
+
+    const std::string overlay = (dir_ / "ablations" / "variant").string();
+    pipeline::writeModelOverlay(overlay, variantConfig, variant, (dir_ / "base").string());
+    const std::string full = (dir_ / "full").string();
+    pipeline::writeModelFolder(full, variantConfig, variant);
+    fs::copy(dir_ / "base" / base.tokenizer, fs::path(full) / base.tokenizer,
+             fs::copy_options::recursive);
+
+    const io::SafetensorsFile file = io::SafetensorsFile::open(overlay + "/overlay.safetensors");
+    ASSERT_EQ(file.tensors().size(), 1u);
+    EXPECT_EQ(file.tensors()[0].name, changed);
+    const pipeline::ModelConfig read = pipeline::readModelConfig(overlay + "/model.json");
+    EXPECT_EQ(read.weights, "../../base/model.safetensors");
+    EXPECT_EQ(read.tokenizer, "../../base/tokenizer");
+    EXPECT_EQ(read.weightOverlays, (std::vector<std::string>{"overlay.safetensors"}));
+    EXPECT_TRUE(read.unet.contentLayers.empty());
+
+    GenerationRequest styled = request(3);
+    styled.styles.push_back({std::string(DEADIFF_SOURCE_DIR) + "/resources/examples/neon.png", 1});
+    const cv::Mat fromOverlay =
+        Pipeline::load(overlay, {"float32", {}})->generate(styled).images.at(0);
+    const cv::Mat fromFull = Pipeline::load(full, {"float32", {}})->generate(styled).images.at(0);
+    const cv::Mat fromBase =
+        Pipeline::load((dir_ / "base").string(), {"float32", {}})->generate(styled).images.at(0);
+    EXPECT_EQ(cv::norm(fromOverlay, fromFull, cv::NORM_INF), 0.0);
+    EXPECT_GT(cv::norm(fromOverlay, fromBase, cv::NORM_INF), 0.0);
+}
+
+TEST_F(ModelFolder, OverlayMayOnlyReplaceTensors) {
+    const std::string baseJson = test::writeTinyModel((dir_ / "base").string(), 8);
+    const std::vector<std::pair<std::string, torch::Tensor>> extra{
+        {"not_in_the_model.weight", torch::zeros({2})}};
+    io::writeSafetensors((dir_ / "base" / "extra.safetensors").string(), extra);
+    pipeline::ModelConfig config = pipeline::readModelConfig(baseJson);
+    config.weightOverlays = {"extra.safetensors"};
+    const std::string message = messageOf([&] { pipeline::openModelWeights(baseJson, config); });
+    EXPECT_NE(message.find("not_in_the_model.weight"), std::string::npos) << message;
+    EXPECT_NE(message.find("extra.safetensors"), std::string::npos) << message;
+    // A model.json naming an overlay file that is not there names the file.
+    config.weightOverlays = {"missing.safetensors"};
+    EXPECT_NE(messageOf([&] {
+                  pipeline::openModelWeights(baseJson, config);
+              }).find("missing.safetensors"),
+              std::string::npos);
+}
+
+} // namespace
+} // namespace deadiff
