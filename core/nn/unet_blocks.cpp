@@ -25,6 +25,36 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
 
 } // namespace
 
+bool normalisesInFloat(const torch::Tensor& x) {
+    return x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
+}
+
+namespace {
+
+torch::Tensor floatOrUndefined(const torch::Tensor& parameter) {
+    return parameter.defined() ? parameter.to(torch::kFloat) : parameter;
+}
+
+} // namespace
+
+torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
+    if (!normalisesInFloat(x))
+        return torch::nn::GroupNormImpl::forward(x.contiguous());
+    const torch::Tensor normed = torch::group_norm(
+        x.to(torch::TensorOptions().dtype(torch::kFloat), false, false,
+             torch::MemoryFormat::Contiguous),
+        options.num_groups(), floatOrUndefined(weight), floatOrUndefined(bias), options.eps());
+    return normed.to(x.scalar_type());
+}
+
+torch::Tensor LayerNormFloatImpl::forward(const torch::Tensor& x) {
+    if (!normalisesInFloat(x))
+        return torch::nn::LayerNormImpl::forward(x);
+    return torch::layer_norm(x.to(torch::kFloat), options.normalized_shape(),
+                             floatOrUndefined(weight), floatOrUndefined(bias), options.eps())
+        .to(x.scalar_type());
+}
+
 torch::Tensor timestepEmbedding(const torch::Tensor& timesteps, std::int64_t dim,
                                 double maxPeriod) {
     const std::int64_t half = dim / 2;
@@ -160,7 +190,9 @@ GEGLUImpl::GEGLUImpl(std::int64_t dimIn, std::int64_t dimOut) {
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
     const auto halves = proj->forward(x).chunk(2, -1);
-    return halves[0] * torch::gelu(halves[1]);
+    // The gate half is a strided view; LibTorch 1.13's bfloat16 GELU is ~9x slower on it than a
+    // contiguous copy plus GELU ([2, 4096, 1280]: 22 ms vs 2.5 ms). Same values either way.
+    return halves[0] * torch::gelu(halves[1].contiguous());
 }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads,
@@ -176,8 +208,7 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int6
     attn2 = register_module(
         "attn2", DualCrossAttention(dim, contextDim, heads, headDim, dropout, imageProjections));
     const auto layerNorm = [&](const char* name) {
-        return register_module(name,
-                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
+        return register_module(name, LayerNormFloat(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
     };
     norm1 = layerNorm("norm1");
     norm2 = layerNorm("norm2");
