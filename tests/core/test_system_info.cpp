@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace deadiff {
@@ -22,6 +24,22 @@ TEST(SystemInfo, ThreadCountFollowsEnvironmentOverride) {
     EXPECT_EQ(configureThreads(), 1);
     ::unsetenv("DEADIFF_THREADS");
     EXPECT_GT(configureThreads(), 0);
+}
+
+TEST(SystemInfo, KernelChoiceFollowsTheCpuAndKeepsAnExplicitSetting) {
+    const char* before = std::getenv("ATEN_CPU_CAPABILITY");
+    const std::string saved = before != nullptr ? before : "";
+    ::setenv("ATEN_CPU_CAPABILITY", "default", 1);
+    EXPECT_EQ(configureKernels(), "default");
+    EXPECT_STREQ(std::getenv("ATEN_CPU_CAPABILITY"), "default");
+    ::unsetenv("ATEN_CPU_CAPABILITY");
+    const std::string chosen = configureKernels();
+    EXPECT_EQ(chosen, detectCpuFeatures().avx512Kernels ? "avx512" : "");
+    EXPECT_EQ(runtimeInfo().atenCapability, chosen);
+    if (saved.empty())
+        ::unsetenv("ATEN_CPU_CAPABILITY");
+    else
+        ::setenv("ATEN_CPU_CAPABILITY", saved.c_str(), 1);
 }
 
 // Debian's libtorch calls whatever libblas.so.3 the alternatives system selects. The reference
