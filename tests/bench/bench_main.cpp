@@ -17,6 +17,7 @@
 #include "core/pipeline/pipeline.h"
 #include "core/runtime/system_info.h"
 
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <sys/resource.h>
@@ -173,6 +174,79 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
     }
 }
 
+// One UNet call under LibTorch's (legacy) profiler: wall time of the outermost ATen ops, by op
+// and by op with its input shapes (where the time goes; --profile).
+void profileUNet(int px, const std::string& dtypeName) {
+    namespace prof = torch::autograd::profiler;
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(0);
+    deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
+    unet->eval();
+    unet->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    const auto x = torch::randn({2, 4, px / 8, px / 8});
+    const auto t = torch::full({2}, 500, torch::kInt64);
+    const deadiff::nn::UNetContext context =
+        unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
+                              torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
+    unet->forward(x, t, context); // warm-up
+    prof::enableProfilerLegacy(
+        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, true));
+    const auto start = Clock::now();
+    unet->forward(x, t, context);
+    const double total = std::chrono::duration<double>(Clock::now() - start).count();
+    const prof::thread_event_lists lists = prof::disableProfilerLegacy();
+
+    struct Sum {
+        double seconds = 0;
+        int calls = 0;
+    };
+    std::map<std::string, Sum> byOp, byShape;
+    for (const auto& events : lists) {
+        std::vector<const prof::LegacyEvent*> stack;
+        for (const prof::LegacyEvent& event : events) {
+            if (event.kind() == prof::EventKind::PushRange) {
+                stack.push_back(&event);
+            } else if (event.kind() == prof::EventKind::PopRange && !stack.empty()) {
+                const prof::LegacyEvent* begin = stack.back();
+                stack.pop_back();
+                if (!stack.empty())
+                    continue;
+                const double seconds = begin->cpuElapsedUs(event) / 1e6;
+                std::ostringstream shapes;
+                for (const auto& shape : begin->shapes()) {
+                    if (shape.empty())
+                        continue;
+                    shapes << " [";
+                    for (std::size_t i = 0; i < shape.size(); ++i)
+                        shapes << (i ? "," : "") << shape[i];
+                    shapes << "]";
+                }
+                byOp[begin->name()].seconds += seconds;
+                ++byOp[begin->name()].calls;
+                const std::string key = std::string(begin->name()) + shapes.str();
+                byShape[key].seconds += seconds;
+                ++byShape[key].calls;
+            }
+        }
+    }
+    const auto print = [&](const std::map<std::string, Sum>& sums, std::size_t rows) {
+        std::vector<std::pair<std::string, Sum>> sorted(sums.begin(), sums.end());
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+        for (std::size_t i = 0; i < std::min(rows, sorted.size()); ++i)
+            std::printf("%9.3f %5.1f%% %5d  %s\n", sorted[i].second.seconds,
+                        100.0 * sorted[i].second.seconds / total, sorted[i].second.calls,
+                        sorted[i].first.c_str());
+    };
+    std::printf("\nProfile of one UNet call, %d px %s, batch 2: %.3f s (profiled)\n", px,
+                dtypeName.c_str(), total);
+    std::printf("%9s %6s %5s  %s\n", "s", "share", "calls", "outermost op");
+    print(byOp, 40);
+    std::printf("\n%9s %6s %5s  %s\n", "s", "share", "calls", "op [input shapes]");
+    print(byShape, 40);
+    std::fflush(stdout);
+}
+
 class StepTimer : public deadiff::GenerationObserver {
 public:
     void onStep(const deadiff::StepInfo& info) override { seconds.push_back(info.stepSeconds); }
@@ -283,6 +357,7 @@ int main(int argc, char** argv) {
         .option("--steps", "N", "sampler steps for the pipeline run", "4")
         .option("--sampler", "NAME", "sampler of the pipeline run", "ddim")
         .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
+        .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
         .flag("--compare-samplers",
               "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
               "(first of --sizes and --dtypes)");
@@ -296,6 +371,7 @@ int main(int argc, char** argv) {
         std::cout << args.help();
         return 0;
     }
+    deadiff::configureKernels();
     deadiff::configureThreads();
     deadiff::configureAllocator();
     const auto info = deadiff::runtimeInfo();
@@ -313,6 +389,10 @@ int main(int argc, char** argv) {
             return 2;
         }
     const int runs = static_cast<int>(args.integer("--runs"));
+    if (args.has("--profile")) {
+        profileUNet(std::stoi(sizes.front()), dtypes.front());
+        return 0;
+    }
     if (!args.has("--skip-unet")) {
         benchAttention(sizes, dtypes, runs);
         benchUNet(sizes, dtypes, runs, gemm);
