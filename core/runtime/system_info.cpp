@@ -10,6 +10,7 @@
 #include <gperftools/malloc_extension.h>
 #endif
 #include <glob.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -147,6 +148,19 @@ bool configureAllocator() {
 #else
     return false;
 #endif
+}
+
+void releaseFreeMemory() {
+#if __has_include(<gperftools/malloc_extension.h>)
+    using Instance = MallocExtension* (*)();
+    const auto instance =
+        reinterpret_cast<Instance>(::dlsym(RTLD_DEFAULT, "_ZN15MallocExtension8instanceEv"));
+    if (instance != nullptr && ::dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr) {
+        instance()->ReleaseFreeMemory();
+        return;
+    }
+#endif
+    ::malloc_trim(0);
 }
 
 std::string configureKernels() {

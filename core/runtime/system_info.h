@@ -65,6 +65,12 @@ bool configureAllocator();
 // (empty: unset, LibTorch's own choice).
 std::string configureKernels();
 
+// Hands the allocator's free memory back to the kernel (tcmalloc: ReleaseFreeMemory; glibc:
+// malloc_trim). With configureAllocator()'s release rate 0 nothing else ever does: after
+// loading a model, the freed float32 copies and random initial weights (3.5 GiB for the UNet)
+// would stay resident through every generation. Call after such a one-off peak.
+void releaseFreeMemory();
+
 RuntimeInfo runtimeInfo();
 
 // Times a float32 n x n x n matrix product through LibTorch (best of a few runs).

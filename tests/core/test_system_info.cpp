@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace deadiff {
 namespace {
@@ -40,6 +45,27 @@ TEST(SystemInfo, KernelChoiceFollowsTheCpuAndKeepsAnExplicitSetting) {
         ::unsetenv("ATEN_CPU_CAPABILITY");
     else
         ::setenv("ATEN_CPU_CAPABILITY", saved.c_str(), 1);
+}
+
+double residentMiB() {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+// With the allocator told to keep freed memory (configureAllocator), a freed 256 MiB block
+// stays resident until releaseFreeMemory() hands it back.
+TEST(SystemInfo, ReleaseFreeMemoryReturnsFreedBlocksToTheKernel) {
+    configureAllocator();
+    const double before = residentMiB();
+    {
+        std::vector<char> block(std::size_t{256} << 20);
+        std::memset(block.data(), 1, block.size());
+        EXPECT_GT(residentMiB(), before + 200);
+    }
+    releaseFreeMemory();
+    EXPECT_LT(residentMiB(), before + 56);
 }
 
 // Debian's libtorch calls whatever libblas.so.3 the alternatives system selects. The reference
