@@ -24,14 +24,19 @@
 
 #include <opencv2/core.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -247,11 +252,68 @@ void profileUNet(int px, const std::string& dtypeName) {
     std::fflush(stdout);
 }
 
+// Resident set in GiB from /proc/self/statm (cheap enough to poll every millisecond).
+// Also the file-backed part (mapped checkpoint pages) of it.
+double residentGiB(double* fileBacked = nullptr) {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident = 0, shared = 0;
+    statm >> pages >> resident >> shared;
+    const double page = static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0 * 1024.0);
+    if (fileBacked != nullptr)
+        *fileBacked = shared * page;
+    return resident * page;
+}
+
+// Step times, plus the peak resident set of each stage ("Encoding prompt", "steps",
+// "Decoding image", ...) sampled by a polling thread: where a generation's peak happens.
 class StepTimer : public deadiff::GenerationObserver {
 public:
-    void onStep(const deadiff::StepInfo& info) override { seconds.push_back(info.stepSeconds); }
+    StepTimer()
+        : poller_([this] {
+            while (!stop_) {
+                double file = 0;
+                const double rss = residentGiB(&file);
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    auto& [peak, peakFile] = peaks_[stage_];
+                    if (rss > peak) {
+                        peak = rss;
+                        peakFile = file;
+                    }
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        }) {}
+    ~StepTimer() override {
+        stop_ = true;
+        poller_.join();
+    }
+    void onStage(const std::string& stage) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stage_ = stage;
+    }
+    void onStep(const deadiff::StepInfo& info) override {
+        seconds.push_back(info.stepSeconds);
+        std::lock_guard<std::mutex> lock(mutex_);
+        stage_ = "sampler steps";
+    }
     bool wantsPreviews() const override { return false; }
+    std::string stagePeaks() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::ostringstream out;
+        for (const auto& [stage, peak] : peaks_)
+            out << "  " << stage << ": " << peak.first << " GiB (file-backed " << peak.second
+                << ", anonymous " << peak.first - peak.second << ")\n";
+        return out.str();
+    }
     std::vector<double> seconds;
+
+private:
+    std::mutex mutex_;
+    std::string stage_ = "start";
+    std::map<std::string, std::pair<double, double>> peaks_;
+    std::atomic<bool> stop_{false};
+    std::thread poller_;
 };
 
 // Bytes of the checkpoint's floating-point tensors with the UNet and VAE in `dtype` (the
@@ -292,13 +354,17 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
             request.sampler = sampler;
             request.seed = 1;
             StepTimer timer;
-            const double rssLoaded = procStatusGiB("VmRSS");
+            double fileLoaded = 0;
+            const double rssLoaded = residentGiB(&fileLoaded);
+            std::printf("after load: %.3f GiB resident, %.3f file-backed\n", rssLoaded, fileLoaded);
             resetPeakRss();
             pipeline->generate(request, &timer);
             const Stats stats = statsOf(timer.seconds);
             std::printf("%-6s %-9s %9.3f %9.3f %8.1f %12.2f %12.2f %11.2f\n", sizeText.c_str(),
                         dtypeName.c_str(), stats.min, stats.median, loadSeconds, rssLoaded,
                         procStatusGiB("VmHWM"), weights);
+            std::printf("peak resident set by stage (polled every ms):\n%s",
+                        timer.stagePeaks().c_str());
             std::fflush(stdout);
         }
     }
