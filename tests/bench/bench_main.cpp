@@ -423,6 +423,7 @@ int main(int argc, char** argv) {
         .option("--steps", "N", "sampler steps for the pipeline run", "4")
         .option("--sampler", "NAME", "sampler of the pipeline run", "ddim")
         .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
+        .flag("--attention-only", "only the self-attention (and the GEMM rates)")
         .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
         .flag("--compare-samplers",
               "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
@@ -461,7 +462,8 @@ int main(int argc, char** argv) {
     }
     if (!args.has("--skip-unet")) {
         benchAttention(sizes, dtypes, runs);
-        benchUNet(sizes, dtypes, runs, gemm);
+        if (!args.has("--attention-only"))
+            benchUNet(sizes, dtypes, runs, gemm);
     }
     if (args.has("--model"))
         benchPipeline(args.value("--model"), sizes, dtypes,
