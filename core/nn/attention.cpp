@@ -24,6 +24,13 @@
 namespace deadiff::nn {
 namespace {
 
+// bfloat16 products run in oneDNN at a small cost per call: chunks of 2^22 scores (8 MiB) stay
+// in the 32 MiB L3 from q·kᵀ through softmax to ·v. The 512 px UNet's 4096-token attention
+// (bench --attention-only, 2 threads, s per call) with 2^26 / 2^23 / 2^22 / 2^21 scores:
+// 0.162 / 0.133 / 0.139 / 0.152. float32 products go to OpenBLAS, whose cost per call makes
+// small chunks slower (2^26: 0.30 s, 2^22: 0.38 s): they keep the caller's budget.
+constexpr std::int64_t kCacheResidentBf16Scores = std::int64_t{1} << 22;
+
 // Softmax over the last axis with float accumulation. LibTorch's CPU softmax kernel already
 // computes bfloat16 in float internally and rounds once (measured: bit-identical to a float32
 // softmax rounded to bfloat16) and is ~2.5× faster than converting the scores to float32 and
@@ -198,9 +205,11 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     const torch::Tensor* bias = options.bias ? &*options.bias : nullptr;
 
     std::int64_t chunk = queries;
-    if (options.maxScoreElements > 0 && batchHeads * keys > 0)
-        chunk =
-            std::clamp<std::int64_t>(options.maxScoreElements / (batchHeads * keys), 1, queries);
+    std::int64_t budget = options.maxScoreElements;
+    if (budget > 0 && q.scalar_type() == torch::kBFloat16)
+        budget = std::min(budget, kCacheResidentBf16Scores);
+    if (budget > 0 && batchHeads * keys > 0)
+        chunk = std::clamp<std::int64_t>(budget / (batchHeads * keys), 1, queries);
     if (chunk >= queries)
         return attendChunk(q, k, v, scale, bias);
 

@@ -16,11 +16,8 @@ struct AttentionOptions {
     // of -inf above the diagonal, shape [queries, keys]).
     std::optional<torch::Tensor> bias;
     // Upper bound on score elements held at once (batch × heads × chunk × keys); 0 = unlimited.
-    // 2^22 (8 MiB in bf16, 16 MiB in float32) keeps a chunk's scores in the 32 MiB L3 cache from
-    // q·kᵀ through softmax to ·v; measured on the 512 px UNet's 4096-token attention (bf16,
-    // 2 threads): 2^26 0.165 s, 2^24 0.139 s, 2^23 0.129 s, 2^22 0.120 s, 2^21 0.126 s,
-    // 2^20 0.147 s per call.
-    std::int64_t maxScoreElements = std::int64_t{1} << 22;
+    // With a limit, bfloat16 attention holds at most 2^22 (cache-sized chunks, attention.cpp).
+    std::int64_t maxScoreElements = std::int64_t{1} << 26; // 256 MB of float32
 };
 
 // q: [batch, heads, queries, head_dim], k/v: [batch, heads, keys, head_dim] (v may have its own
