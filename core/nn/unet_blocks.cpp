@@ -2,6 +2,7 @@
 
 #include "core/nn/attention.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace deadiff::nn {
@@ -40,11 +41,37 @@ torch::Tensor floatOrUndefined(const torch::Tensor& parameter) {
 torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
     if (!normalisesInFloat(x))
         return torch::nn::GroupNormImpl::forward(x.contiguous());
-    const torch::Tensor normed = torch::group_norm(
-        x.to(torch::TensorOptions().dtype(torch::kFloat), false, false,
-             torch::MemoryFormat::Contiguous),
-        options.num_groups(), floatOrUndefined(weight), floatOrUndefined(bias), options.eps());
-    return normed.to(x.scalar_type());
+    const auto normalise = [&](const torch::Tensor& part, std::int64_t groups, std::int64_t channel,
+                               std::int64_t channels) {
+        const auto slice = [&](const torch::Tensor& parameter) {
+            return parameter.defined() ? parameter.narrow(0, channel, channels).to(torch::kFloat)
+                                       : parameter;
+        };
+        return torch::group_norm(part.to(torch::TensorOptions().dtype(torch::kFloat), false, false,
+                                         torch::MemoryFormat::Contiguous),
+                                 groups, slice(weight), slice(bias), options.eps());
+    };
+    const std::int64_t groups = options.num_groups();
+    const std::int64_t channels = x.size(1);
+    const std::int64_t perGroup = x.numel() / groups; // all samples' elements of one group
+    const std::int64_t sliceGroups =
+        std::clamp<std::int64_t>(maxFloatElements / std::max<std::int64_t>(perGroup, 1), 1, groups);
+    const bool grad = torch::GradMode::is_enabled() &&
+                      (x.requires_grad() || (weight.defined() && weight.requires_grad()));
+    if (sliceGroups >= groups || grad || channels % groups != 0)
+        return normalise(x, groups, 0, channels).to(x.scalar_type());
+    // Groups are independent: normalising slices of them gives the same values.
+    const torch::Tensor input = x.contiguous();
+    torch::Tensor output = torch::empty_like(input);
+    const std::int64_t groupChannels = channels / groups;
+    for (std::int64_t group = 0; group < groups; group += sliceGroups) {
+        const std::int64_t count = std::min(sliceGroups, groups - group);
+        const std::int64_t channel = group * groupChannels;
+        output.narrow(1, channel, count * groupChannels)
+            .copy_(normalise(input.narrow(1, channel, count * groupChannels), count, channel,
+                             count * groupChannels));
+    }
+    return output;
 }
 
 torch::Tensor LayerNormFloatImpl::forward(const torch::Tensor& x) {

@@ -25,9 +25,13 @@ bool normalisesInFloat(const torch::Tensor& x);
 // may return channels-last tensors, and LibTorch 1.13's CPU GroupNorm is badly inaccurate on
 // channels-last bfloat16 input (11 % rms error measured on the oracle UNet; 0.5 % contiguous).
 // Reduced-precision input is normalised in float32 (normalisesInFloat).
+// Without grad, the float32 copies are made a slice of groups at a time, each at most
+// `maxFloatElements`: the VAE decoder's [1, 256, 512, 512] GroupNorm would otherwise hold
+// 0.5 GiB of float32 temporaries at the peak of a 512 px generation.
 struct GroupNormNchwImpl : torch::nn::GroupNormImpl {
     using torch::nn::GroupNormImpl::GroupNormImpl;
     torch::Tensor forward(const torch::Tensor& x);
+    std::int64_t maxFloatElements = std::int64_t{1} << 23; // 32 MiB of float32
 };
 TORCH_MODULE(GroupNormNchw);
 

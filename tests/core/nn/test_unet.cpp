@@ -485,6 +485,25 @@ TEST(ReducedPrecisionNorms, GroupAndLayerNormRoundTheFloat64ResultOnce) {
     }
 }
 
+// Inference normalises big bf16 tensors a slice of groups at a time (bounded float32
+// temporaries); the groups are independent, so the result is the one of the whole tensor.
+TEST(ReducedPrecisionNorms, GroupSlicesGiveTheWholeTensorsResult) {
+    torch::manual_seed(14);
+    torch::NoGradGuard noGrad;
+    GroupNormNchw norm(torch::nn::GroupNormOptions(8, 32).eps(1e-6));
+    norm->weight.uniform_(-2.0, 2.0);
+    norm->bias.uniform_(-1.0, 1.0);
+    norm->to(torch::kBFloat16);
+    const torch::Tensor x = (torch::randn({1, 32, 6, 5}) * 3.0 + 1.0).to(torch::kBFloat16);
+    const torch::Tensor whole = norm->forward(x);
+    for (const std::int64_t budget : {1, 130, 400}) { // 1, 1 and 3 groups of 120 per slice
+        norm->maxFloatElements = budget;
+        const torch::Tensor sliced = norm->forward(x);
+        EXPECT_EQ(sliced.scalar_type(), torch::kBFloat16);
+        EXPECT_TRUE(torch::equal(sliced, whole)) << "budget " << budget;
+    }
+}
+
 // float32 keeps LibTorch's kernels untouched (training runs there) and stays differentiable.
 TEST(ReducedPrecisionNorms, Float32IsTheLibTorchModuleAndTrains) {
     torch::manual_seed(12);
