@@ -73,7 +73,8 @@ int runCli(const std::vector<std::string>& args, Streams io) {
                << "Run 'deadiff --help' for the list of commands.\n";
         return kExitUsage;
     }
-    // LibTorch defaults to half the hardware threads; set the count before any parallel op.
+    // Before any tensor operation: the kernel choice and the thread count are read once.
+    configureKernels();
     configureThreads();
     configureAllocator();
     try {

@@ -7,7 +7,8 @@
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     deadiff::ui::setUpApplication(app);
-    // LibTorch defaults to half the hardware threads; set the count before any parallel op.
+    // Before any tensor operation: the kernel choice and the thread count are read once.
+    deadiff::configureKernels();
     deadiff::configureThreads();
     deadiff::configureAllocator();
 

@@ -16,6 +16,7 @@ struct AttentionOptions {
     // of -inf above the diagonal, shape [queries, keys]).
     std::optional<torch::Tensor> bias;
     // Upper bound on score elements held at once (batch × heads × chunk × keys); 0 = unlimited.
+    // With a limit, bfloat16 attention holds at most 2^22 (cache-sized chunks, attention.cpp).
     std::int64_t maxScoreElements = std::int64_t{1} << 26; // 256 MB of float32
 };
 

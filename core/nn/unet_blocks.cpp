@@ -2,6 +2,7 @@
 
 #include "core/nn/attention.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace deadiff::nn {
@@ -24,6 +25,62 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
 }
 
 } // namespace
+
+bool normalisesInFloat(const torch::Tensor& x) {
+    return x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
+}
+
+namespace {
+
+torch::Tensor floatOrUndefined(const torch::Tensor& parameter) {
+    return parameter.defined() ? parameter.to(torch::kFloat) : parameter;
+}
+
+} // namespace
+
+torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
+    if (!normalisesInFloat(x))
+        return torch::nn::GroupNormImpl::forward(x.contiguous());
+    const auto normalise = [&](const torch::Tensor& part, std::int64_t groups, std::int64_t channel,
+                               std::int64_t channels) {
+        const auto slice = [&](const torch::Tensor& parameter) {
+            return parameter.defined() ? parameter.narrow(0, channel, channels).to(torch::kFloat)
+                                       : parameter;
+        };
+        return torch::group_norm(part.to(torch::TensorOptions().dtype(torch::kFloat), false, false,
+                                         torch::MemoryFormat::Contiguous),
+                                 groups, slice(weight), slice(bias), options.eps());
+    };
+    const std::int64_t groups = options.num_groups();
+    const std::int64_t channels = x.size(1);
+    const std::int64_t perGroup = x.numel() / groups; // all samples' elements of one group
+    const std::int64_t sliceGroups =
+        std::clamp<std::int64_t>(maxFloatElements / std::max<std::int64_t>(perGroup, 1), 1, groups);
+    const bool grad = torch::GradMode::is_enabled() &&
+                      (x.requires_grad() || (weight.defined() && weight.requires_grad()));
+    if (sliceGroups >= groups || grad || channels % groups != 0)
+        return normalise(x, groups, 0, channels).to(x.scalar_type());
+    // Groups are independent: normalising slices of them gives the same values.
+    const torch::Tensor input = x.contiguous();
+    torch::Tensor output = torch::empty_like(input);
+    const std::int64_t groupChannels = channels / groups;
+    for (std::int64_t group = 0; group < groups; group += sliceGroups) {
+        const std::int64_t count = std::min(sliceGroups, groups - group);
+        const std::int64_t channel = group * groupChannels;
+        output.narrow(1, channel, count * groupChannels)
+            .copy_(normalise(input.narrow(1, channel, count * groupChannels), count, channel,
+                             count * groupChannels));
+    }
+    return output;
+}
+
+torch::Tensor LayerNormFloatImpl::forward(const torch::Tensor& x) {
+    if (!normalisesInFloat(x))
+        return torch::nn::LayerNormImpl::forward(x);
+    return torch::layer_norm(x.to(torch::kFloat), options.normalized_shape(),
+                             floatOrUndefined(weight), floatOrUndefined(bias), options.eps())
+        .to(x.scalar_type());
+}
 
 torch::Tensor timestepEmbedding(const torch::Tensor& timesteps, std::int64_t dim,
                                 double maxPeriod) {
@@ -160,7 +217,9 @@ GEGLUImpl::GEGLUImpl(std::int64_t dimIn, std::int64_t dimOut) {
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
     const auto halves = proj->forward(x).chunk(2, -1);
-    return halves[0] * torch::gelu(halves[1]);
+    // The gate half is a strided view; LibTorch 1.13's bfloat16 GELU is ~9x slower on it than a
+    // contiguous copy plus GELU ([2, 4096, 1280]: 22 ms vs 2.5 ms). Same values either way.
+    return halves[0] * torch::gelu(halves[1].contiguous());
 }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int64_t heads,
@@ -176,8 +235,7 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(std::int64_t dim, std::int6
     attn2 = register_module(
         "attn2", DualCrossAttention(dim, contextDim, heads, headDim, dropout, imageProjections));
     const auto layerNorm = [&](const char* name) {
-        return register_module(name,
-                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
+        return register_module(name, LayerNormFloat(torch::nn::LayerNormOptions({dim}).eps(1e-5)));
     };
     norm1 = layerNorm("norm1");
     norm2 = layerNorm("norm2");

@@ -185,6 +185,10 @@ public:
             vae_->to(computeDtype_);
             releaseConvertedPages(file, tensors, kVaePrefix);
         }
+        // The modules' random initial weights (replaced by the checkpoint's) and the float32
+        // copies of the conversions are free now: without this the allocator would keep them
+        // (3.5 GiB for the UNet alone) resident for the life of the pipeline.
+        releaseFreeMemory();
 
         const auto schedule = tensors.find("alphas_cumprod");
         alphasCumprod_ = sample::alphasCumprodOrDefault(
@@ -453,6 +457,7 @@ private:
             control->to(computeDtype_);
         control_ = control;
         controlPath_ = path;
+        releaseFreeMemory(); // its random initial and float32 weights (see the constructor)
     }
 
     std::vector<cv::Mat> decode(const torch::Tensor& latent) {

@@ -10,6 +10,7 @@
 #include <gperftools/malloc_extension.h>
 #endif
 #include <glob.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -112,6 +113,8 @@ CpuFeatures detectCpuFeatures() {
     const unsigned maxSubleaf = eax;
     features.avx2 = osAvx && (ebx & (1u << 5)) != 0;
     features.avx512f = osAvx512 && (ebx & (1u << 16)) != 0;
+    const unsigned bwDqVl = (1u << 30) | (1u << 17) | (1u << 31);
+    features.avx512Kernels = features.avx512f && (ebx & bwDqVl) == bwDqVl;
     features.amxBf16 = osAmx && (edx & (1u << 22)) != 0;
     if (maxSubleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) != 0)
         features.avx512Bf16 = features.avx512f && (eax & (1u << 5)) != 0;
@@ -147,6 +150,28 @@ bool configureAllocator() {
 #endif
 }
 
+void releaseFreeMemory() {
+#if __has_include(<gperftools/malloc_extension.h>)
+    using Instance = MallocExtension* (*)();
+    const auto instance =
+        reinterpret_cast<Instance>(::dlsym(RTLD_DEFAULT, "_ZN15MallocExtension8instanceEv"));
+    if (instance != nullptr && ::dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr) {
+        instance()->ReleaseFreeMemory();
+        return;
+    }
+#endif
+    ::malloc_trim(0);
+}
+
+std::string configureKernels() {
+    if (const char* set = std::getenv("ATEN_CPU_CAPABILITY"))
+        return set;
+    if (!detectCpuFeatures().avx512Kernels)
+        return {};
+    ::setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
+    return "avx512";
+}
+
 RuntimeInfo runtimeInfo() {
     RuntimeInfo info;
     info.deadiffVersion = DEADIFF_VERSION_STRING;
@@ -158,6 +183,8 @@ RuntimeInfo runtimeInfo() {
     info.allocator = ::dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr ? "tcmalloc" : "glibc malloc";
     if (const char* coretype = std::getenv("OPENBLAS_CORETYPE"))
         info.openblasCoretype = coretype;
+    if (const char* capability = std::getenv("ATEN_CPU_CAPABILITY"))
+        info.atenCapability = capability;
     return info;
 }
 
@@ -186,6 +213,10 @@ std::string describeRuntime(const RuntimeInfo& info) {
     out << "CPU:        AVX2 " << yesNo(info.cpu.avx2) << ", AVX-512 " << yesNo(info.cpu.avx512f)
         << ", AVX512-BF16 " << yesNo(info.cpu.avx512Bf16) << ", AMX-BF16 "
         << yesNo(info.cpu.amxBf16) << "\n";
+    out << "Kernels:    "
+        << (info.atenCapability.empty() ? "LibTorch's default"
+                                        : "ATEN_CPU_CAPABILITY=" + info.atenCapability)
+        << "\n";
     out << "bfloat16:   "
         << (info.cpu.avx512Bf16 || info.cpu.amxBf16
                 ? "supported (about 2x faster than float32 here)"

@@ -17,20 +17,26 @@
 #include "core/pipeline/pipeline.h"
 #include "core/runtime/system_info.h"
 
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <sys/resource.h>
 
 #include <opencv2/core.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -173,11 +179,141 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
     }
 }
 
+// One UNet call under LibTorch's (legacy) profiler: wall time of the outermost ATen ops, by op
+// and by op with its input shapes (where the time goes; --profile).
+void profileUNet(int px, const std::string& dtypeName) {
+    namespace prof = torch::autograd::profiler;
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(0);
+    deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
+    unet->eval();
+    unet->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    const auto x = torch::randn({2, 4, px / 8, px / 8});
+    const auto t = torch::full({2}, 500, torch::kInt64);
+    const deadiff::nn::UNetContext context =
+        unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
+                              torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
+    unet->forward(x, t, context); // warm-up
+    prof::enableProfilerLegacy(
+        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, true));
+    const auto start = Clock::now();
+    unet->forward(x, t, context);
+    const double total = std::chrono::duration<double>(Clock::now() - start).count();
+    const prof::thread_event_lists lists = prof::disableProfilerLegacy();
+
+    struct Sum {
+        double seconds = 0;
+        int calls = 0;
+    };
+    std::map<std::string, Sum> byOp, byShape;
+    for (const auto& events : lists) {
+        std::vector<const prof::LegacyEvent*> stack;
+        for (const prof::LegacyEvent& event : events) {
+            if (event.kind() == prof::EventKind::PushRange) {
+                stack.push_back(&event);
+            } else if (event.kind() == prof::EventKind::PopRange && !stack.empty()) {
+                const prof::LegacyEvent* begin = stack.back();
+                stack.pop_back();
+                if (!stack.empty())
+                    continue;
+                const double seconds = begin->cpuElapsedUs(event) / 1e6;
+                std::ostringstream shapes;
+                for (const auto& shape : begin->shapes()) {
+                    if (shape.empty())
+                        continue;
+                    shapes << " [";
+                    for (std::size_t i = 0; i < shape.size(); ++i)
+                        shapes << (i ? "," : "") << shape[i];
+                    shapes << "]";
+                }
+                byOp[begin->name()].seconds += seconds;
+                ++byOp[begin->name()].calls;
+                const std::string key = std::string(begin->name()) + shapes.str();
+                byShape[key].seconds += seconds;
+                ++byShape[key].calls;
+            }
+        }
+    }
+    const auto print = [&](const std::map<std::string, Sum>& sums, std::size_t rows) {
+        std::vector<std::pair<std::string, Sum>> sorted(sums.begin(), sums.end());
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+        for (std::size_t i = 0; i < std::min(rows, sorted.size()); ++i)
+            std::printf("%9.3f %5.1f%% %5d  %s\n", sorted[i].second.seconds,
+                        100.0 * sorted[i].second.seconds / total, sorted[i].second.calls,
+                        sorted[i].first.c_str());
+    };
+    std::printf("\nProfile of one UNet call, %d px %s, batch 2: %.3f s (profiled)\n", px,
+                dtypeName.c_str(), total);
+    std::printf("%9s %6s %5s  %s\n", "s", "share", "calls", "outermost op");
+    print(byOp, 40);
+    std::printf("\n%9s %6s %5s  %s\n", "s", "share", "calls", "op [input shapes]");
+    print(byShape, 40);
+    std::fflush(stdout);
+}
+
+// Resident set in GiB from /proc/self/statm (cheap enough to poll every millisecond).
+// Also the file-backed part (mapped checkpoint pages) of it.
+double residentGiB(double* fileBacked = nullptr) {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident = 0, shared = 0;
+    statm >> pages >> resident >> shared;
+    const double page = static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0 * 1024.0);
+    if (fileBacked != nullptr)
+        *fileBacked = shared * page;
+    return resident * page;
+}
+
+// Step times, plus the peak resident set of each stage ("Encoding prompt", "steps",
+// "Decoding image", ...) sampled by a polling thread: where a generation's peak happens.
 class StepTimer : public deadiff::GenerationObserver {
 public:
-    void onStep(const deadiff::StepInfo& info) override { seconds.push_back(info.stepSeconds); }
+    StepTimer()
+        : poller_([this] {
+            while (!stop_) {
+                double file = 0;
+                const double rss = residentGiB(&file);
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    auto& [peak, peakFile] = peaks_[stage_];
+                    if (rss > peak) {
+                        peak = rss;
+                        peakFile = file;
+                    }
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        }) {}
+    ~StepTimer() override {
+        stop_ = true;
+        poller_.join();
+    }
+    void onStage(const std::string& stage) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stage_ = stage;
+    }
+    void onStep(const deadiff::StepInfo& info) override {
+        seconds.push_back(info.stepSeconds);
+        std::lock_guard<std::mutex> lock(mutex_);
+        stage_ = "sampler steps";
+    }
     bool wantsPreviews() const override { return false; }
+    std::string stagePeaks() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::ostringstream out;
+        for (const auto& [stage, peak] : peaks_)
+            out << "  " << stage << ": " << peak.first << " GiB (file-backed " << peak.second
+                << ", anonymous " << peak.first - peak.second << ")\n";
+        return out.str();
+    }
     std::vector<double> seconds;
+
+private:
+    std::mutex mutex_;
+    std::string stage_ = "start";
+    std::map<std::string, std::pair<double, double>> peaks_;
+    std::atomic<bool> stop_{false};
+    std::thread poller_;
 };
 
 // Bytes of the checkpoint's floating-point tensors with the UNet and VAE in `dtype` (the
@@ -218,13 +354,17 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
             request.sampler = sampler;
             request.seed = 1;
             StepTimer timer;
-            const double rssLoaded = procStatusGiB("VmRSS");
+            double fileLoaded = 0;
+            const double rssLoaded = residentGiB(&fileLoaded);
+            std::printf("after load: %.3f GiB resident, %.3f file-backed\n", rssLoaded, fileLoaded);
             resetPeakRss();
             pipeline->generate(request, &timer);
             const Stats stats = statsOf(timer.seconds);
             std::printf("%-6s %-9s %9.3f %9.3f %8.1f %12.2f %12.2f %11.2f\n", sizeText.c_str(),
                         dtypeName.c_str(), stats.min, stats.median, loadSeconds, rssLoaded,
                         procStatusGiB("VmHWM"), weights);
+            std::printf("peak resident set by stage (polled every ms):\n%s",
+                        timer.stagePeaks().c_str());
             std::fflush(stdout);
         }
     }
@@ -283,6 +423,8 @@ int main(int argc, char** argv) {
         .option("--steps", "N", "sampler steps for the pipeline run", "4")
         .option("--sampler", "NAME", "sampler of the pipeline run", "ddim")
         .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
+        .flag("--attention-only", "only the self-attention (and the GEMM rates)")
+        .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
         .flag("--compare-samplers",
               "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
               "(first of --sizes and --dtypes)");
@@ -296,6 +438,7 @@ int main(int argc, char** argv) {
         std::cout << args.help();
         return 0;
     }
+    deadiff::configureKernels();
     deadiff::configureThreads();
     deadiff::configureAllocator();
     const auto info = deadiff::runtimeInfo();
@@ -313,9 +456,14 @@ int main(int argc, char** argv) {
             return 2;
         }
     const int runs = static_cast<int>(args.integer("--runs"));
+    if (args.has("--profile")) {
+        profileUNet(std::stoi(sizes.front()), dtypes.front());
+        return 0;
+    }
     if (!args.has("--skip-unet")) {
         benchAttention(sizes, dtypes, runs);
-        benchUNet(sizes, dtypes, runs, gemm);
+        if (!args.has("--attention-only"))
+            benchUNet(sizes, dtypes, runs, gemm);
     }
     if (args.has("--model"))
         benchPipeline(args.value("--model"), sizes, dtypes,

@@ -3,7 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace deadiff {
 namespace {
@@ -22,6 +29,43 @@ TEST(SystemInfo, ThreadCountFollowsEnvironmentOverride) {
     EXPECT_EQ(configureThreads(), 1);
     ::unsetenv("DEADIFF_THREADS");
     EXPECT_GT(configureThreads(), 0);
+}
+
+TEST(SystemInfo, KernelChoiceFollowsTheCpuAndKeepsAnExplicitSetting) {
+    const char* before = std::getenv("ATEN_CPU_CAPABILITY");
+    const std::string saved = before != nullptr ? before : "";
+    ::setenv("ATEN_CPU_CAPABILITY", "default", 1);
+    EXPECT_EQ(configureKernels(), "default");
+    EXPECT_STREQ(std::getenv("ATEN_CPU_CAPABILITY"), "default");
+    ::unsetenv("ATEN_CPU_CAPABILITY");
+    const std::string chosen = configureKernels();
+    EXPECT_EQ(chosen, detectCpuFeatures().avx512Kernels ? "avx512" : "");
+    EXPECT_EQ(runtimeInfo().atenCapability, chosen);
+    if (saved.empty())
+        ::unsetenv("ATEN_CPU_CAPABILITY");
+    else
+        ::setenv("ATEN_CPU_CAPABILITY", saved.c_str(), 1);
+}
+
+double residentMiB() {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+// With the allocator told to keep freed memory (configureAllocator), a freed 256 MiB block
+// stays resident until releaseFreeMemory() hands it back.
+TEST(SystemInfo, ReleaseFreeMemoryReturnsFreedBlocksToTheKernel) {
+    configureAllocator();
+    const double before = residentMiB();
+    {
+        std::vector<char> block(std::size_t{256} << 20);
+        std::memset(block.data(), 1, block.size());
+        EXPECT_GT(residentMiB(), before + 200);
+    }
+    releaseFreeMemory();
+    EXPECT_LT(residentMiB(), before + 56);
 }
 
 // Debian's libtorch calls whatever libblas.so.3 the alternatives system selects. The reference

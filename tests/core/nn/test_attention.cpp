@@ -139,6 +139,44 @@ TEST(Attention, ChunkBudgetsChangeNothingWithAValueWidthOfItsOwn) {
     EXPECT_LT((reduced.to(torch::kDouble) - exact).abs().max().item<double>(), 0.05);
 }
 
+// Inference (no grad) in bfloat16 softmaxes the scores in place with its own vectorised kernel;
+// with grad it is LibTorch's softmax. Both round the float32 softmax once, so they agree to a
+// bf16 rounding of the probabilities, including a key count that is not a multiple of the
+// vector width (37) and a causal -inf bias, which must give exactly zero weight.
+TEST(Attention, InPlaceBfloat16SoftmaxMatchesTheDifferentiablePath) {
+    torch::manual_seed(5);
+    const auto q = (torch::randn({2, 3, 37, 8}) * 2.0).to(torch::kBFloat16);
+    const auto k = (torch::randn({2, 3, 37, 8}) * 2.0).to(torch::kBFloat16);
+    const auto v = torch::randn({2, 3, 37, 8}).to(torch::kBFloat16);
+    const auto qCopy = q.clone();
+    AttentionOptions causal;
+    causal.bias =
+        torch::full({37, 37}, -std::numeric_limits<float>::infinity()).triu(1).to(torch::kBFloat16);
+    for (const AttentionOptions& options : {AttentionOptions{}, causal}) {
+        torch::Tensor inference;
+        {
+            torch::NoGradGuard noGrad;
+            inference = scaledDotProductAttention(q, k, v, options);
+        }
+        const auto differentiable =
+            scaledDotProductAttention(q.clone().requires_grad_(), k, v, options);
+        ASSERT_TRUE(differentiable.requires_grad());
+        const auto exact = naiveAttention(q, k, v, 1.0 / std::sqrt(8.0),
+                                          options.bias ? *options.bias : torch::Tensor());
+        const double inferenceError =
+            (inference.to(torch::kDouble) - exact).abs().max().item<double>();
+        const double differentiableError =
+            (differentiable.detach().to(torch::kDouble) - exact).abs().max().item<double>();
+        EXPECT_LT(inferenceError, 0.05);
+        EXPECT_LT(inferenceError, differentiableError * 1.5 + 1e-3);
+    }
+    EXPECT_TRUE(torch::equal(q, qCopy)); // the inputs are untouched
+    // Under the causal mask the first query sees only the first key: its output is v[0] exactly.
+    torch::NoGradGuard noGrad;
+    const auto first = scaledDotProductAttention(q, k, v, causal).narrow(2, 0, 1);
+    EXPECT_TRUE(torch::equal(first, v.narrow(2, 0, 1)));
+}
+
 TEST(Attention, HeadsSplitAndMergeRoundTrip) {
     const auto x = torch::arange(2 * 3 * 8, torch::kFloat).reshape({2, 3, 8});
     const auto split = splitHeads(x, 4);

@@ -439,5 +439,106 @@ TEST(GroupNormNchw, IsAccurateOnChannelsLastBfloat16) {
     EXPECT_LT(rms, 0.01);
 }
 
+// Hand-written float64 normalisation over the last `groupSize` elements of each row.
+torch::Tensor normaliseRows(const torch::Tensor& rows, double eps) {
+    const torch::Tensor x = rows.to(torch::kDouble);
+    const torch::Tensor mean = x.mean(-1, true);
+    const torch::Tensor variance = (x - mean).pow(2).mean(-1, true);
+    return (x - mean) / (variance + eps).sqrt();
+}
+
+// bfloat16 norms run in float32 (LibTorch 1.13's bf16 GroupNorm/LayerNorm kernels are ~8x
+// slower): the result must be the exact normalisation rounded once to bf16, in bf16.
+TEST(ReducedPrecisionNorms, GroupAndLayerNormRoundTheFloat64ResultOnce) {
+    torch::manual_seed(11);
+    torch::NoGradGuard noGrad;
+    GroupNormNchw group(torch::nn::GroupNormOptions(4, 8).eps(1e-5));
+    LayerNormFloat layer(torch::nn::LayerNormOptions({24}).eps(1e-5));
+    for (auto* parameters : {&group->weight, &group->bias, &layer->weight, &layer->bias})
+        parameters->uniform_(-2.0, 2.0);
+    group->to(torch::kBFloat16);
+    layer->to(torch::kBFloat16);
+
+    const torch::Tensor image = (torch::randn({2, 8, 5, 3}) * 3.0 + 1.5).to(torch::kBFloat16);
+    const torch::Tensor groupOut = group->forward(image);
+    ASSERT_EQ(groupOut.scalar_type(), torch::kBFloat16);
+    const torch::Tensor groupWeight = group->weight.to(torch::kDouble).view({1, 8, 1, 1});
+    const torch::Tensor groupBias = group->bias.to(torch::kDouble).view({1, 8, 1, 1});
+    const torch::Tensor groupExpected =
+        normaliseRows(image.reshape({2, 4, 30}), 1e-5).view({2, 8, 5, 3}) * groupWeight + groupBias;
+
+    const torch::Tensor tokens = (torch::randn({2, 7, 24}) * 4.0 - 2.0).to(torch::kBFloat16);
+    const torch::Tensor layerOut = layer->forward(tokens);
+    ASSERT_EQ(layerOut.scalar_type(), torch::kBFloat16);
+    const torch::Tensor layerExpected =
+        normaliseRows(tokens, 1e-5) * layer->weight.to(torch::kDouble) +
+        layer->bias.to(torch::kDouble);
+
+    // One rounding to bf16 (8 significant bits): within half a unit in the last place, plus
+    // float32 noise; the former bf16 kernels were off by several units.
+    for (const auto& [out, expected] :
+         {std::pair{groupOut, groupExpected}, std::pair{layerOut, layerExpected}}) {
+        const torch::Tensor error = (out.to(torch::kDouble) - expected).abs();
+        const torch::Tensor allowed = expected.abs() * std::pow(2.0, -8) * 1.01 + 1e-5;
+        EXPECT_TRUE((error <= allowed).all().item<bool>())
+            << "max error " << error.max().item<double>();
+    }
+}
+
+// Inference normalises big bf16 tensors a slice of groups at a time (bounded float32
+// temporaries); the groups are independent, so the result is the one of the whole tensor.
+TEST(ReducedPrecisionNorms, GroupSlicesGiveTheWholeTensorsResult) {
+    torch::manual_seed(14);
+    torch::NoGradGuard noGrad;
+    GroupNormNchw norm(torch::nn::GroupNormOptions(8, 32).eps(1e-6));
+    norm->weight.uniform_(-2.0, 2.0);
+    norm->bias.uniform_(-1.0, 1.0);
+    norm->to(torch::kBFloat16);
+    const torch::Tensor x = (torch::randn({1, 32, 6, 5}) * 3.0 + 1.0).to(torch::kBFloat16);
+    const torch::Tensor whole = norm->forward(x);
+    for (const std::int64_t budget : {1, 130, 400}) { // 1, 1 and 3 groups of 120 per slice
+        norm->maxFloatElements = budget;
+        const torch::Tensor sliced = norm->forward(x);
+        EXPECT_EQ(sliced.scalar_type(), torch::kBFloat16);
+        EXPECT_TRUE(torch::equal(sliced, whole)) << "budget " << budget;
+    }
+}
+
+// float32 keeps LibTorch's kernels untouched (training runs there) and stays differentiable.
+TEST(ReducedPrecisionNorms, Float32IsTheLibTorchModuleAndTrains) {
+    torch::manual_seed(12);
+    GroupNormNchw group(torch::nn::GroupNormOptions(4, 8).eps(1e-5));
+    LayerNormFloat layer(torch::nn::LayerNormOptions({24}).eps(1e-5));
+    torch::nn::GroupNorm plainGroup(torch::nn::GroupNormOptions(4, 8).eps(1e-5));
+    torch::nn::LayerNorm plainLayer(torch::nn::LayerNormOptions({24}).eps(1e-5));
+    const torch::Tensor image = torch::randn({2, 8, 5, 3}, torch::requires_grad());
+    const torch::Tensor tokens = torch::randn({2, 7, 24}, torch::requires_grad());
+    EXPECT_TRUE(torch::equal(group->forward(image), plainGroup->forward(image)));
+    EXPECT_TRUE(torch::equal(layer->forward(tokens), plainLayer->forward(tokens)));
+    (group->forward(image).pow(2).sum() + layer->forward(tokens).pow(3).sum()).backward();
+    ASSERT_TRUE(group->weight.grad().defined() && layer->weight.grad().defined());
+    EXPECT_GT(tokens.grad().abs().sum().item<double>(), 0.0);
+}
+
+// GEGLU hands GELU a contiguous gate (the strided view is ~9x slower in bf16): a·gelu(g) as
+// computed independently in float64 from the projection, in both dtypes.
+TEST(GEGLU, IsTheFirstHalfTimesGeluOfTheSecond) {
+    torch::manual_seed(13);
+    torch::NoGradGuard noGrad;
+    GEGLU geglu(16, 12);
+    const torch::Tensor x = torch::randn({2, 5, 16});
+    for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+        geglu->to(dtype);
+        const torch::Tensor projected = geglu->proj->forward(x.to(dtype)).to(torch::kDouble);
+        const torch::Tensor a = projected.narrow(-1, 0, 12);
+        const torch::Tensor g = projected.narrow(-1, 12, 12);
+        const torch::Tensor expected = a * 0.5 * g * (1.0 + torch::erf(g / std::sqrt(2.0)));
+        const torch::Tensor out = geglu->forward(x.to(dtype)).to(torch::kDouble);
+        const double tolerance = dtype == torch::kFloat ? 1e-5 : 0.02;
+        EXPECT_TRUE(torch::allclose(out, expected, tolerance, tolerance))
+            << "max error " << (out - expected).abs().max().item<double>();
+    }
+}
+
 } // namespace
 } // namespace deadiff::nn
