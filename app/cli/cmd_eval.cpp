@@ -53,10 +53,21 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     }
     const std::vector<std::string> labels = args.values("--label");
     std::string classifierPath = args.value("--classifiers");
-    if (classifierPath.empty() && !bundled.empty())
-        classifierPath = (std::filesystem::path(bundled) / "classifiers.safetensors").string();
+    // The classifiers ship in resources/demo-model even while no trained model does.
+    std::string searched;
+    for (const std::string& candidate : pipeline::bundledModelCandidates()) {
+        if (!classifierPath.empty() || args.has("--train-classifiers"))
+            break;
+        const std::filesystem::path file =
+            std::filesystem::path(candidate) / "classifiers.safetensors";
+        std::error_code ignored;
+        if (std::filesystem::is_regular_file(file, ignored))
+            classifierPath = file.string();
+        searched += (searched.empty() ? "" : ", ") + candidate;
+    }
     if (classifierPath.empty())
-        throw UsageError("--classifiers is required (no bundled demo model)");
+        throw UsageError("--classifiers is required (no classifiers.safetensors in " + searched +
+                         ")");
 
     train::Classifiers classifiers;
     if (args.has("--train-classifiers")) {

@@ -71,6 +71,11 @@ TEST_F(CliDemo, TrainThenEvalRunEndToEnd) {
     ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
     EXPECT_NE(evaluated.out.find("| smoke | 2 |"), std::string::npos) << evaluated.out;
     EXPECT_TRUE(fs::exists(classifiers));
+    // Without --classifiers: the ones shipped in resources/demo-model (no trained model there).
+    const auto shipped = runProcess({kCli, "eval", "--model", out + "/model", "--label", "shipped",
+                                     "--pairs", "1", "--steps", "1"});
+    ASSERT_EQ(shipped.exitCode, 0) << shipped.err;
+    EXPECT_NE(shipped.out.find("| shipped | 1 |"), std::string::npos) << shipped.out;
 
     const auto stage2WithoutBase =
         runProcess({kCli, "train", "--stage", "2", "--out", (dir_ / "stage2").string()});
