@@ -2,13 +2,11 @@
 #include "app/cli/commands.h"
 
 #include "core/pipeline/default_model.h"
-#include "core/pipeline/model_config.h"
 #include "core/runtime/system_info.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <ostream>
 
 namespace deadiff::cli {
@@ -53,21 +51,17 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     }
     const std::vector<std::string> labels = args.values("--label");
     std::string classifierPath = args.value("--classifiers");
-    // The classifiers ship in resources/demo-model even while no trained model does.
-    std::string searched;
-    for (const std::string& candidate : pipeline::bundledModelCandidates()) {
-        if (!classifierPath.empty() || args.has("--train-classifiers"))
-            break;
-        const std::filesystem::path file =
-            std::filesystem::path(candidate) / "classifiers.safetensors";
-        std::error_code ignored;
-        if (std::filesystem::is_regular_file(file, ignored))
-            classifierPath = file.string();
-        searched += (searched.empty() ? "" : ", ") + candidate;
-    }
+    if (classifierPath.empty() && args.has("--train-classifiers"))
+        throw UsageError("--train-classifiers needs --classifiers FILE to write");
     if (classifierPath.empty())
+        classifierPath = pipeline::bundledModelFile("classifiers.safetensors");
+    if (classifierPath.empty()) {
+        std::string searched;
+        for (const std::string& candidate : pipeline::bundledModelCandidates())
+            searched += (searched.empty() ? "" : ", ") + candidate;
         throw UsageError("--classifiers is required (no classifiers.safetensors in " + searched +
                          ")");
+    }
 
     train::Classifiers classifiers;
     if (args.has("--train-classifiers")) {
@@ -109,8 +103,8 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         if (m + 1 == models.size())
             options.samplesPath = args.value("--samples");
         auto pipeline = Pipeline::load(models[m], {"float32", {}});
-        const std::string json = pipeline::modelConfigPath(models[m]);
-        const int size = json.empty() ? 512 : pipeline::readModelConfig(json).defaultImageSize;
+        const int native = pipeline::modelDefaultImageSize(models[m]);
+        const int size = native > 0 ? native : 512;
         const train::EvaluationScores scores =
             train::evaluateModel(*pipeline, size, classifiers, options, [&](int done, int total) {
                 io.err << "\r" << models[m] << ": " << done << "/" << total << std::flush;

@@ -31,14 +31,20 @@ int modelDefaultImageSize(const std::string& modelPath) {
     return readModelConfig(json).defaultImageSize;
 }
 
-std::string bundledModelDir() {
+std::string bundledModelFile(const std::string& fileName) {
     namespace fs = std::filesystem;
     for (const std::string& candidate : bundledModelCandidates()) {
         std::error_code ec;
-        if (fs::is_regular_file(fs::path(candidate) / "model.json", ec))
-            return candidate;
+        const fs::path file = fs::path(candidate) / fileName;
+        if (fs::is_regular_file(file, ec))
+            return file.string();
     }
     return {};
+}
+
+std::string bundledModelDir() {
+    const std::string json = bundledModelFile("model.json");
+    return json.empty() ? std::string() : std::filesystem::path(json).parent_path().string();
 }
 
 } // namespace deadiff::pipeline

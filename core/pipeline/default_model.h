@@ -18,6 +18,11 @@ std::string bundledModelDir();
 // broken model.json.
 int modelDefaultImageSize(const std::string& modelPath);
 
+// The first candidate folder of bundledModelDir() that holds `fileName` (e.g. the evaluation's
+// "classifiers.safetensors", which ships before a trained model does), as a path; empty when
+// none does.
+std::string bundledModelFile(const std::string& fileName);
+
 // The candidates bundledModelDir() tries, in order (for messages).
 std::vector<std::string> bundledModelCandidates();
 

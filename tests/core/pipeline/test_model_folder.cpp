@@ -2,6 +2,7 @@
 // error messages, and Pipeline::load generating from the tiny random-weight folder.
 #include "core/build_config.h"
 #include "core/io/safetensors.h"
+#include "core/pipeline/default_model.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/pipeline.h"
 #include "tests/support/tiny_model.h"
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -260,6 +262,29 @@ TEST_F(ModelFolder, OverlayMayOnlyReplaceTensors) {
                   pipeline::openModelWeights(baseJson, config);
               }).find("missing.safetensors"),
               std::string::npos);
+}
+
+} // namespace
+} // namespace deadiff
+
+namespace deadiff {
+namespace {
+
+// $DEADIFF_DEMO_MODEL comes first; a folder counts as the bundled model only with a model.json,
+// while single files (the evaluation's classifiers) are found in any candidate folder.
+TEST_F(ModelFolder, BundledFilesAreLookedUpInTheCandidateFolders) {
+    const fs::path demo = dir_ / "demo";
+    fs::create_directories(demo);
+    std::ofstream(demo / "classifiers.safetensors") << "x";
+    ::setenv("DEADIFF_DEMO_MODEL", demo.c_str(), 1);
+    EXPECT_EQ(pipeline::bundledModelCandidates().front(), demo.string());
+    EXPECT_EQ(pipeline::bundledModelFile("classifiers.safetensors"),
+              (demo / "classifiers.safetensors").string());
+    EXPECT_NE(pipeline::bundledModelDir(), demo.string()); // no model.json yet
+    EXPECT_EQ(pipeline::bundledModelFile("no-such-file.bin"), "");
+    std::ofstream(demo / "model.json") << "{}";
+    EXPECT_EQ(pipeline::bundledModelDir(), demo.string());
+    ::unsetenv("DEADIFF_DEMO_MODEL");
 }
 
 } // namespace
