@@ -32,6 +32,8 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--mode", "MODE", "reference mode (style, content, both, none)", "style")
         .flag("--prompt-names-style",
               "the prompt names the style too (a text-only baseline with --mode none)")
+        .flag("--seen", "targets from combinations seen in training instead of held-out ones (a "
+                        "diagnostic: style taken from a reference, apart from composing)")
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
@@ -97,6 +99,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.imageWeight = args.number("--image-weight");
     options.mode = args.value("--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
+    options.seenCombinations = args.has("--seen");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
               "(leak) |\n|---|---|---|---|---|\n";
     for (std::size_t m = 0; m < models.size(); ++m) {

@@ -32,7 +32,9 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
     std::vector<cv::Mat> sheet;
     int subjectHits = 0, styleHits = 0, leaks = 0;
     for (int i = 0; i < options.pairs; ++i) {
-        const TrainingPair pair = dataset.evaluationPair(static_cast<std::uint64_t>(i));
+        const auto index = static_cast<std::uint64_t>(i);
+        const TrainingPair pair = options.seenCombinations ? dataset.seenEvaluationPair(index)
+                                                           : dataset.evaluationPair(index);
         const std::string reference =
             (scratch / ("reference-" + std::to_string(i) + ".png")).string();
         io::writePng(reference, pair.reference.rgb);

@@ -27,6 +27,9 @@ struct EvaluationOptions {
     // The prompt names the style too ("heart in neon style"): what text alone achieves on the
     // held-out combinations (a baseline row; use with mode "none").
     bool promptNamesStyle = false;
+    // Targets from training combinations instead of held-out ones (seenEvaluationPair): how
+    // well the model takes a style from a reference at all, apart from composing.
+    bool seenCombinations = false;
 };
 
 struct EvaluationScores {

@@ -991,6 +991,33 @@ TrainingPair SyntheticDataset::evaluationPair(std::uint64_t index) const {
     return pair;
 }
 
+TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
+    // The same shape of pair as evaluationPair, but the target is a training combination, so a
+    // score here minus the held-out score separates "takes a style from a reference" from
+    // "composes a style with a subject it never saw it on".
+    static const std::vector<std::pair<int, int>> seen = [] {
+        std::vector<std::pair<int, int>> result;
+        for (int style = 0; style < styleCount(); ++style)
+            for (int subject = 0; subject < subjectCount(); ++subject)
+                if (!isHeldOut(subject, style))
+                    result.emplace_back(subject, style);
+        return result;
+    }();
+    // Step through the list coprime to its length so that consecutive pairs vary both names.
+    const std::size_t step = 25;
+    const auto [subject, style] = seen[static_cast<std::size_t>(index * step % seen.size())];
+    Rng rng(sampleSeed(index, 5));
+    const std::uint64_t referenceSeed = rng.next(), targetSeed = rng.next();
+    const int referenceSubject = pick(trainingSubjectsFor(style, subject), rng);
+    TrainingPair pair;
+    pair.task = PairTask::StyleReference;
+    pair.reference = renderSubject(referenceSubject, style, config_.imageSize, referenceSeed);
+    pair.target = renderSubject(subject, style, config_.imageSize, targetSeed);
+    pair.text = caption(subject, style);
+    pair.qformerMode = "style";
+    return pair;
+}
+
 cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding) {
     if (rgbImages.empty() || columns <= 0)
         return {};

@@ -118,6 +118,8 @@ public:
     // heldOutCombinations()) and whose reference shows the same style on another subject, from
     // a training combination. `text` is the target's caption.
     TrainingPair evaluationPair(std::uint64_t index) const;
+    // The same for training combinations (seen in stage 2): a diagnostic baseline.
+    TrainingPair seenEvaluationPair(std::uint64_t index) const;
 
 private:
     std::uint64_t sampleSeed(std::uint64_t index, std::uint64_t stream) const;

@@ -255,6 +255,27 @@ TEST(SyntheticDataset, EvaluationPairsTargetHeldOutCombinationsWithAnotherSubjec
     EXPECT_EQ(targets.size(), heldOutCombinations().size());
 }
 
+TEST(SyntheticDataset, SeenEvaluationPairsCoverEveryTrainingCombinationOnce) {
+    const SyntheticDataset dataset({32, 3, {1, 1, 1}});
+    const std::size_t training =
+        static_cast<std::size_t>(subjectCount() * styleCount()) - heldOutCombinations().size();
+    std::set<std::pair<int, int>> targets;
+    for (std::uint64_t i = 0; i < training; ++i) {
+        const TrainingPair pair = dataset.seenEvaluationPair(i);
+        EXPECT_FALSE(isHeldOut(pair.target.subject, pair.target.style)) << "pair " << i;
+        EXPECT_FALSE(isHeldOut(pair.reference.subject, pair.reference.style)) << "pair " << i;
+        EXPECT_EQ(pair.reference.style, pair.target.style);
+        EXPECT_NE(pair.reference.subject, pair.target.subject);
+        targets.insert({pair.target.subject, pair.target.style});
+    }
+    EXPECT_EQ(targets.size(), training);
+    // Twelve consecutive pairs see (nearly) every style and many subjects.
+    std::set<int> styles;
+    for (std::uint64_t i = 0; i < 12; ++i)
+        styles.insert(dataset.seenEvaluationPair(i).target.style);
+    EXPECT_GE(styles.size(), 9u);
+}
+
 // Independent sanity check that styles are told apart by colour alone: a nearest-centroid
 // classifier over 64-bin colour histograms, fitted on one seed and tested on fresh samples.
 std::vector<double> colourHistogram(const cv::Mat& rgb) {
