@@ -976,19 +976,29 @@ SyntheticImage SyntheticDataset::textToImageSample(std::uint64_t index) const {
     return renderSubject(subject, style, config_.imageSize, imageSeed);
 }
 
-TrainingPair SyntheticDataset::evaluationPair(std::uint64_t index) const {
-    const auto& held = heldOutCombinations();
-    const auto [subject, style] = held[static_cast<std::size_t>(index % held.size())];
-    Rng rng(sampleSeed(index, 4));
+namespace {
+
+// An evaluation pair: the target (subject, style) and, as the style reference, the same style
+// on another subject from a training combination.
+TrainingPair styleReferencePair(int subject, int style, int imageSize, Rng& rng) {
     const std::uint64_t referenceSeed = rng.next(), targetSeed = rng.next();
     const int referenceSubject = pick(trainingSubjectsFor(style, subject), rng);
     TrainingPair pair;
     pair.task = PairTask::StyleReference;
-    pair.reference = renderSubject(referenceSubject, style, config_.imageSize, referenceSeed);
-    pair.target = renderSubject(subject, style, config_.imageSize, targetSeed);
+    pair.reference = renderSubject(referenceSubject, style, imageSize, referenceSeed);
+    pair.target = renderSubject(subject, style, imageSize, targetSeed);
     pair.text = caption(subject, style);
     pair.qformerMode = "style";
     return pair;
+}
+
+} // namespace
+
+TrainingPair SyntheticDataset::evaluationPair(std::uint64_t index) const {
+    const auto& held = heldOutCombinations();
+    const auto [subject, style] = held[static_cast<std::size_t>(index % held.size())];
+    Rng rng(sampleSeed(index, 4));
+    return styleReferencePair(subject, style, config_.imageSize, rng);
 }
 
 TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
@@ -1007,15 +1017,7 @@ TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
     const std::size_t step = 25;
     const auto [subject, style] = seen[static_cast<std::size_t>(index * step % seen.size())];
     Rng rng(sampleSeed(index, 5));
-    const std::uint64_t referenceSeed = rng.next(), targetSeed = rng.next();
-    const int referenceSubject = pick(trainingSubjectsFor(style, subject), rng);
-    TrainingPair pair;
-    pair.task = PairTask::StyleReference;
-    pair.reference = renderSubject(referenceSubject, style, config_.imageSize, referenceSeed);
-    pair.target = renderSubject(subject, style, config_.imageSize, targetSeed);
-    pair.text = caption(subject, style);
-    pair.qformerMode = "style";
-    return pair;
+    return styleReferencePair(subject, style, config_.imageSize, rng);
 }
 
 cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding) {
