@@ -34,6 +34,10 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
               "the prompt names the style too (a text-only baseline with --mode none)")
         .flag("--seen", "targets from combinations seen in training instead of held-out ones (a "
                         "diagnostic: style taken from a reference, apart from composing)")
+        .flag("--autoencoder",
+              "score VAE round trips of the held-out targets instead of generating (the "
+              "ceiling the model's autoencoder sets; leak is not measured)")
+        .flag("--confusion", "after each row, the style confusion matrix (expected x recognised)")
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
@@ -105,19 +109,27 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     for (std::size_t m = 0; m < models.size(); ++m) {
         if (m + 1 == models.size())
             options.samplesPath = args.value("--samples");
-        auto pipeline = Pipeline::load(models[m], {"float32", {}});
         const int native = pipeline::modelDefaultImageSize(models[m]);
         const int size = native > 0 ? native : 512;
-        const train::EvaluationScores scores =
-            train::evaluateModel(*pipeline, size, classifiers, options, [&](int done, int total) {
-                io.err << "\r" << models[m] << ": " << done << "/" << total << std::flush;
-            });
-        io.err << "\n";
+        train::EvaluationScores scores;
+        if (args.has("--autoencoder")) {
+            scores = train::evaluateAutoencoder(models[m], size, classifiers, options.pairs,
+                                                options.seed);
+        } else {
+            auto pipeline = Pipeline::load(models[m], {"float32", {}});
+            scores = train::evaluateModel(
+                *pipeline, size, classifiers, options, [&](int done, int total) {
+                    io.err << "\r" << models[m] << ": " << done << "/" << total << std::flush;
+                });
+            io.err << "\n";
+        }
         char row[256];
         std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",
                       (m < labels.size() ? labels[m] : models[m]).c_str(), scores.images,
                       100 * scores.subject, 100 * scores.style, 100 * scores.contentLeak);
         io.out << row << std::flush;
+        if (args.has("--confusion"))
+            io.out << "\n" << train::styleConfusionTable(scores) << "\n" << std::flush;
     }
     return kExitOk;
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace deadiff::train {
 
@@ -37,12 +38,25 @@ struct EvaluationScores {
     double subject = 0;     // fraction with the prompt's subject recognised
     double style = 0;       // fraction with the reference's style recognised
     double contentLeak = 0; // fraction with the reference's subject recognised
+    // styleConfusion[expected][recognised]: image counts per (reference's style, style the
+    // classifier saw), styleCount() x styleCount(); shows which styles fail and into what.
+    std::vector<std::vector<int>> styleConfusion;
 };
+
+// The confusion matrix as a Markdown table (rows: expected style, columns: recognised).
+std::string styleConfusionTable(const EvaluationScores& scores);
 
 // Generates one image per pair (seed = pair index) at the model's default size. Throws what
 // the pipeline throws; `progress(done, total)` after each image.
 EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
                                const EvaluationOptions& options,
                                const std::function<void(int, int)>& progress = {});
+
+// The ceiling a latent model's VAE sets: `count` renders of the held-out combinations (the
+// targets of evaluationPair, dataset seed options.seed) encoded to the posterior mean and
+// decoded by the model folder's VAE, then judged by the same classifiers. A style the VAE
+// cannot reconstruct cannot be generated either.
+EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSize,
+                                     Classifiers& classifiers, int count, std::uint64_t seed);
 
 } // namespace deadiff::train

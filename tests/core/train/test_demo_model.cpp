@@ -6,9 +6,11 @@
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
 #include "core/train/synthetic_dataset.h"
+#include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -47,6 +49,35 @@ TEST(Classifiers, LoadingAMissingFileNamesIt) {
                   std::string::npos)
             << error.what();
     }
+}
+
+TEST(Evaluation, AutoencoderCeilingCountsEveryHeldOutTargetOnceInTheConfusionMatrix) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("deadiff_eval_vae_" + std::to_string(std::random_device{}()));
+    test::writeTinyModel(dir.string(), 5);
+    torch::manual_seed(4);
+    Classifiers classifiers{ImageClassifier(ClassifierConfig{subjectCount(), 32}),
+                            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+    const int count = 24; // the 12 held-out combinations twice
+    const EvaluationScores scores = evaluateAutoencoder(dir.string(), 64, classifiers, count, 1000);
+    fs::remove_all(dir);
+    ASSERT_EQ(scores.images, count);
+    ASSERT_EQ(scores.styleConfusion.size(), static_cast<std::size_t>(styleCount()));
+    // Held-out style of subject s is (3s + 1) mod 10: styles 1 and 4 twice per cycle.
+    int diagonal = 0, total = 0;
+    for (std::size_t expected = 0; expected < scores.styleConfusion.size(); ++expected) {
+        int row = 0;
+        for (const int n : scores.styleConfusion[expected])
+            row += n;
+        EXPECT_EQ(row, expected == 1 || expected == 4 ? 4 : 2) << styleNames()[expected];
+        diagonal += scores.styleConfusion[expected][expected];
+        total += row;
+    }
+    EXPECT_EQ(total, count);
+    EXPECT_DOUBLE_EQ(scores.style, static_cast<double>(diagonal) / count);
+    const std::string table = styleConfusionTable(scores);
+    EXPECT_NE(table.find("| pastel stripes |"), std::string::npos) << table;
+    EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 2 + styleCount());
 }
 
 TEST(DemoModel, BundledModelPaintsThePromptsSubjectInTheReferencesStyle) {
