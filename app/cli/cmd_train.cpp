@@ -64,6 +64,10 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .flag("--hold-out-from-base",
               "stage 1 never renders the held-out combinations either (by default only stage "
               "2's pairs exclude them)")
+        .option("--terminal-signal", "F",
+                "stage 1: sqrt(alpha_bar) of the noisiest step; SD's schedule rescaled to end "
+                "there (0: SD's 0.068)",
+                "0.005")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
         .option("--content-layers", "LIST",
@@ -102,6 +106,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.emaDecay = args.number("--ema");
     options.snrGamma = args.number("--snr-gamma");
     options.holdOutFromBase = args.has("--hold-out-from-base");
+    options.terminalSignal = args.number("--terminal-signal");
     if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
         throw UsageError("--subject-only must be in [0, 1]");
     if (options.emaDecay < 0 || options.emaDecay >= 1)

@@ -19,6 +19,19 @@ torch::Tensor scaledLinearAlphasCumprod(std::int64_t timesteps, double linearSta
     return torch::cumprod(1.0 - betas, 0).to(torch::kFloat);
 }
 
+torch::Tensor rescaleTerminalSignal(const torch::Tensor& alphasCumprod,
+                                    double terminalSqrtAlphaBar) {
+    const torch::Tensor root = alphasCumprod.to(torch::kDouble).sqrt();
+    const double first = root[0].item<double>();
+    const double last = root[-1].item<double>();
+    if (!(terminalSqrtAlphaBar > 0) || !(terminalSqrtAlphaBar < first) || !(last < first))
+        throw std::runtime_error("terminal sqrt(alpha_bar) must lie in (0, " +
+                                 std::to_string(first) + ")");
+    const torch::Tensor moved =
+        (root - last) * ((first - terminalSqrtAlphaBar) / (first - last)) + terminalSqrtAlphaBar;
+    return moved.pow(2).to(torch::kFloat);
+}
+
 torch::Tensor alphasCumprodOrDefault(const torch::Tensor& fromCheckpoint) {
     if (!fromCheckpoint.defined())
         return scaledLinearAlphasCumprod();

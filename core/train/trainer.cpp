@@ -177,6 +177,12 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
     vae_ = nn::AutoencoderKL(config_.vae);
     nn::loadStateDict(*vae_, tensors, "first_stage_model.", copy);
     references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
+    const auto schedule = tensors.find("alphas_cumprod");
+    alphasCumprod_ = schedule != tensors.end()
+                         ? sample::alphasCumprodOrDefault(schedule->second.clone())
+                         : sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps,
+                                                             config_.schedule.linearStart,
+                                                             config_.schedule.linearEnd);
     using pipeline::ReferenceBranch;
     nn::loadStateDict(*references_->blip(ReferenceBranch::Style), tensors, nn::kStyleBlipPrefix,
                       copy);
@@ -186,6 +192,10 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
                       copy);
     nn::loadStateDict(*references_->proj(ReferenceBranch::Content), tensors, nn::kContentProjPrefix,
                       copy);
+}
+
+void DeadiffTrainer::setAlphasCumprod(const torch::Tensor& alphasCumprod) {
+    alphasCumprod_ = sample::alphasCumprodOrDefault(alphasCumprod);
 }
 
 void DeadiffTrainer::saveOverlay(const std::string& folder, const std::string& baseFolder,
@@ -568,6 +578,14 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
     } else {
         state.phase = options.vaeSteps > 0 ? "vae" : "unet";
     }
+    // Stage 1 sets the schedule (also when resuming a run begun with another); stage 2 keeps
+    // the base model's, loaded with its weights.
+    if (options.stage == 1 && options.terminalSignal > 0)
+        trainer.setAlphasCumprod(sample::rescaleTerminalSignal(
+            sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps,
+                                              trainer.config().schedule.linearStart,
+                                              trainer.config().schedule.linearEnd),
+            options.terminalSignal));
 
     if (!options.exportDir.empty()) {
         if (!resuming)

@@ -76,6 +76,10 @@ struct TrainOptions {
     std::array<double, 3> taskWeights{1.0, 1.0, 1.0};
     std::array<double, 3> dropProbability{0.15, 0.15, 0.0};
     std::uint64_t seed = 0;
+    // Stage 1: √ᾱ of the noisiest step after rescaling SD's schedule (sample::
+    // rescaleTerminalSignal; 0 keeps SD's 0.068). The schedule is written into the model folder
+    // (alphas_cumprod), so inference and stage 2 use the same one.
+    double terminalSignal = 0.005;
     // Stage 2: steps of the vision tower's pre-training (phase "vision", before "deadiff").
     std::int64_t visionSteps = 5000;
     double visionLearningRate = 1e-3;
@@ -163,6 +167,8 @@ public:
     nn::AutoencoderKL& vae() { return vae_; }
     pipeline::ReferenceEncoder& references() { return *references_; }
     const torch::Tensor& alphasCumprod() const { return alphasCumprod_; }
+    // The model's schedule from now on (validated as a checkpoint's; saved with the weights).
+    void setAlphasCumprod(const torch::Tensor& alphasCumprod);
 
     // Token ids [B, 77] of captions through the model's tokenizer.
     torch::Tensor tokenize(const std::vector<std::string>& captions) const;

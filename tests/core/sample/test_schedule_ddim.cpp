@@ -34,6 +34,23 @@ TEST(Schedule, PrefersTheCheckpointBufferAndValidatesIt) {
     EXPECT_THROW(alphasCumprodOrDefault(torch::zeros({1000})), std::runtime_error);
 }
 
+TEST(Schedule, RescaledTerminalSignalKeepsTheFirstStepAndMovesRootAlphaBarLinearly) {
+    const torch::Tensor sd = sample::scaledLinearAlphasCumprod().to(torch::kDouble);
+    const torch::Tensor moved = sample::rescaleTerminalSignal(sd, 0.005).to(torch::kDouble);
+    ASSERT_EQ(moved.size(0), 1000);
+    const double first = std::sqrt(sd[0].item<double>()), last = std::sqrt(sd[999].item<double>());
+    EXPECT_NEAR(last, 0.0683, 1e-3); // SD's end, for the record
+    EXPECT_NEAR(std::sqrt(moved[0].item<double>()), first, 1e-6);
+    EXPECT_NEAR(std::sqrt(moved[999].item<double>()), 0.005, 1e-6);
+    // By hand at t = 500: (√ᾱ − last)·(first − 0.005)/(first − last) + 0.005.
+    const double root500 = std::sqrt(sd[500].item<double>());
+    EXPECT_NEAR(std::sqrt(moved[500].item<double>()),
+                (root500 - last) * (first - 0.005) / (first - last) + 0.005, 1e-6);
+    EXPECT_TRUE((moved.slice(0, 1) < moved.slice(0, 0, 999)).all().item<bool>());
+    EXPECT_THROW(sample::rescaleTerminalSignal(sd, 0.0), std::runtime_error);
+    EXPECT_THROW(sample::rescaleTerminalSignal(sd, 1.5), std::runtime_error);
+}
+
 TEST(Ddim, FiftyStepsVisit981DownTo1) {
     const DdimSampler sampler(scaledLinearAlphasCumprod(), 50);
     const std::vector<std::int64_t> order = sampler.runTimesteps();

@@ -250,6 +250,13 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     request.height = 64;
     request.mode = "none";
     EXPECT_EQ(pipeline->generate(request).images.at(0).cols, 64);
+    // Stage 1 rescaled the schedule (default terminal signal) and saved it with the weights,
+    // where the pipeline and stage 2 read it.
+    const nn::TensorMap stage1 = nn::tensorsOf(
+        io::WeightFile::open((dir_ / "stage1" / "model" / "model.safetensors").string()));
+    ASSERT_TRUE(stage1.count("alphas_cumprod"));
+    EXPECT_NEAR(stage1.at("alphas_cumprod")[999].item<double>(),
+                options.terminalSignal * options.terminalSignal, 1e-8);
 
     // Stage 2 starts from it and trains one step.
     TrainOptions second = options;
@@ -269,6 +276,11 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
         ASSERT_TRUE(weights.count(nn::kStyleBlipPrefix + key)) << key;
         EXPECT_TRUE(torch::equal(weights.at(nn::kStyleBlipPrefix + key),
                                  weights.at(nn::kContentBlipPrefix + key)));
+    }
+    {
+        const nn::TensorMap weights = nn::tensorsOf(
+            io::WeightFile::open((dir_ / "stage2" / "model" / "model.safetensors").string()));
+        EXPECT_TRUE(torch::equal(weights.at("alphas_cumprod"), stage1.at("alphas_cumprod")));
     }
     // The moving averages are model folders too.
     EXPECT_TRUE(fs::exists(dir_ / "stage1" / "ema" / "model.json"));
