@@ -67,7 +67,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--terminal-signal", "F",
                 "stage 1: sqrt(alpha_bar) of the noisiest step; SD's schedule rescaled to end "
                 "there (0: SD's 0.068)",
-                "0.005")
+                "0")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
         .option("--content-layers", "LIST",

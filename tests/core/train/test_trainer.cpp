@@ -217,6 +217,7 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     options.vaeSteps = 2;
     options.steps = 2;
     options.batch = 2;
+    options.terminalSignal = 0.01;
     std::vector<std::string> seen;
     const auto record = [&](const TrainProgress& p) {
         seen.push_back(p.phase + std::to_string(p.step));
@@ -250,7 +251,7 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     request.height = 64;
     request.mode = "none";
     EXPECT_EQ(pipeline->generate(request).images.at(0).cols, 64);
-    // Stage 1 rescaled the schedule (default terminal signal) and saved it with the weights,
+    // Stage 1 rescaled the schedule (--terminal-signal) and saved it with the weights,
     // where the pipeline and stage 2 read it.
     const nn::TensorMap stage1 = nn::tensorsOf(
         io::WeightFile::open((dir_ / "stage1" / "model" / "model.safetensors").string()));
