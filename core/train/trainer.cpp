@@ -554,6 +554,16 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
             throw std::runtime_error(progressPath + " is a stage " + std::to_string(state.stage) +
                                      " run; use another --out folder for stage " +
                                      std::to_string(options.stage));
+        // Export ships the averaged weights (else the last ones); no optimizer is involved.
+        if (!options.exportDir.empty()) {
+            trainer.loadWeights(fs::exists(averageDir / "model.json") ? averageDir.string()
+                                                                      : modelDir.string());
+            if (options.exportBase.empty())
+                trainer.saveModel(options.exportDir, /*half=*/true);
+            else
+                trainer.saveOverlay(options.exportDir, options.exportBase, /*half=*/true);
+            return;
+        }
         trainer.loadWeights(modelDir.string());
         if (state.phase == "vision" && fs::exists(out / "vision-heads.pt"))
             torch::load(trainer.visionHeads(), (out / "vision-heads.pt").string());
@@ -567,6 +577,8 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                                          "--out folder");
             }
         }
+    } else if (!options.exportDir.empty()) {
+        throw std::runtime_error(options.outDir + " holds no training run to export");
     } else if (options.stage == 2) {
         if (options.baseModel.empty())
             throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
@@ -586,18 +598,6 @@ void train(const TrainOptions& options, const std::function<void(const TrainProg
                                               trainer.config().schedule.linearStart,
                                               trainer.config().schedule.linearEnd),
             options.terminalSignal));
-
-    if (!options.exportDir.empty()) {
-        if (!resuming)
-            throw std::runtime_error(options.outDir + " holds no training run to export");
-        if (fs::exists(averageDir / "model.json"))
-            trainer.loadWeights(averageDir.string());
-        if (options.exportBase.empty())
-            trainer.saveModel(options.exportDir, /*half=*/true);
-        else
-            trainer.saveOverlay(options.exportDir, options.exportBase, /*half=*/true);
-        return;
-    }
 
     SyntheticDatasetConfig dataConfig;
     dataConfig.imageSize = trainer.config().defaultImageSize;

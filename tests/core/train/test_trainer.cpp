@@ -283,6 +283,35 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
             io::WeightFile::open((dir_ / "stage2" / "model" / "model.safetensors").string()));
         EXPECT_TRUE(torch::equal(weights.at("alphas_cumprod"), stage1.at("alphas_cumprod")));
     }
+    // Export ships the averaged weights in half precision, as a model folder or as an overlay
+    // on another folder; both load.
+    {
+        TrainOptions exported = second;
+        exported.exportDir = (dir_ / "shipped").string();
+        train(exported, record);
+        const nn::TensorMap shipped =
+            nn::tensorsOf(io::WeightFile::open((dir_ / "shipped" / "model.safetensors").string()));
+        const nn::TensorMap average = nn::tensorsOf(
+            io::WeightFile::open((dir_ / "stage2" / "ema" / "model.safetensors").string()));
+        int compared = 0;
+        for (const auto& [key, value] : average) {
+            if (key.find("attn2.i_to_k") == std::string::npos)
+                continue;
+            ASSERT_TRUE(shipped.count(key)) << key;
+            EXPECT_EQ(shipped.at(key).scalar_type(), torch::kHalf) << key;
+            EXPECT_TRUE(torch::equal(shipped.at(key), value.to(torch::kHalf))) << key;
+            ++compared;
+        }
+        EXPECT_GT(compared, 0);
+        EXPECT_NO_THROW(Pipeline::load((dir_ / "shipped").string(), {"float32", {}}));
+        exported.exportDir = (dir_ / "overlay").string();
+        exported.exportBase = (dir_ / "shipped").string();
+        train(exported, record);
+        EXPECT_NO_THROW(Pipeline::load((dir_ / "overlay").string(), {"float32", {}}));
+        TrainOptions nothing = exported;
+        nothing.outDir = (dir_ / "no-run").string();
+        EXPECT_THROW(train(nothing, record), std::runtime_error);
+    }
     // The moving averages are model folders too.
     EXPECT_TRUE(fs::exists(dir_ / "stage1" / "ema" / "model.json"));
     EXPECT_TRUE(fs::exists(dir_ / "stage2" / "ema" / "model.json"));
