@@ -7,6 +7,7 @@
 
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
+#include "core/pipeline/default_model.h"
 
 #include <csignal>
 #include <filesystem>
@@ -63,7 +64,9 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
               "the same settings. See docs/formats.md for the job file.");
     args.positional("JOB", "batch job file (JSON)")
         .option("-o", "DIR", "output folder (created when missing)")
-        .option("--model", "PATH", "model for every image [default: the template's \"model\"]")
+        .option("--model", "PATH",
+                "model for every image [default: the template's \"model\", else the bundled demo "
+                "model]")
         .option("--name-template", "T",
                 std::string("file names [default: the job's, else ") + batch::kDefaultNameTemplate +
                     "]")
@@ -109,7 +112,10 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     if (!args.has("-o"))
         throw UsageError("no output folder: pass -o DIR");
     if (job.templ.model.empty())
-        throw UsageError("no model: pass --model PATH or set \"model\" in the job's template");
+        job.templ.model = pipeline::bundledModelDir(); // as `generate` does
+    if (job.templ.model.empty())
+        throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
+                         "bundled demo model is not installed)");
     // Plan once before loading the model: a bad job fails in a second, not after the load.
     try {
         batch::expandJob(job, 0);

@@ -164,8 +164,13 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     train::train(options, report, [] { return stopRequested.load(); });
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    io.out << (stopRequested ? "stopped; " : "") << "model folder: " << options.outDir
-           << (options.emaDecay > 0 ? "/ema\n" : "/model\n");
+    if (!options.exportDir.empty())
+        io.out << (options.exportBase.empty() ? "exported model folder: "
+                                              : "exported overlay folder: ")
+               << options.exportDir << "\n";
+    else
+        io.out << (stopRequested ? "stopped; " : "") << "model folder: " << options.outDir
+               << (options.emaDecay > 0 ? "/ema\n" : "/model\n");
     return stopRequested ? kExitCancelled : kExitOk;
 }
 

@@ -11,7 +11,10 @@ namespace deadiff::pipeline {
 std::vector<std::string> bundledModelCandidates() {
     namespace fs = std::filesystem;
     std::vector<std::string> candidates;
-    if (const char* env = std::getenv("DEADIFF_DEMO_MODEL"); env && *env)
+    const char* env = std::getenv("DEADIFF_DEMO_MODEL");
+    if (env && std::string(env) == "none")
+        return candidates; // the bundled model switched off
+    if (env && *env)
         candidates.emplace_back(env);
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);

@@ -8,9 +8,10 @@
 
 namespace deadiff::pipeline {
 
-// The first of these folders that holds a model.json: $DEADIFF_DEMO_MODEL, <executable
+// The first of these folders that holds a model.json: $DEADIFF_DEMO_MODEL ("none": no
+// bundled model at all), <executable
 // dir>/../share/deadiff-studio/demo-model (installed), DEADIFF_SOURCE_DIR/resources/demo-model
-// (build tree). Empty when none does (e.g. the demo model is not trained yet).
+// (build tree). Empty when none does (e.g. an install without the demo model).
 std::string bundledModelDir();
 
 // The default image size (px) a model folder's model.json states; 0 for anything else (a

@@ -110,6 +110,20 @@ TEST_F(CliBatch, DryRunListsThePlanWithoutAModel) {
     EXPECT_NE(dry.out.find("3_3_neon_a_cat.png\t{"), std::string::npos) << dry.out;
 }
 
+TEST_F(CliBatch, AJobWithoutAModelUsesTheBundledDemoModel) {
+    writeJob(R"({"template": {"steps": 2, "width": 64, "height": 64, "seed": 3},
+                 "prompts": ["a cat"], "styles": [["refs/neon.png"]]})");
+    const fs::path demo = dir_ / "demo-model";
+    fs::create_directories(demo);
+    std::ofstream(demo / "model.json") << "{}"; // what makes a folder the bundled model
+    ::setenv("DEADIFF_DEMO_MODEL", demo.c_str(), 1);
+    const CliRun result = run({job(), "-o", out()});
+    ::unsetenv("DEADIFF_DEMO_MODEL");
+    ASSERT_EQ(result.code, 0) << result.err;
+    EXPECT_EQ(loadedModel_, demo.string());
+    EXPECT_EQ(lineCount(result.out), 1) << result.out;
+}
+
 TEST_F(CliBatch, BadJobsAreUsageErrorsNamingTheField) {
     writeJob(R"({"prompts": ["a"], "styles": [["refs/neon.png", 5]]})");
     // runBatchJob throws UsageError (runCli prints it and exits with 2: see the binary test).

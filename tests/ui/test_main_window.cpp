@@ -4,6 +4,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QFile>
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
@@ -26,6 +27,9 @@ private Q_SLOTS:
         QSettings::setDefaultFormat(QSettings::IniFormat);
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
         QSettings().clear();
+        // Without a remembered model the studio opens on the bundled demo model; these tests
+        // start without one unless they install their own.
+        ::setenv("DEADIFF_DEMO_MODEL", "none", 1);
     }
 
     void opensAndClosesOffscreen() {
@@ -50,6 +54,22 @@ private Q_SLOTS:
         QVERIFY(state != nullptr);
         QCOMPARE(state->text(), QStringLiteral("No model chosen."));
         QVERIFY(window.findChild<QAction*>("actionChooseModel") != nullptr);
+    }
+
+    void opensOnTheBundledModelWhenNoneIsRemembered() {
+        QSettings().remove("model/path");
+        QTemporaryDir demo;
+        QVERIFY(demo.isValid());
+        QFile json(demo.path() + "/model.json");
+        QVERIFY(json.open(QIODevice::WriteOnly));
+        json.write("{}");
+        json.close();
+        ::setenv("DEADIFF_DEMO_MODEL", qPrintable(demo.path()), 1);
+        auto probe = std::make_shared<deadiff::testing::GradientProbe>();
+        MainWindow window(deadiff::testing::gradientFactory(probe));
+        ::setenv("DEADIFF_DEMO_MODEL", "none", 1);
+        QCOMPARE(window.modelPath(), demo.path());
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
     }
 
     void statusBarReportsRuntime() {

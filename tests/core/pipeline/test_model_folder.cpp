@@ -284,6 +284,10 @@ TEST_F(ModelFolder, BundledFilesAreLookedUpInTheCandidateFolders) {
     EXPECT_EQ(pipeline::bundledModelFile("no-such-file.bin"), "");
     std::ofstream(demo / "model.json") << "{}";
     EXPECT_EQ(pipeline::bundledModelDir(), demo.string());
+    ::setenv("DEADIFF_DEMO_MODEL", "none", 1); // switched off: not even the source tree's
+    EXPECT_TRUE(pipeline::bundledModelCandidates().empty());
+    EXPECT_EQ(pipeline::bundledModelDir(), "");
+    EXPECT_EQ(pipeline::bundledModelFile("classifiers.safetensors"), "");
     ::unsetenv("DEADIFF_DEMO_MODEL");
 }
 
