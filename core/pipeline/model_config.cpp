@@ -289,6 +289,11 @@ ModelConfig readModelConfig(const std::string& jsonPath) {
     top.read("weight_overlays", config.weightOverlays);
     top.read("tokenizer", config.tokenizer);
     top.read("default_image_size", config.defaultImageSize);
+    top.read("auto_dtype", config.autoDtype);
+    if (!config.autoDtype.empty() && config.autoDtype != "float32" &&
+        config.autoDtype != "bfloat16")
+        throw std::runtime_error(jsonPath + ": 'auto_dtype' must be float32 or bfloat16, got '" +
+                                 config.autoDtype + "'");
     try {
         readText(top.child("text_encoder"), config.text);
         readUNet(top.child("unet"), config.unet);
@@ -377,6 +382,8 @@ std::string modelConfigToJson(const ModelConfig& c) {
           {"content_text_ids", intArray(c.reference.contentTextIds)}}},
         {"schedule",
          {{"linear_start", c.schedule.linearStart}, {"linear_end", c.schedule.linearEnd}}}};
+    if (!c.autoDtype.empty())
+        root["auto_dtype"] = c.autoDtype;
     return root.dump(2) + "\n";
 }
 

@@ -13,6 +13,8 @@
 //                                            // model that differs from another in a few parts)
 //     "tokenizer": "tokenizer",              // CLIP vocab.json + merges.txt (or the .gz) folder
 //     "default_image_size": 64,
+//     "auto_dtype": "float32",               // what dtype "auto" means for this model (default:
+//                                            // bfloat16 where the CPU computes it natively)
 //     "text_encoder": { "vocab_size", "max_positions", "width", "layers", "heads", "mlp_width",
 //                       "layer_norm_eps" },
 //     "unet": { "in_channels", "out_channels", "model_channels", "channel_mult",
@@ -56,6 +58,7 @@ struct ModelConfig {
     std::string tokenizer = "tokenizer";       // relative to the folder
     std::vector<std::string> weightOverlays;   // relative to the folder, applied in order
     int defaultImageSize = 512;
+    std::string autoDtype; // "float32", "bfloat16" or empty (the CPU decides)
     nn::ClipTextConfig text;
     nn::UNetConfig unet;
     nn::VaeConfig vae;

@@ -135,6 +135,8 @@ public:
             weightsPath = (folder / config_.weights).string();
             // The model's own word vocabulary: its text encoder knows no other ids.
             vocab = (folder / config_.tokenizer).string();
+            if (options.dtype == "auto" && !config_.autoDtype.empty())
+                computeDtype_ = chooseComputeDtype(config_.autoDtype);
         }
 
         report("tokenizer", 0.0);

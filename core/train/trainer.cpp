@@ -108,6 +108,9 @@ pipeline::ModelConfig demoModelConfig() {
     config.vae.chMult = {1, 2, 2};
     config.vae.numResBlocks = 1;
     config.vae.scaleFactor = 1.0; // calibrated after the VAE phase
+    // At 64 px speed does not matter, and bfloat16 changes these small networks' images (every
+    // evaluation number is measured in float32), so "auto" means float32 for them.
+    config.autoDtype = "float32";
 
     nn::Blip2QFormerConfig& blip = config.reference.blip;
     blip.vision.imageSize = 64;
@@ -166,6 +169,8 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
     if (jsonPath.empty() || !fs::exists(jsonPath))
         throw std::runtime_error(modelFolder + " is not a model folder (no model.json)");
     config_ = pipeline::readModelConfig(jsonPath);
+    if (config_.autoDtype.empty()) // a folder from before the field
+        config_.autoDtype = demoModelConfig().autoDtype;
     const pipeline::ModelWeights weights = pipeline::openModelWeights(jsonPath, config_);
     const nn::TensorMap& tensors = weights.tensors;
     nn::LoadOptions copy;

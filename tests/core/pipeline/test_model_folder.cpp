@@ -125,6 +125,23 @@ TEST_F(ModelFolder, FolderWithoutWeightsNamesTheMissingFile) {
     EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
 }
 
+// "auto" follows the folder's auto_dtype whatever the CPU (bfloat16 is forced here so the test
+// means something on CPUs where auto would pick float32 anyway); an explicit dtype wins.
+TEST_F(ModelFolder, AutoDtypeIsWhatTheFolderSays) {
+    const std::string json = test::writeTinyModel((dir_ / "m").string(), 1);
+    pipeline::ModelConfig config = pipeline::readModelConfig(json);
+    EXPECT_EQ(config.autoDtype, "");
+    config.autoDtype = "bfloat16";
+    std::ofstream(json) << pipeline::modelConfigToJson(config);
+    EXPECT_EQ(pipeline::readModelConfig(json).autoDtype, "bfloat16");
+    EXPECT_EQ(Pipeline::load((dir_ / "m").string(), {"auto", {}})->computeDtype(), "bfloat16");
+    EXPECT_EQ(Pipeline::load((dir_ / "m").string(), {"float32", {}})->computeDtype(), "float32");
+    config.autoDtype = "float16";
+    std::ofstream(json) << pipeline::modelConfigToJson(config);
+    const std::string message = messageOf([&] { pipeline::readModelConfig(json); });
+    EXPECT_NE(message.find("'auto_dtype'"), std::string::npos) << message;
+}
+
 TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
     const std::string folder = (dir_ / "tiny").string();
     const std::string json = test::writeTinyModel(folder, 3);
