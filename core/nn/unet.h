@@ -17,6 +17,8 @@
 
 namespace deadiff::nn {
 
+inline constexpr const char* kUNetPrefix = "model.diffusion_model.";
+
 struct UNetConfig {
     std::int64_t inChannels = 4;
     std::int64_t outChannels = 4;

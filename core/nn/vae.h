@@ -11,6 +11,8 @@
 
 namespace deadiff::nn {
 
+inline constexpr const char* kVaePrefix = "first_stage_model.";
+
 struct VaeConfig {
     std::int64_t ch = 128;
     std::vector<std::int64_t> chMult{1, 2, 4, 4};

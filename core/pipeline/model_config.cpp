@@ -2,6 +2,7 @@
 
 #include "core/io/atomic_file.h"
 #include "core/io/safetensors.h"
+#include "core/sample/schedule.h"
 
 #include <nlohmann/json.hpp>
 
@@ -396,8 +397,8 @@ nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& u
             tensors.emplace(key, tensor);
     };
     add(*text, nn::kClipTextPrefix);
-    add(*unet, "model.diffusion_model.");
-    add(*vae, "first_stage_model.");
+    add(*unet, nn::kUNetPrefix);
+    add(*vae, nn::kVaePrefix);
     add(*references.blip(ReferenceBranch::Style), nn::kStyleBlipPrefix);
     add(*references.blip(ReferenceBranch::Content), nn::kContentBlipPrefix);
     add(*references.proj(ReferenceBranch::Style), nn::kStyleProjPrefix);
@@ -405,6 +406,14 @@ nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& u
     if (alphasCumprod.defined())
         tensors.emplace("alphas_cumprod", alphasCumprod.to(torch::kFloat));
     return tensors;
+}
+
+torch::Tensor modelAlphasCumprod(const nn::TensorMap& tensors, const ModelConfig& config) {
+    const auto stored = tensors.find("alphas_cumprod");
+    if (stored != tensors.end())
+        return sample::alphasCumprodOrDefault(stored->second.clone());
+    return sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps, config.schedule.linearStart,
+                                             config.schedule.linearEnd);
 }
 
 ModelWeights openModelWeights(const std::string& jsonPath, const ModelConfig& config) {

@@ -89,6 +89,10 @@ struct ModelWeights {
 };
 ModelWeights openModelWeights(const std::string& jsonPath, const ModelConfig& config);
 
+// The model's DDPM schedule: its weights' `alphas_cumprod` when stored (validated: a trained
+// folder keeps the schedule it was trained with), else `config.schedule`'s scaled-linear one.
+torch::Tensor modelAlphasCumprod(const nn::TensorMap& tensors, const ModelConfig& config);
+
 // Every tensor of a model under the official checkpoint's key names (what writeModelFolder
 // stores and Pipeline::load reads), plus the DDPM `alphas_cumprod` when given.
 nn::TensorMap modelTensors(const nn::ClipTextModel& text, const nn::UNetModel& unet,

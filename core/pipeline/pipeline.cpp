@@ -55,9 +55,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUNetPrefix = "model.diffusion_model.";
-constexpr const char* kVaePrefix = "first_stage_model.";
-constexpr const char* kTextPrefix = "cond_stage_model.transformer.text_model.";
+using nn::kUNetPrefix;
+using nn::kVaePrefix;
 
 torch::ScalarType chooseComputeDtype(const std::string& requested) {
     if (requested == "float32")
@@ -163,7 +162,7 @@ public:
 
         report("text encoder", 0.1);
         text_ = nn::ClipTextModel(config_.text);
-        nn::loadStateDict(*text_, tensors, kTextPrefix);
+        nn::loadStateDict(*text_, tensors, nn::kClipTextPrefix);
         text_->eval();
 
         report("reference encoders", 0.25);
@@ -192,12 +191,7 @@ public:
         // (3.5 GiB for the UNet alone) resident for the life of the pipeline.
         releaseFreeMemory();
 
-        const auto schedule = tensors.find("alphas_cumprod");
-        alphasCumprod_ = sample::alphasCumprodOrDefault(
-            schedule != tensors.end() ? schedule->second.clone()
-                                      : sample::scaledLinearAlphasCumprod(
-                                            sample::kTrainTimesteps, config_.schedule.linearStart,
-                                            config_.schedule.linearEnd));
+        alphasCumprod_ = modelAlphasCumprod(tensors, config_);
         report("ready", 1.0);
     }
 

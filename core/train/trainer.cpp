@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUNetPrefix = "model.diffusion_model.";
+using nn::kUNetPrefix;
 
 bool isImageProjection(const std::string& name) {
     return name.find("attn2.i_to_k.") != std::string::npos ||
@@ -180,14 +180,9 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
     unet_ = nn::UNetModel(config_.unet);
     nn::loadStateDict(*unet_, tensors, kUNetPrefix, copy);
     vae_ = nn::AutoencoderKL(config_.vae);
-    nn::loadStateDict(*vae_, tensors, "first_stage_model.", copy);
+    nn::loadStateDict(*vae_, tensors, nn::kVaePrefix, copy);
     references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
-    const auto schedule = tensors.find("alphas_cumprod");
-    alphasCumprod_ = schedule != tensors.end()
-                         ? sample::alphasCumprodOrDefault(schedule->second.clone())
-                         : sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps,
-                                                             config_.schedule.linearStart,
-                                                             config_.schedule.linearEnd);
+    alphasCumprod_ = pipeline::modelAlphasCumprod(tensors, config_);
     using pipeline::ReferenceBranch;
     nn::loadStateDict(*references_->blip(ReferenceBranch::Style), tensors, nn::kStyleBlipPrefix,
                       copy);
