@@ -73,12 +73,16 @@ torch::Tensor ImageClassifierImpl::forward(const torch::Tensor& images) {
     return head(features->forward((images - mean) / spread).mean({2, 3}));
 }
 
+Classifiers makeClassifiers() {
+    return {ImageClassifier(ClassifierConfig{subjectCount(), 32}),
+            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+}
+
 Classifiers
 trainClassifiers(int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
                  const std::function<void(std::int64_t, std::int64_t, double, double)>& progress) {
     torch::manual_seed(seed);
-    Classifiers classifiers{ImageClassifier(ClassifierConfig{subjectCount(), 32}),
-                            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+    Classifiers classifiers = makeClassifiers();
     torch::optim::AdamW subjectAdam(classifiers.subject->parameters(),
                                     torch::optim::AdamWOptions(1e-3));
     torch::optim::AdamW styleAdam(classifiers.style->parameters(),
@@ -136,8 +140,7 @@ void saveClassifiers(const Classifiers& classifiers, const std::string& path) {
 Classifiers loadClassifiers(const std::string& path) {
     const io::SafetensorsFile file = io::SafetensorsFile::open(path);
     const nn::TensorMap tensors = nn::tensorsOf(file);
-    Classifiers classifiers{ImageClassifier(ClassifierConfig{subjectCount(), 32}),
-                            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+    Classifiers classifiers = makeClassifiers();
     nn::LoadOptions copy;
     copy.shareMemory = false;
     nn::loadStateDict(*classifiers.subject, tensors, "subject.", copy);

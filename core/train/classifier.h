@@ -37,6 +37,9 @@ struct Classifiers {
     ImageClassifier style{nullptr};
 };
 
+// Both, freshly initialised at the sizes `deadiff eval` uses.
+Classifiers makeClassifiers();
+
 // Trains both on fresh renders (imageSize px, every combination, with blur and noise so that
 // generated images are judged by shape and look, not by render-exact pixels). `progress` gets
 // (step, steps, subject loss, style loss). Deterministic per seed.

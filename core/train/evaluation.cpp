@@ -10,6 +10,48 @@
 #include <random>
 
 namespace deadiff::train {
+namespace {
+
+// What the classifiers made of the images judged so far.
+class Tally {
+public:
+    Tally() {
+        const auto styles = static_cast<std::size_t>(styleCount());
+        scores_.styleConfusion.assign(styles, std::vector<int>(styles, 0));
+    }
+
+    // `image` [1, 3, H, W] in [-1, 1]; referenceSubject -1 where no reference was shown.
+    void judge(Classifiers& classifiers, const torch::Tensor& image, int subject, int style,
+               int referenceSubject) {
+        torch::NoGradGuard noGrad;
+        const std::int64_t recognisedSubject =
+            classifiers.subject->forward(image).argmax(1).item<std::int64_t>();
+        const std::int64_t recognisedStyle =
+            classifiers.style->forward(image).argmax(1).item<std::int64_t>();
+        subjectHits_ += recognisedSubject == subject ? 1 : 0;
+        styleHits_ += recognisedStyle == style ? 1 : 0;
+        leaks_ += recognisedSubject == referenceSubject ? 1 : 0;
+        ++scores_.styleConfusion.at(static_cast<std::size_t>(style))
+              .at(static_cast<std::size_t>(recognisedStyle));
+        ++scores_.images;
+    }
+
+    EvaluationScores scores() const {
+        EvaluationScores scores = scores_;
+        if (scores.images > 0) {
+            scores.subject = static_cast<double>(subjectHits_) / scores.images;
+            scores.style = static_cast<double>(styleHits_) / scores.images;
+            scores.contentLeak = static_cast<double>(leaks_) / scores.images;
+        }
+        return scores;
+    }
+
+private:
+    EvaluationScores scores_;
+    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0;
+};
+
+} // namespace
 
 EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
                                const EvaluationOptions& options,
@@ -30,11 +72,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         }
     } cleanup{scratch};
 
-    EvaluationScores scores;
-    scores.styleConfusion.assign(static_cast<std::size_t>(styleCount()),
-                                 std::vector<int>(static_cast<std::size_t>(styleCount()), 0));
+    Tally tally;
     std::vector<cv::Mat> sheet;
-    int subjectHits = 0, styleHits = 0, leaks = 0;
     for (int i = 0; i < options.pairs; ++i) {
         const auto index = static_cast<std::uint64_t>(i);
         const TrainingPair pair = options.seenCombinations ? dataset.seenEvaluationPair(index)
@@ -56,19 +95,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.dtype = "float32";
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
-        {
-            torch::NoGradGuard noGrad;
-            const torch::Tensor input = imagesToTensor({image});
-            const std::int64_t subject =
-                classifiers.subject->forward(input).argmax(1).item<std::int64_t>();
-            const std::int64_t style =
-                classifiers.style->forward(input).argmax(1).item<std::int64_t>();
-            subjectHits += subject == pair.target.subject ? 1 : 0;
-            styleHits += style == pair.target.style ? 1 : 0;
-            ++scores.styleConfusion.at(static_cast<std::size_t>(pair.target.style))
-                  .at(static_cast<std::size_t>(style));
-            leaks += subject == pair.reference.subject ? 1 : 0;
-        }
+        tally.judge(classifiers, imagesToTensor({image}), pair.target.subject, pair.target.style,
+                    pair.reference.subject);
         if (!options.samplesPath.empty()) {
             sheet.push_back(pair.reference.rgb);
             sheet.push_back(image);
@@ -76,15 +104,9 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         if (progress)
             progress(i + 1, options.pairs);
     }
-    scores.images = options.pairs;
-    if (options.pairs > 0) {
-        scores.subject = static_cast<double>(subjectHits) / options.pairs;
-        scores.style = static_cast<double>(styleHits) / options.pairs;
-        scores.contentLeak = static_cast<double>(leaks) / options.pairs;
-    }
     if (!options.samplesPath.empty() && !sheet.empty())
         io::writePng(options.samplesPath, contactSheet(sheet, 8));
-    return scores;
+    return tally.scores();
 }
 
 std::string styleConfusionTable(const EvaluationScores& scores) {
@@ -112,39 +134,23 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
     const pipeline::ModelConfig config = pipeline::readModelConfig(jsonPath);
     const pipeline::ModelWeights weights = pipeline::openModelWeights(jsonPath, config);
     nn::AutoencoderKL vae(config.vae);
-    nn::loadStateDict(*vae, weights.tensors, "first_stage_model.");
+    nn::loadStateDict(*vae, weights.tensors, nn::kVaePrefix);
     vae->eval();
 
     SyntheticDatasetConfig datasetConfig;
     datasetConfig.imageSize = imageSize;
     datasetConfig.seed = seed;
     const SyntheticDataset dataset(datasetConfig);
-    EvaluationScores scores;
-    scores.styleConfusion.assign(static_cast<std::size_t>(styleCount()),
-                                 std::vector<int>(static_cast<std::size_t>(styleCount()), 0));
-    int subjectHits = 0, styleHits = 0;
+    Tally tally;
     torch::NoGradGuard noGrad;
     for (int i = 0; i < count; ++i) {
         const SyntheticImage target = dataset.evaluationPair(static_cast<std::uint64_t>(i)).target;
         const torch::Tensor input = imagesToTensor({target.rgb});
         const torch::Tensor latent = vae->encode(input).scaledLatent;
         const torch::Tensor decoded = vae->decode(latent).clamp(-1, 1);
-        subjectHits +=
-            classifiers.subject->forward(decoded).argmax(1).item<std::int64_t>() == target.subject
-                ? 1
-                : 0;
-        const std::int64_t style =
-            classifiers.style->forward(decoded).argmax(1).item<std::int64_t>();
-        styleHits += style == target.style ? 1 : 0;
-        ++scores.styleConfusion.at(static_cast<std::size_t>(target.style))
-              .at(static_cast<std::size_t>(style));
+        tally.judge(classifiers, decoded, target.subject, target.style, -1);
     }
-    scores.images = count;
-    if (count > 0) {
-        scores.subject = static_cast<double>(subjectHits) / count;
-        scores.style = static_cast<double>(styleHits) / count;
-    }
-    return scores;
+    return tally.scores();
 }
 
 } // namespace deadiff::train

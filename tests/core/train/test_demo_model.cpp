@@ -21,8 +21,7 @@ namespace fs = std::filesystem;
 
 TEST(Classifiers, SaveAndLoadRoundTripExactly) {
     torch::manual_seed(3);
-    Classifiers classifiers{ImageClassifier(ClassifierConfig{subjectCount(), 32}),
-                            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+    Classifiers classifiers = makeClassifiers();
     const fs::path path =
         fs::temp_directory_path() /
         ("deadiff_classifiers_" + std::to_string(std::random_device{}()) + ".safetensors");
@@ -56,8 +55,7 @@ TEST(Evaluation, AutoencoderCeilingCountsEveryHeldOutTargetOnceInTheConfusionMat
         fs::temp_directory_path() / ("deadiff_eval_vae_" + std::to_string(std::random_device{}()));
     test::writeTinyModel(dir.string(), 5);
     torch::manual_seed(4);
-    Classifiers classifiers{ImageClassifier(ClassifierConfig{subjectCount(), 32}),
-                            ImageClassifier(ClassifierConfig{styleCount(), 32})};
+    Classifiers classifiers = makeClassifiers();
     const int count = 24; // the 12 held-out combinations twice
     const EvaluationScores scores = evaluateAutoencoder(dir.string(), 64, classifiers, count, 1000);
     fs::remove_all(dir);
