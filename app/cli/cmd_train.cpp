@@ -68,6 +68,10 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
                 "stage 1: sqrt(alpha_bar) of the noisiest step; SD's schedule rescaled to end "
                 "there (0: SD's 0.068)",
                 "0")
+        .option("--offset-noise", "S",
+                "spread of a per-image, per-channel constant added to the training noise, so "
+                "colour comes from the prompt and reference, not the starting noise (0: off)",
+                "0")
         .option("--seed", "N", "data and noise seed", "0")
         .option("--save-every", "SECONDS", "checkpoint interval", "120")
         .option("--content-layers", "LIST",
@@ -107,12 +111,15 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.snrGamma = args.number("--snr-gamma");
     options.holdOutFromBase = args.has("--hold-out-from-base");
     options.terminalSignal = args.number("--terminal-signal");
+    options.offsetNoise = args.number("--offset-noise");
     if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
         throw UsageError("--subject-only must be in [0, 1]");
     if (options.emaDecay < 0 || options.emaDecay >= 1)
         throw UsageError("--ema must be in [0, 1)");
     if (options.snrGamma < 0 || options.visionSteps < 0)
         throw UsageError("--snr-gamma and --vision-steps must be >= 0");
+    if (!(options.offsetNoise >= 0 && options.offsetNoise <= 1))
+        throw UsageError("--offset-noise must be in [0, 1]");
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.saveEverySeconds = args.number("--save-every");
     options.maxMinutes = args.number("--max-minutes");

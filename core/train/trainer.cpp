@@ -275,11 +275,19 @@ DeadiffTrainer::Noised DeadiffTrainer::addNoise(const torch::Tensor& latents) co
     const std::int64_t batch = latents.size(0);
     Noised result;
     result.timesteps = torch::randint(0, alphasCumprod_.size(0), {batch}, torch::kInt64);
-    result.noise = torch::randn_like(latents);
+    result.noise = trainingNoise(latents, options_.offsetNoise);
     const torch::Tensor abar =
         alphasCumprod_.index_select(0, result.timesteps).view({batch, 1, 1, 1});
     result.noisy = abar.sqrt() * latents + (1.0 - abar).sqrt() * result.noise;
     return result;
+}
+
+torch::Tensor trainingNoise(const torch::Tensor& latents, double offset) {
+    torch::Tensor noise = torch::randn_like(latents);
+    if (offset > 0)
+        noise = noise +
+                offset * torch::randn({latents.size(0), latents.size(1), 1, 1}, latents.options());
+    return noise;
 }
 
 torch::Tensor minSnrWeights(const torch::Tensor& alphasCumprod, const torch::Tensor& timesteps,

@@ -82,6 +82,11 @@ struct TrainOptions {
     // running stage 1 to 0.005 lowered the text-named style score for 2200 steps
     // (docs/demo-model.md), and the shipped model uses SD's schedule.
     double terminalSignal = 0.0;
+    // Offset noise (Guttenberg 2023): the training noise gets a per-(image, channel) constant
+    // of this spread. At 16x16 latents SD's noisiest step still shows each channel's mean to
+    // within 1/16, so a model learns to read the background colour from the starting noise
+    // instead of from the prompt or reference; the offset hides it. Inference is unchanged.
+    double offsetNoise = 0.0;
     // Stage 2: steps of the vision tower's pre-training (phase "vision", before "deadiff").
     std::int64_t visionSteps = 5000;
     double visionLearningRate = 1e-3;
@@ -200,6 +205,10 @@ private:
     torch::Tensor alphasCumprod_;
     std::map<std::string, std::unique_ptr<torch::optim::AdamW>> optimizers_;
 };
+
+// Gaussian noise shaped like `latents`, plus `offset` x N(0, 1) constant over each image's
+// channel (TrainOptions::offsetNoise; 0: plain noise).
+torch::Tensor trainingNoise(const torch::Tensor& latents, double offset);
 
 // Min-SNR-gamma weights of the eps loss (Hang et al. 2023) for `timesteps`:
 // min(SNR, gamma) / SNR with SNR = abar / (1 - abar).

@@ -81,6 +81,12 @@ TEST_F(CliDemo, TrainThenEvalRunEndToEnd) {
         runProcess({kCli, "train", "--stage", "2", "--out", (dir_ / "stage2").string()});
     EXPECT_EQ(stage2WithoutBase.exitCode, 1);
     EXPECT_NE(stage2WithoutBase.err.find("--base"), std::string::npos) << stage2WithoutBase.err;
+
+    const auto negativeOffset =
+        runProcess({kCli, "train", "--stage", "1", "--out", out, "--offset-noise", "-0.1"});
+    EXPECT_EQ(negativeOffset.exitCode, 2); // a usage error
+    EXPECT_NE(negativeOffset.err.find("--offset-noise must be in [0, 1]"), std::string::npos)
+        << negativeOffset.err;
 }
 
 } // namespace

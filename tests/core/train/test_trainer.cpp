@@ -173,6 +173,25 @@ TEST(MinSnrWeights, AreMinOfSnrAndGammaOverSnr) {
     EXPECT_NEAR(weights[2].item<double>(), 5.0 / 9.0, 1e-12);
 }
 
+TEST(TrainingNoise, OffsetSpreadsEachChannelsMeanAndLeavesTheRestGaussian) {
+    torch::manual_seed(5);
+    const torch::Tensor latents = torch::zeros({512, 4, 16, 16});
+    const auto channelMeanSpread = [](const torch::Tensor& noise) {
+        return noise.mean({2, 3}).std().item<double>();
+    };
+    const auto withinChannelSpread = [](const torch::Tensor& noise) {
+        return (noise - noise.mean({2, 3}, true)).std().item<double>();
+    };
+    // Plain noise: a channel's mean over 256 cells spreads by 1/16.
+    const torch::Tensor plain = trainingNoise(latents, 0.0);
+    EXPECT_NEAR(channelMeanSpread(plain), 1.0 / 16, 0.004);
+    // With offset 0.3: sqrt(0.3^2 + (1/16)^2) = 0.306; the texture within a channel is unchanged.
+    const torch::Tensor offset = trainingNoise(latents, 0.3);
+    EXPECT_NEAR(channelMeanSpread(offset), std::sqrt(0.09 + 1.0 / 256), 0.015);
+    EXPECT_NEAR(withinChannelSpread(offset), withinChannelSpread(plain), 0.01);
+    EXPECT_EQ(offset.sizes(), latents.sizes());
+}
+
 TEST(ParameterAverage, AveragesSwapsInAndRestores) {
     torch::Tensor parameter = torch::tensor({1.0f, 2.0f}).requires_grad_();
     ParameterAverage average({parameter});
