@@ -91,9 +91,13 @@ TEST(DemoModel, BundledModelPaintsThePromptsSubjectInTheReferencesStyle) {
     options.steps = 20;
     const EvaluationScores scores =
         evaluateModel(*pipeline, pipeline::modelDefaultImageSize(model), classifiers, options);
-    // Chance is 1/12 for the subject and 1/10 for the style.
-    EXPECT_GE(scores.subject, 4.0 / 12) << "prompt's subject recognised";
-    EXPECT_GE(scores.style, 4.0 / 12) << "reference's style recognised";
+    // Chance is 1/12 for the subject and 1/10 for the style; the shipped model scores 11 of 12
+    // for both here (docs/demo-model.md), so two thirds leaves room for another CPU's rounding
+    // while still failing a model that no longer takes its style from the reference.
+    EXPECT_GE(scores.subject, 8.0 / 12) << "prompt's subject recognised";
+    EXPECT_GE(scores.style, 8.0 / 12) << "reference's style recognised";
+    EXPECT_LE(scores.contentLeak, 2.0 / 12)
+        << "reference's subject painted instead of the prompt's";
 }
 
 } // namespace
