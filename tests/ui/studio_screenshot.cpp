@@ -2,6 +2,9 @@
 // real engine needs a multi-GB checkpoint), runs one generation into the gallery, starts a
 // second and grabs the window mid-run so the live preview and the step plot show.
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot docs/screenshot.png
+// With --demo it uses the real engine on the bundled demo model and example references
+// instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
+#include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
@@ -9,6 +12,7 @@
 #include "ui/main_window.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QPainter>
 #include <QPlainTextEdit>
@@ -53,15 +57,54 @@ void waitFor(const std::function<bool()>& done, int timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
 }
 
+// The real engine on the bundled model: a prompt, two example references mixed, three seeds.
+int grabDemo(const QString& output) {
+    const QString model = QString::fromStdString(deadiff::pipeline::bundledModelDir());
+    if (model.isEmpty()) {
+        std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
+        return 1;
+    }
+    const QString examples = QDir(model).filePath("../examples");
+    deadiff::ui::MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    window.setModelPath(model);
+    waitFor([&] { return window.modelReady(); }, 60000);
+
+    auto* form = window.form();
+    form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText(QStringLiteral("house"));
+    form->styleZoneA()->setPath(QDir(examples).filePath("neon.png"));
+    form->styleZoneB()->setPath(QDir(examples).filePath("polka.png"));
+    for (std::uint64_t seed : {3ULL, 2ULL, 1ULL}) {
+        form->mixSlider()->setValue(seed == 1 ? 0 : seed == 2 ? 100 : 50);
+        deadiff::GenerationRequest request = form->request();
+        request.seed = seed;
+        form->setRequest(request);
+        window.generate();
+        waitFor([&] { return !window.isGenerating(); }, 120000);
+    }
+    waitFor([] { return false; }, 300);
+    const bool saved = window.grab().save(output);
+    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    return saved ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step]\n");
+        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
+    if (argc > 2 && QByteArray(argv[2]) == "--demo") {
+        QTemporaryDir settingsDir;
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
+        deadiff::ui::setUpApplication(app);
+        return grabDemo(output);
+    }
     const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
     QTemporaryDir dir;
