@@ -57,28 +57,31 @@ void waitFor(const std::function<bool()>& done, int timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
 }
 
-// The real engine on the bundled model: a prompt, two example references mixed, three seeds.
+// The real engine on the bundled model, as a fresh install opens it (no model in the settings:
+// the window picks the bundled one): a prompt, two example references, three mixes.
 int grabDemo(const QString& output) {
-    const QString model = QString::fromStdString(deadiff::pipeline::bundledModelDir());
-    if (model.isEmpty()) {
+    if (deadiff::pipeline::bundledModelDir().empty()) {
         std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
         return 1;
     }
-    const QString examples = QDir(model).filePath("../examples");
     deadiff::ui::MainWindow window;
     window.resize(1600, 1000);
     window.show();
-    window.setModelPath(model);
     waitFor([&] { return window.modelReady(); }, 60000);
 
+    const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
     auto* form = window.form();
     form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText(QStringLiteral("house"));
-    form->styleZoneA()->setPath(QDir(examples).filePath("neon.png"));
-    form->styleZoneB()->setPath(QDir(examples).filePath("polka.png"));
-    for (std::uint64_t seed : {3ULL, 2ULL, 1ULL}) {
-        form->mixSlider()->setValue(seed == 1 ? 0 : seed == 2 ? 100 : 50);
+    form->styleZoneA()->setPath(examples.filePath("neon.png"));
+    form->styleZoneB()->setPath(examples.filePath("polka.png"));
+    struct Run {
+        std::uint64_t seed;
+        int mix; // slider value: 0 all A, 100 all B
+    };
+    for (const Run& run : {Run{3, 50}, Run{2, 100}, Run{1, 0}}) {
+        form->mixSlider()->setValue(run.mix);
         deadiff::GenerationRequest request = form->request();
-        request.seed = seed;
+        request.seed = run.seed;
         form->setRequest(request);
         window.generate();
         waitFor([&] { return !window.isGenerating(); }, 120000);
@@ -98,19 +101,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
-    if (argc > 2 && QByteArray(argv[2]) == "--demo") {
-        QTemporaryDir settingsDir;
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
-        deadiff::ui::setUpApplication(app);
-        return grabDemo(output);
-    }
-    const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
+    // Fresh settings, so neither mode sees the user's saved model or form.
     QTemporaryDir dir;
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
     deadiff::ui::setUpApplication(app);
+    if (argc > 2 && QByteArray(argv[2]) == "--demo")
+        return grabDemo(output);
+    const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
     const QString model = dir.filePath("deadiff_v1.safetensors");
     QFile(model).open(QIODevice::WriteOnly);
