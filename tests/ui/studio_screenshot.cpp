@@ -1,7 +1,7 @@
-// Not a test: renders docs/screenshot.png. Opens the studio with the gradient test double (the
+// Not a test: renders a screenshot of the studio. Opens it with the gradient test double (the
 // real engine needs a multi-GB checkpoint), runs one generation into the gallery, starts a
 // second and grabs the window mid-run so the live preview and the step plot show.
-//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot docs/screenshot.png
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot OUT.png
 // With --demo it uses the real engine on the bundled demo model and example references
 // instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
 #include "core/pipeline/default_model.h"
