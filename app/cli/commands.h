@@ -1,6 +1,7 @@
 // The `deadiff` command-line tool: one function per subcommand, dispatched by runCli.
 #pragma once
 
+#include "core/batch/batch_runner.h"
 #include "core/pipeline/pipeline.h"
 
 #include <functional>
@@ -24,8 +25,15 @@ struct Command {
     CommandFn run;
 };
 
-// Exit codes shared by every subcommand.
-enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitCancelled = 130 };
+// Exit codes shared by every subcommand. kExitRetry (sysexits' EX_TEMPFAIL) is what `batch`
+// returns for a failure that a scheduler should retry: interrupted, out of memory, disk full.
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailure = 1,
+    kExitUsage = 2,
+    kExitRetry = 75,
+    kExitCancelled = 130
+};
 
 const std::vector<Command>& commands();
 
@@ -44,7 +52,9 @@ int runBatch(const std::vector<std::string>& args, Streams io);
 // Loads the model of a command; tests pass a stand-in pipeline.
 using PipelineLoader = std::function<std::unique_ptr<Pipeline>(
     const std::string& model, const PipelineOptions& options, const LoadProgress& progress)>;
-// `deadiff batch` with an injectable loader (runBatch uses Pipeline::load).
-int runBatchJob(const std::vector<std::string>& args, Streams io, const PipelineLoader& load);
+// `deadiff batch` with an injectable loader (runBatch uses Pipeline::load) and PNG writer
+// (empty: the atomic io::writePng; tests inject a full disk).
+int runBatchJob(const std::vector<std::string>& args, Streams io, const PipelineLoader& load,
+                const batch::PngWriter& writer = {});
 
 } // namespace deadiff::cli

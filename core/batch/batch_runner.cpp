@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -59,14 +60,40 @@ private:
 };
 
 // Temporaries of writes that a kill interrupted (AtomicFile names them "<final>.partial-XXXXXX"):
-// never complete files, so they go.
-void removeStalePartials(const std::string& outDir) {
+// never complete files, so they go. Only those of `ownFiles`: in a folder shared by shards, a
+// temporary of another file may be another shard's write in progress.
+void removeStalePartials(const std::string& outDir, const std::set<std::string>& ownFiles) {
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(outDir, error)) {
         const std::string name = entry.path().filename().string();
-        if (entry.is_regular_file(error) && name.find(".partial-") != std::string::npos)
+        const std::size_t partial = name.rfind(".partial-");
+        if (partial != std::string::npos && ownFiles.count(name.substr(0, partial)) &&
+            entry.is_regular_file(error))
             fs::remove(entry.path(), error);
     }
+}
+
+// The plan with the requests as the pipeline records them (model path filled in, mode
+// resolved): what the files are compared with.
+BatchPlan resolvedPlan(const BatchJob& job, std::uint64_t baseSeed, const std::string& modelPath) {
+    BatchPlan plan = expandJob(job, baseSeed);
+    for (PlannedRequest& planned : plan.requests)
+        planned.request = resolveRequest(planned.request, modelPath);
+    return plan;
+}
+
+// Contact sheet thumbnails are made at cell size as images arrive: a long job must not keep
+// every full image in memory.
+cv::Size contactSheetCell(const BatchPlan& plan, int thumbnail) {
+    const ContactSheetLayout layout = contactSheetLayout(plan, thumbnail);
+    return {layout.cellWidth, layout.cellHeight};
+}
+
+cv::Mat thumbnailOf(const cv::Mat& rgb, cv::Size cell) {
+    cv::Mat small;
+    if (!rgb.empty() && rgb.type() == CV_8UC3)
+        cv::resize(rgb, small, cell, 0, 0, cv::INTER_AREA);
+    return small;
 }
 
 // Every reference file must be readable before the first image: a typo fails in a second, not
@@ -124,6 +151,11 @@ bool BatchControl::waitWhilePaused() {
     return !cancelled_.load();
 }
 
+bool isOutOfMemory(const std::exception& error) {
+    return dynamic_cast<const std::bad_alloc*>(&error) != nullptr ||
+           std::string(error.what()).find("can't allocate memory") != std::string::npos;
+}
+
 bool existingOutputMatches(const std::string& path, const GenerationRequest& request) {
     std::error_code error;
     if (!fs::is_regular_file(path, error))
@@ -142,11 +174,16 @@ bool existingOutputMatches(const std::string& path, const GenerationRequest& req
 
 namespace {
 
-// Ends a run early from any step: the outcome and message BatchSummary reports.
+// Ends a run early from any step: what BatchSummary reports.
 struct StopRun {
     BatchOutcome outcome;
+    BatchFailure failure;
     std::string message;
 };
+
+StopRun cancelled() {
+    return {BatchOutcome::Cancelled, BatchFailure::None, {}};
+}
 
 // One run of a job into a folder, step by step: plan, check the references, then for each
 // request keep what an earlier run made or generate it, and finish with the manifest and the
@@ -162,15 +199,20 @@ public:
         , control_(control)
         , options_(options)
         , write_(options.writer ? options.writer : PngWriter(io::writePng))
-        , perRequest_(std::max(1, job.templ.batch)) {}
+        , perRequest_(std::max(1, job.templ.batch))
+        , contactSheet_(options.contactSheet && !options.shard) {
+        if (options.shard && needsBaseSeed(job))
+            throw BatchJobError("a sharded job needs a fixed seed, or every shard would draw its "
+                                "own: add \"seed\": N to the template (or a \"seeds\" list)");
+    }
 
     BatchSummary run() {
         createOutputFolder();
         plan();
-        removeStalePartials(outDir_);
+        removeStalePartials(outDir_, filesWritten());
         try {
             checkReferencesBeforeStarting();
-            for (std::size_t r = 0; r < plan_.requests.size(); ++r) {
+            for (std::size_t r = range_.begin; r < range_.end; ++r) {
                 const std::vector<const PlannedImage*> images = imagesOf(r);
                 startRequest(r, images);
                 if (requestComplete(r))
@@ -179,9 +221,9 @@ public:
                     generateRequest(r, images);
             }
         } catch (const StopRun& stop) {
-            return finish(stop.outcome, stop.message);
+            return finish(stop);
         }
-        return finish(BatchOutcome::Completed, {});
+        return finish({BatchOutcome::Completed, BatchFailure::None, {}});
     }
 
 private:
@@ -204,29 +246,44 @@ private:
         return std::random_device{}();
     }
 
-    // The requests as the pipeline will record them (model path filled in, mode resolved): what
-    // a re-run compares the files with.
     void plan() {
         summary_.baseSeed = chooseBaseSeed();
-        plan_ = expandJob(job_, summary_.baseSeed);
-        for (PlannedRequest& planned : plan_.requests)
-            planned.request = resolveRequest(planned.request, pipeline_.modelPath());
-        summary_.total = static_cast<int>(plan_.images.size());
+        plan_ = resolvedPlan(job_, summary_.baseSeed, pipeline_.modelPath());
+        range_ = options_.shard ? shardRequests(plan_.requests.size(), *options_.shard)
+                                : RequestRange{0, plan_.requests.size()};
+        summary_.total = static_cast<int>(
+            std::count_if(plan_.images.begin(), plan_.images.end(),
+                          [&](const PlannedImage& image) { return inRun(image); }));
         rows_.assign(plan_.images.size(), {});
         thumbnails_.assign(plan_.images.size(), {});
-        // Thumbnails at cell size only: a long job must not keep every full image in memory.
-        const ContactSheetLayout layout = contactSheetLayout(plan_, options_.thumbnail);
-        cell_ = cv::Size(layout.cellWidth, layout.cellHeight);
+        cell_ = contactSheetCell(plan_, options_.thumbnail);
         progress_.imagesTotal = summary_.total;
         if (observer_ != nullptr)
             observer_->onPlanned(plan_);
     }
 
+    bool inRun(const PlannedImage& image) const { return range_.contains(image.requestIndex); }
+
+    // The images of this run and its manifest (and contact sheet): the files it may replace.
+    std::set<std::string> filesWritten() const {
+        std::set<std::string> files;
+        for (const PlannedImage& image : plan_.images)
+            if (inRun(image))
+                files.insert(image.fileName);
+        if (options_.shard) {
+            files.insert(manifestPartName(*options_.shard));
+        } else {
+            files.insert({kManifestCsvName, kManifestJsonName, kContactSheetName});
+        }
+        return files;
+    }
+
+    // The whole job's references, also in a shard: a bad job fails every task at once.
     void checkReferencesBeforeStarting() const {
         try {
             checkReferences(plan_);
         } catch (const std::exception& referenceError) {
-            throw StopRun{BatchOutcome::Failed,
+            throw StopRun{BatchOutcome::Failed, BatchFailure::BadJob,
                           std::string(referenceError.what()) + "; nothing was generated."};
         }
     }
@@ -250,10 +307,7 @@ private:
     }
 
     cv::Mat thumbnail(const cv::Mat& rgb) const {
-        cv::Mat small;
-        if (options_.contactSheet && !rgb.empty() && rgb.type() == CV_8UC3)
-            cv::resize(rgb, small, cell_, 0, 0, cv::INTER_AREA);
-        return small;
+        return contactSheet_ ? thumbnailOf(rgb, cell_) : cv::Mat();
     }
 
     // Resume: what an earlier run already wrote with the same settings stays.
@@ -291,7 +345,7 @@ private:
 
     void generateRequest(std::size_t r, const std::vector<const PlannedImage*>& images) {
         if (control_ != nullptr && !control_->waitWhilePaused())
-            throw StopRun{BatchOutcome::Cancelled, {}};
+            throw cancelled();
         reportProgress();
 
         requestStarted_ = Clock::now();
@@ -304,18 +358,20 @@ private:
                                             [this](BatchProgress& p) { updateEta(p); });
             result = pipeline_.generate(plan_.requests[r].request, &requestObserver);
         } catch (const CancelledError&) {
-            throw StopRun{BatchOutcome::Cancelled, {}};
+            throw cancelled();
         } catch (const std::bad_alloc&) {
-            throw StopRun{BatchOutcome::Failed,
+            throw StopRun{BatchOutcome::Failed, BatchFailure::Retryable,
                           which + ": out of memory; try a smaller size or batch." + keptNote()};
         } catch (const std::exception& generateError) {
             markFailed(images);
             throw StopRun{BatchOutcome::Failed,
+                          isOutOfMemory(generateError) ? BatchFailure::Retryable
+                                                       : BatchFailure::BadJob,
                           which + ": " + generateError.what() + "." + keptNote()};
         }
         const double seconds = secondsSince(requestStarted_);
         if (result.images.size() < images.size())
-            throw StopRun{BatchOutcome::Failed,
+            throw StopRun{BatchOutcome::Failed, BatchFailure::Internal,
                           which + ": the pipeline returned " +
                               std::to_string(result.images.size()) + " image(s) for a batch of " +
                               std::to_string(images.size()) + "." + keptNote()};
@@ -325,10 +381,11 @@ private:
         progress_.step = 0;
         reportProgress();
         try { // the manifest follows every image: a stop or a crash leaves it current
-            writeManifest(outDir_, plan_, rows_, summary_.baseSeed);
+            saveManifest();
         } catch (const std::exception& writeError) {
-            throw StopRun{BatchOutcome::Failed, std::string("cannot write the manifest: ") +
-                                                    writeError.what() + "." + keptNote()};
+            throw StopRun{BatchOutcome::Failed, BatchFailure::Retryable,
+                          std::string("cannot write the manifest: ") + writeError.what() + "." +
+                              keptNote()};
         }
     }
 
@@ -346,7 +403,7 @@ private:
             } catch (const std::exception& writeError) {
                 markFailed({&image});
                 // Writers name the file (io::writePng: "cannot write PATH: ... (disk full?)").
-                throw StopRun{BatchOutcome::Failed,
+                throw StopRun{BatchOutcome::Failed, BatchFailure::Retryable,
                               writeError.what() + std::string(".") + keptNote()};
             }
             ManifestRow& row = rows_[static_cast<std::size_t>(image.index)];
@@ -394,16 +451,28 @@ private:
             observer_->onProgress(progress_);
     }
 
+    // A shard writes only its own part: the folder's manifest.csv/.json are the merge's.
+    void saveManifest() {
+        if (options_.shard) {
+            writeManifestPart(outDir_, plan_, rows_, summary_.baseSeed, *options_.shard);
+            summary_.manifestPart =
+                (fs::path(outDir_) / manifestPartName(*options_.shard)).string();
+        } else {
+            writeManifest(outDir_, plan_, rows_, summary_.baseSeed);
+            summary_.manifestCsv = (fs::path(outDir_) / kManifestCsvName).string();
+            summary_.manifestJson = (fs::path(outDir_) / kManifestJsonName).string();
+        }
+    }
+
     // The manifest and the contact sheet of whatever is there; a failure to write them turns
     // the outcome into Failed (or adds to the failure's message).
-    BatchSummary finish(BatchOutcome outcome, const std::string& message) {
-        summary_.outcome = outcome;
-        summary_.error = message;
+    BatchSummary finish(const StopRun& end) {
+        summary_.outcome = end.outcome;
+        summary_.failure = end.failure;
+        summary_.error = end.message;
         try {
-            writeManifest(outDir_, plan_, rows_, summary_.baseSeed);
-            summary_.manifestCsv = (fs::path(outDir_) / "manifest.csv").string();
-            summary_.manifestJson = (fs::path(outDir_) / "manifest.json").string();
-            if (options_.contactSheet && summary_.generated + summary_.kept > 0) {
+            saveManifest();
+            if (contactSheet_ && summary_.generated + summary_.kept > 0) {
                 const std::string path = (fs::path(outDir_) / kContactSheetName).string();
                 write_(path, renderContactSheet(plan_, thumbnails_, options_.thumbnail), {});
                 summary_.contactSheet = path;
@@ -411,6 +480,7 @@ private:
         } catch (const std::exception& writeError) {
             if (summary_.outcome != BatchOutcome::Failed) {
                 summary_.outcome = BatchOutcome::Failed;
+                summary_.failure = BatchFailure::Retryable;
                 summary_.error = writeError.what();
             } else {
                 summary_.error += std::string("; also: ") + writeError.what();
@@ -431,9 +501,11 @@ private:
     const BatchOptions& options_;
     const PngWriter write_;
     const int perRequest_;
+    const bool contactSheet_; // a shard leaves the contact sheet to the merge
     const Clock::time_point started_ = Clock::now();
 
     BatchPlan plan_;
+    RequestRange range_; // the requests this run renders
     BatchSummary summary_;
     std::vector<ManifestRow> rows_;   // parallel to plan_.images
     std::vector<cv::Mat> thumbnails_; // parallel to plan_.images; empty: not made
@@ -449,6 +521,101 @@ private:
 BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string& outDir,
                       BatchObserver* observer, BatchControl* control, const BatchOptions& options) {
     return BatchRun(pipeline, job, outDir, observer, control, options).run();
+}
+
+BatchSummary mergeBatch(const BatchJob& job, const std::string& outDir,
+                        const std::string& modelPath, const BatchOptions& options) {
+    std::error_code error;
+    if (!fs::is_directory(outDir, error))
+        throw BatchJobError("nothing to merge: " + outDir + " is not a folder");
+    BatchSummary summary;
+    if (needsBaseSeed(job)) {
+        const std::optional<std::uint64_t> recorded = readManifestBaseSeed(outDir);
+        if (!recorded)
+            throw BatchJobError("the job has no seed and " + outDir +
+                                " has no manifest.json recording the one its run drew: nothing "
+                                "to merge (a sharded job fixes its seed in the template)");
+        summary.baseSeed = *recorded;
+    } else {
+        summary.baseSeed = job.templ.seed.value_or(0);
+    }
+    const BatchPlan plan = resolvedPlan(job, summary.baseSeed, modelPath);
+    const std::vector<ManifestPart> parts = readManifestParts(outDir, plan);
+    summary.total = static_cast<int>(plan.images.size());
+
+    const cv::Size cell = contactSheetCell(plan, options.thumbnail);
+    std::vector<ManifestRow> rows(plan.images.size());
+    std::vector<cv::Mat> thumbnails(plan.images.size());
+    std::set<std::size_t> missingRequests;
+    for (const PlannedImage& image : plan.images) {
+        const auto i = static_cast<std::size_t>(image.index);
+        // What a shard that made the image recorded (its seconds); else whether one failed on it.
+        ManifestRow recorded;
+        for (const ManifestPart& part : parts) {
+            const auto row = part.rows.find(image.index);
+            if (row == part.rows.end())
+                continue;
+            if (row->second.status == ImageStatus::Generated ||
+                row->second.status == ImageStatus::Kept) {
+                recorded = row->second;
+                break;
+            }
+            if (row->second.status == ImageStatus::Failed)
+                recorded = row->second;
+        }
+        const std::string path = (fs::path(outDir) / image.fileName).string();
+        if (existingOutputMatches(path, plan.requests[image.requestIndex].request)) {
+            const bool madeByShard =
+                recorded.status == ImageStatus::Generated || recorded.status == ImageStatus::Kept;
+            rows[i] = madeByShard ? recorded : ManifestRow{ImageStatus::Kept, 0};
+            ++summary.kept;
+            if (options.contactSheet)
+                thumbnails[i] = thumbnailOf(image::readImageRgb(path), cell);
+        } else {
+            rows[i].status =
+                recorded.status == ImageStatus::Failed ? ImageStatus::Failed : ImageStatus::Pending;
+            summary.missing.push_back(image.fileName);
+            missingRequests.insert(image.requestIndex);
+        }
+    }
+    // Every shard of each layout the parts show, also one that never wrote its part.
+    std::set<int> layouts;
+    for (const ManifestPart& part : parts)
+        layouts.insert(part.shard.count);
+    for (const int count : layouts) {
+        for (int k = 0; k < count; ++k) {
+            const RequestRange range = shardRequests(plan.requests.size(), {k, count});
+            if (std::any_of(missingRequests.begin(), missingRequests.end(),
+                            [&](std::size_t request) { return range.contains(request); }))
+                summary.shardsToRerun.push_back({k, count});
+        }
+    }
+
+    const PngWriter write = options.writer ? options.writer : PngWriter(io::writePng);
+    try {
+        writeManifest(outDir, plan, rows, summary.baseSeed);
+        summary.manifestCsv = (fs::path(outDir) / kManifestCsvName).string();
+        summary.manifestJson = (fs::path(outDir) / kManifestJsonName).string();
+        if (options.contactSheet && summary.kept > 0) {
+            const std::string path = (fs::path(outDir) / kContactSheetName).string();
+            write(path, renderContactSheet(plan, thumbnails, options.thumbnail), {});
+            summary.contactSheet = path;
+        }
+    } catch (const std::exception& writeError) {
+        summary.outcome = BatchOutcome::Failed;
+        summary.failure = BatchFailure::Retryable;
+        summary.error = writeError.what();
+        return summary;
+    }
+    if (!summary.missing.empty()) {
+        summary.outcome = BatchOutcome::Failed;
+        summary.failure = BatchFailure::Incomplete;
+        summary.error = std::to_string(summary.missing.size()) + " of " +
+                        std::to_string(summary.total) +
+                        " images are missing or do not match the job; run the shards that lack "
+                        "them again (they make only what is missing), then merge again";
+    }
+    return summary;
 }
 
 } // namespace deadiff::batch

@@ -3,10 +3,13 @@
 // PNG writes with full metadata, the manifest after every image and the contact sheet at the
 // end. The same Pipeline serves every image, so its text and reference-embedding caches carry
 // across the batch. Used by `deadiff batch` and the studio's queue (on the worker thread).
+// A run may be one shard of the job (shard.h) into a folder that other shards share; the merge
+// then checks the folder and writes the job's manifest and contact sheet.
 #pragma once
 
 #include "core/batch/batch_job.h"
 #include "core/batch/manifest.h"
+#include "core/batch/shard.h"
 #include "core/io/png.h"
 #include "core/pipeline/pipeline.h"
 
@@ -14,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,15 +78,29 @@ public:
 
 enum class BatchOutcome { Completed, Cancelled, Failed };
 
+// Why a run failed, as a scheduler needs it: retry it or not.
+enum class BatchFailure {
+    None,
+    BadJob,     // a reference missing or not an image, a request the model refuses: never retry
+    Retryable,  // out of memory, a write failed (disk full): the same run may succeed later
+    Incomplete, // the merge found images missing: run the shards that lack them again
+    Internal,   // a bug (the pipeline broke its contract)
+};
+
 struct BatchSummary {
     BatchOutcome outcome = BatchOutcome::Completed;
-    std::string error; // Failed: what went wrong and what was kept
+    BatchFailure failure = BatchFailure::None; // Failed: which kind
+    std::string error;                         // Failed: what went wrong and what was kept
     int generated = 0;
     int kept = 0;
-    int total = 0;
+    int total = 0; // images of this run (of the shard, when sharded)
     std::uint64_t baseSeed = 0;
     std::string manifestCsv, manifestJson, contactSheet; // written files (contact sheet: empty
                                                          // when nothing was made)
+    std::string manifestPart;                            // sharded runs: their manifest part
+    std::vector<std::string> missing; // merge: files missing or not matching their request
+    std::vector<Shard> shardsToRerun; // merge: the shards that lack them, for each shard
+                                      // count N of the parts found
 };
 
 // Writes one PNG; the default is io::writePng (atomic). Tests inject failures (disk full).
@@ -96,6 +114,9 @@ struct BatchOptions {
     PngWriter writer;         // empty: io::writePng
     // Draws the base seed when neither the job nor an earlier manifest fixes it; empty: random.
     std::function<std::uint64_t()> drawSeed;
+    // Render only this shard's requests; the manifest goes to its part, there is no contact
+    // sheet (the merge makes both for the whole job). Needs a job with a fixed seed.
+    std::optional<Shard> shard;
 };
 
 // Whether `path` is a complete PNG of `request` (its deadiff_request JSON equals the request,
@@ -104,12 +125,27 @@ bool existingOutputMatches(const std::string& path, const GenerationRequest& req
 
 constexpr const char* kContactSheetName = "contact-sheet.png";
 
+// Whether `error` reports exhausted memory: std::bad_alloc, or LibTorch's CPU allocator's
+// c10::Error ("can't allocate memory"), which is not a bad_alloc.
+bool isOutOfMemory(const std::exception& error);
+
 // Runs `job` into `outDir` (created when missing). Never throws for a failing image: a user
 // error (unreadable reference, disk full, invalid job) ends the job with Failed and the files
 // written so far stay (manifest included). Throws BatchJobError only for a job that cannot be
-// planned and std::runtime_error when outDir cannot be created.
+// planned (or is sharded without a fixed seed) and std::runtime_error when outDir cannot be
+// created.
 BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string& outDir,
                       BatchObserver* observer = nullptr, BatchControl* control = nullptr,
                       const BatchOptions& options = {});
+
+// The merge of a sharded run (loads no model): checks that every image of the job is in
+// `outDir` and matches its request (as existingOutputMatches), writes manifest.csv/.json (status
+// and seconds from the shards' parts) and the contact sheet. Completed when every image is
+// there; otherwise Failed with BatchFailure::Incomplete, `missing` naming the files and
+// `shardsToRerun` the shards that lack them. `modelPath` fills requests without a model, as the
+// runner's pipeline did. Uses options.contactSheet, thumbnail and writer. Throws BatchJobError
+// for a job that cannot be planned, or has no fixed seed and no manifest recording one.
+BatchSummary mergeBatch(const BatchJob& job, const std::string& outDir,
+                        const std::string& modelPath, const BatchOptions& options = {});
 
 } // namespace deadiff::batch

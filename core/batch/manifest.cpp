@@ -4,9 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <sstream>
 
@@ -60,16 +62,78 @@ std::string csvField(const std::string& value) {
     return quoted + "\"";
 }
 
+namespace {
+
+// The manifest.json document listing the images `include` accepts.
+Json manifestDocument(const BatchPlan& plan, const std::vector<ManifestRow>& rows,
+                      std::uint64_t baseSeed, const std::function<bool(std::size_t)>& include) {
+    Json images = Json::array();
+    for (std::size_t i = 0; i < plan.images.size(); ++i) {
+        if (!include(i))
+            continue;
+        const PlannedImage& image = plan.images[i];
+        const PlannedRequest& planned = plan.requests[image.requestIndex];
+        const ManifestRow row = i < rows.size() ? rows[i] : ManifestRow{};
+        Json axes = Json::object();
+        for (std::size_t a = 0; a < plan.axes.size() && a < planned.coord.size(); ++a) {
+            const std::size_t value = plan.axes[a].key == "batch"
+                                          ? static_cast<std::size_t>(image.batchIndex)
+                                          : planned.coord[a];
+            axes[plan.axes[a].title] = plan.axes[a].labels.at(value);
+        }
+        images.push_back({{"index", image.index + 1},
+                          {"file", image.fileName},
+                          {"status", statusName(row.status)},
+                          {"seconds", row.seconds},
+                          {"batch_index", image.batchIndex + 1},
+                          {"axes", axes},
+                          {"request", Json::parse(toJson(planned.request))}});
+    }
+    Json axes = Json::array();
+    for (const Axis& axis : plan.axes)
+        axes.push_back({{"key", axis.key}, {"title", axis.title}, {"values", axis.labels}});
+    return {{"format", "deadiff-batch-manifest"},
+            {"version", 1},
+            {"base_seed", baseSeed},
+            {"axes", axes},
+            {"images", images}};
+}
+
+std::optional<ImageStatus> statusFromName(const std::string& name) {
+    for (const ImageStatus status :
+         {ImageStatus::Pending, ImageStatus::Generated, ImageStatus::Kept, ImageStatus::Failed})
+        if (name == statusName(status))
+            return status;
+    return std::nullopt;
+}
+
+// "manifest.part-K-of-N.json" -> K/N; nullopt for any other name.
+std::optional<Shard> shardOfPartName(const std::string& name) {
+    const std::string prefix = "manifest.part-", suffix = ".json";
+    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix))
+        return std::nullopt;
+    std::string middle = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    const std::size_t of = middle.find("-of-");
+    if (of == std::string::npos)
+        return std::nullopt;
+    try {
+        return parseShard(middle.substr(0, of) + "/" + middle.substr(of + 4));
+    } catch (const ShardError&) {
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
 void writeManifest(const std::string& outDir, const BatchPlan& plan,
                    const std::vector<ManifestRow>& rows, std::uint64_t baseSeed) {
     std::ostringstream csv;
     csv << "index,file,status,seconds,prompt,styles,style_weights,mix,mode,image_weight,seed,"
            "batch_index,steps,cfg,sampler,width,height,depth,negative_prompt\r\n";
-    Json images = Json::array();
     for (std::size_t i = 0; i < plan.images.size(); ++i) {
         const PlannedImage& image = plan.images[i];
-        const PlannedRequest& planned = plan.requests[image.requestIndex];
-        const GenerationRequest& r = planned.request;
+        const GenerationRequest& r = plan.requests[image.requestIndex].request;
         const ManifestRow row = i < rows.size() ? rows[i] : ManifestRow{};
         std::string styles, weights;
         const std::vector<double> normalised = normalizedStyleWeights(r);
@@ -99,36 +163,65 @@ void writeManifest(const std::string& outDir, const BatchPlan& plan,
         for (std::size_t f = 0; f < fields.size(); ++f)
             csv << (f ? "," : "") << csvField(fields[f]);
         csv << "\r\n";
-
-        Json axes = Json::object();
-        for (std::size_t a = 0; a < plan.axes.size() && a < planned.coord.size(); ++a) {
-            const std::size_t value = plan.axes[a].key == "batch"
-                                          ? static_cast<std::size_t>(image.batchIndex)
-                                          : planned.coord[a];
-            axes[plan.axes[a].title] = plan.axes[a].labels.at(value);
-        }
-        images.push_back({{"index", image.index + 1},
-                          {"file", image.fileName},
-                          {"status", statusName(row.status)},
-                          {"seconds", row.seconds},
-                          {"batch_index", image.batchIndex + 1},
-                          {"axes", axes},
-                          {"request", Json::parse(toJson(r))}});
     }
-    Json axes = Json::array();
-    for (const Axis& axis : plan.axes)
-        axes.push_back({{"key", axis.key}, {"title", axis.title}, {"values", axis.labels}});
-    const Json manifest = {{"format", "deadiff-batch-manifest"},
-                           {"version", 1},
-                           {"base_seed", baseSeed},
-                           {"axes", axes},
-                           {"images", images}};
-    writeText((fs::path(outDir) / "manifest.csv").string(), csv.str());
-    writeText((fs::path(outDir) / "manifest.json").string(), manifest.dump(2) + "\n");
+    const Json manifest = manifestDocument(plan, rows, baseSeed, [](std::size_t) { return true; });
+    writeText((fs::path(outDir) / kManifestCsvName).string(), csv.str());
+    writeText((fs::path(outDir) / kManifestJsonName).string(), manifest.dump(2) + "\n");
+}
+
+std::string manifestPartName(const Shard& shard) {
+    return "manifest.part-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) +
+           ".json";
+}
+
+void writeManifestPart(const std::string& outDir, const BatchPlan& plan,
+                       const std::vector<ManifestRow>& rows, std::uint64_t baseSeed,
+                       const Shard& shard) {
+    const RequestRange range = shardRequests(plan.requests.size(), shard);
+    Json part = manifestDocument(plan, rows, baseSeed, [&](std::size_t i) {
+        return range.contains(plan.images[i].requestIndex);
+    });
+    part["shard"] = {{"index", shard.index}, {"count", shard.count}};
+    writeText((fs::path(outDir) / manifestPartName(shard)).string(), part.dump(2) + "\n");
+}
+
+std::vector<ManifestPart> readManifestParts(const std::string& outDir, const BatchPlan& plan) {
+    std::vector<ManifestPart> parts;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(outDir, error)) {
+        const std::optional<Shard> shard = shardOfPartName(entry.path().filename().string());
+        if (!shard || !entry.is_regular_file(error))
+            continue;
+        ManifestPart part{*shard, entry.path().string(), {}};
+        try {
+            std::ifstream in(entry.path(), std::ios::binary);
+            const Json json = Json::parse(in);
+            for (const Json& image : json.at("images")) {
+                const int index = image.at("index").get<int>() - 1;
+                const auto status = statusFromName(image.at("status").get<std::string>());
+                // Rows of another job (a different plan in the same folder) are not this job's.
+                if (index < 0 || index >= static_cast<int>(plan.images.size()) || !status ||
+                    image.at("file").get<std::string>() !=
+                        plan.images[static_cast<std::size_t>(index)].fileName)
+                    continue;
+                part.rows[index] = {*status, image.at("seconds").get<double>()};
+            }
+        } catch (const Json::exception&) {
+            // A damaged part (a shard killed while the file system lost its write) tells
+            // nothing; the images themselves are checked anyway.
+            part.rows.clear();
+        }
+        parts.push_back(std::move(part));
+    }
+    std::sort(parts.begin(), parts.end(), [](const ManifestPart& a, const ManifestPart& b) {
+        return std::make_pair(a.shard.count, a.shard.index) <
+               std::make_pair(b.shard.count, b.shard.index);
+    });
+    return parts;
 }
 
 std::optional<std::uint64_t> readManifestBaseSeed(const std::string& outDir) {
-    std::ifstream in(fs::path(outDir) / "manifest.json", std::ios::binary);
+    std::ifstream in(fs::path(outDir) / kManifestJsonName, std::ios::binary);
     if (!in)
         return std::nullopt;
     try {

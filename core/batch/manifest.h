@@ -3,8 +3,10 @@
 #pragma once
 
 #include "core/batch/batch_job.h"
+#include "core/batch/shard.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +22,29 @@ struct ManifestRow {
     double seconds = 0; // generation time of the request (0 when kept or pending)
 };
 
+constexpr const char* kManifestCsvName = "manifest.csv";
+constexpr const char* kManifestJsonName = "manifest.json";
+
 // Both files, written atomically into `outDir`. `rows` runs parallel to plan.images.
 void writeManifest(const std::string& outDir, const BatchPlan& plan,
                    const std::vector<ManifestRow>& rows, std::uint64_t baseSeed);
+
+// A shard's own manifest, "manifest.part-K-of-N.json": manifest.json's format with the shard's
+// images only and "shard": {"index": K, "count": N}. Shards sharing a folder never write the
+// same file; `deadiff batch --merge` writes manifest.csv/.json from the images and these parts.
+std::string manifestPartName(const Shard& shard);
+void writeManifestPart(const std::string& outDir, const BatchPlan& plan,
+                       const std::vector<ManifestRow>& rows, std::uint64_t baseSeed,
+                       const Shard& shard);
+
+struct ManifestPart {
+    Shard shard;
+    std::string path;
+    std::map<int, ManifestRow> rows; // by 0-based image index
+};
+// The parts in `outDir`, ordered by N then K, with the rows that name an image of `plan` (same
+// index and file name). A damaged part has no rows.
+std::vector<ManifestPart> readManifestParts(const std::string& outDir, const BatchPlan& plan);
 
 // The base seed a previous run recorded in outDir/manifest.json, if any (resume of a job whose
 // template has no seed).

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,26 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kCli = DEADIFF_CLI_EXE;
 const std::string kExamples = DEADIFF_EXAMPLES_DIR;
+
+// The stand-in pipeline, receiving SIGTERM (what scancel and Kubernetes send) after `after`
+// images, on the running thread, as a signal from outside would interrupt it.
+class TerminatedPipeline : public testing::GradientPipeline {
+public:
+    TerminatedPipeline(std::string path, std::shared_ptr<testing::GradientProbe> probe, int after)
+        : GradientPipeline(std::move(path), std::move(probe))
+        , after_(after) {}
+    GenerationResult generate(const GenerationRequest& request,
+                              GenerationObserver* observer) override {
+        GenerationResult result = GradientPipeline::generate(request, observer);
+        if (++made_ == after_)
+            std::raise(SIGTERM);
+        return result;
+    }
+
+private:
+    int after_ = 0;
+    int made_ = 0;
+};
 
 struct CliRun {
     int code = -1;
@@ -49,13 +70,16 @@ protected:
     CliRun run(std::vector<std::string> args) {
         std::ostringstream out, err;
         CliRun result;
-        result.code =
-            runBatchJob(args, {out, err},
-                        [this](const std::string& model, const PipelineOptions&,
-                               const LoadProgress&) -> std::unique_ptr<Pipeline> {
-                            loadedModel_ = model;
-                            return std::make_unique<testing::GradientPipeline>(model, probe_);
-                        });
+        result.code = runBatchJob(
+            args, {out, err},
+            [this](const std::string& model, const PipelineOptions&,
+                   const LoadProgress&) -> std::unique_ptr<Pipeline> {
+                loadedModel_ = model;
+                if (!loadError_.empty())
+                    throw std::runtime_error(loadError_);
+                return std::make_unique<TerminatedPipeline>(model, probe_, terminateAfter_);
+            },
+            writer_);
         result.out = out.str();
         result.err = err.str();
         return result;
@@ -66,6 +90,9 @@ protected:
     fs::path dir_;
     std::shared_ptr<testing::GradientProbe> probe_ = std::make_shared<testing::GradientProbe>();
     std::string loadedModel_;
+    std::string loadError_;   // non-empty: the model does not load
+    int terminateAfter_ = 0;  // > 0: SIGTERM arrives after that many images
+    batch::PngWriter writer_; // empty: the real one
 };
 
 int lineCount(const std::string& text) {
@@ -141,12 +168,118 @@ TEST_F(CliBatch, BadJobsAreUsageErrorsNamingTheField) {
 TEST_F(CliBatch, AMissingReferenceStopsWithAClearMessage) {
     fs::remove(dir_ / "refs" / "woodcut.png");
     const CliRun missing = run({job(), "-o", out()});
-    EXPECT_EQ(missing.code, kExitFailure);
+    EXPECT_EQ(missing.code, kExitUsage) << "a bad job: a scheduler must not retry it";
     EXPECT_NE(missing.err.find("cannot read the style reference " +
                                (dir_ / "refs" / "woodcut.png").string()),
               std::string::npos)
         << missing.err;
     EXPECT_EQ(probe_->generateCalls, 0);
+}
+
+TEST_F(CliBatch, ShardsAndTheMergeRunTheJobInParts) {
+    const CliRun first = run({job(), "-o", out(), "--shard", "0/2"});
+    ASSERT_EQ(first.code, kExitOk) << first.err;
+    EXPECT_NE(first.err.find("shard 0/2: 2 images: 2 generated, 0 kept"), std::string::npos)
+        << first.err;
+    EXPECT_NE(first.err.find("manifest part: " + out() + "/manifest.part-0-of-2.json"),
+              std::string::npos)
+        << first.err;
+    EXPECT_FALSE(fs::exists(fs::path(out()) / "manifest.csv")) << "the merge's file";
+
+    loadedModel_.clear();
+    const CliRun early = run({job(), "-o", out(), "--merge"});
+    EXPECT_EQ(early.code, kExitFailure);
+    EXPECT_EQ(loadedModel_, "") << "the merge loads no model";
+    EXPECT_EQ(early.out,
+              out() + "/3_3_neon_a_cat.png\n" + out() + "/4_3_woodcut_a_cat.png\n"); // missing
+    EXPECT_NE(early.err.find("merge: 4 images: 2 there, 2 missing"), std::string::npos)
+        << early.err;
+    EXPECT_NE(early.err.find("shards lacking them: 1/2"), std::string::npos) << early.err;
+
+    // The second shard as the second task of a Slurm array --array=0-1.
+    ::setenv("SLURM_ARRAY_TASK_ID", "1", 1);
+    ::setenv("SLURM_ARRAY_TASK_MIN", "0", 1);
+    ::setenv("SLURM_ARRAY_TASK_COUNT", "2", 1);
+    const CliRun second = run({job(), "-o", out(), "--shard", "env"});
+    ::unsetenv("SLURM_ARRAY_TASK_ID");
+    ::unsetenv("SLURM_ARRAY_TASK_MIN");
+    ::unsetenv("SLURM_ARRAY_TASK_COUNT");
+    ASSERT_EQ(second.code, kExitOk) << second.err;
+    EXPECT_NE(second.err.find("shard 1/2: 2 images: 2 generated"), std::string::npos) << second.err;
+    EXPECT_EQ(probe_->generateCalls, 4);
+
+    const CliRun merged = run({job(), "-o", out(), "--merge"});
+    ASSERT_EQ(merged.code, kExitOk) << merged.err;
+    EXPECT_EQ(merged.out, "");
+    EXPECT_NE(merged.err.find("merge: 4 images: 4 there, 0 missing"), std::string::npos)
+        << merged.err;
+    EXPECT_TRUE(fs::exists(fs::path(out()) / "manifest.csv"));
+    EXPECT_TRUE(fs::exists(fs::path(out()) / "contact-sheet.png"));
+}
+
+TEST_F(CliBatch, ShardOptionsAreCheckedBeforeAnyModelLoads) {
+    const auto usageError = [&](std::vector<std::string> args) -> std::string {
+        try {
+            run(std::move(args));
+        } catch (const UsageError& error) {
+            return error.what();
+        }
+        return "(no usage error)";
+    };
+    writeJob(R"({"template": {"model": "demo.model", "steps": 2, "width": 64, "height": 64},
+                 "prompts": ["a cat"], "seed_count": 3})");
+    EXPECT_NE(usageError({job(), "-o", out(), "--shard", "0/2"})
+                  .find("add \"seed\": N to the job's template"),
+              std::string::npos);
+    EXPECT_NE(usageError({job(), "-o", out(), "--shard", "2/2"}).find("K counts from 0"),
+              std::string::npos);
+    EXPECT_NE(usageError({job(), "-o", out(), "--shard", "0/2", "--shard-count", "2"})
+                  .find("--shard-count goes with --shard env"),
+              std::string::npos);
+    EXPECT_NE(usageError({job(), "-o", out(), "--shard", "env"}).find("--shard K/N"),
+              std::string::npos);
+    EXPECT_NE(usageError({job(), "-o", out(), "--merge", "--fresh"}).find("--fresh"),
+              std::string::npos);
+    EXPECT_EQ(loadedModel_, "");
+    EXPECT_FALSE(fs::exists(out()));
+}
+
+TEST_F(CliBatch, ExitStatusesTellASchedulerWhetherToRetry) {
+    // Interrupted (SIGTERM after the first image): 75, the finished image stays.
+    terminateAfter_ = 1;
+    const CliRun interrupted = run({job(), "-o", out()});
+    EXPECT_EQ(interrupted.code, kExitRetry) << interrupted.err;
+    EXPECT_EQ(interrupted.code, 75);
+    EXPECT_NE(interrupted.err.find("cancelled; finished images are kept"), std::string::npos)
+        << interrupted.err;
+    EXPECT_EQ(probe_->generateCalls, 1);
+    EXPECT_TRUE(fs::exists(fs::path(out()) / "1_3_neon_a_castle.png"));
+    terminateAfter_ = 0;
+
+    // Disk full while writing the second image: 75, and the re-run makes only the rest.
+    int writes = 0;
+    writer_ = [&](const std::string& path, const cv::Mat& rgb, const io::PngText& text) {
+        if (++writes == 2)
+            throw std::runtime_error("cannot write " + path +
+                                     ": No space left on device (disk full?)");
+        io::writePng(path, rgb, text);
+    };
+    const CliRun full = run({job(), "-o", out()});
+    EXPECT_EQ(full.code, kExitRetry) << full.err;
+    EXPECT_NE(full.err.find("disk full"), std::string::npos) << full.err;
+    writer_ = {};
+    const CliRun resumed = run({job(), "-o", out()});
+    EXPECT_EQ(resumed.code, kExitOk) << resumed.err;
+    EXPECT_NE(resumed.err.find("4 images: 2 generated, 2 kept"), std::string::npos) << resumed.err;
+
+    // A model that does not load: 2 (a retry finds it just as broken).
+    loadError_ = "model.json: no such file";
+    const CliRun broken = run({job(), "-o", out(), "--fresh"});
+    EXPECT_EQ(broken.code, kExitUsage);
+    EXPECT_NE(broken.err.find("cannot load the model " + (dir_ / "demo.model").string() +
+                              ": model.json: no such file"),
+              std::string::npos)
+        << broken.err;
 }
 
 TEST(CliBatchBinary, RejectsABadJobNamingTheField) {
@@ -208,6 +341,46 @@ TEST(CliBatchBinary, RunsAJobOnATinyModelAndResumes) {
     const auto again = test::runProcess({kCli, "batch", (dir / "job.json").string(), "-o", out});
     ASSERT_EQ(again.exitCode, 0) << again.err;
     EXPECT_NE(again.err.find("4 images: 0 generated, 4 kept"), std::string::npos) << again.err;
+    fs::remove_all(dir);
+}
+
+// Issue 23's promise: a one-machine run and any sharding (here with another thread count, as a
+// cluster's tasks have) give the same bytes for every image, metadata included.
+TEST(CliBatchBinary, ShardsOnATinyModelGiveTheOneMachineRunsBytes) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("deadiff-cli-shards-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    test::writeTinyModel((dir / "model").string(), 3);
+    std::ofstream(dir / "job.json") << R"({"template": {"model": "model/model.json", "steps": 2,
+        "width": 64, "height": 64, "seed": 21, "dtype": "float32"},
+        "prompts": ["a red moon", "a cat", "a house"], "styles": [[")"
+                                    << kExamples << R"(/woodcut.png"]], "seed_count": 2})";
+    const std::string job = (dir / "job.json").string();
+    const std::string single = (dir / "single").string(), shared = (dir / "shared").string();
+    const auto alone = test::runProcess({kCli, "batch", job, "-o", single}, {"DEADIFF_THREADS=2"});
+    ASSERT_EQ(alone.exitCode, 0) << alone.err;
+    for (const char* shard : {"1/2", "0/2"}) {
+        const auto part = test::runProcess({kCli, "batch", job, "-o", shared, "--shard", shard},
+                                           {"DEADIFF_THREADS=1"});
+        ASSERT_EQ(part.exitCode, 0) << part.err;
+        EXPECT_EQ(lineCount(part.out), 3) << part.out;
+    }
+    const auto merged = test::runProcess({kCli, "batch", job, "-o", shared, "--merge"});
+    ASSERT_EQ(merged.exitCode, 0) << merged.err;
+    int compared = 0;
+    for (const auto& entry : fs::directory_iterator(single)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.path().extension() != ".png" || name == "contact-sheet.png")
+            continue;
+        std::ifstream a(entry.path(), std::ios::binary),
+            b(fs::path(shared) / name, std::ios::binary);
+        std::ostringstream bytesA, bytesB;
+        bytesA << a.rdbuf();
+        bytesB << b.rdbuf();
+        EXPECT_TRUE(bytesA.str() == bytesB.str()) << name << " differs";
+        ++compared;
+    }
+    EXPECT_EQ(compared, 6);
     fs::remove_all(dir);
 }
 
