@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tests/support/gradient_pipeline.h"
+#include "tests/ui/studio_home.h"
 #include "ui/generation_worker.h"
 
 #include <QColor>
@@ -30,13 +31,11 @@ inline ui::PipelineFactory gradientFactory(std::shared_ptr<GradientProbe> probe)
     };
 }
 
-// A studio test's workspace in `dir`: QSettings isolated there (INI, user scope), a stand-in
-// model file "demo.safetensors" (returned; the gradient factory never reads it), and two style
-// references "a.png" (red) and "b.png" (blue). Returns an empty string when a file could not be
-// written.
+// A studio test's workspace in `dir`: isolateStudioHome(dir), a stand-in model file
+// "demo.safetensors" (returned; the gradient factory never reads it), and two style references
+// "a.png" (red) and "b.png" (blue). Returns an empty string when a file could not be written.
 inline QString prepareStudioWorkspace(const QString& dir) {
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir);
+    isolateStudioHome(dir);
     const QString model = dir + "/demo.safetensors";
     QFile file(model);
     if (!file.open(QIODevice::WriteOnly) || file.write("stand-in") != 8)

@@ -1,5 +1,6 @@
 // The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
 // ControlNet depth panel (its settings and the depth map preview).
+#include "tests/ui/studio_home.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
@@ -66,8 +67,7 @@ class TestGenerationForm : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        deadiff::testing::isolateStudioHome(dir_.path());
         styleA_ = makeImage(dir_, "a.png", Qt::red);
         styleB_ = makeImage(dir_, "b.png", Qt::blue);
         content_ = makeImage(dir_, "c.png", Qt::green);

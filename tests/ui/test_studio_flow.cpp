@@ -7,6 +7,7 @@
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
 #include "ui/main_window.h"
+#include "ui/result_history.h"
 #include "ui/step_plot.h"
 
 #include "core/io/png.h"
@@ -69,6 +70,8 @@ private Q_SLOTS:
 
     void init() {
         QSettings().clear();
+        // Each test starts with an empty gallery: the studio keeps its results across windows.
+        QFile::remove(deadiff::ui::ResultHistory().indexPath());
         probe_ = std::make_shared<GradientProbe>();
     }
 
