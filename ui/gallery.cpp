@@ -2,6 +2,7 @@
 
 #include "ui/generation_form.h"
 
+#include <QApplication>
 #include <QContextMenuEvent>
 #include <QDir>
 #include <QFileInfo>
@@ -14,12 +15,12 @@
 #include <QtConcurrent/QtConcurrentMap>
 
 #include <algorithm>
+#include <cmath>
 
 namespace deadiff::ui {
 namespace {
 
 constexpr int kThumbnailSide = 112;
-constexpr int kLabelChars = 22;
 
 QIcon thumbnailIcon(const QImage& image) {
     // Square canvas so thumbnails of any aspect line up in the grid.
@@ -43,10 +44,6 @@ QImage readThumbnail(const QString& path) {
     return reader.read();
 }
 
-QString elided(const QString& text, int chars) {
-    return text.size() <= chars ? text : text.left(chars - 1).trimmed() + QStringLiteral("…");
-}
-
 QStringList styleNames(const GenerationRequest& request) {
     QStringList names;
     for (const StyleReference& style : request.styles)
@@ -61,7 +58,8 @@ Gallery::Gallery(QWidget* parent)
     setObjectName("gallery");
     setViewMode(QListView::IconMode);
     setIconSize(QSize(kThumbnailSide, kThumbnailSide));
-    setGridSize(QSize(kThumbnailSide + 20, kThumbnailSide + 40));
+    // Three lines under each thumbnail: prompt, references, seed.
+    setGridSize(QSize(kThumbnailSide + 36, kThumbnailSide + 12 + 3 * fontMetrics().height()));
     setResizeMode(QListView::Adjust);
     setMovement(QListView::Static);
     setUniformItemSizes(true);
@@ -88,12 +86,18 @@ Gallery::~Gallery() {
 }
 
 QString Gallery::labelFor(const GenerationRequest& request) {
-    const QString prompt = elided(QString::fromStdString(request.prompt).simplified(), kLabelChars);
+    // Three short lines that fit under the thumbnail: prompt, references, seed (and B's share).
+    const QFontMetrics metrics(QApplication::font());
+    const auto fit = [&metrics](const QString& text) {
+        return metrics.elidedText(text, Qt::ElideRight, kThumbnailSide + 24);
+    };
     const QStringList styles = styleNames(request);
-    const QString second = styles.isEmpty()
-                               ? (request.seed ? tr("seed %1").arg(*request.seed) : QString())
-                               : styles.join(QStringLiteral(" + "));
-    return prompt + QLatin1Char('\n') + elided(second, kLabelChars);
+    QString last = request.seed ? tr("seed %1").arg(*request.seed) : QString();
+    if (styles.size() == 2 && request.mix)
+        last += QStringLiteral(" · ") + tr("%1 % B").arg(std::lround(*request.mix * 100));
+    return fit(QString::fromStdString(request.prompt).simplified()) + QLatin1Char('\n') +
+           fit(styles.isEmpty() ? tr("no reference") : styles.join(QStringLiteral(" + "))) +
+           QLatin1Char('\n') + fit(last);
 }
 
 void Gallery::addResult(const QImage& image, const GenerationRequest& request, const QString& path,

@@ -203,8 +203,7 @@ void GenerationForm::setModelCard(const pipeline::ModelCard& card, const QString
                             : fromStd(name));
         return items.join(QStringLiteral(", "));
     };
-    cardTitle_->setText(
-        tr("%1 is a small model: it paints only what it was trained on").arg(modelName));
+    cardTitle_->setText(tr("What %1 can paint").arg(modelName));
     cardText_->setText(
         tr("<b>Subjects</b> (the prompt): %1<br><b>Styles</b> (from a reference image): %2")
             .arg(join(card.subjects, true), join(card.styles, false)));

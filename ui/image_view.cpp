@@ -41,6 +41,15 @@ void ImageView::setImage(const QImage& image) {
     ++imagesShown_;
     clampPan();
     update();
+    notifyZoom();
+}
+
+void ImageView::notifyZoom() {
+    const double now = scale();
+    if (now != announcedScale_) {
+        announcedScale_ = now;
+        Q_EMIT zoomChanged(now);
+    }
 }
 
 void ImageView::clear() {
@@ -68,6 +77,7 @@ void ImageView::setCompare(Compare mode, const QImage& other, const QString& oth
     if (compare_ == Compare::Slider)
         split_ = 0.5;
     update();
+    notifyZoom(); // side by side halves the room
 }
 
 void ImageView::setSplitPosition(double fraction) {
@@ -111,7 +121,7 @@ QPointF ImageView::imagePointAt(const QPointF& widgetPoint) const {
 void ImageView::zoomToFit() {
     fitted_ = true;
     update();
-    Q_EMIT zoomChanged(scale());
+    notifyZoom();
 }
 
 void ImageView::setZoom(double factor, QPointF anchor) {
@@ -129,7 +139,7 @@ void ImageView::setZoom(double factor, QPointF anchor) {
     center_ = fixed - (anchor - anchorPane.center()) / zoom_;
     clampPan();
     update();
-    Q_EMIT zoomChanged(zoom_);
+    notifyZoom();
 }
 
 void ImageView::stepZoom(double steps, QPointF anchor) {
@@ -227,8 +237,7 @@ void ImageView::paintEvent(QPaintEvent*) {
 
 void ImageView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
-    if (fitted_)
-        Q_EMIT zoomChanged(scale());
+    notifyZoom();
 }
 
 void ImageView::wheelEvent(QWheelEvent* event) {

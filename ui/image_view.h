@@ -87,6 +87,8 @@ private:
     // Zoom by `steps` wheel notches (negative: out), stopping at "fit" on the way out.
     void stepZoom(double steps, QPointF anchor = QPointF(-1, -1));
     void clampPan();
+    // zoomChanged() when the shown scale differs from the last one announced.
+    void notifyZoom();
     void drawCaption(QPainter& painter, const QRectF& target, const QString& caption) const;
 
     QImage image_;
@@ -106,6 +108,7 @@ private:
     bool panning_ = false;
     QPointF lastMouse_;
     mutable bool sharpPixels_ = false;
+    double announcedScale_ = 0;
 };
 
 } // namespace deadiff::ui

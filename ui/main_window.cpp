@@ -389,6 +389,7 @@ void MainWindow::buildStudioPage() {
 
     modelBadge_ = new QLabel(right);
     modelBadge_->setObjectName("modelBadge");
+    modelBadge_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     modelBadge_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rightLayout->addWidget(modelBadge_);
 
@@ -397,7 +398,7 @@ void MainWindow::buildStudioPage() {
     preview_->setPlaceholderText(
         tr("The image appears here while it forms.\nDrop a style image on the left, write a "
            "prompt, then press Generate (Ctrl+Enter)."));
-    preview_->setMinimumSize(320, 320);
+    preview_->setMinimumSize(240, 240);
     preview_->setInteractive(true);
     preview_->setToolTip(tr("Wheel: zoom · drag: move · double-click: 100 % or fit · +/−/0/1"));
     rightLayout->addWidget(preview_, 1);
@@ -413,8 +414,8 @@ void MainWindow::buildStudioPage() {
     };
     QToolButton* fit =
         toolButton(tr("Fit"), tr("Fit the image into the view (0)"), "zoomFitButton");
-    QToolButton* actual =
-        toolButton(tr("100 %"), tr("One image pixel per screen pixel (1)"), "zoomActualButton");
+    QToolButton* actual = toolButton(
+        QStringLiteral("1:1"), tr("One image pixel per screen pixel (1)"), "zoomActualButton");
     QToolButton* zoomOut = toolButton(QStringLiteral("−"), tr("Zoom out (−)"), "zoomOutButton");
     QToolButton* zoomIn = toolButton(QStringLiteral("+"), tr("Zoom in (+)"), "zoomInButton");
     connect(fit, &QToolButton::clicked, preview_, &ImageView::zoomToFit);
@@ -476,7 +477,7 @@ void MainWindow::buildStudioPage() {
     progress_->setMinimumHeight(26);
     etaLabel_ = new QLabel(right);
     etaLabel_->setObjectName("etaLabel");
-    etaLabel_->setMinimumWidth(150);
+    etaLabel_->setMinimumWidth(110);
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(generateButton_);
@@ -530,6 +531,8 @@ void MainWindow::buildDocks() {
     gallerySearch_->setClearButtonEnabled(true);
     galleryCount_ = new QLabel(galleryPanel);
     galleryCount_->setObjectName("galleryCount");
+    // A long output path must not widen the dock: the tooltip has it all.
+    galleryCount_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* saveAll = new QPushButton(tr("Save All…"), galleryPanel);
     saveAll->setObjectName("saveAllButton");
     saveAll->setToolTip(tr("Save every result shown here into one folder"));
@@ -578,8 +581,8 @@ void MainWindow::buildDocks() {
 void MainWindow::updateGalleryCount() {
     const int shown = gallery_->visibleCount();
     const int all = gallery_->resultCount();
-    QString text = shown == all ? tr("%n result(s)", nullptr, all)
-                                : tr("%1 of %n result(s)", nullptr, all).arg(shown);
+    QString text =
+        shown == all ? tr("Results: %1").arg(all) : tr("Results: %1 of %2").arg(shown).arg(all);
     if (history_.autoSave())
         text += QStringLiteral(" · ") +
                 tr("saved in %1").arg(QDir::toNativeSeparators(history_.outputRoot()));
@@ -916,7 +919,8 @@ void MainWindow::onFinished(const GenerationOutcome& outcome) {
         keepResult(image, outcome.request);
     if (!outcome.images.isEmpty()) {
         preview_->setImage(outcome.images.front());
-        preview_->setCaption(tr("seed %1").arg(outcome.request.seed.value_or(0)));
+        preview_->setCaption(
+            Gallery::labelFor(outcome.request).replace(QLatin1Char('\n'), QStringLiteral(" · ")));
     }
     progress_->setValue(progress_->maximum());
     progress_->setFormat(tr("Done"));
@@ -1041,9 +1045,9 @@ int MainWindow::saveAllResults(const QString& folder) {
                              sharpPixelsAction_->isChecked());
         } catch (const std::exception& error) {
             showError(tr("Could not save the images"), QString::fromStdString(error.what()),
-                      tr("%n image(s) were saved before this one; choose another folder or free "
-                         "some disk space.",
-                         nullptr, written));
+                      tr("Images saved before this one: %1. Choose another folder or free some "
+                         "disk space.")
+                          .arg(written));
             return written;
         }
         if (entry.path.isEmpty())
@@ -1051,8 +1055,7 @@ int MainWindow::saveAllResults(const QString& folder) {
         ++written;
     }
     statusBar()->showMessage(
-        tr("Saved %n image(s) in %1", nullptr, written).arg(QDir::toNativeSeparators(folder)),
-        10000);
+        tr("Images saved in %1: %2").arg(QDir::toNativeSeparators(folder)).arg(written), 10000);
     return written;
 }
 
@@ -1167,11 +1170,14 @@ void MainWindow::compareResults(int first, int second) {
 void MainWindow::askDeleteResults(const QList<int>& indexes) {
     if (indexes.isEmpty())
         return;
-    const auto answer =
-        QMessageBox::question(this, tr("Delete Results"),
-                              tr("Move %n result(s) to the trash and remove them from the gallery?",
-                                 nullptr, indexes.size()),
-                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    const auto answer = QMessageBox::question(
+        this, tr("Delete Results"),
+        indexes.size() == 1 ? tr("Move this result to the trash and remove it from the "
+                                 "gallery?")
+                            : tr("Move these %1 results to the trash and remove them from "
+                                 "the gallery?")
+                                  .arg(indexes.size()),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer == QMessageBox::Yes)
         deleteResults(indexes);
 }
@@ -1198,7 +1204,9 @@ void MainWindow::deleteResults(const QList<int>& indexes) {
     }
     gallery_->removeResults(indexes);
     preview_->setCompare(ImageView::Compare::Off);
-    statusBar()->showMessage(tr("%n result(s) deleted.", nullptr, indexes.size()), 8000);
+    statusBar()->showMessage(indexes.size() == 1 ? tr("Result deleted.")
+                                                 : tr("%1 results deleted.").arg(indexes.size()),
+                             8000);
 }
 
 void MainWindow::keepResult(const QImage& image, const GenerationRequest& request,
@@ -1403,8 +1411,11 @@ void MainWindow::restoreSettings() {
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
         // First start: most of the screen, so the form, preview and docks all have room.
         const QRect available = screen()->availableGeometry();
-        resize(std::min(1600, available.width() * 9 / 10),
-               std::min(1000, available.height() * 9 / 10));
+        const int width = std::min(1600, available.width() * 9 / 10);
+        resize(width, std::min(1000, available.height() * 9 / 10));
+        // On a small (or 2x scaled) screen the docks give the preview room to breathe.
+        const int dock = std::clamp(width * 27 / 100, 300, 380);
+        resizeDocks({plotDock_, galleryDock_}, {dock, dock}, Qt::Horizontal);
     }
     restoreState(settings.value(kStateKey).toByteArray());
     const QString saved = settings.value(kFormKey).toString();
@@ -1445,7 +1456,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     const int unsaved = gallery_->unsavedCount();
     if (unsaved > 0) {
         QMessageBox box(QMessageBox::Warning, tr("Unsaved Results"),
-                        tr("%n result(s) in the gallery are not saved.", nullptr, unsaved),
+                        unsaved == 1 ? tr("One result in the gallery is not saved.")
+                                     : tr("%1 results in the gallery are not saved.").arg(unsaved),
                         QMessageBox::NoButton, this);
         box.setObjectName("unsavedResultsBox");
         box.setInformativeText(tr("Save them before quitting? Unsaved results are lost."));

@@ -136,7 +136,9 @@ int main(int argc, char** argv) {
     deadiff::testing::isolateStudioHome(dir.path());
     if (const int lang = static_cast<int>(args.indexOf(QStringLiteral("--lang")));
         lang >= 0 && lang + 1 < args.size())
-        QSettings().setValue(QStringLiteral("ui/language"), args[lang + 1]);
+        QSettings(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("DEADiff"),
+                  QStringLiteral("DEADiff Studio"))
+            .setValue(QStringLiteral("ui/language"), args[lang + 1]);
     deadiff::ui::setUpApplication(app);
     if (args.contains(QStringLiteral("--demo"))) {
         DemoOptions options;

@@ -210,8 +210,8 @@ private Q_SLOTS:
         QCOMPARE(gallery->entry(0).path, saved[0]);
         QCOMPARE(gallery->entry(1).request.prompt, std::string("a blue heron"));
         // Labelled by prompt and style, not by seed alone.
-        QCOMPARE(gallery->item(0)->text(), QString("a red fox\na"));
-        QCOMPARE(gallery->item(1)->text(), QString("a blue heron\nb"));
+        QCOMPARE(gallery->item(0)->text(), QString("a red fox\na\nseed 11"));
+        QCOMPARE(gallery->item(1)->text(), QString("a blue heron\nb\nseed 12"));
         QCOMPARE(gallery->image(1).size(), QSize(64, 64));
         // The thumbnails load from the files.
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -487,6 +487,8 @@ private Q_SLOTS:
         job.seedCount = 3;
         const quint64 batch = window.startBatch(job, dir_->filePath("batch"));
         QTRY_VERIFY_WITH_TIMEOUT(probe_->stepsCompleted.load() >= 1, 5000);
+        // Held until the texts are checked, however slow the machine.
+        window.batchQueue()->pauseButton()->click();
         window.form()->promptEdit()->setPlainText("a heron");
         GenerationRequest request = window.form()->request();
         request.steps = 3;
@@ -498,6 +500,7 @@ private Q_SLOTS:
         QVERIFY2(progress->format().contains("batch"), qPrintable(progress->format()));
         QVERIFY(window.statusBar()->currentMessage().contains("batch"));
         QVERIFY(window.findChild<QDockWidget*>("batchDock")->isVisible());
+        window.batchQueue()->pauseButton()->click(); // resume
         QTRY_COMPARE_WITH_TIMEOUT(window.batchQueue()->state(batch), QString("done"), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!window.isGenerating(), 10000);
         QCOMPARE(window.gallery()->resultCount(), 4);
