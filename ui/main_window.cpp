@@ -2,6 +2,7 @@
 
 #include "core/io/png.h"
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/metadata.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -72,7 +73,8 @@ QString stageText(const QString& stage) {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
-        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet")};
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading model")};
     for (const char* known : kKnownStages)
         if (stage == QLatin1String(known))
             return QCoreApplication::translate("deadiff::ui::MainWindow", known) +
@@ -80,14 +82,9 @@ QString stageText(const QString& stage) {
     return stage;
 }
 
-io::PngText metadataFor(const GenerationRequest& request) {
-    return {{io::kA1111ParametersKeyword, toA1111Parameters(request)},
-            {io::kRequestJsonKeyword, toJson(request)}};
-}
-
 } // namespace
 
-MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
+MainWindow::MainWindow(PipelineLoader loader, QWidget* parent)
     : QMainWindow(parent) {
     setObjectName("MainWindow");
     setWindowTitle(tr("DEADiff Studio"));
@@ -100,7 +97,7 @@ MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
     buildStudioPage();
     buildDocks();
     buildMenus();
-    startWorker(factory ? std::move(factory) : defaultPipelineFactory());
+    startWorker(loader ? std::move(loader) : defaultPipelineLoader());
 
     const RuntimeInfo info = runtimeInfo();
     const bool bf16 = info.cpu.avx512Bf16 || info.cpu.amxBf16;
@@ -120,9 +117,9 @@ MainWindow::~MainWindow() {
     workerThread_.wait();
 }
 
-void MainWindow::startWorker(PipelineFactory factory) {
+void MainWindow::startWorker(PipelineLoader loader) {
     registerWorkerMetaTypes();
-    worker_ = new GenerationWorker(std::move(factory));
+    worker_ = new GenerationWorker(std::move(loader));
     worker_->moveToThread(&workerThread_);
     workerThread_.setObjectName(QStringLiteral("generation"));
     connect(&workerThread_, &QThread::finished, worker_, &QObject::deleteLater);
@@ -454,6 +451,7 @@ void MainWindow::setModelPath(const QString& path) {
         progress_->setFormat(tr("Loading model… %p%"));
         modelBadge_->setText(tr("Loading %1…").arg(file.fileName()));
         showStudio(true);
+        worker_->setPreferredDtype(form_->request().dtype);
         Q_EMIT loadModelRequested(path);
     } else {
         showStudio(false);
@@ -519,7 +517,7 @@ void MainWindow::onLoadProgress(const QString& what, double fraction) {
     progress_->setFormat(tr("Loading model: %1 %p%").arg(what));
 }
 
-void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype) {
+void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype, int nativeSide) {
     if (path != modelPath_)
         return; // an older load finished after the user picked another model
     modelLoading_ = false;
@@ -531,13 +529,7 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype)
         tr("Model: %1 · computing in %2").arg(QFileInfo(path).fileName(), computeDtype));
     // A 64 px demo model asked for 512 px paints far outside what it learnt (and 64x slower);
     // the user's own size stays as long as the models agree.
-    int side = 0;
-    try {
-        side = pipeline::modelDefaultImageSize(path.toStdString());
-    } catch (const std::exception&) {
-        side = 0; // the model loaded, so its model.json was readable a moment ago
-    }
-    side = side > 0 ? side : 512;
+    const int side = nativeSide;
     QString loaded = tr("Model loaded: %1").arg(QDir::toNativeSeparators(path));
     if (side != loadedModelSide_) {
         form_->setImageSide(side);
@@ -729,7 +721,7 @@ bool MainWindow::saveResult(int index, const QString& path) {
         return false;
     const GalleryEntry& entry = gallery_->entry(index);
     try {
-        io::writePng(path.toStdString(), toRgbMat(entry.image), metadataFor(entry.request));
+        io::writePng(path.toStdString(), toRgbMat(entry.image), resultMetadata(entry.request));
     } catch (const std::exception& error) {
         showError(tr("Could not save the image"), QString::fromStdString(error.what()),
                   tr("Choose another folder or free some disk space."));
@@ -785,7 +777,7 @@ void MainWindow::useResultAsStyle(int index, int slot) {
     const QString path = QDir(folder).filePath(
         QStringLiteral("result-%1-%2.png").arg(entry.request.seed.value_or(0)).arg(index));
     try {
-        io::writePng(path.toStdString(), toRgbMat(entry.image), metadataFor(entry.request));
+        io::writePng(path.toStdString(), toRgbMat(entry.image), resultMetadata(entry.request));
     } catch (const std::exception& error) {
         showError(tr("Could not use the image as a reference"),
                   QString::fromStdString(error.what()),
@@ -796,31 +788,27 @@ void MainWindow::useResultAsStyle(int index, int slot) {
 }
 
 bool MainWindow::openDroppedFile(const QString& path) {
-    std::string json;
+    std::optional<GenerationRequest> recorded;
     try {
-        json = io::findPngText(io::readPngText(path.toStdString()), io::kRequestJsonKeyword);
+        recorded = recordedRequest(path.toStdString());
+    } catch (const RequestError& error) {
+        showError(tr("Cannot restore the settings"), QString::fromStdString(error.what()),
+                  tr("The image's settings come from an incompatible version; you can still "
+                     "use it as a style reference."));
+        return false;
     } catch (const std::exception&) {
-        json.clear(); // not a PNG (a JPEG reference, say): no settings to restore
+        recorded.reset(); // not a PNG (a JPEG reference, say): no settings to restore
     }
-    if (!json.empty()) {
-        try {
-            GenerationRequest request = requestFromJson(json, JsonStrictness::Lenient);
-            form_->setRequest(request);
-            QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
-            if (!request.model.empty() &&
-                QFileInfo(QString::fromStdString(request.model)).fileName() !=
-                    QFileInfo(modelPath_).fileName())
-                note +=
-                    QLatin1Char(' ') +
+    if (recorded) {
+        const GenerationRequest& request = *recorded;
+        form_->setRequest(request);
+        QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
+        if (!request.model.empty() && QFileInfo(QString::fromStdString(request.model)).fileName() !=
+                                          QFileInfo(modelPath_).fileName())
+            note += QLatin1Char(' ') +
                     tr("It was made with the model %1.").arg(QString::fromStdString(request.model));
-            statusBar()->showMessage(note, 10000);
-            return true;
-        } catch (const std::exception& error) {
-            showError(tr("Cannot restore the settings"), QString::fromStdString(error.what()),
-                      tr("The image's settings come from an incompatible version; you can still "
-                         "use it as a style reference."));
-            return false;
-        }
+        statusBar()->showMessage(note, 10000);
+        return true;
     }
     if (isImageFile(path))
         askUseAsStyle(path);

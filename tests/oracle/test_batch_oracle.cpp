@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(BatchOracle, RunsAJobReusingEmbeddingsAndResumes) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpoint);
-    auto pipeline = Pipeline::load(checkpoint, {"float32", {}});
+    auto pipeline = Pipeline::load({checkpoint, ComputeDtype::Float32});
     const fs::path out =
         fs::temp_directory_path() / ("deadiff-batch-oracle-" + std::to_string(::getpid()));
     fs::remove_all(out);

@@ -15,9 +15,10 @@
 namespace deadiff::testing {
 
 // Paths containing "broken" fail to load with a loader-style message.
-inline ui::PipelineFactory gradientFactory(std::shared_ptr<GradientProbe> probe) {
-    return [probe](const std::string& path, const PipelineOptions&,
+inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
+    return [probe](const LoadOptions& options,
                    const LoadProgress& progress) -> std::unique_ptr<Pipeline> {
+        const std::string& path = options.model;
         ++probe->loads;
         if (progress)
             progress("text encoder", 0.5);
@@ -26,7 +27,7 @@ inline ui::PipelineFactory gradientFactory(std::shared_ptr<GradientProbe> probe)
                                             "the file size)");
         if (progress)
             progress("done", 1.0);
-        return std::make_unique<GradientPipeline>(path, probe);
+        return std::make_unique<GradientPipeline>(path, probe, options.dtype);
     };
 }
 

@@ -125,7 +125,7 @@ private Q_SLOTS:
         QCOMPARE(outcome.images.size(), 1);
         QCOMPARE(outcome.images[0].size(), QSize(128, 64));
         QCOMPARE(outcome.request.seed, std::optional<std::uint64_t>(5));
-        QCOMPARE(outcome.request.mode, std::string("none")); // resolved
+        QVERIFY(outcome.request.mode == ReferenceMode::None); // resolved
     }
 
     void stalePreviewsAreDropped() {
