@@ -7,12 +7,22 @@
 #include <QColor>
 #include <QFile>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSettings>
 #include <QString>
 
 #include <utility>
 
 namespace deadiff::testing {
+
+// What a real loader reports as the native size: a model folder's default_image_size, else 512.
+inline int modelFolderSide(const std::string& path) {
+    QFile json(QString::fromStdString(path) + "/model.json");
+    if (!json.open(QIODevice::ReadOnly))
+        return 512;
+    return QJsonDocument::fromJson(json.readAll()).object().value("default_image_size").toInt(512);
+}
 
 // Paths containing "broken" fail to load with a loader-style message.
 inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
@@ -27,7 +37,8 @@ inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
                                             "the file size)");
         if (progress)
             progress("done", 1.0);
-        return std::make_unique<GradientPipeline>(path, probe, options.dtype);
+        return std::make_unique<GradientPipeline>(path, probe, options.dtype,
+                                                  modelFolderSide(path));
     };
 }
 

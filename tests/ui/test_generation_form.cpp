@@ -28,7 +28,10 @@
 #include <QUrl>
 #include <QtTest>
 
+using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
+using deadiff::ReferenceMode;
+using deadiff::SamplerKind;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::ImageDropZone;
 
