@@ -160,6 +160,12 @@ QString fieldLabel(const QString& key) {
     return EngineMessages::label(key);
 }
 
+QString userMessage(const RequestError& error) {
+    const QString text = EngineMessages::requestProblem(QString::fromStdString(error.field()),
+                                                        QString::fromStdString(error.problem()));
+    return text.isEmpty() ? userMessage(QString::fromStdString(error.what())) : text;
+}
+
 QString userMessage(const QString& engineMessage) {
     // RequestError: "'<json key>' <problem>".
     static const QRegularExpression request(

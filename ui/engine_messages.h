@@ -5,6 +5,8 @@
 // passes through unchanged (it still names the file and the cause).
 #pragma once
 
+#include "core/pipeline/request.h"
+
 #include <QString>
 
 namespace deadiff::ui {
@@ -13,7 +15,11 @@ namespace deadiff::ui {
 // "styles[1].path" -> "Style B"); an unknown key comes back as it is.
 QString fieldLabel(const QString& key);
 
-// A core error message (RequestError, ImageError, model loading) as the studio shows it.
+// A core error message (RequestError, ImageError, model loading) as the studio shows it. The
+// text of a RequestError that crossed a thread as a string ("'<key>' <problem>") is read back
+// into its field and problem.
 QString userMessage(const QString& engineMessage);
+// A RequestError caught in the studio: its field() and problem() directly.
+QString userMessage(const RequestError& error);
 
 } // namespace deadiff::ui

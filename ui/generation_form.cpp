@@ -48,6 +48,11 @@ std::string toStd(const QString& text) {
     return text.toStdString();
 }
 
+// The enum a combo box's current item names (its data is the enum's name-table spelling).
+template <typename Enum> std::optional<Enum> comboChoice(const QComboBox* combo) {
+    return enumFromName<Enum>(combo->currentData().toString().toStdString());
+}
+
 void selectData(QComboBox* box, const QString& data) {
     const int index = box->findData(data);
     if (index >= 0)
@@ -606,8 +611,9 @@ QGroupBox* GenerationForm::buildSamplingGroup() {
 
     sampler_ = new QComboBox(group);
     sampler_->setObjectName("samplerCombo");
-    for (const char* name : {"ddim", "dpmpp-2m", "euler-a"})
-        sampler_->addItem(fromStd(a1111SamplerName(name)), QString::fromLatin1(name));
+    for (const auto& entry : enumNames(SamplerKind{}))
+        sampler_->addItem(QString::fromLatin1(sample::a1111SamplerName(entry.value)),
+                          QString::fromLatin1(entry.name));
     form->addRow(tr("Sampler"), sampler_);
 
     batch_ = new QSpinBox(group);
@@ -643,7 +649,7 @@ GenerationRequest GenerationForm::request() const {
         request.mix = mix_->value() / static_cast<double>(kMixSliderSteps);
 
     request.content = toStd(content_->path());
-    request.mode = toStd(mode_->currentData().toString());
+    request.mode = comboChoice<ReferenceMode>(mode_);
     request.imageWeight = imageWeight_->value();
     request.width = width_->value();
     request.height = height_->value();
@@ -654,9 +660,9 @@ GenerationRequest GenerationForm::request() const {
     const qulonglong seed = seed_->text().toULongLong(&valid);
     if (!randomSeed_->isChecked() && valid) // more than 64 bits: treated as random
         request.seed = seed;
-    request.sampler = toStd(sampler_->currentData().toString());
+    request.sampler = comboChoice<SamplerKind>(sampler_).value_or(SamplerKind::Ddim);
     request.batch = batch_->value();
-    request.dtype = toStd(dtype_->currentData().toString());
+    request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
 
     request.depth.clear();
     request.depthFrom.clear();
@@ -697,7 +703,7 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
         mix_->setValue(static_cast<int>(std::lround(mix * kMixSliderSteps)));
     }
     content_->setPath(fromStd(request.content));
-    selectData(mode_, fromStd(effectiveMode(request)));
+    selectData(mode_, QString::fromLatin1(nameOf(effectiveMode(request))));
     imageWeight_->setValue(request.imageWeight);
     width_->setValue(request.width);
     height_->setValue(request.height);
@@ -705,9 +711,9 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     cfg_->setValue(request.cfg);
     randomSeed_->setChecked(!request.seed.has_value());
     seed_->setText(request.seed ? QString::number(*request.seed) : QString());
-    selectData(sampler_, fromStd(request.sampler));
+    selectData(sampler_, QString::fromLatin1(nameOf(request.sampler)));
     batch_->setValue(request.batch);
-    selectData(dtype_, fromStd(request.dtype));
+    selectData(dtype_, QString::fromLatin1(nameOf(request.dtype)));
     updateSeedState();
 
     // A request without ControlNet switches the panel off but keeps its file choices (the

@@ -2,6 +2,7 @@
 
 #include "core/io/png.h"
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/metadata.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -88,7 +89,8 @@ QString stageText(const QString& stage) {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
-        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet")};
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading model")};
     for (const char* known : kKnownStages)
         if (stage == QLatin1String(known))
             return QCoreApplication::translate("deadiff::ui::MainWindow", known) +
@@ -113,7 +115,7 @@ void selectComboData(QComboBox* box, int data) {
 
 } // namespace
 
-MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
+MainWindow::MainWindow(PipelineLoader loader, QWidget* parent)
     : QMainWindow(parent) {
     setObjectName("MainWindow");
     setWindowTitle(tr("DEADiff Studio"));
@@ -126,7 +128,7 @@ MainWindow::MainWindow(PipelineFactory factory, QWidget* parent)
     buildStudioPage();
     buildDocks();
     buildMenus();
-    startWorker(factory ? std::move(factory) : defaultPipelineFactory());
+    startWorker(loader ? std::move(loader) : defaultPipelineLoader());
 
     const RuntimeInfo info = runtimeInfo();
     const bool bf16 = info.cpu.avx512Bf16 || info.cpu.amxBf16;
@@ -146,9 +148,9 @@ MainWindow::~MainWindow() {
     workerThread_.wait();
 }
 
-void MainWindow::startWorker(PipelineFactory factory) {
+void MainWindow::startWorker(PipelineLoader loader) {
     registerWorkerMetaTypes();
-    worker_ = new GenerationWorker(std::move(factory));
+    worker_ = new GenerationWorker(std::move(loader));
     worker_->moveToThread(&workerThread_);
     workerThread_.setObjectName(QStringLiteral("generation"));
     connect(&workerThread_, &QThread::finished, worker_, &QObject::deleteLater);
@@ -641,6 +643,7 @@ void MainWindow::setModelPath(const QString& path) {
         progress_->setFormat(tr("Loading model… %p%"));
         modelBadge_->setText(tr("Loading %1…").arg(file.fileName()));
         showStudio(true);
+        worker_->setPreferredDtype(form_->request().dtype);
         Q_EMIT loadModelRequested(path);
     } else {
         showStudio(false);
@@ -706,7 +709,7 @@ void MainWindow::onLoadProgress(const QString& what, double fraction) {
     progress_->setFormat(tr("Loading model: %1 %p%").arg(what));
 }
 
-void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype) {
+void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype, int nativeSide) {
     if (path != modelPath_)
         return; // an older load finished after the user picked another model
     modelLoading_ = false;
@@ -733,13 +736,7 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype)
     form_->setModelCard(card, QFileInfo(path).fileName());
     // A 64 px demo model asked for 512 px paints far outside what it learnt (and 64x slower);
     // the user's own size stays as long as the models agree.
-    int side = 0;
-    try {
-        side = pipeline::modelDefaultImageSize(path.toStdString());
-    } catch (const std::exception&) {
-        side = 0; // the model loaded, so its model.json was readable a moment ago
-    }
-    side = side > 0 ? side : 512;
+    const int side = nativeSide;
     QString loaded = tr("Model loaded: %1").arg(QDir::toNativeSeparators(path));
     if (side != loadedModelSide_) {
         form_->setImageSide(side);
@@ -822,7 +819,7 @@ void MainWindow::generate() {
     try {
         validate(request);
     } catch (const RequestError& error) {
-        showError(tr("Cannot generate yet"), userMessage(QString::fromStdString(error.what())),
+        showError(tr("Cannot generate yet"), userMessage(error),
                   tr("Fix that setting in the form on the left, then press Generate again."));
         return;
     }
@@ -1313,32 +1310,27 @@ QDialog* MainWindow::showRealWeightsPage() {
 }
 
 bool MainWindow::openDroppedFile(const QString& path) {
-    std::string json;
+    std::optional<GenerationRequest> recorded;
     try {
-        json = io::findPngText(io::readPngText(path.toStdString()), io::kRequestJsonKeyword);
+        recorded = recordedRequest(path.toStdString());
+    } catch (const RequestError& error) {
+        showError(tr("Cannot restore the settings"), userMessage(error),
+                  tr("The image's settings come from an incompatible version; you can still "
+                     "use it as a style reference."));
+        return false;
     } catch (const std::exception&) {
-        json.clear(); // not a PNG (a JPEG reference, say): no settings to restore
+        recorded.reset(); // not a PNG (a JPEG reference, say): no settings to restore
     }
-    if (!json.empty()) {
-        try {
-            GenerationRequest request = requestFromJson(json, JsonStrictness::Lenient);
-            form_->setRequest(request);
-            QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
-            if (!request.model.empty() &&
-                QFileInfo(QString::fromStdString(request.model)).fileName() !=
-                    QFileInfo(modelPath_).fileName())
-                note +=
-                    QLatin1Char(' ') +
+    if (recorded) {
+        const GenerationRequest& request = *recorded;
+        form_->setRequest(request);
+        QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
+        if (!request.model.empty() && QFileInfo(QString::fromStdString(request.model)).fileName() !=
+                                          QFileInfo(modelPath_).fileName())
+            note += QLatin1Char(' ') +
                     tr("It was made with the model %1.").arg(QString::fromStdString(request.model));
-            statusBar()->showMessage(note, 10000);
-            return true;
-        } catch (const std::exception& error) {
-            showError(tr("Cannot restore the settings"),
-                      userMessage(QString::fromStdString(error.what())),
-                      tr("The image's settings come from an incompatible version; you can still "
-                         "use it as a style reference."));
-            return false;
-        }
+        statusBar()->showMessage(note, 10000);
+        return true;
     }
     const QString problem = imageProblem(path);
     if (problem.isEmpty())

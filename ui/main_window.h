@@ -39,7 +39,7 @@ class MainWindow : public QMainWindow {
 
 public:
     // `factory` makes the pipeline on the worker thread; empty: Pipeline::load.
-    explicit MainWindow(PipelineFactory factory = {}, QWidget* parent = nullptr);
+    explicit MainWindow(PipelineLoader loader = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     QString modelPath() const { return modelPath_; }
@@ -127,7 +127,7 @@ private:
     void buildModelPage();
     void buildStudioPage();
     void buildDocks();
-    void startWorker(PipelineFactory factory);
+    void startWorker(PipelineLoader loader);
     void updateModelState();
     void updateActions();
     void showStudio(bool studio);
@@ -152,7 +152,7 @@ private:
     void fillRecentModelsMenu();
 
     void onLoadProgress(const QString& what, double fraction);
-    void onModelLoaded(const QString& path, const QString& computeDtype);
+    void onModelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
     void onLoadFailed(const QString& path, const QString& message);
     void onStarted(quint64 jobId, const deadiff::GenerationRequest& resolved);
     void onStage(quint64 jobId, const QString& stage);

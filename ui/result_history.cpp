@@ -1,6 +1,7 @@
 #include "ui/result_history.h"
 
 #include "core/io/png.h"
+#include "core/pipeline/metadata.h"
 #include "ui/image_convert.h"
 
 #include <QDir>
@@ -181,9 +182,7 @@ void writeResultImage(const QString& path, const QImage& image, const Generation
                               sharpPixels ? Qt::FastTransformation : Qt::SmoothTransformation);
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == QLatin1String("png")) {
-        io::writePng(path.toStdString(), toRgbMat(pixels),
-                     {{io::kA1111ParametersKeyword, toA1111Parameters(request)},
-                      {io::kRequestJsonKeyword, toJson(request)}});
+        io::writePng(path.toStdString(), toRgbMat(pixels), resultMetadata(request));
         return;
     }
     // Other formats through Qt, atomically like writePng.

@@ -41,6 +41,7 @@
 #include "core/nn/vae.h"
 #include "core/pipeline/model_card.h"
 #include "core/pipeline/reference_encoder.h"
+#include "core/runtime/compute_dtype.h"
 
 #include <string>
 #include <vector>
@@ -60,7 +61,7 @@ struct ModelConfig {
     std::string tokenizer = "tokenizer";       // relative to the folder
     std::vector<std::string> weightOverlays;   // relative to the folder, applied in order
     int defaultImageSize = 512;
-    std::string autoDtype; // "float32", "bfloat16" or empty (the CPU decides)
+    ComputeDtype autoDtype = ComputeDtype::Auto; // Float32, BFloat16 or Auto (the CPU decides)
     nn::ClipTextConfig text;
     nn::UNetConfig unet;
     nn::VaeConfig vae;

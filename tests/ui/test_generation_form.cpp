@@ -29,7 +29,10 @@
 #include <QUrl>
 #include <QtTest>
 
+using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
+using deadiff::ReferenceMode;
+using deadiff::SamplerKind;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::ImageDropZone;
 
@@ -79,13 +82,13 @@ private Q_SLOTS:
         QCOMPARE(request.negativePrompt, std::string(deadiff::kOfficialNegativePrompt));
         QCOMPARE(request.steps, 50);
         QCOMPARE(request.cfg, 7.5);
-        QCOMPARE(request.sampler, std::string("ddim"));
+        QVERIFY(request.sampler == SamplerKind::Ddim);
         QCOMPARE(request.width, 512);
         QCOMPARE(request.height, 512);
         QCOMPARE(request.imageWeight, 1.0);
         QVERIFY(!request.seed.has_value());
         QVERIFY(request.styles.empty());
-        QCOMPARE(request.mode, std::string("none"));
+        QVERIFY(request.mode == ReferenceMode::None);
         auto* sampler = form.findChild<QComboBox*>("samplerCombo");
         QCOMPARE(sampler->count(), 3); // ddim, dpmpp-2m, euler-a
     }
@@ -98,16 +101,16 @@ private Q_SLOTS:
                            {styleB_.toStdString(), std::nullopt}};
         original.mix = 0.25;
         original.content = content_.toStdString();
-        original.mode = "both";
+        original.mode = ReferenceMode::Both;
         original.imageWeight = 0.8;
         original.seed = 4294967295ULL;
         original.steps = 30;
         original.cfg = 6.5;
-        original.sampler = "dpmpp-2m";
+        original.sampler = SamplerKind::DpmPp2m;
         original.width = 640;
         original.height = 384;
         original.batch = 2;
-        original.dtype = "bfloat16";
+        original.dtype = ComputeDtype::BFloat16;
         // The depth panel's fields.
         original.depthFrom = content_.toStdString();
         original.depthModel = "/models/midas_v21_small_256.onnx";
@@ -174,11 +177,11 @@ private Q_SLOTS:
 
     void modeFollowsTheFirstReference() {
         GenerationForm form;
-        QCOMPARE(form.request().mode, std::string("none"));
+        QVERIFY(form.request().mode == ReferenceMode::None);
         form.styleZoneA()->setPath(styleA_);
-        QCOMPARE(form.request().mode, std::string("style"));
+        QVERIFY(form.request().mode == ReferenceMode::Style);
         form.styleZoneA()->clear();
-        QCOMPARE(form.request().mode, std::string("none"));
+        QVERIFY(form.request().mode == ReferenceMode::None);
     }
 
     void droppingAnImageFileUrlSetsTheReference() {

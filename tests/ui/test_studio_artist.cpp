@@ -15,7 +15,7 @@
 #include "ui/image_view.h"
 #include "ui/main_window.h"
 
-#include "core/io/png.h"
+#include "core/pipeline/metadata.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -87,9 +87,9 @@ void wheelOver(QWidget* widget) {
     QApplication::sendEvent(widget, &wheel);
 }
 
-std::string requestJsonOf(const QString& png) {
-    return deadiff::io::findPngText(deadiff::io::readPngText(png.toStdString()),
-                                    deadiff::io::kRequestJsonKeyword);
+// The request a saved PNG records (nullopt: none).
+std::optional<GenerationRequest> recorded(const QString& png) {
+    return deadiff::recordedRequest(png.toStdString());
 }
 
 // The child process of killedMidGenerationLosesNothing: three results, then a long run that the
@@ -196,8 +196,7 @@ private Q_SLOTS:
                 const QString path = window.gallery()->entry(i).path;
                 QVERIFY2(path.startsWith(today), qPrintable(path));
                 QVERIFY(QFileInfo::exists(path));
-                QVERIFY(deadiff::requestFromJson(requestJsonOf(path)) ==
-                        window.gallery()->entry(i).request);
+                QVERIFY(recorded(path) == window.gallery()->entry(i).request);
                 saved << path;
             }
             QCOMPARE(window.gallery()->unsavedCount(), 0);
@@ -264,7 +263,7 @@ private Q_SLOTS:
         QCOMPARE(window.saveAllResults(all), 3);
         QCOMPARE(QDir(all).entryList({"*.png"}).size(), 3);
         for (const QString& name : QDir(all).entryList({"*.png"}))
-            QVERIFY(!requestJsonOf(QDir(all).filePath(name)).empty());
+            QVERIFY(recorded(QDir(all).filePath(name)).has_value());
         window.gallerySearch()->setText("cat");
         const QString cats = dir_->filePath("cats");
         QCOMPARE(window.saveAllResults(cats), 2);
@@ -321,7 +320,7 @@ private Q_SLOTS:
             QVERIFY(QFileInfo::exists(entry.path));
             QCOMPARE(entry.request.prompt, std::string("kept"));
             QCOMPARE(*entry.request.seed, std::uint64_t(i + 1));
-            QVERIFY(deadiff::requestFromJson(requestJsonOf(entry.path)) == entry.request);
+            QVERIFY(recorded(entry.path) == entry.request);
             QCOMPARE(window.gallery()->image(i).size(), QSize(64, 64));
         }
         QCOMPARE(window.form()->request().prompt, std::string("in flight"));
@@ -613,7 +612,7 @@ private Q_SLOTS:
         const QString big = dir_->filePath("big.png");
         QVERIFY(window.saveResult(0, big));
         QCOMPARE(QImage(big).size(), QSize(256, 256));
-        QVERIFY(deadiff::requestFromJson(requestJsonOf(big)) == window.gallery()->entry(0).request);
+        QVERIFY(recorded(big) == window.gallery()->entry(0).request);
         // Sharp pixels: every 4x4 block is one colour.
         const QImage pixels = QImage(big).convertToFormat(QImage::Format_RGB888);
         QCOMPARE(pixels.pixel(4, 4), pixels.pixel(7, 7));
@@ -721,7 +720,7 @@ private:
         request.styles.clear();
         for (const QString& style : styles)
             request.styles.push_back({style.toStdString(), std::nullopt});
-        request.mode.clear();
+        request.mode.reset();
         window.form()->setRequest(request);
         QSignalSpy added(&window, &MainWindow::resultAdded);
         window.generate();

@@ -66,7 +66,7 @@ private Q_SLOTS:
         request.styles = {
             {QString::fromStdString(deadiff::test::oracleRef("style_01.jpeg")).toStdString(),
              std::nullopt}};
-        request.mode = "style";
+        request.mode = deadiff::ReferenceMode::Style;
         request.width = 64;
         request.height = 64;
         request.steps = 2;

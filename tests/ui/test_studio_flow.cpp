@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QFileInfo>
@@ -197,6 +198,49 @@ private Q_SLOTS:
         QVERIFY(added.wait(10000));
         QCOMPARE(window.stepPlot()->pointCount(), 4);
         QCOMPARE(window.gallery()->resultCount(), 2);
+    }
+
+    // The Precision combo is a load-time choice: another one reloads the model in that dtype
+    // before the generation, and the result (its metadata) records the dtype actually used.
+    void precisionChoiceReloadsTheModelAndIsRecorded() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        const int loads = probe_->loads.load();
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a boat");
+        GenerationRequest request = window.form()->request();
+        request.steps = 2;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        auto* precision = window.form()->findChild<QComboBox*>("dtypeCombo");
+        QVERIFY(precision != nullptr);
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        const auto generateWith = [&](const char* dtype) {
+            precision->setCurrentIndex(precision->findData(QString::fromLatin1(dtype)));
+            window.generate();
+            QVERIFY(added.wait(5000));
+        };
+
+        generateWith("bfloat16");
+        QCOMPARE(probe_->loads.load(), loads + 1);
+        QCOMPARE(window.gallery()->entry(0).request.dtype, deadiff::ComputeDtype::BFloat16);
+        QVERIFY(QString::fromStdString(deadiff::toJson(window.gallery()->entry(0).request))
+                    .contains("\"dtype\":\"bfloat16\""));
+        QVERIFY(window.findChild<QLabel*>("modelBadge")->text().contains("bfloat16"));
+
+        generateWith("bfloat16"); // the model computes in it already
+        QCOMPARE(probe_->loads.load(), loads + 1);
+
+        generateWith("float32");
+        QCOMPARE(probe_->loads.load(), loads + 2);
+        QCOMPARE(window.gallery()->entry(2).request.dtype, deadiff::ComputeDtype::Float32);
+
+        generateWith("auto"); // this model's automatic choice is float32: nothing to reload
+        QCOMPARE(probe_->loads.load(), loads + 2);
+        QCOMPARE(window.gallery()->entry(3).request.dtype, deadiff::ComputeDtype::Float32);
     }
 
     void cancelStopsTheRunningGeneration() {

@@ -86,12 +86,12 @@ TEST(DemoModel, BundledModelPaintsThePromptsSubjectInTheReferencesStyle) {
     const std::string classifierPath = (fs::path(model) / "classifiers.safetensors").string();
     ASSERT_TRUE(fs::exists(classifierPath)) << classifierPath;
     Classifiers classifiers = loadClassifiers(classifierPath);
-    const auto pipeline = Pipeline::load(model, {"float32", {}});
+    const auto pipeline = Pipeline::load({model, ComputeDtype::Float32});
     EvaluationOptions options;
     options.pairs = 12; // each held-out combination once, seeds 0..11
     options.steps = 20;
     const EvaluationScores scores =
-        evaluateModel(*pipeline, pipeline::modelDefaultImageSize(model), classifiers, options);
+        evaluateModel(*pipeline, pipeline->facts().nativeImageSize, classifiers, options);
     // Chance is 1/12 for the subject and 1/10 for the style; the shipped model scores 11 of 12
     // for both here (docs/demo-model.md), so two thirds leaves room for another CPU's rounding
     // while still failing a model that no longer takes its style from the reference.
