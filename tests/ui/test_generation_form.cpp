@@ -1,6 +1,7 @@
 // The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
 // ControlNet depth panel (its settings and the depth map preview).
 #include "tests/ui/studio_home.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
@@ -33,6 +34,7 @@ using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
 using deadiff::ReferenceMode;
 using deadiff::SamplerKind;
+using deadiff::testing::dropFile;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::ImageDropZone;
 
@@ -44,22 +46,6 @@ QString makeImage(const QTemporaryDir& dir, const QString& name, QColor color) {
     const QString path = dir.filePath(name);
     image.save(path);
     return path;
-}
-
-// Delivers a drag-enter and a drop of `path` as a file URL; returns whether the drop was taken.
-// File managers send the URL as text too; that is what a text field would paste.
-bool dropFile(QWidget* target, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    mime.setText(QUrl::fromLocalFile(path).toString());
-    const QPoint centre = target->rect().center();
-    QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &enter);
-    if (!enter.isAccepted())
-        return false;
-    QDropEvent drop(QPointF(centre), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &drop);
-    return drop.isAccepted();
 }
 
 } // namespace

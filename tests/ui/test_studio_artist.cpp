@@ -5,6 +5,7 @@
 // panel fits at 2x scaling; the ControlNet panel, a waiting generation, a non-image reference,
 // the mix and engine errors are all said in the artist's words.
 #include "tests/ui/gradient_pipeline.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -52,32 +53,14 @@
 #include <memory>
 
 using deadiff::GenerationRequest;
+using deadiff::testing::dropFile;
 using deadiff::testing::GradientProbe;
+using deadiff::testing::visibleBox;
 using deadiff::ui::Gallery;
 using deadiff::ui::ImageView;
 using deadiff::ui::MainWindow;
 
 namespace {
-
-QMessageBox* visibleBox(QWidget* window, const char* name) {
-    for (QMessageBox* box : window->findChildren<QMessageBox*>(name))
-        if (box->isVisible())
-            return box;
-    return nullptr;
-}
-
-bool dropFile(QWidget* target, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    const QPoint centre = target->rect().center();
-    QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &enter);
-    if (!enter.isAccepted())
-        return false;
-    QDropEvent drop(QPointF(centre), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &drop);
-    return drop.isAccepted();
-}
 
 // A wheel turn over `widget` (one notch down), as the mouse sends it.
 void wheelOver(QWidget* widget) {
@@ -151,9 +134,7 @@ private Q_SLOTS:
     // 1. A bad file does not take the working model, the form or the docks with it.
     void failedLoadKeepsTheWorkingModel() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         window.form()->promptEdit()->setPlainText("keep me");
         const QString broken = dir_->filePath("broken.safetensors");
         QFile file(broken);
@@ -241,9 +222,7 @@ private Q_SLOTS:
 
     void outputFolderIsConfigurable() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         const QString root = dir_->filePath("my renders");
         window.history().setOutputRoot(root);
         generate(window, "a moth", 5, {});
@@ -253,9 +232,7 @@ private Q_SLOTS:
 
     void saveAllWritesWhatTheGalleryShows() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         generate(window, "a cat", 1, {});
         generate(window, "a dog", 2, {});
         generate(window, "a cat again", 3, {});
@@ -273,9 +250,7 @@ private Q_SLOTS:
     // With auto-save off, quitting with unsaved results asks first.
     void quittingWithUnsavedResultsAsks() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         window.findChild<QAction*>("actionAutoSave")->setChecked(false);
         generate(window, "not saved", 9, {});
         QCOMPARE(window.gallery()->unsavedCount(), 1);
@@ -391,11 +366,7 @@ private Q_SLOTS:
     // 4. The wheel over a value scrolls the panel and leaves the value alone.
     void wheelScrollsThePanelNotTheValues() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.resize(1152, 720);
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(openStudio(window, QSize(1152, 720)));
         QScrollBar* bar = window.formScroll()->verticalScrollBar();
         QVERIFY2(bar->maximum() > 0, "the form fits: nothing to scroll at this size");
         QComboBox* sampler = window.form()->samplerCombo();
@@ -425,11 +396,7 @@ private Q_SLOTS:
     // shows the whole form (no widget cut off on the right).
     void leftPanelFitsAt2xScaling() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.resize(1152, 720);
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(openStudio(window, QSize(1152, 720)));
         QScrollArea* scroll = window.formScroll();
         QWidget* viewport = scroll->viewport();
         QVERIFY(!scroll->horizontalScrollBar()->isVisible());
@@ -448,9 +415,7 @@ private Q_SLOTS:
     // 6. The ControlNet panel switched on with nothing in it, or without its checkpoint.
     void controlNetPanelSaysWhatIsMissing() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         window.form()->promptEdit()->setPlainText("a castle");
         window.form()->depthGroup()->setChecked(true);
         QSignalSpy errors(&window, &MainWindow::errorShown);
@@ -474,9 +439,7 @@ private Q_SLOTS:
     void generateDuringABatchSaysItWaits() {
         probe_->stepMillis = 15;
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         deadiff::batch::BatchJob job;
         job.templ.prompt = "a fox";
         job.templ.width = 64;
@@ -604,9 +567,7 @@ private Q_SLOTS:
     // 11. Save As: formats and sizes; the form's slots and mix survive a restart.
     void savingOffersFormatsAndSizes() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QVERIFY(openStudio(window));
         generate(window, "a star", 7, {});
         window.setExportScale(4, true);
         const QString big = dir_->filePath("big.png");
@@ -644,11 +605,7 @@ private Q_SLOTS:
     // The viewer: zoom and pan, sharp pixels when enlarged, two results compared.
     void viewerZoomsPansAndCompares() {
         MainWindow window(deadiff::testing::gradientFactory(probe_));
-        window.resize(1400, 900);
-        window.show();
-        window.setModelPath(model_);
-        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(openStudio(window, QSize(1400, 900)));
         generate(window, "a ring", 1, {});
         generate(window, "a moon", 2, {});
         ImageView* view = window.preview();
@@ -708,6 +665,16 @@ private Q_SLOTS:
     }
 
 private:
+    // Shows `window` (at `size` when given) on the stand-in model; false when it does not load.
+    bool openStudio(MainWindow& window, QSize size = {}) {
+        if (size.isValid())
+            window.resize(size);
+        window.show();
+        window.setModelPath(model_);
+        return QTest::qWaitFor([&window] { return window.modelReady(); }, 5000) &&
+               QTest::qWaitForWindowExposed(&window);
+    }
+
     // One finished generation with these settings (64 px, 3 steps).
     void generate(MainWindow& window, const QString& prompt, std::uint64_t seed,
                   const QStringList& styles) {

@@ -1,6 +1,7 @@
 // The whole window with the gradient test double: load, generate with live previews and plot,
 // cancel, errors in a message box, the gallery, saving PNG metadata and restoring it by drop.
 #include "tests/ui/gradient_pipeline.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
@@ -35,25 +36,13 @@
 
 using deadiff::GenerationRequest;
 using deadiff::testing::GradientProbe;
+using deadiff::testing::visibleBox;
 using deadiff::ui::MainWindow;
 
 namespace {
 
 void dropOnWindow(QWidget* window, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &drop);
-}
-
-QMessageBox* visibleBox(QWidget* window, const char* name) {
-    for (QMessageBox* box : window->findChildren<QMessageBox*>(name))
-        if (box->isVisible())
-            return box;
-    return nullptr;
+    QVERIFY(deadiff::testing::dropFile(window, path));
 }
 
 } // namespace
