@@ -1767,6 +1767,11 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>正在加载 ControlNet</translation>
     </message>
     <message>
+        <location filename="../ui/main_window.cpp" line="93"/>
+        <source>Loading model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
         <location filename="../ui/main_window.cpp" line="796"/>
         <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If the file was copied or downloaded, check that it is complete.</source>
         <translation>请从“模型”菜单中选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
