@@ -6,6 +6,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "app/cli/request_args.h"
 
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
@@ -229,7 +230,7 @@ int merge(const batch::BatchJob& job, const Args& args, Streams io,
     options.writer = writer;
     batch::BatchSummary summary;
     try {
-        summary = batch::mergeBatch(job, args.value("-o"), job.templ.model, options);
+        summary = batch::mergeBatch(job, args.value("-o"), options);
     } catch (const batch::BatchJobError& error) {
         throw UsageError(error.what());
     }
@@ -285,11 +286,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     ProgressBar bar(io.err);
     std::unique_ptr<Pipeline> pipeline;
     try {
-        pipeline =
-            load(job.templ.model, {job.templ.dtype, {}},
-                 [&bar](const std::string& what, double fraction) {
-                     bar.update(static_cast<int>(fraction * 100), 100, -1, "loading " + what);
-                 });
+        pipeline = load(loadOptionsFor(job.templ, {}), loadProgressBar(bar));
     } catch (const std::exception& error) {
         bar.finish();
         io.err << "deadiff batch: error: cannot load the model " << job.templ.model << ": "
@@ -328,11 +325,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
 }
 
 int runBatch(const std::vector<std::string>& argv, Streams io) {
-    return runBatchJob(
-        argv, io,
-        [](const std::string& model, const PipelineOptions& options, const LoadProgress& progress) {
-            return Pipeline::load(model, options, progress);
-        });
+    return runBatchJob(argv, io, defaultPipelineLoader());
 }
 
 } // namespace deadiff::cli

@@ -49,11 +49,8 @@ int runTrain(const std::vector<std::string>& args, Streams io);
 int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
 
-// Loads the model of a command; tests pass a stand-in pipeline.
-using PipelineLoader = std::function<std::unique_ptr<Pipeline>(
-    const std::string& model, const PipelineOptions& options, const LoadProgress& progress)>;
-// `deadiff batch` with an injectable loader (runBatch uses Pipeline::load) and PNG writer
-// (empty: the atomic io::writePng; tests inject a full disk).
+// `deadiff batch` with an injectable loader (runBatch uses defaultPipelineLoader; tests pass a
+// stand-in pipeline) and PNG writer (empty: the atomic io::writePng; tests inject a full disk).
 int runBatchJob(const std::vector<std::string>& args, Streams io, const PipelineLoader& load,
                 const batch::PngWriter& writer = {});
 

@@ -2,6 +2,7 @@
 
 #include "core/batch/contact_sheet.h"
 #include "core/image/image_io.h"
+#include "core/pipeline/metadata.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -73,12 +74,14 @@ void removeStalePartials(const std::string& outDir, const std::set<std::string>&
     }
 }
 
-// The plan with the requests as the pipeline records them (model path filled in, mode
-// resolved): what the files are compared with.
-BatchPlan resolvedPlan(const BatchJob& job, std::uint64_t baseSeed, const std::string& modelPath) {
-    BatchPlan plan = expandJob(job, baseSeed);
+// The plan with the requests as the pipeline records them (a side the template leaves out is the
+// model's, model path filled in, mode resolved): what the files are compared with.
+BatchPlan resolvedPlan(const BatchJob& job, std::uint64_t baseSeed, const ModelFacts& facts) {
+    BatchJob sized = job;
+    applyNativeSize(sized.templ, facts, job.widthGiven, job.heightGiven);
+    BatchPlan plan = expandJob(sized, baseSeed);
     for (PlannedRequest& planned : plan.requests)
-        planned.request = resolveRequest(planned.request, modelPath);
+        planned.request = resolveRequest(planned.request, facts);
     return plan;
 }
 
@@ -161,8 +164,8 @@ bool existingOutputMatches(const std::string& path, const GenerationRequest& req
     if (!fs::is_regular_file(path, error))
         return false;
     try {
-        const std::string stored = io::findPngText(io::readPngText(path), io::kRequestJsonKeyword);
-        if (stored.empty() || requestFromJson(stored, JsonStrictness::Lenient) != request)
+        const std::optional<GenerationRequest> stored = recordedRequest(path);
+        if (!stored || *stored != request)
             return false;
         // The text chunks precede the pixels: decode them too, a truncated file is not done.
         const cv::Mat image = image::readImageRgb(path);
@@ -248,7 +251,7 @@ private:
 
     void plan() {
         summary_.baseSeed = chooseBaseSeed();
-        plan_ = resolvedPlan(job_, summary_.baseSeed, pipeline_.modelPath());
+        plan_ = resolvedPlan(job_, summary_.baseSeed, pipeline_.facts());
         range_ = options_.shard ? shardRequests(plan_.requests.size(), *options_.shard)
                                 : RequestRange{0, plan_.requests.size()};
         summary_.total = static_cast<int>(
@@ -393,8 +396,7 @@ private:
                      const GenerationResult& result, double seconds) {
         // The metadata is the request as planned: that is what a re-run compares with.
         const GenerationRequest& recorded = plan_.requests[r].request;
-        const io::PngText text = {{io::kA1111ParametersKeyword, toA1111Parameters(recorded)},
-                                  {io::kRequestJsonKeyword, toJson(recorded)}};
+        const io::PngText text = resultMetadata(recorded);
         for (std::size_t b = 0; b < images.size(); ++b) {
             const PlannedImage& image = *images[b];
             const std::string path = pathOf(image);
@@ -454,7 +456,8 @@ private:
     // A shard writes only its own part: the folder's manifest.csv/.json are the merge's.
     void saveManifest() {
         if (options_.shard) {
-            writeManifestPart(outDir_, plan_, rows_, summary_.baseSeed, *options_.shard);
+            writeManifestPart(outDir_, plan_, rows_, summary_.baseSeed, pipeline_.facts(),
+                              *options_.shard);
             summary_.manifestPart =
                 (fs::path(outDir_) / manifestPartName(*options_.shard)).string();
         } else {
@@ -523,24 +526,57 @@ BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string
     return BatchRun(pipeline, job, outDir, observer, control, options).run();
 }
 
+namespace {
+
+std::string describe(const ModelFacts& model) {
+    return model.modelPath + " in " + nameOf(model.computeDtype) + " (native size " +
+           std::to_string(model.nativeImageSize) + " px)";
+}
+
+// The model the shards ran (the merge loads none): every readable part must name the same one,
+// or their images are not those of one run.
+std::optional<ModelFacts> shardsModel(const std::vector<ManifestPart>& parts) {
+    const ManifestPart* first = nullptr;
+    for (const ManifestPart& part : parts) {
+        if (!part.model)
+            continue;
+        if (first == nullptr) {
+            first = &part;
+        } else if (part.model->modelPath != first->model->modelPath ||
+                   part.model->computeDtype != first->model->computeDtype ||
+                   part.model->nativeImageSize != first->model->nativeImageSize) {
+            throw BatchJobError("the shards did not run the same model: " + first->path + " says " +
+                                describe(*first->model) + ", " + part.path + " says " +
+                                describe(*part.model) +
+                                "; run every shard with the same --model and precision (a "
+                                "folder holds one job)");
+        }
+    }
+    return first ? first->model : std::nullopt;
+}
+
+} // namespace
+
 BatchSummary mergeBatch(const BatchJob& job, const std::string& outDir,
-                        const std::string& modelPath, const BatchOptions& options) {
+                        const BatchOptions& options) {
     std::error_code error;
     if (!fs::is_directory(outDir, error))
         throw BatchJobError("nothing to merge: " + outDir + " is not a folder");
+    if (needsBaseSeed(job))
+        throw BatchJobError("a sharded job needs a fixed seed: add \"seed\": N to the template "
+                            "(or a \"seeds\" list); a job without one cannot have been sharded");
     BatchSummary summary;
-    if (needsBaseSeed(job)) {
-        const std::optional<std::uint64_t> recorded = readManifestBaseSeed(outDir);
-        if (!recorded)
-            throw BatchJobError("the job has no seed and " + outDir +
-                                " has no manifest.json recording the one its run drew: nothing "
-                                "to merge (a sharded job fixes its seed in the template)");
-        summary.baseSeed = *recorded;
-    } else {
-        summary.baseSeed = job.templ.seed.value_or(0);
+    summary.baseSeed = job.templ.seed.value_or(0);
+    const std::vector<ManifestPart> parts = readManifestParts(outDir);
+    const std::optional<ModelFacts> model = shardsModel(parts);
+    if (!model) {
+        summary.outcome = BatchOutcome::Failed;
+        summary.failure = BatchFailure::Incomplete;
+        summary.error = "no shard has written its manifest part (manifest.part-K-of-N.json) into " +
+                        outDir + " yet: run the shards first, then merge";
+        return summary;
     }
-    const BatchPlan plan = resolvedPlan(job, summary.baseSeed, modelPath);
-    const std::vector<ManifestPart> parts = readManifestParts(outDir, plan);
+    const BatchPlan plan = resolvedPlan(job, summary.baseSeed, *model);
     summary.total = static_cast<int>(plan.images.size());
 
     const cv::Size cell = contactSheetCell(plan, options.thumbnail);
@@ -552,16 +588,17 @@ BatchSummary mergeBatch(const BatchJob& job, const std::string& outDir,
         // What a shard that made the image recorded (its seconds); else whether one failed on it.
         ManifestRow recorded;
         for (const ManifestPart& part : parts) {
-            const auto row = part.rows.find(image.index);
-            if (row == part.rows.end())
+            const auto found = part.images.find(image.index);
+            // A row naming another file is of another job that used this folder.
+            if (found == part.images.end() || found->second.file != image.fileName)
                 continue;
-            if (row->second.status == ImageStatus::Generated ||
-                row->second.status == ImageStatus::Kept) {
-                recorded = row->second;
+            const ManifestRow& row = found->second.row;
+            if (row.status == ImageStatus::Generated || row.status == ImageStatus::Kept) {
+                recorded = row;
                 break;
             }
-            if (row->second.status == ImageStatus::Failed)
-                recorded = row->second;
+            if (row.status == ImageStatus::Failed)
+                recorded = row;
         }
         const std::string path = (fs::path(outDir) / image.fileName).string();
         if (existingOutputMatches(path, plan.requests[image.requestIndex].request)) {

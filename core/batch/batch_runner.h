@@ -140,12 +140,13 @@ BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string
 
 // The merge of a sharded run (loads no model): checks that every image of the job is in
 // `outDir` and matches its request (as existingOutputMatches), writes manifest.csv/.json (status
-// and seconds from the shards' parts) and the contact sheet. Completed when every image is
-// there; otherwise Failed with BatchFailure::Incomplete, `missing` naming the files and
-// `shardsToRerun` the shards that lack them. `modelPath` fills requests without a model, as the
-// runner's pipeline did. Uses options.contactSheet, thumbnail and writer. Throws BatchJobError
-// for a job that cannot be planned, or has no fixed seed and no manifest recording one.
+// and seconds from the shards' parts) and the contact sheet. The requests are planned with the
+// model facts the parts record (all must agree). Completed when every image is there; otherwise
+// Failed with BatchFailure::Incomplete, `missing` naming the files and `shardsToRerun` the shards
+// that lack them (no part at all: nothing is listed). Uses options.contactSheet, thumbnail and
+// writer. Throws BatchJobError for a job that cannot be planned or has no fixed seed, and for
+// parts that name different models.
 BatchSummary mergeBatch(const BatchJob& job, const std::string& outDir,
-                        const std::string& modelPath, const BatchOptions& options = {});
+                        const BatchOptions& options = {});
 
 } // namespace deadiff::batch

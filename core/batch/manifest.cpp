@@ -149,13 +149,13 @@ void writeManifest(const std::string& outDir, const BatchPlan& plan,
                                                  styles,
                                                  weights,
                                                  r.mix ? number(*r.mix) : "",
-                                                 effectiveMode(r),
+                                                 nameOf(effectiveMode(r)),
                                                  number(r.imageWeight),
                                                  r.seed ? std::to_string(*r.seed) : "",
                                                  std::to_string(image.batchIndex + 1),
                                                  std::to_string(r.steps),
                                                  number(r.cfg),
-                                                 r.sampler,
+                                                 nameOf(r.sampler),
                                                  std::to_string(r.width),
                                                  std::to_string(r.height),
                                                  r.depth,
@@ -176,42 +176,59 @@ std::string manifestPartName(const Shard& shard) {
 
 void writeManifestPart(const std::string& outDir, const BatchPlan& plan,
                        const std::vector<ManifestRow>& rows, std::uint64_t baseSeed,
-                       const Shard& shard) {
+                       const ModelFacts& model, const Shard& shard) {
     const RequestRange range = shardRequests(plan.requests.size(), shard);
     Json part = manifestDocument(plan, rows, baseSeed, [&](std::size_t i) {
         return range.contains(plan.images[i].requestIndex);
     });
     part["shard"] = {{"index", shard.index}, {"count", shard.count}};
+    part["model"] = {{"path", model.modelPath},
+                     {"dtype", nameOf(model.computeDtype)},
+                     {"native_size", model.nativeImageSize}};
     writeText((fs::path(outDir) / manifestPartName(shard)).string(), part.dump(2) + "\n");
 }
 
-std::vector<ManifestPart> readManifestParts(const std::string& outDir, const BatchPlan& plan) {
+namespace {
+
+ManifestPart readManifestPart(const fs::path& path, const Shard& shard) {
+    ManifestPart part{shard, path.string(), std::nullopt, {}};
+    try {
+        std::ifstream in(path, std::ios::binary);
+        const Json json = Json::parse(in);
+        const Json& model = json.at("model");
+        ModelFacts facts;
+        facts.modelPath = model.at("path").get<std::string>();
+        const std::optional<ComputeDtype> dtype =
+            enumFromName<ComputeDtype>(model.at("dtype").get<std::string>());
+        facts.nativeImageSize = model.at("native_size").get<int>();
+        if (!dtype || *dtype == ComputeDtype::Auto || facts.nativeImageSize < 1)
+            return part;
+        facts.computeDtype = *dtype;
+        for (const Json& image : json.at("images")) {
+            const auto status = statusFromName(image.at("status").get<std::string>());
+            if (!status)
+                continue;
+            part.images[image.at("index").get<int>() - 1] = {
+                image.at("file").get<std::string>(), {*status, image.at("seconds").get<double>()}};
+        }
+        part.model = facts;
+    } catch (const Json::exception&) {
+        // A damaged part (a shard killed while the file system lost its write) tells nothing;
+        // the images themselves are checked anyway.
+        part.images.clear();
+    }
+    return part;
+}
+
+} // namespace
+
+std::vector<ManifestPart> readManifestParts(const std::string& outDir) {
     std::vector<ManifestPart> parts;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(outDir, error)) {
         const std::optional<Shard> shard = shardOfPartName(entry.path().filename().string());
-        if (!shard || !entry.is_regular_file(error))
-            continue;
-        ManifestPart part{*shard, entry.path().string(), {}};
-        try {
-            std::ifstream in(entry.path(), std::ios::binary);
-            const Json json = Json::parse(in);
-            for (const Json& image : json.at("images")) {
-                const int index = image.at("index").get<int>() - 1;
-                const auto status = statusFromName(image.at("status").get<std::string>());
-                // Rows of another job (a different plan in the same folder) are not this job's.
-                if (index < 0 || index >= static_cast<int>(plan.images.size()) || !status ||
-                    image.at("file").get<std::string>() !=
-                        plan.images[static_cast<std::size_t>(index)].fileName)
-                    continue;
-                part.rows[index] = {*status, image.at("seconds").get<double>()};
-            }
-        } catch (const Json::exception&) {
-            // A damaged part (a shard killed while the file system lost its write) tells
-            // nothing; the images themselves are checked anyway.
-            part.rows.clear();
-        }
-        parts.push_back(std::move(part));
+        if (shard && entry.is_regular_file(error))
+            parts.push_back(readManifestPart(entry.path(), *shard));
     }
     std::sort(parts.begin(), parts.end(), [](const ManifestPart& a, const ManifestPart& b) {
         return std::make_pair(a.shard.count, a.shard.index) <

@@ -4,6 +4,7 @@
 
 #include "core/batch/batch_job.h"
 #include "core/batch/shard.h"
+#include "core/pipeline/pipeline.h"
 
 #include <cstdint>
 #include <map>
@@ -30,21 +31,28 @@ void writeManifest(const std::string& outDir, const BatchPlan& plan,
                    const std::vector<ManifestRow>& rows, std::uint64_t baseSeed);
 
 // A shard's own manifest, "manifest.part-K-of-N.json": manifest.json's format with the shard's
-// images only and "shard": {"index": K, "count": N}. Shards sharing a folder never write the
-// same file; `deadiff batch --merge` writes manifest.csv/.json from the images and these parts.
+// images only, "shard": {"index": K, "count": N} and "model": {"path", "dtype", "native_size"}
+// (the loaded model's facts, which the merge plans with: it loads no model). Shards sharing a
+// folder never write the same file; `deadiff batch --merge` writes manifest.csv/.json from the
+// images and these parts.
 std::string manifestPartName(const Shard& shard);
 void writeManifestPart(const std::string& outDir, const BatchPlan& plan,
                        const std::vector<ManifestRow>& rows, std::uint64_t baseSeed,
-                       const Shard& shard);
+                       const ModelFacts& model, const Shard& shard);
 
+struct PartImage {
+    std::string file;
+    ManifestRow row;
+};
 struct ManifestPart {
     Shard shard;
     std::string path;
-    std::map<int, ManifestRow> rows; // by 0-based image index
+    std::optional<ModelFacts> model; // nullopt: a damaged part
+    std::map<int, PartImage> images; // by 0-based image index
 };
-// The parts in `outDir`, ordered by N then K, with the rows that name an image of `plan` (same
-// index and file name). A damaged part has no rows.
-std::vector<ManifestPart> readManifestParts(const std::string& outDir, const BatchPlan& plan);
+// The parts in `outDir`, ordered by N then K. A damaged part (unreadable JSON, missing fields)
+// has no model and no images.
+std::vector<ManifestPart> readManifestParts(const std::string& outDir);
 
 // The base seed a previous run recorded in outDir/manifest.json, if any (resume of a job whose
 // template has no seed).

@@ -72,12 +72,11 @@ protected:
         CliRun result;
         result.code = runBatchJob(
             args, {out, err},
-            [this](const std::string& model, const PipelineOptions&,
-                   const LoadProgress&) -> std::unique_ptr<Pipeline> {
-                loadedModel_ = model;
+            [this](const LoadOptions& options, const LoadProgress&) -> std::unique_ptr<Pipeline> {
+                loadedModel_ = options.model;
                 if (!loadError_.empty())
                     throw std::runtime_error(loadError_);
-                return std::make_unique<TerminatedPipeline>(model, probe_, terminateAfter_);
+                return std::make_unique<TerminatedPipeline>(options.model, probe_, terminateAfter_);
             },
             writer_);
         result.out = out.str();

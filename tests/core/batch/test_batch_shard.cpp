@@ -178,9 +178,7 @@ protected:
             names.insert(entry.path().filename().string());
         return names;
     }
-    BatchSummary merge(const std::string& out) {
-        return mergeBatch(job(), out, pipeline_->modelPath());
-    }
+    BatchSummary merge(const std::string& out) { return mergeBatch(job(), out); }
 
     fs::path dir_;
     std::shared_ptr<GradientProbe> probe_ = std::make_shared<GradientProbe>();
@@ -303,8 +301,44 @@ TEST_F(ShardedRun, AnUnseededJobCannotBeShardedOrMergedWithoutARecordedSeed) {
               std::string::npos);
     EXPECT_EQ(probe_->generateCalls, 0);
     fs::create_directories(dir_ / "out");
-    EXPECT_THROW(mergeBatch(unseeded, (dir_ / "out").string(), "m"), BatchJobError);
-    EXPECT_THROW(mergeBatch(job(), (dir_ / "nowhere").string(), "m"), BatchJobError);
+    EXPECT_THROW(mergeBatch(unseeded, (dir_ / "out").string()), BatchJobError);
+    EXPECT_THROW(mergeBatch(job(), (dir_ / "nowhere").string()), BatchJobError);
+}
+
+TEST_F(ShardedRun, TheMergePlansWithTheModelTheShardsRecorded) {
+    // A job that leaves the size to the model: the merge loads no model, so it must take the
+    // native size (and model path, dtype) from the parts to find the 48 px images.
+    const BatchJob unsized = parseBatchJob(
+        R"({"template": {"steps": 1, "seed": 5}, "prompts": ["a", "b", "c"]})", dir_.string());
+    GradientPipeline small("/models/small", probe_, ComputeDtype::Auto, 48);
+    const std::string out = (dir_ / "out").string();
+    fs::create_directories(out);
+    const BatchSummary none = mergeBatch(unsized, out);
+    EXPECT_EQ(none.failure, BatchFailure::Incomplete);
+    EXPECT_NE(none.error.find("run the shards first"), std::string::npos) << none.error;
+
+    BatchOptions options;
+    for (int k = 0; k < 2; ++k) {
+        options.shard = Shard{k, 2};
+        ASSERT_EQ(runBatch(small, unsized, out, nullptr, nullptr, options).outcome,
+                  BatchOutcome::Completed);
+    }
+    std::ifstream partFile(fs::path(out) / "manifest.part-0-of-2.json");
+    const nlohmann::json part = nlohmann::json::parse(partFile);
+    EXPECT_EQ(part["model"]["path"], "/models/small");
+    EXPECT_EQ(part["model"]["dtype"], "float32");
+    EXPECT_EQ(part["model"]["native_size"], 48);
+    const BatchSummary merged = mergeBatch(unsized, out);
+    EXPECT_EQ(merged.outcome, BatchOutcome::Completed) << merged.error;
+    EXPECT_EQ(merged.kept, 3);
+
+    // A shard run with another model: its images are not those of the same job.
+    GradientPipeline other("/models/other", probe_, ComputeDtype::Auto, 48);
+    options.shard = Shard{1, 2};
+    ASSERT_EQ(runBatch(other, unsized, out, nullptr, nullptr, options).outcome,
+              BatchOutcome::Completed);
+    EXPECT_NE(errorOf([&] { mergeBatch(unsized, out); }).find("did not run the same model"),
+              std::string::npos);
 }
 
 TEST_F(ShardedRun, FailuresSayWhetherARetryCanHelp) {
