@@ -21,7 +21,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     linguist-qt6 qt6-translations-l10n libqcustomplot-dev libgl-dev fonts-wqy-microhei
     # tests
-    googletest libgtest-dev xvfb xauth
+    googletest libgtest-dev xvfb xauth python3-yaml
 )
 
 missing=()

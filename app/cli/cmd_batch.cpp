@@ -108,7 +108,8 @@ Args batchArgs() {
                 "with --shard env: N shards, the task's own index (SLURM_ARRAY_TASK_ID or "
                 "JOB_COMPLETION_INDEX) is K")
         .flag("--merge", "check that every image of the job is in DIR, write the manifest and "
-                         "contact sheet, list what is missing; loads no model")
+                         "contact sheet, list what is missing; loads no model (the shards' "
+                         "manifest parts say which they ran)")
         .flag("--fresh", "make every image again, even those already there")
         .flag("--no-contact-sheet", "do not write contact-sheet.png")
         .flag("--dry-run", "print the planned files and settings; load no model");
@@ -267,11 +268,6 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
         return printPlan(job, shard, io);
     if (!args.has("-o"))
         throw UsageError("no output folder: pass -o DIR");
-    if (job.templ.model.empty())
-        job.templ.model = pipeline::bundledModelDir(); // as `generate` does
-    if (job.templ.model.empty())
-        throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
-                         "bundled demo model is not installed)");
     // Plan once before loading the model: a bad job fails in a second, not after the load.
     try {
         batch::expandJob(job, 0);
@@ -280,6 +276,11 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     }
     if (args.has("--merge"))
         return merge(job, args, io, writer);
+    if (job.templ.model.empty())
+        job.templ.model = pipeline::bundledModelDir(); // as `generate` does
+    if (job.templ.model.empty())
+        throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
+                         "bundled demo model is not installed)");
 
     batch::BatchControl control;
     const InterruptGuard interrupts(control);
