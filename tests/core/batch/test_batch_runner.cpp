@@ -3,7 +3,7 @@
 #include "core/batch/contact_sheet.h"
 #include "core/image/image_io.h"
 #include "core/io/atomic_file.h"
-#include "tests/support/gradient_pipeline.h"
+#include "tests/core/batch/batch_folder.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,19 +21,10 @@ namespace fs = std::filesystem;
 using testing::GradientPipeline;
 using testing::GradientProbe;
 
-class BatchRunner : public ::testing::Test {
+class BatchRunner : public testing::BatchFolder {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("deadiff-batch-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "refs");
-        probe_->stepMillis = 0;
-        pipeline_ = std::make_unique<GradientPipeline>("/models/gradient.safetensors", probe_);
-        for (const char* name : {"ink", "neon"})
-            io::writePng((dir_ / "refs" / (std::string(name) + ".png")).string(),
-                         cv::Mat(32, 32, CV_8UC3, cv::Scalar(name[0], 90, 30)));
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    BatchRunner()
+        : BatchFolder("batch") {}
 
     // 2 prompts x 2 style sets x 2 seeds = 8 images of 64 x 64.
     BatchJob job() const {
@@ -55,10 +46,6 @@ protected:
         std::ifstream in(dir_ / "out" / "manifest.json");
         return nlohmann::json::parse(in);
     }
-
-    fs::path dir_;
-    std::shared_ptr<GradientProbe> probe_ = std::make_shared<GradientProbe>();
-    std::unique_ptr<GradientPipeline> pipeline_;
 };
 
 struct Recorder : BatchObserver {

@@ -5,7 +5,7 @@
 #include "core/batch/batch_runner.h"
 #include "core/batch/shard.h"
 #include "core/io/png.h"
-#include "tests/support/gradient_pipeline.h"
+#include "tests/core/batch/batch_folder.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -147,19 +147,10 @@ TEST(Shard, BlocksAreContiguousCoverEveryRequestOnceAndDifferByAtMostOne) {
     }
 }
 
-class ShardedRun : public ::testing::Test {
+class ShardedRun : public testing::BatchFolder {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("deadiff-shard-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "refs");
-        probe_->stepMillis = 0;
-        pipeline_ = std::make_unique<GradientPipeline>("/models/gradient.safetensors", probe_);
-        for (const char* name : {"ink", "neon"})
-            io::writePng((dir_ / "refs" / (std::string(name) + ".png")).string(),
-                         cv::Mat(32, 32, CV_8UC3, cv::Scalar(name[0], 90, 30)));
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    ShardedRun()
+        : BatchFolder("shard") {}
 
     // 2 prompts x 2 styles x 2 seeds: 8 requests of one image.
     BatchJob job() const {
@@ -179,10 +170,6 @@ protected:
         return names;
     }
     BatchSummary merge(const std::string& out) { return mergeBatch(job(), out); }
-
-    fs::path dir_;
-    std::shared_ptr<GradientProbe> probe_ = std::make_shared<GradientProbe>();
-    std::unique_ptr<GradientPipeline> pipeline_;
 };
 
 TEST_F(ShardedRun, ShardsShareAFolderAndMergeToTheOneMachineRunsBytes) {
