@@ -294,10 +294,10 @@ TEST_F(ShardedRun, AnUnseededJobCannotBeShardedOrMergedWithoutARecordedSeed) {
 
 TEST_F(ShardedRun, TheMergePlansWithTheModelTheShardsRecorded) {
     // A job that leaves the size to the model: the merge loads no model, so it must take the
-    // native size (and model path, dtype) from the parts to find the 48 px images.
+    // native size (and model path, dtype) from the parts to find the 128 px images.
     const BatchJob unsized = parseBatchJob(
         R"({"template": {"steps": 1, "seed": 5}, "prompts": ["a", "b", "c"]})", dir_.string());
-    GradientPipeline small("/models/small", probe_, ComputeDtype::Auto, 48);
+    GradientPipeline small("/models/small", probe_, ComputeDtype::Auto, 128);
     const std::string out = (dir_ / "out").string();
     fs::create_directories(out);
     const BatchSummary none = mergeBatch(unsized, out);
@@ -314,13 +314,13 @@ TEST_F(ShardedRun, TheMergePlansWithTheModelTheShardsRecorded) {
     const nlohmann::json part = nlohmann::json::parse(partFile);
     EXPECT_EQ(part["model"]["path"], "/models/small");
     EXPECT_EQ(part["model"]["dtype"], "float32");
-    EXPECT_EQ(part["model"]["native_size"], 48);
+    EXPECT_EQ(part["model"]["native_size"], 128);
     const BatchSummary merged = mergeBatch(unsized, out);
     EXPECT_EQ(merged.outcome, BatchOutcome::Completed) << merged.error;
     EXPECT_EQ(merged.kept, 3);
 
     // A shard run with another model: its images are not those of the same job.
-    GradientPipeline other("/models/other", probe_, ComputeDtype::Auto, 48);
+    GradientPipeline other("/models/other", probe_, ComputeDtype::Auto, 128);
     options.shard = Shard{1, 2};
     ASSERT_EQ(runBatch(other, unsized, out, nullptr, nullptr, options).outcome,
               BatchOutcome::Completed);
