@@ -199,7 +199,9 @@ same_bytes() { # folder: every image of the job equals the one-machine run's
     done
 }
 
-"$deadiff" batch "$job" -o "$work/single" >/dev/null 2>"$work/single.log" ||
+# One thread, as every task below (--cpus-per-task=1): the thread count changes LibTorch's
+# reduction order, so only equal counts promise equal bytes (docs/cluster.md).
+DEADIFF_THREADS=1 "$deadiff" batch "$job" -o "$work/single" >/dev/null 2>"$work/single.log" ||
     fail "one-machine run: $(tail -n 3 "$work/single.log")"
 say "one-machine run: ${#all[@]} images"
 
