@@ -60,7 +60,7 @@ task=(SLURM_ARRAY_JOB_ID=77 SLURM_ARRAY_TASK_MIN=0 SLURM_JOB_NAME=deadiff-batch)
 
 run "first task" 0 "${task[@]}" SLURM_ARRAY_TASK_ID=0 SLURM_CPUS_PER_TASK=4
 expect_call "first task" "deadiff DEADIFF_THREADS=4 batch /jobs/job.json -o /shared/out --shard env"
-expect_call "first task" "sbatch --parsable --job-name=deadiff-batch-merge --cpus-per-task=1 --no-requeue --output=%x-%j.log --dependency=afterany:77 $template /jobs/job.json /shared/out"
+expect_call "first task" "sbatch --parsable --job-name=deadiff-batch-merge --cpus-per-task=1 --no-requeue --output=%x-%j.log --export=ALL,DEADIFF_MERGE_JOB=1 --dependency=afterany:77 $template /jobs/job.json /shared/out"
 grep -qx "merge job: 4242 (starts when every task of 77 has ended)" "$work/stdout" ||
     fail "first task: the merge job's id is not in its log: $(cat "$work/stdout")"
 
@@ -92,6 +92,11 @@ expect_no "other failure" scontrol
 run "merge job" 0 SLURM_JOB_ID=4242 SLURM_CPUS_PER_TASK=1
 expect_call "merge job" "deadiff DEADIFF_THREADS=1 batch /jobs/job.json -o /shared/out --merge"
 expect_no "merge job" sbatch
+# sbatch passes the submitting task's environment on: the merge job sees its array variables.
+run "merge job, inherited task" 0 "${task[@]}" SLURM_ARRAY_TASK_ID=0 DEADIFF_MERGE_JOB=1
+expect_call "merge job, inherited task" \
+    "deadiff DEADIFF_THREADS=1 batch /jobs/job.json -o /shared/out --merge"
+expect_no "merge job, inherited task" sbatch
 run "incomplete merge" 1 SLURM_JOB_ID=4242 FAKE_STATUS=1
 expect_no "incomplete merge" scontrol
 
