@@ -7,6 +7,7 @@
 
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 
 #include <csignal>
@@ -64,7 +65,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
               "the same settings. See docs/formats.md for the job file.");
     args.positional("JOB", "batch job file (JSON)")
         .option("-o", "DIR", "output folder (created when missing)")
-        .option("--model", "PATH",
+        .option("--model", "PATH|NAME",
                 "model for every image [default: the template's \"model\", else the bundled demo "
                 "model]")
         .option("--name-template", "T",
@@ -89,7 +90,10 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
             probe.request = &job.templ;
             batch::renderFileName(job.nameTemplate, probe);
         }
+        models::resolveModelNames(job.templ); // --model NAME; the job's own names already are
     } catch (const batch::BatchJobError& error) {
+        throw UsageError(error.what());
+    } catch (const models::AmbiguousModelName& error) {
         throw UsageError(error.what());
     }
 

@@ -1,6 +1,7 @@
 // The `deadiff` command-line tool: one function per subcommand, dispatched by runCli.
 #pragma once
 
+#include "core/io/convert.h"
 #include "core/pipeline/pipeline.h"
 
 #include <functional>
@@ -25,7 +26,14 @@ struct Command {
 };
 
 // Exit codes shared by every subcommand.
-enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitCancelled = 130 };
+// 75 (EX_TEMPFAIL): worth running again (a network failure, disk space), for schedulers.
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailure = 1,
+    kExitUsage = 2,
+    kExitRetryable = 75,
+    kExitCancelled = 130
+};
 
 const std::vector<Command>& commands();
 
@@ -40,6 +48,11 @@ int runEncode(const std::vector<std::string>& args, Streams io);
 int runTrain(const std::vector<std::string>& args, Streams io);
 int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
+int runModels(const std::vector<std::string>& args, Streams io);
+
+// `deadiff convert`'s work with its progress lines on `err` (also run after a download).
+io::ConvertSummary convertReporting(const std::string& input, const std::string& output,
+                                    std::ostream& err);
 
 // Loads the model of a command; tests pass a stand-in pipeline.
 using PipelineLoader = std::function<std::unique_ptr<Pipeline>(
