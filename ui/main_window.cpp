@@ -1,22 +1,27 @@
 #include "ui/main_window.h"
 
 #include "core/io/png.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
+#include "ui/demo_model_notice.h"
+#include "ui/download_dialog.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 #include "ui/step_plot.h"
+#include "ui/text_format.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -55,15 +60,6 @@ constexpr auto kLastBatchDirKey = "paths/lastBatchDir";
 constexpr auto kLanguageKey = "ui/language";
 constexpr auto kRecentModelsKey = "model/recent";
 constexpr int kMaxRecentModels = 6;
-
-QString formatDuration(double seconds) {
-    if (!(seconds >= 0) || !std::isfinite(seconds))
-        return QStringLiteral("–");
-    const int total = static_cast<int>(std::lround(seconds));
-    if (total < 60)
-        return QObject::tr("%1 s").arg(total);
-    return QObject::tr("%1 min %2 s").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
-}
 
 // The pipeline names its stages in English (pipeline.h); show the known ones translated.
 QString stageText(const QString& stage) {
@@ -204,6 +200,12 @@ void MainWindow::buildMenus() {
     recentModelsMenu_ = modelMenu->addMenu(tr("Recent &Models"));
     recentModelsMenu_->setObjectName("recentModelsMenu");
     connect(recentModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentModelsMenu);
+    installedModelsMenu_ = modelMenu->addMenu(tr("&Installed Models"));
+    installedModelsMenu_->setObjectName("installedModelsMenu");
+    connect(installedModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillInstalledModelsMenu);
+    QAction* download =
+        modelMenu->addAction(tr("&Download Models…"), this, &MainWindow::showDownloadDialog);
+    download->setObjectName("actionDownloadModels");
 
     QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
     generateAction_ = generateMenu->addAction(tr("&Generate"), this, &MainWindow::generate);
@@ -271,9 +273,14 @@ void MainWindow::buildModelPage() {
     chooseModelButton_->setObjectName("chooseModelButton");
     chooseModelButton_->setMinimumHeight(36);
     connect(chooseModelButton_, &QPushButton::clicked, this, &MainWindow::chooseModel);
+    auto* downloadButton = new QPushButton(tr("Download Models…"), page);
+    downloadButton->setObjectName("downloadModelsButton");
+    downloadButton->setMinimumHeight(36);
+    connect(downloadButton, &QPushButton::clicked, this, &MainWindow::showDownloadDialog);
     auto* buttonRow = new QHBoxLayout;
     buttonRow->addStretch();
     buttonRow->addWidget(chooseModelButton_);
+    buttonRow->addWidget(downloadButton);
     buttonRow->addStretch();
     layout->addLayout(buttonRow);
 
@@ -309,6 +316,10 @@ void MainWindow::buildStudioPage() {
     modelBadge_->setObjectName("modelBadge");
     modelBadge_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rightLayout->addWidget(modelBadge_);
+    demoNotice_ = new DemoModelNotice(right);
+    connect(demoNotice_, &DemoModelNotice::downloadRequested, this,
+            &MainWindow::showDownloadDialog);
+    rightLayout->addWidget(demoNotice_);
 
     preview_ = new ImageView(right);
     preview_->setObjectName("preview");
@@ -446,6 +457,7 @@ void MainWindow::setModelPath(const QString& path) {
         settings.setValue(kRecentModelsKey, recent.mid(0, kMaxRecentModels));
     }
     updateModelState();
+    demoNotice_->updateFor(path);
     const QFileInfo file(path);
     if (!path.isEmpty() && file.exists() && file.isReadable()) {
         modelLoading_ = true;
@@ -1002,6 +1014,46 @@ void MainWindow::cancelAllBatches() {
             state == QLatin1String("paused"))
             worker_->batchControl(id)->cancel();
     }
+}
+
+// ---- the models folder and its downloads (issue 24) ----
+
+void MainWindow::showDownloadDialog() {
+    auto* dialog = new DownloadDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DownloadDialog::modelChosen, this, &MainWindow::setModelPath);
+    // A finished download may end the demo model's offer.
+    connect(dialog, &DownloadDialog::downloadFinished, this,
+            [this] { demoNotice_->updateFor(modelPath_); });
+    dialog->open();
+}
+
+void MainWindow::fillInstalledModelsMenu() {
+    installedModelsMenu_->clear();
+    const models::ModelsListing listing = models::listModels();
+    bool any = false;
+    for (const models::InstalledModel& model : listing.models) {
+        if (model.kind != "deadiff")
+            continue; // the studio's model is a DEADiff checkpoint or model folder
+        const QString path = QString::fromStdString(model.path);
+        QAction* action = installedModelsMenu_->addAction(QString::fromStdString(model.name), this,
+                                                          [this, path] { setModelPath(path); });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setCheckable(true);
+        action->setChecked(path == modelPath_);
+        any = true;
+    }
+    if (!any)
+        installedModelsMenu_->addAction(tr("No DEADiff models in the models folder"))
+            ->setEnabled(false);
+    installedModelsMenu_->addSeparator();
+    const QString root = QString::fromStdString(listing.root);
+    QAction* open = installedModelsMenu_->addAction(tr("Open Models Folder"), this, [root] {
+        QDir().mkpath(root + QStringLiteral("/deadiff"));
+        QDesktopServices::openUrl(QUrl::fromLocalFile(root));
+    });
+    open->setToolTip(QDir::toNativeSeparators(root));
+    open->setEnabled(!root.isEmpty());
 }
 
 } // namespace deadiff::ui

@@ -22,6 +22,7 @@ class QStackedWidget;
 namespace deadiff::ui {
 
 class BatchQueuePanel;
+class DemoModelNotice;
 class Gallery;
 class GenerationForm;
 class ImageView;
@@ -76,6 +77,9 @@ public Q_SLOTS:
     void cancel();
     // The batch export dialog, filled from the form; "Add to Queue" starts the job.
     void openBatchDialog();
+    // Model → Download Models…: the catalogue's models, their licences and downloads; "Use
+    // This Model" there loads the downloaded one.
+    void showDownloadDialog();
 
 Q_SIGNALS:
     // To the worker (queued).
@@ -110,6 +114,7 @@ private:
     void saveSettings() const;
     void setLanguage(const QString& language);
     void fillRecentModelsMenu();
+    void fillInstalledModelsMenu();
 
     void onLoadProgress(const QString& what, double fraction);
     void onModelLoaded(const QString& path, const QString& computeDtype);
@@ -159,6 +164,8 @@ private:
     QAction* cancelAction_ = nullptr;
     QMessageBox* messageBox_ = nullptr;
     QMenu* recentModelsMenu_ = nullptr;
+    QMenu* installedModelsMenu_ = nullptr;
+    DemoModelNotice* demoNotice_ = nullptr;
 };
 
 } // namespace deadiff::ui
