@@ -1,24 +1,26 @@
 // Model → Download Models… against a loopback HTTP server (tests/support/http_test_server): the
 // licence is shown and accepted before a download can start, progress and verification, cancel
 // then resume, a failure's message, the offered safetensors conversion of a pickle and "Use This
-// Model"; and the studio's first-run path: on the demo model it offers the download and never
-// starts one by itself.
+// Model"; and the studio's first-run path: on the demo model its card offers the download, which
+// never starts by itself.
 #include "tests/support/ckpt_writer.h"
 #include "tests/support/http_test_server.h"
 #include "tests/support/process.h"
 #include "tests/ui/gradient_pipeline.h"
-#include "ui/demo_model_notice.h"
 #include "ui/download_dialog.h"
+#include "ui/generation_form.h"
 #include "ui/main_window.h"
 
 #include <QAction>
 #include <QCheckBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -209,17 +211,11 @@ private Q_SLOTS:
         QDir(root_ + "/deadiff").removeRecursively();
     }
 
-    // The first-run path: on the bundled demo model the studio says what it is and offers the
-    // real weights; it never downloads by itself, and a DEADiff model in the models folder ends
-    // the offer.
+    // The first-run path: on the bundled demo model the studio says what it is (its model card)
+    // and offers the real weights through the card's page; it never downloads by itself. The
+    // installed-models menu lists what the models folder holds.
     void theStudioOffersTheDownloadOnTheDemoModelAndNeverStartsOne() {
-        QTemporaryDir demo;
-        QVERIFY(demo.isValid());
-        QFile json(demo.path() + "/model.json");
-        QVERIFY(json.open(QIODevice::WriteOnly));
-        json.write("{}");
-        json.close();
-        ::setenv("DEADIFF_DEMO_MODEL", qPrintable(demo.path()), 1);
+        ::setenv("DEADIFF_DEMO_MODEL", DEADIFF_DEMO_MODEL_DIR, 1);
         QSettings().remove("model/path");
         const std::size_t requestsBefore = server_.requests().size();
         {
@@ -227,26 +223,30 @@ private Q_SLOTS:
             deadiff::ui::MainWindow window(deadiff::testing::gradientFactory(probe));
             window.show();
             QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
-            auto* notice = window.findChild<deadiff::ui::DemoModelNotice*>("demoModelNotice");
-            QVERIFY(notice != nullptr);
-            QVERIFY(notice->isVisible());
-            QVERIFY(notice->findChild<QLabel*>()->text().contains("demo model"));
+            auto* offer = window.form()->findChild<QPushButton*>("realWeightsButton");
+            QVERIFY(offer != nullptr);
+            QVERIFY(offer->isVisible());
             QVERIFY(window.findChild<DownloadDialog*>() == nullptr);
             QTest::qWait(300);
             QCOMPARE(server_.requests().size(), requestsBefore);
             QVERIFY(!QDir(root_ + "/deadiff").exists());
 
-            QTest::mouseClick(notice->downloadButton(), Qt::LeftButton);
+            QTest::mouseClick(offer, Qt::LeftButton);
+            auto* page = window.findChild<QDialog*>("realWeightsPage");
+            QVERIFY(page != nullptr);
+            QVERIFY(page->isVisible());
+            QTest::mouseClick(page->findChild<QPushButton*>("downloadModelsButton"),
+                              Qt::LeftButton);
+            QVERIFY(!page->isVisible());
             auto* dialog = window.findChild<DownloadDialog*>();
             QVERIFY(dialog != nullptr);
             QVERIFY(dialog->isVisible());
             QVERIFY(!dialog->isBusy()); // opened, not started
             dialog->close();
+            QCOMPARE(server_.requests().size(), requestsBefore);
+            QVERIFY(window.findChild<QAction*>("actionDownloadModels") != nullptr);
 
-            auto* action = window.findChild<QAction*>("actionDownloadModels");
-            QVERIFY(action != nullptr);
-
-            // A DEADiff model in the models folder: listed, and the offer goes.
+            // A DEADiff model in the models folder is listed by name.
             QVERIFY(QDir().mkpath(root_ + "/deadiff"));
             QFile model(root_ + "/deadiff/real.safetensors");
             QVERIFY(model.open(QIODevice::WriteOnly));
@@ -259,8 +259,6 @@ private Q_SLOTS:
             for (QAction* entry : installed->actions())
                 names << entry->text();
             QVERIFY2(names.contains("real"), qPrintable(names.join(", ")));
-            notice->updateFor(window.modelPath());
-            QVERIFY(!notice->isVisible());
         }
         ::setenv("DEADIFF_DEMO_MODEL", "none", 1);
         QDir(root_ + "/deadiff").removeRecursively();
