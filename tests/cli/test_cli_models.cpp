@@ -1,6 +1,7 @@
 // `deadiff models list|verify` on a models folder under a temporary XDG_DATA_HOME, and names as
 // well as paths for --model and in batch jobs. (Downloads: tests/net/test_downloader.cpp.)
 #include "tests/support/process.h"
+#include "tests/support/test_bytes.h"
 #include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
@@ -37,7 +38,7 @@ protected:
     }
 
     std::string sha256sum(const fs::path& path) const {
-        return runProcess({"/usr/bin/sha256sum", path.string()}).out.substr(0, 64);
+        return test::sha256sumOfFile(path.string());
     }
 
     // A catalogue of (name, kind, file, size, sha256).

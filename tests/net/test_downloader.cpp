@@ -10,6 +10,7 @@
 #include "tests/support/ckpt_writer.h"
 #include "tests/support/http_test_server.h"
 #include "tests/support/process.h"
+#include "tests/support/test_bytes.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -44,14 +45,6 @@ using test::HttpTestServer;
 
 constexpr std::size_t kPayloadSize = 3 << 20;
 
-std::string randomBytes(std::size_t size, unsigned seed) {
-    std::mt19937 random(seed);
-    std::string bytes(size, '\0');
-    for (char& c : bytes)
-        c = static_cast<char>(random() & 0xff);
-    return bytes;
-}
-
 std::string readFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
@@ -74,15 +67,11 @@ protected:
         dir_ = fs::temp_directory_path() /
                ("deadiff_downloads_" + std::to_string(std::random_device{}()));
         fs::create_directories(dir_);
-        payload_ = randomBytes(kPayloadSize, 7);
+        payload_ = test::randomBytes(kPayloadSize, 7);
         server_.serve("/payload.bin", payload_);
         // The expected hash comes from coreutils, not from the code under test.
-        const fs::path reference = dir_ / "reference.bin";
-        std::ofstream(reference, std::ios::binary) << payload_;
-        const auto sum = test::runProcess({"/usr/bin/sha256sum", reference.string()});
-        ASSERT_EQ(sum.exitCode, 0);
-        sha256_ = sum.out.substr(0, 64);
-        fs::remove(reference);
+        sha256_ = test::sha256sumOfBytes(payload_, dir_.string());
+        ASSERT_EQ(sha256_.size(), 64u);
     }
     void TearDown() override { fs::remove_all(dir_); }
 
@@ -487,10 +476,7 @@ TEST_F(CliDownloads, APickleIsConvertedOnceAndItsNameResolvesToTheConversion) {
     ckpt.storages["0"] = std::string(24, '\x01');
     const std::string bytes = test::makeTorchCheckpoint(ckpt);
     server_.serve("/tiny.ckpt", bytes);
-    const fs::path reference = dir_ / "tiny-reference.ckpt";
-    test::writeBinaryFile(reference.string(), bytes);
-    const std::string sha =
-        test::runProcess({"/usr/bin/sha256sum", reference.string()}).out.substr(0, 64);
+    const std::string sha = test::sha256sumOfBytes(bytes, dir_.string());
     const std::string catalog = writeCatalog("tiny", "controlnet", "/tiny.ckpt", bytes.size(), sha);
 
     const auto result = test::runProcess(

@@ -6,6 +6,7 @@
 #include "tests/support/ckpt_writer.h"
 #include "tests/support/http_test_server.h"
 #include "tests/support/process.h"
+#include "tests/support/test_bytes.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/download_dialog.h"
 #include "ui/generation_form.h"
@@ -27,8 +28,6 @@
 #include <QTextBrowser>
 #include <QtTest>
 
-#include <random>
-
 using deadiff::net::DownloadOutcome;
 using deadiff::net::DownloadStatus;
 using deadiff::test::HttpTestServer;
@@ -36,21 +35,9 @@ using deadiff::ui::DownloadDialog;
 
 namespace {
 
-std::string randomBytes(std::size_t size, unsigned seed) {
-    std::mt19937 random(seed);
-    std::string bytes(size, '\0');
-    for (char& c : bytes)
-        c = static_cast<char>(random() & 0xff);
-    return bytes;
-}
-
 // coreutils' sha256sum: the expected hashes do not come from the code under test.
 std::string sha256sum(const std::string& bytes, const QString& scratch) {
-    const std::string path = (scratch + "/hash-me").toStdString();
-    deadiff::test::writeBinaryFile(path, bytes);
-    const auto result = deadiff::test::runProcess({"/usr/bin/sha256sum", path});
-    QFile::remove(QString::fromStdString(path));
-    return result.out.substr(0, 64);
+    return deadiff::test::sha256sumOfBytes(bytes, scratch.toStdString());
 }
 
 DownloadOutcome outcomeOf(const QSignalSpy& spy) {
@@ -73,7 +60,7 @@ private Q_SLOTS:
         QVERIFY(!deadiff::testing::prepareStudioWorkspace(dir_.path()).isEmpty());
         root_ = dir_.path() + "/data/deadiff/models";
 
-        payload_ = randomBytes(2 << 20, 3);
+        payload_ = deadiff::test::randomBytes(2 << 20, 3);
         server_.serve("/payload.bin", payload_);
         deadiff::test::CkptSpec ckpt;
         ckpt.tensors.push_back({"model.diffusion_model.w", "FloatStorage", "0", 4, 0, {4}, {1}});

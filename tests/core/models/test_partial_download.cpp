@@ -5,6 +5,7 @@
 #include "core/models/partial_download.h"
 #include "core/models/transfer_meter.h"
 #include "tests/support/process.h"
+#include "tests/support/test_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -27,17 +28,7 @@ std::string readFile(const fs::path& path) {
 
 // An independent implementation: coreutils.
 std::string sha256sum(const fs::path& path) {
-    const test::ProcessResult result = test::runProcess({"/usr/bin/sha256sum", path.string()});
-    EXPECT_EQ(result.exitCode, 0) << result.err;
-    return result.out.substr(0, 64);
-}
-
-std::string randomBytes(std::size_t size, unsigned seed) {
-    std::mt19937 random(seed);
-    std::string bytes(size, '\0');
-    for (char& c : bytes)
-        c = static_cast<char>(random() & 0xff);
-    return bytes;
+    return test::sha256sumOfFile(path.string());
 }
 
 class PartialDownloadTest : public ::testing::Test {
@@ -75,7 +66,7 @@ TEST(Sha256, MatchesThePublishedVectors) {
 
 TEST_F(PartialDownloadTest, FileHashAgreesWithSha256sumAndCanBeStopped) {
     const fs::path path = dir_ / "data.bin";
-    std::ofstream(path, std::ios::binary) << randomBytes(9 << 20, 1);
+    std::ofstream(path, std::ios::binary) << test::randomBytes(9 << 20, 1);
     EXPECT_EQ(io::sha256OfFile(path.string()), sha256sum(path));
     int calls = 0;
     EXPECT_EQ(io::sha256OfFile(path.string(),
@@ -90,7 +81,7 @@ TEST_F(PartialDownloadTest, FileHashAgreesWithSha256sumAndCanBeStopped) {
 }
 
 TEST_F(PartialDownloadTest, BytesSurviveInThePartFileAndResume) {
-    const std::string data = randomBytes(300000, 2);
+    const std::string data = test::randomBytes(300000, 2);
     {
         PartialDownload download(target());
         EXPECT_EQ(download.partPath(), target() + ".part");
