@@ -4,17 +4,18 @@
 #   tests/package/test_deb.sh BUILD_DIR            ctest package.deb (label package)
 #   tests/package/test_deb.sh BUILD_DIR --install  ctest package.deb_install (label package-install)
 #
-# Default (no root, no network, about a minute: cpack 40 s on 2 busy cores): cpack, then check the package itself: its control fields
-# (Depends from dpkg-shlibdeps), every file the issue lists (binaries, vocabularies, demo model,
-# examples, catalogue, .desktop, hicolor icons, AppStream metainfo, man pages, copyright,
-# changelog), `appstreamcli validate`; then unpack it with `dpkg-deb -x` into a temporary folder
-# and run the unpacked deadiff from /tmp: its version, that it finds its vocabularies, demo model
-# and catalogue inside the unpacked tree (relative to itself, not in the source checkout), and a
-# generation with the unpacked demo model.
+# Default (no root, no network; 64 s on 2 busy cores, 40 s of it cpack): cpack, then check the
+# package itself: its control fields (Depends from dpkg-shlibdeps), every file the issue lists
+# (binaries, vocabularies, demo model, examples, catalogue, .desktop, hicolor icons, AppStream
+# metainfo, man pages, copyright, changelog), `appstreamcli validate`; then unpack it with
+# `dpkg-deb -x` into a temporary folder and run the unpacked deadiff from /tmp: its version, that
+# it finds its vocabularies, demo model and catalogue inside the unpacked tree (relative to
+# itself, not in the source checkout), and a generation with the unpacked demo model.
 #
 # --install (needs root, changes the machine's packages, slower): also `lintian` (no errors),
-# `apt-get install ./deadiff-studio_*.deb`, the same runs from /usr/bin, `apt-get remove --purge`,
-# and checks that nothing is left. Exit 77 (skip) without root or with the package installed.
+# `apt-get install ./deadiff-studio_*.deb`, the same runs from /usr/bin, `apt-get remove
+# --purge`, and checks that nothing is left. Exit 77 (skip) without root or with the package
+# installed.
 set -euo pipefail
 
 build_dir=$(cd "$1" && pwd)
