@@ -164,7 +164,7 @@ fi
 
 echo "== lintian"
 start=$SECONDS
-lintian --fail-on error --no-tag-display-limit "$deb" || fail "lintian found errors"
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian found errors"
 echo "lintian: no errors ($((SECONDS - start)) s)"
 
 echo "== apt-get install ./$deb_name"
