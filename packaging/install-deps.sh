@@ -15,13 +15,15 @@ packages=(
     libtorch-dev libopenblas0-openmp libgoogle-perftools-dev
     # images
     libopencv-dev libpng-dev libjpeg62-turbo-dev libtiff-dev
-    # text, formats
-    libicu-dev zlib1g-dev nlohmann-json3-dev
+    # text, formats, hashes
+    libicu-dev zlib1g-dev nlohmann-json3-dev libssl-dev
     # GUI
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     linguist-qt6 qt6-translations-l10n libqcustomplot-dev libgl-dev fonts-wqy-microhei
     # tests
     googletest libgtest-dev xvfb xauth python3-yaml
+    # the .deb (cpack -G DEB) and its test: shlibdeps, checks
+    dpkg-dev file lintian appstream
 )
 
 missing=()

@@ -1,11 +1,13 @@
 #include "ui/main_window.h"
 
 #include "core/io/png.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
+#include "ui/download_dialog.h"
 #include "ui/drop_zone.h"
 #include "ui/engine_messages.h"
 #include "ui/gallery.h"
@@ -13,6 +15,7 @@
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 #include "ui/step_plot.h"
+#include "ui/text_format.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -33,7 +36,6 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMetaMethod>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
@@ -72,15 +74,6 @@ constexpr auto kExportScaleKey = "export/scale";
 constexpr auto kExportSharpKey = "export/sharpPixels";
 constexpr auto kCompareModeKey = "preview/compareMode";
 constexpr int kMaxRecentModels = 6;
-
-QString formatDuration(double seconds) {
-    if (!(seconds >= 0) || !std::isfinite(seconds))
-        return QStringLiteral("–");
-    const int total = static_cast<int>(std::lround(seconds));
-    if (total < 60)
-        return QObject::tr("%1 s").arg(total);
-    return QObject::tr("%1 min %2 s").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
-}
 
 // The pipeline names its stages in English (pipeline.h); show the known ones translated.
 QString stageText(const QString& stage) {
@@ -276,6 +269,12 @@ void MainWindow::buildMenus() {
     recentModelsMenu_ = modelMenu->addMenu(tr("Recent &Models"));
     recentModelsMenu_->setObjectName("recentModelsMenu");
     connect(recentModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentModelsMenu);
+    installedModelsMenu_ = modelMenu->addMenu(tr("&Installed Models"));
+    installedModelsMenu_->setObjectName("installedModelsMenu");
+    connect(installedModelsMenu_, &QMenu::aboutToShow, this, &MainWindow::fillInstalledModelsMenu);
+    QAction* download =
+        modelMenu->addAction(tr("&Download Models…"), this, &MainWindow::showDownloadDialog);
+    download->setObjectName("actionDownloadModels");
     modelMenu->addSeparator();
     QAction* realWeights =
         modelMenu->addAction(tr("Get the Real &Weights…"), this, [this] { showRealWeightsPage(); });
@@ -347,9 +346,14 @@ void MainWindow::buildModelPage() {
     chooseModelButton_->setObjectName("chooseModelButton");
     chooseModelButton_->setMinimumHeight(36);
     connect(chooseModelButton_, &QPushButton::clicked, this, &MainWindow::chooseModel);
+    auto* downloadButton = new QPushButton(tr("Download Models…"), page);
+    downloadButton->setObjectName("downloadModelsButton");
+    downloadButton->setMinimumHeight(36);
+    connect(downloadButton, &QPushButton::clicked, this, &MainWindow::showDownloadDialog);
     auto* buttonRow = new QHBoxLayout;
     buttonRow->addStretch();
     buttonRow->addWidget(chooseModelButton_);
+    buttonRow->addWidget(downloadButton);
     buttonRow->addStretch();
     layout->addLayout(buttonRow);
 
@@ -1285,7 +1289,7 @@ QDialog* MainWindow::showRealWeightsPage() {
         download->setObjectName("downloadModelsButton");
         connect(download, &QPushButton::clicked, this, [this] {
             realWeightsPage_->accept();
-            Q_EMIT getRealWeightsRequested();
+            showDownloadDialog();
         });
         QPushButton* choose =
             buttons->addButton(tr("Choose Downloaded File…"), QDialogButtonBox::ActionRole);
@@ -1300,10 +1304,6 @@ QDialog* MainWindow::showRealWeightsPage() {
         layout->addWidget(buttons);
         realWeightsPage_->resize(560, 420);
     }
-    // Downloading is the models dialog's job; without one the page only says where to look.
-    realWeightsPage_->findChild<QPushButton*>("downloadModelsButton")
-        ->setVisible(
-            isSignalConnected(QMetaMethod::fromSignal(&MainWindow::getRealWeightsRequested)));
     realWeightsPage_->show();
     realWeightsPage_->raise();
     return realWeightsPage_;
@@ -1564,6 +1564,43 @@ bool MainWindow::batchQueueBusy() const {
 void MainWindow::cancelAllBatches() {
     for (const quint64 id : unfinishedBatches())
         worker_->batchControl(id)->cancel();
+}
+
+// ---- the models folder and its downloads (issue 24) ----
+
+void MainWindow::showDownloadDialog() {
+    auto* dialog = new DownloadDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DownloadDialog::modelChosen, this, &MainWindow::setModelPath);
+    dialog->open();
+}
+
+void MainWindow::fillInstalledModelsMenu() {
+    installedModelsMenu_->clear();
+    const models::ModelsListing listing = models::listModels();
+    bool any = false;
+    for (const models::InstalledModel& model : listing.models) {
+        if (model.kind != "deadiff")
+            continue; // the studio's model is a DEADiff checkpoint or model folder
+        const QString path = QString::fromStdString(model.path);
+        QAction* action = installedModelsMenu_->addAction(QString::fromStdString(model.name), this,
+                                                          [this, path] { setModelPath(path); });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setCheckable(true);
+        action->setChecked(path == modelPath_);
+        any = true;
+    }
+    if (!any)
+        installedModelsMenu_->addAction(tr("No DEADiff models in the models folder"))
+            ->setEnabled(false);
+    installedModelsMenu_->addSeparator();
+    const QString root = QString::fromStdString(listing.root);
+    QAction* open = installedModelsMenu_->addAction(tr("Open Models Folder"), this, [root] {
+        QDir().mkpath(root + QStringLiteral("/deadiff"));
+        QDesktopServices::openUrl(QUrl::fromLocalFile(root));
+    });
+    open->setToolTip(QDir::toNativeSeparators(root));
+    open->setEnabled(!root.isEmpty());
 }
 
 } // namespace deadiff::ui

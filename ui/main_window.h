@@ -103,6 +103,9 @@ public Q_SLOTS:
     void cancel();
     // The batch export dialog, filled from the form; "Add to Queue" starts the job.
     void openBatchDialog();
+    // Model → Download Models…: the catalogue's models, their licences and downloads; "Use
+    // This Model" there loads the downloaded one.
+    void showDownloadDialog();
 
 Q_SIGNALS:
     // To the worker (queued).
@@ -114,8 +117,6 @@ Q_SIGNALS:
     void errorShown(const QString& message);
     // The most recent result reached the gallery.
     void resultAdded(int index);
-    // "Download models…" on the real-weights page: the models dialog takes over.
-    void getRealWeightsRequested();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -150,6 +151,7 @@ private:
     void saveSettings() const;
     void setLanguage(const QString& language);
     void fillRecentModelsMenu();
+    void fillInstalledModelsMenu();
 
     void onLoadProgress(const QString& what, double fraction);
     void onModelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
@@ -202,6 +204,7 @@ private:
     QAction* cancelAction_ = nullptr;
     QMessageBox* messageBox_ = nullptr;
     QMenu* recentModelsMenu_ = nullptr;
+    QMenu* installedModelsMenu_ = nullptr;
     QScrollArea* formScroll_ = nullptr;
     QLineEdit* gallerySearch_ = nullptr;
     QLabel* galleryCount_ = nullptr;

@@ -44,6 +44,8 @@ const std::vector<Command>& commands() {
         {"train", "train the demo DEADiff on procedural data (stage 1 base model, stage 2 DEADiff)",
          &runTrain},
         {"eval", "score demo models on held-out pairs with subject/style classifiers", &runEval},
+        {"models", "list, download (resumable, verified) and verify models in the models folder",
+         &runModels},
         {"version", "print the version; with --verbose, the runtime (LibTorch, threads, BLAS)",
          &runVersion},
     };

@@ -11,6 +11,7 @@
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
 #include "core/batch/shard.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 
 #include <csignal>
@@ -95,7 +96,7 @@ Args batchArgs() {
               "(--merge: images missing).");
     args.positional("JOB", "batch job file (JSON)")
         .option("-o", "DIR", "output folder (created when missing)")
-        .option("--model", "PATH",
+        .option("--model", "PATH|NAME",
                 "model for every image [default: the template's \"model\", else the bundled demo "
                 "model]")
         .option("--name-template", "T",
@@ -128,7 +129,10 @@ batch::BatchJob loadJob(const Args& args) {
             probe.request = &job.templ;
             batch::renderFileName(job.nameTemplate, probe);
         }
+        models::resolveModelNames(job.templ); // --model NAME; the job's own names already are
     } catch (const batch::BatchJobError& error) {
+        throw UsageError(error.what());
+    } catch (const models::AmbiguousModelName& error) {
         throw UsageError(error.what());
     }
     return job;

@@ -1,16 +1,32 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 
-#include "core/io/weight_file.h"
+#include "core/io/convert.h"
 
-#include <torch/types.h>
-
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
 
 namespace deadiff::cli {
+
+io::ConvertSummary convertReporting(const std::string& input, const std::string& output,
+                                    std::ostream& err) {
+    int reportedTenth = -1;
+    return io::convertToSafetensors(input, output, [&](const io::ConvertProgress& progress) {
+        const int tenth = progress.totalBytes == 0
+                              ? 10
+                              : static_cast<int>(progress.doneBytes * 10 / progress.totalBytes);
+        if (tenth == reportedTenth && progress.doneTensors != progress.totalTensors)
+            return;
+        reportedTenth = tenth;
+        char line[160];
+        std::snprintf(line, sizeof line, "convert: %zu/%zu tensors, %.2f/%.2f GB\n",
+                      progress.doneTensors, progress.totalTensors,
+                      static_cast<double>(progress.doneBytes) / 1e9,
+                      static_cast<double>(progress.totalBytes) / 1e9);
+        err << line << std::flush;
+    });
+}
 
 int runConvert(const std::vector<std::string>& argv, Streams io) {
     Args args("convert IN OUT.safetensors",
@@ -30,56 +46,9 @@ int runConvert(const std::vector<std::string>& argv, Streams io) {
     if (std::filesystem::equivalent(input, output, error))
         throw UsageError("IN and OUT are the same file");
 
-    const io::WeightFile file = io::WeightFile::open(input);
-    std::uint64_t totalBytes = 0;
-    for (const io::TensorInfo& info : file.tensors())
-        totalBytes += info.byteSize;
-
-    std::vector<io::SafetensorsEntry> entries;
-    std::uint64_t doneBytes = 0;
-    std::size_t doneTensors = 0;
-    int reportedTenth = -1;
-    const std::size_t count = file.tensors().size();
-    auto report = [&] {
-        const int tenth = totalBytes == 0 ? 10 : static_cast<int>(doneBytes * 10 / totalBytes);
-        if (tenth == reportedTenth && doneTensors != count)
-            return;
-        reportedTenth = tenth;
-        char line[160];
-        std::snprintf(line, sizeof line, "convert: %zu/%zu tensors, %.2f/%.2f GB\n", doneTensors,
-                      count, static_cast<double>(doneBytes) / 1e9,
-                      static_cast<double>(totalBytes) / 1e9);
-        io.err << line << std::flush;
-    };
-    // The previous tensor has been written when the next is loaded: its mapped pages can go, so
-    // resident memory stays at about one tensor instead of growing with the file.
-    const io::MappedFile& mapping = *file.mapping();
-    std::pair<std::uintptr_t, std::size_t> written{0, 0};
-    auto releaseWritten = [&] {
-        const auto base = reinterpret_cast<std::uintptr_t>(mapping.data());
-        if (written.second > 0 && written.first >= base &&
-            written.first + written.second <= base + mapping.size())
-            mapping.releasePages(written.first - base, written.second);
-        written = {0, 0};
-    };
-    for (const io::TensorInfo& info : file.tensors()) {
-        entries.push_back(
-            {info.name, info.dtype, info.shape, [&] {
-                 releaseWritten();
-                 torch::Tensor tensor = file.tensor(info.name);
-                 if (tensor.is_contiguous())
-                     written = {reinterpret_cast<std::uintptr_t>(tensor.data_ptr()), info.byteSize};
-                 doneBytes += info.byteSize;
-                 ++doneTensors;
-                 report();
-                 return tensor;
-             }});
-    }
-    std::map<std::string, std::string> metadata{
-        {"format", "pt"}, {"converted_from", std::filesystem::path(input).filename().string()}};
-    io::writeSafetensors(output, entries, metadata);
-    releaseWritten();
-    io.out << "wrote " << output << ": " << count << " tensors, " << totalBytes << " bytes\n";
+    const io::ConvertSummary summary = convertReporting(input, output, io.err);
+    io.out << "wrote " << output << ": " << summary.tensors << " tensors, " << summary.bytes
+           << " bytes\n";
     return kExitOk;
 }
 

@@ -3,6 +3,8 @@
 #include "app/cli/progress.h"
 #include "app/cli/request_args.h"
 
+#include "core/io/png.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
 #include "core/pipeline/pipeline.h"
@@ -44,9 +46,9 @@ private:
 } // namespace
 
 void addRequestOptions(Args& args) {
-    args.option("--model", "PATH",
-                "DEADiff checkpoint (.ckpt/.safetensors) or model folder [default: the bundled "
-                "demo model]")
+    args.option("--model", "PATH|NAME",
+                "DEADiff checkpoint (.ckpt/.safetensors), model folder, or the name of one in the "
+                "models folder (deadiff models list) [default: the bundled demo model]")
         .option("--prompt", "TEXT", "what to paint (required)")
         .option("--negative-prompt", "TEXT", "what to avoid [default: the official list]")
         .repeatable("--style", "PATH", "style reference image")
@@ -64,8 +66,8 @@ void addRequestOptions(Args& args) {
         .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
         .option("--depth", "PATH", "depth map image, near = bright (needs --control)")
         .option("--depth-from", "PHOTO", "estimate the depth map from a photo (with --depth-model)")
-        .option("--depth-model", "ONNX", "MiDaS-family ONNX depth estimator")
-        .option("--control", "PATH", "ControlNet depth checkpoint (.pth/.ckpt/.safetensors)")
+        .option("--depth-model", "ONNX|NAME", "MiDaS-family ONNX depth estimator")
+        .option("--control", "PATH|NAME", "ControlNet depth checkpoint (.pth/.ckpt/.safetensors)")
         .option("--control-scale", "F", "ControlNet strength (0-5)", "1.0")
         .option("--control-start", "F", "apply the ControlNet from this fraction of the steps",
                 "0.0")
@@ -114,6 +116,11 @@ GenerationRequest requestFromArgs(const Args& args) {
 
 GenerationRequest validatedRequestFromArgs(const Args& args) {
     GenerationRequest request = requestFromArgs(args);
+    try {
+        models::resolveModelNames(request);
+    } catch (const models::AmbiguousModelName& error) {
+        throw UsageError(error.what());
+    }
     if (request.model.empty())
         request.model = pipeline::bundledModelDir();
     if (request.model.empty())
@@ -126,16 +133,28 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     } catch (const RequestError& error) {
         throw UsageError(error.what());
     }
-    // The ControlNet inputs are checked before the (slow) model load.
+    // The inputs are checked before the (slow) model load.
     for (const auto& [flag, path] :
          {std::pair<const char*, const std::string&>{"--depth", request.depth},
-          {"--depth-from", request.depthFrom},
-          {"--depth-model", request.depthModel},
-          {"--control", request.control}}) {
+          {"--depth-from", request.depthFrom}}) {
         std::error_code error;
         if (!path.empty() && !std::filesystem::is_regular_file(path, error))
             throw UsageError(std::string("option '") + flag + "': no such file: " + path);
     }
+    const std::string modelsHint =
+        " (a path, or a name from 'deadiff models list': " + models::modelsRoot() + ")";
+    for (const auto& [flag, path] :
+         {std::pair<const char*, const std::string&>{"--depth-model", request.depthModel},
+          {"--control", request.control}}) {
+        std::error_code error;
+        if (!path.empty() && !std::filesystem::is_regular_file(path, error))
+            throw UsageError(std::string("option '") + flag +
+                             "': no such file or model name: " + path + modelsHint);
+    }
+    std::error_code error;
+    if (!std::filesystem::exists(request.model, error))
+        throw UsageError("option '--model': no such file, folder or model name: " + request.model +
+                         modelsHint);
     return request;
 }
 

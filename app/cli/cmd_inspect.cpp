@@ -2,6 +2,7 @@
 #include "app/cli/commands.h"
 
 #include "core/io/weight_file.h"
+#include "core/runtime/units.h"
 
 #include <chrono>
 #include <cstdio>
@@ -36,27 +37,6 @@ std::string grouped(std::uint64_t value) {
     for (std::size_t at = digits.size(); at > 3; at -= 3)
         digits.insert(at - 3, ",");
     return digits;
-}
-
-std::string human(double value, const char* const units[], int count, double base) {
-    int unit = 0;
-    while (value >= base && unit + 1 < count) {
-        value /= base;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f%s" : "%.2f %s", value, units[unit]);
-    return text;
-}
-
-std::string humanBytes(std::uint64_t bytes) {
-    static const char* const units[] = {" B", "KB", "MB", "GB", "TB"};
-    return human(static_cast<double>(bytes), units, 5, 1000.0);
-}
-
-std::string humanCount(std::uint64_t count) {
-    static const char* const units[] = {"", "K", "M", "G", "T"};
-    return human(static_cast<double>(count), units, 5, 1000.0);
 }
 
 std::string shapeText(const std::vector<std::int64_t>& shape) {

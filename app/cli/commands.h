@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/batch/batch_runner.h"
+#include "core/io/convert.h"
 #include "core/pipeline/pipeline.h"
 
 #include <functional>
@@ -25,8 +26,8 @@ struct Command {
     CommandFn run;
 };
 
-// Exit codes shared by every subcommand. kExitRetry (sysexits' EX_TEMPFAIL) is what `batch`
-// returns for a failure that a scheduler should retry: interrupted, out of memory, disk full.
+// Exit codes shared by every subcommand. kExitRetry (sysexits' EX_TEMPFAIL) is a failure that
+// a scheduler or the user may retry: interrupted, out of memory, disk full, a network failure.
 enum ExitCode : int {
     kExitOk = 0,
     kExitFailure = 1,
@@ -48,6 +49,11 @@ int runEncode(const std::vector<std::string>& args, Streams io);
 int runTrain(const std::vector<std::string>& args, Streams io);
 int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
+int runModels(const std::vector<std::string>& args, Streams io);
+
+// `deadiff convert`'s work with its progress lines on `err` (also run after a download).
+io::ConvertSummary convertReporting(const std::string& input, const std::string& output,
+                                    std::ostream& err);
 
 // `deadiff batch` with an injectable loader (runBatch uses defaultPipelineLoader; tests pass a
 // stand-in pipeline) and PNG writer (empty: the atomic io::writePng; tests inject a full disk).

@@ -22,12 +22,15 @@ void ProgressBar::stage(const std::string& text) {
 }
 
 void ProgressBar::update(int done, int total, double elapsedSeconds, const std::string& detail) {
-    const std::string line = render(done, total, elapsedSeconds, detail);
+    line(render(done, total, elapsedSeconds, detail));
+}
+
+void ProgressBar::line(const std::string& text) {
     if (interactive_) {
-        out_ << "\r" << line << "\x1b[K" << std::flush;
+        out_ << "\r" << text << "\x1b[K" << std::flush;
         lineOpen_ = true;
     } else {
-        out_ << line << "\n" << std::flush;
+        out_ << text << "\n" << std::flush;
     }
 }
 

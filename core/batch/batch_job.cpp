@@ -1,6 +1,7 @@
 #include "core/batch/batch_job.h"
 
 #include "core/batch/file_names.h"
+#include "core/models/models_folder.h"
 
 #include "core/common/json_fields.h"
 
@@ -84,13 +85,34 @@ std::string styleSetLabel(const std::vector<StyleReference>& set) {
 void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
     for (StyleReference& style : request.styles)
         style.path = absoluteFrom(baseDir, style.path);
-    for (std::string* path : {&request.content, &request.depth, &request.depthFrom,
-                              &request.depthModel, &request.control})
+    for (std::string* path : {&request.content, &request.depth, &request.depthFrom})
         *path = absoluteFrom(baseDir, *path);
-    // A model given as a relative path is a file next to the job; a bare name stays as typed
-    // only when nothing of that name is there (it may be resolved by the loader).
-    if (!request.model.empty() && fs::exists(absoluteFrom(baseDir, request.model)))
-        request.model = absoluteFrom(baseDir, request.model);
+    // A model given as a relative path is a file next to the job, else a name in the models
+    // folder; a model name that is neither stays as typed (the loader reports it), a missing
+    // ControlNet or depth estimator is reported next to the job.
+    const std::pair<std::string*, const char*> models[] = {{&request.model, "deadiff"},
+                                                           {&request.depthModel, "depth"},
+                                                           {&request.control, "controlnet"}};
+    for (const auto& [field, kind] : models) {
+        if (field->empty())
+            continue;
+        const std::string local = absoluteFrom(baseDir, *field);
+        std::error_code ec;
+        if (fs::exists(local, ec)) {
+            *field = local;
+            continue;
+        }
+        std::string named;
+        try {
+            named = models::resolveModel(*field, kind);
+        } catch (const models::AmbiguousModelName& error) {
+            throw BatchJobError(error.what());
+        }
+        if (named != *field)
+            *field = named;
+        else if (field != &request.model)
+            *field = local;
+    }
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 #include "core/pipeline/default_model.h"
 
-#include "core/build_config.h"
 #include "core/pipeline/model_config.h"
+#include "core/runtime/data_dirs.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,13 +16,8 @@ std::vector<std::string> bundledModelCandidates() {
         return candidates; // the bundled model switched off
     if (env && *env)
         candidates.emplace_back(env);
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        candidates.push_back((exe.parent_path() / ".." / "share" / "deadiff-studio" / "demo-model")
-                                 .lexically_normal()
-                                 .string());
-    candidates.emplace_back(DEADIFF_SOURCE_DIR "/resources/demo-model");
+    for (std::string& bundled : bundledDataCandidates("demo-model"))
+        candidates.push_back(std::move(bundled));
     return candidates;
 }
 

@@ -1,32 +1,20 @@
 #include "core/tokenize/vocab_location.h"
 
-#include "core/build_config.h"
+#include "core/runtime/data_dirs.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
 namespace deadiff::tokenize {
-namespace {
-
 namespace fs = std::filesystem;
-
-fs::path executableDir() {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path() : exe.parent_path();
-}
-
-} // namespace
 
 std::vector<std::string> vocabDirCandidates() {
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("DEADIFF_VOCAB_DIR"); env && *env)
         candidates.emplace_back(env);
-    if (const fs::path exeDir = executableDir(); !exeDir.empty())
-        candidates.push_back(
-            (exeDir / ".." / "share" / "deadiff-studio" / "vocab").lexically_normal().string());
-    candidates.emplace_back(DEADIFF_SOURCE_DIR "/resources/vocab");
+    for (std::string& bundled : bundledDataCandidates("vocab"))
+        candidates.push_back(std::move(bundled));
     return candidates;
 }
 
