@@ -2,6 +2,8 @@
 
 #include "ui/image_convert.h"
 
+#include "core/pipeline/model_memory.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
@@ -114,14 +116,30 @@ void GenerationWorker::cancel(quint64 jobId) {
 void GenerationWorker::loadModel(const QString& path) {
     // Release the old model first: two real models do not fit in memory together.
     pipeline_.reset();
+    memoryFacts_.reset();
     pipelineLoaded_.store(false);
     try {
+        // A model that cannot fit is refused before the kernel kills the studio over it. (A
+        // model whose files cannot be read is not checked: loading it says what is wrong.)
+        std::optional<ModelMemoryFacts> facts;
+        try {
+            facts = pipeline::modelMemoryFacts(path.toStdString(), PipelineOptions{}.dtype);
+        } catch (const std::exception&) {
+        }
+        if (facts)
+            checkModelLoadFits(*facts, path.toStdString(), currentMemoryLimits());
         const LoadProgress progress = [this](const std::string& what, double fraction) {
             Q_EMIT loadProgress(QString::fromStdString(what), fraction);
         };
         pipeline_ = factory_(path.toStdString(), PipelineOptions{}, progress);
         if (!pipeline_)
             throw std::runtime_error("the loader returned no model");
+        try {
+            memoryFacts_ =
+                pipeline::modelMemoryFacts(pipeline_->modelPath(), pipeline_->computeDtype());
+        } catch (const std::exception&) {
+            // A pipeline double's stand-in file: requests are not checked.
+        }
         pipelineLoaded_.store(true);
         Q_EMIT modelLoaded(path, QString::fromStdString(pipeline_->computeDtype()));
     } catch (const std::bad_alloc&) {
@@ -143,6 +161,8 @@ void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint
     previewPending_.store(false);
     try {
         const GenerationRequest resolved = resolveRequest(request, pipeline_->modelPath());
+        if (memoryFacts_)
+            pipeline::checkRequestsFit(*memoryFacts_, {resolved}, true, currentMemoryLimits());
         Q_EMIT started(jobId, resolved);
         Observer observer(*this, jobId);
         QElapsedTimer timer;
@@ -186,6 +206,12 @@ void GenerationWorker::runBatch(const deadiff::batch::BatchJob& job, const QStri
         result.outcome = static_cast<int>(batch::BatchOutcome::Cancelled);
     } else {
         try {
+            if (memoryFacts_) {
+                std::vector<GenerationRequest> requests;
+                for (const batch::PlannedRequest& planned : batch::expandJob(job, 0).requests)
+                    requests.push_back(planned.request);
+                pipeline::checkRequestsFit(*memoryFacts_, requests, true, currentMemoryLimits());
+            }
             BatchSignals observer(*this, batchId);
             const batch::BatchSummary summary =
                 batch::runBatch(*pipeline_, job, outDir.toStdString(), &observer, control.get());

@@ -5,6 +5,7 @@
 
 #include "core/batch/batch_runner.h"
 #include "core/pipeline/pipeline.h"
+#include "core/runtime/memory_budget.h"
 
 #include <QImage>
 #include <QList>
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace deadiff::ui {
 
@@ -128,6 +130,7 @@ private:
 
     PipelineFactory factory_;
     std::unique_ptr<Pipeline> pipeline_;
+    std::optional<ModelMemoryFacts> memoryFacts_; // of pipeline_; absent: not checked
     std::atomic<bool> pipelineLoaded_{false};
     std::atomic<quint64> cancelledThrough_{0};
     std::atomic<int> fullDecodeEvery_{0};

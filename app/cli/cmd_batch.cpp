@@ -7,7 +7,9 @@
 
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
+#include "core/io/output_path.h"
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/model_memory.h"
 
 #include <csignal>
 #include <filesystem>
@@ -111,17 +113,29 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     }
     if (!args.has("-o"))
         throw UsageError("no output folder: pass -o DIR");
+    try {
+        io::checkOutputFolder(args.value("-o"));
+    } catch (const io::OutputPathError& error) {
+        throw UsageError(std::string("option '-o': ") + error.what());
+    }
     if (job.templ.model.empty())
         job.templ.model = pipeline::bundledModelDir(); // as `generate` does
     if (job.templ.model.empty())
         throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
                          "bundled demo model is not installed)");
-    // Plan once before loading the model: a bad job fails in a second, not after the load.
+    // Plan once before loading the model: a bad job fails in a second, not after the load; so
+    // does a job whose largest image cannot fit in memory.
+    batch::BatchPlan plan;
     try {
-        batch::expandJob(job, 0);
+        plan = batch::expandJob(job, 0);
     } catch (const batch::BatchJobError& error) {
         throw UsageError(error.what());
     }
+    std::vector<GenerationRequest> requests;
+    for (const batch::PlannedRequest& planned : plan.requests)
+        requests.push_back(planned.request);
+    pipeline::checkRequestsFitBeforeLoad(job.templ.model, job.templ.dtype, requests,
+                                         currentMemoryLimits());
 
     batch::BatchControl control;
     activeControl = &control;

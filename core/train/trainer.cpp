@@ -2,6 +2,7 @@
 
 #include "core/image/clip_preprocess.h"
 #include "core/io/atomic_file.h"
+#include "core/io/bounded_file.h"
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/pipeline/request.h"
@@ -14,7 +15,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <stdexcept>
 
@@ -497,10 +497,10 @@ struct Progress {
 };
 
 Progress readProgress(const std::string& path) {
-    std::ifstream in(path);
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(in);
+        json = nlohmann::json::parse(
+            io::readBoundedTextFile(path, io::kMaxJsonFileBytes, "training progress file"));
         return {json.at("stage").get<int>(), json.at("phase").get<std::string>(),
                 json.at("step").get<std::int64_t>()};
     } catch (const nlohmann::json::exception& error) {

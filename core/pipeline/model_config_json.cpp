@@ -1,0 +1,395 @@
+// model.json as text <-> ModelConfig: no tensors, so the fuzzer (tests/fuzz) compiles this
+// file alone.
+#include "core/io/bounded_file.h"
+#include "core/pipeline/model_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace deadiff::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Reads optional fields of one JSON object into existing values, so a missing field keeps the
+// config struct's default; a present field of the wrong type is an error naming "section.field".
+class Section {
+public:
+    Section(const json& object, std::string path, const std::string& file)
+        : object_(object)
+        , path_(std::move(path))
+        , file_(file) {
+        if (!object_.is_object())
+            fail(path_.empty() ? "the top level" : path_, "an object");
+    }
+
+    Section child(const std::string& key) const {
+        static const json empty = json::object();
+        const auto it = object_.find(key);
+        return Section(it == object_.end() ? empty : *it, name(key), file_);
+    }
+
+    void read(const std::string& key, std::int64_t& value) const {
+        if (const json* field = find(key)) {
+            if (!field->is_number_integer())
+                fail(name(key), "an integer");
+            value = field->get<std::int64_t>();
+        }
+    }
+    void read(const std::string& key, int& value) const {
+        std::int64_t wide = value;
+        read(key, wide);
+        value = static_cast<int>(wide);
+    }
+    void read(const std::string& key, double& value) const {
+        if (const json* field = find(key)) {
+            if (!field->is_number())
+                fail(name(key), "a number");
+            value = field->get<double>();
+        }
+    }
+    void read(const std::string& key, std::string& value) const {
+        if (const json* field = find(key)) {
+            if (!field->is_string())
+                fail(name(key), "a string");
+            value = field->get<std::string>();
+        }
+    }
+    void read(const std::string& key, std::vector<std::string>& value) const {
+        if (const json* field = find(key)) {
+            if (!field->is_array())
+                fail(name(key), "an array of strings");
+            std::vector<std::string> values;
+            for (const json& item : *field) {
+                if (!item.is_string())
+                    fail(name(key), "an array of strings");
+                values.push_back(item.get<std::string>());
+            }
+            value = values;
+        }
+    }
+    void read(const std::string& key, std::vector<std::int64_t>& value) const {
+        if (const json* field = find(key)) {
+            if (!field->is_array())
+                fail(name(key), "an array of integers");
+            std::vector<std::int64_t> values;
+            for (const json& item : *field) {
+                if (!item.is_number_integer())
+                    fail(name(key), "an array of integers");
+                values.push_back(item.get<std::int64_t>());
+            }
+            value = values;
+        }
+    }
+
+    // A positive size check, named like the field.
+    void requirePositive(const std::string& key, std::int64_t value) const {
+        if (value < 1)
+            throw std::runtime_error(file_ + ": '" + name(key) + "' must be >= 1, got " +
+                                     std::to_string(value));
+    }
+
+private:
+    const json* find(const std::string& key) const {
+        const auto it = object_.find(key);
+        return it == object_.end() ? nullptr : &*it;
+    }
+    std::string name(const std::string& key) const {
+        return path_.empty() ? key : path_ + "." + key;
+    }
+    [[noreturn]] void fail(const std::string& field, const char* expected) const {
+        throw std::runtime_error(file_ + ": '" + field + "' must be " + expected);
+    }
+
+    const json& object_;
+    std::string path_;
+    const std::string& file_;
+};
+
+void readText(const Section& s, nn::ClipTextConfig& c) {
+    s.read("vocab_size", c.vocabSize);
+    s.read("max_positions", c.maxPositions);
+    s.read("width", c.width);
+    s.read("layers", c.layers);
+    s.read("heads", c.heads);
+    s.read("mlp_width", c.mlpWidth);
+    s.read("layer_norm_eps", c.layerNormEps);
+    for (const auto& [key, value] :
+         {std::pair<const char*, std::int64_t>{"vocab_size", c.vocabSize},
+          {"width", c.width},
+          {"heads", c.heads},
+          {"mlp_width", c.mlpWidth}})
+        s.requirePositive(key, value);
+    // The CLIP tokenizer always yields 77 ids (start, 75 tokens, end, padding).
+    if (c.maxPositions != 77)
+        throw std::runtime_error("model config: 'text_encoder.max_positions' must be 77 (the "
+                                 "CLIP tokenizer's context length), got " +
+                                 std::to_string(c.maxPositions));
+}
+
+void readUNet(const Section& s, nn::UNetConfig& c) {
+    s.read("in_channels", c.inChannels);
+    s.read("out_channels", c.outChannels);
+    s.read("model_channels", c.modelChannels);
+    s.read("channel_mult", c.channelMult);
+    s.read("num_res_blocks", c.numResBlocks);
+    s.read("attention_resolutions", c.attentionResolutions);
+    s.read("num_heads", c.numHeads);
+    s.read("transformer_depth", c.transformerDepth);
+    s.read("context_dim", c.contextDim);
+    s.read("content_layers", c.contentLayers);
+    s.read("image_tokens", c.imageTokens);
+    for (const auto& [key, value] :
+         {std::pair<const char*, std::int64_t>{"model_channels", c.modelChannels},
+          {"num_res_blocks", c.numResBlocks},
+          {"num_heads", c.numHeads},
+          {"context_dim", c.contextDim},
+          {"image_tokens", c.imageTokens}})
+        s.requirePositive(key, value);
+}
+
+void readVae(const Section& s, nn::VaeConfig& c) {
+    s.read("ch", c.ch);
+    s.read("ch_mult", c.chMult);
+    s.read("num_res_blocks", c.numResBlocks);
+    s.read("in_channels", c.inChannels);
+    s.read("out_channels", c.outChannels);
+    s.read("z_channels", c.zChannels);
+    s.read("embed_dim", c.embedDim);
+    s.read("scale_factor", c.scaleFactor);
+    s.requirePositive("ch", c.ch);
+    s.requirePositive("embed_dim", c.embedDim);
+    if (c.chMult.empty())
+        throw std::runtime_error("model config: 'vae.ch_mult' must not be empty");
+}
+
+void readReference(const Section& s, ReferenceEncoderConfig& c) {
+    const Section vision = s.child("vision");
+    nn::ClipVisionConfig& v = c.blip.vision;
+    vision.read("image_size", v.imageSize);
+    vision.read("patch_size", v.patchSize);
+    vision.read("channels", v.channels);
+    vision.read("width", v.width);
+    vision.read("layers", v.layers);
+    vision.read("heads", v.heads);
+    vision.read("mlp_width", v.mlpWidth);
+    vision.read("layer_norm_eps", v.layerNormEps);
+    vision.requirePositive("patch_size", v.patchSize);
+    if (v.imageSize % v.patchSize != 0)
+        throw std::runtime_error(
+            "model config: 'reference.vision.image_size' (" + std::to_string(v.imageSize) +
+            ") must be a multiple of 'patch_size' (" + std::to_string(v.patchSize) + ")");
+
+    const Section qformer = s.child("qformer");
+    nn::QFormerConfig& q = c.blip.qformer;
+    qformer.read("vocab_size", q.vocabSize);
+    qformer.read("hidden", q.hidden);
+    qformer.read("layers", q.layers);
+    qformer.read("heads", q.heads);
+    qformer.read("intermediate", q.intermediate);
+    qformer.read("max_positions", q.maxPositions);
+    qformer.read("encoder_width", q.encoderWidth);
+    qformer.read("cross_attention_frequency", q.crossAttentionFrequency);
+    qformer.read("layer_norm_eps", q.layerNormEps);
+
+    s.read("query_tokens", c.blip.queryTokens);
+    s.read("vision_layer_norm_eps", c.blip.visionLayerNormEps);
+
+    const Section proj = s.child("proj");
+    proj.read("width", c.proj.width);
+    proj.read("hidden", c.proj.hidden);
+    proj.read("layer_norm_eps", c.proj.layerNormEps);
+
+    s.read("style_text_ids", c.styleTextIds);
+    s.read("content_text_ids", c.contentTextIds);
+    for (const auto* ids : {&c.styleTextIds, &c.contentTextIds})
+        for (const std::int64_t id : *ids)
+            if (id < 0 || id >= q.vocabSize)
+                throw std::runtime_error(
+                    "model config: 'reference.style_text_ids'/'content_text_ids' hold id " +
+                    std::to_string(id) + ", outside the Q-Former vocabulary of " +
+                    std::to_string(q.vocabSize));
+}
+
+// Sizes that must agree between networks; the module constructors would fail later with a
+// message that does not name model.json.
+void checkConsistency(const ModelConfig& c, const std::string& file) {
+    const auto mismatch = [&](const std::string& what, std::int64_t a, std::int64_t b) {
+        if (a != b)
+            throw std::runtime_error(file + ": " + what + " (" + std::to_string(a) + " vs " +
+                                     std::to_string(b) + ")");
+    };
+    mismatch("'unet.context_dim' must equal 'text_encoder.width'", c.unet.contextDim, c.text.width);
+    mismatch("'unet.context_dim' must equal 'reference.proj.width'", c.unet.contextDim,
+             c.reference.proj.width);
+    mismatch("'reference.qformer.hidden' must equal 'reference.proj.width'",
+             c.reference.blip.qformer.hidden, c.reference.proj.width);
+    mismatch("'reference.qformer.encoder_width' must equal 'reference.vision.width'",
+             c.reference.blip.qformer.encoderWidth, c.reference.blip.vision.width);
+    mismatch("'unet.image_tokens' must equal 'reference.query_tokens'", c.unet.imageTokens,
+             c.reference.blip.queryTokens);
+    mismatch("'unet.in_channels' must equal 'vae.embed_dim'", c.unet.inChannels, c.vae.embedDim);
+    if (c.defaultImageSize < 64 || c.defaultImageSize % 64 != 0)
+        throw std::runtime_error(file + ": 'default_image_size' must be a multiple of 64, got " +
+                                 std::to_string(c.defaultImageSize));
+}
+
+json intArray(const std::vector<std::int64_t>& values) {
+    json array = json::array();
+    for (const std::int64_t value : values)
+        array.push_back(value);
+    return array;
+}
+
+} // namespace
+
+std::int64_t ModelConfig::latentFactor() const {
+    return std::int64_t{1} << (vae.chMult.size() - 1);
+}
+
+std::string modelConfigPath(const std::string& path) {
+    std::error_code error;
+    if (fs::is_directory(path, error))
+        return (fs::path(path) / kModelConfigName).string();
+    if (fs::path(path).extension() == ".json")
+        return path;
+    return {};
+}
+
+ModelConfig readModelConfig(const std::string& jsonPath) {
+    std::string text;
+    try {
+        text = io::readBoundedTextFile(jsonPath, io::kMaxJsonFileBytes, "model config");
+    } catch (const io::FileAccessError& error) {
+        throw std::runtime_error(std::string(error.what()) +
+                                 " (a model folder needs a model.json)");
+    }
+    return parseModelConfig(text, jsonPath);
+}
+
+ModelConfig parseModelConfig(const std::string& text, const std::string& jsonPath) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& error) {
+        throw std::runtime_error(jsonPath + ": not valid JSON: " + error.what());
+    }
+    const Section top(root, "", jsonPath);
+    std::string format;
+    top.read("format", format);
+    if (format != kModelFormat)
+        throw std::runtime_error(jsonPath + ": 'format' must be \"" + kModelFormat + "\", got \"" +
+                                 format + "\"");
+    std::int64_t version = 1;
+    top.read("version", version);
+    if (version != 1)
+        throw std::runtime_error(jsonPath + ": 'version' " + std::to_string(version) +
+                                 " is newer than this program understands (1)");
+
+    ModelConfig config;
+    top.read("weights", config.weights);
+    top.read("weight_overlays", config.weightOverlays);
+    top.read("tokenizer", config.tokenizer);
+    top.read("default_image_size", config.defaultImageSize);
+    top.read("auto_dtype", config.autoDtype);
+    if (!config.autoDtype.empty() && config.autoDtype != "float32" &&
+        config.autoDtype != "bfloat16")
+        throw std::runtime_error(jsonPath + ": 'auto_dtype' must be float32 or bfloat16, got '" +
+                                 config.autoDtype + "'");
+    try {
+        readText(top.child("text_encoder"), config.text);
+        readUNet(top.child("unet"), config.unet);
+        readVae(top.child("vae"), config.vae);
+        readReference(top.child("reference"), config.reference);
+    } catch (const std::runtime_error& error) {
+        const std::string message = error.what();
+        // The field readers name the file already; the cross-field checks say "model config".
+        if (message.rfind(jsonPath, 0) == 0)
+            throw;
+        throw std::runtime_error(jsonPath + ": " + message.substr(message.find(": ") + 2));
+    }
+    const Section schedule = top.child("schedule");
+    schedule.read("linear_start", config.schedule.linearStart);
+    schedule.read("linear_end", config.schedule.linearEnd);
+    checkConsistency(config, jsonPath);
+    return config;
+}
+
+std::string modelConfigToJson(const ModelConfig& c) {
+    const nn::ClipVisionConfig& v = c.reference.blip.vision;
+    const nn::QFormerConfig& q = c.reference.blip.qformer;
+    json root = {
+        {"format", kModelFormat},
+        {"version", 1},
+        {"weights", c.weights},
+        {"weight_overlays", c.weightOverlays},
+        {"tokenizer", c.tokenizer},
+        {"default_image_size", c.defaultImageSize},
+        {"text_encoder",
+         {{"vocab_size", c.text.vocabSize},
+          {"max_positions", c.text.maxPositions},
+          {"width", c.text.width},
+          {"layers", c.text.layers},
+          {"heads", c.text.heads},
+          {"mlp_width", c.text.mlpWidth},
+          {"layer_norm_eps", c.text.layerNormEps}}},
+        {"unet",
+         {{"in_channels", c.unet.inChannels},
+          {"out_channels", c.unet.outChannels},
+          {"model_channels", c.unet.modelChannels},
+          {"channel_mult", intArray(c.unet.channelMult)},
+          {"num_res_blocks", c.unet.numResBlocks},
+          {"attention_resolutions", intArray(c.unet.attentionResolutions)},
+          {"num_heads", c.unet.numHeads},
+          {"transformer_depth", c.unet.transformerDepth},
+          {"context_dim", c.unet.contextDim},
+          {"content_layers", intArray(c.unet.contentLayers)},
+          {"image_tokens", c.unet.imageTokens}}},
+        {"vae",
+         {{"ch", c.vae.ch},
+          {"ch_mult", intArray(c.vae.chMult)},
+          {"num_res_blocks", c.vae.numResBlocks},
+          {"in_channels", c.vae.inChannels},
+          {"out_channels", c.vae.outChannels},
+          {"z_channels", c.vae.zChannels},
+          {"embed_dim", c.vae.embedDim},
+          {"scale_factor", c.vae.scaleFactor}}},
+        {"reference",
+         {{"vision",
+           {{"image_size", v.imageSize},
+            {"patch_size", v.patchSize},
+            {"channels", v.channels},
+            {"width", v.width},
+            {"layers", v.layers},
+            {"heads", v.heads},
+            {"mlp_width", v.mlpWidth},
+            {"layer_norm_eps", v.layerNormEps}}},
+          {"qformer",
+           {{"vocab_size", q.vocabSize},
+            {"hidden", q.hidden},
+            {"layers", q.layers},
+            {"heads", q.heads},
+            {"intermediate", q.intermediate},
+            {"max_positions", q.maxPositions},
+            {"encoder_width", q.encoderWidth},
+            {"cross_attention_frequency", q.crossAttentionFrequency},
+            {"layer_norm_eps", q.layerNormEps}}},
+          {"query_tokens", c.reference.blip.queryTokens},
+          {"vision_layer_norm_eps", c.reference.blip.visionLayerNormEps},
+          {"proj",
+           {{"width", c.reference.proj.width},
+            {"hidden", c.reference.proj.hidden},
+            {"layer_norm_eps", c.reference.proj.layerNormEps}}},
+          {"style_text_ids", intArray(c.reference.styleTextIds)},
+          {"content_text_ids", intArray(c.reference.contentTextIds)}}},
+        {"schedule",
+         {{"linear_start", c.schedule.linearStart}, {"linear_end", c.schedule.linearEnd}}}};
+    if (!c.autoDtype.empty())
+        root["auto_dtype"] = c.autoDtype;
+    return root.dump(2) + "\n";
+}
+
+} // namespace deadiff::pipeline
