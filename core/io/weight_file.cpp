@@ -1,6 +1,7 @@
 #include "core/io/weight_file.h"
 
 #include "core/io/bounded_file.h"
+#include "core/io/bytes.h"
 #include "core/io/format_error.h"
 #include "core/io/torch_checkpoint.h"
 
@@ -79,9 +80,7 @@ Sniffed sniff(const std::string& path) {
     if (got >= 9 && head[8] == '{')
         return Sniffed::Safetensors;
     // A plausible little-endian header length: let the safetensors parser say what is wrong.
-    std::uint64_t headerLength = 0;
-    for (int i = 7; i >= 0; --i)
-        headerLength = (headerLength << 8) | head[i];
+    const std::uint64_t headerLength = got >= 8 ? readLittleEndian64(head) : 0;
     if (got >= 8 && headerLength > 0 && headerLength < (100u << 20))
         return Sniffed::Safetensors;
     return Sniffed::Unknown;

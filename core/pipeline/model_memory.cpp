@@ -5,7 +5,7 @@
 #include "core/nn/clip_text.h"
 #include "core/nn/proj_layer.h"
 #include "core/pipeline/model_config.h"
-#include "core/runtime/system_info.h"
+#include "core/pipeline/pipeline.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -29,22 +29,9 @@ std::uint64_t numel(const io::TensorInfo& tensor) {
     return count;
 }
 
-// Pipeline::load's choice for "auto": the model folder's auto_dtype, else bfloat16 where the
-// CPU computes it natively.
-int computeBytesFor(const std::string& dtype, const std::string& modelAutoDtype) {
-    std::string resolved = dtype;
-    if (resolved == "auto")
-        resolved = modelAutoDtype;
-    if (resolved.empty() || resolved == "auto") {
-        const CpuFeatures cpu = detectCpuFeatures();
-        resolved = cpu.avx512Bf16 || cpu.amxBf16 ? "bfloat16" : "float32";
-    }
-    return resolved == "bfloat16" ? 2 : 4;
-}
-
 } // namespace
 
-ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, const std::string& dtype) {
+ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dtype) {
     ModelConfig config;
     std::vector<std::string> files = {modelPath};
     const std::string configPath = modelConfigPath(modelPath);
@@ -56,7 +43,9 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, const std::strin
             files.push_back((folder / overlay).string());
     }
     ModelMemoryFacts facts;
-    facts.computeBytes = computeBytesFor(dtype, config.autoDtype);
+    facts.computeBytes =
+        resolveComputeDtype(dtype, config.autoDtype) == ComputeDtype::BFloat16 ? 2 : 4;
+    facts.nativeImageSize = static_cast<int>(config.defaultImageSize);
     facts.latentFactor = static_cast<int>(config.latentFactor());
     facts.latentChannels = static_cast<int>(config.latentChannels());
     facts.unetChannels = static_cast<int>(config.unet.modelChannels);
@@ -134,16 +123,21 @@ void checkRequestsFit(const ModelMemoryFacts& facts, const std::vector<Generatio
         checkRequestFits(largest->first, largest->second, modelLoaded, limits);
 }
 
-void checkRequestsFitBeforeLoad(const std::string& modelPath, const std::string& dtype,
-                                const std::vector<GenerationRequest>& requests,
-                                const MemoryLimits& limits) {
+void checkRequestsFitBeforeLoad(const std::string& modelPath, ComputeDtype dtype,
+                                const std::vector<GenerationRequest>& requests, bool widthGiven,
+                                bool heightGiven, const MemoryLimits& limits) {
     std::optional<ModelMemoryFacts> facts;
     try {
         facts = modelMemoryFacts(modelPath, dtype);
     } catch (const std::exception&) {
         return;
     }
-    checkRequestsFit(*facts, requests, false, limits);
+    ModelFacts sizes;
+    sizes.nativeImageSize = facts->nativeImageSize;
+    std::vector<GenerationRequest> sized = requests;
+    for (GenerationRequest& request : sized)
+        applyNativeSize(request, sizes, widthGiven, heightGiven);
+    checkRequestsFit(*facts, sized, false, limits);
 }
 
 } // namespace deadiff::pipeline

@@ -11,9 +11,9 @@
 
 namespace deadiff::pipeline {
 
-// `dtype` as a request states it ("auto", "float32", "bfloat16"); "auto" resolves as
-// Pipeline::load does. Throws like Pipeline::load for a missing or malformed model.
-ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, const std::string& dtype);
+// `dtype` as a request states it; Auto resolves as Pipeline::load does. Throws like
+// Pipeline::load for a missing or malformed model.
+ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dtype);
 
 // The same facts with a ControlNet checkpoint's weights in `facts.controlNetBytes`.
 void addControlNetMemory(ModelMemoryFacts& facts, const std::string& controlNetPath);
@@ -26,10 +26,11 @@ RequestShape requestShape(const GenerationRequest& request);
 void checkRequestsFit(const ModelMemoryFacts& facts, const std::vector<GenerationRequest>& requests,
                       bool modelLoaded, const MemoryLimits& limits);
 
-// checkRequestsFit before the model at `modelPath` is loaded, its weights counted. A model
-// whose files cannot be read is not checked: loading it says what is wrong.
-void checkRequestsFitBeforeLoad(const std::string& modelPath, const std::string& dtype,
-                                const std::vector<GenerationRequest>& requests,
-                                const MemoryLimits& limits);
+// checkRequestsFit before the model at `modelPath` is loaded, its weights counted; sizes not
+// given (`widthGiven`, `heightGiven`, as for applyNativeSize) are the model's native size. A
+// model whose files cannot be read is not checked: loading it says what is wrong.
+void checkRequestsFitBeforeLoad(const std::string& modelPath, ComputeDtype dtype,
+                                const std::vector<GenerationRequest>& requests, bool widthGiven,
+                                bool heightGiven, const MemoryLimits& limits);
 
 } // namespace deadiff::pipeline

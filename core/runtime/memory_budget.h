@@ -59,6 +59,7 @@ struct ModelMemoryFacts {
     std::uint64_t controlNetBytes = 0; // a ControlNet checkpoint's weights (when one is used)
     int computeBytes = 4;              // 4: float32, 2: bfloat16
     int latentFactor = 8;              // pixels per latent cell
+    int nativeImageSize = 512;         // px: the size a request that gives none runs at
     int latentChannels = 4;
     int unetChannels = 320; // UNet model_channels
     std::vector<int> unetMult{1, 2, 4, 4};

@@ -114,11 +114,11 @@ TEST_F(CliReliability, AnUnwritableBatchFolderIsRefusedBeforeTheModelLoads) {
     const fs::path job = shared_ / "job.json";
     std::ofstream(job) << R"({"template": {"steps": 2, "seed": 3}, "prompts": ["a cat"]})";
     std::string loaded;
-    const auto load = [&](const std::string& model, const PipelineOptions&,
+    const auto load = [&](const LoadOptions& options,
                           const LoadProgress&) -> std::unique_ptr<Pipeline> {
-        loaded = model;
+        loaded = options.model;
         return std::make_unique<testing::GradientPipeline>(
-            model, std::make_shared<testing::GradientProbe>());
+            options.model, std::make_shared<testing::GradientProbe>());
     };
     std::ostringstream out, err;
     const std::string blocked = (shared_ / "out.png" / "batch").string(); // below a file

@@ -182,8 +182,8 @@ TEST(ModelMemory, FactsOfAModelFolderComeFromItsConfigAndWeights) {
     const fs::path dir =
         fs::temp_directory_path() / ("deadiff-memory-model-" + std::to_string(::getpid()));
     const std::string model = test::writeTinyModel(dir.string(), 3);
-    const ModelMemoryFacts f32 = pipeline::modelMemoryFacts(dir.string(), "float32");
-    const ModelMemoryFacts bf16 = pipeline::modelMemoryFacts(model, "bfloat16");
+    const ModelMemoryFacts f32 = pipeline::modelMemoryFacts(dir.string(), ComputeDtype::Float32);
+    const ModelMemoryFacts bf16 = pipeline::modelMemoryFacts(model, ComputeDtype::BFloat16);
     const pipeline::ModelConfig config = test::tinyModelConfig();
     EXPECT_EQ(f32.unetChannels, config.unet.modelChannels);
     EXPECT_EQ(f32.latentFactor, config.latentFactor());
