@@ -93,6 +93,17 @@ TEST_F(CliReliability, EndlessStreamsAsInputsAreRefusedAtOnce) {
     }
 }
 
+TEST_F(CliReliability, ARequestLargerThanTheMemoryLimitIsRefusedBeforeTheModelLoads) {
+    // 4 GiB of address space (runBounded) cannot hold 16 images of 2048 px: refused with a size
+    // that would fit, instead of dying of an allocation failure halfway.
+    const test::ProcessResult result =
+        runBounded(generate({"--width", "2048", "--height", "2048", "--batch", "16"}));
+    EXPECT_EQ(result.exitCode, kExitFailure) << result.err;
+    EXPECT_TRUE(mentions(result.err, "would fit")) << result.err;
+    EXPECT_FALSE(mentions(result.err, "seed 1,")) << "refused only after the load:\n"
+                                                   << result.err;
+}
+
 TEST_F(CliReliability, AnUnwritableOutputFileIsRefusedBeforeTheModelLoads) {
     const std::string typo = (shared_ / "no-such-folder" / "out.png").string();
     std::vector<std::string> args = generate({});

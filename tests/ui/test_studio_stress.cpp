@@ -117,12 +117,12 @@ private Q_SLOTS:
                 GenerationRequest request = form->request();
                 request.prompt = "star";
                 request.styles = {{dir_.filePath("style.png").toStdString(), std::nullopt}};
-                request.mode = ReferenceMode::Style;
+                request.mode = deadiff::ReferenceMode::Style;
                 request.width = 64;
                 request.height = 64;
                 request.steps = 40;
                 request.seed = static_cast<std::uint64_t>(round);
-                request.dtype = ComputeDtype::Float32;
+                request.dtype = deadiff::ComputeDtype::Float32;
                 form->setRequest(request);
                 // The depth preview runs on the thread pool while the worker generates.
                 auto* depthGroup = form->findChild<QGroupBox*>("depthGroup");
@@ -199,7 +199,7 @@ private Q_SLOTS:
         GenerationRequest request = window.form()->request();
         request.prompt = "star";
         request.styles.clear();
-        request.mode = ReferenceMode::None;
+        request.mode = deadiff::ReferenceMode::None;
         request.steps = 2;
         request.seed = 9;
         request.width = 2048;
