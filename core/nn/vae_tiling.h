@@ -1,7 +1,7 @@
 // When and how the VAE decode runs in tiles. Untiled, the decoder's full-resolution levels hold
-// several [C, H, W] tensors at once (about 13 GB in float32 at 2048 px); in tiles of 512 px the
-// peak is that of one 512 px decode whatever the image size. Tiles overlap and are blended
-// linearly across the overlap, so no seam shows. Torch-free: the memory estimate
+// several [C, H, W] tensors at once (about 14 GiB in float32 at 2048 px by the memory estimate); in
+// tiles of 512 px the peak is that of one 512 px decode whatever the image size. Tiles overlap and
+// are blended linearly across the overlap, so no seam shows. Torch-free: the memory estimate
 // (core/runtime/memory_budget) plans with the same rule.
 #pragma once
 
