@@ -5,6 +5,7 @@
 // poisoned (MALLOC_PERTURB_, no tcache), so a use of freed memory crashes at once instead of
 // once in a while. Also: paths that are not regular files never block the GUI thread.
 #include "tests/support/tiny_model_folder.h"
+#include "tests/ui/studio_home.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
@@ -16,6 +17,7 @@
 #include "core/pipeline/request.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGroupBox>
@@ -79,8 +81,6 @@ class TestStudioStress : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
         model_ = QString::fromStdString(
             deadiff::test::writeTinyModel(dir_.filePath("tiny").toStdString(), 4));
         QImage style(48, 48, QImage::Format_RGB888);
@@ -100,13 +100,15 @@ private Q_SLOTS:
         QCOMPARE(::mkfifo(fifo_.toLocal8Bit().constData(), 0600), 0);
     }
 
-    void init() { QSettings().clear(); }
+    void init() { useFreshHome(QTest::currentTestFunction()); }
 
     // The sequences of the ControlNet oracle test and of a user in a hurry, round after round,
     // each round in a fresh window that is closed (or destroyed) at the end.
     void generateCancelCloseRounds() {
         const int rounds = stressRounds();
         for (int round = 0; round < rounds; ++round) {
+            // The studio keeps every result in its history: each round starts with none.
+            useFreshHome(QStringLiteral("round-%1").arg(round));
             QElapsedTimer closing;
             {
                 MainWindow window;
@@ -133,18 +135,20 @@ private Q_SLOTS:
                 QVERIFY(progress != nullptr);
 
                 switch (round % 4) {
-                case 0: { // two results; the first one's entry is read after the second lands
+                case 0: { // two results; the first one is intact after the second lands
                     request.steps = 2;
                     form->setRequest(request);
                     window.generate();
                     QTRY_COMPARE_WITH_TIMEOUT(window.gallery()->resultCount(), 1, 60000);
-                    const auto& first = window.gallery()->entry(0);
-                    QVERIFY(first.request.seed == request.seed);
+                    const QImage firstImage = window.gallery()->entry(0).image.copy();
+                    QVERIFY(window.gallery()->entry(0).request.seed == request.seed);
                     request.seed = *request.seed + 1000;
                     form->setRequest(request);
                     window.generate();
                     QTRY_COMPARE_WITH_TIMEOUT(window.gallery()->resultCount(), 2, 60000);
+                    const auto& first = window.gallery()->entry(0);
                     QCOMPARE(first.image.size(), QSize(64, 64));
+                    QCOMPARE(first.image, firstImage);
                     QVERIFY(first.image != window.gallery()->entry(1).image);
                     break;
                 }
@@ -246,6 +250,14 @@ private Q_SLOTS:
     }
 
 private:
+    // Settings, result history and output folders under `name` in the test's folder.
+    void useFreshHome(const QString& name) {
+        const QString home = dir_.filePath(QStringLiteral("home-") + name);
+        QVERIFY(QDir().mkpath(home));
+        deadiff::testing::isolateStudioHome(home);
+        QSettings().clear();
+    }
+
     QTemporaryDir dir_;
     QString model_;
     QString fifo_;
