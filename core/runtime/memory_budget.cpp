@@ -18,10 +18,10 @@ namespace {
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
-// Activation sizes of our networks, per element of their widest tensors, measured with
-// `deadiff-bench --memory` (docs/reliability.md, "Memory"): the peak over the resident
-// weights of one UNet call and of one VAE decode at 256, 512 and 768 px in float32 and
-// bfloat16, divided by the sizes below, rounded up with 20 % to spare.
+// Activation sizes of our networks, per element of their widest tensors: the peak over the
+// resident weights of one UNet call and of one VAE decode, divided by the sizes below, with
+// 20 % to spare. `deadiff-bench --memory` measures them (docs/reliability.md, "Memory"; the
+// table of measurements is still to be recorded there).
 // UNet: the skip connections of every level plus this many model_channels-wide tensors at
 // full latent resolution (the transformer's GEGLU feed-forward is 8 wide alone).
 constexpr double kUNetWorkWidths = 26.0;
