@@ -134,8 +134,8 @@ std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
         if (!pipeline_)
             throw std::runtime_error("the loader returned no model");
         try {
-            memoryFacts_ = pipeline::modelMemoryFacts(pipeline_->modelPath(),
-                                                      pipeline_->facts().computeDtype);
+            memoryFacts_ =
+                pipeline::modelMemoryFacts(pipeline_->modelPath(), pipeline_->facts().computeDtype);
         } catch (const std::exception&) {
             // A pipeline double's stand-in file: requests are not checked.
         }

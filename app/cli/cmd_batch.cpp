@@ -135,8 +135,8 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     std::vector<GenerationRequest> requests;
     for (const batch::PlannedRequest& planned : plan.requests)
         requests.push_back(planned.request);
-    pipeline::checkRequestsFitBeforeLoad(job.templ.model, job.templ.dtype, requests,
-                                         job.widthGiven, job.heightGiven, currentMemoryLimits());
+    pipeline::checkRequestsFitBeforeLoad(job.templ.model, job.templ.dtype, requests, job.widthGiven,
+                                         job.heightGiven, currentMemoryLimits());
 
     batch::BatchControl control;
     activeControl = &control;

@@ -56,9 +56,12 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dty
 
     // Element counts of the tensors the pipeline loads (an overlay replaces by name).
     std::map<std::string, std::uint64_t> counts;
-    for (const std::string& file : files)
-        for (const io::TensorInfo& tensor : io::WeightFile::open(file).tensors())
+    for (const std::string& file : files) {
+        // Named: tensors() refers into the file, which a temporary would free mid-loop.
+        const io::WeightFile weights = io::WeightFile::open(file);
+        for (const io::TensorInfo& tensor : weights.tensors())
             counts[tensor.name] = numel(tensor);
+    }
     std::uint64_t converted = 0; // UNet and VAE: copied, then converted to the compute dtype
     std::uint64_t largestConverted = 0;
     std::uint64_t unet = 0, vae = 0, kept = 0; // kept: the encoders stay float32
@@ -82,7 +85,8 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dty
 
 void addControlNetMemory(ModelMemoryFacts& facts, const std::string& controlNetPath) {
     std::uint64_t count = 0;
-    for (const io::TensorInfo& tensor : io::WeightFile::open(controlNetPath).tensors())
+    const io::WeightFile weights = io::WeightFile::open(controlNetPath);
+    for (const io::TensorInfo& tensor : weights.tensors())
         if (startsWith(tensor.name, "control_model."))
             count += numel(tensor);
     facts.controlNetBytes = count * static_cast<std::uint64_t>(facts.computeBytes);

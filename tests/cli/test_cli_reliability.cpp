@@ -100,8 +100,7 @@ TEST_F(CliReliability, ARequestLargerThanTheMemoryLimitIsRefusedBeforeTheModelLo
         runBounded(generate({"--width", "2048", "--height", "2048", "--batch", "16"}));
     EXPECT_EQ(result.exitCode, kExitFailure) << result.err;
     EXPECT_TRUE(mentions(result.err, "would fit")) << result.err;
-    EXPECT_FALSE(mentions(result.err, "seed 1,")) << "refused only after the load:\n"
-                                                   << result.err;
+    EXPECT_FALSE(mentions(result.err, "seed 1,")) << "refused only after the load:\n" << result.err;
 }
 
 TEST_F(CliReliability, AnUnwritableOutputFileIsRefusedBeforeTheModelLoads) {

@@ -54,7 +54,9 @@ std::vector<std::filesystem::path> inputsUnder(const std::filesystem::path& path
 
 // The targets without an initializer of their own.
 #define DEADIFF_NO_INIT(name)                                                                      \
-    extern "C" int fuzzInit_##name(int*, char***) { return 0; }
+    extern "C" int fuzzInit_##name(int*, char***) {                                                \
+        return 0;                                                                                  \
+    }
 DEADIFF_NO_INIT(torch_checkpoint)
 DEADIFF_NO_INIT(pickle)
 DEADIFF_NO_INIT(safetensors_header)
