@@ -37,7 +37,7 @@ run() { # run "case" args...
     rc=$?
     end=$(date +%s.%N)
     # The last line: progress bars come first, the verdict last.
-    message=$(tr '\r' '\n' <"$W/stderr" | grep -v '^\s*$' | tail -1)
+    message=$(tr '\r' '\n' <"$W/stderr" | grep -v '^\s*$' | grep -v "^Run 'deadiff" | tail -1)
     message=${message//|/\\|}
     printf '| %s | %s | %.1f | %s |\n' "$name" "$rc" "$(echo "$end - $start" | bc)" "${message:0:150}"
 }
