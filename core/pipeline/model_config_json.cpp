@@ -255,7 +255,7 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& jsonPat
     json root;
     try {
         root = json::parse(text);
-    } catch (const json::parse_error& error) {
+    } catch (const json::exception& error) { // parse_error, or out_of_range for a huge number
         throw std::runtime_error(jsonPath + ": not valid JSON: " + error.what());
     }
     const Section top(root, "", jsonPath);
