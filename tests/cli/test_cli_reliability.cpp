@@ -27,7 +27,8 @@ const std::string kExamples = DEADIFF_EXAMPLES_DIR;
 // `timeout` exits 124 when the deadline passes; the address-space limit turns reading /dev/zero
 // into memory into a quick failure rather than a machine out of memory.
 test::ProcessResult runBounded(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"prlimit", "--as=4294967296", "timeout", "60", kCli};
+    std::vector<std::string> argv = {"/usr/bin/prlimit", "--as=4294967296", "/usr/bin/timeout",
+                                     "60", kCli}; // posix_spawn: no PATH search
     argv.insert(argv.end(), args.begin(), args.end());
     return test::runProcess(argv, {"DEADIFF_THREADS=1"});
 }
