@@ -1,5 +1,7 @@
 #include "ui/batch_dialog.h"
 
+#include "core/io/output_path.h"
+
 #include "ui/drop_zone.h"
 #include "ui/engine_messages.h"
 #include "ui/generation_form.h"
@@ -279,12 +281,24 @@ void BatchDialog::updateSummary() {
     imageCount_ = 0;
     if (planned)
         imageCount_ = static_cast<int>(batch::expandJob(*planned, 0).images.size());
-    const bool folderOk = !outputFolder().isEmpty();
+    // Checked now, not when the queue reaches the job: a folder that cannot be written would
+    // stop it after the first image was computed.
+    QString folderProblem;
+    if (outputFolder().isEmpty()) {
+        folderProblem = tr("Output folder: choose where the images go.");
+    } else {
+        try {
+            io::checkOutputFolder(outputFolder().toStdString());
+        } catch (const io::OutputPathError& error) {
+            folderProblem = QString::fromStdString(error.what());
+        }
+    }
+    const bool folderOk = folderProblem.isEmpty();
     if (!planned) {
         summary_->setText(problem_);
         summary_->setStyleSheet(QStringLiteral("color: #b00020;"));
     } else if (!folderOk) {
-        summary_->setText(tr("Output folder: choose where the images go."));
+        summary_->setText(folderProblem);
         summary_->setStyleSheet(QStringLiteral("color: #b00020;"));
     } else {
         summary_->setText(tr("%n image(s); images already in the folder with the same settings "

@@ -4,6 +4,9 @@
 #include "ui/engine_messages.h"
 #include "ui/image_view.h"
 
+#include "core/io/bounded_file.h"
+
+#include <QBuffer>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -177,16 +180,32 @@ void ImageDropZone::updateThumbnail() {
         thumbnail_->setPlaceholderText(emptyHint_);
         return;
     }
-    QImageReader reader(path_);
+    const auto unreadable = [this] {
+        thumbnail_->setPlaceholderText(QFileInfo::exists(path_)
+                                           ? tr("Cannot read %1").arg(QFileInfo(path_).fileName())
+                                           : tr("Missing: %1").arg(QFileInfo(path_).fileName()));
+    };
+    // Through the product's bounded reader: a FIFO or a device given as a path (restored
+    // settings, a dropped PNG's request) must not block the GUI thread or fill memory.
+    std::vector<std::uint8_t> bytes;
+    try {
+        bytes = io::readBoundedFile(path_.toStdString(), io::kMaxImageFileBytes, "image");
+    } catch (const io::FileAccessError& error) {
+        unreadable();
+        thumbnail_->setToolTip(QString::fromStdString(error.what()));
+        return;
+    }
+    QByteArray data = QByteArray::fromRawData(reinterpret_cast<const char*>(bytes.data()),
+                                              static_cast<qsizetype>(bytes.size()));
+    QBuffer buffer(&data);
+    QImageReader reader(&buffer, QFileInfo(path_).suffix().toLower().toLatin1());
     reader.setAutoTransform(true);
     // Thumbnails only: decode small, whatever the reference's size.
     if (reader.size().isValid())
         reader.setScaledSize(reader.size().scaled(QSize(384, 384), Qt::KeepAspectRatio));
     const QImage image = reader.read();
     if (image.isNull()) {
-        thumbnail_->setPlaceholderText(QFileInfo::exists(path_)
-                                           ? tr("Cannot read %1").arg(QFileInfo(path_).fileName())
-                                           : tr("Missing: %1").arg(QFileInfo(path_).fileName()));
+        unreadable();
         return;
     }
     thumbnail_->setImage(image);

@@ -2,6 +2,8 @@
 
 #include "ui/image_convert.h"
 
+#include "core/pipeline/model_memory.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
@@ -112,15 +114,31 @@ void GenerationWorker::cancel(quint64 jobId) {
 
 std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
     pipeline_.reset();
+    memoryFacts_.reset();
     pipelineLoaded_.store(false);
     const QString path = QString::fromStdString(options.model);
     try {
+        // A model that cannot fit is refused before the kernel kills the studio over it. (A
+        // model whose files cannot be read is not checked: loading it says what is wrong.)
+        std::optional<ModelMemoryFacts> facts;
+        try {
+            facts = pipeline::modelMemoryFacts(options.model, options.dtype);
+        } catch (const std::exception&) {
+        }
+        if (facts)
+            checkModelLoadFits(*facts, options.model, currentMemoryLimits());
         const LoadProgress progress = [this](const std::string& what, double fraction) {
             Q_EMIT loadProgress(QString::fromStdString(what), fraction);
         };
         pipeline_ = loader_(options, progress);
         if (!pipeline_)
             throw std::runtime_error("the loader returned no model");
+        try {
+            memoryFacts_ =
+                pipeline::modelMemoryFacts(pipeline_->modelPath(), pipeline_->facts().computeDtype);
+        } catch (const std::exception&) {
+            // A pipeline double's stand-in file: requests are not checked.
+        }
         pipelineLoaded_.store(true);
         const ModelFacts& facts = pipeline_->facts();
         Q_EMIT modelLoaded(path, QString::fromLatin1(nameOf(facts.computeDtype)),
@@ -168,6 +186,9 @@ void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint
         return;
     }
     try {
+        // Refused before it starts, rather than the kernel killing the studio halfway.
+        if (memoryFacts_)
+            pipeline::checkRequestsFit(*memoryFacts_, {request}, true, currentMemoryLimits());
         Observer observer(*this, jobId);
         QElapsedTimer timer;
         timer.start();
@@ -213,6 +234,14 @@ void GenerationWorker::runBatch(const deadiff::batch::BatchJob& job, const QStri
         result.message = *failure;
     } else {
         try {
+            if (memoryFacts_) {
+                batch::BatchJob sized = job; // at the sizes runBatch will use
+                applyNativeSize(sized.templ, pipeline_->facts(), job.widthGiven, job.heightGiven);
+                std::vector<GenerationRequest> requests;
+                for (const batch::PlannedRequest& planned : batch::expandJob(sized, 0).requests)
+                    requests.push_back(planned.request);
+                pipeline::checkRequestsFit(*memoryFacts_, requests, true, currentMemoryLimits());
+            }
             BatchSignals observer(*this, batchId);
             const batch::BatchSummary summary =
                 batch::runBatch(*pipeline_, job, outDir.toStdString(), &observer, control.get());

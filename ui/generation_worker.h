@@ -5,6 +5,7 @@
 
 #include "core/batch/batch_runner.h"
 #include "core/pipeline/pipeline.h"
+#include "core/runtime/memory_budget.h"
 
 #include <QImage>
 #include <QList>
@@ -136,6 +137,7 @@ private:
 
     PipelineLoader loader_;
     std::unique_ptr<Pipeline> pipeline_;
+    std::optional<ModelMemoryFacts> memoryFacts_; // of pipeline_; absent: not checked
     std::atomic<ComputeDtype> preferredDtype_{ComputeDtype::Auto};
     std::atomic<bool> pipelineLoaded_{false};
     std::atomic<quint64> cancelledThrough_{0};

@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "core/io/output_path.h"
 #include "core/io/png.h"
 #include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
@@ -1504,6 +1505,7 @@ quint64 MainWindow::startBatch(const batch::BatchJob& job, const QString& outDir
     withModel.templ.model = modelPath_.toStdString();
     int images = 0;
     try {
+        io::checkOutputFolder(outDir.toStdString());
         images = static_cast<int>(batch::expandJob(withModel, 0).images.size());
     } catch (const std::exception& error) {
         showError(tr("The batch job cannot run"), userMessage(QString::fromStdString(error.what())),

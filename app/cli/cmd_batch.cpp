@@ -12,7 +12,9 @@
 #include "core/batch/file_names.h"
 #include "core/batch/shard.h"
 #include "core/models/models_folder.h"
+#include "core/io/output_path.h"
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/model_memory.h"
 
 #include <csignal>
 #include <filesystem>
@@ -272,9 +274,16 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
         return printPlan(job, shard, io);
     if (!args.has("-o"))
         throw UsageError("no output folder: pass -o DIR");
-    // Plan once before loading the model: a bad job fails in a second, not after the load.
     try {
-        batch::expandJob(job, 0);
+        io::checkOutputFolder(args.value("-o"));
+    } catch (const io::OutputPathError& error) {
+        throw UsageError(std::string("option '-o': ") + error.what());
+    }
+    // Plan once before loading the model: a bad job fails in a second, not after the load; so
+    // does a job whose largest image cannot fit in memory.
+    batch::BatchPlan plan;
+    try {
+        plan = batch::expandJob(job, 0);
     } catch (const batch::BatchJobError& error) {
         throw UsageError(error.what());
     }
@@ -285,6 +294,11 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     if (job.templ.model.empty())
         throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
                          "bundled demo model is not installed)");
+    std::vector<GenerationRequest> requests;
+    for (const batch::PlannedRequest& planned : plan.requests)
+        requests.push_back(planned.request);
+    pipeline::checkRequestsFitBeforeLoad(job.templ.model, job.templ.dtype, requests, job.widthGiven,
+                                         job.heightGiven, currentMemoryLimits());
 
     batch::BatchControl control;
     const InterruptGuard interrupts(control);

@@ -3,10 +3,13 @@
 #include "app/cli/progress.h"
 #include "app/cli/request_args.h"
 
+#include "core/io/bounded_file.h"
+#include "core/io/output_path.h"
 #include "core/io/png.h"
 #include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
+#include "core/pipeline/model_memory.h"
 #include "core/pipeline/pipeline.h"
 
 #include <csignal>
@@ -133,13 +136,21 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     } catch (const RequestError& error) {
         throw UsageError(error.what());
     }
-    // The inputs are checked before the (slow) model load.
-    for (const auto& [flag, path] :
-         {std::pair<const char*, const std::string&>{"--depth", request.depth},
-          {"--depth-from", request.depthFrom}}) {
+    // Every input file is checked before the (slow) model load: a typo, a folder or a FIFO
+    // fails in a second. (The readers refuse them too; this only makes it early.) The model
+    // files below may also be names from the models folder.
+    std::vector<std::pair<const char*, std::string>> inputs = {
+        {"--content", request.content}, {"--depth", request.depth}, {"--depth-from", request.depthFrom}};
+    for (const StyleReference& style : request.styles)
+        inputs.emplace_back("--style", style.path);
+    for (const auto& [flag, path] : inputs) {
         std::error_code error;
-        if (!path.empty() && !std::filesystem::is_regular_file(path, error))
+        if (path.empty())
+            continue;
+        if (!std::filesystem::exists(path, error))
             throw UsageError(std::string("option '") + flag + "': no such file: " + path);
+        if (const std::string problem = io::regularFileProblem(path, "input"); !problem.empty())
+            throw UsageError(std::string("option '") + flag + "': " + problem);
     }
     const std::string modelsHint =
         " (a path, or a name from 'deadiff models list': " + models::modelsRoot() + ")";
@@ -199,6 +210,19 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
         return kExitOk;
     }
     GenerationRequest request = validatedRequestFromArgs(args);
+    // Before the (slow) model load: a typo in -o must not cost a whole generation.
+    try {
+        for (const std::string& path :
+             outputPaths(args.value("-o"), request.seed.value_or(0), request.batch))
+            io::checkOutputFile(path);
+    } catch (const io::OutputPathError& error) {
+        throw UsageError(std::string("option '-o': ") + error.what());
+    }
+    // A request that cannot fit in memory is refused now, with a size that would, instead of
+    // being killed by the kernel after the load.
+    pipeline::checkRequestsFitBeforeLoad(request.model, request.dtype, {request},
+                                         args.has("--width"), args.has("--height"),
+                                         currentMemoryLimits());
 
     interrupted = 0;
     const auto previous = std::signal(SIGINT, onInterrupt);

@@ -1,6 +1,7 @@
 #include "core/batch/batch_job.h"
 
 #include "core/batch/file_names.h"
+#include "core/io/bounded_file.h"
 #include "core/models/models_folder.h"
 
 #include "core/common/json_fields.h"
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <set>
@@ -232,13 +232,14 @@ BatchJob parseBatchJob(const std::string& text, const std::string& baseDir) {
 }
 
 BatchJob loadBatchJob(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw BatchJobError("cannot read the batch job " + path);
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::string text;
     try {
-        return parseBatchJob(text.str(), fs::path(path).parent_path().string());
+        text = io::readBoundedTextFile(path, io::kMaxJsonFileBytes, "batch job");
+    } catch (const io::FileAccessError& error) {
+        throw BatchJobError(std::string("cannot read the batch job: ") + error.what());
+    }
+    try {
+        return parseBatchJob(text, fs::path(path).parent_path().string());
     } catch (const BatchJobError& error) {
         throw BatchJobError(path + ": " + error.what());
     }

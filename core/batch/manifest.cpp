@@ -1,6 +1,7 @@
 #include "core/batch/manifest.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/bounded_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -238,16 +239,20 @@ std::vector<ManifestPart> readManifestParts(const std::string& outDir) {
 }
 
 std::optional<std::uint64_t> readManifestBaseSeed(const std::string& outDir) {
-    std::ifstream in(fs::path(outDir) / kManifestJsonName, std::ios::binary);
-    if (!in)
+    const std::string path = (fs::path(outDir) / kManifestJsonName).string();
+    std::error_code error;
+    if (!fs::exists(path, error))
         return std::nullopt;
     try {
-        const Json manifest = Json::parse(in);
+        const Json manifest =
+            Json::parse(io::readBoundedTextFile(path, io::kMaxJsonFileBytes, "batch manifest"));
         if (manifest.is_object() && manifest.contains("base_seed") &&
             manifest["base_seed"].is_number_unsigned())
             return manifest["base_seed"].get<std::uint64_t>();
     } catch (const Json::exception&) {
         // A damaged manifest is rewritten; its seed is lost (a new one is drawn).
+    } catch (const io::FileAccessError&) {
+        // So is anything but a regular file in its place (a FIFO would block the read).
     }
     return std::nullopt;
 }

@@ -1,12 +1,12 @@
 #include "core/depth/depth_estimator.h"
 
+#include "core/io/bounded_file.h"
+
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -178,11 +178,14 @@ DepthEstimator::~DepthEstimator() = default;
 std::unique_ptr<DepthEstimator> DepthEstimator::load(const std::string& onnxPath) {
     namespace fs = std::filesystem;
     std::error_code error;
-    if (!fs::is_regular_file(onnxPath, error))
+    if (!fs::exists(onnxPath, error))
         throw std::runtime_error(onnxPath + ": no such depth model file (give a MiDaS .onnx)");
-    std::ifstream in(onnxPath, std::ios::binary);
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                          std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> bytes;
+    try {
+        bytes = io::readBoundedFile(onnxPath, io::kMaxOnnxFileBytes, "depth model");
+    } catch (const io::FileAccessError& error) {
+        throw std::runtime_error(error.what());
+    }
     const std::string notOnnx = onnxPath +
                                 " is not an ONNX model OpenCV can read; the depth model must be a "
                                 "MiDaS-family .onnx file (e.g. midas_v21_small_256.onnx)";

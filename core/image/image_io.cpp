@@ -4,17 +4,15 @@
 
 #include "core/image/jpeg_decode.h"
 #include "core/image/tiff_decode.h"
+#include "core/io/bounded_file.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 
 namespace deadiff::image {
@@ -192,21 +190,11 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
 }
 
 std::vector<std::uint8_t> readFileBytes(const std::string& path) {
-    namespace fs = std::filesystem;
-    std::error_code error;
-    const fs::file_status status = fs::status(path, error);
-    if (!fs::exists(status))
-        throw ImageError(path + ": no such file");
-    if (fs::is_directory(status))
-        throw ImageError(path + ": is a directory, not an image file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw ImageError(path + ": cannot open (" + std::strerror(errno) + ")");
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                    std::istreambuf_iterator<char>());
-    if (in.bad())
-        throw ImageError(path + ": read error (" + std::strerror(errno) + ")");
-    return bytes;
+    try {
+        return io::readBoundedFile(path, io::kMaxImageFileBytes, "image");
+    } catch (const io::FileAccessError& error) {
+        throw ImageError(error.what());
+    }
 }
 
 } // namespace
@@ -227,7 +215,12 @@ cv::Mat readImageRgb(const std::string& path) {
 
 cv::Mat readImageGrayFloat(const std::string& path) {
     const std::vector<std::uint8_t> bytes = readFileBytes(path);
-    const Decoded decoded = decodeUnchanged(bytes.data(), bytes.size(), path);
+    return decodeImageGrayFloat(bytes.data(), bytes.size(), path);
+}
+
+cv::Mat decodeImageGrayFloat(const std::uint8_t* data, std::size_t size,
+                             const std::string& nameForErrors) {
+    const Decoded decoded = decodeUnchanged(data, size, nameForErrors);
     cv::Mat gray;
     switch (decoded.pixels.channels()) {
     case 1:
@@ -241,7 +234,7 @@ cv::Mat readImageGrayFloat(const std::string& path) {
         cv::cvtColor(decoded.pixels, gray, cv::COLOR_BGRA2GRAY); // drops alpha
         break;
     default:
-        throw ImageError(path + ": unsupported image with " +
+        throw ImageError(nameForErrors + ": unsupported image with " +
                          std::to_string(decoded.pixels.channels()) + " channels");
     }
     cv::Mat result;

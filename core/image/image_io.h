@@ -31,7 +31,8 @@ constexpr int kMaxImageSide = 16384;
 //   as mode "I" and converts by clipping: mostly-white images, but what the model saw);
 // - EXIF orientation is ignored, as the official inference script does;
 // - only the first frame of a multi-page file is read.
-// Throws ImageError for a missing/unreadable file, an empty file, an unknown format,
+// Throws ImageError for a missing/unreadable file, a path that is not a regular file (a FIFO,
+// a device, a folder), a file over io::kMaxImageFileBytes, an empty file, an unknown format,
 // truncated or corrupt data and sides above kMaxImageSide.
 cv::Mat readImageRgb(const std::string& path);
 
@@ -45,5 +46,7 @@ cv::Mat readImageGrayFloat(const std::string& path);
 cv::Mat decodeImageRgb(const std::uint8_t* data, std::size_t size,
                        const std::string& nameForErrors);
 cv::Mat decodeImageRgb(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors);
+cv::Mat decodeImageGrayFloat(const std::uint8_t* data, std::size_t size,
+                             const std::string& nameForErrors);
 
 } // namespace deadiff::image

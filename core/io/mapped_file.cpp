@@ -1,8 +1,8 @@
 #include "core/io/mapped_file.h"
 
-#include <fcntl.h>
+#include "core/io/bounded_file.h"
+
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,27 +12,17 @@
 namespace deadiff::io {
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw std::runtime_error(path + " is not a regular file");
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
+    const BoundedFile file = BoundedFile::open(path, kMaxWeightFileBytes, "weight file");
+    const auto size = static_cast<std::size_t>(file.size());
     void* data = nullptr;
     if (size > 0) {
         // Private and writable: a tensor view that is written to gets its own page copy
         // instead of a segmentation fault; the file itself is never modified.
-        data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-        if (data == MAP_FAILED) {
-            const int error = errno;
-            ::close(fd);
-            throw std::runtime_error("cannot map " + path + ": " + std::strerror(error));
-        }
+        data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file.fd(), 0);
+        if (data == MAP_FAILED)
+            throw std::runtime_error("cannot map " + path + ": " + std::strerror(errno));
     }
-    ::close(fd); // the mapping keeps its own reference to the file
+    // The mapping keeps its own reference to the file; `file` closes the descriptor.
     return std::shared_ptr<MappedFile>(
         new MappedFile(path, static_cast<std::uint8_t*>(data), size));
 }

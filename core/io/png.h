@@ -5,6 +5,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,8 +24,11 @@ constexpr const char* kRequestJsonKeyword = "deadiff_request";
 void writePng(const std::string& path, const cv::Mat& rgb, const PngText& text = {});
 
 // Text chunks (tEXt, zTXt, iTXt) that precede the image data. Throws std::runtime_error naming
-// the path for a file that is not a PNG or is damaged before the image data.
+// the path for a file that is not a PNG or is damaged before the image data, and
+// io::FileAccessError for a path that is not a regular file (a FIFO, a device).
 PngText readPngText(const std::string& path);
+// The same from a file's bytes in memory; `nameForErrors` stands for it in messages.
+PngText decodePngText(const std::uint8_t* data, std::size_t size, const std::string& nameForErrors);
 
 // The value of the first chunk with `keyword`, or empty.
 std::string findPngText(const PngText& text, const std::string& keyword);

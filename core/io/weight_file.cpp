@@ -1,16 +1,16 @@
 #include "core/io/weight_file.h"
 
+#include "core/io/bounded_file.h"
 #include "core/io/bytes.h"
-
 #include "core/io/format_error.h"
 #include "core/io/torch_checkpoint.h"
 
 #include <torch/torch.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
+#include <vector>
 
 namespace deadiff::io {
 
@@ -65,12 +65,11 @@ private:
 enum class Sniffed { Safetensors, TorchZip, LegacyTorch, Unknown };
 
 Sniffed sniff(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    const std::vector<std::uint8_t> bytes =
+        BoundedFile::open(path, kMaxWeightFileBytes, "weight file").readHead(16);
     unsigned char head[16] = {};
-    in.read(reinterpret_cast<char*>(head), sizeof head);
-    const std::streamsize got = in.gcount();
+    std::copy(bytes.begin(), bytes.end(), head);
+    const auto got = static_cast<std::streamsize>(bytes.size());
     if (got >= 4 && head[0] == 'P' && head[1] == 'K' &&
         ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
         return Sniffed::TorchZip;

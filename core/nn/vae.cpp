@@ -2,6 +2,7 @@
 
 #include "core/nn/attention.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -178,6 +179,10 @@ torch::Tensor AutoencoderKLImpl::decode(const torch::Tensor& z) {
     if (z.dim() != 4 || z.size(1) != config_.embedDim)
         throw std::runtime_error("VAE decode expects a latent [batch, " +
                                  std::to_string(config_.embedDim) + ", h, w]");
+    return needsTiling(tiling, z.size(2), z.size(3)) ? decodeTiled(z) : decodeWhole(z);
+}
+
+torch::Tensor AutoencoderKLImpl::decodeWhole(const torch::Tensor& z) {
     const torch::ScalarType dtype = post_quant_conv->weight.scalar_type();
     // The reference multiplies by the float32-rounded reciprocal.
     const float inverseScale = static_cast<float>(1.0 / config_.scaleFactor);
@@ -185,6 +190,75 @@ torch::Tensor AutoencoderKLImpl::decode(const torch::Tensor& z) {
     const torch::Tensor image =
         decoder->forward(post_quant_conv->forward(castIfNeeded(scaled, dtype)));
     return castIfNeeded(image, z.scalar_type());
+}
+
+namespace {
+
+// Blend weights along one tile axis of `length` px: rising linearly over the `leading` px
+// shared with the previous tile, falling over the `trailing` px shared with the next. Where two
+// tiles overlap their weights sum to 1.
+torch::Tensor tileRamp(std::int64_t length, std::int64_t leading, std::int64_t trailing) {
+    torch::Tensor ramp = torch::ones({length});
+    const torch::Tensor position = torch::arange(length, torch::kFloat) + 0.5f;
+    if (leading > 0)
+        ramp = ramp * (position / static_cast<float>(leading)).clamp_max(1.0f);
+    if (trailing > 0)
+        ramp = ramp * ((static_cast<float>(length) - position) / static_cast<float>(trailing))
+                          .clamp_max(1.0f);
+    return ramp;
+}
+
+// Per tile along one axis: the ramp of its pixels, from the tile starts (cells) and `factor`.
+std::vector<torch::Tensor> axisRamps(const std::vector<std::int64_t>& starts, std::int64_t tile,
+                                     std::int64_t factor) {
+    std::vector<torch::Tensor> ramps;
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        const std::int64_t leading = i > 0 ? starts[i - 1] + tile - starts[i] : 0;
+        const std::int64_t trailing = i + 1 < starts.size() ? starts[i] + tile - starts[i + 1] : 0;
+        ramps.push_back(tileRamp(tile * factor, leading * factor, trailing * factor));
+    }
+    return ramps;
+}
+
+} // namespace
+
+torch::Tensor AutoencoderKLImpl::decodeTiled(const torch::Tensor& z) {
+    if (z.dim() != 4 || z.size(1) != config_.embedDim)
+        throw std::runtime_error("VAE decode expects a latent [batch, " +
+                                 std::to_string(config_.embedDim) + ", h, w]");
+    const std::int64_t factor = std::int64_t{1} << (config_.chMult.size() - 1);
+    const std::int64_t height = z.size(2);
+    const std::int64_t width = z.size(3);
+    const std::int64_t tileHeight = std::min(tiling.tileSide, height);
+    const std::int64_t tileWidth = std::min(tiling.tileSide, width);
+    const std::vector<std::int64_t> rows = tileStarts(height, tiling);
+    const std::vector<std::int64_t> columns = tileStarts(width, tiling);
+    const std::vector<torch::Tensor> rowRamps = axisRamps(rows, tileHeight, factor);
+    const std::vector<torch::Tensor> columnRamps = axisRamps(columns, tileWidth, factor);
+
+    std::vector<torch::Tensor> images;
+    for (std::int64_t b = 0; b < z.size(0); ++b) { // one image at a time: the peak of one tile
+        torch::Tensor sum = torch::zeros({config_.outChannels, height * factor, width * factor});
+        torch::Tensor weight = torch::zeros({1, height * factor, width * factor});
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            for (std::size_t c = 0; c < columns.size(); ++c) {
+                const torch::Tensor latent = z.narrow(0, b, 1)
+                                                 .narrow(2, rows[r], tileHeight)
+                                                 .narrow(3, columns[c], tileWidth);
+                const torch::Tensor pixels = decodeWhole(latent).to(torch::kFloat).squeeze(0);
+                const torch::Tensor blend =
+                    (rowRamps[r].unsqueeze(1) * columnRamps[c].unsqueeze(0)).unsqueeze(0);
+                sum.narrow(1, rows[r] * factor, tileHeight * factor)
+                    .narrow(2, columns[c] * factor, tileWidth * factor)
+                    .add_(pixels * blend);
+                weight.narrow(1, rows[r] * factor, tileHeight * factor)
+                    .narrow(2, columns[c] * factor, tileWidth * factor)
+                    .add_(blend);
+            }
+        }
+        images.push_back(sum / weight);
+    }
+    return torch::stack(images).to(z.scalar_type());
 }
 
 VaeEncoding AutoencoderKLImpl::encode(const torch::Tensor& x) {

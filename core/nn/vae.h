@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/nn/unet_blocks.h"
+#include "core/nn/vae_tiling.h"
 
 #include <torch/torch.h>
 
@@ -106,18 +107,26 @@ struct AutoencoderKLImpl : torch::nn::Module {
 
     // UNet latent [B, 4, h, w] -> image [B, 3, 8h, 8w], roughly [-1, 1], not clamped:
     // decoder(post_quant_conv(z · float(1/scaleFactor))). Runs in the weights' dtype and
-    // returns x's dtype.
+    // returns x's dtype. Latents larger than `tiling` allows are decoded one image at a time
+    // in overlapping tiles (decodeTiled).
     torch::Tensor decode(const torch::Tensor& z);
+    // The tiled decode whatever the size: tiles of `tiling.tileSide` cells, blended linearly
+    // across their overlaps, accumulated in float32.
+    torch::Tensor decodeTiled(const torch::Tensor& z);
     // Image [B, 3, H, W] in [-1, 1] (H, W multiples of 8) -> posterior.
     VaeEncoding encode(const torch::Tensor& x);
 
     const VaeConfig& config() const { return config_; }
+
+    VaeTiling tiling; // inference policy, not part of the model: tests use small tiles
 
     VaeEncoder encoder{nullptr};
     VaeDecoder decoder{nullptr};
     torch::nn::Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
 
 private:
+    torch::Tensor decodeWhole(const torch::Tensor& z);
+
     VaeConfig config_;
 };
 TORCH_MODULE(AutoencoderKL);

@@ -82,6 +82,8 @@ std::string modelConfigPath(const std::string& path);
 // fit together (context widths, query tokens) throw std::runtime_error naming the file and the
 // field.
 ModelConfig readModelConfig(const std::string& jsonPath);
+// The same from the file's text; `jsonPath` names it in messages.
+ModelConfig parseModelConfig(const std::string& text, const std::string& jsonPath);
 std::string modelConfigToJson(const ModelConfig& config);
 
 // The tensors of a model folder: `weights`, then each overlay replacing tensors of the same

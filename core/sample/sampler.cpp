@@ -11,18 +11,6 @@
 
 namespace deadiff::sample {
 
-const char* a1111SamplerName(SamplerKind kind) {
-    switch (kind) {
-    case SamplerKind::Ddim:
-        return "DDIM";
-    case SamplerKind::DpmPp2m:
-        return "DPM++ 2M Karras";
-    case SamplerKind::EulerAncestral:
-        return "Euler a";
-    }
-    return "";
-}
-
 namespace {
 
 // The k-diffusion samplers' noise levels for `settings` on this schedule.

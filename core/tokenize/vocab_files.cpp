@@ -1,27 +1,16 @@
 #include "core/tokenize/vocab_files.h"
 
+#include "core/io/bounded_file.h"
 #include "core/io/format_error.h"
 
 #include <zlib.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace deadiff::tokenize {
 
 std::string readVocabFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot open vocabulary file " + path + ": " +
-                                 std::strerror(errno));
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad())
-        throw std::runtime_error("cannot read vocabulary file " + path);
-    return content.str();
+    return io::readBoundedTextFile(path, io::kMaxVocabFileBytes, "vocabulary file");
 }
 
 std::string readGzipFile(const std::string& path) {

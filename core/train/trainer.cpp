@@ -2,6 +2,7 @@
 
 #include "core/image/clip_preprocess.h"
 #include "core/io/atomic_file.h"
+#include "core/io/bounded_file.h"
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/pipeline/request.h"
@@ -14,7 +15,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <stdexcept>
 
@@ -509,13 +509,13 @@ struct Progress {
 };
 
 Progress readProgress(const std::string& path) {
-    std::ifstream in(path);
     const auto broken = [&](const std::string& why) {
         return std::runtime_error(path + ": not a training progress file (" + why +
                                   "); delete the checkpoint folder to start over");
     };
     try {
-        const nlohmann::json json = nlohmann::json::parse(in);
+        const nlohmann::json json = nlohmann::json::parse(
+            io::readBoundedTextFile(path, io::kMaxJsonFileBytes, "training progress file"));
         const std::string phase = json.at("phase").get<std::string>();
         const std::optional<TrainerPhase> parsed = enumFromName<TrainerPhase>(phase);
         if (!parsed)

@@ -14,6 +14,7 @@
 #include "core/io/weight_file.h"
 #include "core/nn/attention.h"
 #include "core/nn/unet.h"
+#include "core/nn/vae.h"
 #include "core/pipeline/pipeline.h"
 #include "core/runtime/system_info.h"
 
@@ -33,6 +34,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -418,6 +420,64 @@ void compareSamplers(const std::string& model, const std::string& dtype, int px,
     }
 }
 
+// Peak memory of one UNet call (batch 2, as under guidance) or one VAE decode (batch 1, whole
+// or tiled) at the real sizes with random weights, over the RSS before it: what
+// core/runtime/memory_budget's coefficients come from (docs/reliability.md). The first call of
+// the process is measured, before any allocator reuse; run one case per process.
+void measureMemory(const std::string& network, int px, const std::string& dtypeName) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(0);
+    const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+    const std::int64_t cells = static_cast<std::int64_t>(px / 8) * (px / 8);
+    double peak = 0;
+    double perElement = 0;
+    if (network == "unet") {
+        const deadiff::nn::UNetConfig config;
+        deadiff::nn::UNetModel unet{config};
+        unet->eval();
+        unet->to(dtype);
+        const auto x = torch::randn({2, 4, px / 8, px / 8});
+        const auto t = torch::full({2}, 500, torch::kInt64);
+        const deadiff::nn::UNetContext context =
+            unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
+                                  torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
+        const double before = procStatusGiB("VmRSS");
+        resetPeakRss();
+        unet->forward(x, t, context);
+        peak = procStatusGiB("VmHWM") - before;
+        // In model_channels-wide tensors per latent cell and row, beside the skip connections.
+        double skips = 0, area = 1;
+        for (const std::int64_t mult : config.channelMult) {
+            skips +=
+                static_cast<double>((config.numResBlocks + 1) * config.modelChannels * mult) * area;
+            area /= 4;
+        }
+        const double elements = peak * (1 << 30) / (dtype == torch::kFloat ? 4.0 : 2.0);
+        perElement = (elements / (2.0 * static_cast<double>(cells)) - skips) /
+                     static_cast<double>(config.modelChannels);
+    } else if (network == "vae" || network == "vae-tiled") {
+        const deadiff::nn::VaeConfig config;
+        deadiff::nn::AutoencoderKL vae{config};
+        vae->eval();
+        vae->to(dtype);
+        if (network == "vae")
+            vae->tiling.maxUntiledSide = std::numeric_limits<std::int64_t>::max();
+        const auto z = torch::randn({1, 4, px / 8, px / 8});
+        const double before = procStatusGiB("VmRSS");
+        resetPeakRss();
+        vae->decode(z);
+        peak = procStatusGiB("VmHWM") - before;
+        // In tensors as wide as the decoder's second level, per pixel (untiled).
+        const double elements = peak * (1 << 30) / (dtype == torch::kFloat ? 4.0 : 2.0);
+        perElement = elements / (static_cast<double>(px) * px) /
+                     static_cast<double>(config.ch * config.chMult[1]);
+    } else {
+        throw std::runtime_error("--memory takes unet, vae or vae-tiled, got '" + network + "'");
+    }
+    std::printf("%s %d px %s: peak %.3f GiB over the weights (%.2f widths per element)\n",
+                network.c_str(), px, dtypeName.c_str(), peak, perElement);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -430,6 +490,9 @@ int main(int argc, char** argv) {
         .option("--style", "IMAGE", "style reference for the pipeline run")
         .option("--steps", "N", "sampler steps for the pipeline run", "4")
         .option("--sampler", "NAME", "sampler of the pipeline run", "ddim")
+        .option("--memory", "NET",
+                "peak memory of one unet call or vae / vae-tiled decode (first of --sizes and "
+                "--dtypes; one case per process)")
         .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
         .flag("--attention-only", "only the self-attention (and the GEMM rates)")
         .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
@@ -449,6 +512,11 @@ int main(int argc, char** argv) {
     deadiff::configureKernels();
     deadiff::configureThreads();
     deadiff::configureAllocator();
+    if (args.has("--memory")) { // first, before anything else allocates
+        measureMemory(args.value("--memory"), std::stoi(splitList(args.value("--sizes")).front()),
+                      splitList(args.value("--dtypes")).front());
+        return 0;
+    }
     const auto info = deadiff::runtimeInfo();
     std::cout << deadiff::describeRuntime(info);
     const std::map<std::string, double> gemm{{"float32", gemmGflops(torch::kFloat)},

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/pipeline/model_config.h"
+#include "tests/support/tiny_model_folder.h"
 
 #include <cstdint>
 #include <string>
@@ -15,9 +16,5 @@ namespace deadiff::test {
 // same 16 spatial transformers and content layers 4..8), widths of 32, one layer per
 // transformer, a KL-f4 VAE (64 px -> 16x16 latents), 4 query tokens, 32 px references.
 pipeline::ModelConfig tinyModelConfig();
-
-// Writes the folder `dir` (created) with weights drawn from torch::manual_seed(seed); returns
-// the path of its model.json. The same seed writes the same weights.
-std::string writeTinyModel(const std::string& dir, std::uint64_t seed = 0);
 
 } // namespace deadiff::test

@@ -122,5 +122,22 @@ TEST_F(Png, FailuresAreClearAndLeaveNoFile) {
     EXPECT_THROW(readPngText(path("cut.png")), std::runtime_error);
 }
 
+// fuzz_png_metadata's finding: a 600-byte PNG whose tEXt chunk claims 1.9 GB. libpng reports
+// the length as a mere warning and then allocates it; we stop at the warning.
+TEST(PngText, AChunkClaimingGigabytesIsRefusedNotAllocated) {
+    const std::string seed = std::string(DEADIFF_SOURCE_DIR) +
+                             "/tests/fuzz/corpus/png_metadata/regression-text-chunk-1.9GB";
+    std::ifstream in(seed, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty()) << seed;
+    try {
+        decodePngText(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(),
+                      "huge.png");
+        FAIL() << "a 1.9 GB text chunk was read";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("too large"), std::string::npos) << error.what();
+    }
+}
+
 } // namespace
 } // namespace deadiff::io
