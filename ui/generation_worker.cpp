@@ -10,11 +10,6 @@
 
 namespace deadiff::ui {
 
-PipelineFactory defaultPipelineFactory() {
-    return [](const std::string& path, const PipelineOptions& options,
-              const LoadProgress& progress) { return Pipeline::load(path, options, progress); };
-}
-
 void registerWorkerMetaTypes() {
     qRegisterMetaType<deadiff::GenerationRequest>("deadiff::GenerationRequest");
     qRegisterMetaType<deadiff::ui::StepUpdate>("deadiff::ui::StepUpdate");
@@ -31,6 +26,10 @@ public:
     Observer(GenerationWorker& worker, quint64 jobId)
         : worker_(worker)
         , jobId_(jobId) {}
+
+    void onStarted(const GenerationRequest& resolved) override {
+        Q_EMIT worker_.started(jobId_, resolved);
+    }
 
     void onStage(const std::string& stage) override {
         Q_EMIT worker_.stageChanged(jobId_, QString::fromStdString(stage));
@@ -97,9 +96,9 @@ private:
     int total_ = 0;
 };
 
-GenerationWorker::GenerationWorker(PipelineFactory factory, QObject* parent)
+GenerationWorker::GenerationWorker(PipelineLoader loader, QObject* parent)
     : QObject(parent)
-    , factory_(std::move(factory)) {
+    , loader_(std::move(loader)) {
     registerWorkerMetaTypes();
 }
 
@@ -111,24 +110,47 @@ void GenerationWorker::cancel(quint64 jobId) {
     }
 }
 
-void GenerationWorker::loadModel(const QString& path) {
-    // Release the old model first: two real models do not fit in memory together.
+std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
     pipeline_.reset();
     pipelineLoaded_.store(false);
+    const QString path = QString::fromStdString(options.model);
     try {
         const LoadProgress progress = [this](const std::string& what, double fraction) {
             Q_EMIT loadProgress(QString::fromStdString(what), fraction);
         };
-        pipeline_ = factory_(path.toStdString(), PipelineOptions{}, progress);
+        pipeline_ = loader_(options, progress);
         if (!pipeline_)
             throw std::runtime_error("the loader returned no model");
         pipelineLoaded_.store(true);
-        Q_EMIT modelLoaded(path, QString::fromStdString(pipeline_->computeDtype()));
+        const ModelFacts& facts = pipeline_->facts();
+        Q_EMIT modelLoaded(path, QString::fromLatin1(nameOf(facts.computeDtype)),
+                           facts.nativeImageSize);
+        return std::nullopt;
     } catch (const std::bad_alloc&) {
-        Q_EMIT loadFailed(path, tr("Not enough memory to load %1.").arg(path));
+        return tr("Not enough memory to load %1.").arg(path);
     } catch (const std::exception& error) {
-        Q_EMIT loadFailed(path, QString::fromStdString(error.what()));
+        return QString::fromStdString(error.what());
     }
+}
+
+std::optional<QString> GenerationWorker::reloadFor(const GenerationRequest& request,
+                                                   quint64 jobId) {
+    const LoadOptions wanted = loadOptionsFor(request, pipeline_->modelPath());
+    if (!needsReload(pipeline_.get(), wanted))
+        return std::nullopt;
+    Q_EMIT stageChanged(jobId, QStringLiteral("Loading model"));
+    std::optional<QString> error = load(wanted);
+    if (error)
+        Q_EMIT loadFailed(QString::fromStdString(wanted.model), *error);
+    return error;
+}
+
+void GenerationWorker::loadModel(const QString& path) {
+    LoadOptions options;
+    options.model = path.toStdString();
+    options.dtype = preferredDtype_.load();
+    if (const std::optional<QString> error = load(options))
+        Q_EMIT loadFailed(path, *error);
 }
 
 void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint64 jobId) {
@@ -141,13 +163,15 @@ void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint
         return;
     }
     previewPending_.store(false);
+    if (const std::optional<QString> error = reloadFor(request, jobId)) {
+        Q_EMIT failed(jobId, *error);
+        return;
+    }
     try {
-        const GenerationRequest resolved = resolveRequest(request, pipeline_->modelPath());
-        Q_EMIT started(jobId, resolved);
         Observer observer(*this, jobId);
         QElapsedTimer timer;
         timer.start();
-        GenerationResult result = pipeline_->generate(resolved, &observer);
+        GenerationResult result = pipeline_->generate(request, &observer);
         GenerationOutcome outcome;
         outcome.jobId = jobId;
         outcome.request = result.request;
@@ -180,10 +204,13 @@ void GenerationWorker::runBatch(const deadiff::batch::BatchJob& job, const QStri
     result.outDir = outDir;
     result.outcome = static_cast<int>(batch::BatchOutcome::Failed);
     const std::shared_ptr<batch::BatchControl> control = batchControl(batchId);
+    std::optional<QString> failure;
     if (!pipeline_) {
         result.message = tr("No model is loaded.");
     } else if (control->isCancelled()) { // cancelled while queued
         result.outcome = static_cast<int>(batch::BatchOutcome::Cancelled);
+    } else if ((failure = reloadFor(job.templ, 0))) {
+        result.message = *failure;
     } else {
         try {
             BatchSignals observer(*this, batchId);

@@ -17,14 +17,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace deadiff::ui {
-
-// Makes a pipeline for a model path; the studio uses Pipeline::load, tests inject doubles.
-using PipelineFactory = std::function<std::unique_ptr<Pipeline>(
-    const std::string& modelPath, const PipelineOptions& options, const LoadProgress& progress)>;
-
-PipelineFactory defaultPipelineFactory();
 
 // One sampler step as the GUI sees it. `preview` is null when the GUI was still behind with the
 // previous one (stale previews are dropped, never queued).
@@ -79,7 +74,8 @@ class GenerationWorker : public QObject {
     Q_OBJECT
 
 public:
-    explicit GenerationWorker(PipelineFactory factory = defaultPipelineFactory(),
+    // `loader` makes the pipeline (Pipeline::load; tests inject doubles).
+    explicit GenerationWorker(PipelineLoader loader = defaultPipelineLoader(),
                               QObject* parent = nullptr);
     ~GenerationWorker() override;
 
@@ -93,6 +89,9 @@ public:
     void previewConsumed() { previewPending_.store(false); }
 
     bool hasModel() const { return pipelineLoaded_.load(); }
+    // Thread-safe: the precision the next loadModel() asks for (the form's Precision). A
+    // generation that asks for another one reloads the model first.
+    void setPreferredDtype(ComputeDtype dtype) { preferredDtype_.store(dtype); }
 
     // Thread-safe: pause / resume / cancel of batch `batchId`, queued or running.
     std::shared_ptr<batch::BatchControl> batchControl(quint64 batchId);
@@ -106,7 +105,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void loadProgress(const QString& what, double fraction);
-    void modelLoaded(const QString& path, const QString& computeDtype);
+    // `computeDtype`: what the model computes in ("float32" or "bfloat16"); `nativeSide`: the
+    // image size it was trained at (px).
+    void modelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
     void loadFailed(const QString& path, const QString& message);
 
     void started(quint64 jobId, const deadiff::GenerationRequest& resolved);
@@ -126,8 +127,16 @@ private:
     friend class Observer;
     class BatchSignals;
 
-    PipelineFactory factory_;
+    // Replaces the pipeline (the old one first: two real models do not fit in memory
+    // together); emits modelLoaded, or returns the error message.
+    std::optional<QString> load(const LoadOptions& options);
+    // Loads again when `request` asks for other load-time options than the loaded ones (the
+    // Precision combo), as a stage of job `jobId`; the error message when that fails.
+    std::optional<QString> reloadFor(const GenerationRequest& request, quint64 jobId);
+
+    PipelineLoader loader_;
     std::unique_ptr<Pipeline> pipeline_;
+    std::atomic<ComputeDtype> preferredDtype_{ComputeDtype::Auto};
     std::atomic<bool> pipelineLoaded_{false};
     std::atomic<quint64> cancelledThrough_{0};
     std::atomic<int> fullDecodeEvery_{0};

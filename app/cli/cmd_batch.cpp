@@ -4,6 +4,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "app/cli/request_args.h"
 
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
@@ -135,10 +136,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     } restore{previous};
 
     ProgressBar bar(io.err);
-    auto pipeline = load(
-        job.templ.model, {job.templ.dtype, {}}, [&bar](const std::string& what, double fraction) {
-            bar.update(static_cast<int>(fraction * 100), 100, -1, "loading " + what);
-        });
+    auto pipeline = load(loadOptionsFor(job.templ, {}), loadProgressBar(bar));
     bar.finish();
     const Pipeline::EncoderRuns before = pipeline->encoderRuns();
     CliBatchObserver observer(bar, io);
@@ -174,11 +172,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
 }
 
 int runBatch(const std::vector<std::string>& argv, Streams io) {
-    return runBatchJob(
-        argv, io,
-        [](const std::string& model, const PipelineOptions& options, const LoadProgress& progress) {
-            return Pipeline::load(model, options, progress);
-        });
+    return runBatchJob(argv, io, defaultPipelineLoader());
 }
 
 } // namespace deadiff::cli

@@ -1,5 +1,6 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/request_args.h"
 
 #include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
@@ -101,7 +102,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
     options.imageWeight = args.number("--image-weight");
-    options.mode = args.value("--mode");
+    options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
     options.seenCombinations = args.has("--seen");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
@@ -109,18 +110,17 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     for (std::size_t m = 0; m < models.size(); ++m) {
         if (m + 1 == models.size())
             options.samplesPath = args.value("--samples");
-        const int native = pipeline::modelDefaultImageSize(models[m]);
-        const int size = native > 0 ? native : 512;
         train::EvaluationScores scores;
         if (args.has("--autoencoder")) {
-            scores = train::evaluateAutoencoder(models[m], size, classifiers, options.pairs,
-                                                options.seed);
+            scores =
+                train::evaluateAutoencoder(models[m], 0, classifiers, options.pairs, options.seed);
         } else {
-            auto pipeline = Pipeline::load(models[m], {"float32", {}});
-            scores = train::evaluateModel(
-                *pipeline, size, classifiers, options, [&](int done, int total) {
-                    io.err << "\r" << models[m] << ": " << done << "/" << total << std::flush;
-                });
+            auto pipeline = Pipeline::load({models[m], ComputeDtype::Float32});
+            scores = train::evaluateModel(*pipeline, pipeline->facts().nativeImageSize, classifiers,
+                                          options, [&](int done, int total) {
+                                              io.err << "\r" << models[m] << ": " << done << "/"
+                                                     << total << std::flush;
+                                          });
             io.err << "\n";
         }
         char row[256];

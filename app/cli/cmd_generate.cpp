@@ -3,8 +3,8 @@
 #include "app/cli/progress.h"
 #include "app/cli/request_args.h"
 
-#include "core/io/png.h"
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/metadata.h"
 #include "core/pipeline/pipeline.h"
 
 #include <csignal>
@@ -22,8 +22,12 @@ void onInterrupt(int) {
 
 class CliObserver : public GenerationObserver {
 public:
-    explicit CliObserver(ProgressBar& bar)
-        : bar_(bar) {}
+    CliObserver(ProgressBar& bar, std::ostream& err)
+        : bar_(bar)
+        , err_(err) {}
+    void onStarted(const GenerationRequest& resolved) override {
+        err_ << "seed " << *resolved.seed << ", " << nameOf(resolved.dtype) << "\n";
+    }
     void onStage(const std::string& stage) override { bar_.stage(stage); }
     void onStep(const StepInfo& info) override {
         bar_.update(info.step + 1, info.totalSteps, info.elapsedSeconds,
@@ -34,6 +38,7 @@ public:
 
 private:
     ProgressBar& bar_;
+    std::ostream& err_;
 };
 
 } // namespace
@@ -78,7 +83,8 @@ GenerationRequest requestFromArgs(const Args& args) {
     if (args.has("--mix"))
         request.mix = args.number("--mix");
     request.content = args.value("--content");
-    request.mode = args.value("--mode");
+    if (args.has("--mode"))
+        request.mode = enumOption<ReferenceMode>(args, "--mode");
     request.imageWeight = args.number("--image-weight");
     if (args.has("--seed")) {
         const long long seed = args.integer("--seed");
@@ -89,13 +95,13 @@ GenerationRequest requestFromArgs(const Args& args) {
     }
     request.steps = static_cast<int>(args.integer("--steps"));
     request.cfg = args.number("--cfg");
-    request.sampler = args.value("--sampler");
+    request.sampler = enumOption<SamplerKind>(args, "--sampler");
     if (args.has("--width"))
         request.width = static_cast<int>(args.integer("--width"));
     if (args.has("--height"))
         request.height = static_cast<int>(args.integer("--height"));
     request.batch = static_cast<int>(args.integer("--batch"));
-    request.dtype = args.value("--dtype");
+    request.dtype = enumOption<ComputeDtype>(args, "--dtype");
     request.depth = args.value("--depth");
     request.depthFrom = args.value("--depth-from");
     request.depthModel = args.value("--depth-model");
@@ -113,13 +119,8 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     if (request.model.empty())
         throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors, or "
                          "a model folder); the bundled demo model is not installed");
-    // A model folder knows the size it was trained at (the demo model: 64 px).
-    if (const int size = pipeline::modelDefaultImageSize(request.model); size > 0) {
-        if (!args.has("--width"))
-            request.width = args.has("--height") ? request.height : size;
-        if (!args.has("--height"))
-            request.height = args.has("--width") ? request.width : size;
-    }
+    // What the user typed is checked before the (slow) load; sizes not typed become the
+    // model's own after it (fitToModel).
     try {
         validate(request);
     } catch (const RequestError& error) {
@@ -151,9 +152,18 @@ std::vector<std::string> outputPaths(const std::string& output, std::uint64_t se
     return paths;
 }
 
+void fitToModel(GenerationRequest& request, const Args& args, const ModelFacts& facts) {
+    applyNativeSize(request, facts, args.has("--width"), args.has("--height"));
+}
+
+LoadProgress loadProgressBar(ProgressBar& bar) {
+    return [&bar](const std::string& what, double fraction) {
+        bar.update(static_cast<int>(fraction * 100), 100, -1, "loading " + what);
+    };
+}
+
 void saveResult(const GenerationResult& result, const std::vector<std::string>& paths) {
-    const io::PngText text = {{io::kA1111ParametersKeyword, toA1111Parameters(result.request)},
-                              {io::kRequestJsonKeyword, toJson(result.request)}};
+    const io::PngText text = resultMetadata(result.request);
     for (std::size_t i = 0; i < result.images.size() && i < paths.size(); ++i)
         io::writePng(paths[i], result.images[i], text);
 }
@@ -174,17 +184,13 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     interrupted = 0;
     const auto previous = std::signal(SIGINT, onInterrupt);
     ProgressBar bar(io.err);
-    CliObserver observer(bar);
-    auto pipeline = Pipeline::load(
-        request.model, {request.dtype, {}}, [&bar](const std::string& what, double fraction) {
-            bar.update(static_cast<int>(fraction * 100), 100, -1, "loading " + what);
-        });
+    CliObserver observer(bar, io.err);
+    auto pipeline = Pipeline::load(loadOptionsFor(request, {}), loadProgressBar(bar));
     bar.finish();
-    const GenerationRequest resolved = resolveRequest(request, pipeline->modelPath());
-    io.err << "seed " << *resolved.seed << ", " << pipeline->computeDtype() << "\n";
+    fitToModel(request, args, pipeline->facts());
     GenerationResult result;
     try {
-        result = pipeline->generate(resolved, &observer);
+        result = pipeline->generate(request, &observer);
     } catch (const CancelledError&) {
         bar.finish();
         std::signal(SIGINT, previous);

@@ -161,7 +161,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
             line, sizeof line,
             "stage %d %-7s step %lld/%lld  loss %.5f  avg %.5f  lr %.2e  %.2f s/step  "
             "ETA %s%s\n",
-            p.stage, p.phase.c_str(), static_cast<long long>(p.step),
+            p.stage, nameOf(p.phase), static_cast<long long>(p.step),
             static_cast<long long>(p.total), p.loss, p.averageLoss, p.learningRate,
             p.secondsPerStep,
             formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),

@@ -41,10 +41,8 @@ int runTrain(const std::vector<std::string>& args, Streams io);
 int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
 
-// Loads the model of a command; tests pass a stand-in pipeline.
-using PipelineLoader = std::function<std::unique_ptr<Pipeline>(
-    const std::string& model, const PipelineOptions& options, const LoadProgress& progress)>;
-// `deadiff batch` with an injectable loader (runBatch uses Pipeline::load).
+// `deadiff batch` with an injectable loader (runBatch uses defaultPipelineLoader; tests pass a
+// stand-in pipeline).
 int runBatchJob(const std::vector<std::string>& args, Streams io, const PipelineLoader& load);
 
 } // namespace deadiff::cli

@@ -2,7 +2,7 @@
 
 #include "core/batch/file_names.h"
 
-#include <nlohmann/json.hpp>
+#include "core/common/json_fields.h"
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +16,7 @@
 namespace deadiff::batch {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = json::Value;
 namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const std::string& field, const std::string& problem) {
@@ -46,16 +46,22 @@ const Json& nonEmptyArray(const Json& value, const std::string& key, const char*
     return value;
 }
 
+// The shared typed reader, its errors as BatchJobErrors.
+template <typename Reader>
+auto readField(Reader reader, const Json& value, const std::string& field) {
+    try {
+        return reader(value, field);
+    } catch (const json::FieldError& error) {
+        throw BatchJobError(error.what());
+    }
+}
+
 std::string stringAt(const Json& value, const std::string& field) {
-    if (!value.is_string())
-        fail(field, "must be a string");
-    return value.get<std::string>();
+    return readField(json::asString, value, field);
 }
 
 double numberAt(const Json& value, const std::string& field) {
-    if (!value.is_number())
-        fail(field, "must be a number");
-    return value.get<double>();
+    return readField(json::asNumber, value, field);
 }
 
 std::string stem(const std::string& path) {
@@ -100,6 +106,7 @@ BatchJob parseBatchJob(const std::string& text, const std::string& baseDir) {
         throw BatchJobError("a batch job must be a JSON object with a \"template\" and axes");
 
     BatchJob job;
+    job.widthGiven = job.heightGiven = false; // until the template says
     for (auto it = json.begin(); it != json.end(); ++it) {
         const std::string& key = it.key();
         const Json& value = *it;
@@ -112,6 +119,8 @@ BatchJob parseBatchJob(const std::string& text, const std::string& baseDir) {
                 throw BatchJobError(std::string("template: ") + error.what());
             }
             resolvePaths(job.templ, baseDir);
+            job.widthGiven = value.contains("width");
+            job.heightGiven = value.contains("height");
         } else if (key == "prompts") {
             nonEmptyArray(value, key, "strings");
             for (std::size_t i = 0; i < value.size(); ++i) {
@@ -218,7 +227,7 @@ std::string toJson(const BatchJob& job, bool pretty) {
     Json templ = Json::parse(deadiff::toJson(job.templ));
     // toJson writes the effective mode; a template without one must stay without one, or the
     // style axis would run with the template's "none".
-    if (job.templ.mode.empty())
+    if (!job.templ.mode)
         templ.erase("mode");
     json["template"] = templ;
     if (!job.prompts.empty())

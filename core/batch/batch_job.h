@@ -35,6 +35,8 @@ struct BatchJob {
     std::vector<double> imageWeights;                   // "image_weight"
     std::vector<std::string> depths;                    // "depths": depth map images
     std::string nameTemplate = kDefaultNameTemplate;    // "name_template"
+    // Whether the template sets the size; a side it leaves out is the model's (applyNativeSize).
+    bool widthGiven = true, heightGiven = true;
 };
 
 // Parses a job file's JSON. Relative paths (style references, content, depth maps, model) are

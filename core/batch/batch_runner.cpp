@@ -2,6 +2,7 @@
 
 #include "core/batch/contact_sheet.h"
 #include "core/image/image_io.h"
+#include "core/pipeline/metadata.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -129,8 +130,8 @@ bool existingOutputMatches(const std::string& path, const GenerationRequest& req
     if (!fs::is_regular_file(path, error))
         return false;
     try {
-        const std::string stored = io::findPngText(io::readPngText(path), io::kRequestJsonKeyword);
-        if (stored.empty() || requestFromJson(stored, JsonStrictness::Lenient) != request)
+        const std::optional<GenerationRequest> stored = recordedRequest(path);
+        if (!stored || *stored != request)
             return false;
         // The text chunks precede the pixels: decode them too, a truncated file is not done.
         const cv::Mat image = image::readImageRgb(path);
@@ -161,10 +162,12 @@ BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string
     } else {
         summary.baseSeed = job.templ.seed.value_or(0);
     }
-    BatchPlan plan = expandJob(job, summary.baseSeed);
+    BatchJob sized = job;
+    applyNativeSize(sized.templ, pipeline.facts(), job.widthGiven, job.heightGiven);
+    BatchPlan plan = expandJob(sized, summary.baseSeed);
     // What the pipeline would record: model path filled in, mode resolved.
     for (PlannedRequest& planned : plan.requests)
-        planned.request = resolveRequest(planned.request, pipeline.modelPath());
+        planned.request = resolveRequest(planned.request, pipeline.facts());
     summary.total = static_cast<int>(plan.images.size());
     if (observer != nullptr)
         observer->onPlanned(plan);
@@ -321,8 +324,7 @@ BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string
         const double seconds = secondsSince(requestStarted);
         // The metadata is the request as planned: that is what a re-run compares with.
         const GenerationRequest& recorded = plan.requests[r].request;
-        const io::PngText text = {{io::kA1111ParametersKeyword, toA1111Parameters(recorded)},
-                                  {io::kRequestJsonKeyword, toJson(recorded)}};
+        const io::PngText text = resultMetadata(recorded);
         for (std::size_t b = 0; b < images.size(); ++b) {
             const PlannedImage& image = *images[b];
             const std::string path = pathOf(image);

@@ -93,7 +93,7 @@ std::string fieldValue(const std::string& field, const NameFields& f) {
     if (field == "height")
         return std::to_string(r.height);
     if (field == "sampler")
-        return r.sampler;
+        return nameOf(r.sampler);
     if (field == "depth")
         return r.depth.empty() ? "none" : std::filesystem::path(r.depth).stem().string();
     throw BatchJobError("'name_template' has an unknown field {" + field +

@@ -1,5 +1,7 @@
 #include "core/image/image_io.h"
 
+#include "core/io/bytes.h"
+
 #include "core/image/jpeg_decode.h"
 #include "core/image/tiff_decode.h"
 
@@ -22,18 +24,6 @@ struct Size2 {
     std::uint64_t width = 0;
     std::uint64_t height = 0;
 };
-
-std::uint32_t readBigEndian32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
-}
-
-std::uint32_t readLittleEndian(const std::uint8_t* p, int bytes) {
-    std::uint32_t value = 0;
-    for (int i = bytes - 1; i >= 0; --i)
-        value = (value << 8) | p[i];
-    return value;
-}
 
 bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, std::size_t n,
                 std::size_t at = 0) {
@@ -66,25 +56,26 @@ std::optional<Size2> netpbmSize(const std::uint8_t* data, std::size_t size) {
 std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
     if (startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) && startsWith(data, size, "IHDR", 4, 12) &&
         size >= 24)
-        return Size2{readBigEndian32(data + 16), readBigEndian32(data + 20)};
+        return Size2{io::readBigEndian32(data + 16), io::readBigEndian32(data + 20)};
     if (startsWith(data, size, "BM", 2) && size >= 26) {
-        const std::uint32_t headerSize = readLittleEndian(data + 14, 4);
+        const std::uint32_t headerSize = io::readLittleEndian32(data + 14);
         if (headerSize == 12) // OS/2 BITMAPCOREHEADER: 16-bit sides
-            return Size2{readLittleEndian(data + 18, 2), readLittleEndian(data + 20, 2)};
-        const auto height = static_cast<std::int32_t>(readLittleEndian(data + 22, 4));
+            return Size2{io::readLittleEndian16(data + 18), io::readLittleEndian16(data + 20)};
+        const auto height = static_cast<std::int32_t>(io::readLittleEndian32(data + 22));
         const std::int64_t absHeight = height < 0 ? -std::int64_t{height} : height;
-        return Size2{readLittleEndian(data + 18, 4), static_cast<std::uint64_t>(absHeight)};
+        return Size2{io::readLittleEndian32(data + 18), static_cast<std::uint64_t>(absHeight)};
     }
     if (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8) && size >= 30) {
         if (startsWith(data, size, "VP8X", 4, 12))
-            return Size2{readLittleEndian(data + 24, 3) + 1u, readLittleEndian(data + 27, 3) + 1u};
+            return Size2{io::readLittleEndian(data + 24, 3) + 1u,
+                         io::readLittleEndian(data + 27, 3) + 1u};
         if (startsWith(data, size, "VP8L", 4, 12) && data[20] == 0x2f) {
-            const std::uint32_t bits = readLittleEndian(data + 21, 4);
+            const std::uint32_t bits = io::readLittleEndian32(data + 21);
             return Size2{(bits & 0x3fff) + 1u, ((bits >> 14) & 0x3fff) + 1u};
         }
         if (startsWith(data, size, "VP8 ", 4, 12))
-            return Size2{readLittleEndian(data + 26, 2) & 0x3fff,
-                         readLittleEndian(data + 28, 2) & 0x3fff};
+            return Size2{io::readLittleEndian16(data + 26) & 0x3fffu,
+                         io::readLittleEndian16(data + 28) & 0x3fffu};
     }
     if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6')
         return netpbmSize(data, size);

@@ -1,5 +1,7 @@
 #include "core/io/pickle.h"
 
+#include "core/io/bytes.h"
+
 #include "core/io/format_error.h"
 
 #include <algorithm>
@@ -61,24 +63,6 @@ const AllowedGlobal* findAllowed(const std::string& qualifiedName) {
         if (qualifiedName == allowed.name)
             return &allowed;
     return nullptr;
-}
-
-std::string printable(const std::string& text, std::size_t limit = 120) {
-    std::string out;
-    for (const char c : text.substr(0, limit)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte >= 0x7f) {
-            static const char* hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 15];
-        } else {
-            out += c;
-        }
-    }
-    if (text.size() > limit)
-        out += "...";
-    return out;
 }
 
 } // namespace
@@ -161,11 +145,7 @@ private:
         return bytes;
     }
     std::uint64_t readUnsigned(int byteCount) {
-        const std::uint8_t* bytes = readBytes(static_cast<std::uint64_t>(byteCount));
-        std::uint64_t value = 0;
-        for (int i = byteCount - 1; i >= 0; --i)
-            value = (value << 8) | bytes[i];
-        return value;
+        return readLittleEndian(readBytes(static_cast<std::uint64_t>(byteCount)), byteCount);
     }
     std::string readLine() {
         std::string line;
@@ -289,7 +269,7 @@ private:
     PickleValue* global(const std::string& module, const std::string& name) {
         const std::string qualified = module + "." + name;
         if (findAllowed(qualified) == nullptr)
-            fail("refuses global '" + printable(qualified) +
+            fail("refuses global '" + printableBytes(qualified) +
                  "': loading it would import and possibly run code. Only tensors, plain "
                  "containers and a few known harmless globals are allowed; do not load files "
                  "from untrusted sources");
@@ -364,11 +344,11 @@ private:
         if (!empty && last >= storageNumel)
             fail("a tensor (offset " + std::to_string(tensor->storageOffset) +
                  ") reaches element " + std::to_string(last) + " of storage '" +
-                 printable(tensor->storage->key) + "' which has " + std::to_string(storageNumel) +
-                 " elements");
+                 printableBytes(tensor->storage->key) + "' which has " +
+                 std::to_string(storageNumel) + " elements");
         if (empty && static_cast<std::uint64_t>(tensor->storageOffset) > storageNumel)
-            fail("an empty tensor's offset lies past storage '" + printable(tensor->storage->key) +
-                 "'");
+            fail("an empty tensor's offset lies past storage '" +
+                 printableBytes(tensor->storage->key) + "'");
 
         PickleValue* value = make(Kind::Tensor);
         value->tensor = std::move(tensor);
@@ -430,7 +410,7 @@ private:
             static_cast<std::uint64_t>(nonNegative(id->items[4], "a storage size"));
         const DType dtype = findAllowed(type->text)->dtype;
         if (numel > std::numeric_limits<std::uint64_t>::max() / itemSize(dtype))
-            fail("storage '" + printable(key->text) + "' is impossibly large");
+            fail("storage '" + printableBytes(key->text) + "' is impossibly large");
 
         PickleStorage*& storage = storagesByKey_[key->text];
         if (storage == nullptr) {
@@ -438,7 +418,7 @@ private:
                 std::make_unique<PickleStorage>(PickleStorage{key->text, dtype, numel}));
             storage = document_.storages_.back().get();
         } else if (storage->dtype != dtype || storage->numel != numel) {
-            fail("storage '" + printable(key->text) +
+            fail("storage '" + printableBytes(key->text) +
                  "' is referenced with different types or sizes");
         }
         PickleValue* value = make(Kind::Storage);
@@ -496,19 +476,14 @@ private:
             if (length > 8)
                 fail("an integer of " + std::to_string(length) + " bytes is too large");
             const std::uint8_t* bytes = readBytes(length);
-            std::uint64_t value = 0;
-            for (std::uint64_t i = length; i-- > 0;)
-                value = (value << 8) | bytes[i];
+            std::uint64_t value = readLittleEndian(bytes, static_cast<int>(length));
             if (length > 0 && length < 8 && (bytes[length - 1] & 0x80) != 0)
                 value |= ~std::uint64_t{0} << (8 * length); // sign-extend
             push(makeInt(static_cast<std::int64_t>(value)));
             return;
         }
         case 'G': { // BINFLOAT, big-endian
-            const std::uint8_t* bytes = readBytes(8);
-            std::uint64_t bits = 0;
-            for (int i = 0; i < 8; ++i)
-                bits = (bits << 8) | bytes[i];
+            const std::uint64_t bits = readBigEndian(readBytes(8), 8);
             PickleValue* value = make(Kind::Float);
             std::memcpy(&value->real, &bits, sizeof bits);
             push(value);

@@ -1,5 +1,7 @@
 #include "core/io/safetensors.h"
 
+#include "core/io/bytes.h"
+
 #include "core/io/atomic_file.h"
 #include "core/io/format_error.h"
 
@@ -18,13 +20,6 @@ constexpr int kMaxRank = 16;
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) {
     throw FormatError(name + ": not a valid safetensors file: " + what);
-}
-
-std::uint64_t readLittleEndian64(const std::uint8_t* bytes) {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i)
-        value = (value << 8) | bytes[i];
-    return value;
 }
 
 std::uint64_t checkedUnsigned(const nlohmann::json& value, const std::string& name,

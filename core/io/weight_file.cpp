@@ -1,5 +1,7 @@
 #include "core/io/weight_file.h"
 
+#include "core/io/bytes.h"
+
 #include "core/io/format_error.h"
 #include "core/io/torch_checkpoint.h"
 
@@ -80,9 +82,7 @@ Sniffed sniff(const std::string& path) {
     if (got >= 2 && head[0] == 0x80 && head[1] <= 5)
         return Sniffed::LegacyTorch;
     // A plausible little-endian header length: let the safetensors parser say what is wrong.
-    std::uint64_t headerLength = 0;
-    for (int i = 7; i >= 0; --i)
-        headerLength = (headerLength << 8) | head[i];
+    const std::uint64_t headerLength = got >= 8 ? readLittleEndian64(head) : 0;
     if (got >= 8 && headerLength > 0 && headerLength < (100u << 20))
         return Sniffed::Safetensors;
     return Sniffed::Unknown;

@@ -1,5 +1,7 @@
 #include "core/io/zip_archive.h"
 
+#include "core/io/bytes.h"
+
 #include "core/io/format_error.h"
 
 #include <zlib.h>
@@ -24,41 +26,13 @@ constexpr std::size_t kLocalHeaderSize = 30;
 constexpr std::size_t kMaxCommentSize = 0xffff;
 constexpr std::uint16_t kZip64ExtraId = 0x0001;
 
-std::uint16_t read16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
-}
-
-std::uint32_t read32(const std::uint8_t* p) {
-    return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
-           (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
-}
-
-std::uint64_t read64(const std::uint8_t* p) {
-    return static_cast<std::uint64_t>(read32(p)) |
-           (static_cast<std::uint64_t>(read32(p + 4)) << 32);
-}
-
 // True when [offset, offset + length) lies inside [0, size); immune to overflow.
 bool inside(std::uint64_t offset, std::uint64_t length, std::uint64_t size) {
     return offset <= size && length <= size - offset;
 }
 
 std::string quotedName(const std::string& name) {
-    std::string out = "'";
-    for (const char c : name.substr(0, 200)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            static const char* hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 15];
-        } else {
-            out += c;
-        }
-    }
-    if (name.size() > 200)
-        out += "...";
-    return out + "'";
+    return "'" + printableBytes(name, 200) + "'";
 }
 
 // zlib's crc32 takes 32-bit lengths; feed gigabytes in slices.
@@ -94,8 +68,8 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
     const std::size_t lowest =
         size - kEndRecordSize > kMaxCommentSize ? size - kEndRecordSize - kMaxCommentSize : 0;
     for (std::size_t at = size - kEndRecordSize + 1; at-- > lowest;) {
-        if (read32(data + at) == kEndOfCentralDirectorySignature &&
-            at + kEndRecordSize + read16(data + at + 20) == size) {
+        if (readLittleEndian32(data + at) == kEndOfCentralDirectorySignature &&
+            at + kEndRecordSize + readLittleEndian16(data + at + 20) == size) {
             endOffset = at;
             break;
         }
@@ -104,29 +78,30 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
         archive.fail("no end-of-central-directory record (truncated or not a zip file)");
 
     const std::uint8_t* end = data + endOffset;
-    if (read16(end + 4) != 0 || read16(end + 6) != 0 || read16(end + 8) != read16(end + 10))
+    if (readLittleEndian16(end + 4) != 0 || readLittleEndian16(end + 6) != 0 ||
+        readLittleEndian16(end + 8) != readLittleEndian16(end + 10))
         archive.fail("multi-volume archives are not supported");
-    std::uint64_t entryCount = read16(end + 10);
-    std::uint64_t directorySize = read32(end + 12);
-    std::uint64_t directoryOffset = read32(end + 16);
+    std::uint64_t entryCount = readLittleEndian16(end + 10);
+    std::uint64_t directorySize = readLittleEndian32(end + 12);
+    std::uint64_t directoryOffset = readLittleEndian32(end + 16);
     std::uint64_t directoryLimit = endOffset; // the directory ends before the records after it
 
     if (endOffset >= kZip64LocatorSize &&
-        read32(data + endOffset - kZip64LocatorSize) == kZip64LocatorSignature) {
+        readLittleEndian32(data + endOffset - kZip64LocatorSize) == kZip64LocatorSignature) {
         const std::uint8_t* locator = data + endOffset - kZip64LocatorSize;
-        const std::uint64_t recordOffset = read64(locator + 8);
+        const std::uint64_t recordOffset = readLittleEndian64(locator + 8);
         if (!inside(recordOffset, kZip64EndRecordSize, endOffset - kZip64LocatorSize))
             archive.fail("ZIP64 end record offset " + std::to_string(recordOffset) +
                          " lies outside the file");
         const std::uint8_t* record = data + recordOffset;
-        if (read32(record) != kZip64EndSignature)
+        if (readLittleEndian32(record) != kZip64EndSignature)
             archive.fail("ZIP64 locator does not point at a ZIP64 end record");
-        if (read32(record + 16) != 0 || read32(record + 20) != 0 ||
-            read64(record + 24) != read64(record + 32))
+        if (readLittleEndian32(record + 16) != 0 || readLittleEndian32(record + 20) != 0 ||
+            readLittleEndian64(record + 24) != readLittleEndian64(record + 32))
             archive.fail("multi-volume archives are not supported");
-        entryCount = read64(record + 32);
-        directorySize = read64(record + 40);
-        directoryOffset = read64(record + 48);
+        entryCount = readLittleEndian64(record + 32);
+        directorySize = readLittleEndian64(record + 40);
+        directoryOffset = readLittleEndian64(record + 48);
         directoryLimit = recordOffset;
         archive.zip64_ = true;
     } else if (entryCount == 0xffff || directorySize == 0xffffffff ||
@@ -149,13 +124,13 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
         if (!inside(at, kCentralHeaderSize, directoryEnd))
             archive.fail("central directory entry " + std::to_string(i) + " is truncated");
         const std::uint8_t* header = data + at;
-        if (read32(header) != kCentralHeaderSignature)
+        if (readLittleEndian32(header) != kCentralHeaderSignature)
             archive.fail("central directory entry " + std::to_string(i) + " has a bad signature");
-        const std::uint16_t flags = read16(header + 8);
-        const std::uint16_t method = read16(header + 10);
-        const std::uint16_t nameLength = read16(header + 28);
-        const std::uint16_t extraLength = read16(header + 30);
-        const std::uint16_t commentLength = read16(header + 32);
+        const std::uint16_t flags = readLittleEndian16(header + 8);
+        const std::uint16_t method = readLittleEndian16(header + 10);
+        const std::uint16_t nameLength = readLittleEndian16(header + 28);
+        const std::uint16_t extraLength = readLittleEndian16(header + 30);
+        const std::uint16_t commentLength = readLittleEndian16(header + 32);
         const std::uint64_t variableLength =
             static_cast<std::uint64_t>(nameLength) + extraLength + commentLength;
         if (!inside(at + kCentralHeaderSize, variableLength, directoryEnd))
@@ -170,11 +145,11 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
             archive.fail(where + " uses compression method " + std::to_string(method) +
                          " (only stored and deflated are supported)");
         entry.method = static_cast<ZipEntry::Method>(method);
-        entry.crc32 = read32(header + 16);
-        entry.compressedSize = read32(header + 20);
-        entry.uncompressedSize = read32(header + 24);
-        entry.localHeaderOffset = read32(header + 42);
-        const std::uint16_t diskStart = read16(header + 34);
+        entry.crc32 = readLittleEndian32(header + 16);
+        entry.compressedSize = readLittleEndian32(header + 20);
+        entry.uncompressedSize = readLittleEndian32(header + 24);
+        entry.localHeaderOffset = readLittleEndian32(header + 42);
+        const std::uint16_t diskStart = readLittleEndian16(header + 34);
 
         // ZIP64: saturated fixed fields are replaced, in this order, by 8-byte values of the
         // 0x0001 extra field.
@@ -186,8 +161,8 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
         const std::uint8_t* extraEnd = extra + extraLength;
         bool foundZip64 = false;
         while (extraEnd - extra >= 4) {
-            const std::uint16_t id = read16(extra);
-            const std::uint16_t length = read16(extra + 2);
+            const std::uint16_t id = readLittleEndian16(extra);
+            const std::uint16_t length = readLittleEndian16(extra + 2);
             if (length > extraEnd - extra - 4)
                 archive.fail(where + " has a truncated extra field");
             if (id == kZip64ExtraId && !foundZip64) {
@@ -197,7 +172,7 @@ ZipArchive ZipArchive::parse(const std::uint8_t* data, std::size_t size,
                 auto next = [&](std::uint64_t& value) {
                     if (fieldEnd - field < 8)
                         archive.fail(where + " has a short ZIP64 extra field");
-                    value = read64(field);
+                    value = readLittleEndian64(field);
                     field += 8;
                 };
                 if (needUncompressed)
@@ -259,10 +234,10 @@ std::uint64_t ZipArchive::dataOffset(const ZipEntry& entry) const {
         fail(where + ": local header offset " + std::to_string(entry.localHeaderOffset) +
              " lies outside the file");
     const std::uint8_t* local = data_ + entry.localHeaderOffset;
-    if (read32(local) != kLocalHeaderSignature)
+    if (readLittleEndian32(local) != kLocalHeaderSignature)
         fail(where + ": bad local header signature");
-    const std::uint64_t nameLength = read16(local + 26);
-    const std::uint64_t extraLength = read16(local + 28);
+    const std::uint64_t nameLength = readLittleEndian16(local + 26);
+    const std::uint64_t extraLength = readLittleEndian16(local + 28);
     const std::uint64_t nameOffset = entry.localHeaderOffset + kLocalHeaderSize;
     if (nameLength != entry.name.size() ||
         !inside(nameOffset, nameLength + extraLength, directoryOffset_) ||

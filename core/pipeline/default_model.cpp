@@ -26,14 +26,6 @@ std::vector<std::string> bundledModelCandidates() {
     return candidates;
 }
 
-int modelDefaultImageSize(const std::string& modelPath) {
-    const std::string json = modelConfigPath(modelPath);
-    std::error_code ec;
-    if (json.empty() || !std::filesystem::is_regular_file(json, ec))
-        return 0;
-    return readModelConfig(json).defaultImageSize;
-}
-
 std::string bundledModelFile(const std::string& fileName) {
     namespace fs = std::filesystem;
     for (const std::string& candidate : bundledModelCandidates()) {

@@ -14,11 +14,6 @@ namespace deadiff::pipeline {
 // (build tree). Empty when none does (e.g. an install without the demo model).
 std::string bundledModelDir();
 
-// The default image size (px) a model folder's model.json states; 0 for anything else (a
-// checkpoint file: the caller's default, 512, applies). Throws like readModelConfig for a
-// broken model.json.
-int modelDefaultImageSize(const std::string& modelPath);
-
 // The first candidate folder of bundledModelDir() that holds `fileName` (e.g. the evaluation's
 // "classifiers.safetensors", which ships before a trained model does), as a path; empty when
 // none does.

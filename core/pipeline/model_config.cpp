@@ -4,7 +4,7 @@
 #include "core/io/safetensors.h"
 #include "core/sample/schedule.h"
 
-#include <nlohmann/json.hpp>
+#include "core/common/json_fields.h"
 
 #include <filesystem>
 #include <fstream>
@@ -15,10 +15,11 @@ namespace deadiff::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = deadiff::json::Value;
 
 // Reads optional fields of one JSON object into existing values, so a missing field keeps the
-// config struct's default; a present field of the wrong type is an error naming "section.field".
+// config struct's default; a present field of the wrong type is an error naming the file and
+// "section.field".
 class Section {
 public:
     Section(const json& object, std::string path, const std::string& file)
@@ -26,7 +27,8 @@ public:
         , path_(std::move(path))
         , file_(file) {
         if (!object_.is_object())
-            fail(path_.empty() ? "the top level" : path_, "an object");
+            throw std::runtime_error(file_ + ": '" + (path_.empty() ? "the top level" : path_) +
+                                     "' must be an object");
     }
 
     Section child(const std::string& key) const {
@@ -36,56 +38,22 @@ public:
     }
 
     void read(const std::string& key, std::int64_t& value) const {
-        if (const json* field = find(key)) {
-            if (!field->is_number_integer())
-                fail(name(key), "an integer");
-            value = field->get<std::int64_t>();
-        }
+        readWith(key, value, deadiff::json::asInteger);
     }
     void read(const std::string& key, int& value) const {
-        std::int64_t wide = value;
-        read(key, wide);
-        value = static_cast<int>(wide);
+        readWith(key, value, deadiff::json::asInt);
     }
     void read(const std::string& key, double& value) const {
-        if (const json* field = find(key)) {
-            if (!field->is_number())
-                fail(name(key), "a number");
-            value = field->get<double>();
-        }
+        readWith(key, value, deadiff::json::asNumber);
     }
     void read(const std::string& key, std::string& value) const {
-        if (const json* field = find(key)) {
-            if (!field->is_string())
-                fail(name(key), "a string");
-            value = field->get<std::string>();
-        }
+        readWith(key, value, deadiff::json::asString);
     }
     void read(const std::string& key, std::vector<std::string>& value) const {
-        if (const json* field = find(key)) {
-            if (!field->is_array())
-                fail(name(key), "an array of strings");
-            std::vector<std::string> values;
-            for (const json& item : *field) {
-                if (!item.is_string())
-                    fail(name(key), "an array of strings");
-                values.push_back(item.get<std::string>());
-            }
-            value = values;
-        }
+        readWith(key, value, deadiff::json::asStrings);
     }
     void read(const std::string& key, std::vector<std::int64_t>& value) const {
-        if (const json* field = find(key)) {
-            if (!field->is_array())
-                fail(name(key), "an array of integers");
-            std::vector<std::int64_t> values;
-            for (const json& item : *field) {
-                if (!item.is_number_integer())
-                    fail(name(key), "an array of integers");
-                values.push_back(item.get<std::int64_t>());
-            }
-            value = values;
-        }
+        readWith(key, value, deadiff::json::asIntegers);
     }
 
     // A positive size check, named like the field.
@@ -96,16 +64,18 @@ public:
     }
 
 private:
-    const json* find(const std::string& key) const {
+    template <typename T, typename Reader>
+    void readWith(const std::string& key, T& value, Reader reader) const {
         const auto it = object_.find(key);
-        return it == object_.end() ? nullptr : &*it;
+        if (it == object_.end())
+            return;
+        try {
+            value = reader(*it, name(key));
+        } catch (const deadiff::json::FieldError& error) {
+            throw std::runtime_error(file_ + ": " + error.what());
+        }
     }
-    std::string name(const std::string& key) const {
-        return path_.empty() ? key : path_ + "." + key;
-    }
-    [[noreturn]] void fail(const std::string& field, const char* expected) const {
-        throw std::runtime_error(file_ + ": '" + field + "' must be " + expected);
-    }
+    std::string name(const std::string& key) const { return deadiff::json::fieldName(path_, key); }
 
     const json& object_;
     std::string path_;
@@ -240,8 +210,11 @@ void checkConsistency(const ModelConfig& c, const std::string& file) {
                                  std::to_string(c.defaultImageSize));
 }
 
-json intArray(const std::vector<std::int64_t>& values) {
-    json array = json::array();
+// model.json is written with sorted keys, as it always was.
+using SortedJson = nlohmann::json;
+
+SortedJson intArray(const std::vector<std::int64_t>& values) {
+    SortedJson array = SortedJson::array();
     for (const std::int64_t value : values)
         array.push_back(value);
     return array;
@@ -260,6 +233,14 @@ std::string modelConfigPath(const std::string& path) {
     if (fs::path(path).extension() == ".json")
         return path;
     return {};
+}
+
+ModelCard modelCard(const std::string& modelPath) {
+    const std::string json = modelConfigPath(modelPath);
+    std::error_code ec;
+    if (json.empty() || !fs::is_regular_file(json, ec))
+        return {};
+    return readModelConfig(json).card;
 }
 
 ModelConfig readModelConfig(const std::string& jsonPath) {
@@ -290,11 +271,15 @@ ModelConfig readModelConfig(const std::string& jsonPath) {
     top.read("weight_overlays", config.weightOverlays);
     top.read("tokenizer", config.tokenizer);
     top.read("default_image_size", config.defaultImageSize);
-    top.read("auto_dtype", config.autoDtype);
-    if (!config.autoDtype.empty() && config.autoDtype != "float32" &&
-        config.autoDtype != "bfloat16")
-        throw std::runtime_error(jsonPath + ": 'auto_dtype' must be float32 or bfloat16, got '" +
-                                 config.autoDtype + "'");
+    std::string autoDtype;
+    top.read("auto_dtype", autoDtype);
+    if (!autoDtype.empty()) {
+        const auto parsed = enumFromName<ComputeDtype>(autoDtype);
+        if (!parsed || *parsed == ComputeDtype::Auto)
+            throw std::runtime_error(
+                jsonPath + ": 'auto_dtype' must be float32 or bfloat16, got '" + autoDtype + "'");
+        config.autoDtype = *parsed;
+    }
     try {
         readText(top.child("text_encoder"), config.text);
         readUNet(top.child("unet"), config.unet);
@@ -310,6 +295,10 @@ ModelConfig readModelConfig(const std::string& jsonPath) {
     const Section schedule = top.child("schedule");
     schedule.read("linear_start", config.schedule.linearStart);
     schedule.read("linear_end", config.schedule.linearEnd);
+    const Section card = top.child("trained_on");
+    card.read("subjects", config.card.subjects);
+    card.read("styles", config.card.styles);
+    card.read("words", config.card.words);
     checkConsistency(config, jsonPath);
     return config;
 }
@@ -317,7 +306,7 @@ ModelConfig readModelConfig(const std::string& jsonPath) {
 std::string modelConfigToJson(const ModelConfig& c) {
     const nn::ClipVisionConfig& v = c.reference.blip.vision;
     const nn::QFormerConfig& q = c.reference.blip.qformer;
-    json root = {
+    SortedJson root = {
         {"format", kModelFormat},
         {"version", 1},
         {"weights", c.weights},
@@ -383,8 +372,11 @@ std::string modelConfigToJson(const ModelConfig& c) {
           {"content_text_ids", intArray(c.reference.contentTextIds)}}},
         {"schedule",
          {{"linear_start", c.schedule.linearStart}, {"linear_end", c.schedule.linearEnd}}}};
-    if (!c.autoDtype.empty())
-        root["auto_dtype"] = c.autoDtype;
+    if (c.autoDtype != ComputeDtype::Auto)
+        root["auto_dtype"] = nameOf(c.autoDtype);
+    if (!c.card.empty())
+        root["trained_on"] = {
+            {"subjects", c.card.subjects}, {"styles", c.card.styles}, {"words", c.card.words}};
     return root.dump(2) + "\n";
 }
 

@@ -30,7 +30,8 @@
 //                    "query_tokens", "vision_layer_norm_eps",
 //                    "proj": { "width", "hidden", "layer_norm_eps" },
 //                    "style_text_ids": [..], "content_text_ids": [..] },
-//     "schedule": { "linear_start", "linear_end" } }
+//     "schedule": { "linear_start", "linear_end" },
+//     "trained_on": { "subjects", "styles", "words" } } // model_card.h
 #pragma once
 
 #include "core/io/weight_file.h"
@@ -38,7 +39,9 @@
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/pipeline/model_card.h"
 #include "core/pipeline/reference_encoder.h"
+#include "core/runtime/compute_dtype.h"
 
 #include <string>
 #include <vector>
@@ -58,12 +61,13 @@ struct ModelConfig {
     std::string tokenizer = "tokenizer";       // relative to the folder
     std::vector<std::string> weightOverlays;   // relative to the folder, applied in order
     int defaultImageSize = 512;
-    std::string autoDtype; // "float32", "bfloat16" or empty (the CPU decides)
+    ComputeDtype autoDtype = ComputeDtype::Auto; // Float32, BFloat16 or Auto (the CPU decides)
     nn::ClipTextConfig text;
     nn::UNetConfig unet;
     nn::VaeConfig vae;
     ReferenceEncoderConfig reference;
     ScheduleConfig schedule;
+    ModelCard card; // "trained_on": empty unless the training captions were a closed set
 
     // Pixel size of one latent cell (8 for SD's KL-f8) and the latent's channel count.
     std::int64_t latentFactor() const;

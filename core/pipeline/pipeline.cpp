@@ -16,16 +16,13 @@
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/runtime/system_info.h"
-#include "core/sample/ddim.h"
-#include "core/sample/dpmpp_2m.h"
-#include "core/sample/euler_ancestral.h"
 #include "core/sample/guidance.h"
 #include "core/sample/preview.h"
+#include "core/sample/sampler.h"
 #include "core/sample/schedule.h"
 #include "core/tokenize/clip_tokenizer.h"
 #include "core/tokenize/vocab_location.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -38,7 +35,18 @@
 
 namespace deadiff {
 
-GenerationRequest resolveRequest(const GenerationRequest& request, const std::string& modelPath) {
+bool LoadOptions::operator==(const LoadOptions& o) const {
+    return model == o.model && dtype == o.dtype && vocabDir == o.vocabDir && threads == o.threads;
+}
+
+LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel) {
+    LoadOptions options;
+    options.model = request.model.empty() ? fallbackModel : request.model;
+    options.dtype = request.dtype;
+    return options;
+}
+
+GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFacts& facts) {
     GenerationRequest resolved = request;
     if (!resolved.seed) {
         // The official app draws from [0, 2^32 - 1] when the seed is -1.
@@ -46,9 +54,31 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const std::st
         resolved.seed = static_cast<std::uint64_t>(entropy());
     }
     resolved.mode = effectiveMode(resolved);
-    if (resolved.model.empty())
-        resolved.model = modelPath;
+    resolved.model = facts.modelPath;
+    resolved.dtype = facts.computeDtype;
     return resolved;
+}
+
+void applyNativeSize(GenerationRequest& request, const ModelFacts& facts, bool widthGiven,
+                     bool heightGiven) {
+    if (!widthGiven)
+        request.width = heightGiven ? request.height : facts.nativeImageSize;
+    if (!heightGiven)
+        request.height = widthGiven ? request.width : facts.nativeImageSize;
+}
+
+bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted) {
+    if (pipeline == nullptr)
+        return true;
+    const ModelFacts& loaded = pipeline->facts();
+    return wanted.model != loaded.modelPath ||
+           resolveComputeDtype(wanted.dtype, loaded.autoDtype) != loaded.computeDtype;
+}
+
+PipelineLoader defaultPipelineLoader() {
+    return [](const LoadOptions& options, const LoadProgress& progress) {
+        return Pipeline::load(options, progress);
+    };
 }
 
 namespace {
@@ -58,19 +88,8 @@ using Clock = std::chrono::steady_clock;
 using nn::kUNetPrefix;
 using nn::kVaePrefix;
 
-torch::ScalarType chooseComputeDtype(const std::string& requested) {
-    if (requested == "float32")
-        return torch::kFloat;
-    if (requested == "bfloat16")
-        return torch::kBFloat16;
-    if (requested != "auto")
-        throw RequestError("'dtype' must be auto, float32 or bfloat16, got '" + requested + "'");
-    const CpuFeatures cpu = detectCpuFeatures();
-    return cpu.avx512Bf16 || cpu.amxBf16 ? torch::kBFloat16 : torch::kFloat;
-}
-
-const char* dtypeName(torch::ScalarType dtype) {
-    return dtype == torch::kBFloat16 ? "bfloat16" : "float32";
+torch::ScalarType scalarType(ComputeDtype dtype) {
+    return dtype == ComputeDtype::BFloat16 ? torch::kBFloat16 : torch::kFloat;
 }
 
 // Says what kind of file this is when it is not a DEADiff checkpoint, so the user knows what
@@ -114,11 +133,14 @@ void releaseConvertedPages(const io::WeightFile& file, const nn::TensorMap& tens
 
 class DeadiffPipeline final : public Pipeline {
 public:
-    DeadiffPipeline(const std::string& path, const PipelineOptions& options,
-                    const LoadProgress& progress)
-        : path_(path)
-        , computeDtype_(chooseComputeDtype(options.dtype)) {
+    DeadiffPipeline(const LoadOptions& options, const LoadProgress& progress) {
         torch::NoGradGuard noGrad;
+        if (options.threads > 0)
+            configureThreads(options.threads);
+        const std::string& path = options.model;
+        if (path.empty())
+            throw std::runtime_error("no model given: choose a DEADiff checkpoint or model folder");
+        facts_.modelPath = path;
         const auto report = [&](const char* what, double fraction) {
             if (progress)
                 progress(what, fraction);
@@ -134,9 +156,12 @@ public:
             weightsPath = (folder / config_.weights).string();
             // The model's own word vocabulary: its text encoder knows no other ids.
             vocab = (folder / config_.tokenizer).string();
-            if (options.dtype == "auto" && !config_.autoDtype.empty())
-                computeDtype_ = chooseComputeDtype(config_.autoDtype);
+            facts_.autoDtype = config_.autoDtype;
+            facts_.nativeImageSize = config_.defaultImageSize;
         }
+        facts_.computeDtype = resolveComputeDtype(options.dtype, facts_.autoDtype);
+        facts_.latentFactor = static_cast<int>(config_.latentFactor());
+        computeDtype_ = scalarType(facts_.computeDtype);
 
         report("tokenizer", 0.0);
         if (vocab.empty())
@@ -195,14 +220,15 @@ public:
         report("ready", 1.0);
     }
 
-    const std::string& modelPath() const override { return path_; }
-    std::string computeDtype() const override { return dtypeName(computeDtype_); }
+    const ModelFacts& facts() const override { return facts_; }
     EncoderRuns encoderRuns() const override { return {textRuns_, references_->towerRuns()}; }
 
     GenerationResult generate(const GenerationRequest& request,
                               GenerationObserver* observer) override {
         validate(request);
-        const GenerationRequest resolved = resolveRequest(request, path_);
+        const GenerationRequest resolved = resolveRequest(request, facts_);
+        if (observer != nullptr)
+            observer->onStarted(resolved);
         const auto started = Clock::now();
         torch::NoGradGuard noGrad;
         const auto checkCancel = [&] {
@@ -250,27 +276,21 @@ public:
         const torch::Tensor noise = torch::randn(
             {batch, config_.latentChannels(), resolved.height / factor, resolved.width / factor});
 
-        // ControlNet residuals apply on the steps whose fraction i/N lies in the request's
-        // [start, end]; every sampler calls the model once per step, so the report callback
-        // below advances `stepIndex`.
-        std::optional<sample::DdimSampler> ddim;
-        if (resolved.sampler == "ddim")
-            ddim.emplace(alphasCumprod_, resolved.steps, 0.0);
-        const int plannedSteps =
-            ddim ? static_cast<int>(ddim->runTimesteps().size()) : resolved.steps;
-        int stepIndex = 0;
+        const sample::SamplerSettings sampler{resolved.sampler, resolved.steps, *resolved.seed};
+        const auto totalSteps = static_cast<int>(sample::plannedSteps(sampler, alphasCumprod_));
 
         // The contexts do not change while sampling: their cross-attention keys/values are
         // projected once, on the first step that needs them (cfg 1 never needs the guided set).
         std::optional<nn::UNetContext> guidedProjected, conditionalProjected;
-        const auto model = [&](const torch::Tensor& x, std::int64_t t, bool withUnconditional) {
+        const auto model = [&](const torch::Tensor& x, std::int64_t t, std::int64_t step,
+                               bool withUnconditional) {
             std::optional<nn::UNetContext>& projected =
                 withUnconditional ? guidedProjected : conditionalProjected;
             if (!projected)
                 projected = unet_->projectContext(withUnconditional ? guided : conditional);
             const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
             std::vector<torch::Tensor> residuals;
-            if (controlled && controlAppliesAt(resolved, stepIndex, plannedSteps)) {
+            if (controlled && controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
                 // ControlLDM gives the ControlNet the plain text context the UNet reads
                 // ([NEG; prompt] under CFG), never DEADiff's image tokens.
                 residuals = control_->forward(x, hint, timesteps, projected->styleText);
@@ -279,15 +299,14 @@ public:
             }
             return unet_->forward(x, timesteps, *projected, residuals);
         };
-        const sample::DenoiseFn denoise = sample::classifierFreeGuidance(model, resolved.cfg);
+        const sample::Denoiser denoise = sample::classifierFreeGuidance(model, resolved.cfg);
 
         stage("Sampling");
         const auto samplingStarted = Clock::now();
         auto stepStarted = samplingStarted;
         torch::Tensor previousX0;
         bool stopped = false;
-        // `sigma` < 0: the noise level of DDIM's timestep.
-        const auto report = [&](const sample::DdimStepInfo& info, double sigma) {
+        const auto report = [&](const sample::StepInfo& info) {
             const auto now = Clock::now();
             if (observer != nullptr) {
                 StepInfo step;
@@ -296,8 +315,7 @@ public:
                 step.timestep = static_cast<int>(info.timestep);
                 step.elapsedSeconds = std::chrono::duration<double>(now - samplingStarted).count();
                 step.stepSeconds = std::chrono::duration<double>(now - stepStarted).count();
-                const double abar = alphasCumprod_[info.timestep].item<double>();
-                step.noiseLevel = sigma >= 0 ? sigma : std::sqrt((1.0 - abar) / abar);
+                step.noiseLevel = info.sigma;
                 if (previousX0.defined())
                     step.change = ((info.predictedX0 - previousX0).norm() /
                                    info.predictedX0.norm().clamp_min(1e-12))
@@ -319,35 +337,10 @@ public:
                 }
             }
             previousX0 = info.predictedX0;
-            stepIndex = static_cast<int>(info.step) + 1;
             stepStarted = Clock::now();
             return true;
         };
-        torch::Tensor latent;
-        if (ddim) {
-            latent = ddim->sample(noise, denoise, [&](const sample::DdimStepInfo& info) {
-                return report(info, -1.0);
-            });
-        } else {
-            const std::vector<double> discrete = sample::discreteSigmas(alphasCumprod_);
-            const sample::SigmaDenoiseFn denoiser = sample::epsDenoiser(denoise, discrete);
-            const auto sigmaCallback = [&](const sample::SigmaStepInfo& info) {
-                const sample::DdimStepInfo step{info.step, info.total,
-                                                sample::sigmaToTimestep(info.sigma, discrete),
-                                                info.x, info.denoised};
-                return report(step, info.sigma);
-            };
-            if (resolved.sampler == "dpmpp-2m") {
-                latent = sample::sampleDpmpp2m(
-                    noise, sample::karrasSigmas(resolved.steps, discrete.front(), discrete.back()),
-                    denoiser, sigmaCallback);
-            } else { // euler-a; validate() admits no other name
-                // Its per-step noise: a generator of its own seeded with the request's seed.
-                latent = sample::sampleEulerAncestral(
-                    noise, sample::uniformSigmas(resolved.steps, discrete), denoiser,
-                    at::detail::createCPUGenerator(*resolved.seed), sigmaCallback);
-            }
-        }
+        const torch::Tensor latent = sample::run(sampler, alphasCumprod_, noise, denoise, report);
         if (stopped)
             throw CancelledError();
 
@@ -362,7 +355,7 @@ public:
     std::vector<ContextStats> encode(const GenerationRequest& request,
                                      const std::string& savePath) override {
         validate(request);
-        const GenerationRequest resolved = resolveRequest(request, path_);
+        const GenerationRequest resolved = resolveRequest(request, facts_);
         torch::NoGradGuard noGrad;
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
         const std::vector<std::pair<std::string, torch::Tensor>> contexts = {
@@ -381,7 +374,7 @@ public:
             for (const auto& [name, tensor] : contexts)
                 contiguous.emplace_back(name, tensor.to(torch::kFloat).contiguous());
             io::writeSafetensors(savePath, contiguous,
-                                 {{"prompt", resolved.prompt}, {"mode", resolved.mode}});
+                                 {{"prompt", resolved.prompt}, {"mode", nameOf(*resolved.mode)}});
         }
         return stats;
     }
@@ -414,8 +407,7 @@ private:
         std::optional<torch::Tensor> content;
         if (!request.content.empty())
             content = clipInputOf(request.content);
-        return references_->contexts(pipeline::parseReferenceMode(request.mode), styles, content,
-                                     1);
+        return references_->contexts(effectiveMode(request), styles, content, 1);
     }
 
     // [1, 3, H, W] in [0, 1] at the image size, in the compute dtype.
@@ -461,8 +453,8 @@ private:
         return image::tensorBatchToRgb(pixels, image::PixelRange::MinusOneToOne);
     }
 
-    std::string path_;
-    torch::ScalarType computeDtype_;
+    ModelFacts facts_;
+    torch::ScalarType computeDtype_ = torch::kFloat; // facts_.computeDtype as LibTorch names it
     pipeline::ModelConfig config_; // the real sizes unless a model folder says otherwise
     std::unique_ptr<tokenize::ClipTokenizer> tokenizer_;
     nn::ClipTextModel text_{nullptr};
@@ -483,10 +475,8 @@ std::vector<ContextStats> Pipeline::encode(const GenerationRequest&, const std::
     throw std::runtime_error("this pipeline cannot report its contexts");
 }
 
-std::unique_ptr<Pipeline> Pipeline::load(const std::string& modelPath,
-                                         const PipelineOptions& options,
-                                         const LoadProgress& progress) {
-    return std::make_unique<DeadiffPipeline>(modelPath, options, progress);
+std::unique_ptr<Pipeline> Pipeline::load(const LoadOptions& options, const LoadProgress& progress) {
+    return std::make_unique<DeadiffPipeline>(options, progress);
 }
 
 } // namespace deadiff

@@ -1,6 +1,7 @@
-// The generation pipeline's public face: load a model, generate images for a
-// GenerationRequest while an observer receives progress, previews and statistics, and may
-// cancel. Torch-free header (the GUI includes it); the implementation owns the networks.
+// The generation pipeline's public face: load a model (LoadOptions: what is fixed while it is
+// loaded), say what it is (ModelFacts), and generate images for a GenerationRequest (what may
+// change from run to run) while an observer receives progress, previews and statistics, and
+// may cancel. Torch-free header (the GUI includes it); the implementation owns the networks.
 #pragma once
 
 #include "core/pipeline/request.h"
@@ -12,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deadiff {
@@ -42,6 +44,9 @@ struct StepInfo {
 class GenerationObserver {
 public:
     virtual ~GenerationObserver() = default;
+    // The request as it will run (seed drawn, mode derived, model and dtype as loaded), before
+    // any work.
+    virtual void onStarted(const GenerationRequest& /*resolved*/) {}
     // Coarse stages outside the sampler loop: "Encoding prompt", "Encoding references",
     // "Decoding image"...
     virtual void onStage(const std::string& /*stage*/) {}
@@ -55,16 +60,40 @@ public:
 };
 
 struct GenerationResult {
-    GenerationRequest request;   // as run: seed and mode resolved, model path filled in
+    GenerationRequest request;   // as run: seed, mode, model path and compute dtype filled in
     std::vector<cv::Mat> images; // RGB, CV_8UC3, one per batch image
     double seconds = 0;
 };
 
-struct PipelineOptions {
-    // "auto": bfloat16 where the CPU has AVX512-BF16 (or AMX), float32 elsewhere.
-    std::string dtype = "auto";
+// What is fixed while a model is loaded; changing any of it means loading again.
+struct LoadOptions {
+    LoadOptions() = default;
+    LoadOptions(std::string modelPath, ComputeDtype computeDtype = ComputeDtype::Auto)
+        : model(std::move(modelPath))
+        , dtype(computeDtype) {}
+
+    std::string model; // checkpoint (.ckpt/.safetensors, LDM key layout) or model folder
+    // Auto: the model folder's auto_dtype, else bfloat16 where the CPU has AVX512-BF16 or AMX.
+    ComputeDtype dtype = ComputeDtype::Auto;
     // Folder with the tokenizer vocabularies; empty: the installed/bundled default.
     std::string vocabDir;
+    int threads = 0; // LibTorch's intra-op threads; 0: as configured at start-up
+
+    bool operator==(const LoadOptions& other) const;
+    bool operator!=(const LoadOptions& other) const { return !(*this == other); }
+};
+
+// The load options a request asks for (its model and dtype); `fallbackModel` when it names no
+// model.
+LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel);
+
+// What the loaded model is and can do, so front ends never read its files themselves.
+struct ModelFacts {
+    std::string modelPath;
+    ComputeDtype computeDtype = ComputeDtype::Float32; // resolved: never Auto
+    ComputeDtype autoDtype = ComputeDtype::Auto;       // what Auto means for this model
+    int nativeImageSize = 512; // px: the size it was trained at (a model folder says)
+    int latentFactor = 8;      // pixels per latent cell
 };
 
 // Summary of one conditioning tensor, as `deadiff encode` prints it.
@@ -83,18 +112,18 @@ public:
     // Loads a DEADiff model: the official checkpoint (.ckpt/.safetensors with the LDM key
     // layout) or a model folder/config (bundled demo model). Throws std::runtime_error with a
     // message naming the file and what is wrong.
-    static std::unique_ptr<Pipeline> load(const std::string& modelPath,
-                                          const PipelineOptions& options = {},
+    static std::unique_ptr<Pipeline> load(const LoadOptions& options,
                                           const LoadProgress& progress = {});
 
     virtual ~Pipeline() = default;
 
-    virtual const std::string& modelPath() const = 0;
-    // "float32" or "bfloat16": what the networks compute in.
-    virtual std::string computeDtype() const = 0;
+    virtual const ModelFacts& facts() const = 0;
+    const std::string& modelPath() const { return facts().modelPath; }
 
-    // Runs the request. Throws RequestError (bad request, naming the field), CancelledError,
-    // or std::runtime_error (unreadable reference image, out of memory...).
+    // Runs the request (its `model` and `dtype` are not read: they were fixed at load time,
+    // and the result records them as loaded). Throws RequestError (bad request, naming the
+    // field), CancelledError, or std::runtime_error (unreadable reference image, out of
+    // memory...).
     virtual GenerationResult generate(const GenerationRequest& request,
                                       GenerationObserver* observer = nullptr) = 0;
 
@@ -114,7 +143,23 @@ public:
     virtual EncoderRuns encoderRuns() const { return {}; }
 };
 
-// Resolves what generate() would run: seed drawn when absent, mode derived, model filled in.
-GenerationRequest resolveRequest(const GenerationRequest& request, const std::string& modelPath);
+// What generate() runs: seed drawn when absent, mode derived, model path and compute dtype as
+// loaded.
+GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFacts& facts);
+
+// The one rule for image sizes the user did not give: with neither, the model's native size
+// (64 px for the demo model, 512 for SD 1.5); with one, a square of it.
+void applyNativeSize(GenerationRequest& request, const ModelFacts& facts, bool widthGiven,
+                     bool heightGiven);
+
+// Whether `pipeline` (or no pipeline) must be replaced to serve `wanted`: another model file,
+// another compute dtype once Auto is resolved for that model, or another thread count.
+bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted);
+
+// Makes a pipeline: Pipeline::load for the application, doubles in tests. The CLI and the
+// studio's worker take one.
+using PipelineLoader = std::function<std::unique_ptr<Pipeline>(const LoadOptions& options,
+                                                               const LoadProgress& progress)>;
+PipelineLoader defaultPipelineLoader();
 
 } // namespace deadiff

@@ -1,5 +1,7 @@
 #include "core/pipeline/reference_encoder.h"
 
+#include "core/pipeline/request.h"
+
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -24,52 +26,6 @@ std::uint64_t contentHash(const torch::Tensor& contiguous) {
 }
 
 } // namespace
-
-ReferenceMode parseReferenceMode(const std::string& text) {
-    if (text == "style")
-        return ReferenceMode::Style;
-    if (text == "content")
-        return ReferenceMode::Content;
-    if (text == "both")
-        return ReferenceMode::Both;
-    if (text == "none")
-        return ReferenceMode::None;
-    throw std::invalid_argument("unknown reference mode '" + text +
-                                "' (expected style, content, both or none)");
-}
-
-const char* referenceModeName(ReferenceMode mode) {
-    switch (mode) {
-    case ReferenceMode::Style:
-        return "style";
-    case ReferenceMode::Content:
-        return "content";
-    case ReferenceMode::Both:
-        return "both";
-    case ReferenceMode::None:
-        return "none";
-    }
-    return "none";
-}
-
-std::vector<double> normalisedWeights(const std::vector<double>& weights) {
-    if (weights.empty())
-        throw std::invalid_argument("style mix: no references to mix");
-    double sum = 0;
-    for (const double weight : weights) {
-        if (!std::isfinite(weight) || weight < 0)
-            throw std::invalid_argument("style mix: weight " + std::to_string(weight) +
-                                        " is not a finite non-negative number");
-        sum += weight;
-    }
-    if (!(sum > 0))
-        throw std::invalid_argument("style mix: the weights sum to zero");
-    std::vector<double> normalised;
-    normalised.reserve(weights.size());
-    for (const double weight : weights)
-        normalised.push_back(weight / sum);
-    return normalised;
-}
 
 ReferenceEncoder::ReferenceEncoder(const ReferenceEncoderConfig& config)
     : config_(config)
@@ -141,7 +97,7 @@ torch::Tensor ReferenceEncoder::mix(const std::vector<WeightedReference>& refere
     std::vector<double> weights;
     for (const WeightedReference& reference : references)
         weights.push_back(reference.weight);
-    const std::vector<double> ratios = normalisedWeights(weights);
+    const std::vector<double> ratios = normalizedWeights(weights);
     torch::Tensor mixed = zeros(1);
     for (std::size_t i = 0; i < references.size(); ++i)
         mixed = mixed + ratios[i] * embed(references[i].clipInput, branch);
@@ -157,10 +113,10 @@ ReferenceContexts ReferenceEncoder::contexts(ReferenceMode mode,
     const bool usesStyle = mode == ReferenceMode::Style || mode == ReferenceMode::Both;
     const bool usesContent = mode == ReferenceMode::Content || mode == ReferenceMode::Both;
     if (usesStyle && styles.empty())
-        throw std::invalid_argument(std::string("mode ") + referenceModeName(mode) +
+        throw std::invalid_argument(std::string("mode ") + nameOf(mode) +
                                     " needs at least one style reference");
     if (usesContent && !content && styles.empty())
-        throw std::invalid_argument(std::string("mode ") + referenceModeName(mode) +
+        throw std::invalid_argument(std::string("mode ") + nameOf(mode) +
                                     " needs a content reference (or a style reference)");
 
     // Every image of a batch reads the same reference (the official code repeats the image).

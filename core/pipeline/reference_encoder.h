@@ -7,6 +7,7 @@
 #include "core/nn/blip2_qformer.h"
 #include "core/nn/proj_layer.h"
 #include "core/nn/state_dict.h"
+#include "core/pipeline/reference_mode.h"
 
 #include <torch/torch.h>
 
@@ -19,18 +20,7 @@
 
 namespace deadiff::pipeline {
 
-// Which images feed which Q-Former (conventions.md "Modes"):
-//   Style   - style references -> style branch (mixed); content context zeros.
-//   Content - the content reference, else the first style reference -> content branch; style
-//             context zeros.
-//   Both    - style references -> style branch; the content reference, else the first style
-//             reference (as the official app does) -> content branch.
-//   None    - zeros in both (plain SD 1.5; the official code crashes here: our choice).
-enum class ReferenceMode { Style, Content, Both, None };
-
-// "style" | "content" | "both" | "none"; throws std::invalid_argument naming the choices.
-ReferenceMode parseReferenceMode(const std::string& text);
-const char* referenceModeName(ReferenceMode mode);
+using deadiff::ReferenceMode;
 
 enum class ReferenceBranch { Style, Content };
 
@@ -55,11 +45,6 @@ struct ReferenceEncoderConfig {
     std::size_t cacheCapacity = 32; // (image, branch) embeddings kept, least recently used out
 };
 
-// The normalised mixing weights w_i / Σw; throws std::invalid_argument for an empty list,
-// a negative or non-finite weight, or a zero sum. With two references and a slider at w the
-// caller passes (1 − w, w).
-std::vector<double> normalisedWeights(const std::vector<double>& weights);
-
 class ReferenceEncoder {
 public:
     explicit ReferenceEncoder(const ReferenceEncoderConfig& config = {});
@@ -72,8 +57,9 @@ public:
     // cached by (image content, branch).
     torch::Tensor embed(const torch::Tensor& clipInput, ReferenceBranch branch);
 
-    // Σ w_i · embed(image_i), weights normalised, accumulated from zeros in list order as the
-    // official forward_ctx_embeddings does -> [1, 16, 768].
+    // Σ w_i · embed(image_i), weights normalised (normalizedWeights: RequestError for a bad
+    // list), accumulated from zeros in list order as the official forward_ctx_embeddings does
+    // -> [1, 16, 768].
     torch::Tensor mix(const std::vector<WeightedReference>& references, ReferenceBranch branch);
 
     // Both contexts for a request, each repeated to [batch, 16, 768]. Throws

@@ -1,11 +1,10 @@
 #include "core/pipeline/request.h"
 
-#include <nlohmann/json.hpp>
+#include "core/common/json_fields.h"
 
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
-#include <set>
 #include <sstream>
 
 namespace deadiff {
@@ -17,14 +16,10 @@ const char* const kOfficialNegativePrompt =
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-const std::set<std::string> kModes = {"style", "content", "both", "none"};
-const std::set<std::string> kSamplers = {"ddim", "dpmpp-2m", "euler-a"};
-const std::set<std::string> kDtypes = {"auto", "float32", "bfloat16"};
+using Json = json::Value;
 
 [[noreturn]] void fail(const std::string& field, const std::string& problem) {
-    throw RequestError("'" + field + "' " + problem);
+    throw RequestError(field, problem);
 }
 
 std::string formatNumber(double value) {
@@ -34,6 +29,11 @@ std::string formatNumber(double value) {
 }
 
 } // namespace
+
+RequestError::RequestError(std::string field, std::string problem)
+    : std::runtime_error(field.empty() ? problem : "'" + field + "' " + problem)
+    , field_(std::move(field))
+    , problem_(std::move(problem)) {}
 
 bool GenerationRequest::operator==(const GenerationRequest& o) const {
     const auto sameStyles = [&] {
@@ -53,10 +53,30 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
            controlStart == o.controlStart && controlEnd == o.controlEnd;
 }
 
-std::string effectiveMode(const GenerationRequest& request) {
-    if (!request.mode.empty())
-        return request.mode;
-    return request.styles.empty() ? "none" : "style";
+ReferenceMode effectiveMode(const GenerationRequest& request) {
+    if (request.mode)
+        return *request.mode;
+    return request.styles.empty() ? ReferenceMode::None : ReferenceMode::Style;
+}
+
+std::vector<double> normalizedWeights(const std::vector<double>& weights,
+                                      const std::string& field) {
+    if (weights.empty())
+        fail(field, "has no weights to normalise");
+    double total = 0;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        if (!(weights[i] >= 0.0) || !std::isfinite(weights[i]))
+            fail(field + "[" + std::to_string(i) + "].weight",
+                 "must be a non-negative number, got " + formatNumber(weights[i]));
+        total += weights[i];
+    }
+    if (total <= 0)
+        fail(field, "weights must not all be zero");
+    std::vector<double> normalized;
+    normalized.reserve(weights.size());
+    for (const double weight : weights)
+        normalized.push_back(weight / total);
+    return normalized;
 }
 
 std::vector<double> normalizedStyleWeights(const GenerationRequest& request) {
@@ -74,20 +94,9 @@ std::vector<double> normalizedStyleWeights(const GenerationRequest& request) {
         anyExplicit = anyExplicit || style.weight.has_value();
     if (!anyExplicit)
         return weights;
-    double total = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const double weight = request.styles[i].weight.value_or(1.0);
-        if (!(weight >= 0.0) || !std::isfinite(weight))
-            fail("styles[" + std::to_string(i) + "].weight",
-                 "must be a non-negative number, got " + formatNumber(weight));
-        weights[i] = weight;
-        total += weight;
-    }
-    if (total <= 0)
-        fail("styles", "weights must not all be zero");
-    for (double& weight : weights)
-        weight /= total;
-    return weights;
+    for (std::size_t i = 0; i < count; ++i)
+        weights[i] = request.styles[i].weight.value_or(1.0);
+    return normalizedWeights(weights);
 }
 
 void validate(const GenerationRequest& request) {
@@ -110,16 +119,11 @@ void validate(const GenerationRequest& request) {
         fail("cfg", "must lie in [0, 100], got " + formatNumber(request.cfg));
     if (!(request.imageWeight >= 0.0 && request.imageWeight <= 10.0))
         fail("image_weight", "must lie in [0, 10], got " + formatNumber(request.imageWeight));
-    if (!request.mode.empty() && !kModes.count(request.mode))
-        fail("mode", "must be style, content, both or none, got '" + request.mode + "'");
-    if (!kSamplers.count(request.sampler))
-        fail("sampler", "must be ddim, dpmpp-2m or euler-a, got '" + request.sampler + "'");
-    if (!kDtypes.count(request.dtype))
-        fail("dtype", "must be auto, float32 or bfloat16, got '" + request.dtype + "'");
-    const std::string mode = effectiveMode(request);
-    if ((mode == "style" || mode == "both") && request.styles.empty())
-        fail("styles", "mode '" + mode + "' needs at least one style reference");
-    if (mode == "content" && request.content.empty() && request.styles.empty())
+    const ReferenceMode mode = effectiveMode(request);
+    if ((mode == ReferenceMode::Style || mode == ReferenceMode::Both) && request.styles.empty())
+        fail("styles",
+             std::string("mode '") + nameOf(mode) + "' needs at least one style reference");
+    if (mode == ReferenceMode::Content && request.content.empty() && request.styles.empty())
         fail("content", "mode 'content' needs a content reference (or a style reference)");
     for (std::size_t i = 0; i < request.styles.size(); ++i)
         if (request.styles[i].path.empty())
@@ -167,17 +171,17 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
         json["mix"] = *r.mix;
     if (!r.content.empty())
         json["content"] = r.content;
-    json["mode"] = effectiveMode(r);
+    json["mode"] = nameOf(effectiveMode(r));
     json["image_weight"] = r.imageWeight;
     if (r.seed)
         json["seed"] = *r.seed;
     json["steps"] = r.steps;
     json["cfg"] = r.cfg;
-    json["sampler"] = r.sampler;
+    json["sampler"] = nameOf(r.sampler);
     json["width"] = r.width;
     json["height"] = r.height;
     json["batch"] = r.batch;
-    json["dtype"] = r.dtype;
+    json["dtype"] = nameOf(r.dtype);
     if (!r.depth.empty())
         json["depth"] = r.depth;
     if (!r.depthFrom.empty())
@@ -195,84 +199,70 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
 
 namespace {
 
-template <typename T> T typed(const Json& value, const std::string& key, const char* typeName);
-
-template <> std::string typed<std::string>(const Json& value, const std::string& key, const char*) {
-    if (!value.is_string())
-        fail(key, "must be a string");
-    return value.get<std::string>();
+// A style set entry: a bare path, or {"path", "weight"}.
+StyleReference styleFromJson(const Json& entry, const std::string& where, bool strict) {
+    StyleReference style;
+    if (entry.is_string()) {
+        style.path = entry.get<std::string>();
+    } else if (entry.is_object()) {
+        if (!entry.contains("path"))
+            fail(where + ".path", "is missing");
+        style.path = json::asString(entry["path"], where + ".path");
+        if (entry.contains("weight") && !entry["weight"].is_null())
+            style.weight = json::asNumber(entry["weight"], where + ".weight");
+        for (auto field = entry.begin(); field != entry.end(); ++field)
+            if (strict && field.key() != "path" && field.key() != "weight")
+                fail(where + "." + field.key(), "is not a known field");
+    } else {
+        fail(where, "must be a path or a {\"path\", \"weight\"} object");
+    }
+    return style;
 }
 
-template <> double typed<double>(const Json& value, const std::string& key, const char*) {
-    if (!value.is_number())
-        fail(key, "must be a number");
-    return value.get<double>();
-}
-
-template <> int typed<int>(const Json& value, const std::string& key, const char*) {
-    if (!value.is_number_integer())
-        fail(key, "must be an integer");
-    const auto wide = value.get<std::int64_t>();
-    if (wide < INT32_MIN || wide > INT32_MAX)
-        fail(key, "is out of range");
-    return static_cast<int>(wide);
-}
+GenerationRequest requestFromJson(const Json& document, JsonStrictness strictness);
 
 } // namespace
 
 GenerationRequest requestFromJson(const std::string& text, JsonStrictness strictness) {
-    Json json;
     try {
-        json = Json::parse(text);
-    } catch (const Json::exception& error) {
-        throw RequestError(std::string("not valid JSON: ") + error.what());
+        const Json document = json::parse(text);
+        if (!document.is_object())
+            throw RequestError("a request must be a JSON object");
+        return requestFromJson(document, strictness);
+    } catch (const json::FieldError& error) {
+        throw RequestError(error.field(), error.problem());
     }
-    if (!json.is_object())
-        throw RequestError("a request must be a JSON object");
+}
 
+namespace {
+
+GenerationRequest requestFromJson(const Json& document, JsonStrictness strictness) {
+    const bool strict = strictness == JsonStrictness::Strict;
     GenerationRequest r;
-    for (auto it = json.begin(); it != json.end(); ++it) {
+    for (auto it = document.begin(); it != document.end(); ++it) {
         const std::string& key = it.key();
         const Json& value = *it;
         if (key == "model") {
-            r.model = typed<std::string>(value, key, "");
+            r.model = json::asString(value, key);
         } else if (key == "prompt") {
-            r.prompt = typed<std::string>(value, key, "");
+            r.prompt = json::asString(value, key);
         } else if (key == "negative_prompt") {
-            r.negativePrompt = typed<std::string>(value, key, "");
+            r.negativePrompt = json::asString(value, key);
         } else if (key == "styles") {
             if (!value.is_array())
                 fail(key, "must be a list of {\"path\", \"weight\"} objects");
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                const std::string where = "styles[" + std::to_string(i) + "]";
-                const Json& entry = value[i];
-                StyleReference style;
-                if (entry.is_string()) {
-                    style.path = entry.get<std::string>();
-                } else if (entry.is_object()) {
-                    if (!entry.contains("path"))
-                        fail(where + ".path", "is missing");
-                    style.path = typed<std::string>(entry["path"], where + ".path", "");
-                    if (entry.contains("weight") && !entry["weight"].is_null())
-                        style.weight = typed<double>(entry["weight"], where + ".weight", "");
-                    for (auto field = entry.begin(); field != entry.end(); ++field)
-                        if (strictness == JsonStrictness::Strict && field.key() != "path" &&
-                            field.key() != "weight")
-                            fail(where + "." + field.key(), "is not a known field");
-                } else {
-                    fail(where, "must be a path or a {\"path\", \"weight\"} object");
-                }
-                r.styles.push_back(style);
-            }
+            for (std::size_t i = 0; i < value.size(); ++i)
+                r.styles.push_back(
+                    styleFromJson(value[i], "styles[" + std::to_string(i) + "]", strict));
         } else if (key == "mix") {
             if (!value.is_null())
-                r.mix = typed<double>(value, key, "");
+                r.mix = json::asNumber(value, key);
         } else if (key == "content") {
-            r.content = typed<std::string>(value, key, "");
+            r.content = json::asString(value, key);
         } else if (key == "mode") {
-            r.mode = typed<std::string>(value, key, "");
+            r.mode = json::asEnum<ReferenceMode>(value, key);
         } else if (key == "image_weight") {
-            r.imageWeight = typed<double>(value, key, "");
+            r.imageWeight = json::asNumber(value, key);
         } else if (key == "seed") {
             if (value.is_null())
                 continue;
@@ -283,56 +273,48 @@ GenerationRequest requestFromJson(const std::string& text, JsonStrictness strict
             else
                 fail(key, "must be a non-negative integer (or -1 for random)");
         } else if (key == "steps") {
-            r.steps = typed<int>(value, key, "");
+            r.steps = json::asInt(value, key);
         } else if (key == "cfg") {
-            r.cfg = typed<double>(value, key, "");
+            r.cfg = json::asNumber(value, key);
         } else if (key == "sampler") {
-            r.sampler = typed<std::string>(value, key, "");
+            r.sampler = json::asEnum<SamplerKind>(value, key);
         } else if (key == "width") {
-            r.width = typed<int>(value, key, "");
+            r.width = json::asInt(value, key);
         } else if (key == "height") {
-            r.height = typed<int>(value, key, "");
+            r.height = json::asInt(value, key);
         } else if (key == "batch") {
-            r.batch = typed<int>(value, key, "");
+            r.batch = json::asInt(value, key);
         } else if (key == "dtype") {
-            r.dtype = typed<std::string>(value, key, "");
+            r.dtype = json::asEnum<ComputeDtype>(value, key);
         } else if (key == "depth") {
-            r.depth = typed<std::string>(value, key, "");
+            r.depth = json::asString(value, key);
         } else if (key == "depth_from") {
-            r.depthFrom = typed<std::string>(value, key, "");
+            r.depthFrom = json::asString(value, key);
         } else if (key == "depth_model") {
-            r.depthModel = typed<std::string>(value, key, "");
+            r.depthModel = json::asString(value, key);
         } else if (key == "control") {
-            r.control = typed<std::string>(value, key, "");
+            r.control = json::asString(value, key);
         } else if (key == "control_scale") {
-            r.controlScale = typed<double>(value, key, "");
+            r.controlScale = json::asNumber(value, key);
         } else if (key == "control_start") {
-            r.controlStart = typed<double>(value, key, "");
+            r.controlStart = json::asNumber(value, key);
         } else if (key == "control_end") {
-            r.controlEnd = typed<double>(value, key, "");
-        } else if (strictness == JsonStrictness::Strict) {
+            r.controlEnd = json::asNumber(value, key);
+        } else if (strict) {
             fail(key, "is not a known field");
         }
     }
     return r;
 }
 
-std::string a1111SamplerName(const std::string& sampler) {
-    if (sampler == "ddim")
-        return "DDIM";
-    if (sampler == "dpmpp-2m")
-        return "DPM++ 2M Karras";
-    if (sampler == "euler-a")
-        return "Euler a";
-    return sampler;
-}
+} // namespace
 
 std::string toA1111Parameters(const GenerationRequest& r) {
     std::ostringstream text;
     text << r.prompt << "\n";
     if (!r.negativePrompt.empty())
         text << "Negative prompt: " << r.negativePrompt << "\n";
-    text << "Steps: " << r.steps << ", Sampler: " << a1111SamplerName(r.sampler)
+    text << "Steps: " << r.steps << ", Sampler: " << sample::a1111SamplerName(r.sampler)
          << ", CFG scale: " << formatNumber(r.cfg);
     if (r.seed)
         text << ", Seed: " << *r.seed;
@@ -341,7 +323,6 @@ std::string toA1111Parameters(const GenerationRequest& r) {
         text << ", Model: " << std::filesystem::path(r.model).stem().string();
     if (r.batch != 1)
         text << ", Batch size: " << r.batch;
-    const std::string mode = effectiveMode(r);
     if (!r.styles.empty()) {
         const std::vector<double> weights = normalizedStyleWeights(r);
         text << ", DEADiff style: ";
@@ -351,7 +332,8 @@ std::string toA1111Parameters(const GenerationRequest& r) {
     }
     if (!r.content.empty())
         text << ", DEADiff content: " << std::filesystem::path(r.content).filename().string();
-    text << ", DEADiff mode: " << mode << ", DEADiff image weight: " << formatNumber(r.imageWeight);
+    text << ", DEADiff mode: " << nameOf(effectiveMode(r))
+         << ", DEADiff image weight: " << formatNumber(r.imageWeight);
     if (!r.control.empty()) {
         text << ", ControlNet: depth, model " << std::filesystem::path(r.control).stem().string()
              << ", scale " << formatNumber(r.controlScale) << ", start "

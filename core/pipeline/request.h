@@ -1,7 +1,12 @@
 // GenerationRequest: the one description of a job. Its JSON form (keys as in
 // docs/conventions) is the PNG metadata chunk, the CLI's job format, the batch template and the
-// GUI's saved state. Torch-free: the GUI includes it.
+// GUI's saved state. Enumerated settings are enums here, parsed once at the edges (JSON, CLI,
+// GUI). Torch-free: the GUI includes it.
 #pragma once
+
+#include "core/pipeline/reference_mode.h"
+#include "core/runtime/compute_dtype.h"
+#include "core/sample/sampler_kind.h"
 
 #include <cstdint>
 #include <optional>
@@ -10,6 +15,8 @@
 #include <vector>
 
 namespace deadiff {
+
+using sample::SamplerKind;
 
 // The negative prompt hard-coded in the official scripts (inference.py, app.py).
 extern const char* const kOfficialNegativePrompt;
@@ -21,22 +28,26 @@ struct StyleReference {
 };
 
 struct GenerationRequest {
+    // What to load, recorded with the result: the pipeline does not read these two; front ends
+    // turn them into LoadOptions (loadOptionsFor) and reload when they change, and generate()
+    // records what was actually used.
     std::string model; // empty: the configured default model
+    ComputeDtype dtype = ComputeDtype::Auto;
+
     std::string prompt;
     std::string negativePrompt = kOfficialNegativePrompt;
     std::vector<StyleReference> styles;
-    std::optional<double> mix; // with two styles: weights (1 - mix, mix)
-    std::string content;       // optional content reference
-    std::string mode;          // "style" | "content" | "both" | "none"; empty: derived
+    std::optional<double> mix;         // with two styles: weights (1 - mix, mix)
+    std::string content;               // optional content reference
+    std::optional<ReferenceMode> mode; // absent: derived (effectiveMode)
     double imageWeight = 1.0;
     std::optional<std::uint64_t> seed; // absent: random, resolved (and printed) before sampling
     int steps = 50;
     double cfg = 7.5;
-    std::string sampler = "ddim"; // "ddim" | "dpmpp-2m" | "euler-a"
+    SamplerKind sampler = SamplerKind::Ddim;
     int width = 512;
     int height = 512;
     int batch = 1;
-    std::string dtype = "auto"; // "auto" | "float32" | "bfloat16"
 
     // ControlNet depth (all optional).
     std::string depth;      // a depth map image
@@ -51,10 +62,21 @@ struct GenerationRequest {
     bool operator!=(const GenerationRequest& other) const { return !(*this == other); }
 };
 
-// A request that cannot be run; the message names the field (JSON key) and the problem.
+// A request that cannot be run: the field (JSON key, e.g. "styles[1].weight"; empty when the
+// problem is not one field's) and the problem ("is required"). what() is "'field' problem".
+// The pipeline layer's one error type for what the user asked; front ends show field() under
+// their own label for it.
 class RequestError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    RequestError(std::string field, std::string problem);
+    explicit RequestError(const std::string& problem)
+        : RequestError(std::string(), problem) {}
+    const std::string& field() const { return field_; }
+    const std::string& problem() const { return problem_; }
+
+private:
+    std::string field_;
+    std::string problem_;
 };
 
 // Limits of what the pipeline supports.
@@ -63,12 +85,17 @@ constexpr int kMaxImageSide = 2048;
 constexpr int kMaxBatch = 16;
 constexpr int kMaxSteps = 1000;
 
-// `mode` as run: the explicit one, else "style" with a style reference, else "none".
-std::string effectiveMode(const GenerationRequest& request);
+// `mode` as run: the explicit one, else Style with a style reference, else None.
+ReferenceMode effectiveMode(const GenerationRequest& request);
+
+// w_i / Σw, the one weight normaliser. Throws RequestError naming `field` for an empty list, a
+// negative or non-finite weight, or a zero sum.
+std::vector<double> normalizedWeights(const std::vector<double>& weights,
+                                      const std::string& field = "styles");
 
 // Style weights as run: two styles with `mix` -> (1 - mix, mix); explicit weights normalised;
-// otherwise 1/n each. Always sums to 1 when non-empty. Throws RequestError for negative or
-// all-zero weights.
+// otherwise 1/n each. Always sums to 1 when non-empty. Throws RequestError for a mix outside
+// [0, 1] and for negative or all-zero weights.
 std::vector<double> normalizedStyleWeights(const GenerationRequest& request);
 
 // Throws RequestError naming the first invalid field.
@@ -91,8 +118,5 @@ GenerationRequest requestFromJson(const std::string& text,
 // AUTOMATIC1111-style "parameters" text: prompt, "Negative prompt: ...", then
 // "Steps: 50, Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: ..., DEADiff ...".
 std::string toA1111Parameters(const GenerationRequest& request);
-
-// A1111 sampler names: "DDIM", "DPM++ 2M Karras", "Euler a".
-std::string a1111SamplerName(const std::string& sampler);
 
 } // namespace deadiff

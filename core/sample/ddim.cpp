@@ -87,18 +87,23 @@ DdimSampler::StepResult DdimSampler::step(std::int64_t index, const torch::Tenso
     return result;
 }
 
-torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const DenoiseFn& denoise,
-                                  const DdimCallback& callback,
+torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const Denoiser& denoise,
+                                  const StepCallback& callback,
                                   std::optional<torch::Generator> generator) const {
     torch::Tensor x = xT;
     const std::vector<std::int64_t> order = runTimesteps();
     for (std::size_t i = 0; i < order.size(); ++i) {
         const auto index = static_cast<std::int64_t>(i);
-        const torch::Tensor eps = denoise(x, order[i]);
+        const torch::Tensor eps = denoise(x, order[i], index);
         StepResult result = step(index, x, eps, generator);
         x = result.x;
         if (callback) {
-            DdimStepInfo info{index, stepCount(), order[i], x, result.predictedX0};
+            const StepConstants c = constants(index);
+            const auto noiseLevel = [](double abar) { return std::sqrt((1.0 - abar) / abar); };
+            // After the last step x is at ᾱ[0]'s level, which the reference keeps (not 0).
+            const StepInfo info{
+                index, stepCount(),       order[i], noiseLevel(c.alpha), noiseLevel(c.alphaPrev),
+                x,     result.predictedX0};
             if (!callback(info))
                 break;
         }

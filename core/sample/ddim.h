@@ -3,32 +3,19 @@
 // the last step's a_prev is ᾱ[0], not 1. Knows nothing of the network: it calls `denoise`.
 #pragma once
 
+#include "core/sample/sampler.h"
+
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <vector>
 
 namespace deadiff::sample {
 
-// Predicts the noise ε of latent x at DDPM timestep t.
-using DenoiseFn = std::function<torch::Tensor(const torch::Tensor& x, std::int64_t t)>;
-
 // The DDPM timesteps DDIM visits for `steps` requested steps, ascending: range(0, T, T/S) + 1,
 // the last clamped to T−1 (see ddim.cpp). At most T/2 steps.
 std::vector<std::int64_t> ddimTimesteps(std::int64_t steps, std::int64_t trainTimesteps = 1000);
-
-struct DdimStepInfo {
-    std::int64_t step = 0;     // 0-based, in run order
-    std::int64_t total = 0;    // steps actually run
-    std::int64_t timestep = 0; // DDPM timestep t
-    torch::Tensor x;           // latent after the step
-    torch::Tensor predictedX0; // the step's prediction of the clean latent
-};
-
-// Called after each step; return false to stop early (cancellation).
-using DdimCallback = std::function<bool(const DdimStepInfo& info)>;
 
 class DdimSampler {
 public:
@@ -57,8 +44,8 @@ public:
 
     // Runs every step from x_T. Returns the final latent (the last completed one if the
     // callback stopped early).
-    torch::Tensor sample(const torch::Tensor& xT, const DenoiseFn& denoise,
-                         const DdimCallback& callback = nullptr,
+    torch::Tensor sample(const torch::Tensor& xT, const Denoiser& denoise,
+                         const StepCallback& callback = nullptr,
                          std::optional<torch::Generator> generator = std::nullopt) const;
 
 private:

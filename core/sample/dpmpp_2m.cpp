@@ -6,7 +6,7 @@
 namespace deadiff::sample {
 
 torch::Tensor sampleDpmpp2m(const torch::Tensor& noise, const std::vector<double>& sigmas,
-                            const SigmaDenoiseFn& denoise, const SigmaCallback& callback) {
+                            const SigmaDenoiseFn& denoise, const StepCallback& callback) {
     checkSigmas(sigmas);
     if (!denoise)
         throw std::runtime_error("DPM++ 2M needs a denoiser");
@@ -17,7 +17,7 @@ torch::Tensor sampleDpmpp2m(const torch::Tensor& noise, const std::vector<double
         const auto k = static_cast<std::size_t>(i);
         const double sigma = sigmas[k];
         const double sigmaNext = sigmas[k + 1];
-        const torch::Tensor denoised = denoise(x, sigma);
+        const torch::Tensor denoised = denoise(x, sigma, i);
         // λ = −log σ; the step is exact for a constant denoiser: x' = (σ'/σ)·x − (e^{−h} − 1)·D.
         const double h = std::log(sigma) - (sigmaNext > 0 ? std::log(sigmaNext) : -INFINITY);
         const double keep = sigmaNext / sigma;
@@ -31,7 +31,9 @@ torch::Tensor sampleDpmpp2m(const torch::Tensor& noise, const std::vector<double
         }
         x = x * keep + target * toward;
         oldDenoised = denoised;
-        if (callback && !callback({i, total, sigma, sigmaNext, x, denoised}))
+        // The timestep is the caller's to name (sample::run): σ alone does not say which
+        // schedule it came from.
+        if (callback && !callback({i, total, -1, sigma, sigmaNext, x, denoised}))
             break;
     }
     return x;

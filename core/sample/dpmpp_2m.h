@@ -15,6 +15,6 @@ namespace deadiff::sample {
 // calls `denoise` once. Returns the final latent (the last completed one if the callback
 // stopped early).
 torch::Tensor sampleDpmpp2m(const torch::Tensor& noise, const std::vector<double>& sigmas,
-                            const SigmaDenoiseFn& denoise, const SigmaCallback& callback = nullptr);
+                            const SigmaDenoiseFn& denoise, const StepCallback& callback = nullptr);
 
 } // namespace deadiff::sample

@@ -17,7 +17,7 @@ AncestralStep ancestralStep(double sigma, double sigmaNext, double eta) {
 
 torch::Tensor sampleEulerAncestral(const torch::Tensor& noise, const std::vector<double>& sigmas,
                                    const SigmaDenoiseFn& denoise, torch::Generator generator,
-                                   const SigmaCallback& callback, double eta) {
+                                   const StepCallback& callback, double eta) {
     checkSigmas(sigmas);
     if (!denoise)
         throw std::runtime_error("Euler ancestral needs a denoiser");
@@ -29,13 +29,15 @@ torch::Tensor sampleEulerAncestral(const torch::Tensor& noise, const std::vector
         const auto k = static_cast<std::size_t>(i);
         const double sigma = sigmas[k];
         const double sigmaNext = sigmas[k + 1];
-        const torch::Tensor denoised = denoise(x, sigma);
+        const torch::Tensor denoised = denoise(x, sigma, i);
         const AncestralStep next = ancestralStep(sigma, sigmaNext, eta);
         // d = (x − D)/σ; x += d·(σ_down − σ).
         x = x + (x - denoised) * ((next.down - sigma) / sigma);
         if (sigmaNext > 0)
             x = x + torch::randn(x.sizes(), generator, x.options()) * next.up;
-        if (callback && !callback({i, total, sigma, sigmaNext, x, denoised}))
+        // The timestep is the caller's to name (sample::run): σ alone does not say which
+        // schedule it came from.
+        if (callback && !callback({i, total, -1, sigma, sigmaNext, x, denoised}))
             break;
     }
     return x;

@@ -23,6 +23,6 @@ AncestralStep ancestralStep(double sigma, double sigmaNext, double eta = 1.0);
 // last, adds σ_up·randn drawn from `generator` with x's shape.
 torch::Tensor sampleEulerAncestral(const torch::Tensor& noise, const std::vector<double>& sigmas,
                                    const SigmaDenoiseFn& denoise, torch::Generator generator,
-                                   const SigmaCallback& callback = nullptr, double eta = 1.0);
+                                   const StepCallback& callback = nullptr, double eta = 1.0);
 
 } // namespace deadiff::sample

@@ -80,13 +80,13 @@ std::int64_t sigmaToTimestep(double sigma, const std::vector<double>& discrete) 
     return std::clamp<std::int64_t>(std::llround(static_cast<double>(low) + w), 0, last);
 }
 
-SigmaDenoiseFn epsDenoiser(DenoiseFn eps, std::vector<double> discrete) {
+SigmaDenoiseFn epsDenoiser(Denoiser eps, std::vector<double> discrete) {
     if (!eps)
         throw std::runtime_error("epsDenoiser needs a model function");
     return [eps = std::move(eps), discrete = std::move(discrete)](const torch::Tensor& x,
-                                                                  double sigma) {
+                                                                  double sigma, std::int64_t step) {
         const double cIn = 1.0 / std::sqrt(sigma * sigma + 1.0);
-        const torch::Tensor e = eps(x * cIn, sigmaToTimestep(sigma, discrete));
+        const torch::Tensor e = eps(x * cIn, sigmaToTimestep(sigma, discrete), step);
         return x - e.to(x.scalar_type()) * sigma;
     };
 }

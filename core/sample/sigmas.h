@@ -3,7 +3,7 @@
 // a denoiser D(x, σ) of x = x0 + σ·n with σ_t = √((1 − ᾱ_t)/ᾱ_t).
 #pragma once
 
-#include "core/sample/ddim.h"
+#include "core/sample/sampler.h"
 
 #include <torch/torch.h>
 
@@ -31,23 +31,14 @@ std::vector<double> uniformSigmas(std::int64_t steps, const std::vector<double>&
 // callers take integer timesteps). σ outside the schedule clamps to 0 or T−1.
 std::int64_t sigmaToTimestep(double sigma, const std::vector<double>& discrete);
 
-// Predicts the clean latent of x at noise level σ > 0 (k-diffusion's "denoised").
-using SigmaDenoiseFn = std::function<torch::Tensor(const torch::Tensor& x, double sigma)>;
+// Predicts the clean latent of x at noise level σ > 0 (k-diffusion's "denoised") for sampler
+// step `step`.
+using SigmaDenoiseFn =
+    std::function<torch::Tensor(const torch::Tensor& x, double sigma, std::int64_t step)>;
 
 // An ε network as a denoiser (k-diffusion DiscreteEpsDDPMDenoiser):
 // D(x, σ) = x − σ·ε(x/√(σ² + 1), t(σ)), t rounded (sigmaToTimestep).
-SigmaDenoiseFn epsDenoiser(DenoiseFn eps, std::vector<double> discrete);
-
-struct SigmaStepInfo {
-    std::int64_t step = 0;  // 0-based
-    std::int64_t total = 0; // steps run (sigmas.size() − 1)
-    double sigma = 0;       // noise level the step started from
-    double sigmaNext = 0;   // noise level it ends at
-    torch::Tensor x;        // latent after the step
-    torch::Tensor denoised; // the step's prediction of the clean latent
-};
-// Called after each step; return false to stop early (cancellation).
-using SigmaCallback = std::function<bool(const SigmaStepInfo& info)>;
+SigmaDenoiseFn epsDenoiser(Denoiser eps, std::vector<double> discrete);
 
 // Throws when `sigmas` is not at least two values, descending, ending at 0, positive before.
 void checkSigmas(const std::vector<double>& sigmas);

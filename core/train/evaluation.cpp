@@ -92,7 +92,7 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.imageWeight = options.imageWeight;
         request.width = imageSize;
         request.height = imageSize;
-        request.dtype = "float32";
+        request.dtype = ComputeDtype::Float32;
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
         tally.judge(classifiers, imagesToTensor({image}), pair.target.subject, pair.target.style,
@@ -138,7 +138,7 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
     vae->eval();
 
     SyntheticDatasetConfig datasetConfig;
-    datasetConfig.imageSize = imageSize;
+    datasetConfig.imageSize = imageSize > 0 ? imageSize : config.defaultImageSize;
     datasetConfig.seed = seed;
     const SyntheticDataset dataset(datasetConfig);
     Tally tally;

@@ -21,10 +21,10 @@ struct EvaluationOptions {
     int pairs = 48; // cycles through the 12 held-out combinations
     int steps = 25; // DDIM steps per image
     double cfg = 5.0;
-    double imageWeight = 1.0;   // DEADiff's w (request image_weight)
-    std::uint64_t seed = 1000;  // dataset seed of the references (not a training seed)
-    std::string mode = "style"; // the request mode used with the reference
-    std::string samplesPath;    // optional contact sheet: reference | generated, per pair
+    double imageWeight = 1.0;  // DEADiff's w (request image_weight)
+    std::uint64_t seed = 1000; // dataset seed of the references (not a training seed)
+    ReferenceMode mode = ReferenceMode::Style; // the request mode used with the reference
+    std::string samplesPath; // optional contact sheet: reference | generated, per pair
     // The prompt names the style too ("heart in neon style"): what text alone achieves on the
     // held-out combinations (a baseline row; use with mode "none").
     bool promptNamesStyle = false;
@@ -55,7 +55,7 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
 // The ceiling a latent model's VAE sets: `count` renders of the held-out combinations (the
 // targets of evaluationPair, dataset seed options.seed) encoded to the posterior mean and
 // decoded by the model folder's VAE, then judged by the same classifiers. A style the VAE
-// cannot reconstruct cannot be generated either.
+// cannot reconstruct cannot be generated either. `imageSize` 0: the folder's own size.
 EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSize,
                                      Classifiers& classifiers, int count, std::uint64_t seed);
 

@@ -82,6 +82,13 @@ PairBatch trainingPairs(const SyntheticDataset& dataset, std::uint64_t first, in
     return batch;
 }
 
+// The trainer only ever sees the synthetic dataset's captions: its model can paint exactly those
+// subjects and styles, and every exported folder says so (the studio's model card).
+pipeline::ModelConfig withDatasetCard(pipeline::ModelConfig config) {
+    config.card = {subjectNames(), styleNames(), captionWords()};
+    return config;
+}
+
 } // namespace
 
 pipeline::ModelConfig demoModelConfig() {
@@ -110,7 +117,7 @@ pipeline::ModelConfig demoModelConfig() {
     config.vae.scaleFactor = 1.0; // calibrated after the VAE phase
     // At 64 px speed does not matter, and bfloat16 changes these small networks' images (every
     // evaluation number is measured in float32), so "auto" means float32 for them.
-    config.autoDtype = "float32";
+    config.autoDtype = ComputeDtype::Float32;
 
     nn::Blip2QFormerConfig& blip = config.reference.blip;
     blip.vision.imageSize = 64;
@@ -169,7 +176,7 @@ void DeadiffTrainer::loadWeights(const std::string& modelFolder) {
     if (jsonPath.empty() || !fs::exists(jsonPath))
         throw std::runtime_error(modelFolder + " is not a model folder (no model.json)");
     config_ = pipeline::readModelConfig(jsonPath);
-    if (config_.autoDtype.empty()) // a folder from before the field
+    if (config_.autoDtype == ComputeDtype::Auto) // a folder from before the field
         config_.autoDtype = demoModelConfig().autoDtype;
     const pipeline::ModelWeights weights = pipeline::openModelWeights(jsonPath, config_);
     const nn::TensorMap& tensors = weights.tensors;
@@ -201,32 +208,36 @@ void DeadiffTrainer::setAlphasCumprod(const torch::Tensor& alphasCumprod) {
 void DeadiffTrainer::saveOverlay(const std::string& folder, const std::string& baseFolder,
                                  bool half) const {
     pipeline::writeModelOverlay(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        baseFolder, half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), baseFolder, half);
 }
 
 void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
     pipeline::writeModelFolder(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), half);
     writeClipWordVocabulary(buildClipWordVocabulary(captionWords()),
                             (fs::path(folder) / config_.tokenizer).string());
 }
 
-std::vector<torch::Tensor> DeadiffTrainer::parameters(const std::string& phase) {
+std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
     std::vector<torch::Tensor> result;
-    if (phase == "vae") {
+    switch (phase) {
+    case TrainerPhase::Vae:
         appendParameters(result, *vae_);
-    } else if (phase == "unet") {
+        break;
+    case TrainerPhase::Unet:
         appendParameters(result, *text_);
         for (const auto& item : unet_->named_parameters())
             if (!isImageProjection(item.key()))
                 result.push_back(item.value());
-    } else if (phase == "vision") {
+        break;
+    case TrainerPhase::Vision:
         appendParameters(result,
                          *references_->blip(pipeline::ReferenceBranch::Style)->visual_encoder);
         appendParameters(result, *visionHeads_);
-    } else if (phase == "deadiff") {
+        break;
+    case TrainerPhase::Deadiff: {
         using pipeline::ReferenceBranch;
         for (const ReferenceBranch branch : {ReferenceBranch::Style, ReferenceBranch::Content}) {
             for (const auto& item : references_->blip(branch)->named_parameters())
@@ -237,25 +248,25 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(const std::string& phase) 
         for (const auto& item : unet_->named_parameters())
             if (isImageProjection(item.key()))
                 result.push_back(item.value());
-    } else {
-        throw std::invalid_argument("unknown training phase '" + phase + "'");
+        break;
+    }
     }
     return result;
 }
 
-torch::optim::AdamW& DeadiffTrainer::optimizer(const std::string& phase) {
+torch::optim::AdamW& DeadiffTrainer::optimizer(TrainerPhase phase) {
     auto& slot = optimizers_[phase];
     if (!slot) {
-        const double rate = phase == "vae"      ? options_.vaeLearningRate
-                            : phase == "vision" ? options_.visionLearningRate
-                                                : options_.learningRate;
+        const double rate = phase == TrainerPhase::Vae      ? options_.vaeLearningRate
+                            : phase == TrainerPhase::Vision ? options_.visionLearningRate
+                                                            : options_.learningRate;
         slot = std::make_unique<torch::optim::AdamW>(
             parameters(phase), torch::optim::AdamWOptions(rate).weight_decay(options_.weightDecay));
     }
     return *slot;
 }
 
-void DeadiffTrainer::setLearningRate(const std::string& phase, double learningRate) {
+void DeadiffTrainer::setLearningRate(TrainerPhase phase, double learningRate) {
     for (auto& group : optimizer(phase).param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
 }
@@ -304,7 +315,7 @@ torch::Tensor DeadiffTrainer::noiseLoss(const torch::Tensor& eps, const Noised& 
     return (perSample * minSnrWeights(alphasCumprod_, noised.timesteps, options_.snrGamma)).mean();
 }
 
-double DeadiffTrainer::finishStep(const std::string& phase, const torch::Tensor& loss) {
+double DeadiffTrainer::finishStep(TrainerPhase phase, const torch::Tensor& loss) {
     torch::optim::AdamW& adam = optimizer(phase);
     adam.zero_grad();
     loss.backward();
@@ -328,7 +339,7 @@ double DeadiffTrainer::vaeStep(const torch::Tensor& images, std::uint64_t noiseS
     const torch::Tensor kl =
         0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1.0 - posterior.logvar).mean();
     const torch::Tensor loss = error.abs().mean() + error.pow(2).mean() + options_.klWeight * kl;
-    return finishStep("vae", loss);
+    return finishStep(TrainerPhase::Vae, loss);
 }
 
 void DeadiffTrainer::calibrateLatentScale(const torch::Tensor& images) {
@@ -345,7 +356,7 @@ void DeadiffTrainer::calibrateLatentScale(const torch::Tensor& images) {
     nn::LoadOptions copy;
     copy.shareMemory = false;
     nn::loadStateDict(*vae_, weights, "", copy);
-    optimizers_.erase("vae"); // its parameters were the old module's
+    optimizers_.erase(TrainerPhase::Vae); // its parameters were the old module's
 }
 
 double DeadiffTrainer::unetStep(const torch::Tensor& images,
@@ -371,7 +382,7 @@ double DeadiffTrainer::unetStep(const torch::Tensor& images,
     const Noised noised = addNoise(latents);
     const nn::UNetContext contexts{zeros, context, zeros, context, 1.0};
     const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts);
-    return finishStep("unet", noiseLoss(eps, noised));
+    return finishStep(TrainerPhase::Unet, noiseLoss(eps, noised));
 }
 
 void DeadiffTrainer::initialiseImageProjections() {
@@ -455,7 +466,7 @@ double DeadiffTrainer::deadiffStep(const PairBatch& batch, std::uint64_t noiseSe
                                    branchContext(ReferenceBranch::Content, useContent), text, 1.0};
     const Noised noised = addNoise(latents);
     const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts);
-    const double loss = finishStep("deadiff", noiseLoss(eps, noised));
+    const double loss = finishStep(TrainerPhase::Deadiff, noiseLoss(eps, noised));
     for (const auto& item : unet_->named_parameters())
         item.value().set_requires_grad(true);
     if (frozenTowers)
@@ -475,7 +486,7 @@ double DeadiffTrainer::visionStep(const torch::Tensor& images, const torch::Tens
         torch::cross_entropy_loss(logits.narrow(1, 0, subjectsKnown), subjects) +
         torch::cross_entropy_loss(logits.narrow(1, subjectsKnown, logits.size(1) - subjectsKnown),
                                   styles);
-    return finishStep("vision", loss);
+    return finishStep(TrainerPhase::Vision, loss);
 }
 
 void DeadiffTrainer::shareVisionTower() {
@@ -490,28 +501,34 @@ void DeadiffTrainer::shareVisionTower() {
 
 namespace {
 
+// What progress.json records: where a run stands.
 struct Progress {
     int stage = 1;
-    std::string phase;
+    TrainerPhase phase = TrainerPhase::Vae;
     std::int64_t step = 0;
 };
 
 Progress readProgress(const std::string& path) {
     std::ifstream in(path);
-    nlohmann::json json;
+    const auto broken = [&](const std::string& why) {
+        return std::runtime_error(path + ": not a training progress file (" + why +
+                                  "); delete the checkpoint folder to start over");
+    };
     try {
-        json = nlohmann::json::parse(in);
-        return {json.at("stage").get<int>(), json.at("phase").get<std::string>(),
-                json.at("step").get<std::int64_t>()};
+        const nlohmann::json json = nlohmann::json::parse(in);
+        const std::string phase = json.at("phase").get<std::string>();
+        const std::optional<TrainerPhase> parsed = enumFromName<TrainerPhase>(phase);
+        if (!parsed)
+            throw broken("unknown phase '" + phase + "'");
+        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>()};
     } catch (const nlohmann::json::exception& error) {
-        throw std::runtime_error(path + ": not a training progress file (" + error.what() +
-                                 "); delete the checkpoint folder to start over");
+        throw broken(error.what());
     }
 }
 
 void writeProgress(const std::string& path, const Progress& progress, const TrainOptions& o) {
     const nlohmann::json json = {{"stage", progress.stage},
-                                 {"phase", progress.phase},
+                                 {"phase", nameOf(progress.phase)},
                                  {"step", progress.step},
                                  {"seed", o.seed},
                                  {"batch", o.batch},
@@ -525,269 +542,345 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
     file.commit();
 }
 
-std::string optimizerPath(const fs::path& dir, const std::string& phase) {
-    return (dir / ("optimizer-" + phase + ".pt")).string();
-}
-
-std::string averagePath(const fs::path& dir, const std::string& phase) {
-    return (dir / ("ema-" + phase + ".pt")).string();
-}
-
-} // namespace
-
-void train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& report,
-           const std::function<bool()>& stop) {
+void checkOptions(const TrainOptions& options) {
     if (options.stage != 1 && options.stage != 2)
         throw std::runtime_error("--stage must be 1 or 2, got " + std::to_string(options.stage));
     if (options.outDir.empty())
         throw std::runtime_error("no checkpoint folder given (--out)");
     if (options.batch < 1 || options.vaeBatch < 1)
         throw std::runtime_error("--batch and --vae-batch must be >= 1");
-    const fs::path out(options.outDir);
-    fs::create_directories(out);
-    const fs::path modelDir = out / "model";
-    const fs::path averageDir = out / "ema"; // the averaged weights: what ships and evaluates
-    const std::string progressPath = (out / "progress.json").string();
+}
 
-    const pipeline::ModelConfig config = demoModelConfig();
-    DeadiffTrainer trainer(config, (modelDir / config.tokenizer).string(), options.seed);
-    trainer.setOptions(options);
-
-    Progress state;
-    state.stage = options.stage;
-    const bool resuming = fs::exists(progressPath);
-    if (resuming) {
-        state = readProgress(progressPath);
-        if (state.stage != options.stage)
-            throw std::runtime_error(progressPath + " is a stage " + std::to_string(state.stage) +
-                                     " run; use another --out folder for stage " +
-                                     std::to_string(options.stage));
-        // Export ships the averaged weights (else the last ones); no optimizer is involved.
-        if (!options.exportDir.empty()) {
-            trainer.loadWeights(fs::exists(averageDir / "model.json") ? averageDir.string()
-                                                                      : modelDir.string());
-            if (options.exportBase.empty())
-                trainer.saveModel(options.exportDir, /*half=*/true);
-            else
-                trainer.saveOverlay(options.exportDir, options.exportBase, /*half=*/true);
-            return;
-        }
-        trainer.loadWeights(modelDir.string());
-        if (state.phase == "vision" && fs::exists(out / "vision-heads.pt"))
-            torch::load(trainer.visionHeads(), (out / "vision-heads.pt").string());
-        if (fs::exists(optimizerPath(out, state.phase))) {
-            try {
-                torch::load(trainer.optimizer(state.phase), optimizerPath(out, state.phase));
-            } catch (const c10::Error&) {
-                throw std::runtime_error(optimizerPath(out, state.phase) +
-                                         " does not fit this trainer's " + state.phase +
-                                         " phase (written by an older version?); start a new "
-                                         "--out folder");
-            }
-        }
-    } else if (!options.exportDir.empty()) {
-        throw std::runtime_error(options.outDir + " holds no training run to export");
-    } else if (options.stage == 2) {
-        if (options.baseModel.empty())
-            throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
-        trainer.loadWeights(options.baseModel);
-        trainer.initialiseImageProjections();
-        if (options.contentLayers)
-            trainer.setContentLayers(*options.contentLayers);
-        state.phase = options.visionSteps > 0 ? "vision" : "deadiff";
-    } else {
-        state.phase = options.vaeSteps > 0 ? "vae" : "unet";
+// One run of train(): a checkpoint folder, resumed or fresh, driven phase by phase.
+class TrainingRun {
+public:
+    TrainingRun(const TrainOptions& options,
+                const std::function<void(const TrainProgress&)>& report,
+                const std::function<bool()>& stop)
+        : options_(options)
+        , report_(report)
+        , stop_(stop)
+        , out_(options.outDir)
+        , modelDir_(out_ / "model")
+        , averageDir_(out_ / "ema") // the averaged weights: what ships and evaluates
+        , progressPath_((out_ / "progress.json").string())
+        , config_(demoModelConfig())
+        , trainer_(config_, (modelDir_ / config_.tokenizer).string(), options.seed) {
+        trainer_.setOptions(options);
+        state_.stage = options.stage;
     }
+
+    void run() {
+        if (fs::exists(progressPath_)) {
+            if (!options_.exportDir.empty())
+                return exportModel();
+            resume();
+        } else if (!options_.exportDir.empty()) {
+            throw std::runtime_error(options_.outDir + " holds no training run to export");
+        } else {
+            start();
+        }
+        applySchedule();
+        makeDataset();
+        started_ = lastSave_ = Clock::now();
+        if (state_.phase == TrainerPhase::Vae && !vaePhase())
+            return;
+        if (state_.phase == TrainerPhase::Unet)
+            unetPhase();
+        if (state_.phase == TrainerPhase::Vision && !visionPhase())
+            return;
+        if (state_.phase == TrainerPhase::Deadiff)
+            deadiffPhase();
+    }
+
+private:
+    std::string optimizerPath(TrainerPhase phase) const {
+        return (out_ / ("optimizer-" + std::string(nameOf(phase)) + ".pt")).string();
+    }
+    std::string averagePath(TrainerPhase phase) const {
+        return (out_ / ("ema-" + std::string(nameOf(phase)) + ".pt")).string();
+    }
+    std::string visionHeadsPath() const { return (out_ / "vision-heads.pt").string(); }
+
+    // Export ships the averaged weights (else the last ones); no optimizer is involved.
+    void exportModel() {
+        checkStage(readProgress(progressPath_));
+        trainer_.loadWeights(fs::exists(averageDir_ / "model.json") ? averageDir_.string()
+                                                                    : modelDir_.string());
+        if (options_.exportBase.empty())
+            trainer_.saveModel(options_.exportDir, /*half=*/true);
+        else
+            trainer_.saveOverlay(options_.exportDir, options_.exportBase, /*half=*/true);
+    }
+
+    void checkStage(const Progress& recorded) const {
+        if (recorded.stage != options_.stage)
+            throw std::runtime_error(
+                progressPath_ + " is a stage " + std::to_string(recorded.stage) +
+                " run; use another --out folder for stage " + std::to_string(options_.stage));
+    }
+
+    void resume() {
+        state_ = readProgress(progressPath_);
+        checkStage(state_);
+        trainer_.loadWeights(modelDir_.string());
+        if (state_.phase == TrainerPhase::Vision && fs::exists(visionHeadsPath()))
+            torch::load(trainer_.visionHeads(), visionHeadsPath());
+        const std::string optimizerFile = optimizerPath(state_.phase);
+        if (!fs::exists(optimizerFile))
+            return;
+        try {
+            torch::load(trainer_.optimizer(state_.phase), optimizerFile);
+        } catch (const c10::Error&) {
+            throw std::runtime_error(optimizerFile + " does not fit this trainer's " +
+                                     nameOf(state_.phase) +
+                                     " phase (written by an older version?); start a new --out "
+                                     "folder");
+        }
+    }
+
+    void start() {
+        if (options_.stage == 2) {
+            if (options_.baseModel.empty())
+                throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
+            trainer_.loadWeights(options_.baseModel);
+            trainer_.initialiseImageProjections();
+            if (options_.contentLayers)
+                trainer_.setContentLayers(*options_.contentLayers);
+            state_.phase = options_.visionSteps > 0 ? TrainerPhase::Vision : TrainerPhase::Deadiff;
+        } else {
+            state_.phase = options_.vaeSteps > 0 ? TrainerPhase::Vae : TrainerPhase::Unet;
+        }
+    }
+
     // Stage 1 sets the schedule (also when resuming a run begun with another); stage 2 keeps
     // the base model's, loaded with its weights.
-    if (options.stage == 1 && options.terminalSignal > 0)
-        trainer.setAlphasCumprod(sample::rescaleTerminalSignal(
-            sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps,
-                                              trainer.config().schedule.linearStart,
-                                              trainer.config().schedule.linearEnd),
-            options.terminalSignal));
+    void applySchedule() {
+        if (options_.stage != 1 || !(options_.terminalSignal > 0))
+            return;
+        const pipeline::ScheduleConfig& schedule = trainer_.config().schedule;
+        trainer_.setAlphasCumprod(sample::rescaleTerminalSignal(
+            sample::scaledLinearAlphasCumprod(sample::kTrainTimesteps, schedule.linearStart,
+                                              schedule.linearEnd),
+            options_.terminalSignal));
+    }
 
-    SyntheticDatasetConfig dataConfig;
-    dataConfig.imageSize = trainer.config().defaultImageSize;
-    dataConfig.seed = options.seed;
-    dataConfig.taskWeights = options.taskWeights;
-    dataConfig.textToImageIncludesHeldOut = !options.holdOutFromBase;
-    const SyntheticDataset dataset(dataConfig);
+    void makeDataset() {
+        SyntheticDatasetConfig config;
+        config.imageSize = trainer_.config().defaultImageSize;
+        config.seed = options_.seed;
+        config.taskWeights = options_.taskWeights;
+        config.textToImageIncludesHeldOut = !options_.holdOutFromBase;
+        dataset_ = std::make_unique<SyntheticDataset>(config);
+    }
 
-    const auto started = Clock::now();
-    auto lastSave = started;
-    std::unique_ptr<ParameterAverage> weightAverage; // of the running phase, when it averages
-    const auto startAverage = [&](const std::string& phase) {
-        weightAverage.reset();
-        if (!(options.emaDecay > 0) || (phase != "unet" && phase != "deadiff"))
+    // The running phase's weight average, when it averages.
+    void startAverage(TrainerPhase phase) {
+        weightAverage_.reset();
+        const bool averaged = phase == TrainerPhase::Unet || phase == TrainerPhase::Deadiff;
+        if (!(options_.emaDecay > 0) || !averaged)
             return;
         std::vector<torch::Tensor> trained;
-        for (const auto& group : trainer.optimizer(phase).param_groups())
+        for (const auto& group : trainer_.optimizer(phase).param_groups())
             for (const torch::Tensor& parameter : group.params())
                 trained.push_back(parameter);
-        weightAverage = std::make_unique<ParameterAverage>(std::move(trained));
+        weightAverage_ = std::make_unique<ParameterAverage>(std::move(trained));
         // A run started before averaging existed starts its average at the current weights.
-        if (fs::exists(averagePath(out, phase)))
-            weightAverage->load(averagePath(out, phase));
-    };
-    const auto save = [&] {
-        trainer.saveModel(modelDir.string());
-        const std::string path = optimizerPath(out, state.phase);
-        torch::save(trainer.optimizer(state.phase), path + ".tmp");
+        if (fs::exists(averagePath(phase)))
+            weightAverage_->load(averagePath(phase));
+    }
+
+    void save() {
+        trainer_.saveModel(modelDir_.string());
+        const std::string path = optimizerPath(state_.phase);
+        torch::save(trainer_.optimizer(state_.phase), path + ".tmp");
         fs::rename(path + ".tmp", path);
-        if (state.phase == "vision")
-            torch::save(trainer.visionHeads(), (out / "vision-heads.pt").string());
-        if (weightAverage) {
-            weightAverage->withAverages([&] { trainer.saveModel(averageDir.string()); });
-            weightAverage->save(averagePath(out, state.phase));
+        if (state_.phase == TrainerPhase::Vision)
+            torch::save(trainer_.visionHeads(), visionHeadsPath());
+        if (weightAverage_) {
+            weightAverage_->withAverages([&] { trainer_.saveModel(averageDir_.string()); });
+            weightAverage_->save(averagePath(state_.phase));
         }
-        writeProgress(progressPath, state, options);
-        lastSave = Clock::now();
-    };
-    const auto outOfTime = [&] {
-        return options.maxMinutes > 0 &&
-               std::chrono::duration<double>(Clock::now() - started).count() >
-                   options.maxMinutes * 60.0;
-    };
-    const auto images = [&](std::uint64_t first, int count, std::vector<std::string>* captions) {
+        writeProgress(progressPath_, state_, options_);
+        lastSave_ = Clock::now();
+    }
+
+    // The next phase starts at step 0, checkpointed.
+    void advanceTo(TrainerPhase phase) {
+        state_.phase = phase;
+        state_.step = 0;
+        save();
+    }
+
+    bool outOfTime() const {
+        return options_.maxMinutes > 0 &&
+               std::chrono::duration<double>(Clock::now() - started_).count() >
+                   options_.maxMinutes * 60.0;
+    }
+
+    double warmUp() const {
+        if (options_.warmupSteps <= 0)
+            return 1.0;
+        return std::min(1.0, 0.01 + 0.99 * static_cast<double>(state_.step) /
+                                        static_cast<double>(options_.warmupSteps));
+    }
+
+    // Text-to-image renders `first`.. of the dataset; with `captions`, their captions too.
+    torch::Tensor images(std::uint64_t first, int count, std::vector<std::string>* captions) const {
         std::vector<cv::Mat> rgb;
         for (int i = 0; i < count; ++i) {
-            const SyntheticImage sample = dataset.textToImageSample(first + i);
+            const SyntheticImage sample = dataset_->textToImageSample(first + i);
             rgb.push_back(sample.rgb);
             // Some captions name the subject alone, so that "star" means a star in any style.
             if (captions != nullptr)
-                captions->push_back(sampleCoin(options.seed, first + i) <
-                                            options.subjectOnlyCaptions
+                captions->push_back(sampleCoin(options_.seed, first + i) <
+                                            options_.subjectOnlyCaptions
                                         ? subjectCaption(sample.subject)
                                         : caption(sample.subject, sample.style));
         }
         return imagesToTensor(rgb);
-    };
+    }
 
-    // One phase's loop; returns false when stopped early (after saving).
-    const auto runPhase = [&](const std::string& phase, std::int64_t total, double rate,
-                              const std::function<double(std::int64_t)>& step) {
+    // One phase's loop from the current step to `total`; false when stopped early (after
+    // saving).
+    bool runPhase(TrainerPhase phase, std::int64_t total, double rate,
+                  const std::function<double(std::int64_t)>& step) {
         double average = -1;
         auto stepStarted = Clock::now();
         double secondsPerStep = 0;
-        while (state.step < total) {
-            if ((stop && stop()) || outOfTime()) {
+        while (state_.step < total) {
+            if ((stop_ && stop_()) || outOfTime()) {
                 save();
                 return false;
             }
-            const double warm =
-                options.warmupSteps > 0
-                    ? std::min(1.0, 0.01 + 0.99 * static_cast<double>(state.step) /
-                                               static_cast<double>(options.warmupSteps))
-                    : 1.0;
-            trainer.setLearningRate(phase, rate * warm);
-            const double loss = step(state.step);
+            const double learningRate = rate * warmUp();
+            trainer_.setLearningRate(phase, learningRate);
+            const double loss = step(state_.step);
             // The usual warm-up of the decay: a fresh phase's average follows the weights
             // closely at first instead of keeping the random start for a thousand steps.
-            if (weightAverage)
-                weightAverage->update(
-                    std::min(options.emaDecay, static_cast<double>(1 + state.step) /
-                                                   static_cast<double>(10 + state.step)));
+            if (weightAverage_)
+                weightAverage_->update(
+                    std::min(options_.emaDecay, static_cast<double>(1 + state_.step) /
+                                                    static_cast<double>(10 + state_.step)));
             if (!std::isfinite(loss))
-                throw std::runtime_error("the " + phase + " loss became " + std::to_string(loss) +
-                                         " at step " + std::to_string(state.step) +
-                                         "; resume from the last checkpoint with a lower "
-                                         "--lr");
-            ++state.step;
+                throw std::runtime_error("the " + std::string(nameOf(phase)) + " loss became " +
+                                         std::to_string(loss) + " at step " +
+                                         std::to_string(state_.step) +
+                                         "; resume from the last checkpoint with a lower --lr");
+            ++state_.step;
             average = average < 0 ? loss : 0.98 * average + 0.02 * loss;
             const auto now = Clock::now();
             const double seconds = std::chrono::duration<double>(now - stepStarted).count();
             secondsPerStep = secondsPerStep == 0 ? seconds : 0.9 * secondsPerStep + 0.1 * seconds;
             stepStarted = now;
-            bool saved = false;
-            if (std::chrono::duration<double>(now - lastSave).count() >= options.saveEverySeconds ||
-                state.step == total) {
+            const bool saving = std::chrono::duration<double>(now - lastSave_).count() >=
+                                    options_.saveEverySeconds ||
+                                state_.step == total;
+            if (saving)
                 save();
-                saved = true;
-            }
-            if (report)
-                report({options.stage, phase, state.step, total, loss, average, rate * warm,
-                        secondsPerStep, saved});
+            if (report_)
+                report_({options_.stage, phase, state_.step, total, loss, average, learningRate,
+                         secondsPerStep, saving});
         }
         return true;
-    };
+    }
 
-    const int batch = options.batch;
-    if (state.phase == "vae") {
-        const bool done =
-            runPhase("vae", options.vaeSteps, options.vaeLearningRate, [&](std::int64_t s) {
-                // The VAE is convolutional, so it learns from crops at a fraction of the cost;
-                // the offset is a multiple of the latent factor (latent cells stay aligned).
-                const auto first = static_cast<std::uint64_t>(s * options.vaeBatch);
-                torch::Tensor batchImages = images(first, options.vaeBatch, nullptr);
-                const std::uint64_t seed = stepSeed(options.seed, 0, s);
-                const std::int64_t factor = trainer.config().latentFactor();
-                const auto crop = static_cast<std::int64_t>(options.vaeCrop);
-                const std::int64_t size = batchImages.size(2);
-                if (crop > 0 && crop < size) {
-                    const auto cells = static_cast<std::uint64_t>((size - crop) / factor + 1);
-                    const auto offset = [&](std::uint64_t k) {
-                        return static_cast<std::int64_t>(mix(seed + k) % cells) * factor;
-                    };
-                    batchImages = batchImages.narrow(2, offset(1), crop)
-                                      .narrow(3, offset(2), crop)
-                                      .contiguous();
-                }
-                return trainer.vaeStep(batchImages, seed);
-            });
-        if (!done)
-            return;
+    // The VAE is convolutional, so it learns from crops at a fraction of the cost; the offset
+    // is a multiple of the latent factor (latent cells stay aligned).
+    double vaeStep(std::int64_t step) {
+        const auto first = static_cast<std::uint64_t>(step * options_.vaeBatch);
+        torch::Tensor batchImages = images(first, options_.vaeBatch, nullptr);
+        const std::uint64_t seed = stepSeed(options_.seed, 0, step);
+        const std::int64_t factor = trainer_.config().latentFactor();
+        const auto crop = static_cast<std::int64_t>(options_.vaeCrop);
+        const std::int64_t size = batchImages.size(2);
+        if (crop > 0 && crop < size) {
+            const auto cells = static_cast<std::uint64_t>((size - crop) / factor + 1);
+            const auto offset = [&](std::uint64_t k) {
+                return static_cast<std::int64_t>(mix(seed + k) % cells) * factor;
+            };
+            batchImages =
+                batchImages.narrow(2, offset(1), crop).narrow(3, offset(2), crop).contiguous();
+        }
+        return trainer_.vaeStep(batchImages, seed);
+    }
+
+    bool vaePhase() {
+        if (!runPhase(TrainerPhase::Vae, options_.vaeSteps, options_.vaeLearningRate,
+                      [&](std::int64_t step) { return vaeStep(step); }))
+            return false;
         // Held-apart samples (a far index range) set the latent scale.
-        trainer.calibrateLatentScale(images(std::uint64_t{1} << 40, 128, nullptr));
-        state.phase = "unet";
-        state.step = 0;
-        save();
+        trainer_.calibrateLatentScale(images(std::uint64_t{1} << 40, 128, nullptr));
+        advanceTo(TrainerPhase::Unet);
+        return true;
     }
-    if (state.phase == "unet") {
-        startAverage("unet");
-        const bool done =
-            runPhase("unet", options.steps, options.learningRate, [&](std::int64_t s) {
-                std::vector<std::string> captions;
-                const auto first = (std::uint64_t{1} << 41) + static_cast<std::uint64_t>(s * batch);
-                const torch::Tensor batchImages = images(first, batch, &captions);
-                return trainer.unetStep(batchImages, captions, stepSeed(options.seed, 1, s));
-            });
-        // The last step saved; a later run with more --steps continues the phase.
-        (void)done;
+
+    // The last step saves; a later run with more --steps continues the phase.
+    void unetPhase() {
+        startAverage(TrainerPhase::Unet);
+        runPhase(TrainerPhase::Unet, options_.steps, options_.learningRate, [&](std::int64_t s) {
+            std::vector<std::string> captions;
+            const auto first =
+                (std::uint64_t{1} << 41) + static_cast<std::uint64_t>(s * options_.batch);
+            const torch::Tensor batchImages = images(first, options_.batch, &captions);
+            return trainer_.unetStep(batchImages, captions, stepSeed(options_.seed, 1, s));
+        });
     }
-    if (state.phase == "vision") {
-        const bool done = runPhase(
-            "vision", options.visionSteps, options.visionLearningRate, [&](std::int64_t s) {
-                const auto first = (std::uint64_t{1} << 42) + static_cast<std::uint64_t>(s * batch);
-                std::vector<cv::Mat> rgb;
-                std::vector<std::int64_t> subjects, styles;
-                for (int i = 0; i < batch; ++i) {
-                    const SyntheticImage sample = dataset.textToImageSample(first + i);
-                    rgb.push_back(sample.rgb);
-                    subjects.push_back(sample.subject);
-                    styles.push_back(sample.style);
-                }
-                return trainer.visionStep(imagesToTensor(rgb), torch::tensor(subjects),
-                                          torch::tensor(styles), stepSeed(options.seed, 3, s));
-            });
-        if (!done)
-            return;
-        trainer.shareVisionTower();
-        state.phase = "deadiff";
-        state.step = 0;
-        save();
+
+    double visionStep(std::int64_t step) {
+        const auto first =
+            (std::uint64_t{1} << 42) + static_cast<std::uint64_t>(step * options_.batch);
+        std::vector<cv::Mat> rgb;
+        std::vector<std::int64_t> subjects, styles;
+        for (int i = 0; i < options_.batch; ++i) {
+            const SyntheticImage sample = dataset_->textToImageSample(first + i);
+            rgb.push_back(sample.rgb);
+            subjects.push_back(sample.subject);
+            styles.push_back(sample.style);
+        }
+        return trainer_.visionStep(imagesToTensor(rgb), torch::tensor(subjects),
+                                   torch::tensor(styles), stepSeed(options_.seed, 3, step));
     }
-    if (state.phase == "deadiff") {
-        startAverage("deadiff");
-        const bool done =
-            runPhase("deadiff", options.steps, options.learningRate, [&](std::int64_t s) {
-                const PairBatch pairs =
-                    trainingPairs(dataset, static_cast<std::uint64_t>(s * batch), batch,
-                                  options.subjectOnlyCaptions);
-                return trainer.deadiffStep(pairs, stepSeed(options.seed, 2, s));
-            });
-        (void)done;
+
+    bool visionPhase() {
+        if (!runPhase(TrainerPhase::Vision, options_.visionSteps, options_.visionLearningRate,
+                      [&](std::int64_t step) { return visionStep(step); }))
+            return false;
+        trainer_.shareVisionTower();
+        advanceTo(TrainerPhase::Deadiff);
+        return true;
     }
+
+    void deadiffPhase() {
+        startAverage(TrainerPhase::Deadiff);
+        runPhase(TrainerPhase::Deadiff, options_.steps, options_.learningRate, [&](std::int64_t s) {
+            const PairBatch pairs =
+                trainingPairs(*dataset_, static_cast<std::uint64_t>(s * options_.batch),
+                              options_.batch, options_.subjectOnlyCaptions);
+            return trainer_.deadiffStep(pairs, stepSeed(options_.seed, 2, s));
+        });
+    }
+
+    const TrainOptions& options_;
+    const std::function<void(const TrainProgress&)>& report_;
+    const std::function<bool()>& stop_;
+    const fs::path out_, modelDir_, averageDir_;
+    const std::string progressPath_;
+    const pipeline::ModelConfig config_;
+    DeadiffTrainer trainer_;
+    Progress state_;
+    std::unique_ptr<SyntheticDataset> dataset_;
+    std::unique_ptr<ParameterAverage> weightAverage_; // of the running phase, when it averages
+    Clock::time_point started_, lastSave_;
+};
+
+} // namespace
+
+void train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& report,
+           const std::function<bool()>& stop) {
+    checkOptions(options);
+    fs::create_directories(options.outDir);
+    TrainingRun(options, report, stop).run();
 }
 
 } // namespace deadiff::train

@@ -21,6 +21,7 @@
 // depend only on (seed, s), so a resumed run continues exactly where it stopped.
 #pragma once
 
+#include "core/common/enum_names.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
@@ -40,6 +41,17 @@
 #include <vector>
 
 namespace deadiff::train {
+
+// The phases of a training run, in order: stage 1 runs Vae then Unet, stage 2 Vision then
+// Deadiff. Each has its own optimizer (and checkpointed optimizer state).
+enum class TrainerPhase { Vae, Unet, Vision, Deadiff };
+
+constexpr auto enumNames(TrainerPhase) {
+    return std::array{EnumName<TrainerPhase>{TrainerPhase::Vae, "vae"},
+                      EnumName<TrainerPhase>{TrainerPhase::Unet, "unet"},
+                      EnumName<TrainerPhase>{TrainerPhase::Vision, "vision"},
+                      EnumName<TrainerPhase>{TrainerPhase::Deadiff, "deadiff"}};
+}
 
 // The demo model's sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1,
 // so the same 16 spatial transformers and content layers 4..8) at 32 channels and a context
@@ -109,7 +121,7 @@ struct TrainOptions {
 
 struct TrainProgress {
     int stage = 1;
-    std::string phase;      // "vae", "unet", "vision", "deadiff"
+    TrainerPhase phase = TrainerPhase::Vae;
     std::int64_t step = 0;  // steps done in this phase
     std::int64_t total = 0; // steps of this phase
     double loss = 0;
@@ -162,9 +174,9 @@ public:
     // (as SD's 0.18215 was chosen), so the UNet sees unit-variance latents.
     void calibrateLatentScale(const torch::Tensor& images);
 
-    // The optimizer of a phase ("vae", "unet", "deadiff"), created on first use.
-    torch::optim::AdamW& optimizer(const std::string& phase);
-    void setLearningRate(const std::string& phase, double learningRate);
+    // The optimizer of a phase, created on first use.
+    torch::optim::AdamW& optimizer(TrainerPhase phase);
+    void setLearningRate(TrainerPhase phase, double learningRate);
     // Loss options (defaults as TrainOptions).
     void setOptions(const TrainOptions& options) { options_ = options; }
 
@@ -181,13 +193,13 @@ public:
     torch::Tensor tokenize(const std::vector<std::string>& captions) const;
 
 private:
-    std::vector<torch::Tensor> parameters(const std::string& phase);
+    std::vector<torch::Tensor> parameters(TrainerPhase phase);
     // x_t and the eps target for clean latents, with timesteps drawn uniformly.
     struct Noised {
         torch::Tensor noisy, noise, timesteps;
     };
     Noised addNoise(const torch::Tensor& latents) const;
-    double finishStep(const std::string& phase, const torch::Tensor& loss);
+    double finishStep(TrainerPhase phase, const torch::Tensor& loss);
     // eps-MSE per sample, weighted by Min-SNR-gamma when options_.snrGamma > 0.
     torch::Tensor noiseLoss(const torch::Tensor& eps, const Noised& noised) const;
     // Stage 2 keeps the pre-trained vision towers fixed, as the paper keeps CLIP's.
@@ -203,7 +215,7 @@ private:
     std::unique_ptr<pipeline::ReferenceEncoder> references_;
     torch::nn::Sequential visionHeads_{nullptr}; // [subject logits | style logits]
     torch::Tensor alphasCumprod_;
-    std::map<std::string, std::unique_ptr<torch::optim::AdamW>> optimizers_;
+    std::map<TrainerPhase, std::unique_ptr<torch::optim::AdamW>> optimizers_;
 };
 
 // Gaussian noise shaped like `latents`, plus `offset` x N(0, 1) constant over each image's

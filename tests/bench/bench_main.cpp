@@ -42,6 +42,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A --dtype / --sampler value as the enum the pipeline takes.
+template <typename Enum> Enum parsedChoice(const std::string& name) {
+    if (const auto parsed = deadiff::enumFromName<Enum>(name))
+        return *parsed;
+    throw std::runtime_error("'" + name + "' is not one of " + deadiff::enumNameList<Enum>());
+}
+
 std::vector<std::string> splitList(const std::string& text) {
     std::vector<std::string> items;
     std::stringstream stream(text);
@@ -341,7 +348,8 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
                 "load s", "RSS load GiB", "peak gen GiB", "weights GiB");
     for (const std::string& dtypeName : dtypes) {
         const auto loadStart = Clock::now();
-        auto pipeline = deadiff::Pipeline::load(model, {dtypeName, {}});
+        auto pipeline =
+            deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtypeName)});
         const double loadSeconds = std::chrono::duration<double>(Clock::now() - loadStart).count();
         const double weights = weightGiB(model, dtypeName);
         for (const std::string& sizeText : sizes) {
@@ -351,7 +359,7 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
                 request.styles.push_back({style, std::nullopt});
             request.width = request.height = std::stoi(sizeText);
             request.steps = steps;
-            request.sampler = sampler;
+            request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
             request.seed = 1;
             StepTimer timer;
             double fileLoaded = 0;
@@ -374,7 +382,7 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
 // images (8-bit RGB). DDIM-20 is listed too, as the baseline a faster sampler must beat.
 void compareSamplers(const std::string& model, const std::string& dtype, int px,
                      const std::string& style) {
-    auto pipeline = deadiff::Pipeline::load(model, {dtype, {}});
+    auto pipeline = deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtype)});
     const auto run = [&](const std::string& sampler, int steps) {
         deadiff::GenerationRequest request;
         request.prompt = "a castle on a hill";
@@ -382,7 +390,7 @@ void compareSamplers(const std::string& model, const std::string& dtype, int px,
             request.styles.push_back({style, std::nullopt});
         request.width = request.height = px;
         request.steps = steps;
-        request.sampler = sampler;
+        request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
         request.seed = 1;
         StepTimer timer;
         const auto start = Clock::now();

@@ -187,7 +187,7 @@ TEST(GenerateArgs, FlagsMapOntoTheRequestFields) {
     EXPECT_EQ(r.height, 512);
     EXPECT_DOUBLE_EQ(r.imageWeight, 0.5);
     EXPECT_EQ(r.negativePrompt, "blurry");
-    EXPECT_EQ(r.mode, "both");
+    EXPECT_EQ(r.mode, ReferenceMode::Both);
     EXPECT_EQ(r.content, "c.png");
 
     Args defaults("generate", "");

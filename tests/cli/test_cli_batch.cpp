@@ -49,13 +49,12 @@ protected:
     CliRun run(std::vector<std::string> args) {
         std::ostringstream out, err;
         CliRun result;
-        result.code =
-            runBatchJob(args, {out, err},
-                        [this](const std::string& model, const PipelineOptions&,
-                               const LoadProgress&) -> std::unique_ptr<Pipeline> {
-                            loadedModel_ = model;
-                            return std::make_unique<testing::GradientPipeline>(model, probe_);
-                        });
+        result.code = runBatchJob(
+            args, {out, err},
+            [this](const LoadOptions& options, const LoadProgress&) -> std::unique_ptr<Pipeline> {
+                loadedModel_ = options.model;
+                return std::make_unique<testing::GradientPipeline>(options.model, probe_);
+            });
         result.out = out.str();
         result.err = err.str();
         return result;

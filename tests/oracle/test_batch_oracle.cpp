@@ -8,6 +8,7 @@
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include <filesystem>
 
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 TEST(BatchOracle, RunsAJobReusingEmbeddingsAndResumes) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpoint);
-    auto pipeline = Pipeline::load(checkpoint, {"float32", {}});
+    auto pipeline = Pipeline::load({checkpoint, ComputeDtype::Float32});
     const fs::path out =
         fs::temp_directory_path() / ("deadiff-batch-oracle-" + std::to_string(::getpid()));
     fs::remove_all(out);

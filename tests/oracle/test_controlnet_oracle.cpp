@@ -92,7 +92,7 @@ protected:
 TEST_F(ControlledGeneration, PipelineAppliesTheControlNetByScaleAndStepWindow) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpoint);
     DEADIFF_REQUIRE_ORACLE_CONTROLNET(controlnet);
-    auto pipeline = Pipeline::load(checkpoint, {"float32", {}});
+    auto pipeline = Pipeline::load({checkpoint, ComputeDtype::Float32});
     GenerationRequest plain;
     plain.prompt = "A curly-haired boy";
     plain.styles.push_back({oracleRef("style_01.jpeg"), std::nullopt});

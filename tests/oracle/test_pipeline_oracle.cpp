@@ -8,6 +8,7 @@
 #include "tests/support/process.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -49,9 +50,9 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
     DEADIFF_REQUIRE_ORACLE_CHECKPOINT(checkpoint);
     std::vector<std::string> loaded;
     auto pipeline =
-        Pipeline::load(checkpoint, {"float32", {}},
+        Pipeline::load({checkpoint, ComputeDtype::Float32},
                        [&](const std::string& what, double) { loaded.push_back(what); });
-    EXPECT_EQ(pipeline->computeDtype(), "float32");
+    EXPECT_EQ(pipeline->facts().computeDtype, ComputeDtype::Float32);
     EXPECT_GE(loaded.size(), 4u);
 
     GenerationRequest request;
@@ -72,7 +73,7 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
         EXPECT_EQ(image.type(), CV_8UC3);
     }
     EXPECT_EQ(first.request.seed, std::optional<std::uint64_t>(7));
-    EXPECT_EQ(first.request.mode, "style");
+    EXPECT_EQ(first.request.mode, ReferenceMode::Style);
     EXPECT_EQ(first.request.model, checkpoint);
     // DDIM with 2 steps visits t = 501 then 1 (c = 500, timesteps range(0, 1000, 500) + 1).
     ASSERT_EQ(observer.steps.size(), 2u);
@@ -101,7 +102,7 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
     // The reference matters: mode none (zero image tokens) changes the image.
     GenerationRequest plain = request;
     plain.batch = 1;
-    plain.mode = "none";
+    plain.mode = ReferenceMode::None;
     GenerationRequest styled = request;
     styled.batch = 1;
     EXPECT_GT(cv::norm(pipeline->generate(plain).images[0], pipeline->generate(styled).images[0],
@@ -112,8 +113,8 @@ TEST(PipelineOracle, GeneratesEndToEndDeterministicallyAndCancels) {
     // noise level (their sigmas: 14.6146 = σ(999) down to σmin = σ(0) = 0.0292 for both
     // schedules at 3 steps), a preview per image; a seed reproduces the pixels (Euler a too).
     std::vector<cv::Mat> kImages;
-    for (const std::string sampler : {"dpmpp-2m", "euler-a"}) {
-        SCOPED_TRACE(sampler);
+    for (const SamplerKind sampler : {SamplerKind::DpmPp2m, SamplerKind::EulerAncestral}) {
+        SCOPED_TRACE(nameOf(sampler));
         GenerationRequest kRequest = request;
         kRequest.batch = 1;
         kRequest.sampler = sampler;
@@ -173,7 +174,7 @@ TEST(PipelineOracle, RejectsFilesThatAreNotDeadiffModels) {
     if (controlnet.empty() || !std::filesystem::exists(controlnet))
         GTEST_SKIP() << "ControlNet oracle checkpoint absent: " << test::oracleCheckpointRecipe();
     try {
-        Pipeline::load(controlnet, {"float32", {}});
+        Pipeline::load({controlnet, ComputeDtype::Float32});
         FAIL() << "a ControlNet file is not a DEADiff model";
     } catch (const std::runtime_error& error) {
         EXPECT_NE(std::string(error.what()).find("ControlNet"), std::string::npos) << error.what();

@@ -77,18 +77,27 @@ inline cv::Mat gradientImage(int width, int height, double clarity, std::uint64_
 
 class GradientPipeline : public Pipeline {
 public:
-    GradientPipeline(std::string path, std::shared_ptr<GradientProbe> probe)
-        : path_(std::move(path))
-        , probe_(std::move(probe)) {}
+    // `dtype`: what the "model" computes in (Auto: float32, as on a CPU without bfloat16);
+    // `nativeSide`: the size it says it was trained at.
+    GradientPipeline(std::string path, std::shared_ptr<GradientProbe> probe,
+                     ComputeDtype dtype = ComputeDtype::Auto, int nativeSide = 512)
+        : probe_(std::move(probe)) {
+        facts_.modelPath = std::move(path);
+        facts_.autoDtype = ComputeDtype::Float32; // as the demo model says
+        facts_.computeDtype = resolveComputeDtype(dtype, facts_.autoDtype);
+        facts_.nativeImageSize = nativeSide;
+    }
 
-    const std::string& modelPath() const override { return path_; }
-    std::string computeDtype() const override { return "float32"; }
+    const ModelFacts& facts() const override { return facts_; }
 
-    GenerationResult generate(const GenerationRequest& request,
+    GenerationResult generate(const GenerationRequest& asked,
                               GenerationObserver* observer) override {
         ++probe_->generateCalls;
         probe_->generateThread = std::this_thread::get_id();
-        validate(request);
+        validate(asked);
+        const GenerationRequest request = resolveRequest(asked, facts_);
+        if (observer)
+            observer->onStarted(request);
         if (observer)
             observer->onStage("Encoding prompt");
         if (!probe_->failWith.empty())
@@ -139,7 +148,7 @@ public:
     }
 
 private:
-    std::string path_;
+    ModelFacts facts_;
     std::shared_ptr<GradientProbe> probe_;
 };
 

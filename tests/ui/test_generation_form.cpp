@@ -1,5 +1,7 @@
 // The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
 // ControlNet depth panel (its settings and the depth map preview).
+#include "tests/ui/studio_home.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
@@ -28,7 +30,11 @@
 #include <QUrl>
 #include <QtTest>
 
+using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
+using deadiff::ReferenceMode;
+using deadiff::SamplerKind;
+using deadiff::testing::dropFile;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::ImageDropZone;
 
@@ -42,22 +48,6 @@ QString makeImage(const QTemporaryDir& dir, const QString& name, QColor color) {
     return path;
 }
 
-// Delivers a drag-enter and a drop of `path` as a file URL; returns whether the drop was taken.
-// File managers send the URL as text too; that is what a text field would paste.
-bool dropFile(QWidget* target, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    mime.setText(QUrl::fromLocalFile(path).toString());
-    const QPoint centre = target->rect().center();
-    QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &enter);
-    if (!enter.isAccepted())
-        return false;
-    QDropEvent drop(QPointF(centre), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &drop);
-    return drop.isAccepted();
-}
-
 } // namespace
 
 class TestGenerationForm : public QObject {
@@ -66,8 +56,7 @@ class TestGenerationForm : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        deadiff::testing::isolateStudioHome(dir_.path());
         styleA_ = makeImage(dir_, "a.png", Qt::red);
         styleB_ = makeImage(dir_, "b.png", Qt::blue);
         content_ = makeImage(dir_, "c.png", Qt::green);
@@ -79,13 +68,13 @@ private Q_SLOTS:
         QCOMPARE(request.negativePrompt, std::string(deadiff::kOfficialNegativePrompt));
         QCOMPARE(request.steps, 50);
         QCOMPARE(request.cfg, 7.5);
-        QCOMPARE(request.sampler, std::string("ddim"));
+        QVERIFY(request.sampler == SamplerKind::Ddim);
         QCOMPARE(request.width, 512);
         QCOMPARE(request.height, 512);
         QCOMPARE(request.imageWeight, 1.0);
         QVERIFY(!request.seed.has_value());
         QVERIFY(request.styles.empty());
-        QCOMPARE(request.mode, std::string("none"));
+        QVERIFY(request.mode == ReferenceMode::None);
         auto* sampler = form.findChild<QComboBox*>("samplerCombo");
         QCOMPARE(sampler->count(), 3); // ddim, dpmpp-2m, euler-a
     }
@@ -98,16 +87,16 @@ private Q_SLOTS:
                            {styleB_.toStdString(), std::nullopt}};
         original.mix = 0.25;
         original.content = content_.toStdString();
-        original.mode = "both";
+        original.mode = ReferenceMode::Both;
         original.imageWeight = 0.8;
         original.seed = 4294967295ULL;
         original.steps = 30;
         original.cfg = 6.5;
-        original.sampler = "dpmpp-2m";
+        original.sampler = SamplerKind::DpmPp2m;
         original.width = 640;
         original.height = 384;
         original.batch = 2;
-        original.dtype = "bfloat16";
+        original.dtype = ComputeDtype::BFloat16;
         // The depth panel's fields.
         original.depthFrom = content_.toStdString();
         original.depthModel = "/models/midas_v21_small_256.onnx";
@@ -174,11 +163,11 @@ private Q_SLOTS:
 
     void modeFollowsTheFirstReference() {
         GenerationForm form;
-        QCOMPARE(form.request().mode, std::string("none"));
+        QVERIFY(form.request().mode == ReferenceMode::None);
         form.styleZoneA()->setPath(styleA_);
-        QCOMPARE(form.request().mode, std::string("style"));
+        QVERIFY(form.request().mode == ReferenceMode::Style);
         form.styleZoneA()->clear();
-        QCOMPARE(form.request().mode, std::string("none"));
+        QVERIFY(form.request().mode == ReferenceMode::None);
     }
 
     void droppingAnImageFileUrlSetsTheReference() {

@@ -94,7 +94,7 @@ TEST_F(BatchRunner, WritesEveryImageWithMetadataManifestAndContactSheet) {
         const GenerationRequest request = requestFromJson(stored);
         EXPECT_EQ(request, recorder.images[i].request);
         EXPECT_EQ(request.model, "/models/gradient.safetensors");
-        EXPECT_EQ(request.mode, "style");
+        EXPECT_EQ(request.mode, ReferenceMode::Style);
         EXPECT_FALSE(io::findPngText(io::readPngText(path), io::kA1111ParametersKeyword).empty());
         EXPECT_EQ(image::readImageRgb(path).cols, 64);
     }
@@ -246,7 +246,7 @@ TEST_F(BatchRunner, AKillMidWriteLeavesNoBrokenPngAndTheRerunCompletesIt) {
     const BatchSummary summary = runBatch(*pipeline_, job(), out());
     EXPECT_EQ(summary.generated, 8);
     EXPECT_TRUE(existingOutputMatches(
-        target.string(), resolveRequest(plan.requests[0].request, pipeline_->modelPath())));
+        target.string(), resolveRequest(plan.requests[0].request, pipeline_->facts())));
     for (const std::string& name : pngsIn(out()))
         EXPECT_EQ(name.find(".partial-"), std::string::npos) << name;
 }

@@ -22,7 +22,7 @@ TEST(BatchTinyModel, RunsAJobReusingEmbeddingsAndResumes) {
         fs::temp_directory_path() / ("deadiff-batch-tiny-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     const std::string model = test::writeTinyModel((dir / "model").string(), 11);
-    auto pipeline = Pipeline::load(model, {"float32", {}});
+    auto pipeline = Pipeline::load({model, ComputeDtype::Float32});
     const std::string examples = std::string(DEADIFF_SOURCE_DIR) + "/resources/examples";
     // 2 prompts x 2 style sets that share woodcut.png x 2 seeds = 8 images.
     const BatchJob job = parseBatchJob(R"({"template": {"steps": 2, "width": 64, "height": 64,

@@ -74,7 +74,7 @@ TEST(Manifest, ListsEveryOutputWithItsSettings) {
     EXPECT_EQ(json["images"][1]["axes"]["style"], "ink+neon");
     // The request is the PNG's JSON: it parses back to the planned request.
     GenerationRequest expected = plan.requests[0].request;
-    expected.mode = "style"; // the JSON form carries the effective mode
+    expected.mode = ReferenceMode::Style; // the JSON form carries the effective mode
     EXPECT_EQ(requestFromJson(json["images"][0]["request"].dump()), expected);
     EXPECT_EQ(json["axes"][2]["key"], "mix");
     // No temporaries are left beside the files.

@@ -8,6 +8,7 @@
 #include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include <cstdlib>
@@ -43,7 +44,7 @@ protected:
         r.cfg = 3.0;
         r.width = 64;
         r.height = 64;
-        r.dtype = "float32";
+        r.dtype = ComputeDtype::Float32;
         return r;
     }
 
@@ -75,6 +76,25 @@ TEST_F(ModelFolder, ConfigRoundTripsThroughJson) {
     EXPECT_EQ(read.reference.styleTextIds, (std::vector<std::int64_t>{1, 3, 2}));
     EXPECT_EQ(read.reference.contentTextIds, (std::vector<std::int64_t>{1, 4, 2}));
     EXPECT_DOUBLE_EQ(read.vae.scaleFactor, 0.18215);
+}
+
+TEST_F(ModelFolder, ModelCardIsOptionalAndRoundTrips) {
+    pipeline::ModelConfig config = test::tinyModelConfig();
+    const fs::path folder = dir_ / "carded";
+    fs::create_directories(folder);
+    std::ofstream(folder / "model.json") << pipeline::modelConfigToJson(config);
+    EXPECT_TRUE(pipeline::modelCard(folder.string()).empty());
+    EXPECT_TRUE(pipeline::modelCard((dir_ / "model.safetensors").string()).empty()); // a file
+    config.card = {{"cat", "moon"}, {"neon", "pixel art"}, {"art", "cat", "moon", "neon", "pixel"}};
+    std::ofstream(folder / "model.json") << pipeline::modelConfigToJson(config);
+    const pipeline::ModelCard card = pipeline::modelCard(folder.string());
+    EXPECT_EQ(card.subjects, (std::vector<std::string>{"cat", "moon"}));
+    EXPECT_EQ(card.styles, (std::vector<std::string>{"neon", "pixel art"}));
+    EXPECT_EQ(card.words.size(), 5u);
+    const std::string bad =
+        writeJson("bad-card.json", R"({"format": "deadiff-model", "trained_on": {"styles": 3}})");
+    EXPECT_NE(messageOf([&] { pipeline::readModelConfig(bad); }).find("'trained_on.styles'"),
+              std::string::npos);
 }
 
 TEST_F(ModelFolder, MissingFieldsKeepTheRealSizes) {
@@ -121,7 +141,7 @@ TEST_F(ModelFolder, BadConfigsNameTheFileAndField) {
 TEST_F(ModelFolder, FolderWithoutWeightsNamesTheMissingFile) {
     const std::string model = test::writeTinyModel((dir_ / "m").string(), 1);
     fs::remove(dir_ / "m" / "model.safetensors");
-    const std::string message = messageOf([&] { Pipeline::load((dir_ / "m").string()); });
+    const std::string message = messageOf([&] { Pipeline::load({(dir_ / "m").string()}); });
     EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
 }
 
@@ -130,14 +150,17 @@ TEST_F(ModelFolder, FolderWithoutWeightsNamesTheMissingFile) {
 TEST_F(ModelFolder, AutoDtypeIsWhatTheFolderSays) {
     const std::string json = test::writeTinyModel((dir_ / "m").string(), 1);
     pipeline::ModelConfig config = pipeline::readModelConfig(json);
-    EXPECT_EQ(config.autoDtype, "");
-    config.autoDtype = "bfloat16";
+    EXPECT_EQ(config.autoDtype, ComputeDtype::Auto);
+    config.autoDtype = ComputeDtype::BFloat16;
     std::ofstream(json) << pipeline::modelConfigToJson(config);
-    EXPECT_EQ(pipeline::readModelConfig(json).autoDtype, "bfloat16");
-    EXPECT_EQ(Pipeline::load((dir_ / "m").string(), {"auto", {}})->computeDtype(), "bfloat16");
-    EXPECT_EQ(Pipeline::load((dir_ / "m").string(), {"float32", {}})->computeDtype(), "float32");
-    config.autoDtype = "float16";
-    std::ofstream(json) << pipeline::modelConfigToJson(config);
+    EXPECT_EQ(pipeline::readModelConfig(json).autoDtype, ComputeDtype::BFloat16);
+    EXPECT_EQ(Pipeline::load({(dir_ / "m").string(), ComputeDtype::Auto})->facts().computeDtype,
+              ComputeDtype::BFloat16);
+    EXPECT_EQ(Pipeline::load({(dir_ / "m").string(), ComputeDtype::Float32})->facts().computeDtype,
+              ComputeDtype::Float32);
+    nlohmann::json edited = nlohmann::json::parse(pipeline::modelConfigToJson(config));
+    edited["auto_dtype"] = "float16";
+    std::ofstream(json) << edited.dump();
     const std::string message = messageOf([&] { pipeline::readModelConfig(json); });
     EXPECT_NE(message.find("'auto_dtype'"), std::string::npos) << message;
 }
@@ -145,7 +168,7 @@ TEST_F(ModelFolder, AutoDtypeIsWhatTheFolderSays) {
 TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
     const std::string folder = (dir_ / "tiny").string();
     const std::string json = test::writeTinyModel(folder, 3);
-    const auto first = Pipeline::load(folder, {"float32", {}});
+    const auto first = Pipeline::load({folder, ComputeDtype::Float32});
     const GenerationResult a = first->generate(request(11));
     ASSERT_EQ(a.images.size(), 1u);
     EXPECT_EQ(a.images[0].rows, 64);
@@ -153,7 +176,7 @@ TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
     EXPECT_EQ(a.images[0].type(), CV_8UC3);
 
     // Loaded again through its model.json: the same seed gives the same pixels.
-    const auto second = Pipeline::load(json, {"float32", {}});
+    const auto second = Pipeline::load({json, ComputeDtype::Float32});
     const GenerationResult b = second->generate(request(11));
     EXPECT_EQ(cv::norm(a.images[0], b.images[0], cv::NORM_INF), 0.0);
     // Another seed gives another image.
@@ -164,11 +187,11 @@ TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
 TEST_F(ModelFolder, TinyModelReadsStyleReferencesAtItsOwnSize) {
     const std::string folder = (dir_ / "tiny").string();
     test::writeTinyModel(folder, 4);
-    const auto pipeline = Pipeline::load(folder, {"float32", {}});
+    const auto pipeline = Pipeline::load({folder, ComputeDtype::Float32});
     GenerationRequest styled = request(5);
     styled.styles.push_back({std::string(DEADIFF_SOURCE_DIR) + "/resources/examples/neon.png", 1});
     GenerationRequest plain = request(5);
-    plain.mode = "none";
+    plain.mode = ReferenceMode::None;
     const std::vector<ContextStats> stats = pipeline->encode(styled);
     ASSERT_EQ(stats.size(), 4u);
     EXPECT_EQ(stats[0].shape, (std::vector<std::int64_t>{1, 77, 32}));
@@ -204,7 +227,7 @@ TEST_F(ModelFolder, HalfPrecisionFolderKeepsTheScheduleInFloat32AndLoads) {
     EXPECT_EQ(file.find("alphas_cumprod")->dtype, io::DType::F32);
     EXPECT_EQ(file.find("cond_stage_model.transformer.text_model.embeddings.position_ids")->dtype,
               io::DType::I64);
-    const auto pipeline = Pipeline::load(folder, {"float32", {}});
+    const auto pipeline = Pipeline::load({folder, ComputeDtype::Float32});
     EXPECT_EQ(pipeline->generate(request(1)).images.at(0).cols, 64);
 }
 
@@ -255,10 +278,12 @@ TEST_F(ModelFolder, OverlayHoldsOnlyWhatDiffersAndLoadsLikeTheFullFolder) {
     GenerationRequest styled = request(3);
     styled.styles.push_back({std::string(DEADIFF_SOURCE_DIR) + "/resources/examples/neon.png", 1});
     const cv::Mat fromOverlay =
-        Pipeline::load(overlay, {"float32", {}})->generate(styled).images.at(0);
-    const cv::Mat fromFull = Pipeline::load(full, {"float32", {}})->generate(styled).images.at(0);
-    const cv::Mat fromBase =
-        Pipeline::load((dir_ / "base").string(), {"float32", {}})->generate(styled).images.at(0);
+        Pipeline::load({overlay, ComputeDtype::Float32})->generate(styled).images.at(0);
+    const cv::Mat fromFull =
+        Pipeline::load({full, ComputeDtype::Float32})->generate(styled).images.at(0);
+    const cv::Mat fromBase = Pipeline::load({(dir_ / "base").string(), ComputeDtype::Float32})
+                                 ->generate(styled)
+                                 .images.at(0);
     EXPECT_EQ(cv::norm(fromOverlay, fromFull, cv::NORM_INF), 0.0);
     EXPECT_GT(cv::norm(fromOverlay, fromBase, cv::NORM_INF), 0.0);
 }

@@ -1,4 +1,5 @@
 #include "core/pipeline/reference_encoder.h"
+#include "core/pipeline/request.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -44,23 +45,23 @@ torch::Tensor directEmbedding(ReferenceEncoder& encoder, const torch::Tensor& cl
 
 TEST(ReferenceEncoder, ParsesAndNamesModes) {
     for (const char* name : {"style", "content", "both", "none"})
-        EXPECT_STREQ(referenceModeName(parseReferenceMode(name)), name);
-    EXPECT_THROW(parseReferenceMode("Style"), std::invalid_argument);
+        EXPECT_STREQ(nameOf(*enumFromName<ReferenceMode>(name)), name);
+    EXPECT_FALSE(enumFromName<ReferenceMode>("Style").has_value());
+    EXPECT_EQ(enumNameList<ReferenceMode>(), "style, content, both or none");
 }
 
 TEST(ReferenceEncoder, NormalisesMixWeightsToSumOne) {
-    const std::vector<double> quarter = normalisedWeights({1.0, 3.0});
+    const std::vector<double> quarter = normalizedWeights({1.0, 3.0});
     ASSERT_EQ(quarter.size(), 2u);
     EXPECT_DOUBLE_EQ(quarter[0], 0.25);
     EXPECT_DOUBLE_EQ(quarter[1], 0.75);
-    EXPECT_DOUBLE_EQ(normalisedWeights({5.0})[0], 1.0);
-    EXPECT_DOUBLE_EQ(normalisedWeights({0.0, 2.0})[0], 0.0);
-    EXPECT_THROW(normalisedWeights({}), std::invalid_argument);
-    EXPECT_THROW(normalisedWeights({0.0, 0.0}), std::invalid_argument);
-    EXPECT_THROW(normalisedWeights({1.0, -0.5}), std::invalid_argument);
-    EXPECT_THROW(normalisedWeights({std::nan("")}), std::invalid_argument);
-    EXPECT_THROW(normalisedWeights({std::numeric_limits<double>::infinity()}),
-                 std::invalid_argument);
+    EXPECT_DOUBLE_EQ(normalizedWeights({5.0})[0], 1.0);
+    EXPECT_DOUBLE_EQ(normalizedWeights({0.0, 2.0})[0], 0.0);
+    EXPECT_THROW(normalizedWeights({}), RequestError);
+    EXPECT_THROW(normalizedWeights({0.0, 0.0}), RequestError);
+    EXPECT_THROW(normalizedWeights({1.0, -0.5}), RequestError);
+    EXPECT_THROW(normalizedWeights({std::nan("")}), RequestError);
+    EXPECT_THROW(normalizedWeights({std::numeric_limits<double>::infinity()}), RequestError);
 }
 
 TEST(ReferenceEncoder, EachBranchReadsItsOwnQFormerWithItsOwnText) {

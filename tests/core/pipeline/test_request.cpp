@@ -22,7 +22,7 @@ GenerationRequest sample() {
     r.styles = {{"refs/a.png", std::nullopt}, {"refs/b.png", std::nullopt}};
     r.mix = 0.3;
     r.content = "refs/c.png";
-    r.mode = "both";
+    r.mode = ReferenceMode::Both;
     r.imageWeight = 0.8;
     r.seed = 42;
     r.steps = 30;
@@ -37,17 +37,17 @@ TEST(Request, DefaultsFollowTheConventions) {
     GenerationRequest r;
     EXPECT_EQ(r.steps, 50);
     EXPECT_DOUBLE_EQ(r.cfg, 7.5);
-    EXPECT_EQ(r.sampler, "ddim");
+    EXPECT_EQ(r.sampler, SamplerKind::Ddim);
     EXPECT_EQ(r.width, 512);
     EXPECT_EQ(r.height, 512);
     EXPECT_EQ(r.batch, 1);
-    EXPECT_EQ(r.dtype, "auto");
+    EXPECT_EQ(r.dtype, ComputeDtype::Auto);
     EXPECT_DOUBLE_EQ(r.imageWeight, 1.0);
     EXPECT_FALSE(r.seed.has_value());
     EXPECT_EQ(r.negativePrompt.rfind("over-exposure, under-exposure, saturated", 0), 0u);
-    EXPECT_EQ(effectiveMode(r), "none");
+    EXPECT_EQ(effectiveMode(r), ReferenceMode::None);
     r.styles.push_back({"a.png", std::nullopt});
-    EXPECT_EQ(effectiveMode(r), "style");
+    EXPECT_EQ(effectiveMode(r), ReferenceMode::Style);
 }
 
 TEST(Request, JsonUsesTheConventionKeysAndRoundTrips) {
@@ -131,14 +131,22 @@ TEST(Request, ValidationNamesTheField) {
               std::string::npos);
     EXPECT_NE(errorFor([](GenerationRequest& r) { r.batch = 99; }).find("'batch'"),
               std::string::npos);
-    EXPECT_NE(errorFor([](GenerationRequest& r) { r.mode = "styel"; }).find("'mode'"),
-              std::string::npos);
-    EXPECT_NE(errorFor([](GenerationRequest& r) { r.sampler = "plms"; }).find("'sampler'"),
+    // Enumerated fields cannot hold a wrong name; it is refused where text is parsed.
+    const auto jsonError = [](const std::string& text) {
+        try {
+            requestFromJson(text);
+        } catch (const RequestError& error) {
+            return std::string(error.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(jsonError(R"({"prompt": "x", "mode": "styel"})").find("'mode'"), std::string::npos);
+    EXPECT_NE(jsonError(R"({"prompt": "x", "sampler": "plms"})").find("'sampler'"),
               std::string::npos);
     EXPECT_NE(errorFor([](GenerationRequest& r) { r.mix = 1.5; }).find("'mix'"), std::string::npos);
     EXPECT_NE(errorFor([](GenerationRequest& r) {
                   r.styles.clear();
-                  r.mode = "style";
+                  r.mode = ReferenceMode::Style;
               }).find("'styles'"),
               std::string::npos);
     EXPECT_NE(errorFor([](GenerationRequest& r) {
@@ -224,8 +232,8 @@ TEST(Request, A1111ParametersText) {
               "Steps: 30, Sampler: DDIM, CFG scale: 8, Seed: 42, Size: 640x384, "
               "Model: deadiff_v1, Batch size: 2, DEADiff style: a.png 0.7, b.png 0.3, "
               "DEADiff content: c.png, DEADiff mode: both, DEADiff image weight: 0.8");
-    EXPECT_EQ(a1111SamplerName("dpmpp-2m"), "DPM++ 2M Karras");
-    EXPECT_EQ(a1111SamplerName("euler-a"), "Euler a");
+    EXPECT_STREQ(sample::a1111SamplerName(SamplerKind::DpmPp2m), "DPM++ 2M Karras");
+    EXPECT_STREQ(sample::a1111SamplerName(SamplerKind::EulerAncestral), "Euler a");
 }
 
 } // namespace

@@ -18,8 +18,8 @@ TEST(Guidance, CombinesUnconditionalFirst) {
 TEST(Guidance, RunsOneDoubledBatchAndSplitsItInHalves) {
     std::vector<std::int64_t> rows;
     std::vector<bool> flags;
-    const DenoiseFn denoise = classifierFreeGuidance(
-        [&](const torch::Tensor& x, std::int64_t t, bool withUnconditional) {
+    const Denoiser denoise = classifierFreeGuidance(
+        [&](const torch::Tensor& x, std::int64_t t, std::int64_t, bool withUnconditional) {
             rows.push_back(x.size(0));
             flags.push_back(withUnconditional);
             EXPECT_EQ(t, 321);
@@ -29,7 +29,7 @@ TEST(Guidance, RunsOneDoubledBatchAndSplitsItInHalves) {
                 {torch::full({half, 4, 1, 1}, 2.0), torch::full({half, 4, 1, 1}, 5.0)});
         },
         8.0);
-    const torch::Tensor eps = denoise(torch::zeros({3, 4, 1, 1}), 321);
+    const torch::Tensor eps = denoise(torch::zeros({3, 4, 1, 1}), 321, 0);
     EXPECT_EQ(rows, (std::vector<std::int64_t>{6}));
     EXPECT_EQ(flags, (std::vector<bool>{true}));
     EXPECT_TRUE(torch::allclose(eps, torch::full({3, 4, 1, 1}, 2.0 + 8.0 * 3.0)));
@@ -37,15 +37,15 @@ TEST(Guidance, RunsOneDoubledBatchAndSplitsItInHalves) {
 
 TEST(Guidance, ScaleOneSkipsTheUnconditionalHalf) {
     std::vector<std::int64_t> rows;
-    const DenoiseFn denoise = classifierFreeGuidance(
-        [&](const torch::Tensor& x, std::int64_t, bool withUnconditional) {
+    const Denoiser denoise = classifierFreeGuidance(
+        [&](const torch::Tensor& x, std::int64_t, std::int64_t, bool withUnconditional) {
             rows.push_back(x.size(0));
             EXPECT_FALSE(withUnconditional);
             return torch::full_like(x, 4.0);
         },
         1.0);
     EXPECT_TRUE(
-        torch::allclose(denoise(torch::zeros({2, 4, 1, 1}), 1), torch::full({2, 4, 1, 1}, 4.0)));
+        torch::allclose(denoise(torch::zeros({2, 4, 1, 1}), 1, 0), torch::full({2, 4, 1, 1}, 4.0)));
     EXPECT_EQ(rows, (std::vector<std::int64_t>{2}));
 }
 

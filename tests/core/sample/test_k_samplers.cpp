@@ -24,7 +24,7 @@ struct GaussianData {
     torch::Tensor mu = doubles({0.5, -1.0, 0.0, 2.0, -0.25, 1.5});
     torch::Tensor s = doubles({0.1, 0.5, 1.0, 0.3, 2.0, 0.05});
     SigmaDenoiseFn denoiser() const {
-        return [mu = mu, s = s](const torch::Tensor& x, double sigma) {
+        return [mu = mu, s = s](const torch::Tensor& x, double sigma, std::int64_t) {
             return mu + s * s / (s * s + sigma * sigma) * (x - mu);
         };
     }
@@ -78,7 +78,7 @@ TEST(Sigmas, EpsDenoiserScalesTheInputAndPredictsX0) {
     const std::vector<double> discrete = discreteSigmas(scaledLinearAlphasCumprod());
     std::vector<std::int64_t> seenT;
     torch::Tensor seenX;
-    const DenoiseFn eps = [&](const torch::Tensor& x, std::int64_t t) {
+    const Denoiser eps = [&](const torch::Tensor& x, std::int64_t t, std::int64_t) {
         seenT.push_back(t);
         seenX = x;
         return torch::full_like(x, 0.5);
@@ -86,7 +86,7 @@ TEST(Sigmas, EpsDenoiserScalesTheInputAndPredictsX0) {
     const SigmaDenoiseFn denoiser = epsDenoiser(eps, discrete);
     const double sigma = discrete[700];
     const torch::Tensor x = doubles({1.0, -2.0});
-    const torch::Tensor d = denoiser(x, sigma);
+    const torch::Tensor d = denoiser(x, sigma, 0);
     ASSERT_EQ(seenT, (std::vector<std::int64_t>{700}));
     // c_in = 1/√(σ² + 1); D = x − σ·ε.
     EXPECT_LT(maxDiff(seenX, x / std::sqrt(sigma * sigma + 1)), 1e-12);
@@ -106,7 +106,7 @@ TEST(DpmSolver, IsExactForAConstantDenoiserAndSecondOrderOnGaussianData) {
     const GaussianData data;
     // A point mass: the solver lands on it after any number of steps.
     const torch::Tensor point = doubles({0.3, -0.2, 1.0, 0.0, 2.0, -1.0});
-    const auto constant = [&](const torch::Tensor&, double) { return point; };
+    const auto constant = [&](const torch::Tensor&, double, std::int64_t) { return point; };
     EXPECT_LT(maxDiff(sampleDpmpp2m(testNoise(), karrasSigmas(3, 0.03, 14.6), constant), point),
               1e-12);
     // Gaussian data: the ODE carries x_T = n·σmax to mu + (x_T − mu)·s/√(s² + σmax²) at σ = 0,
@@ -118,7 +118,7 @@ TEST(DpmSolver, IsExactForAConstantDenoiserAndSecondOrderOnGaussianData) {
         const torch::Tensor atLast =
             data.mu + (xT - data.mu) * torch::sqrt(data.s * data.s + last * last) /
                           torch::sqrt(data.s * data.s + sigmas[0] * sigmas[0]);
-        const torch::Tensor exact = data.denoiser()(atLast, last);
+        const torch::Tensor exact = data.denoiser()(atLast, last, 0);
         return maxDiff(sampleDpmpp2m(testNoise(), sigmas, data.denoiser()), exact);
     };
     const double e20 = error(20), e40 = error(40);
@@ -128,12 +128,12 @@ TEST(DpmSolver, IsExactForAConstantDenoiserAndSecondOrderOnGaussianData) {
 
 TEST(DpmSolver, ReportsEveryStepAndStopsWhenAsked) {
     const std::vector<double> sigmas = karrasSigmas(5, 0.0292, 14.6146);
-    std::vector<SigmaStepInfo> seen;
-    const torch::Tensor x = sampleDpmpp2m(testNoise(), sigmas, GaussianData{}.denoiser(),
-                                          [&](const SigmaStepInfo& info) {
-                                              seen.push_back(info);
-                                              return info.step < 2;
-                                          });
+    std::vector<StepInfo> seen;
+    const torch::Tensor x =
+        sampleDpmpp2m(testNoise(), sigmas, GaussianData{}.denoiser(), [&](const StepInfo& info) {
+            seen.push_back(info);
+            return info.step < 2;
+        });
     ASSERT_EQ(seen.size(), 3u);
     for (std::size_t i = 0; i < seen.size(); ++i) {
         EXPECT_EQ(seen[i].step, static_cast<std::int64_t>(i));
@@ -143,9 +143,9 @@ TEST(DpmSolver, ReportsEveryStepAndStopsWhenAsked) {
     }
     EXPECT_TRUE(torch::equal(x, seen.back().x));
     // The first step's denoised is D(n·σ0, σ0).
-    EXPECT_LT(
-        maxDiff(seen[0].denoised, GaussianData{}.denoiser()(testNoise() * sigmas[0], sigmas[0])),
-        1e-12);
+    EXPECT_LT(maxDiff(seen[0].predictedX0,
+                      GaussianData{}.denoiser()(testNoise() * sigmas[0], sigmas[0], 0)),
+              1e-12);
     EXPECT_THROW(sampleDpmpp2m(testNoise(), {1.0, 0.5}, GaussianData{}.denoiser()),
                  std::runtime_error); // does not end at 0
 }

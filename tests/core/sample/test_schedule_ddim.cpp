@@ -139,11 +139,11 @@ TEST(Ddim, SampleRunsEveryStepInOrderAndCanBeCancelled) {
     std::vector<std::int64_t> callbackSteps;
     const torch::Tensor result = sampler.sample(
         xT,
-        [&](const torch::Tensor& x, std::int64_t t) {
+        [&](const torch::Tensor& x, std::int64_t t, std::int64_t) {
             seen.push_back(t);
             return torch::zeros_like(x);
         },
-        [&](const DdimStepInfo& info) {
+        [&](const StepInfo& info) {
             callbackSteps.push_back(info.step);
             EXPECT_EQ(info.total, 50);
             EXPECT_TRUE(info.predictedX0.defined());
@@ -158,11 +158,11 @@ TEST(Ddim, SampleRunsEveryStepInOrderAndCanBeCancelled) {
     int calls = 0;
     sampler.sample(
         xT,
-        [&](const torch::Tensor& x, std::int64_t) {
+        [&](const torch::Tensor& x, std::int64_t, std::int64_t) {
             ++calls;
             return torch::zeros_like(x);
         },
-        [&](const DdimStepInfo& info) { return info.step < 2; });
+        [&](const StepInfo& info) { return info.step < 2; });
     EXPECT_EQ(calls, 3);
 }
 

@@ -239,7 +239,7 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     options.terminalSignal = 0.01;
     std::vector<std::string> seen;
     const auto record = [&](const TrainProgress& p) {
-        seen.push_back(p.phase + std::to_string(p.step));
+        seen.push_back(nameOf(p.phase) + std::to_string(p.step));
     };
     // Stopped after the first step: saved, resumable.
     int calls = 0;
@@ -261,14 +261,15 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     EXPECT_EQ(seen, (std::vector<std::string>{"unet3"}));
 
     // The checkpoint is a model folder the pipeline generates from, at its 64 px default.
-    const auto pipeline = Pipeline::load((dir_ / "stage1" / "model").string(), {"float32", {}});
+    const auto pipeline =
+        Pipeline::load({(dir_ / "stage1" / "model").string(), ComputeDtype::Float32});
     GenerationRequest request;
     request.prompt = "star in neon style";
     request.seed = 1;
     request.steps = 2;
     request.width = 64;
     request.height = 64;
-    request.mode = "none";
+    request.mode = ReferenceMode::None;
     EXPECT_EQ(pipeline->generate(request).images.at(0).cols, 64);
     // Stage 1 rescaled the schedule (--terminal-signal) and saved it with the weights,
     // where the pipeline and stage 2 read it.
@@ -322,11 +323,17 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
             ++compared;
         }
         EXPECT_GT(compared, 0);
-        EXPECT_NO_THROW(Pipeline::load((dir_ / "shipped").string(), {"float32", {}}));
+        EXPECT_NO_THROW(Pipeline::load({(dir_ / "shipped").string(), ComputeDtype::Float32}));
+        // The folder says what it can paint (the studio's model card).
+        const pipeline::ModelCard card = pipeline::modelCard((dir_ / "shipped").string());
+        EXPECT_EQ(card.subjects, subjectNames());
+        EXPECT_EQ(card.styles, styleNames());
+        EXPECT_EQ(card.words, captionWords());
         exported.exportDir = (dir_ / "overlay").string();
         exported.exportBase = (dir_ / "shipped").string();
         train(exported, record);
-        EXPECT_NO_THROW(Pipeline::load((dir_ / "overlay").string(), {"float32", {}}));
+        EXPECT_NO_THROW(Pipeline::load({(dir_ / "overlay").string(), ComputeDtype::Float32}));
+        EXPECT_EQ(pipeline::modelCard((dir_ / "overlay").string()).subjects, subjectNames());
         TrainOptions nothing = exported;
         nothing.outDir = (dir_ / "no-run").string();
         EXPECT_THROW(train(nothing, record), std::runtime_error);
