@@ -138,6 +138,8 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     ProgressBar bar(io.err);
     auto pipeline = load(loadOptionsFor(job.templ, {}), loadProgressBar(bar));
     bar.finish();
+    for (const std::string& note : pipeline->facts().loraNotes)
+        io.err << "LoRA " << note << "\n";
     const Pipeline::EncoderRuns before = pipeline->encoderRuns();
     CliBatchObserver observer(bar, io);
     batch::BatchOptions options;

@@ -2,9 +2,10 @@
 // LCMScheduler, what LCM-LoRA expects) and TCD (Zheng et al. 2024, "Trajectory Consistency
 // Distillation"; diffusers TCDScheduler). Both take an ε-prediction network, run 2–8 steps at CFG
 // 1–2, and add fresh noise between steps, so a caller draws that noise from a generator seeded with
-// the request's seed. Plain per-step functions: the caller owns the loop and the network.
+// the request's seed. Per-step functions; sample::run (sampler.h) loops them.
 #pragma once
 
+#include "core/sample/sampler_kind.h"
 #include "core/sample/schedule.h"
 
 #include <torch/torch.h>
@@ -20,9 +21,9 @@ namespace deadiff::sample {
 // taken at indices ⌊j·n/steps⌋, j = 0 .. steps − 1 (LCM and TCD share this schedule; 4 steps:
 // 999, 759, 499, 259). `strength` < 1 (image-to-image) keeps the less noisy part. Throws when
 // `steps` exceeds the distillation's timesteps.
-std::vector<std::int64_t> consistencyTimesteps(std::int64_t steps, std::int64_t originalSteps = 50,
-                                               double strength = 1.0,
-                                               std::int64_t trainTimesteps = kTrainTimesteps);
+std::vector<std::int64_t>
+consistencyTimesteps(std::int64_t steps, std::int64_t originalSteps = kConsistencyOriginalSteps,
+                     double strength = 1.0, std::int64_t trainTimesteps = kTrainTimesteps);
 
 // LCM's boundary condition at DDPM timestep t: with s = timestepScaling·t and σ_data = 0.5,
 // c_skip = σ_data²/(s² + σ_data²) and c_out = s/√(s² + σ_data²), so the model is exact at t = 0.
@@ -45,10 +46,7 @@ ConsistencyStep lcmStep(const torch::Tensor& alphasCumprod, std::int64_t t,
                         std::optional<std::int64_t> next, const torch::Tensor& x,
                         const torch::Tensor& eps, const torch::Tensor& noise);
 
-// TCD's default stochasticity γ (diffusers' `eta`) for SD 1.5.
-inline constexpr double kTcdDefaultGamma = 0.3;
-
-// One TCD step at t with stochasticity γ in [0, 1]: s = ⌊(1 − γ)·next⌋,
+// One TCD step at t with stochasticity γ in [0, 1] (SamplerSettings::tcdGamma): s = ⌊(1 − γ)·next⌋,
 // x_s = √ᾱ_s·x0 + √(1 − ᾱ_s)·ε, then x' = √(ᾱ_next/ᾱ_s)·x_s + √(1 − ᾱ_next/ᾱ_s)·noise when γ > 0
 // and this is not the last step, else x' = x_s. `next` empty marks the last step, which goes to
 // timestep 0 as diffusers does (so x' keeps √(1 − ᾱ_0)·ε). predictedX0 is x0. `noise` is read only

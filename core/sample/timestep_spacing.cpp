@@ -6,18 +6,6 @@
 
 namespace deadiff::sample {
 
-std::optional<TimestepSpacing> parseTimestepSpacing(std::string_view name) {
-    if (name == "leading")
-        return TimestepSpacing::Leading;
-    if (name == "trailing")
-        return TimestepSpacing::Trailing;
-    return std::nullopt;
-}
-
-const char* timestepSpacingName(TimestepSpacing spacing) {
-    return spacing == TimestepSpacing::Trailing ? "trailing" : "leading";
-}
-
 std::vector<std::int64_t> trailingTimesteps(std::int64_t steps, std::int64_t trainTimesteps) {
     if (steps < 1 || steps > trainTimesteps)
         throw std::runtime_error("steps must be between 1 and " + std::to_string(trainTimesteps) +

@@ -1,26 +1,18 @@
 // "Trailing" timestep spacing (Lin et al. 2024, "Common diffusion noise schedules and sample steps
 // are flawed", Table 2; diffusers `timestep_spacing="trailing"`): the first step starts at the
-// noisiest timestep T − 1 and the grid counts down from there. Few-step LoRAs distilled that way
-// (Hyper-SD, SDXL-Lightning style) expect it from DDIM and Euler; "leading" keeps each sampler's
-// own grid (LDM DDIM's range(0, T, T/S) + 1, k-diffusion's linspace for Euler).
+// noisiest timestep T − 1 and the grid counts down from there (TimestepSpacing in
+// sampler_kind.h). The DDIM update diffusers runs on that grid and the σ grid for Euler a.
 #pragma once
 
+#include "core/sample/sampler_kind.h"
 #include "core/sample/schedule.h"
 
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
 #include <vector>
 
 namespace deadiff::sample {
-
-enum class TimestepSpacing { Leading, Trailing };
-
-// "leading" / "trailing" (conventions.md `--timestep-spacing`); nullopt for any other name.
-std::optional<TimestepSpacing> parseTimestepSpacing(std::string_view name);
-const char* timestepSpacingName(TimestepSpacing spacing);
 
 // round(arange(T, 0, −T/S)) − 1 with numpy's arange length and round-half-to-even, descending:
 // 999, 749, 499, 249 for S = 4. Throws unless 1 <= steps <= T.
