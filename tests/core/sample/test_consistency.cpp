@@ -4,6 +4,7 @@
 // consistency_reference.safetensors), step for step, plus hand-checked values and refusals.
 #include "core/io/safetensors.h"
 #include "core/sample/consistency.h"
+#include "core/sample/sampler.h"
 #include "core/sample/sigmas.h"
 #include "core/sample/timestep_spacing.h"
 #include "tests/support/ckpt_writer.h"
@@ -201,8 +202,8 @@ TEST(Tcd, GammaZeroIsDeterministicAndOutOfRangeGammaIsRefused) {
     const torch::Tensor alphas = scaledLinearAlphasCumprod();
     const torch::Tensor x = torch::ones({1, 4, 2, 2});
     EXPECT_FALSE(tcdStepTakesNoise(false, 0.0));
-    EXPECT_TRUE(tcdStepTakesNoise(false, kTcdDefaultGamma));
-    EXPECT_FALSE(tcdStepTakesNoise(true, kTcdDefaultGamma));
+    EXPECT_TRUE(tcdStepTakesNoise(false, SamplerSettings{}.tcdGamma));
+    EXPECT_FALSE(tcdStepTakesNoise(true, SamplerSettings{}.tcdGamma));
     EXPECT_NO_THROW(tcdStep(alphas, 999, 759, 0.0, x, x, torch::Tensor()));
     EXPECT_THROW(tcdStep(alphas, 999, 759, 1.5, x, x, torch::Tensor()), std::runtime_error);
     EXPECT_THROW(tcdStep(alphas, 999, 759, 0.3, x, x, torch::Tensor()), std::runtime_error);
@@ -234,10 +235,90 @@ TEST(TrailingSpacing, DdimStepsMatchDiffusers) {
 }
 
 TEST(TrailingSpacing, NamesParse) {
-    EXPECT_EQ(parseTimestepSpacing("leading"), TimestepSpacing::Leading);
-    EXPECT_EQ(parseTimestepSpacing("trailing"), TimestepSpacing::Trailing);
-    EXPECT_EQ(parseTimestepSpacing("linspace"), std::nullopt);
-    EXPECT_STREQ(timestepSpacingName(TimestepSpacing::Trailing), "trailing");
+    EXPECT_EQ(enumFromName<TimestepSpacing>("leading"), TimestepSpacing::Leading);
+    EXPECT_EQ(enumFromName<TimestepSpacing>("trailing"), TimestepSpacing::Trailing);
+    EXPECT_EQ(enumFromName<TimestepSpacing>("linspace"), std::nullopt);
+    EXPECT_STREQ(nameOf(TimestepSpacing::Trailing), "trailing");
+}
+
+// The seam: sample::run with the request's seed, from the reference's x_T (the draw the pipeline
+// makes with that seed), reports every step of the reference's free run.
+void runThroughTheSeam(const std::string& name, SamplerSettings settings) {
+    const torch::Tensor alphas = fixture("alphas_cumprod");
+    const torch::Tensor xT = fixture(name + ".x_T");
+    std::vector<StepInfo> steps;
+    const torch::Tensor result = run(
+        settings, alphas, xT,
+        [&](const torch::Tensor& x, std::int64_t t, std::int64_t step) {
+            EXPECT_EQ(step, static_cast<std::int64_t>(steps.size()));
+            return gaussianEps(alphas, x, t);
+        },
+        [&](const StepInfo& info) {
+            steps.push_back(info);
+            return true;
+        });
+    ASSERT_EQ(static_cast<std::int64_t>(steps.size()), settings.steps) << name;
+    EXPECT_EQ(plannedSteps(settings, alphas), settings.steps);
+    for (const StepInfo& info : steps) {
+        const std::string prefix = name + "." + std::to_string(info.step) + ".";
+        EXPECT_EQ(info.total, settings.steps);
+        EXPECT_EQ(info.timestep, longs(fixture(prefix + "t"))[0]) << prefix;
+        EXPECT_LE(relativeError(info.x, fixture(prefix + "x")), 1e-5) << prefix << "x";
+        EXPECT_LE(relativeError(info.predictedX0, fixture(prefix + "x0")), 1e-5) << prefix;
+        const double alpha = alphas[info.timestep].item<double>();
+        EXPECT_NEAR(info.sigma, std::sqrt((1 - alpha) / alpha), 1e-9 * info.sigma);
+    }
+    EXPECT_EQ(steps.back().sigmaNext, 0.0);
+    EXPECT_TRUE(torch::equal(result, steps.back().x));
+}
+
+TEST(SamplerSeam, LcmAndTcdRunStepForStepAsDiffusers) {
+    runThroughTheSeam("lcm4", {SamplerKind::Lcm, 4, 46});
+    runThroughTheSeam("lcm1", {SamplerKind::Lcm, 1, 43});
+    SamplerSettings tcd{SamplerKind::Tcd, 4, 7};
+    for (const auto& [name, gamma] : {std::pair<const char*, double>{"tcd4_gamma3", 0.3},
+                                      {"tcd4_gamma0", 0.0},
+                                      {"tcd4_gamma10", 1.0}}) {
+        tcd.tcdGamma = gamma;
+        runThroughTheSeam(name, tcd);
+    }
+    SamplerSettings ddim{SamplerKind::Ddim, 4, 11};
+    ddim.spacing = TimestepSpacing::Trailing;
+    runThroughTheSeam("ddim_trailing4", ddim);
+}
+
+TEST(SamplerSeam, AnotherSeedDrawsOtherNoiseAndCancellingStopsAtTheStep) {
+    const torch::Tensor alphas = fixture("alphas_cumprod");
+    const torch::Tensor xT = fixture("lcm4.x_T");
+    const Denoiser denoise = [&](const torch::Tensor& x, std::int64_t t, std::int64_t) {
+        return gaussianEps(alphas, x, t);
+    };
+    const torch::Tensor seeded = run({SamplerKind::Lcm, 4, 46}, alphas, xT, denoise);
+    EXPECT_FALSE(torch::allclose(run({SamplerKind::Lcm, 4, 47}, alphas, xT, denoise), seeded));
+    EXPECT_TRUE(torch::equal(run({SamplerKind::Lcm, 4, 46}, alphas, xT, denoise), seeded));
+    int calls = 0;
+    const torch::Tensor stopped =
+        run({SamplerKind::Lcm, 4, 46}, alphas, xT, denoise, [&](const StepInfo& info) {
+            ++calls;
+            return info.step < 1;
+        });
+    EXPECT_EQ(calls, 2);
+    EXPECT_LE(relativeError(stopped, fixture("lcm4.1.x")), 1e-5);
+}
+
+TEST(SamplerSeam, RefusesTrailingSpacingWhereItDoesNotApplyAndTooManyLcmSteps) {
+    const torch::Tensor alphas = fixture("alphas_cumprod");
+    const torch::Tensor xT = fixture("lcm4.x_T");
+    const Denoiser denoise = [](const torch::Tensor& x, std::int64_t, std::int64_t) { return x; };
+    for (const SamplerKind kind : {SamplerKind::Lcm, SamplerKind::Tcd, SamplerKind::DpmPp2m}) {
+        SamplerSettings settings{kind, 4, 1};
+        settings.spacing = TimestepSpacing::Trailing;
+        EXPECT_THROW(run(settings, alphas, xT, denoise), std::runtime_error) << nameOf(kind);
+    }
+    EXPECT_THROW(run({SamplerKind::Lcm, kConsistencyOriginalSteps + 1, 1}, alphas, xT, denoise),
+                 std::runtime_error);
+    EXPECT_STREQ(a1111SamplerName(SamplerKind::Lcm), "LCM");
+    EXPECT_STREQ(a1111SamplerName(SamplerKind::Tcd), "TCD");
 }
 
 } // namespace
