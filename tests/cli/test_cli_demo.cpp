@@ -8,6 +8,7 @@
 #include "core/pipeline/metadata.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include <filesystem>
 #include <fstream>
