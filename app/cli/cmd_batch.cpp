@@ -314,6 +314,8 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
         return batch::isOutOfMemory(error) ? kExitRetry : kExitUsage;
     }
     bar.finish();
+    for (const std::string& note : pipeline->facts().loraNotes)
+        io.err << "LoRA " << note << "\n";
     const Pipeline::EncoderRuns before = pipeline->encoderRuns();
     CliBatchObserver observer(bar, io);
     batch::BatchOptions options;

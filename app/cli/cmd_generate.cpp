@@ -13,6 +13,7 @@
 #include "core/pipeline/pipeline.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 
@@ -48,6 +49,20 @@ private:
 
 } // namespace
 
+LoraChoice loraOption(const std::string& value) {
+    // PATH[:W]: the text after the last ':' is a weight only when it reads as a number, so a
+    // path with a colon (and no weight) still works.
+    const std::size_t colon = value.rfind(':');
+    if (colon != std::string::npos && colon > 0) {
+        const std::string weight = value.substr(colon + 1);
+        char* end = nullptr;
+        const double parsed = std::strtod(weight.c_str(), &end);
+        if (!weight.empty() && end == weight.c_str() + weight.size())
+            return {value.substr(0, colon), parsed};
+    }
+    return {value, 1.0};
+}
+
 void addRequestOptions(Args& args) {
     args.option("--model", "PATH|NAME",
                 "DEADiff checkpoint (.ckpt/.safetensors), model folder, or the name of one in the "
@@ -62,7 +77,16 @@ void addRequestOptions(Args& args) {
         .option("--seed", "N", "random seed [default: random, printed]")
         .option("--steps", "N", "sampler steps", "50")
         .option("--cfg", "F", "classifier-free guidance scale", "7.5")
-        .option("--sampler", "NAME", "ddim | dpmpp-2m | euler-a", "ddim")
+        .option("--sampler", "NAME",
+                "ddim | dpmpp-2m | euler-a | lcm | tcd (lcm/tcd: 2-8 steps, cfg 1-2, with an "
+                "LCM or TCD LoRA)",
+                "ddim")
+        .option("--timestep-spacing", "NAME",
+                "leading | trailing (trailing: ddim and euler-a, for Hyper-SD-style LoRAs)",
+                "leading")
+        .repeatable("--lora", "PATH[:W]",
+                    "LoRA file (kohya/A1111, LyCORIS LoCon, diffusers/PEFT) merged at weight W "
+                    "[default 1]")
         .option("--width", "N", "multiple of 64 [default: the model's size, 512 for a checkpoint]")
         .option("--height", "N", "multiple of 64 [default: as --width]")
         .option("--batch", "N", "images per request", "1")
@@ -101,6 +125,9 @@ GenerationRequest requestFromArgs(const Args& args) {
     request.steps = static_cast<int>(args.integer("--steps"));
     request.cfg = args.number("--cfg");
     request.sampler = enumOption<SamplerKind>(args, "--sampler");
+    request.timestepSpacing = enumOption<TimestepSpacing>(args, "--timestep-spacing");
+    for (const std::string& value : args.values("--lora"))
+        request.loras.push_back(loraOption(value));
     if (args.has("--width"))
         request.width = static_cast<int>(args.integer("--width"));
     if (args.has("--height"))
@@ -161,6 +188,11 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         if (!path.empty() && !std::filesystem::is_regular_file(path, error))
             throw UsageError(std::string("option '") + flag +
                              "': no such file or model name: " + path + modelsHint);
+    }
+    for (const LoraChoice& lora : request.loras) {
+        std::error_code loraError;
+        if (!std::filesystem::is_regular_file(lora.path, loraError))
+            throw UsageError("option '--lora': no such file: " + lora.path);
     }
     std::error_code error;
     if (!std::filesystem::exists(request.model, error))
@@ -230,6 +262,8 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     CliObserver observer(bar, io.err);
     auto pipeline = Pipeline::load(loadOptionsFor(request, {}), loadProgressBar(bar));
     bar.finish();
+    for (const std::string& note : pipeline->facts().loraNotes)
+        io.err << "LoRA " << note << "\n";
     fitToModel(request, args, pipeline->facts());
     GenerationResult result;
     try {

@@ -12,6 +12,8 @@
 namespace deadiff::cli {
 
 void addRequestOptions(Args& args);
+// `--lora PATH[:W]` (W a number; weight 1 without it).
+LoraChoice loraOption(const std::string& value);
 GenerationRequest requestFromArgs(const Args& args);
 // requestFromArgs, then a model is required and the request validated; problems are
 // UsageErrors naming the field.

@@ -85,6 +85,8 @@ std::string styleSetLabel(const std::vector<StyleReference>& set) {
 void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
     for (StyleReference& style : request.styles)
         style.path = absoluteFrom(baseDir, style.path);
+    for (LoraChoice& lora : request.loras)
+        lora.path = absoluteFrom(baseDir, lora.path);
     for (std::string* path : {&request.content, &request.depth, &request.depthFrom})
         *path = absoluteFrom(baseDir, *path);
     // A model given as a relative path is a file next to the job, else a name in the models

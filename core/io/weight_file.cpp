@@ -73,12 +73,13 @@ Sniffed sniff(const std::string& path) {
     if (got >= 4 && head[0] == 'P' && head[1] == 'K' &&
         ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
         return Sniffed::TorchZip;
+    // Before the pickle test: a safetensors header length of 128, 384, ... starts 0x80 0x00.
+    if (got >= 9 && head[8] == '{')
+        return Sniffed::Safetensors;
     // torch.save before 1.6 (or with _use_new_zipfile_serialization=False) writes a bare
     // pickle stream: PROTO 2, then the magic number 0x1950a86a20f9469cfc6c as a LONG1.
     if (got >= 2 && head[0] == 0x80 && head[1] <= 5)
         return Sniffed::LegacyTorch;
-    if (got >= 9 && head[8] == '{')
-        return Sniffed::Safetensors;
     // A plausible little-endian header length: let the safetensors parser say what is wrong.
     const std::uint64_t headerLength = got >= 8 ? readLittleEndian64(head) : 0;
     if (got >= 8 && headerLength > 0 && headerLength < (100u << 20))

@@ -10,6 +10,7 @@
 #include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/controlnet.h"
+#include "core/nn/lora.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
@@ -36,13 +37,15 @@
 namespace deadiff {
 
 bool LoadOptions::operator==(const LoadOptions& o) const {
-    return model == o.model && dtype == o.dtype && vocabDir == o.vocabDir && threads == o.threads;
+    return model == o.model && dtype == o.dtype && vocabDir == o.vocabDir && threads == o.threads &&
+           loras == o.loras;
 }
 
 LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel) {
     LoadOptions options;
     options.model = request.model.empty() ? fallbackModel : request.model;
     options.dtype = request.dtype;
+    options.loras = request.loras;
     return options;
 }
 
@@ -56,6 +59,7 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFa
     resolved.mode = effectiveMode(resolved);
     resolved.model = facts.modelPath;
     resolved.dtype = facts.computeDtype;
+    resolved.loras = facts.loras;
     return resolved;
 }
 
@@ -72,7 +76,8 @@ bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted) {
         return true;
     const ModelFacts& loaded = pipeline->facts();
     return wanted.model != loaded.modelPath ||
-           resolveComputeDtype(wanted.dtype, loaded.autoDtype) != loaded.computeDtype;
+           resolveComputeDtype(wanted.dtype, loaded.autoDtype) != loaded.computeDtype ||
+           wanted.loras != loaded.loras;
 }
 
 PipelineLoader defaultPipelineLoader() {
@@ -215,6 +220,11 @@ public:
         // copies of the conversions are free now: without this the allocator would keep them
         // (3.5 GiB for the UNet alone) resident for the life of the pipeline.
         releaseFreeMemory();
+
+        if (!options.loras.empty()) {
+            report("LoRAs", 0.95);
+            mergeLoras(options.loras);
+        }
 
         alphasCumprod_ = modelAlphasCumprod(tensors, config_);
         report("ready", 1.0);
@@ -380,6 +390,22 @@ public:
     }
 
 private:
+    // Merges the LoRAs into the loaded weights for good: a change of LoRAs is a reload
+    // (needsReload), so no copy of the base weights is kept.
+    void mergeLoras(const std::vector<LoraChoice>& choices) {
+        const nn::LoraTargetNames names(*unet_, text_.get());
+        std::vector<nn::WeightedLora> loras;
+        for (const LoraChoice& choice : choices) {
+            auto file = std::make_shared<const nn::LoraFile>(nn::readLoraFile(choice.path, names));
+            facts_.loraNotes.push_back(nn::describeLora(*file));
+            loras.push_back({std::move(file), choice.weight});
+        }
+        std::map<std::string, torch::Tensor> parameters = nn::parametersByKey(*unet_, kUNetPrefix);
+        parameters.merge(nn::parametersByKey(*text_, nn::kClipTextPrefix));
+        nn::LoraMerger(std::move(parameters)).apply(loras);
+        facts_.loras = choices;
+    }
+
     torch::Tensor encodeText(const std::string& prompt) {
         const auto cached = textCache_.find(prompt);
         if (cached != textCache_.end())

@@ -78,13 +78,15 @@ struct LoadOptions {
     // Folder with the tokenizer vocabularies; empty: the installed/bundled default.
     std::string vocabDir;
     int threads = 0; // LibTorch's intra-op threads; 0: as configured at start-up
+    // Merged into the UNet and text encoder weights (in the compute dtype) after loading.
+    std::vector<LoraChoice> loras;
 
     bool operator==(const LoadOptions& other) const;
     bool operator!=(const LoadOptions& other) const { return !(*this == other); }
 };
 
-// The load options a request asks for (its model and dtype); `fallbackModel` when it names no
-// model.
+// The load options a request asks for (its model, dtype and LoRAs); `fallbackModel` when it
+// names no model.
 LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel);
 
 // What the loaded model is and can do, so front ends never read its files themselves.
@@ -92,8 +94,10 @@ struct ModelFacts {
     std::string modelPath;
     ComputeDtype computeDtype = ComputeDtype::Float32; // resolved: never Auto
     ComputeDtype autoDtype = ComputeDtype::Auto;       // what Auto means for this model
-    int nativeImageSize = 512; // px: the size it was trained at (a model folder says)
-    int latentFactor = 8;      // pixels per latent cell
+    int nativeImageSize = 512;          // px: the size it was trained at (a model folder says)
+    int latentFactor = 8;               // pixels per latent cell
+    std::vector<LoraChoice> loras;      // merged, as LoadOptions::loras asked
+    std::vector<std::string> loraNotes; // one line per LoRA: modules changed, keys unmatched
 };
 
 // Summary of one conditioning tensor, as `deadiff encode` prints it.
@@ -153,7 +157,7 @@ void applyNativeSize(GenerationRequest& request, const ModelFacts& facts, bool w
                      bool heightGiven);
 
 // Whether `pipeline` (or no pipeline) must be replaced to serve `wanted`: another model file,
-// another compute dtype once Auto is resolved for that model, or another thread count.
+// another compute dtype once Auto is resolved for that model, or other LoRAs.
 bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted);
 
 // Makes a pipeline: Pipeline::load for the application, doubles in tests. The CLI and the

@@ -47,9 +47,10 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
     return model == o.model && prompt == o.prompt && negativePrompt == o.negativePrompt &&
            sameStyles() && mix == o.mix && content == o.content && mode == o.mode &&
            imageWeight == o.imageWeight && seed == o.seed && steps == o.steps && cfg == o.cfg &&
-           sampler == o.sampler && width == o.width && height == o.height && batch == o.batch &&
-           dtype == o.dtype && depth == o.depth && depthFrom == o.depthFrom &&
-           depthModel == o.depthModel && control == o.control && controlScale == o.controlScale &&
+           sampler == o.sampler && timestepSpacing == o.timestepSpacing && loras == o.loras &&
+           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
+           depth == o.depth && depthFrom == o.depthFrom && depthModel == o.depthModel &&
+           control == o.control && controlScale == o.controlScale &&
            controlStart == o.controlStart && controlEnd == o.controlEnd;
 }
 
@@ -129,6 +130,26 @@ void validate(const GenerationRequest& request) {
         if (request.styles[i].path.empty())
             fail("styles[" + std::to_string(i) + "].path", "is empty");
     normalizedStyleWeights(request); // throws on bad weights
+    if (request.timestepSpacing == TimestepSpacing::Trailing &&
+        !sample::takesTrailingSpacing(request.sampler))
+        fail("timestep_spacing",
+             std::string("trailing applies to ddim and euler-a, not ") + nameOf(request.sampler));
+    if ((request.sampler == SamplerKind::Lcm || request.sampler == SamplerKind::Tcd) &&
+        request.steps > sample::kConsistencyOriginalSteps)
+        fail("steps", std::string("must be at most ") +
+                          std::to_string(sample::kConsistencyOriginalSteps) + " for " +
+                          nameOf(request.sampler) + " (its distilled schedule), got " +
+                          std::to_string(request.steps));
+    for (std::size_t i = 0; i < request.loras.size(); ++i) {
+        const std::string where = "loras[" + std::to_string(i) + "]";
+        if (request.loras[i].path.empty())
+            fail(where + ".path", "is empty");
+        const double weight = request.loras[i].weight;
+        if (!(std::abs(weight) <= kMaxLoraWeight))
+            fail(where + ".weight", "must lie in [-" + formatNumber(kMaxLoraWeight) + ", " +
+                                        formatNumber(kMaxLoraWeight) + "], got " +
+                                        formatNumber(weight));
+    }
     if (!(request.controlScale >= 0.0 && request.controlScale <= 5.0))
         fail("control_scale", "must lie in [0, 5], got " + formatNumber(request.controlScale));
     if (!(request.controlStart >= 0.0 && request.controlStart <= request.controlEnd &&
@@ -178,6 +199,14 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
     json["steps"] = r.steps;
     json["cfg"] = r.cfg;
     json["sampler"] = nameOf(r.sampler);
+    if (r.timestepSpacing != TimestepSpacing::Leading)
+        json["timestep_spacing"] = nameOf(r.timestepSpacing);
+    if (!r.loras.empty()) {
+        Json loras = Json::array();
+        for (const LoraChoice& lora : r.loras)
+            loras.push_back({{"path", lora.path}, {"weight", lora.weight}});
+        json["loras"] = loras;
+    }
     json["width"] = r.width;
     json["height"] = r.height;
     json["batch"] = r.batch;
@@ -199,24 +228,24 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
 
 namespace {
 
-// A style set entry: a bare path, or {"path", "weight"}.
-StyleReference styleFromJson(const Json& entry, const std::string& where, bool strict) {
-    StyleReference style;
+// A `styles` or `loras` entry: a bare path, or {"path", "weight"}.
+StyleReference pathAndWeightFromJson(const Json& entry, const std::string& where, bool strict) {
+    StyleReference item;
     if (entry.is_string()) {
-        style.path = entry.get<std::string>();
+        item.path = entry.get<std::string>();
     } else if (entry.is_object()) {
         if (!entry.contains("path"))
             fail(where + ".path", "is missing");
-        style.path = json::asString(entry["path"], where + ".path");
+        item.path = json::asString(entry["path"], where + ".path");
         if (entry.contains("weight") && !entry["weight"].is_null())
-            style.weight = json::asNumber(entry["weight"], where + ".weight");
+            item.weight = json::asNumber(entry["weight"], where + ".weight");
         for (auto field = entry.begin(); field != entry.end(); ++field)
             if (strict && field.key() != "path" && field.key() != "weight")
                 fail(where + "." + field.key(), "is not a known field");
     } else {
         fail(where, "must be a path or a {\"path\", \"weight\"} object");
     }
-    return style;
+    return item;
 }
 
 GenerationRequest requestFromJson(const Json& document, JsonStrictness strictness);
@@ -253,7 +282,7 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
                 fail(key, "must be a list of {\"path\", \"weight\"} objects");
             for (std::size_t i = 0; i < value.size(); ++i)
                 r.styles.push_back(
-                    styleFromJson(value[i], "styles[" + std::to_string(i) + "]", strict));
+                    pathAndWeightFromJson(value[i], "styles[" + std::to_string(i) + "]", strict));
         } else if (key == "mix") {
             if (!value.is_null())
                 r.mix = json::asNumber(value, key);
@@ -278,6 +307,16 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
             r.cfg = json::asNumber(value, key);
         } else if (key == "sampler") {
             r.sampler = json::asEnum<SamplerKind>(value, key);
+        } else if (key == "timestep_spacing") {
+            r.timestepSpacing = json::asEnum<TimestepSpacing>(value, key);
+        } else if (key == "loras") {
+            if (!value.is_array())
+                fail(key, "must be a list of {\"path\", \"weight\"} objects");
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                const StyleReference entry =
+                    pathAndWeightFromJson(value[i], "loras[" + std::to_string(i) + "]", strict);
+                r.loras.push_back({entry.path, entry.weight.value_or(1.0)});
+            }
         } else if (key == "width") {
             r.width = json::asInt(value, key);
         } else if (key == "height") {

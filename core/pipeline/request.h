@@ -17,6 +17,7 @@
 namespace deadiff {
 
 using sample::SamplerKind;
+using sample::TimestepSpacing;
 
 // The negative prompt hard-coded in the official scripts (inference.py, app.py).
 extern const char* const kOfficialNegativePrompt;
@@ -27,12 +28,25 @@ struct StyleReference {
     std::optional<double> weight;
 };
 
+// A LoRA file merged into the model at load time, at `weight` (the multiplier of its ΔW; may be
+// negative, as A1111 allows).
+struct LoraChoice {
+    std::string path;
+    double weight = 1.0;
+    bool operator==(const LoraChoice& other) const {
+        return path == other.path && weight == other.weight;
+    }
+    bool operator!=(const LoraChoice& other) const { return !(*this == other); }
+};
+
 struct GenerationRequest {
     // What to load, recorded with the result: the pipeline does not read these two; front ends
     // turn them into LoadOptions (loadOptionsFor) and reload when they change, and generate()
     // records what was actually used.
     std::string model; // empty: the configured default model
     ComputeDtype dtype = ComputeDtype::Auto;
+    // Load-time too (LoadOptions::loras): merged into the weights in this order.
+    std::vector<LoraChoice> loras;
 
     std::string prompt;
     std::string negativePrompt = kOfficialNegativePrompt;
@@ -45,6 +59,7 @@ struct GenerationRequest {
     int steps = 50;
     double cfg = 7.5;
     SamplerKind sampler = SamplerKind::Ddim;
+    TimestepSpacing timestepSpacing = TimestepSpacing::Leading; // trailing: ddim, euler-a
     int width = 512;
     int height = 512;
     int batch = 1;
@@ -84,6 +99,7 @@ constexpr int kMinImageSide = 64;
 constexpr int kMaxImageSide = 2048;
 constexpr int kMaxBatch = 16;
 constexpr int kMaxSteps = 1000;
+constexpr double kMaxLoraWeight = 10.0; // |weight|: beyond it a LoRA only destroys the model
 
 // `mode` as run: the explicit one, else Style with a style reference, else None.
 ReferenceMode effectiveMode(const GenerationRequest& request);

@@ -35,6 +35,8 @@ struct SamplerSettings {
     SamplerKind kind = SamplerKind::Ddim;
     std::int64_t steps = 50; // as asked; DDIM may run a few more (plannedSteps)
     std::uint64_t seed = 0;  // the per-step noise of stochastic samplers
+    TimestepSpacing spacing = TimestepSpacing::Leading; // trailing: DDIM and Euler a only
+    double tcdGamma = 0.3; // TCD's stochasticity γ in [0, 1] (diffusers' `eta`; 0.3 for SD 1.5)
 };
 
 // How many steps run() takes for `settings` on this schedule.
@@ -42,7 +44,8 @@ std::int64_t plannedSteps(const SamplerSettings& settings, const torch::Tensor& 
 
 // Samples from `noise` (unit Gaussian, the request's seeded draw) with the schedule
 // `alphasCumprod` [T]. Returns the final latent, or the last completed one when `callback`
-// stopped early.
+// stopped early. Throws std::runtime_error for settings the sampler cannot run (trailing spacing
+// for LCM/TCD/DPM++, more LCM/TCD steps than kConsistencyOriginalSteps).
 torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCumprod,
                   const torch::Tensor& noise, const Denoiser& denoise,
                   const StepCallback& callback = nullptr);

@@ -11,6 +11,10 @@ const char* a1111SamplerName(SamplerKind kind) {
         return "DPM++ 2M Karras";
     case SamplerKind::EulerAncestral:
         return "Euler a";
+    case SamplerKind::Lcm:
+        return "LCM";
+    case SamplerKind::Tcd:
+        return "TCD";
     }
     return "";
 }

@@ -199,6 +199,26 @@ TEST(GenerateArgs, FlagsMapOntoTheRequestFields) {
     EXPECT_EQ(d.steps, 50);
 }
 
+TEST(GenerateArgs, LoraAndFewStepFlagsMapOntoTheRequestFields) {
+    Args args("generate", "");
+    addRequestOptions(args);
+    args.parse({"--prompt", "x", "--lora", "style.safetensors:0.6", "--lora", "/m/lcm.safetensors",
+                "--lora", "dir:with:colons/a.safetensors", "--lora", "neg.safetensors:-1.5",
+                "--sampler", "tcd", "--timestep-spacing", "trailing"});
+    const GenerationRequest r = requestFromArgs(args);
+    EXPECT_EQ(r.loras, (std::vector<LoraChoice>{{"style.safetensors", 0.6},
+                                                {"/m/lcm.safetensors", 1.0},
+                                                {"dir:with:colons/a.safetensors", 1.0},
+                                                {"neg.safetensors", -1.5}}));
+    EXPECT_EQ(r.sampler, SamplerKind::Tcd);
+    EXPECT_EQ(r.timestepSpacing, TimestepSpacing::Trailing);
+
+    Args bad("generate", "");
+    addRequestOptions(bad);
+    bad.parse({"--prompt", "x", "--timestep-spacing", "linspace"});
+    EXPECT_THROW(requestFromArgs(bad), UsageError);
+}
+
 TEST(GenerateArgs, OutputPathsFollowTheConvention) {
     EXPECT_EQ(outputPaths("", 7, 1), std::vector<std::string>{"deadiff-7.png"});
     EXPECT_EQ(outputPaths("out/x.png", 7, 1), std::vector<std::string>{"out/x.png"});

@@ -1,11 +1,14 @@
 // The CLI on model folders: generate takes the folder's image size, and train -> eval run end
 // to end (a few steps, so the numbers mean nothing; the demo model's numbers are in README).
+#include "tests/support/ckpt_writer.h"
 #include "tests/support/process.h"
 #include "tests/support/tiny_model.h"
 
 #include "core/image/image_io.h"
+#include "core/pipeline/metadata.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -41,6 +44,55 @@ TEST_F(CliDemo, GenerateFromAModelFolderUsesItsImageSize) {
     const cv::Mat image = image::readImageRgb(out);
     EXPECT_EQ(image.cols, 64);
     EXPECT_EQ(image.rows, 64);
+}
+
+// --lora merges a kohya LoRA (random, made for the tiny UNet and a two-layer text encoder, so
+// some of its keys match nothing here) at load time and --sampler lcm runs the few-step
+// sampler; the PNG records both. Weight 0 is the plain model.
+TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
+    const std::string model = (dir_ / "tiny").string();
+    test::writeTinyModel(model, 2);
+    const std::string lora = test::fixturePath("lora/lora_kohya.safetensors");
+    // Writes dir_/name and returns the log.
+    const auto draft = [&](const std::string& name, const std::vector<std::string>& extra) {
+        std::vector<std::string> command = {
+            kCli,        "generate", "--model", model, "--prompt", "star",
+            "--steps",   "2",        "--seed",  "3",   "--dtype",  "float32",
+            "--sampler", "lcm",      "--cfg",   "1",   "-o",       (dir_ / name).string()};
+        command.insert(command.end(), extra.begin(), extra.end());
+        const auto result = runProcess(command);
+        EXPECT_EQ(result.exitCode, 0) << result.err;
+        return result.err;
+    };
+    draft("plain.png", {});
+    const std::string mergedLog = draft("lora.png", {"--lora", lora + ":0.8"});
+    draft("zero.png", {"--lora", lora + ":0"});
+    EXPECT_NE(mergedLog.find("LoRA lora_kohya"), std::string::npos) << mergedLog;
+    EXPECT_NE(mergedLog.find(" keys matched nothing"), std::string::npos) << mergedLog;
+
+    const std::string merged = (dir_ / "lora.png").string();
+    const cv::Mat plainImage = image::readImageRgb((dir_ / "plain.png").string());
+    EXPECT_GT(cv::norm(image::readImageRgb(merged), plainImage, cv::NORM_L1), 0.0);
+    EXPECT_EQ(cv::norm(image::readImageRgb((dir_ / "zero.png").string()), plainImage, cv::NORM_L1),
+              0.0);
+
+    const std::optional<GenerationRequest> recorded = recordedRequest(merged);
+    ASSERT_TRUE(recorded);
+    EXPECT_EQ(recorded->sampler, SamplerKind::Lcm);
+    ASSERT_EQ(recorded->loras.size(), 1u);
+    EXPECT_EQ(recorded->loras[0].path, lora);
+    EXPECT_DOUBLE_EQ(recorded->loras[0].weight, 0.8);
+
+    const auto missing = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
+                                     "--lora", (dir_ / "none.safetensors").string()});
+    EXPECT_EQ(missing.exitCode, 2);
+    EXPECT_NE(missing.err.find("'--lora': no such file"), std::string::npos) << missing.err;
+    const auto trailing = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
+                                      "--sampler", "lcm", "--timestep-spacing", "trailing"});
+    EXPECT_EQ(trailing.exitCode, 2);
+    EXPECT_NE(trailing.err.find("'timestep_spacing' trailing applies to ddim and euler-a"),
+              std::string::npos)
+        << trailing.err;
 }
 
 TEST_F(CliDemo, BrokenModelJsonIsAUserErrorNamingTheField) {

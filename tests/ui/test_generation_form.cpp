@@ -76,7 +76,7 @@ private Q_SLOTS:
         QVERIFY(request.styles.empty());
         QVERIFY(request.mode == ReferenceMode::None);
         auto* sampler = form.findChild<QComboBox*>("samplerCombo");
-        QCOMPARE(sampler->count(), 3); // ddim, dpmpp-2m, euler-a
+        QCOMPARE(sampler->count(), 5); // ddim, dpmpp-2m, euler-a, lcm, tcd
     }
 
     void requestRoundTripsThroughFormAndJson() {

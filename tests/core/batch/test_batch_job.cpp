@@ -115,6 +115,19 @@ TEST(BatchJob, BatchSizeAddsImagesAndDepthsAreAnAxis) {
     }
 }
 
+TEST(BatchJob, TemplateLorasAreRelativeToTheJobFile) {
+    const BatchJob job = parseBatchJob(
+        R"({"template": {"prompt": "p", "loras": [{"path": "l/style.safetensors", "weight": 0.5},
+                                                  "/abs/lcm.safetensors"]}})",
+        "/jobs/x");
+    EXPECT_EQ(job.templ.loras, (std::vector<LoraChoice>{{"/jobs/x/l/style.safetensors", 0.5},
+                                                        {"/abs/lcm.safetensors", 1.0}}));
+    // Every image of the job is made with them (they are fixed while the model is loaded).
+    const BatchPlan plan = expandJob(job, 0);
+    ASSERT_FALSE(plan.requests.empty());
+    EXPECT_EQ(plan.requests[0].request.loras, job.templ.loras);
+}
+
 TEST(BatchJob, FileNamesFollowTheTemplateAndAreUnique) {
     const BatchJob job = parseBatchJob(R"({"template": {"prompt": "x", "seed": 42},
         "prompts": ["A red: fox?", "a quiet lake at dawn, oil"],

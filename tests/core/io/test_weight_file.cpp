@@ -51,6 +51,18 @@ TEST_F(WeightFileTest, DetectsSafetensorsByContentWhateverTheExtension) {
     EXPECT_THROW(weights.tensor("nope"), std::runtime_error);
 }
 
+TEST_F(WeightFileTest, SafetensorsWhoseHeaderLengthStartsLikeAPickleIsSafetensors) {
+    // A 128-byte header: the file starts 0x80 0x00, as a pre-1.6 torch pickle starts 0x80 0x02.
+    std::string header = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+    header.resize(128, ' ');
+    std::string bytes(8, '\0');
+    bytes[0] = static_cast<char>(0x80);
+    test::writeBinaryFile(path("pickle_like.safetensors"), bytes + header + std::string(4, '\0'));
+    const WeightFile weights = WeightFile::open(path("pickle_like.safetensors"));
+    EXPECT_EQ(weights.format(), WeightFormat::Safetensors);
+    EXPECT_EQ(weights.tensor("w").item<float>(), 0.0f);
+}
+
 TEST_F(WeightFileTest, DetectsTorchZipByContent) {
     const std::string file = path("weights.safetensors"); // misleading extension on purpose
     fs::copy_file(test::fixturePath("torch/state_dict.pt"), file);

@@ -1,3 +1,4 @@
+#include "core/pipeline/pipeline.h"
 #include "core/pipeline/request.h"
 
 #include <gtest/gtest.h>
@@ -234,6 +235,96 @@ TEST(Request, A1111ParametersText) {
               "DEADiff content: c.png, DEADiff mode: both, DEADiff image weight: 0.8");
     EXPECT_STREQ(sample::a1111SamplerName(SamplerKind::DpmPp2m), "DPM++ 2M Karras");
     EXPECT_STREQ(sample::a1111SamplerName(SamplerKind::EulerAncestral), "Euler a");
+}
+
+TEST(Request, LorasAndTimestepSpacingUseTheConventionKeysAndRoundTrip) {
+    GenerationRequest r = sample();
+    r.loras = {{"/loras/style.safetensors", 0.6}, {"lcm.safetensors", -1.5}};
+    r.sampler = SamplerKind::EulerAncestral;
+    r.timestepSpacing = TimestepSpacing::Trailing;
+    const nlohmann::json json = nlohmann::json::parse(toJson(r));
+    EXPECT_EQ(json["loras"][0]["path"], "/loras/style.safetensors");
+    EXPECT_EQ(json["loras"][1]["weight"], -1.5);
+    EXPECT_EQ(json["timestep_spacing"], "trailing");
+    EXPECT_EQ(requestFromJson(toJson(r)), r);
+    GenerationRequest other = r;
+    other.loras[0].weight = 0.7;
+    EXPECT_NE(other, r);
+
+    const nlohmann::json plain = nlohmann::json::parse(toJson(sample()));
+    EXPECT_FALSE(plain.contains("loras"));
+    EXPECT_FALSE(plain.contains("timestep_spacing"));
+
+    const GenerationRequest bare =
+        requestFromJson(R"({"prompt": "x", "loras": ["a.safetensors"], "sampler": "lcm"})");
+    ASSERT_EQ(bare.loras.size(), 1u);
+    EXPECT_EQ(bare.loras[0], (LoraChoice{"a.safetensors", 1.0}));
+    EXPECT_EQ(bare.sampler, SamplerKind::Lcm);
+    EXPECT_EQ(errorOf([] { requestFromJson(R"({"prompt": "x", "loras": [{"weight": 1}]})"); }),
+              "'loras[0].path' is missing");
+    EXPECT_EQ(errorOf([] {
+                  requestFromJson(R"({"prompt": "x", "loras": [{"path": "a", "scale": 1}]})");
+              }),
+              "'loras[0].scale' is not a known field");
+    EXPECT_EQ(
+        errorOf([] { requestFromJson(R"({"prompt": "x", "timestep_spacing": "linspace"})"); }),
+        "'timestep_spacing' must be leading or trailing, got 'linspace'");
+}
+
+TEST(Request, FewStepSettingsAreValidated) {
+    GenerationRequest r;
+    r.prompt = "x";
+    r.sampler = SamplerKind::Lcm;
+    r.steps = 51;
+    EXPECT_EQ(errorOf([&] { validate(r); }),
+              "'steps' must be at most 50 for lcm (its distilled schedule), got 51");
+    r.steps = 4;
+    EXPECT_NO_THROW(validate(r));
+    r.timestepSpacing = TimestepSpacing::Trailing;
+    EXPECT_EQ(errorOf([&] { validate(r); }),
+              "'timestep_spacing' trailing applies to ddim and euler-a, not lcm");
+    r.sampler = SamplerKind::Ddim;
+    EXPECT_NO_THROW(validate(r));
+    r.loras = {{"a.safetensors", 11.0}};
+    EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].weight' must lie in [-10, 10], got 11");
+    r.loras = {{"", 1.0}};
+    EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].path' is empty");
+}
+
+// A pipeline that only says what it loaded.
+class LoadedFacts : public Pipeline {
+public:
+    explicit LoadedFacts(ModelFacts facts)
+        : facts_(std::move(facts)) {}
+    const ModelFacts& facts() const override { return facts_; }
+    GenerationResult generate(const GenerationRequest&, GenerationObserver*) override { return {}; }
+
+private:
+    ModelFacts facts_;
+};
+
+TEST(Request, LorasAreALoadTimeOption) {
+    GenerationRequest request = sample();
+    request.loras = {{"style.safetensors", 0.5}};
+    const LoadOptions wanted = loadOptionsFor(request, "");
+    EXPECT_EQ(wanted.loras, request.loras);
+    EXPECT_NE(wanted, loadOptionsFor(sample(), ""));
+
+    ModelFacts facts;
+    facts.modelPath = request.model;
+    facts.computeDtype = ComputeDtype::Float32;
+    facts.autoDtype = ComputeDtype::Float32;
+    const LoadedFacts plain(facts);
+    EXPECT_TRUE(needsReload(&plain, wanted));
+    EXPECT_FALSE(needsReload(&plain, loadOptionsFor(sample(), "")));
+    facts.loras = request.loras;
+    const LoadedFacts merged(facts);
+    EXPECT_FALSE(needsReload(&merged, wanted));
+    LoadOptions heavier = wanted;
+    heavier.loras[0].weight = 0.8;
+    EXPECT_TRUE(needsReload(&merged, heavier));
+    // The result records the LoRAs as loaded, not as asked.
+    EXPECT_EQ(resolveRequest(sample(), facts).loras, request.loras);
 }
 
 } // namespace
