@@ -9,12 +9,12 @@
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="64"/>
+        <location filename="../ui/main_window.cpp" line="66"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="65"/>
+        <location filename="../ui/main_window.cpp" line="67"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
@@ -324,358 +324,363 @@
         <source>Use as Style Reference B</source>
         <translation>用作风格参考 B</translation>
     </message>
+    <message>
+        <location filename="../ui/gallery.cpp" line="69"/>
+        <source>Use as Start Image</source>
+        <translation>用作起始图像</translation>
+    </message>
 </context>
 <context>
     <name>deadiff::ui::GenerationForm</name>
     <message>
-        <location filename="../ui/generation_form.cpp" line="85"/>
+        <location filename="../ui/generation_form.cpp" line="97"/>
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="89"/>
+        <location filename="../ui/generation_form.cpp" line="101"/>
         <source>Describe the picture, e.g. “a lighthouse on a cliff at dusk”</source>
         <translation>描述画面，例如“黄昏时悬崖上的灯塔”</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="96"/>
+        <location filename="../ui/generation_form.cpp" line="108"/>
         <source>Negative prompt</source>
         <translation>反向提示词</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="99"/>
+        <location filename="../ui/generation_form.cpp" line="111"/>
         <source>What the picture should avoid</source>
         <translation>画面中应避免的内容</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="112"/>
+        <location filename="../ui/generation_form.cpp" line="124"/>
         <source>Style references</source>
         <translation>风格参考图</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="115"/>
+        <location filename="../ui/generation_form.cpp" line="127"/>
         <source>Style A</source>
         <translation>风格 A</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="115"/>
+        <location filename="../ui/generation_form.cpp" line="127"/>
         <source>Drop a style image here</source>
         <translation>将风格图像拖放到这里</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="117"/>
+        <location filename="../ui/generation_form.cpp" line="129"/>
         <source>Style B</source>
         <translation>风格 B</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="117"/>
+        <location filename="../ui/generation_form.cpp" line="129"/>
         <source>Drop a second style to mix</source>
         <translation>拖入第二张风格图以进行混合</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="134"/>
+        <location filename="../ui/generation_form.cpp" line="146"/>
         <source>How much of style B goes into the mix (needs two references)</source>
         <translation>混合中风格 B 所占的比例（需要两张参考图）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="152"/>
+        <location filename="../ui/generation_form.cpp" line="164"/>
         <source>Strength of the reference images against the prompt</source>
         <translation>参考图相对于提示词的影响强度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="156"/>
+        <location filename="../ui/generation_form.cpp" line="168"/>
         <source>Style</source>
         <translation>风格</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="157"/>
-        <location filename="../ui/generation_form.cpp" line="181"/>
+        <location filename="../ui/generation_form.cpp" line="169"/>
+        <location filename="../ui/generation_form.cpp" line="193"/>
         <source>Content</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="158"/>
+        <location filename="../ui/generation_form.cpp" line="170"/>
         <source>Style and content</source>
         <translation>风格与内容</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="159"/>
+        <location filename="../ui/generation_form.cpp" line="171"/>
         <source>None (prompt only)</source>
         <translation>无（仅使用提示词）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="160"/>
+        <location filename="../ui/generation_form.cpp" line="172"/>
         <source>The style references set the look; the prompt sets the subject</source>
         <translation>风格参考图决定画面风格，提示词决定主体</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="162"/>
+        <location filename="../ui/generation_form.cpp" line="174"/>
         <source>The content reference (or style A) sets the subject</source>
         <translation>由内容参考图（或风格 A）决定主体</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="164"/>
+        <location filename="../ui/generation_form.cpp" line="176"/>
         <source>Style from the style references, subject from the content reference</source>
         <translation>风格取自风格参考图，主体取自内容参考图</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="166"/>
+        <location filename="../ui/generation_form.cpp" line="178"/>
         <source>Plain Stable Diffusion 1.5: references are ignored</source>
         <translation>纯 Stable Diffusion 1.5：忽略所有参考图</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="171"/>
+        <location filename="../ui/generation_form.cpp" line="183"/>
         <source>Mix</source>
         <translation>混合</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="172"/>
+        <location filename="../ui/generation_form.cpp" line="184"/>
         <source>Image weight</source>
         <translation>图像权重</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="173"/>
+        <location filename="../ui/generation_form.cpp" line="185"/>
         <source>Mode</source>
         <translation>模式</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="179"/>
+        <location filename="../ui/generation_form.cpp" line="191"/>
         <source>Content reference (optional)</source>
         <translation>内容参考图（可选）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="181"/>
+        <location filename="../ui/generation_form.cpp" line="193"/>
         <source>Drop an image whose subject to keep</source>
         <translation>拖入一张要保留其主体的图像</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="191"/>
+        <location filename="../ui/generation_form.cpp" line="203"/>
         <source>ControlNet depth (layout)</source>
         <translation>ControlNet 深度（构图）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="195"/>
+        <location filename="../ui/generation_form.cpp" line="207"/>
         <source>Hold the layout of a depth map while the style comes from the references (needs a ControlNet depth checkpoint)</source>
         <translation>保持深度图的构图，风格仍来自参考图（需要 ControlNet 深度模型文件）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="200"/>
+        <location filename="../ui/generation_form.cpp" line="212"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="200"/>
+        <location filename="../ui/generation_form.cpp" line="212"/>
         <source>Drop a depth map or a photo</source>
         <translation>拖入深度图或照片</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="208"/>
+        <location filename="../ui/generation_form.cpp" line="220"/>
         <source>Depth map preview</source>
         <translation>深度图预览</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="209"/>
+        <location filename="../ui/generation_form.cpp" line="221"/>
         <source>The depth map as the ControlNet sees it: normalised, near is bright; resized to the image size when generating</source>
         <translation>ControlNet 所见的深度图：已归一化，近处为亮；生成时缩放到图像尺寸</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="220"/>
+        <location filename="../ui/generation_form.cpp" line="232"/>
         <source>Image is a depth map</source>
         <translation>图像是深度图</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="222"/>
+        <location filename="../ui/generation_form.cpp" line="234"/>
         <source>Grayscale or RGB, 8 or 16 bit, near = bright</source>
         <translation>灰度或 RGB，8 位或 16 位，近处为亮</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="224"/>
+        <location filename="../ui/generation_form.cpp" line="236"/>
         <source>Estimate depth from the photo</source>
         <translation>从照片估计深度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="226"/>
+        <location filename="../ui/generation_form.cpp" line="238"/>
         <source>Runs a MiDaS ONNX depth model on the image</source>
         <translation>在图像上运行 MiDaS ONNX 深度模型</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="240"/>
+        <location filename="../ui/generation_form.cpp" line="252"/>
         <source>MiDaS .onnx file</source>
         <translation>MiDaS .onnx 文件</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="241"/>
-        <location filename="../ui/generation_form.cpp" line="252"/>
+        <location filename="../ui/generation_form.cpp" line="253"/>
+        <location filename="../ui/generation_form.cpp" line="264"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="244"/>
+        <location filename="../ui/generation_form.cpp" line="256"/>
         <source>Choose a depth estimation model</source>
         <translation>选择深度估计模型</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="245"/>
+        <location filename="../ui/generation_form.cpp" line="257"/>
         <source>ONNX models (*.onnx);;All files (*)</source>
         <translation>ONNX 模型 (*.onnx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="251"/>
+        <location filename="../ui/generation_form.cpp" line="263"/>
         <source>control_sd15_depth.pth</source>
         <translation>control_sd15_depth.pth</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="255"/>
+        <location filename="../ui/generation_form.cpp" line="267"/>
         <source>Choose a ControlNet depth checkpoint</source>
         <translation>选择 ControlNet 深度模型文件</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="256"/>
+        <location filename="../ui/generation_form.cpp" line="268"/>
         <source>ControlNet checkpoints (*.pth *.ckpt *.safetensors);;All files (*)</source>
         <translation>ControlNet 模型文件 (*.pth *.ckpt *.safetensors);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="276"/>
+        <location filename="../ui/generation_form.cpp" line="288"/>
         <source>How strongly the depth map holds the layout</source>
         <translation>深度图对构图的约束强度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="279"/>
+        <location filename="../ui/generation_form.cpp" line="291"/>
         <source>Fraction of the steps after which the depth map starts to act</source>
         <translation>深度图从采样步数的这一比例处开始起作用</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="280"/>
+        <location filename="../ui/generation_form.cpp" line="292"/>
         <source>Fraction of the steps after which it stops</source>
         <translation>深度图在采样步数的这一比例处停止作用</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="287"/>
+        <location filename="../ui/generation_form.cpp" line="299"/>
         <source>Depth model</source>
         <translation>深度模型</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="288"/>
+        <location filename="../ui/generation_form.cpp" line="300"/>
         <source>ControlNet</source>
         <translation>ControlNet</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="289"/>
+        <location filename="../ui/generation_form.cpp" line="301"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="290"/>
+        <location filename="../ui/generation_form.cpp" line="302"/>
         <source>Steps from – to</source>
         <translation>作用步数（从–到）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="368"/>
+        <location filename="../ui/generation_form.cpp" line="380"/>
         <source>Choose a MiDaS .onnx depth model to estimate depth</source>
         <translation>请选择 MiDaS .onnx 深度模型以估计深度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="371"/>
+        <location filename="../ui/generation_form.cpp" line="383"/>
         <source>Estimating depth…</source>
         <translation>正在估计深度…</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="371"/>
+        <location filename="../ui/generation_form.cpp" line="383"/>
         <source>Reading depth map…</source>
         <translation>正在读取深度图…</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="379"/>
+        <location filename="../ui/generation_form.cpp" line="391"/>
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="390"/>
+        <location filename="../ui/generation_form.cpp" line="402"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="402"/>
+        <location filename="../ui/generation_form.cpp" line="414"/>
         <source>Classifier-free guidance: how closely to follow the prompt</source>
         <translation>无分类器引导：生成结果遵循提示词的程度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="405"/>
+        <location filename="../ui/generation_form.cpp" line="417"/>
         <source>CFG</source>
         <translation>引导系数</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="407"/>
+        <location filename="../ui/generation_form.cpp" line="419"/>
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="413"/>
+        <location filename="../ui/generation_form.cpp" line="425"/>
         <source>random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="414"/>
+        <location filename="../ui/generation_form.cpp" line="426"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="417"/>
+        <location filename="../ui/generation_form.cpp" line="429"/>
         <source>Draw a new seed for every generation</source>
         <translation>每次生成都抽取新的种子</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="418"/>
+        <location filename="../ui/generation_form.cpp" line="430"/>
         <source>Reuse last</source>
         <translation>沿用上次</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="420"/>
+        <location filename="../ui/generation_form.cpp" line="432"/>
         <source>Use the seed of the last image again</source>
         <translation>再次使用上一张图像的种子</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="432"/>
+        <location filename="../ui/generation_form.cpp" line="444"/>
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="438"/>
+        <location filename="../ui/generation_form.cpp" line="451"/>
         <source>Sampler</source>
         <translation>采样器</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="445"/>
+        <location filename="../ui/generation_form.cpp" line="458"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="446"/>
+        <location filename="../ui/generation_form.cpp" line="459"/>
         <source>float32 (exact)</source>
         <translation>float32（精确）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="447"/>
+        <location filename="../ui/generation_form.cpp" line="460"/>
         <source>bfloat16 (fast)</source>
         <translation>bfloat16（快速）</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="450"/>
+        <location filename="../ui/generation_form.cpp" line="463"/>
         <source>Precision</source>
         <translation>精度</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="452"/>
+        <location filename="../ui/generation_form.cpp" line="465"/>
         <source>Images</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="586"/>
+        <location filename="../ui/generation_form.cpp" line="678"/>
         <source>%1 % A · %2 % B</source>
         <translation>A %1% · B %2%</translation>
     </message>
     <message>
-        <location filename="../ui/generation_form.cpp" line="593"/>
+        <location filename="../ui/generation_form.cpp" line="685"/>
         <source>Use the seed of the last image again (%1)</source>
         <translation>再次使用上一张图像的种子（%1）</translation>
     </message>
@@ -683,23 +688,23 @@
 <context>
     <name>deadiff::ui::GenerationWorker</name>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="128"/>
+        <location filename="../ui/generation_worker.cpp" line="131"/>
         <source>Not enough memory to load %1.</source>
         <translation>内存不足，无法加载 %1。</translation>
     </message>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="136"/>
-        <location filename="../ui/generation_worker.cpp" line="184"/>
+        <location filename="../ui/generation_worker.cpp" line="159"/>
+        <location filename="../ui/generation_worker.cpp" line="210"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="161"/>
+        <location filename="../ui/generation_worker.cpp" line="186"/>
         <source>Out of memory. Try a smaller size, fewer images, or bfloat16 precision.</source>
         <translation>内存不足。请尝试更小的尺寸、更少的张数或 bfloat16 精度。</translation>
     </message>
     <message>
-        <location filename="../ui/generation_worker.cpp" line="199"/>
+        <location filename="../ui/generation_worker.cpp" line="227"/>
         <source>Out of memory.</source>
         <translation>内存不足。</translation>
     </message>
@@ -745,22 +750,22 @@
 <context>
     <name>deadiff::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="93"/>
+        <location filename="../ui/main_window.cpp" line="91"/>
         <source>DEADiff Studio</source>
         <translation>DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="107"/>
+        <location filename="../ui/main_window.cpp" line="105"/>
         <source>LibTorch %1 · threads: %2 · %3 · %4</source>
         <translation>LibTorch %1 · 线程数：%2 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="111"/>
+        <location filename="../ui/main_window.cpp" line="109"/>
         <source>bfloat16 available</source>
         <translation>支持 bfloat16</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="111"/>
+        <location filename="../ui/main_window.cpp" line="109"/>
         <source>float32 only</source>
         <translation>仅支持 float32</translation>
     </message>
@@ -906,7 +911,7 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
     </message>
     <message>
         <location filename="../ui/main_window.cpp" line="340"/>
-        <location filename="../ui/main_window.cpp" line="529"/>
+        <location filename="../ui/main_window.cpp" line="531"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -947,347 +952,352 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
     </message>
     <message>
         <location filename="../ui/main_window.cpp" line="404"/>
-        <location filename="../ui/main_window.cpp" line="674"/>
+        <location filename="../ui/main_window.cpp" line="670"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="425"/>
+        <location filename="../ui/main_window.cpp" line="426"/>
         <source>Choose a DEADiff Model</source>
         <translation>选择 DEADiff 模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="426"/>
+        <location filename="../ui/main_window.cpp" line="427"/>
         <source>Checkpoints (*.safetensors *.ckpt *.pth *.pt);;All files (*)</source>
         <translation>模型文件 (*.safetensors *.ckpt *.pth *.pt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="433"/>
+        <location filename="../ui/main_window.cpp" line="434"/>
         <source>Wait for the generation to finish (or cancel it) before changing the model.</source>
         <translation>请等待本次生成完成（或取消）后再更换模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="454"/>
+        <location filename="../ui/main_window.cpp" line="455"/>
         <source>Loading model… %p%</source>
         <translation>正在加载模型… %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="455"/>
+        <location filename="../ui/main_window.cpp" line="456"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="478"/>
+        <location filename="../ui/main_window.cpp" line="480"/>
         <source>No recent models</source>
         <translation>没有最近使用的模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="483"/>
+        <location filename="../ui/main_window.cpp" line="485"/>
         <source>No model chosen.</source>
         <translation>尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="489"/>
+        <location filename="../ui/main_window.cpp" line="491"/>
         <source>The model file %1 no longer exists. Choose another one.</source>
         <translation>模型文件 %1 已不存在，请重新选择。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="492"/>
+        <location filename="../ui/main_window.cpp" line="494"/>
         <source>The model file %1 cannot be read (permissions?).</source>
         <translation>无法读取模型文件 %1（请检查权限）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="494"/>
+        <location filename="../ui/main_window.cpp" line="496"/>
         <source>Model: %1 (%2 MB)</source>
         <translation>模型：%1（%2 MB）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="519"/>
+        <location filename="../ui/main_window.cpp" line="521"/>
         <source>Loading model: %1 %p%</source>
         <translation>正在加载模型：%1 %p%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="531"/>
+        <location filename="../ui/main_window.cpp" line="533"/>
         <source>Model: %1 · computing in %2</source>
         <translation>模型：%1 · 计算精度 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="541"/>
+        <location filename="../ui/main_window.cpp" line="537"/>
         <source>Model loaded: %1</source>
         <translation>模型已加载：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="545"/>
+        <location filename="../ui/main_window.cpp" line="541"/>
         <source>image size set to %1 × %1 px, the size it was trained at</source>
         <translation>图像尺寸已设为 %1 × %1 像素，即该模型的训练尺寸</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="559"/>
-        <location filename="../ui/main_window.cpp" line="933"/>
+        <location filename="../ui/main_window.cpp" line="555"/>
+        <location filename="../ui/main_window.cpp" line="936"/>
         <source>No model</source>
         <translation>没有模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="561"/>
+        <location filename="../ui/main_window.cpp" line="557"/>
         <source>Could not load %1:
 %2</source>
         <translation>无法加载 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="564"/>
+        <location filename="../ui/main_window.cpp" line="560"/>
         <source>Could not load the model</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="579"/>
+        <location filename="../ui/main_window.cpp" line="575"/>
         <source>The model is still loading.</source>
         <translation>模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="580"/>
-        <location filename="../ui/main_window.cpp" line="933"/>
+        <location filename="../ui/main_window.cpp" line="576"/>
+        <location filename="../ui/main_window.cpp" line="936"/>
         <source>Choose a model first (Model menu).</source>
         <translation>请先选择模型（“模型”菜单）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="588"/>
+        <location filename="../ui/main_window.cpp" line="584"/>
         <source>Cannot generate yet</source>
         <translation>暂时无法生成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="589"/>
+        <location filename="../ui/main_window.cpp" line="585"/>
         <source>Fix that setting in the form on the left, then press Generate again.</source>
         <translation>请在左侧表单中修正该设置，然后再次点击“生成”。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="599"/>
+        <location filename="../ui/main_window.cpp" line="595"/>
         <source>Reference image missing</source>
         <translation>参考图缺失</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="600"/>
+        <location filename="../ui/main_window.cpp" line="596"/>
         <source>These reference images do not exist: %1</source>
         <translation>以下参考图不存在：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="602"/>
+        <location filename="../ui/main_window.cpp" line="598"/>
         <source>Drop the images again or clear their slots.</source>
         <translation>请重新拖入这些图像，或清除对应的位置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="610"/>
+        <location filename="../ui/main_window.cpp" line="606"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="613"/>
+        <location filename="../ui/main_window.cpp" line="609"/>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="621"/>
+        <location filename="../ui/main_window.cpp" line="617"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="629"/>
+        <location filename="../ui/main_window.cpp" line="625"/>
         <source>Generating with seed %1…</source>
         <translation>正在以种子 %1 生成…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="647"/>
+        <location filename="../ui/main_window.cpp" line="643"/>
         <source>Step %1 / %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="649"/>
+        <location filename="../ui/main_window.cpp" line="645"/>
         <source>ETA %1 · %2 s/step</source>
         <translation>预计剩余 %1 · 每步 %2 秒</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="656"/>
+        <location filename="../ui/main_window.cpp" line="652"/>
         <source>step %1 / %2 · full decode</source>
         <translation>第 %1 / %2 步 · 完整解码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="657"/>
+        <location filename="../ui/main_window.cpp" line="653"/>
         <source>step %1 / %2 · preview</source>
         <translation>第 %1 / %2 步 · 预览</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="677"/>
+        <location filename="../ui/main_window.cpp" line="673"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="678"/>
+        <location filename="../ui/main_window.cpp" line="674"/>
         <source>%1 in total</source>
         <translation>共用时 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="679"/>
+        <location filename="../ui/main_window.cpp" line="675"/>
         <source>Finished in %1 (seed %2). Right-click the result in the gallery to save it.</source>
         <translation>已完成，用时 %1（种子 %2）。在图库中右键点击结果即可保存。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="692"/>
+        <location filename="../ui/main_window.cpp" line="688"/>
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="694"/>
+        <location filename="../ui/main_window.cpp" line="690"/>
         <source>Generation cancelled.</source>
         <translation>生成已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="703"/>
+        <location filename="../ui/main_window.cpp" line="699"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="705"/>
+        <location filename="../ui/main_window.cpp" line="701"/>
         <source>The generation failed</source>
         <translation>生成失败</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="706"/>
+        <location filename="../ui/main_window.cpp" line="702"/>
         <source>Check the reference images and the settings, then press Generate again. If it keeps failing, reload the model (Model → Reload Model).</source>
         <translation>请检查参考图和各项设置，然后再次点击“生成”。如果仍然失败，请重新加载模型（模型 → 重新加载模型）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="734"/>
+        <location filename="../ui/main_window.cpp" line="730"/>
         <source>Could not save the image</source>
         <translation>无法保存图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="735"/>
+        <location filename="../ui/main_window.cpp" line="731"/>
         <source>Choose another folder or free some disk space.</source>
         <translation>请选择其他文件夹，或释放一些磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="738"/>
+        <location filename="../ui/main_window.cpp" line="734"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="753"/>
+        <location filename="../ui/main_window.cpp" line="749"/>
         <source>Save Image</source>
         <translation>保存图像</translation>
     </message>
     <message>
         <location filename="../ui/main_window.cpp" line="179"/>
-        <location filename="../ui/main_window.cpp" line="754"/>
+        <location filename="../ui/main_window.cpp" line="750"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="71"/>
+        <location filename="../ui/main_window.cpp" line="73"/>
         <source>Encoding prompt</source>
         <translation>正在编码提示词</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="72"/>
+        <location filename="../ui/main_window.cpp" line="74"/>
         <source>Encoding references</source>
         <translation>正在编码参考图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="73"/>
+        <location filename="../ui/main_window.cpp" line="75"/>
         <source>Decoding image</source>
         <translation>正在解码图像</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="74"/>
+        <location filename="../ui/main_window.cpp" line="76"/>
         <source>Preparing depth map</source>
         <translation>正在准备深度图</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="75"/>
+        <location filename="../ui/main_window.cpp" line="77"/>
         <source>Loading ControlNet</source>
         <translation>正在加载 ControlNet</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="565"/>
+        <location filename="../ui/main_window.cpp" line="561"/>
         <source>Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If the file was copied or downloaded, check that it is complete.</source>
         <translation>请从“模型”菜单中选择一个 DEADiff 检查点（.ckpt 或 .safetensors）。如果文件是复制或下载得到的，请检查它是否完整。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="767"/>
+        <location filename="../ui/main_window.cpp" line="763"/>
         <source>Image copied to the clipboard.</source>
         <translation>图像已复制到剪贴板。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="774"/>
+        <location filename="../ui/main_window.cpp" line="770"/>
         <source>Settings of that image restored (seed included).</source>
         <translation>已恢复该图像的设置（包括种子）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="790"/>
-        <source>Could not use the image as a reference</source>
-        <translation>无法将该图像用作参考图</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="792"/>
-        <source>Save the image somewhere and drop it onto a style slot instead.</source>
-        <translation>请先将图像保存到某处，再把它拖到风格位置上。</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="809"/>
+        <location filename="../ui/main_window.cpp" line="820"/>
         <source>Settings restored from %1.</source>
         <translation>已从 %1 恢复设置。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="815"/>
+        <location filename="../ui/main_window.cpp" line="824"/>
         <source>It was made with the model %1.</source>
         <translation>它是用模型 %1 生成的。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="819"/>
+        <location filename="../ui/main_window.cpp" line="810"/>
         <source>Cannot restore the settings</source>
         <translation>无法恢复设置</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="820"/>
+        <location filename="../ui/main_window.cpp" line="78"/>
+        <source>Loading model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="786"/>
+        <source>Could not use the image</source>
+        <translation>无法使用该图像</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="787"/>
+        <source>Save the image somewhere and drop it onto the form instead.</source>
+        <translation>请先将图像保存到某处，再把它拖到表单上。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="811"/>
         <source>The image&apos;s settings come from an incompatible version; you can still use it as a style reference.</source>
         <translation>该图像的设置来自不兼容的版本；您仍然可以将它用作风格参考图。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="828"/>
+        <location filename="../ui/main_window.cpp" line="831"/>
         <source>%1 is not an image.</source>
         <translation>%1 不是图像。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="833"/>
+        <location filename="../ui/main_window.cpp" line="836"/>
         <source>Use as style reference?</source>
         <translation>用作风格参考图？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="834"/>
+        <location filename="../ui/main_window.cpp" line="837"/>
         <source>%1 carries no DEADiff settings. Use it as a style reference?</source>
         <translation>%1 不包含 DEADiff 设置。要将它用作风格参考图吗？</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="838"/>
+        <location filename="../ui/main_window.cpp" line="841"/>
         <source>As Style A</source>
         <translation>作为风格 A</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="840"/>
+        <location filename="../ui/main_window.cpp" line="843"/>
         <source>As Style B</source>
         <translation>作为风格 B</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="877"/>
+        <location filename="../ui/main_window.cpp" line="880"/>
         <source>About DEADiff Studio</source>
         <translation>关于 DEADiff 风格工作室</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="878"/>
+        <location filename="../ui/main_window.cpp" line="881"/>
         <source>&lt;h3&gt;DEADiff Studio %1&lt;/h3&gt;&lt;p&gt;Stylize Stable Diffusion 1.5 with a reference image without losing the prompt: DEADiff (Qi et al., CVPR 2024) as a native desktop application.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;DEADiff 风格工作室 %1&lt;/h3&gt;&lt;p&gt;用一张参考图像为 Stable Diffusion 1.5 赋予风格，同时忠实于提示词：DEADiff（Qi 等，CVPR 2024）的原生桌面应用。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="886"/>
+        <location filename="../ui/main_window.cpp" line="889"/>
         <source>The language changes the next time DEADiff Studio starts.</source>
         <translation>界面语言将在下次启动 DEADiff 风格工作室时生效。</translation>
     </message>
@@ -1302,34 +1312,296 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <translation>批量队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="959"/>
+        <location filename="../ui/main_window.cpp" line="962"/>
         <source>The batch job cannot run</source>
         <translation>批量任务无法运行</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="976"/>
+        <location filename="../ui/main_window.cpp" line="979"/>
         <source>batch image %1 of %2</source>
         <translation>批量图像 第 %1 / %2 张</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="984"/>
+        <location filename="../ui/main_window.cpp" line="987"/>
         <source>The batch job stopped</source>
         <translation>批量任务已停止</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="985"/>
+        <location filename="../ui/main_window.cpp" line="988"/>
         <source>Images finished so far stay in %1; run the job again to continue.</source>
         <translation>已完成的图像保留在 %1 中；再次运行该任务即可继续。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="990"/>
+        <location filename="../ui/main_window.cpp" line="993"/>
         <source>Batch done: %1 new, %2 kept, in %3</source>
         <translation>批量完成：新生成 %1 张，保留 %2 张，位于 %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="994"/>
+        <location filename="../ui/main_window.cpp" line="997"/>
         <source>Batch cancelled; finished images stay in %1</source>
         <translation>批量已取消；已完成的图像保留在 %1 中</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::MaskPainter</name>
+    <message>
+        <location filename="../ui/mask_painter.cpp" line="97"/>
+        <source>Drop a start image above, then paint here what to repaint</source>
+        <translation>先在上方放入起始图像，再在这里涂出要重绘的区域</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::ReferenceControls</name>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="53"/>
+        <source>Reference timing and strength</source>
+        <translation>参考图的作用时段与强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="61"/>
+        <source>The part of the denoising in which the references act; outside it the image follows the prompt alone. Early steps set the layout, late ones the detail.</source>
+        <translation>参考图在去噪过程中起作用的区间；区间之外画面只跟随提示词。前期步骤决定构图，后期步骤决定细节。</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="71"/>
+        <source>Active during</source>
+        <translation>作用区间</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="75"/>
+        <source>Style strength</source>
+        <translation>风格强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="76"/>
+        <source>How strongly the style reference acts in the fine layers (texture, colour, strokes)</source>
+        <translation>风格参考图在细节层（纹理、颜色、笔触）中的作用强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="79"/>
+        <source>Content strength</source>
+        <translation>内容强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="80"/>
+        <source>How strongly the content reference acts in the coarse layers 4-8 (shapes, composition). With the mode “Style and content” and a content image: the style comes from the style references, the content from the content image.</source>
+        <translation>内容参考图在粗略层 4-8（形状、构图）中的作用强度。使用“风格和内容”模式并提供内容图像时：风格来自风格参考图，内容来自内容图像。</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="87"/>
+        <source>e.g. 0:1, 4:0.5 (layer:factor, layers 0-15)</source>
+        <translation>例如 0:1, 4:0.5（层:系数，层号 0-15）</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="88"/>
+        <source>Expert: a factor for single cross-attention layers in forward order (0-3 and 9-15 read the style, 4-8 the content), on top of the strengths above</source>
+        <translation>高级：按前向顺序为单个交叉注意力层设置系数（0-3 和 9-15 读取风格，4-8 读取内容），在上面的强度之外再相乘</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="100"/>
+        <source>Layer factors</source>
+        <translation>分层系数</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_controls.cpp" line="104"/>
+        <source>%1 – %2 % of the steps</source>
+        <translation>步数的 %1 – %2 %</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::ReferenceList</name>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="31"/>
+        <source>Reference</source>
+        <translation>参考图</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="31"/>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="78"/>
+        <source>Reference list</source>
+        <translation>参考图列表</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="82"/>
+        <source>Mix any number of style references, each with its weight; drag to reorder. While this is on, it replaces the A and B slots.</source>
+        <translation>混合任意数量的风格参考图，每张有自己的权重；拖动可调整顺序。开启时它取代 A、B 两个位置。</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="90"/>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="94"/>
+        <source>Add Style References</source>
+        <translation>添加风格参考图</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="98"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="107"/>
+        <source>From A and B</source>
+        <translation>取自 A 和 B</translation>
+    </message>
+    <message>
+        <location filename="../ui/reference_list.cpp" line="109"/>
+        <source>Start the list with the two style slots and their mix</source>
+        <translation>用两个风格位置及其混合比例作为列表的开头</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::StartImagePanel</name>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="42"/>
+        <source>Start from image</source>
+        <translation>从图像开始</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="50"/>
+        <source>Image-to-image: start from a picture (a sketch, a photo, an earlier result) instead of pure noise; paint a mask to repaint only part of it</source>
+        <translation>图生图：从一张图片（草图、照片、之前的结果）而不是纯噪声开始；涂出蒙版即可只重绘其中一部分</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="54"/>
+        <source>Start image</source>
+        <translation>起始图像</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="54"/>
+        <source>Drop a sketch or photo to start from</source>
+        <translation>拖入作为起点的草图或照片</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="67"/>
+        <source>How much is painted anew: 0 gives the start image back, 1 keeps only its rough colours</source>
+        <translation>重新绘制的程度：0 原样返回起始图像，1 只保留其大致颜色</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="75"/>
+        <source>Denoising strength</source>
+        <translation>重绘强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="80"/>
+        <source>Crop and resize</source>
+        <translation>裁剪后缩放</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="81"/>
+        <source>Just resize (stretch)</source>
+        <translation>直接缩放（拉伸）</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="82"/>
+        <source>Resize and fill</source>
+        <translation>缩放后填充</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="83"/>
+        <source>How a start image of another shape fits the image size</source>
+        <translation>形状不同的起始图像如何适配图像尺寸</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="84"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="87"/>
+        <source>Repaint only a region: paint it red below</source>
+        <translation>只重绘一个区域：在下方把它涂成红色</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="97"/>
+        <source>Brush</source>
+        <translation>画笔</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="102"/>
+        <source>Eraser</source>
+        <translation>橡皮擦</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="114"/>
+        <source>Brush size (radius in pixels of the start image)</source>
+        <translation>画笔大小（以起始图像像素计的半径）</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="116"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="119"/>
+        <source>Invert</source>
+        <translation>反转</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="122"/>
+        <source>Load…</source>
+        <translation>载入…</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="123"/>
+        <source>Load a mask image: white repaints, black keeps</source>
+        <translation>载入蒙版图像：白色重绘，黑色保留</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="140"/>
+        <source>Softens the mask&apos;s edge so the repainted region blends in</source>
+        <translation>柔化蒙版边缘，使重绘区域自然融合</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="141"/>
+        <source>Mask blur</source>
+        <translation>蒙版模糊</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="142"/>
+        <source>Only the masked area, at full resolution</source>
+        <translation>仅蒙版区域，使用全分辨率</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="144"/>
+        <source>Repaint the mask&apos;s box enlarged to the full image size, then paste it back: more detail in a small region</source>
+        <translation>把蒙版所在的方框放大到整幅图像的尺寸重绘后再贴回：小区域也能得到更多细节</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="151"/>
+        <source>Context around the masked area</source>
+        <translation>蒙版区域周围保留的上下文</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="208"/>
+        <source>The mask could not be saved to %1: %2</source>
+        <translation>无法将蒙版保存到 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="215"/>
+        <source>Repainting the red region</source>
+        <translation>将重绘红色区域</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="219"/>
+        <source>Load a Mask</source>
+        <translation>载入蒙版</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="225"/>
+        <source>%1 is not an image Qt can read</source>
+        <translation>%1 不是 Qt 能读取的图像</translation>
+    </message>
+    <message>
+        <location filename="../ui/start_image_panel.cpp" line="268"/>
+        <source>The mask %1 cannot be read</source>
+        <translation>无法读取蒙版 %1</translation>
     </message>
 </context>
 <context>
@@ -1379,6 +1651,21 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
         <location filename="../ui/step_plot.cpp" line="106"/>
         <source>Could not write %1. Check that the folder exists and is writable.</source>
         <translation>无法写入 %1。请检查该文件夹是否存在且可写。</translation>
+    </message>
+</context>
+<context>
+    <name>deadiff::ui::TokenCounter</name>
+    <message numerus="yes">
+        <location filename="../ui/token_counter.cpp" line="44"/>
+        <source>%n chunk(s) of 75 tokens: the model reads all of them</source>
+        <translation>
+            <numerusform>%n 段，每段 75 个词元：模型会全部读取</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../ui/token_counter.cpp" line="46"/>
+        <source>Tokens the model reads, of 75 per chunk</source>
+        <translation>模型读取的词元数（每段 75 个）</translation>
     </message>
 </context>
 </TS>

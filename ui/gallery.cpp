@@ -66,6 +66,8 @@ void Gallery::contextMenuEvent(QContextMenuEvent* event) {
                    [this, index] { Q_EMIT useAsStyleRequested(index, 0); });
     menu.addAction(tr("Use as Style Reference B"), this,
                    [this, index] { Q_EMIT useAsStyleRequested(index, 1); });
+    menu.addAction(tr("Use as Start Image"), this,
+                   [this, index] { Q_EMIT useAsStartImageRequested(index); });
     menu.exec(event->globalPos());
 }
 

@@ -34,6 +34,8 @@ Q_SIGNALS:
     void reuseSettingsRequested(int index);
     // slot 0: style A, 1: style B
     void useAsStyleRequested(int index, int slot);
+    // Image-to-image from this result.
+    void useAsStartImageRequested(int index);
 
 protected:
     void contextMenuEvent(QContextMenuEvent* event) override;

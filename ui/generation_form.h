@@ -10,6 +10,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 class QCheckBox;
@@ -24,11 +25,20 @@ class QRadioButton;
 template <typename T> class QFutureWatcher;
 class QSlider;
 class QSpinBox;
+class QVBoxLayout;
+
+namespace deadiff::tokenize {
+class ClipTokenizer;
+}
 
 namespace deadiff::ui {
 
 class ImageDropZone;
 class ImageView;
+class ReferenceControls;
+class ReferenceList;
+class StartImagePanel;
+class TokenCounter;
 
 // The depth map a form shows before generation: the normalised map as an 8-bit RGB picture,
 // or the error that prevented it.
@@ -56,11 +66,20 @@ public:
     QSlider* mixSlider() const { return mix_; }
     ImageDropZone* depthZone() const { return depth_; }
     ImageView* depthPreview() const { return depthPreview_; }
+    ReferenceControls* referenceControls() const { return referenceControls_; }
+    ReferenceList* referenceList() const { return referenceList_; }
+    StartImagePanel* startImagePanel() const { return startImage_; }
+    TokenCounter* promptTokenCounter() const { return promptTokens_; }
 
     // "Reuse last" fills in the seed of the last finished generation.
     void setLastSeed(std::uint64_t seed);
     // Width and height both to `side` px (a model's native size).
     void setImageSide(int side);
+
+public Q_SLOTS:
+    // The loaded model's tokenizer vocabulary (ModelFacts::vocabulary), read off the GUI thread,
+    // for the prompts' token counters; empty hides them.
+    void setVocabulary(const QString& vocabulary);
 
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.
@@ -77,6 +96,11 @@ private:
     QGroupBox* buildContentGroup();
     QGroupBox* buildDepthGroup();
     QGroupBox* buildSamplingGroup();
+    // Issue 28's sections (reference timing/strength, reference list, start image) and the
+    // prompts' token counters: self-contained widgets, created, filled and read here only.
+    void buildArtistControls(QVBoxLayout* layout);
+    void applyArtistControls(GenerationRequest& request) const;
+    void setArtistControls(const GenerationRequest& request);
     void onStyleReferencesChanged();
     void updateMixLabel();
     void updateSeedState();
@@ -122,6 +146,13 @@ private:
     QLabel* depthStatus_ = nullptr;
     QFutureWatcher<DepthPreview>* depthWatcher_ = nullptr;
     QString depthPreviewKey_; // inputs of the preview shown or being computed
+
+    ReferenceControls* referenceControls_ = nullptr;
+    ReferenceList* referenceList_ = nullptr;
+    StartImagePanel* startImage_ = nullptr;
+    TokenCounter* promptTokens_ = nullptr;
+    TokenCounter* negativeTokens_ = nullptr;
+    QFutureWatcher<std::shared_ptr<const tokenize::ClipTokenizer>>* vocabularyWatcher_ = nullptr;
 };
 
 } // namespace deadiff::ui

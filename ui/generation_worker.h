@@ -108,6 +108,9 @@ Q_SIGNALS:
     // `computeDtype`: what the model computes in ("float32" or "bfloat16"); `nativeSide`: the
     // image size it was trained at (px).
     void modelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
+    // Right after modelLoaded: the tokenizer files the model reads prompts with (empty when the
+    // pipeline does not say), for token counters.
+    void vocabularyLoaded(const QString& vocabulary);
     void loadFailed(const QString& path, const QString& message);
 
     void started(quint64 jobId, const deadiff::GenerationRequest& resolved);

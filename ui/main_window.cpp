@@ -11,6 +11,7 @@
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/start_image_panel.h"
 #include "ui/step_plot.h"
 
 #include <QAction>
@@ -74,6 +75,7 @@ QString stageText(const QString& stage) {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding start image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading model")};
     for (const char* known : kKnownStages)
         if (stage == QLatin1String(known))
@@ -133,6 +135,8 @@ void MainWindow::startWorker(PipelineLoader loader) {
     connect(worker_, &GenerationWorker::modelLoaded, this, &MainWindow::onModelLoaded,
             Qt::QueuedConnection);
     connect(worker_, &GenerationWorker::loadFailed, this, &MainWindow::onLoadFailed,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::vocabularyLoaded, form_, &GenerationForm::setVocabulary,
             Qt::QueuedConnection);
     connect(worker_, &GenerationWorker::started, this, &MainWindow::onStarted,
             Qt::QueuedConnection);
@@ -404,6 +408,7 @@ void MainWindow::buildDocks() {
     connect(gallery_, &Gallery::copyRequested, this, &MainWindow::copyResult);
     connect(gallery_, &Gallery::reuseSettingsRequested, this, &MainWindow::reuseSettings);
     connect(gallery_, &Gallery::useAsStyleRequested, this, &MainWindow::useResultAsStyle);
+    connect(gallery_, &Gallery::useAsStartImageRequested, this, &MainWindow::useResultAsStartImage);
 }
 
 void MainWindow::showStudio(bool studio) {
@@ -766,10 +771,10 @@ void MainWindow::reuseSettings(int index) {
     statusBar()->showMessage(tr("Settings of that image restored (seed included)."), 8000);
 }
 
-void MainWindow::useResultAsStyle(int index, int slot) {
+QString MainWindow::resultFileForReuse(int index) {
     if (index < 0 || index >= gallery_->resultCount())
-        return;
-    // The pipeline reads references from files: keep a copy beside the cache.
+        return {};
+    // The pipeline reads references and start images from files: keep a copy beside the cache.
     const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
                            QStringLiteral("/references");
     QDir().mkpath(folder);
@@ -779,12 +784,23 @@ void MainWindow::useResultAsStyle(int index, int slot) {
     try {
         io::writePng(path.toStdString(), toRgbMat(entry.image), resultMetadata(entry.request));
     } catch (const std::exception& error) {
-        showError(tr("Could not use the image as a reference"),
-                  QString::fromStdString(error.what()),
-                  tr("Save the image somewhere and drop it onto a style slot instead."));
-        return;
+        showError(tr("Could not use the image"), QString::fromStdString(error.what()),
+                  tr("Save the image somewhere and drop it onto the form instead."));
+        return {};
     }
-    (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->setPath(path);
+    return path;
+}
+
+void MainWindow::useResultAsStyle(int index, int slot) {
+    const QString path = resultFileForReuse(index);
+    if (!path.isEmpty())
+        (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->setPath(path);
+}
+
+void MainWindow::useResultAsStartImage(int index) {
+    const QString path = resultFileForReuse(index);
+    if (!path.isEmpty())
+        form_->startImagePanel()->setStartImage(path);
 }
 
 bool MainWindow::openDroppedFile(const QString& path) {

@@ -62,6 +62,10 @@ public:
     void copyResult(int index);
     void reuseSettings(int index);
     void useResultAsStyle(int index, int slot);
+    void useResultAsStartImage(int index);
+    // The gallery result `index` written as a PNG the pipeline can read; empty (after saying
+    // why) when it cannot be written.
+    QString resultFileForReuse(int index);
 
     // A file dropped on the window: a PNG with our JSON chunk restores every setting (true);
     // another image asks whether to use it as a style reference (false).

@@ -85,7 +85,7 @@ void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
     for (StyleReference& style : request.styles)
         style.path = absoluteFrom(baseDir, style.path);
     for (std::string* path : {&request.content, &request.depth, &request.depthFrom,
-                              &request.depthModel, &request.control})
+                              &request.depthModel, &request.control, &request.init, &request.mask})
         *path = absoluteFrom(baseDir, *path);
     // A model given as a relative path is a file next to the job; a bare name stays as typed
     // only when nothing of that name is there (it may be resolved by the loader).

@@ -94,6 +94,7 @@ struct ModelFacts {
     ComputeDtype autoDtype = ComputeDtype::Auto;       // what Auto means for this model
     int nativeImageSize = 512; // px: the size it was trained at (a model folder says)
     int latentFactor = 8;      // pixels per latent cell
+    std::string vocabulary;    // the tokenizer files it reads prompts with (for token counts)
 };
 
 // Summary of one conditioning tensor, as `deadiff encode` prints it.

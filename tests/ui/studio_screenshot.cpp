@@ -4,18 +4,27 @@
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot OUT.png
 // With --demo it uses the real engine on the bundled demo model and example references
 // instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
+// With --controls (docs/screenshot-controls.png) the real engine paints a hand-sketched square
+// as a polka house (start image, reference timing and strength), then the form is scrolled to
+// those controls with a region of the result painted for repainting.
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/main_window.h"
+#include "ui/mask_painter.h"
+#include "ui/reference_controls.h"
+#include "ui/start_image_panel.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QPainter>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -59,15 +68,23 @@ void waitFor(const std::function<bool()>& done, int timeoutMs) {
 
 // The real engine on the bundled model, as a fresh install opens it (no model in the settings:
 // the window picks the bundled one): a prompt, two example references, three mixes.
-int grabDemo(const QString& output) {
+// Shows `window` at the screenshot size and waits until it has opened the bundled model (with
+// empty settings it opens that one itself); false when no model is bundled.
+bool openOnBundledModel(deadiff::ui::MainWindow& window) {
     if (deadiff::pipeline::bundledModelDir().empty()) {
         std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
-        return 1;
+        return false;
     }
-    deadiff::ui::MainWindow window;
     window.resize(1600, 1000);
     window.show();
     waitFor([&] { return window.modelReady(); }, 60000);
+    return true;
+}
+
+int grabDemo(const QString& output) {
+    deadiff::ui::MainWindow window;
+    if (!openOnBundledModel(window))
+        return 1;
 
     const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
     auto* form = window.form();
@@ -92,12 +109,59 @@ int grabDemo(const QString& output) {
     return saved ? 0 : 1;
 }
 
+// Issue 28's controls on the bundled model: the sketch becomes a polka house; the form then
+// shows the start-image panel with the result as the new start and its roof painted to repaint.
+int grabControls(const QString& output) {
+    deadiff::ui::MainWindow window;
+    if (!openOnBundledModel(window))
+        return 1;
+
+    const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
+    auto* form = window.form();
+    form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText(QStringLiteral("(house:1.2)"));
+    form->styleZoneA()->setPath(examples.filePath("polka.png"));
+    deadiff::GenerationRequest request = form->request();
+    request.seed = 1;
+    request.init = examples.filePath("sketch_square.png").toStdString();
+    request.strength = 0.8;
+    request.styleEnd = 0.8;
+    request.styleStrength = 1.2;
+    form->setRequest(request);
+    window.generate();
+    waitFor([&] { return !window.isGenerating(); }, 120000);
+
+    // The result becomes the next start image (the gallery's "Use as Start Image"); a stroke
+    // over its top marks the region to repaint; the form scrolls to the new sections.
+    window.useResultAsStartImage(0);
+    deadiff::ui::StartImagePanel* start = form->startImagePanel();
+    deadiff::ui::MaskPainter* painter = start->maskPainter();
+    painter->setBrushRadius(40);
+    const QRect area = painter->rect();
+    const QPoint from(area.center().x() - area.width() / 6, area.top() + area.height() / 4);
+    const QPoint to(area.center().x() + area.width() / 6, area.top() + area.height() / 4);
+    QMouseEvent press(QEvent::MouseButtonPress, from, painter->mapToGlobal(from), Qt::LeftButton,
+                      Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &press);
+    QMouseEvent move(QEvent::MouseMove, to, painter->mapToGlobal(to), Qt::NoButton, Qt::LeftButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &move);
+    QMouseEvent release(QEvent::MouseButtonRelease, to, painter->mapToGlobal(to), Qt::LeftButton,
+                        Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &release);
+    if (auto* scroll = window.findChild<QScrollArea*>())
+        scroll->verticalScrollBar()->setValue(form->referenceControls()->y());
+    waitFor([] { return false; }, 300);
+    const bool saved = window.grab().save(output);
+    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    return saved ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo]\n");
+        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo | --controls]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -109,6 +173,8 @@ int main(int argc, char** argv) {
     deadiff::ui::setUpApplication(app);
     if (argc > 2 && QByteArray(argv[2]) == "--demo")
         return grabDemo(output);
+    if (argc > 2 && QByteArray(argv[2]) == "--controls")
+        return grabControls(output);
     const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
     const QString model = dir.filePath("deadiff_v1.safetensors");
