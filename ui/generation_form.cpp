@@ -10,6 +10,7 @@
 #include "ui/token_counter.h"
 
 #include "core/tokenize/clip_tokenizer.h"
+#include "core/tokenize/prompt_weights.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -630,7 +631,9 @@ void GenerationForm::setArtistControls(const GenerationRequest& request) {
     startImage_->setFrom(request);
 }
 
-void GenerationForm::setVocabulary(const QString& vocabulary) {
+void GenerationForm::setVocabulary(const QString& vocabulary, int promptChunks) {
+    promptTokens_->setChunkOptions(tokenize::chunkOptionsFor(promptChunks));
+    negativeTokens_->setChunkOptions(tokenize::chunkOptionsFor(promptChunks));
     if (vocabulary.isEmpty()) {
         promptTokens_->setTokenizer(nullptr);
         negativeTokens_->setTokenizer(nullptr);

@@ -78,8 +78,9 @@ public:
 
 public Q_SLOTS:
     // The loaded model's tokenizer vocabulary (ModelFacts::vocabulary), read off the GUI thread,
-    // for the prompts' token counters; empty hides them.
-    void setVocabulary(const QString& vocabulary);
+    // and the chunks it reads (ModelFacts::promptChunks), for the prompts' token counters; an
+    // empty vocabulary hides them.
+    void setVocabulary(const QString& vocabulary, int promptChunks = 0);
 
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.

@@ -109,8 +109,8 @@ Q_SIGNALS:
     // image size it was trained at (px).
     void modelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
     // Right after modelLoaded: the tokenizer files the model reads prompts with (empty when the
-    // pipeline does not say), for token counters.
-    void vocabularyLoaded(const QString& vocabulary);
+    // pipeline does not say) and how many 75-token chunks it reads (0: all), for token counters.
+    void vocabularyLoaded(const QString& vocabulary, int promptChunks);
     void loadFailed(const QString& path, const QString& message);
 
     void started(quint64 jobId, const deadiff::GenerationRequest& resolved);

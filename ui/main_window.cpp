@@ -590,8 +590,9 @@ void MainWindow::generate() {
     for (const StyleReference& style : request.styles)
         if (!QFileInfo::exists(QString::fromStdString(style.path)))
             missing << QString::fromStdString(style.path);
-    if (!request.content.empty() && !QFileInfo::exists(QString::fromStdString(request.content)))
-        missing << QString::fromStdString(request.content);
+    for (const std::string* path : {&request.content, &request.init, &request.mask})
+        if (!path->empty() && !QFileInfo::exists(QString::fromStdString(*path)))
+            missing << QString::fromStdString(*path);
     if (!missing.isEmpty()) {
         showError(tr("Reference image missing"),
                   tr("These reference images do not exist: %1")

@@ -1,6 +1,6 @@
 #include "ui/token_counter.h"
 
-#include "core/tokenize/prompt_weights.h"
+#include "core/tokenize/clip_tokenizer.h"
 
 #include <QEvent>
 #include <QPlainTextEdit>
@@ -27,6 +27,11 @@ void TokenCounter::setTokenizer(std::shared_ptr<const tokenize::ClipTokenizer> t
     recount();
 }
 
+void TokenCounter::setChunkOptions(const tokenize::ChunkOptions& options) {
+    options_ = options;
+    recount();
+}
+
 void TokenCounter::recount() {
     count_ = -1;
     limit_ = 0;
@@ -36,14 +41,19 @@ void TokenCounter::recount() {
     }
     try {
         const tokenize::WeightedPrompt weighted =
-            tokenize::weightPrompt(*tokenizer_, edit_->toPlainText().toStdString());
+            tokenize::weightPrompt(*tokenizer_, edit_->toPlainText().toStdString(), options_);
         count_ = weighted.tokenCount;
         limit_ = weighted.tokenLimit();
         setText(QStringLiteral("%1/%2").arg(count_).arg(limit_));
-        setToolTip(limit_ > tokenize::WeightedPrompt::kTokensPerChunk
-                       ? tr("%n chunk(s) of 75 tokens: the model reads all of them", nullptr,
-                            limit_ / tokenize::WeightedPrompt::kTokensPerChunk)
-                       : tr("Tokens the model reads, of 75 per chunk"));
+        const bool cut = count_ > limit_;
+        setStyleSheet(cut ? QStringLiteral("color: #c0392b") : QString());
+        if (cut)
+            setToolTip(tr("This model reads the first %1 tokens; the rest is left out").arg(limit_));
+        else if (limit_ > tokenize::WeightedPrompt::kTokensPerChunk)
+            setToolTip(tr("%n chunk(s) of 75 tokens: the model reads all of them", nullptr,
+                          limit_ / tokenize::WeightedPrompt::kTokensPerChunk));
+        else
+            setToolTip(tr("Tokens the model reads, of 75 per chunk"));
     } catch (const tokenize::PromptSyntaxError& error) {
         setText(QStringLiteral("?/75"));
         setToolTip(QString::fromStdString(error.what()));

@@ -46,7 +46,7 @@ struct UNetContext {
     double imageWeight = 1.0;
     // Per spatial transformer (forward order), the weight of its image keys and values in place
     // of imageWeight (per-layer style/content strengths); empty: imageWeight in every layer.
-    std::vector<double> layerImageWeights;
+    std::vector<double> layerImageWeights = {};
     // Optional cross-attention keys/values of these contexts, one set per spatial transformer
     // (forward order), made by UNetModelImpl::projectContext for this model in its current
     // dtype. With them, forward() skips the to_k/to_v/i_to_k/i_to_v projections (the contexts

@@ -161,6 +161,7 @@ public:
             // The model's own word vocabulary: its text encoder knows no other ids.
             vocab = (folder / config_.tokenizer).string();
             facts_.autoDtype = config_.autoDtype;
+            facts_.promptChunks = config_.promptChunks;
             facts_.nativeImageSize = config_.defaultImageSize;
         }
         facts_.computeDtype = resolveComputeDtype(options.dtype, facts_.autoDtype);
@@ -404,7 +405,7 @@ private:
             return cached->second;
         tokenize::WeightedPrompt weighted;
         try {
-            weighted = tokenize::weightPrompt(*tokenizer_, prompt);
+            weighted = tokenize::weightPrompt(*tokenizer_, prompt, tokenize::chunkOptionsFor(facts_.promptChunks));
         } catch (const tokenize::PromptSyntaxError& error) {
             throw RequestError(field, error.what());
         }

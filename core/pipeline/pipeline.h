@@ -95,6 +95,7 @@ struct ModelFacts {
     int nativeImageSize = 512; // px: the size it was trained at (a model folder says)
     int latentFactor = 8;      // pixels per latent cell
     std::string vocabulary;    // the tokenizer files it reads prompts with (for token counts)
+    int promptChunks = 0;      // 75-token chunks of a prompt it reads (0: all)
 };
 
 // Summary of one conditioning tensor, as `deadiff encode` prints it.

@@ -42,14 +42,15 @@ using StepCallback = std::function<bool(const StepInfo& info)>;
 struct InitLatent {
     torch::Tensor latent;   // [1 or B, C, h, w] the clean start (e.g. the VAE posterior mean, scaled)
     double strength = 1.0;  // in [0, 1]; 0 runs no step and returns `latent`
-    torch::Tensor repaint;  // optional [1 or B, 1, h, w] in [0, 1]: 1 paints anew, 0 keeps `latent`
+    torch::Tensor repaint = {}; // optional [1 or B, 1, h, w] in [0, 1]: 1 paints anew, 0 keeps
+                                // `latent`
 };
 
 struct SamplerSettings {
     SamplerKind kind = SamplerKind::Ddim;
     std::int64_t steps = 50; // as asked; DDIM may run a few more (plannedSteps)
     std::uint64_t seed = 0;  // the per-step noise of stochastic samplers
-    std::optional<InitLatent> init; // absent: text-to-image from pure noise
+    std::optional<InitLatent> init = std::nullopt; // absent: text-to-image from pure noise
 };
 
 // How many steps run() takes for `settings` on this schedule (with an init latent, the last

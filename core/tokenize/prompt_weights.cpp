@@ -167,6 +167,15 @@ std::vector<WeightedText> parsePromptAttention(const std::string& prompt) {
     return result;
 }
 
+ChunkOptions chunkOptionsFor(int promptChunks) {
+    ChunkOptions options;
+    if (promptChunks > 0) {
+        options.commaBacktrack = 0;
+        options.maxChunks = promptChunks;
+    }
+    return options;
+}
+
 WeightedPrompt weightPrompt(const ClipTokenizer& tokenizer, const std::string& prompt,
                             const ChunkOptions& options) {
     constexpr std::size_t kChunk = WeightedPrompt::kTokensPerChunk;
@@ -224,6 +233,8 @@ WeightedPrompt weightPrompt(const ClipTokenizer& tokenizer, const std::string& p
     }
     if (!chunk.ids.empty() || result.chunks.empty())
         nextChunk(true);
+    if (options.maxChunks > 0 && result.chunks.size() > static_cast<std::size_t>(options.maxChunks))
+        result.chunks.resize(static_cast<std::size_t>(options.maxChunks));
     return result;
 }
 

@@ -62,7 +62,14 @@ struct ChunkOptions {
     // A1111's "comma_padding_backtrack" (default 20): when a chunk fills up and its last comma is
     // at most this many tokens back, the words after that comma move to the next chunk; 0: never.
     int commaBacktrack = 20;
+    // Keep only the first N chunks (0: all). With N = 1 and no backtracking the one chunk is the
+    // plain CLIP encoding cut after 75 tokens (what SD's own FrozenCLIPEmbedder does).
+    int maxChunks = 0;
 };
+
+// How a model that reads `promptChunks` chunks (ModelFacts::promptChunks; 0: all) lays a prompt
+// out: A1111's chunks for 0, else the first N chunks without comma backtracking.
+ChunkOptions chunkOptionsFor(int promptChunks);
 
 // tokenize_line: the prompt's pieces tokenized one by one (no start/end, no truncation) and laid
 // into chunks with their multipliers. Throws PromptSyntaxError as parsePromptAttention does.

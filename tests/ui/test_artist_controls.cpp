@@ -271,6 +271,11 @@ private Q_SLOTS:
         prompt->setPlainText(QStringLiteral("(bad:1.2.3)"));
         QCOMPARE(counter->tokenCount(), -1);
         QVERIFY(counter->toolTip().contains("not a number"));
+        prompt->setPlainText(longer);
+        // A model that reads one chunk says where it stops.
+        form.setVocabulary(QStringLiteral(DEADIFF_SOURCE_DIR "/resources/vocab"), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(counter->text(), QStringLiteral("80/75"), 20000);
+        QVERIFY(counter->toolTip().contains("first 75 tokens"));
         form.setVocabulary(QString());
         QVERIFY(!counter->isVisible());
     }

@@ -5,6 +5,7 @@
 #include "core/image/tensor_image.h"
 #include "core/io/png.h"
 #include "core/io/safetensors.h"
+#include "core/nn/controlnet.h"
 #include "core/nn/state_dict.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/pipeline.h"
@@ -19,6 +20,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 namespace deadiff {
@@ -287,9 +289,10 @@ TEST_F(Controls, LongPromptsReachTheUNetAs77TokenChunks) {
     for (int i = 0; i < 80; ++i)
         words += i % 2 ? "star " : "house ";
     r.prompt = words + "moon";
+    r.negativePrompt = "cat";
     const std::vector<ContextStats> stats = pipeline_->encode(r);
     EXPECT_EQ(stats[0].shape, (std::vector<std::int64_t>{1, 154, 32}));
-    EXPECT_EQ(stats[1].shape, (std::vector<std::int64_t>{1, 77, 32})); // negative: one chunk
+    EXPECT_EQ(stats[1].shape, (std::vector<std::int64_t>{1, 77, 32}));
     // Different chunk counts run the guidance halves one after the other; the tail counts.
     const cv::Mat longer = image(r);
     r.prompt = words;
@@ -299,6 +302,66 @@ TEST_F(Controls, LongPromptsReachTheUNetAs77TokenChunks) {
     r.negativePrompt = words + words; // three chunks against two
     r.cfg = 5.0;
     EXPECT_EQ(image(r).cols, 64);
+}
+
+// A model trained on prompts cut after 75 tokens (the demo model: model.json "prompt_chunks": 1)
+// reads them so: a long prompt is the plain CLIP encoding of its first 75 tokens.
+TEST_F(Controls, OneChunkModelCutsLongPromptsAsBefore) {
+    const std::string json = test::writeTinyModel(path("one_chunk"), 21);
+    pipeline::ModelConfig config = pipeline::readModelConfig(json);
+    config.promptChunks = 1;
+    std::ofstream(json) << pipeline::modelConfigToJson(config);
+    const auto oneChunk = Pipeline::load({json, ComputeDtype::Float32});
+    EXPECT_EQ(oneChunk->facts().promptChunks, 1);
+
+    GenerationRequest r = request();
+    for (int i = 0; i < 40; ++i)
+        r.prompt += "star, house, ";
+    oneChunk->encode(r, path("one_chunk.safetensors"));
+    const torch::Tensor ours =
+        io::SafetensorsFile::open(path("one_chunk.safetensors")).tensor("text").clone();
+    ASSERT_EQ(ours.size(1), 77);
+    nn::ClipTextModel text(config.text);
+    nn::loadStateDict(*text, pipeline::openModelWeights(json, config).tensors, nn::kClipTextPrefix);
+    text->eval();
+    const auto tokenizer =
+        tokenize::ClipTokenizer::load((fs::path(json).parent_path() / "tokenizer").string());
+    torch::NoGradGuard noGrad;
+    const torch::Tensor truncated =
+        text->forward(torch::tensor(tokenizer.encode(r.prompt).ids).unsqueeze(0));
+    EXPECT_TRUE(torch::equal(ours, truncated));
+}
+
+// 77·k text tokens through the networks: the image tokens still come last in every
+// cross-attention, and the ControlNet reads the longer text context as it is.
+TEST(ChunkedText, CrossAttentionKeepsTextFirstAndImageTokensLast) {
+    torch::manual_seed(3);
+    nn::DualCrossAttention attention(32, 32, 2, 16);
+    const torch::Tensor text = torch::randn({2, 154, 32});
+    const torch::Tensor image = torch::randn({2, 4, 32});
+    torch::NoGradGuard noGrad;
+    const nn::ContextKeysValues kv = attention->projectContext({image, text, 0.5});
+    ASSERT_EQ(kv.keys.sizes(), (std::vector<std::int64_t>{2, 158, 32}));
+    EXPECT_TRUE(torch::allclose(kv.keys.narrow(1, 0, 154), attention->to_k->forward(text)));
+    EXPECT_TRUE(torch::allclose(kv.values.narrow(1, 154, 4),
+                                attention->i_to_v->forward(image) * 0.5));
+
+    const pipeline::ModelConfig config = test::tinyModelConfig();
+    nn::UNetModel unet(config.unet);
+    nn::UNetContext context{torch::zeros({2, 4, 32}), text, image, text, 1.0};
+    const torch::Tensor x = torch::randn({2, 4, 16, 16});
+    const torch::Tensor eps = unet->forward(x, torch::full({2}, 500), context);
+    EXPECT_EQ(eps.sizes(), x.sizes());
+    EXPECT_TRUE(torch::equal(eps, unet->forward(x, torch::full({2}, 500), unet->projectContext(context))));
+
+    nn::ControlNetConfig controlConfig;
+    controlConfig.unet = config.unet;
+    controlConfig.hintWidths = {4, 8, 8, 16};
+    nn::ControlNetModel control(controlConfig);
+    const std::vector<torch::Tensor> residuals =
+        control->forward(x, torch::rand({1, 3, 128, 128}), torch::full({2}, 500), text);
+    ASSERT_EQ(residuals.size(), 13u);
+    EXPECT_EQ(unet->forward(x, torch::full({2}, 500), context, residuals).sizes(), x.sizes());
 }
 
 TEST_F(Controls, BadEmphasisWeightIsARequestErrorOnTheRightField) {
