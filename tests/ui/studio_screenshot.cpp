@@ -7,24 +7,30 @@
 // With --controls (docs/screenshot-controls.png) the real engine paints a hand-sketched square
 // as a polka house (start image, reference timing and strength), then the form is scrolled to
 // those controls with a region of the result painted for repainting.
+// The window opens at its first-run size for the screen unless --size WxH is given. Extra
+// options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
+// results side by side), --slider (the same with the slider), --unknown-words (a prompt with
+// words the demo model does not know, typed after the runs).
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
-#include "ui/main_window.h"
+#include "ui/image_view.h"
 #include "ui/mask_painter.h"
 #include "ui/reference_controls.h"
 #include "ui/start_image_panel.h"
+#include "ui/main_window.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QMouseEvent>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QPainter>
-#include <QMouseEvent>
 #include <QPlainTextEdit>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -66,24 +72,32 @@ void waitFor(const std::function<bool()>& done, int timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
 }
 
-// The real engine on the bundled model, as a fresh install opens it (no model in the settings:
-// the window picks the bundled one): a prompt, two example references, three mixes.
-// Shows `window` at the screenshot size and waits until it has opened the bundled model (with
-// empty settings it opens that one itself); false when no model is bundled.
-bool openOnBundledModel(deadiff::ui::MainWindow& window) {
+struct DemoOptions {
+    QSize size; // empty: the first-run size for the screen
+    bool compare = false;
+    bool slider = false;
+    bool unknownWords = false;
+};
+
+// Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
+// the bundled model (with empty settings it opens that one itself); false when none is bundled.
+bool openOnBundledModel(deadiff::ui::MainWindow& window, QSize size) {
     if (deadiff::pipeline::bundledModelDir().empty()) {
         std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
         return false;
     }
-    window.resize(1600, 1000);
+    if (size.isValid())
+        window.resize(size);
     window.show();
     waitFor([&] { return window.modelReady(); }, 60000);
     return true;
 }
 
-int grabDemo(const QString& output) {
+// The real engine on the bundled model, as a fresh install opens it (no model in the settings:
+// the window picks the bundled one): a prompt, two example references, three mixes.
+int grabDemo(const QString& output, const DemoOptions& options) {
     deadiff::ui::MainWindow window;
-    if (!openOnBundledModel(window))
+    if (!openOnBundledModel(window, options.size))
         return 1;
 
     const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
@@ -103,9 +117,21 @@ int grabDemo(const QString& output) {
         window.generate();
         waitFor([&] { return !window.isGenerating(); }, 120000);
     }
+    if (options.compare || options.slider) {
+        window.compareCombo()->setCurrentIndex(window.compareCombo()->findData(
+            static_cast<int>(options.slider ? deadiff::ui::ImageView::Compare::Slider
+                                            : deadiff::ui::ImageView::Compare::SideBySide)));
+        window.compareResults(1, 2);
+        if (options.slider)
+            window.preview()->setSplitPosition(0.5);
+    }
+    if (options.unknownWords)
+        form->findChild<QPlainTextEdit*>("promptEdit")
+            ->setPlainText(QStringLiteral("a house on a cliff"));
     waitFor([] { return false; }, 300);
     const bool saved = window.grab().save(output);
-    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    std::fprintf(stderr, "%s %s (%dx%d)\n", saved ? "wrote" : "could not write", qPrintable(output),
+                 window.width(), window.height());
     return saved ? 0 : 1;
 }
 
@@ -113,7 +139,7 @@ int grabDemo(const QString& output) {
 // shows the start-image panel with the result as the new start and its roof painted to repaint.
 int grabControls(const QString& output) {
     deadiff::ui::MainWindow window;
-    if (!openOnBundledModel(window))
+    if (!openOnBundledModel(window, QSize(1600, 1000)))
         return 1;
 
     const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
@@ -161,19 +187,36 @@ int grabControls(const QString& output) {
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo | --controls]\n");
+        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
+                             "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
+    const QStringList args = QCoreApplication::arguments().mid(2);
 
-    // Fresh settings, so neither mode sees the user's saved model or form.
+    // Fresh settings and home, so neither mode sees the user's saved model, form or results
+    // (and the results go to a temporary Pictures folder).
     QTemporaryDir dir;
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    deadiff::testing::isolateStudioHome(dir.path());
+    if (const int lang = static_cast<int>(args.indexOf(QStringLiteral("--lang")));
+        lang >= 0 && lang + 1 < args.size())
+        QSettings(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("DEADiff"),
+                  QStringLiteral("DEADiff Studio"))
+            .setValue(QStringLiteral("ui/language"), args[lang + 1]);
     deadiff::ui::setUpApplication(app);
-    if (argc > 2 && QByteArray(argv[2]) == "--demo")
-        return grabDemo(output);
-    if (argc > 2 && QByteArray(argv[2]) == "--controls")
+    if (args.contains(QStringLiteral("--demo"))) {
+        DemoOptions options;
+        if (const int size = static_cast<int>(args.indexOf(QStringLiteral("--size")));
+            size >= 0 && size + 1 < args.size()) {
+            const QStringList wh = args[size + 1].split(QLatin1Char('x'));
+            options.size = QSize(wh.value(0).toInt(), wh.value(1).toInt());
+        }
+        options.compare = args.contains(QStringLiteral("--compare"));
+        options.slider = args.contains(QStringLiteral("--slider"));
+        options.unknownWords = args.contains(QStringLiteral("--unknown-words"));
+        return grabDemo(output, options);
+    }
+    if (args.contains(QStringLiteral("--controls")))
         return grabControls(output);
     const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
