@@ -79,7 +79,8 @@ void RangeSlider::paintEvent(QPaintEvent*) {
     painter.drawRoundedRect(groove, 2, 2);
     const int lowX = positionOf(low_);
     const int highX = positionOf(high_);
-    painter.setBrush(isEnabled() ? colors.color(QPalette::Highlight) : colors.color(QPalette::Dark));
+    painter.setBrush(isEnabled() ? colors.color(QPalette::Highlight)
+                                 : colors.color(QPalette::Dark));
     painter.drawRect(QRect(QPoint(lowX, groove.top()), QPoint(highX, groove.bottom())));
     for (const auto& [x, handle] : {std::pair{lowX, Handle::Low}, std::pair{highX, Handle::High}}) {
         painter.setPen(QPen(hasFocus() && focused_ == handle ? colors.color(QPalette::Highlight)

@@ -90,8 +90,8 @@ ReferenceList::ReferenceList(QWidget* parent)
     auto* add = new QPushButton(tr("Add…"), this);
     add->setObjectName("referenceAddButton");
     connect(add, &QPushButton::clicked, this, [this] {
-        const QStringList files = QFileDialog::getOpenFileNames(
-            this, tr("Add Style References"), QString(), imageFileFilter());
+        const QStringList files = QFileDialog::getOpenFileNames(this, tr("Add Style References"),
+                                                                QString(), imageFileFilter());
         for (const QString& file : files)
             addReference(file);
     });

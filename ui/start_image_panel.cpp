@@ -51,8 +51,7 @@ StartImagePanel::StartImagePanel(QWidget* parent, const QString& maskFolder)
                   "instead of pure noise; paint a mask to repaint only part of it"));
     auto* layout = new QVBoxLayout(this);
 
-    start_ = new ImageDropZone(tr("Start image"), tr("Drop a sketch or photo to start from"),
-                               this);
+    start_ = new ImageDropZone(tr("Start image"), tr("Drop a sketch or photo to start from"), this);
     start_->setObjectName("startImageZone");
     start_->setMinimumHeight(120);
     start_->setMaximumHeight(150);
@@ -216,13 +215,14 @@ void StartImagePanel::saveMask() {
 }
 
 void StartImagePanel::loadMaskFile() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Load a Mask"), QString(),
-                                                      imageFileFilter());
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Load a Mask"), QString(), imageFileFilter());
     if (path.isEmpty())
         return;
     const QImage mask = readImage(path);
     if (mask.isNull()) {
-        maskStatus_->setText(tr("%1 is not an image Qt can read").arg(QDir::toNativeSeparators(path)));
+        maskStatus_->setText(
+            tr("%1 is not an image Qt can read").arg(QDir::toNativeSeparators(path)));
         return;
     }
     painter_->setMask(mask);
@@ -265,8 +265,9 @@ void StartImagePanel::setFrom(const GenerationRequest& request) {
     }
     const QImage mask = readImage(QString::fromStdString(request.mask));
     if (mask.isNull()) {
-        maskStatus_->setText(tr("The mask %1 cannot be read")
-                                 .arg(QDir::toNativeSeparators(QString::fromStdString(request.mask))));
+        maskStatus_->setText(
+            tr("The mask %1 cannot be read")
+                .arg(QDir::toNativeSeparators(QString::fromStdString(request.mask))));
         return;
     }
     painter_->setMask(mask);

@@ -48,7 +48,8 @@ void TokenCounter::recount() {
         const bool cut = count_ > limit_;
         setStyleSheet(cut ? QStringLiteral("color: #c0392b") : QString());
         if (cut)
-            setToolTip(tr("This model reads the first %1 tokens; the rest is left out").arg(limit_));
+            setToolTip(
+                tr("This model reads the first %1 tokens; the rest is left out").arg(limit_));
         else if (limit_ > tokenize::WeightedPrompt::kTokensPerChunk)
             setToolTip(tr("%n chunk(s) of 75 tokens: the model reads all of them", nullptr,
                           limit_ / tokenize::WeightedPrompt::kTokensPerChunk));

@@ -149,8 +149,8 @@ StartImage prepareStartImage(const GenerationRequest& request) {
         fitImage(readMask(request.mask), request.width, request.height, request.resizeMode);
     start.mask = blurred(cv::min(cv::max(mask, 0.0), 1.0), request.maskBlur);
     if (request.maskedOnly)
-        start.region = maskedRegion(start.mask, request.maskedPadding, request.width,
-                                    request.height);
+        start.region =
+            maskedRegion(start.mask, request.maskedPadding, request.width, request.height);
     return start;
 }
 

@@ -264,8 +264,8 @@ public:
         // The official unconditional branch: zero image tokens in both branches, NEG text.
         nn::UNetContext unconditional{zeros, rows(negativeContext), zeros, rows(negativeContext),
                                       resolved.imageWeight};
-        pipeline::ScheduledContexts contexts = scheduledContexts(resolved, unconditional,
-                                                                 conditional);
+        pipeline::ScheduledContexts contexts =
+            scheduledContexts(resolved, unconditional, conditional);
 
         // ControlNet depth (spec §7): the hint is the normalised depth map at the image size,
         // one channel replicated to 3, the same for every row (both CFG halves, every image).
@@ -300,20 +300,21 @@ public:
 
         const auto model = [&](const torch::Tensor& rowsX, std::int64_t t, std::int64_t step,
                                bool withUnconditional) {
-            return contexts.evaluate(rowsX, step, withUnconditional, [&](const torch::Tensor& x,
-                                                                         const nn::UNetContext&
-                                                                             projected) {
-                const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
-                std::vector<torch::Tensor> residuals;
-                if (controlled && controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
-                    // ControlLDM gives the ControlNet the plain text context the UNet reads
-                    // ([NEG; prompt] under CFG), never DEADiff's image tokens.
-                    residuals = control_->forward(x, hint, timesteps, projected.styleText);
-                    for (torch::Tensor& residual : residuals)
-                        residual = residual * resolved.controlScale;
-                }
-                return unet_->forward(x, timesteps, projected, residuals);
-            });
+            return contexts.evaluate(
+                rowsX, step, withUnconditional,
+                [&](const torch::Tensor& x, const nn::UNetContext& projected) {
+                    const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
+                    std::vector<torch::Tensor> residuals;
+                    if (controlled &&
+                        controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
+                        // ControlLDM gives the ControlNet the plain text context the UNet reads
+                        // ([NEG; prompt] under CFG), never DEADiff's image tokens.
+                        residuals = control_->forward(x, hint, timesteps, projected.styleText);
+                        for (torch::Tensor& residual : residuals)
+                            residual = residual * resolved.controlScale;
+                    }
+                    return unet_->forward(x, timesteps, projected, residuals);
+                });
         };
         const sample::Denoiser denoise = sample::classifierFreeGuidance(model, resolved.cfg);
 
@@ -405,7 +406,8 @@ private:
             return cached->second;
         tokenize::WeightedPrompt weighted;
         try {
-            weighted = tokenize::weightPrompt(*tokenizer_, prompt, tokenize::chunkOptionsFor(facts_.promptChunks));
+            weighted = tokenize::weightPrompt(*tokenizer_, prompt,
+                                              tokenize::chunkOptionsFor(facts_.promptChunks));
         } catch (const tokenize::PromptSyntaxError& error) {
             throw RequestError(field, error.what());
         }
@@ -438,13 +440,11 @@ private:
     pipeline::ScheduledContexts scheduledContexts(const GenerationRequest& request,
                                                   nn::UNetContext unconditional,
                                                   nn::UNetContext conditional) const {
-        const std::vector<double> weights =
-            layerImageWeights(request, static_cast<int>(unet_->transformerCount()),
-                              config_.unet.contentLayers);
+        const std::vector<double> weights = layerImageWeights(
+            request, static_cast<int>(unet_->transformerCount()), config_.unet.contentLayers);
         unconditional.layerImageWeights = weights;
         conditional.layerImageWeights = weights;
-        return pipeline::ScheduledContexts(unet_, std::move(unconditional),
-                                           std::move(conditional));
+        return pipeline::ScheduledContexts(unet_, std::move(unconditional), std::move(conditional));
     }
 
     // Image-to-image: the start image through the VAE encoder (the posterior mean, as the

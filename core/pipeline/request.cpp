@@ -258,8 +258,8 @@ std::vector<double> layerImageWeights(const GenerationRequest& request, int laye
         return {};
     std::vector<double> weights;
     for (int layer = 0; layer < layers; ++layer) {
-        const bool content = std::find(contentLayers.begin(), contentLayers.end(), layer) !=
-                             contentLayers.end();
+        const bool content =
+            std::find(contentLayers.begin(), contentLayers.end(), layer) != contentLayers.end();
         const auto factor = request.layerWeights.find(layer);
         weights.push_back(request.imageWeight *
                           (content ? request.contentStrength : request.styleStrength) *

@@ -70,13 +70,13 @@ struct GenerationRequest {
     std::map<int, double> layerWeights;
 
     // Image-to-image and inpainting (optional).
-    std::string init;          // start from this image instead of pure noise
-    double strength = 0.75;    // share of the steps that run: 0 gives the image back, 1 all
+    std::string init;       // start from this image instead of pure noise
+    double strength = 0.75; // share of the steps that run: 0 gives the image back, 1 all
     image::ResizeMode resizeMode = image::ResizeMode::Crop; // fitting init and mask to the size
-    std::string mask;          // with init: white repaints, black keeps
-    int maskBlur = 4;          // px of Gaussian blur softening the mask's edge
-    bool maskedOnly = false;   // repaint only the mask's box, enlarged to the full size
-    int maskedPadding = 32;    // px of context around that box
+    std::string mask;        // with init: white repaints, black keeps
+    int maskBlur = 4;        // px of Gaussian blur softening the mask's edge
+    bool maskedOnly = false; // repaint only the mask's box, enlarged to the full size
+    int maskedPadding = 32;  // px of context around that box
 
     bool operator==(const GenerationRequest& other) const;
     bool operator!=(const GenerationRequest& other) const { return !(*this == other); }

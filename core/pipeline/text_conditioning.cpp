@@ -8,9 +8,9 @@ namespace deadiff::pipeline {
 
 torch::Tensor applyEmphasis(const torch::Tensor& z, const std::vector<double>& multipliers) {
     if (z.dim() != 3 || z.size(1) != static_cast<std::int64_t>(multipliers.size()))
-        throw std::invalid_argument("emphasis needs one multiplier per token: " +
-                                    std::to_string(multipliers.size()) + " for " +
-                                    std::to_string(z.dim() == 3 ? z.size(1) : -1) + " tokens");
+        throw std::invalid_argument(
+            "emphasis needs one multiplier per token: " + std::to_string(multipliers.size()) +
+            " for " + std::to_string(z.dim() == 3 ? z.size(1) : -1) + " tokens");
     if (std::all_of(multipliers.begin(), multipliers.end(), [](double m) { return m == 1.0; }))
         return z;
     const torch::Tensor scale =
@@ -30,8 +30,8 @@ torch::Tensor encodeWeightedPrompt(nn::ClipTextModel& text,
     const torch::Tensor z = text->forward(torch::stack(ids));
     std::vector<torch::Tensor> chunks;
     for (std::size_t i = 0; i < prompt.chunks.size(); ++i)
-        chunks.push_back(
-            applyEmphasis(z.narrow(0, static_cast<std::int64_t>(i), 1), prompt.chunks[i].multipliers));
+        chunks.push_back(applyEmphasis(z.narrow(0, static_cast<std::int64_t>(i), 1),
+                                       prompt.chunks[i].multipliers));
     return chunks.size() == 1 ? chunks.front() : torch::cat(chunks, 1);
 }
 

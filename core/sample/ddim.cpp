@@ -92,8 +92,7 @@ torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const Denoiser& denoi
                                   std::optional<torch::Generator> generator,
                                   std::int64_t firstStep) const {
     if (firstStep < 0 || firstStep > stepCount())
-        throw std::runtime_error("DDIM first step " + std::to_string(firstStep) +
-                                 " out of range");
+        throw std::runtime_error("DDIM first step " + std::to_string(firstStep) + " out of range");
     torch::Tensor x = xT;
     const std::vector<std::int64_t> order = runTimesteps();
     for (auto index = firstStep; index < stepCount(); ++index) {
@@ -106,13 +105,9 @@ torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const Denoiser& denoi
             const StepConstants c = constants(index);
             const auto noiseLevel = [](double abar) { return std::sqrt((1.0 - abar) / abar); };
             // After the last step x is at ᾱ[0]'s level, which the reference keeps (not 0).
-            const StepInfo info{run,
-                                stepCount() - firstStep,
-                                t,
-                                noiseLevel(c.alpha),
-                                noiseLevel(c.alphaPrev),
-                                x,
-                                result.predictedX0};
+            const StepInfo info{
+                run, stepCount() - firstStep, t, noiseLevel(c.alpha), noiseLevel(c.alphaPrev),
+                x,   result.predictedX0};
             if (!callback(info))
                 break;
         }

@@ -131,14 +131,14 @@ torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCu
         const DdimSampler sampler(alphasCumprod, settings.steps, 0.0);
         torch::Tensor start = noise;
         if (init.defined()) {
-            const double alpha = alphasCumprod[sampler.runTimesteps()[static_cast<std::size_t>(
-                                                   first)]]
-                                     .item<double>();
+            const double alpha =
+                alphasCumprod[sampler.runTimesteps()[static_cast<std::size_t>(first)]]
+                    .item<double>();
             start = init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
         }
-        const Denoiser model =
-            repaint.defined() ? keepRegionEps(denoise, alphasCumprod, init, noise, repaint)
-                              : denoise;
+        const Denoiser model = repaint.defined()
+                                   ? keepRegionEps(denoise, alphasCumprod, init, noise, repaint)
+                                   : denoise;
         return finish(sampler.sample(start, model, callback, std::nullopt, first));
     }
 

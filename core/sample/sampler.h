@@ -40,8 +40,8 @@ using StepCallback = std::function<bool(const StepInfo& info)>;
 // to the current level, the model's prediction of the clean latent there is replaced by the init
 // latent, and the result keeps the init latent there.
 struct InitLatent {
-    torch::Tensor latent;   // [1 or B, C, h, w] the clean start (e.g. the VAE posterior mean, scaled)
-    double strength = 1.0;  // in [0, 1]; 0 runs no step and returns `latent`
+    torch::Tensor latent; // [1 or B, C, h, w] the clean start (e.g. the VAE posterior mean, scaled)
+    double strength = 1.0;      // in [0, 1]; 0 runs no step and returns `latent`
     torch::Tensor repaint = {}; // optional [1 or B, 1, h, w] in [0, 1]: 1 paints anew, 0 keeps
                                 // `latent`
 };

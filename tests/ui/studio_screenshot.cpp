@@ -17,20 +17,20 @@
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
+#include "ui/main_window.h"
 #include "ui/mask_painter.h"
 #include "ui/reference_controls.h"
 #include "ui/start_image_panel.h"
-#include "ui/main_window.h"
 
 #include <QApplication>
 #include <QComboBox>
-#include <QMouseEvent>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -187,8 +187,9 @@ int grabControls(const QString& output) {
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
-                             "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
+        std::fprintf(stderr,
+                     "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
+                     "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);

@@ -179,7 +179,8 @@ private Q_SLOTS:
         GenerationRequest again;
         panel.applyTo(again);
         QVERIFY(!again.mask.empty());
-        QCOMPARE(QImage(QString::fromStdString(again.mask)), half.convertToFormat(QImage::Format_Grayscale8));
+        QCOMPARE(QImage(QString::fromStdString(again.mask)),
+                 half.convertToFormat(QImage::Format_Grayscale8));
         panel.setChecked(false);
         panel.applyTo(again);
         QVERIFY(again.init.empty() && again.mask.empty());

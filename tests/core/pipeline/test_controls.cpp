@@ -343,8 +343,8 @@ TEST(ChunkedText, CrossAttentionKeepsTextFirstAndImageTokensLast) {
     const nn::ContextKeysValues kv = attention->projectContext({image, text, 0.5});
     ASSERT_EQ(kv.keys.sizes(), (std::vector<std::int64_t>{2, 158, 32}));
     EXPECT_TRUE(torch::allclose(kv.keys.narrow(1, 0, 154), attention->to_k->forward(text)));
-    EXPECT_TRUE(torch::allclose(kv.values.narrow(1, 154, 4),
-                                attention->i_to_v->forward(image) * 0.5));
+    EXPECT_TRUE(
+        torch::allclose(kv.values.narrow(1, 154, 4), attention->i_to_v->forward(image) * 0.5));
 
     const pipeline::ModelConfig config = test::tinyModelConfig();
     nn::UNetModel unet(config.unet);
@@ -352,7 +352,8 @@ TEST(ChunkedText, CrossAttentionKeepsTextFirstAndImageTokensLast) {
     const torch::Tensor x = torch::randn({2, 4, 16, 16});
     const torch::Tensor eps = unet->forward(x, torch::full({2}, 500), context);
     EXPECT_EQ(eps.sizes(), x.sizes());
-    EXPECT_TRUE(torch::equal(eps, unet->forward(x, torch::full({2}, 500), unet->projectContext(context))));
+    EXPECT_TRUE(
+        torch::equal(eps, unet->forward(x, torch::full({2}, 500), unet->projectContext(context))));
 
     nn::ControlNetConfig controlConfig;
     controlConfig.unet = config.unet;

@@ -279,15 +279,17 @@ TEST(Request, ArtistControlsRoundTripThroughJsonUnderTheirKeys) {
 
     // Defaults are not written, so a plain request's JSON is what it was before these controls.
     const auto plain = nlohmann::json::parse(toJson(sample()));
-    for (const char* key : {"style_start", "style_end", "style_strength", "content_strength",
-                            "layer_weights", "init", "strength", "resize_mode", "mask",
-                            "mask_blur", "masked_only", "masked_padding"})
+    for (const char* key :
+         {"style_start", "style_end", "style_strength", "content_strength", "layer_weights", "init",
+          "strength", "resize_mode", "mask", "mask_blur", "masked_only", "masked_padding"})
         EXPECT_FALSE(plain.contains(key)) << key;
-    EXPECT_NE(errorOf([] { requestFromJson(R"({"prompt": "a", "masked_only": 1})"); })
-                  .find("'masked_only' must be true or false"),
+    EXPECT_NE(errorOf([] {
+                  requestFromJson(R"({"prompt": "a", "masked_only": 1})");
+              }).find("'masked_only' must be true or false"),
               std::string::npos);
-    EXPECT_NE(errorOf([] { requestFromJson(R"({"prompt": "a", "resize_mode": "zoom"})"); })
-                  .find("'resize_mode' must be crop, stretch or fill"),
+    EXPECT_NE(errorOf([] {
+                  requestFromJson(R"({"prompt": "a", "resize_mode": "zoom"})");
+              }).find("'resize_mode' must be crop, stretch or fill"),
               std::string::npos);
 }
 
@@ -334,18 +336,18 @@ TEST(Request, ArtistControlsAreValidated) {
               std::string::npos);
     EXPECT_NE(problem([](GenerationRequest& r) { r.styleEnd = 1.1; }).find("'style_start'"),
               std::string::npos);
-    EXPECT_NE(problem([](GenerationRequest& r) { r.contentStrength = -1; })
-                  .find("'content_strength'"),
-              std::string::npos);
+    EXPECT_NE(
+        problem([](GenerationRequest& r) { r.contentStrength = -1; }).find("'content_strength'"),
+        std::string::npos);
     EXPECT_NE(problem([](GenerationRequest& r) { r.strength = 1.2; }).find("'strength'"),
               std::string::npos);
     EXPECT_NE(problem([](GenerationRequest& r) { r.init.clear(); }).find("'mask'"),
               std::string::npos);
     EXPECT_NE(problem([](GenerationRequest& r) { r.maskBlur = -1; }).find("'mask_blur'"),
               std::string::npos);
-    EXPECT_NE(problem([](GenerationRequest& r) { r.maskedPadding = 5000; })
-                  .find("'masked_padding'"),
-              std::string::npos);
+    EXPECT_NE(
+        problem([](GenerationRequest& r) { r.maskedPadding = 5000; }).find("'masked_padding'"),
+        std::string::npos);
 }
 
 TEST(Request, ReferencesActInsideTheirStepWindow) {

@@ -73,8 +73,8 @@ TEST(InitLatent, StrengthZeroReturnsTheInitLatentWithoutAModelCall) {
     for (const SamplerKind kind : kAllSamplers) {
         SCOPED_TRACE(nameOf(kind));
         RecordingDenoiser model;
-        const torch::Tensor out = run(settingsFor(kind, 0.0), scaledLinearAlphasCumprod(),
-                                      testNoise(), model.denoiser());
+        const torch::Tensor out =
+            run(settingsFor(kind, 0.0), scaledLinearAlphasCumprod(), testNoise(), model.denoiser());
         EXPECT_TRUE(model.calls.empty());
         ASSERT_EQ(out.sizes(), testNoise().sizes()); // one row per image of the batch
         EXPECT_TRUE(torch::equal(out[0], testInit()[0]));
@@ -113,9 +113,8 @@ TEST(InitLatent, FirstModelCallSeesTheInitNoisedToTheFirstStepThatRuns) {
             // x = init + σ·noise at the schedule's 11th level, scaled by 1/√(σ² + 1) for ε.
             const std::vector<double> discrete = discreteSigmas(alphas);
             const std::vector<double> sigmas =
-                kind == SamplerKind::DpmPp2m
-                    ? karrasSigmas(20, discrete.front(), discrete.back())
-                    : uniformSigmas(20, discrete);
+                kind == SamplerKind::DpmPp2m ? karrasSigmas(20, discrete.front(), discrete.back())
+                                             : uniformSigmas(20, discrete);
             const double sigma = sigmas[10];
             EXPECT_EQ(first.t, sigmaToTimestep(sigma, discrete));
             expectedInput = (init + noise * sigma) / std::sqrt(sigma * sigma + 1.0);
@@ -156,7 +155,8 @@ TEST(InitLatent, MaskKeepsTheRegionToKeepAndRepaintsTheRest) {
         if (kind == SamplerKind::Ddim) {
             for (const Call& call : model.calls) {
                 const double alpha = alphas[call.t].item<double>();
-                const torch::Tensor level = init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
+                const torch::Tensor level =
+                    init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
                 EXPECT_LT(maxDiff(kept(call.x), kept(level)), 1e-5) << "t " << call.t;
             }
         } else {
@@ -164,7 +164,8 @@ TEST(InitLatent, MaskKeepsTheRegionToKeepAndRepaintsTheRest) {
             const std::vector<double> discrete = discreteSigmas(alphas);
             for (const Call& call : model.calls) {
                 const double alpha = alphas[call.t].item<double>();
-                const torch::Tensor level = init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
+                const torch::Tensor level =
+                    init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
                 EXPECT_LT(maxDiff(kept(call.x), kept(level)), 0.05) << "t " << call.t;
             }
         }
@@ -175,9 +176,8 @@ TEST(InitLatent, TextToImageIsUnchangedByTheInitMachinery) {
     // No init: the DDIM path is DdimSampler::sample from the noise itself.
     const torch::Tensor alphas = scaledLinearAlphasCumprod();
     RecordingDenoiser a, b;
-    const torch::Tensor viaRun =
-        run(SamplerSettings{SamplerKind::Ddim, 10, 0, std::nullopt}, alphas, testNoise(),
-            a.denoiser());
+    const torch::Tensor viaRun = run(SamplerSettings{SamplerKind::Ddim, 10, 0, std::nullopt},
+                                     alphas, testNoise(), a.denoiser());
     const torch::Tensor direct = DdimSampler(alphas, 10).sample(testNoise(), b.denoiser());
     EXPECT_TRUE(torch::equal(viaRun, direct));
 }

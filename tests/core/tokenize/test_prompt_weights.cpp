@@ -27,12 +27,14 @@ std::string readFile(const std::string& path) {
 }
 
 const nlohmann::json& expected() {
-    static const nlohmann::json json = nlohmann::json::parse(readFile(kFixtureDir + "/a1111_expected.json"));
+    static const nlohmann::json json =
+        nlohmann::json::parse(readFile(kFixtureDir + "/a1111_expected.json"));
     return json;
 }
 
 const ClipTokenizer& clip() {
-    static const ClipTokenizer tokenizer = ClipTokenizer::load(DEADIFF_SOURCE_DIR "/resources/vocab");
+    static const ClipTokenizer tokenizer =
+        ClipTokenizer::load(DEADIFF_SOURCE_DIR "/resources/vocab");
     return tokenizer;
 }
 
