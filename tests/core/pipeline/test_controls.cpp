@@ -19,6 +19,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -273,7 +274,12 @@ TEST_F(Controls, EmphasisScalesTheTokensTheParserWeighs) {
     const tokenize::WeightedPrompt weighted = tokenize::weightPrompt(tokenizer, r.prompt);
     ASSERT_EQ(weighted.chunks.size(), 1u);
     EXPECT_EQ(weighted.chunks[0].multipliers[1], 1.5);
-    EXPECT_EQ(weighted.chunks[0].multipliers[4], 1 / 1.1);
+    // [neon] wherever the model's tokenizer puts it (its small vocabulary may split words).
+    const std::vector<std::int64_t>& ids = weighted.chunks[0].ids;
+    const auto neon = std::find(ids.begin(), ids.end(), tokenizer.encode("neon").ids.at(1));
+    ASSERT_NE(neon, ids.end());
+    EXPECT_EQ(weighted.chunks[0].multipliers[static_cast<std::size_t>(neon - ids.begin())],
+              1 / 1.1);
     torch::NoGradGuard noGrad;
     const torch::Tensor plain = text->forward(torch::tensor(weighted.chunks[0].ids).unsqueeze(0));
     const torch::Tensor expected = pipeline::applyEmphasis(plain, weighted.chunks[0].multipliers);
