@@ -238,6 +238,8 @@ void Gallery::contextMenuEvent(QContextMenuEvent* event) {
                    [this, index] { Q_EMIT useAsStyleRequested(index, 0); });
     menu.addAction(tr("Use as Style Reference B"), this,
                    [this, index] { Q_EMIT useAsStyleRequested(index, 1); });
+    menu.addAction(tr("Use as Start Image"), this,
+                   [this, index] { Q_EMIT useAsStartImageRequested(index); });
     menu.addSeparator();
     QAction* compare = menu.addAction(tr("Compare the Two Selected"), this, [this, selected] {
         Q_EMIT compareRequested(selected.value(0), selected.value(1));

@@ -62,6 +62,8 @@ Q_SIGNALS:
     void reuseSettingsRequested(int index);
     // slot 0: style A, 1: style B
     void useAsStyleRequested(int index, int slot);
+    // Image-to-image from this result.
+    void useAsStartImageRequested(int index);
     void compareRequested(int first, int second);
     void deleteRequested(QList<int> indexes);
     void showInFolderRequested(int index);

@@ -4,6 +4,13 @@
 #include "ui/drop_zone.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/reference_controls.h"
+#include "ui/reference_list.h"
+#include "ui/start_image_panel.h"
+#include "ui/token_counter.h"
+
+#include "core/tokenize/clip_tokenizer.h"
+#include "core/tokenize/prompt_weights.h"
 
 #include <QAbstractScrollArea>
 #include <QCheckBox>
@@ -140,6 +147,7 @@ GenerationForm::GenerationForm(QWidget* parent)
     addSection(buildSamplingGroup());
     addSection(buildContentGroup());
     addSection(buildDepthGroup());
+    buildArtistControls(layout);
     onStyleReferencesChanged();
     updateSeedState();
     setModelCard({}, QString());
@@ -663,6 +671,7 @@ GenerationRequest GenerationForm::request() const {
     request.sampler = comboChoice<SamplerKind>(sampler_).value_or(SamplerKind::Ddim);
     request.batch = batch_->value();
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
+    applyArtistControls(request);
 
     request.depth.clear();
     request.depthFrom.clear();
@@ -715,6 +724,7 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     batch_->setValue(request.batch);
     selectData(dtype_, QString::fromLatin1(nameOf(request.dtype)));
     updateSeedState();
+    setArtistControls(request);
 
     // A request without ControlNet switches the panel off but keeps its file choices (the
     // ControlNet and depth model are tools, like the model path).
@@ -733,6 +743,87 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
         controlEnd_->setValue(request.controlEnd);
     }
     updateDepthState();
+}
+
+void GenerationForm::buildArtistControls(QVBoxLayout* layout) {
+    promptTokens_ = new TokenCounter(prompt_);
+    negativeTokens_ = new TokenCounter(negativePrompt_);
+    vocabularyWatcher_ = new QFutureWatcher<std::shared_ptr<const tokenize::ClipTokenizer>>(this);
+    connect(vocabularyWatcher_, &QFutureWatcherBase::finished, this, [this] {
+        const auto tokenizer = vocabularyWatcher_->result();
+        promptTokens_->setTokenizer(tokenizer);
+        negativeTokens_->setTokenizer(tokenizer);
+    });
+
+    // The list of references sits under the A/B slots it replaces while it is on.
+    QWidget* styleGroup = styleA_->parentWidget();
+    referenceList_ = new ReferenceList(this);
+    layout->insertWidget(layout->indexOf(styleGroup) + 1, referenceList_);
+    guardWheel(referenceList_);
+    connect(referenceList_, &QGroupBox::toggled, this, [this](bool on) {
+        styleA_->setEnabled(!on);
+        styleB_->setEnabled(!on);
+        onStyleReferencesChanged();
+        if (on) {
+            mix_->setEnabled(false);
+            mixValue_->setEnabled(false);
+        }
+    });
+    connect(referenceList_, &ReferenceList::referencesChanged, this, [this] {
+        if (referenceList_->isChecked() && !referenceList_->references().empty() &&
+            mode_->currentData().toString() == QStringLiteral("none"))
+            selectData(mode_, QStringLiteral("style"));
+    });
+    connect(referenceList_, &ReferenceList::takeSlotsRequested, this, [this] {
+        GenerationRequest slots;
+        for (const ImageDropZone* zone : {styleA_, styleB_})
+            if (zone->hasImage())
+                slots.styles.push_back({toStd(zone->path()), std::nullopt});
+        if (slots.styles.size() == 2)
+            slots.mix = mix_->value() / static_cast<double>(kMixSliderSteps);
+        const std::vector<double> weights = normalizedStyleWeights(slots);
+        for (std::size_t i = 0; i < slots.styles.size(); ++i)
+            slots.styles[i].weight = weights[i];
+        referenceList_->setReferences(slots.styles);
+    });
+
+    referenceControls_ = new ReferenceControls(this);
+    layout->insertWidget(layout->indexOf(referenceList_) + 1, referenceControls_);
+    guardWheel(referenceControls_);
+    startImage_ = new StartImagePanel(this);
+    addSection(startImage_);
+}
+
+void GenerationForm::applyArtistControls(GenerationRequest& request) const {
+    referenceList_->applyTo(request);
+    referenceControls_->applyTo(request);
+    startImage_->applyTo(request);
+}
+
+void GenerationForm::setArtistControls(const GenerationRequest& request) {
+    referenceList_->setFrom(request);
+    referenceControls_->setFrom(request);
+    startImage_->setFrom(request);
+}
+
+void GenerationForm::setVocabulary(const QString& vocabulary, int promptChunks) {
+    promptTokens_->setChunkOptions(tokenize::chunkOptionsFor(promptChunks));
+    negativeTokens_->setChunkOptions(tokenize::chunkOptionsFor(promptChunks));
+    if (vocabulary.isEmpty()) {
+        promptTokens_->setTokenizer(nullptr);
+        negativeTokens_->setTokenizer(nullptr);
+        return;
+    }
+    const std::string path = toStd(vocabulary);
+    vocabularyWatcher_->setFuture(
+        QtConcurrent::run([path]() -> std::shared_ptr<const tokenize::ClipTokenizer> {
+            try {
+                return std::make_shared<const tokenize::ClipTokenizer>(
+                    tokenize::ClipTokenizer::load(path));
+            } catch (const std::exception&) {
+                return nullptr; // the model loaded with it; a counter is not worth an error
+            }
+        }));
 }
 
 QStringList GenerationForm::styleSlots() const {

@@ -15,6 +15,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 class QCheckBox;
@@ -30,11 +31,20 @@ class QSyntaxHighlighter;
 template <typename T> class QFutureWatcher;
 class QSlider;
 class QSpinBox;
+class QVBoxLayout;
+
+namespace deadiff::tokenize {
+class ClipTokenizer;
+}
 
 namespace deadiff::ui {
 
 class ImageDropZone;
 class ImageView;
+class ReferenceControls;
+class ReferenceList;
+class StartImagePanel;
+class TokenCounter;
 
 // The one way the studio writes a mix of two style references: "70 % A · 30 % B" for a share of
 // 0.3 for B (the request's `mix`); the slider, the gallery and the batch dialog all say it so.
@@ -66,6 +76,10 @@ public:
     QSlider* mixSlider() const { return mix_; }
     ImageDropZone* depthZone() const { return depth_; }
     ImageView* depthPreview() const { return depthPreview_; }
+    ReferenceControls* referenceControls() const { return referenceControls_; }
+    ReferenceList* referenceList() const { return referenceList_; }
+    StartImagePanel* startImagePanel() const { return startImage_; }
+    TokenCounter* promptTokenCounter() const { return promptTokens_; }
     QGroupBox* depthGroup() const { return depthGroup_; }
     QComboBox* samplerCombo() const { return sampler_; }
 
@@ -100,6 +114,12 @@ public:
     // Width and height both to `side` px (a model's native size).
     void setImageSide(int side);
 
+public Q_SLOTS:
+    // The loaded model's tokenizer vocabulary (ModelFacts::vocabulary), read off the GUI thread,
+    // and the chunks it reads (ModelFacts::promptChunks), for the prompts' token counters; an
+    // empty vocabulary hides them.
+    void setVocabulary(const QString& vocabulary, int promptChunks = 0);
+
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.
     void generateRequested();
@@ -120,6 +140,11 @@ private:
     QGroupBox* buildContentGroup();
     QGroupBox* buildDepthGroup();
     QGroupBox* buildSamplingGroup();
+    // Issue 28's sections (reference timing/strength, reference list, start image) and the
+    // prompts' token counters: self-contained widgets, created, filled and read here only.
+    void buildArtistControls(QVBoxLayout* layout);
+    void applyArtistControls(GenerationRequest& request) const;
+    void setArtistControls(const GenerationRequest& request);
     void onStyleReferencesChanged();
     void updateMixLabel();
     void updateSeedState();
@@ -174,6 +199,13 @@ private:
     QLabel* depthStatus_ = nullptr;
     QFutureWatcher<DepthPreview>* depthWatcher_ = nullptr;
     QString depthPreviewKey_; // inputs of the preview shown or being computed
+
+    ReferenceControls* referenceControls_ = nullptr;
+    ReferenceList* referenceList_ = nullptr;
+    StartImagePanel* startImage_ = nullptr;
+    TokenCounter* promptTokens_ = nullptr;
+    TokenCounter* negativeTokens_ = nullptr;
+    QFutureWatcher<std::shared_ptr<const tokenize::ClipTokenizer>>* vocabularyWatcher_ = nullptr;
 };
 
 } // namespace deadiff::ui

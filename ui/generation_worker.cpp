@@ -143,6 +143,7 @@ std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
         const ModelFacts& facts = pipeline_->facts();
         Q_EMIT modelLoaded(path, QString::fromLatin1(nameOf(facts.computeDtype)),
                            facts.nativeImageSize);
+        Q_EMIT vocabularyLoaded(QString::fromStdString(facts.vocabulary), facts.promptChunks);
         return std::nullopt;
     } catch (const std::bad_alloc&) {
         return tr("Not enough memory to load %1.").arg(path);

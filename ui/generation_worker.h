@@ -109,6 +109,9 @@ Q_SIGNALS:
     // `computeDtype`: what the model computes in ("float32" or "bfloat16"); `nativeSide`: the
     // image size it was trained at (px).
     void modelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
+    // Right after modelLoaded: the tokenizer files the model reads prompts with (empty when the
+    // pipeline does not say) and how many 75-token chunks it reads (0: all), for token counters.
+    void vocabularyLoaded(const QString& vocabulary, int promptChunks);
     void loadFailed(const QString& path, const QString& message);
 
     void started(quint64 jobId, const deadiff::GenerationRequest& resolved);

@@ -15,6 +15,7 @@
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/start_image_panel.h"
 #include "ui/step_plot.h"
 #include "ui/text_format.h"
 
@@ -84,6 +85,7 @@ QString stageText(const QString& stage) {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding start image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading model")};
     for (const char* known : kKnownStages)
         if (stage == QLatin1String(known))
@@ -158,6 +160,8 @@ void MainWindow::startWorker(PipelineLoader loader) {
     connect(worker_, &GenerationWorker::modelLoaded, this, &MainWindow::onModelLoaded,
             Qt::QueuedConnection);
     connect(worker_, &GenerationWorker::loadFailed, this, &MainWindow::onLoadFailed,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::vocabularyLoaded, form_, &GenerationForm::setVocabulary,
             Qt::QueuedConnection);
     connect(worker_, &GenerationWorker::started, this, &MainWindow::onStarted,
             Qt::QueuedConnection);
@@ -577,6 +581,7 @@ void MainWindow::buildDocks() {
     connect(gallery_, &Gallery::copyRequested, this, &MainWindow::copyResult);
     connect(gallery_, &Gallery::reuseSettingsRequested, this, &MainWindow::reuseSettings);
     connect(gallery_, &Gallery::useAsStyleRequested, this, &MainWindow::useResultAsStyle);
+    connect(gallery_, &Gallery::useAsStartImageRequested, this, &MainWindow::useResultAsStartImage);
     connect(gallery_, &Gallery::compareRequested, this, &MainWindow::compareResults);
     connect(gallery_, &Gallery::deleteRequested, this, &MainWindow::askDeleteResults);
     connect(gallery_, &Gallery::showInFolderRequested, this, [this](int index) {
@@ -832,8 +837,9 @@ void MainWindow::generate() {
     for (const StyleReference& style : request.styles)
         if (!QFileInfo::exists(QString::fromStdString(style.path)))
             missing << QString::fromStdString(style.path);
-    if (!request.content.empty() && !QFileInfo::exists(QString::fromStdString(request.content)))
-        missing << QString::fromStdString(request.content);
+    for (const std::string* path : {&request.content, &request.init, &request.mask})
+        if (!path->empty() && !QFileInfo::exists(QString::fromStdString(*path)))
+            missing << QString::fromStdString(*path);
     if (!missing.isEmpty()) {
         showError(tr("Reference image missing"),
                   tr("These reference images do not exist: %1")
@@ -1113,11 +1119,11 @@ void MainWindow::reuseSettings(int index) {
     statusBar()->showMessage(tr("Settings of that image restored (seed included)."), 8000);
 }
 
-void MainWindow::useResultAsStyle(int index, int slot) {
+QString MainWindow::resultFileForReuse(int index) {
     if (index < 0 || index >= gallery_->resultCount())
-        return;
+        return {};
     const GalleryEntry& entry = gallery_->entry(index);
-    // The pipeline reads references from files: a saved result is one already.
+    // The pipeline reads references and start images from files: a saved result is one already.
     QString path = entry.path;
     if (path.isEmpty()) {
         const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
@@ -1128,13 +1134,24 @@ void MainWindow::useResultAsStyle(int index, int slot) {
         try {
             writeResultImage(path, entry.image, entry.request);
         } catch (const std::exception& error) {
-            showError(tr("Could not use the image as a reference"),
-                      QString::fromStdString(error.what()),
-                      tr("Save the image somewhere and drop it onto a style slot instead."));
-            return;
+            showError(tr("Could not use the image"), QString::fromStdString(error.what()),
+                      tr("Save the image somewhere and drop it onto the form instead."));
+            return {};
         }
     }
-    (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->offerPath(path);
+    return path;
+}
+
+void MainWindow::useResultAsStyle(int index, int slot) {
+    const QString path = resultFileForReuse(index);
+    if (!path.isEmpty())
+        (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->offerPath(path);
+}
+
+void MainWindow::useResultAsStartImage(int index) {
+    const QString path = resultFileForReuse(index);
+    if (!path.isEmpty())
+        form_->startImagePanel()->setStartImage(path);
 }
 
 void MainWindow::showResult(int index) {

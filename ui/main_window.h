@@ -77,6 +77,10 @@ public:
     void copyResult(int index);
     void reuseSettings(int index);
     void useResultAsStyle(int index, int slot);
+    void useResultAsStartImage(int index);
+    // The gallery result `index` written as a PNG the pipeline can read; empty (after saying
+    // why) when it cannot be written.
+    QString resultFileForReuse(int index);
     // Moves the results' files to the trash and drops them from the history (no question asked;
     // the gallery's Delete asks first).
     void deleteResults(const QList<int>& indexes);

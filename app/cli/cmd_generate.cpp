@@ -98,7 +98,24 @@ void addRequestOptions(Args& args) {
         .option("--control-scale", "F", "ControlNet strength (0-5)", "1.0")
         .option("--control-start", "F", "apply the ControlNet from this fraction of the steps",
                 "0.0")
-        .option("--control-end", "F", "... up to this fraction of the steps", "1.0");
+        .option("--control-end", "F", "... up to this fraction of the steps", "1.0")
+        .option("--style-start", "F", "the references act from this fraction of the steps", "0.0")
+        .option("--style-end", "F", "... up to this fraction (outside: no image tokens)", "1.0")
+        .option("--style-strength", "F", "image weight factor of the style (fine) layers", "1.0")
+        .option("--content-strength", "F",
+                "image weight factor of the content (coarse) layers 4-8; with --mode both and a "
+                "--content image: style from --style, content from --content",
+                "1.0")
+        .option("--layer-weights", "LIST",
+                "expert: factors per cross-attention layer 0-15, e.g. \"0:1,4:0.5\"")
+        .option("--init", "IMAGE", "start from this image instead of noise (image-to-image)")
+        .option("--strength", "S", "with --init: share of the steps that run (0-1)", "0.75")
+        .option("--resize-mode", "MODE",
+                "how --init and --mask fit the size: crop | stretch | fill", "crop")
+        .option("--mask", "IMAGE", "with --init: repaint the white area, keep the black")
+        .option("--mask-blur", "PX", "soften the mask's edge", "4")
+        .flag("--masked-only", "repaint only the mask's box, at the full size")
+        .option("--masked-padding", "PX", "context around that box", "32");
 }
 
 GenerationRequest requestFromArgs(const Args& args) {
@@ -141,6 +158,22 @@ GenerationRequest requestFromArgs(const Args& args) {
     request.controlScale = args.number("--control-scale");
     request.controlStart = args.number("--control-start");
     request.controlEnd = args.number("--control-end");
+    request.styleStart = args.number("--style-start");
+    request.styleEnd = args.number("--style-end");
+    request.styleStrength = args.number("--style-strength");
+    request.contentStrength = args.number("--content-strength");
+    try {
+        request.layerWeights = parseLayerWeights(args.value("--layer-weights"));
+    } catch (const RequestError& error) {
+        throw UsageError("option '--layer-weights': " + error.problem());
+    }
+    request.init = args.value("--init");
+    request.strength = args.number("--strength");
+    request.resizeMode = enumOption<image::ResizeMode>(args, "--resize-mode");
+    request.mask = args.value("--mask");
+    request.maskBlur = static_cast<int>(args.integer("--mask-blur"));
+    request.maskedOnly = args.has("--masked-only");
+    request.maskedPadding = static_cast<int>(args.integer("--masked-padding"));
     return request;
 }
 
@@ -167,7 +200,8 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     // fails in a second. (The readers refuse them too; this only makes it early.) The model
     // files below may also be names from the models folder.
     std::vector<std::pair<const char*, std::string>> inputs = {
-        {"--content", request.content}, {"--depth", request.depth}, {"--depth-from", request.depthFrom}};
+        {"--content", request.content}, {"--depth", request.depth}, {"--depth-from", request.depthFrom},
+        {"--init", request.init}, {"--mask", request.mask}};
     for (const StyleReference& style : request.styles)
         inputs.emplace_back("--style", style.path);
     for (const auto& [flag, path] : inputs) {

@@ -87,7 +87,8 @@ void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
         style.path = absoluteFrom(baseDir, style.path);
     for (LoraChoice& lora : request.loras)
         lora.path = absoluteFrom(baseDir, lora.path);
-    for (std::string* path : {&request.content, &request.depth, &request.depthFrom})
+    for (std::string* path : {&request.content, &request.depth, &request.depthFrom,
+                              &request.init, &request.mask})
         *path = absoluteFrom(baseDir, *path);
     // A model given as a relative path is a file next to the job, else a name in the models
     // folder; a model name that is neither stays as typed (the loader reports it), a missing

@@ -117,6 +117,8 @@ void checkReferences(const BatchPlan& plan) {
         check(planned.request.content, "content reference");
         check(planned.request.depth, "depth map");
         check(planned.request.depthFrom, "depth photo");
+        check(planned.request.init, "start image");
+        check(planned.request.mask, "inpainting mask");
     }
 }
 

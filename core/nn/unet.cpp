@@ -27,15 +27,23 @@ void requireContext(const torch::Tensor& tensor, const char* name, std::int64_t 
 } // namespace
 
 UNetContext UNetContext::concat(const UNetContext& first, const UNetContext& second) {
-    if (first.imageWeight != second.imageWeight)
-        throw std::runtime_error("UNetContext::concat: both halves must share the image weight");
+    if (first.imageWeight != second.imageWeight ||
+        first.layerImageWeights != second.layerImageWeights)
+        throw std::runtime_error("UNetContext::concat: both halves must share the image weights");
     UNetContext result;
     result.styleImage = torch::cat({first.styleImage, second.styleImage});
     result.styleText = torch::cat({first.styleText, second.styleText});
     result.contentImage = torch::cat({first.contentImage, second.contentImage});
     result.contentText = torch::cat({first.contentText, second.contentText});
     result.imageWeight = first.imageWeight;
+    result.layerImageWeights = first.layerImageWeights;
     return result;
+}
+
+double UNetContext::imageWeightAt(std::int64_t layer) const {
+    if (layerImageWeights.empty())
+        return imageWeight;
+    return layerImageWeights.at(static_cast<std::size_t>(layer));
 }
 
 void UNetBlockImpl::add(torch::nn::Conv2d layer) {
@@ -242,14 +250,27 @@ UNetContext UNetModelImpl::projectContext(const UNetContext& context) {
     const CrossAttentionContext content{castIfNeeded(context.contentImage, dtype),
                                         castIfNeeded(context.contentText, dtype),
                                         context.imageWeight};
+    checkLayerWeights(context);
     auto projected = std::make_shared<std::vector<std::vector<ContextKeysValues>>>();
     const auto all = transformers();
-    for (std::size_t index = 0; index < all.size(); ++index)
-        projected->push_back(all[index]->projectContext(
-            isContentLayer(static_cast<std::int64_t>(index)) ? content : style));
+    for (std::size_t index = 0; index < all.size(); ++index) {
+        const auto layer = static_cast<std::int64_t>(index);
+        CrossAttentionContext branch = isContentLayer(layer) ? content : style;
+        branch.imageWeight = context.imageWeightAt(layer);
+        projected->push_back(all[index]->projectContext(branch));
+    }
     UNetContext result = context;
     result.projected = std::move(projected);
     return result;
+}
+
+void UNetModelImpl::checkLayerWeights(const UNetContext& context) const {
+    if (!context.layerImageWeights.empty() &&
+        static_cast<std::int64_t>(context.layerImageWeights.size()) != transformerCount_)
+        throw std::runtime_error("UNet context has " +
+                                 std::to_string(context.layerImageWeights.size()) +
+                                 " layer image weights; this model has " +
+                                 std::to_string(transformerCount_) + " cross-attention layers");
 }
 
 bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {
@@ -306,8 +327,10 @@ torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor
         throw std::runtime_error("UNet projected context has " +
                                  std::to_string(context.projected->size()) +
                                  " layers; this model has " + std::to_string(transformerCount_));
+    checkLayerWeights(context);
     const auto contextFor = [&](std::int64_t index) {
         CrossAttentionContext layer = isContentLayer(index) ? contentContext : styleContext;
+        layer.imageWeight = context.imageWeightAt(index);
         if (context.projected)
             layer.projected = &(*context.projected)[static_cast<std::size_t>(index)];
         return layer;

@@ -44,6 +44,9 @@ struct UNetContext {
     torch::Tensor contentImage;
     torch::Tensor contentText;
     double imageWeight = 1.0;
+    // Per spatial transformer (forward order), the weight of its image keys and values in place
+    // of imageWeight (per-layer style/content strengths); empty: imageWeight in every layer.
+    std::vector<double> layerImageWeights = {};
     // Optional cross-attention keys/values of these contexts, one set per spatial transformer
     // (forward order), made by UNetModelImpl::projectContext for this model in its current
     // dtype. With them, forward() skips the to_k/to_v/i_to_k/i_to_v projections (the contexts
@@ -52,6 +55,8 @@ struct UNetContext {
 
     // Row-wise concatenation [first; second] (e.g. unconditional then conditional).
     static UNetContext concat(const UNetContext& first, const UNetContext& second);
+    // The image weight spatial transformer `layer` applies.
+    double imageWeightAt(std::int64_t layer) const;
 };
 
 // Called with "time_emb", "input_blocks.N", "middle_block", "output_blocks.N" and
@@ -134,6 +139,8 @@ struct UNetModelImpl : torch::nn::Module {
 private:
     // The spatial transformers in forward order.
     std::vector<std::shared_ptr<SpatialTransformerImpl>> transformers() const;
+    // Throws when the context names per-layer weights for another number of layers.
+    void checkLayerWeights(const UNetContext& context) const;
 
     UNetConfig config_;
     std::int64_t transformerCount_ = 0;

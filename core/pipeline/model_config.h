@@ -15,6 +15,9 @@
 //     "default_image_size": 64,
 //     "auto_dtype": "float32",               // what dtype "auto" means for this model (default:
 //                                            // bfloat16 where the CPU computes it natively)
+//     "prompt_chunks": 1,                    // 75-token chunks of a prompt the model reads
+//                                            // (default 0: all, A1111's long prompts; 1: cut
+//                                            // after 75 tokens, for a text encoder trained so)
 //     "text_encoder": { "vocab_size", "max_positions", "width", "layers", "heads", "mlp_width",
 //                       "layer_norm_eps" },
 //     "unet": { "in_channels", "out_channels", "model_channels", "channel_mult",
@@ -62,6 +65,7 @@ struct ModelConfig {
     std::vector<std::string> weightOverlays;   // relative to the folder, applied in order
     int defaultImageSize = 512;
     ComputeDtype autoDtype = ComputeDtype::Auto; // Float32, BFloat16 or Auto (the CPU decides)
+    int promptChunks = 0; // 0: every 75-token chunk of a prompt; N: the first N, no backtracking
     nn::ClipTextConfig text;
     nn::UNetConfig unet;
     nn::VaeConfig vae;

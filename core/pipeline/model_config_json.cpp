@@ -275,6 +275,10 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& jsonPat
     top.read("weight_overlays", config.weightOverlays);
     top.read("tokenizer", config.tokenizer);
     top.read("default_image_size", config.defaultImageSize);
+    top.read("prompt_chunks", config.promptChunks);
+    if (config.promptChunks < 0)
+        throw std::runtime_error(jsonPath + ": 'prompt_chunks' must be 0 (all) or more, got " +
+                                 std::to_string(config.promptChunks));
     std::string autoDtype;
     top.read("auto_dtype", autoDtype);
     if (!autoDtype.empty()) {
@@ -317,6 +321,7 @@ std::string modelConfigToJson(const ModelConfig& c) {
         {"weight_overlays", c.weightOverlays},
         {"tokenizer", c.tokenizer},
         {"default_image_size", c.defaultImageSize},
+        {"prompt_chunks", c.promptChunks},
         {"text_encoder",
          {{"vocab_size", c.text.vocabSize},
           {"max_positions", c.text.maxPositions},

@@ -14,14 +14,18 @@
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/pipeline/conditioning.h"
+#include "core/pipeline/init_image.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/reference_encoder.h"
+#include "core/pipeline/text_conditioning.h"
 #include "core/runtime/system_info.h"
 #include "core/sample/guidance.h"
 #include "core/sample/preview.h"
 #include "core/sample/sampler.h"
 #include "core/sample/schedule.h"
 #include "core/tokenize/clip_tokenizer.h"
+#include "core/tokenize/prompt_weights.h"
 #include "core/tokenize/vocab_location.h"
 
 #include <torch/torch.h>
@@ -162,6 +166,7 @@ public:
             // The model's own word vocabulary: its text encoder knows no other ids.
             vocab = (folder / config_.tokenizer).string();
             facts_.autoDtype = config_.autoDtype;
+            facts_.promptChunks = config_.promptChunks;
             facts_.nativeImageSize = config_.defaultImageSize;
         }
         facts_.computeDtype = resolveComputeDtype(options.dtype, facts_.autoDtype);
@@ -171,6 +176,7 @@ public:
         report("tokenizer", 0.0);
         if (vocab.empty())
             vocab = tokenize::defaultVocabDir();
+        facts_.vocabulary = vocab;
         tokenizer_ =
             std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
         if (static_cast<std::int64_t>(tokenizer_->vocabSize()) > config_.text.vocabSize)
@@ -252,8 +258,9 @@ public:
         };
 
         stage("Encoding prompt");
-        const torch::Tensor promptContext = encodeText(resolved.prompt);
-        const torch::Tensor negativeContext = encodeText(resolved.negativePrompt);
+        const torch::Tensor promptContext = encodeText(resolved.prompt, "prompt");
+        const torch::Tensor negativeContext =
+            encodeText(resolved.negativePrompt, "negative_prompt");
 
         stage("Encoding references");
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
@@ -267,7 +274,8 @@ public:
         // The official unconditional branch: zero image tokens in both branches, NEG text.
         nn::UNetContext unconditional{zeros, rows(negativeContext), zeros, rows(negativeContext),
                                       resolved.imageWeight};
-        const nn::UNetContext guided = nn::UNetContext::concat(unconditional, conditional);
+        pipeline::ScheduledContexts contexts =
+            scheduledContexts(resolved, unconditional, conditional);
 
         // ControlNet depth (spec §7): the hint is the normalised depth map at the image size,
         // one channel replicated to 3, the same for every row (both CFG halves, every image).
@@ -280,34 +288,43 @@ public:
             loadControlNet(resolved.control);
         }
 
+        std::optional<pipeline::StartImage> start;
+        if (!resolved.init.empty()) {
+            stage("Encoding start image");
+            start = pipeline::prepareStartImage(resolved);
+        }
+
         // The official code's noise on CPU: one draw of the whole batch right after seeding.
         torch::manual_seed(*resolved.seed);
         const std::int64_t factor = config_.latentFactor();
         const torch::Tensor noise = torch::randn(
             {batch, config_.latentChannels(), resolved.height / factor, resolved.width / factor});
 
-        const sample::SamplerSettings sampler{resolved.sampler, resolved.steps, *resolved.seed};
+        sample::SamplerSettings sampler{resolved.sampler, resolved.steps, *resolved.seed, {}};
+        if (start)
+            sampler.init = startLatent(*start, resolved.strength);
         const auto totalSteps = static_cast<int>(sample::plannedSteps(sampler, alphasCumprod_));
+        contexts.setImageWindow([&](std::int64_t step) {
+            return referencesActAt(resolved, static_cast<int>(step), totalSteps);
+        });
 
-        // The contexts do not change while sampling: their cross-attention keys/values are
-        // projected once, on the first step that needs them (cfg 1 never needs the guided set).
-        std::optional<nn::UNetContext> guidedProjected, conditionalProjected;
-        const auto model = [&](const torch::Tensor& x, std::int64_t t, std::int64_t step,
+        const auto model = [&](const torch::Tensor& rowsX, std::int64_t t, std::int64_t step,
                                bool withUnconditional) {
-            std::optional<nn::UNetContext>& projected =
-                withUnconditional ? guidedProjected : conditionalProjected;
-            if (!projected)
-                projected = unet_->projectContext(withUnconditional ? guided : conditional);
-            const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
-            std::vector<torch::Tensor> residuals;
-            if (controlled && controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
-                // ControlLDM gives the ControlNet the plain text context the UNet reads
-                // ([NEG; prompt] under CFG), never DEADiff's image tokens.
-                residuals = control_->forward(x, hint, timesteps, projected->styleText);
-                for (torch::Tensor& residual : residuals)
-                    residual = residual * resolved.controlScale;
-            }
-            return unet_->forward(x, timesteps, *projected, residuals);
+            return contexts.evaluate(
+                rowsX, step, withUnconditional,
+                [&](const torch::Tensor& x, const nn::UNetContext& projected) {
+                    const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
+                    std::vector<torch::Tensor> residuals;
+                    if (controlled &&
+                        controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
+                        // ControlLDM gives the ControlNet the plain text context the UNet reads
+                        // ([NEG; prompt] under CFG), never DEADiff's image tokens.
+                        residuals = control_->forward(x, hint, timesteps, projected.styleText);
+                        for (torch::Tensor& residual : residuals)
+                            residual = residual * resolved.controlScale;
+                    }
+                    return unet_->forward(x, timesteps, projected, residuals);
+                });
         };
         const sample::Denoiser denoise = sample::classifierFreeGuidance(model, resolved.cfg);
 
@@ -358,6 +375,8 @@ public:
         GenerationResult result;
         result.request = resolved;
         result.images = decode(latent);
+        if (start)
+            result.images = start->pasteBack(result.images);
         result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         return result;
     }
@@ -369,8 +388,8 @@ public:
         torch::NoGradGuard noGrad;
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
         const std::vector<std::pair<std::string, torch::Tensor>> contexts = {
-            {"text", encodeText(resolved.prompt)},
-            {"negative_text", encodeText(resolved.negativePrompt)},
+            {"text", encodeText(resolved.prompt, "prompt")},
+            {"negative_text", encodeText(resolved.negativePrompt, "negative_prompt")},
             {"style", images.style},
             {"content", images.content}};
         std::vector<ContextStats> stats;
@@ -406,13 +425,19 @@ private:
         facts_.loras = choices;
     }
 
-    torch::Tensor encodeText(const std::string& prompt) {
+    // [1, 77·chunks, width]: A1111's emphasis and 75-token chunks (text_conditioning.h).
+    torch::Tensor encodeText(const std::string& prompt, const char* field) {
         const auto cached = textCache_.find(prompt);
         if (cached != textCache_.end())
             return cached->second;
-        const tokenize::ClipEncoding encoding = tokenizer_->encode(prompt);
-        const torch::Tensor ids = torch::tensor(encoding.ids, torch::kInt64).unsqueeze(0);
-        const torch::Tensor context = text_->forward(ids);
+        tokenize::WeightedPrompt weighted;
+        try {
+            weighted = tokenize::weightPrompt(*tokenizer_, prompt,
+                                              tokenize::chunkOptionsFor(facts_.promptChunks));
+        } catch (const tokenize::PromptSyntaxError& error) {
+            throw RequestError(field, error.what());
+        }
+        const torch::Tensor context = pipeline::encodeWeightedPrompt(text_, weighted);
         ++textRuns_;
         if (textCache_.size() > 64)
             textCache_.clear();
@@ -434,6 +459,38 @@ private:
         if (!request.content.empty())
             content = clipInputOf(request.content);
         return references_->contexts(effectiveMode(request), styles, content, 1);
+    }
+
+    // The contexts of a generation with the request's per-layer image weights; the window of
+    // steps in which the images act is set once the sampler's step count is known.
+    pipeline::ScheduledContexts scheduledContexts(const GenerationRequest& request,
+                                                  nn::UNetContext unconditional,
+                                                  nn::UNetContext conditional) const {
+        const std::vector<double> weights = layerImageWeights(
+            request, static_cast<int>(unet_->transformerCount()), config_.unet.contentLayers);
+        unconditional.layerImageWeights = weights;
+        conditional.layerImageWeights = weights;
+        return pipeline::ScheduledContexts(unet_, std::move(unconditional), std::move(conditional));
+    }
+
+    // Image-to-image: the start image through the VAE encoder (the posterior mean, as the
+    // official code's encode_first_stage + get_first_stage_encoding gives it without sampling, so
+    // a seed changes only the added noise), and the inpainting mask at latent size.
+    sample::InitLatent startLatent(const pipeline::StartImage& start, double strength) {
+        sample::InitLatent init;
+        const torch::Tensor pixels =
+            image::rgbToTensor(start.workImage(), image::PixelRange::MinusOneToOne);
+        init.latent = vae_->encode(pixels).scaledLatent.to(torch::kFloat);
+        init.strength = strength;
+        const cv::Mat mask = start.workMask();
+        if (!mask.empty()) {
+            const cv::Mat cells = pipeline::latentMask(mask, static_cast<int>(init.latent.size(3)),
+                                                       static_cast<int>(init.latent.size(2)));
+            init.repaint = torch::from_blob(const_cast<float*>(cells.ptr<float>()),
+                                            {1, 1, cells.rows, cells.cols}, torch::kFloat)
+                               .clone();
+        }
+        return init;
     }
 
     // [1, 3, H, W] in [0, 1] at the image size, in the compute dtype.

@@ -96,6 +96,8 @@ struct ModelFacts {
     ComputeDtype autoDtype = ComputeDtype::Auto;       // what Auto means for this model
     int nativeImageSize = 512;          // px: the size it was trained at (a model folder says)
     int latentFactor = 8;               // pixels per latent cell
+    std::string vocabulary;             // the tokenizer files it reads prompts with (token counts)
+    int promptChunks = 0;               // 75-token chunks of a prompt it reads (0: all)
     std::vector<LoraChoice> loras;      // merged, as LoadOptions::loras asked
     std::vector<std::string> loraNotes; // one line per LoRA: modules changed, keys unmatched
 };

@@ -2,7 +2,9 @@
 
 #include "core/common/json_fields.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -48,10 +50,15 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
            sameStyles() && mix == o.mix && content == o.content && mode == o.mode &&
            imageWeight == o.imageWeight && seed == o.seed && steps == o.steps && cfg == o.cfg &&
            sampler == o.sampler && timestepSpacing == o.timestepSpacing && loras == o.loras &&
-           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
-           depth == o.depth && depthFrom == o.depthFrom && depthModel == o.depthModel &&
-           control == o.control && controlScale == o.controlScale &&
-           controlStart == o.controlStart && controlEnd == o.controlEnd;
+           width == o.width && height == o.height && batch == o.batch &&
+           dtype == o.dtype && depth == o.depth && depthFrom == o.depthFrom &&
+           depthModel == o.depthModel && control == o.control && controlScale == o.controlScale &&
+           controlStart == o.controlStart && controlEnd == o.controlEnd &&
+           styleStart == o.styleStart && styleEnd == o.styleEnd &&
+           styleStrength == o.styleStrength && contentStrength == o.contentStrength &&
+           layerWeights == o.layerWeights && init == o.init && strength == o.strength &&
+           resizeMode == o.resizeMode && mask == o.mask && maskBlur == o.maskBlur &&
+           maskedOnly == o.maskedOnly && maskedPadding == o.maskedPadding;
 }
 
 ReferenceMode effectiveMode(const GenerationRequest& request) {
@@ -99,6 +106,47 @@ std::vector<double> normalizedStyleWeights(const GenerationRequest& request) {
         weights[i] = request.styles[i].weight.value_or(1.0);
     return normalizedWeights(weights);
 }
+
+namespace {
+
+void validateReferenceControls(const GenerationRequest& request) {
+    if (!(request.styleStart >= 0.0 && request.styleStart <= request.styleEnd &&
+          request.styleEnd <= 1.0))
+        fail("style_start", "and style_end must satisfy 0 <= start <= end <= 1");
+    for (const auto& [field, value] :
+         {std::pair<const char*, double>{"style_strength", request.styleStrength},
+          {"content_strength", request.contentStrength}})
+        if (!(value >= 0.0 && value <= 10.0))
+            fail(field, "must lie in [0, 10], got " + formatNumber(value));
+    for (const auto& [layer, factor] : request.layerWeights)
+        if (layer < 0 || !(factor >= 0.0 && factor <= 10.0))
+            fail("layer_weights", "needs layers >= 0 and factors in [0, 10]");
+}
+
+void validateInitImage(const GenerationRequest& request) {
+    if (!(request.strength >= 0.0 && request.strength <= 1.0))
+        fail("strength", "must lie in [0, 1], got " + formatNumber(request.strength));
+    if (!request.mask.empty() && request.init.empty())
+        fail("mask", "needs a start image (init) to repaint");
+    const bool fromNoiseOnly = request.sampler == SamplerKind::Lcm ||
+                               request.sampler == SamplerKind::Tcd ||
+                               request.timestepSpacing == TimestepSpacing::Trailing;
+    if (!request.init.empty() && fromNoiseOnly)
+        fail("init", std::string("a start image needs ddim, dpmpp-2m or euler-a on the leading "
+                                 "timestep spacing; ") +
+                         nameOf(request.sampler) +
+                         (request.timestepSpacing == TimestepSpacing::Trailing
+                              ? " on the trailing spacing"
+                              : "") +
+                         " starts from noise only");
+    if (request.maskBlur < 0 || request.maskBlur > 256)
+        fail("mask_blur", "must be between 0 and 256 px, got " + std::to_string(request.maskBlur));
+    if (request.maskedPadding < 0 || request.maskedPadding > 2048)
+        fail("masked_padding",
+             "must be between 0 and 2048 px, got " + std::to_string(request.maskedPadding));
+}
+
+} // namespace
 
 void validate(const GenerationRequest& request) {
     if (request.prompt.empty())
@@ -165,13 +213,91 @@ void validate(const GenerationRequest& request) {
     if (!depthGiven && !request.control.empty())
         fail("depth", "is required with a ControlNet: give a depth map, or a photo (depth_from) "
                       "and a depth model to estimate one");
+    validateReferenceControls(request);
+    validateInitImage(request);
 }
 
-bool controlAppliesAt(const GenerationRequest& request, int step, int total) {
+bool stepInWindow(double start, double end, int step, int total) {
     if (total <= 0)
         return false;
     const double fraction = static_cast<double>(step) / static_cast<double>(total);
-    return fraction >= request.controlStart && fraction <= request.controlEnd;
+    return fraction >= start && fraction <= end;
+}
+
+bool controlAppliesAt(const GenerationRequest& request, int step, int total) {
+    return stepInWindow(request.controlStart, request.controlEnd, step, total);
+}
+
+bool referencesActAt(const GenerationRequest& request, int step, int total) {
+    return stepInWindow(request.styleStart, request.styleEnd, step, total);
+}
+
+std::map<int, double> parseLayerWeights(const std::string& text) {
+    std::map<int, double> weights;
+    std::string compact;
+    for (const char c : text)
+        if (c != ' ' && c != '\t')
+            compact += c;
+    if (compact.empty())
+        return weights;
+    const auto bad = [&](const std::string& entry) {
+        fail("layer_weights", "must be entries LAYER:FACTOR separated by commas, e.g. "
+                              "\"0:1,4:0.5\"; got \"" +
+                                  entry + "\"");
+    };
+    std::size_t begin = 0;
+    while (begin <= compact.size()) {
+        const std::size_t end = std::min(compact.find(',', begin), compact.size());
+        const std::string entry = compact.substr(begin, end - begin);
+        const std::size_t colon = entry.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size())
+            bad(entry);
+        const std::string indexText = entry.substr(0, colon);
+        const std::string factorText = entry.substr(colon + 1);
+        if (indexText.find_first_not_of("0123456789") != std::string::npos || indexText.size() > 4)
+            bad(entry);
+        char* parsedEnd = nullptr;
+        const double factor = std::strtod(factorText.c_str(), &parsedEnd);
+        if (parsedEnd != factorText.c_str() + factorText.size() || !std::isfinite(factor))
+            bad(entry);
+        if (factor < 0.0 || factor > 10.0)
+            fail("layer_weights", "factor of layer " + indexText + " must lie in [0, 10], got " +
+                                      formatNumber(factor));
+        const int index = std::stoi(indexText);
+        if (!weights.emplace(index, factor).second)
+            fail("layer_weights", "lists layer " + indexText + " twice");
+        begin = end + 1;
+    }
+    return weights;
+}
+
+std::string layerWeightsText(const std::map<int, double>& weights) {
+    std::string text;
+    for (const auto& [layer, factor] : weights)
+        text += (text.empty() ? "" : ",") + std::to_string(layer) + ":" + formatNumber(factor);
+    return text;
+}
+
+std::vector<double> layerImageWeights(const GenerationRequest& request, int layers,
+                                      const std::vector<std::int64_t>& contentLayers) {
+    for (const auto& [layer, factor] : request.layerWeights)
+        if (layer >= layers)
+            fail("layer_weights", "names layer " + std::to_string(layer) + ", but this model has " +
+                                      std::to_string(layers) + " cross-attention layers (0-" +
+                                      std::to_string(layers - 1) + ")");
+    if (request.styleStrength == 1.0 && request.contentStrength == 1.0 &&
+        request.layerWeights.empty())
+        return {};
+    std::vector<double> weights;
+    for (int layer = 0; layer < layers; ++layer) {
+        const bool content =
+            std::find(contentLayers.begin(), contentLayers.end(), layer) != contentLayers.end();
+        const auto factor = request.layerWeights.find(layer);
+        weights.push_back(request.imageWeight *
+                          (content ? request.contentStrength : request.styleStrength) *
+                          (factor == request.layerWeights.end() ? 1.0 : factor->second));
+    }
+    return weights;
 }
 
 std::string toJson(const GenerationRequest& r, bool pretty) {
@@ -222,6 +348,28 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
         json["control_scale"] = r.controlScale;
         json["control_start"] = r.controlStart;
         json["control_end"] = r.controlEnd;
+    }
+    // Written when they differ from the defaults, so older requests read back unchanged.
+    if (r.styleStart != 0.0 || r.styleEnd != 1.0) {
+        json["style_start"] = r.styleStart;
+        json["style_end"] = r.styleEnd;
+    }
+    if (r.styleStrength != 1.0)
+        json["style_strength"] = r.styleStrength;
+    if (r.contentStrength != 1.0)
+        json["content_strength"] = r.contentStrength;
+    if (!r.layerWeights.empty())
+        json["layer_weights"] = layerWeightsText(r.layerWeights);
+    if (!r.init.empty()) {
+        json["init"] = r.init;
+        json["strength"] = r.strength;
+        json["resize_mode"] = nameOf(r.resizeMode);
+    }
+    if (!r.mask.empty()) {
+        json["mask"] = r.mask;
+        json["mask_blur"] = r.maskBlur;
+        json["masked_only"] = r.maskedOnly;
+        json["masked_padding"] = r.maskedPadding;
     }
     return json.dump(pretty ? 2 : -1);
 }
@@ -339,6 +487,30 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
             r.controlStart = json::asNumber(value, key);
         } else if (key == "control_end") {
             r.controlEnd = json::asNumber(value, key);
+        } else if (key == "style_start") {
+            r.styleStart = json::asNumber(value, key);
+        } else if (key == "style_end") {
+            r.styleEnd = json::asNumber(value, key);
+        } else if (key == "style_strength") {
+            r.styleStrength = json::asNumber(value, key);
+        } else if (key == "content_strength") {
+            r.contentStrength = json::asNumber(value, key);
+        } else if (key == "layer_weights") {
+            r.layerWeights = parseLayerWeights(json::asString(value, key));
+        } else if (key == "init") {
+            r.init = json::asString(value, key);
+        } else if (key == "strength") {
+            r.strength = json::asNumber(value, key);
+        } else if (key == "resize_mode") {
+            r.resizeMode = json::asEnum<image::ResizeMode>(value, key);
+        } else if (key == "mask") {
+            r.mask = json::asString(value, key);
+        } else if (key == "mask_blur") {
+            r.maskBlur = json::asInt(value, key);
+        } else if (key == "masked_only") {
+            r.maskedOnly = json::asBool(value, key);
+        } else if (key == "masked_padding") {
+            r.maskedPadding = json::asInt(value, key);
         } else if (strict) {
             fail(key, "is not a known field");
         }
@@ -373,6 +545,22 @@ std::string toA1111Parameters(const GenerationRequest& r) {
         text << ", DEADiff content: " << std::filesystem::path(r.content).filename().string();
     text << ", DEADiff mode: " << nameOf(effectiveMode(r))
          << ", DEADiff image weight: " << formatNumber(r.imageWeight);
+    if (r.styleStart != 0.0 || r.styleEnd != 1.0)
+        text << ", DEADiff style range: " << formatNumber(r.styleStart) << "-"
+             << formatNumber(r.styleEnd);
+    if (r.styleStrength != 1.0 || r.contentStrength != 1.0)
+        text << ", DEADiff strengths: \"style " << formatNumber(r.styleStrength) << ", content "
+             << formatNumber(r.contentStrength) << "\"";
+    if (!r.layerWeights.empty())
+        text << ", DEADiff layer weights: \"" << layerWeightsText(r.layerWeights) << "\"";
+    if (!r.init.empty())
+        text << ", Denoising strength: " << formatNumber(r.strength)
+             << ", Init image: " << std::filesystem::path(r.init).filename().string();
+    if (!r.mask.empty()) {
+        text << ", Mask blur: " << r.maskBlur;
+        if (r.maskedOnly)
+            text << ", Inpaint area: Only masked, Masked area padding: " << r.maskedPadding;
+    }
     if (!r.control.empty()) {
         text << ", ControlNet: depth, model " << std::filesystem::path(r.control).stem().string()
              << ", scale " << formatNumber(r.controlScale) << ", start "

@@ -4,11 +4,13 @@
 // GUI). Torch-free: the GUI includes it.
 #pragma once
 
+#include "core/image/resize_mode.h"
 #include "core/pipeline/reference_mode.h"
 #include "core/runtime/compute_dtype.h"
 #include "core/sample/sampler_kind.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -73,6 +75,24 @@ struct GenerationRequest {
     double controlStart = 0.0;
     double controlEnd = 1.0;
 
+    // When and how strongly the references act (defaults change nothing).
+    double styleStart = 0.0;      // fractions of the steps (like control_start/end): outside
+    double styleEnd = 1.0;        // [start, end] the UNet sees zero image tokens (mode none)
+    double styleStrength = 1.0;   // image weight factor of the style (fine) layers
+    double contentStrength = 1.0; // ... of the content (coarse) layers, 4-8 in SD 1.5
+    // Expert: a factor per cross-attention layer (0-15 in forward order), on top of the above;
+    // written "0:1,4:0.5" (parseLayerWeights).
+    std::map<int, double> layerWeights;
+
+    // Image-to-image and inpainting (optional).
+    std::string init;       // start from this image instead of pure noise
+    double strength = 0.75; // share of the steps that run: 0 gives the image back, 1 all
+    image::ResizeMode resizeMode = image::ResizeMode::Crop; // fitting init and mask to the size
+    std::string mask;        // with init: white repaints, black keeps
+    int maskBlur = 4;        // px of Gaussian blur softening the mask's edge
+    bool maskedOnly = false; // repaint only the mask's box, enlarged to the full size
+    int maskedPadding = 32;  // px of context around that box
+
     bool operator==(const GenerationRequest& other) const;
     bool operator!=(const GenerationRequest& other) const { return !(*this == other); }
 };
@@ -121,6 +141,27 @@ void validate(const GenerationRequest& request);
 // `total`: when step / total lies in [control_start, control_end] (A1111's convention), so
 // start 0 and end 1 apply them at every step.
 bool controlAppliesAt(const GenerationRequest& request, int step, int total);
+
+// Whether sampler step `step` (0-based, run order) of `total` lies in the window [start, end] of
+// fractions of the steps (A1111's ControlNet convention: start 0 and end 1 cover every step;
+// start 1 none).
+bool stepInWindow(double start, double end, int step, int total);
+
+// Whether the reference images act at sampler step `step` of `total` (style_start/style_end).
+bool referencesActAt(const GenerationRequest& request, int step, int total);
+
+// "0:1,4:0.5" <-> {0: 1, 4: 0.5}: layer index, colon, factor; commas between; spaces ignored.
+// Throws RequestError naming `layer_weights` for anything else (a layer listed twice, a
+// negative index or factor).
+std::map<int, double> parseLayerWeights(const std::string& text);
+std::string layerWeightsText(const std::map<int, double>& weights);
+
+// The image weight of each of `layers` cross-attention layers as the request asks
+// (image_weight × style or content strength × layer factor), or empty when every layer applies
+// image_weight alone (the defaults). Throws RequestError when a layer factor names a layer the
+// model does not have.
+std::vector<double> layerImageWeights(const GenerationRequest& request, int layers,
+                                      const std::vector<std::int64_t>& contentLayers);
 
 // JSON with the conventions' keys. `seed` is written only when set.
 std::string toJson(const GenerationRequest& request, bool pretty = false);

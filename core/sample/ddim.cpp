@@ -89,12 +89,16 @@ DdimSampler::StepResult DdimSampler::step(std::int64_t index, const torch::Tenso
 
 torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const Denoiser& denoise,
                                   const StepCallback& callback,
-                                  std::optional<torch::Generator> generator) const {
+                                  std::optional<torch::Generator> generator,
+                                  std::int64_t firstStep) const {
+    if (firstStep < 0 || firstStep > stepCount())
+        throw std::runtime_error("DDIM first step " + std::to_string(firstStep) + " out of range");
     torch::Tensor x = xT;
     const std::vector<std::int64_t> order = runTimesteps();
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        const auto index = static_cast<std::int64_t>(i);
-        const torch::Tensor eps = denoise(x, order[i], index);
+    for (auto index = firstStep; index < stepCount(); ++index) {
+        const std::int64_t t = order[static_cast<std::size_t>(index)];
+        const std::int64_t run = index - firstStep;
+        const torch::Tensor eps = denoise(x, t, run);
         StepResult result = step(index, x, eps, generator);
         x = result.x;
         if (callback) {
@@ -102,8 +106,8 @@ torch::Tensor DdimSampler::sample(const torch::Tensor& xT, const Denoiser& denoi
             const auto noiseLevel = [](double abar) { return std::sqrt((1.0 - abar) / abar); };
             // After the last step x is at ᾱ[0]'s level, which the reference keeps (not 0).
             const StepInfo info{
-                index, stepCount(),       order[i], noiseLevel(c.alpha), noiseLevel(c.alphaPrev),
-                x,     result.predictedX0};
+                run, stepCount() - firstStep, t, noiseLevel(c.alpha), noiseLevel(c.alphaPrev),
+                x,   result.predictedX0};
             if (!callback(info))
                 break;
         }

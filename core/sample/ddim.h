@@ -42,11 +42,13 @@ public:
     StepResult step(std::int64_t index, const torch::Tensor& x, const torch::Tensor& eps,
                     std::optional<torch::Generator> generator = std::nullopt) const;
 
-    // Runs every step from x_T. Returns the final latent (the last completed one if the
-    // callback stopped early).
+    // Runs the steps from `firstStep` on (0: every step from x_T; later: x at that step's
+    // level, as image-to-image starts), numbering them from 0 for the denoiser and the callback.
+    // Returns the final latent (the last completed one if the callback stopped early).
     torch::Tensor sample(const torch::Tensor& xT, const Denoiser& denoise,
                          const StepCallback& callback = nullptr,
-                         std::optional<torch::Generator> generator = std::nullopt) const;
+                         std::optional<torch::Generator> generator = std::nullopt,
+                         std::int64_t firstStep = 0) const;
 
 private:
     std::vector<std::int64_t> timesteps_; // ascending, as the reference stores them

@@ -9,6 +9,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -98,21 +99,86 @@ torch::Tensor runConsistency(const SamplerSettings& settings, const torch::Tenso
     return x;
 }
 
-void checkSpacing(const SamplerSettings& settings) {
-    if (settings.spacing == TimestepSpacing::Trailing && !takesTrailingSpacing(settings.kind))
-        throw std::runtime_error(std::string("the ") + nameOf(settings.kind) +
-                                 " sampler takes only the leading timestep spacing");
-}
-
-} // namespace
-
-std::int64_t plannedSteps(const SamplerSettings& settings, const torch::Tensor& alphasCumprod) {
+// Steps of the full schedule for `settings`, before an init latent skips any.
+std::int64_t scheduledSteps(const SamplerSettings& settings, const torch::Tensor& alphasCumprod) {
     if (settings.kind != SamplerKind::Ddim)
         return settings.steps;
     const std::int64_t trainTimesteps = alphasCumprod.size(0);
     return static_cast<std::int64_t>(settings.spacing == TimestepSpacing::Trailing
                                          ? trailingTimesteps(settings.steps, trainTimesteps).size()
                                          : ddimTimesteps(settings.steps, trainTimesteps).size());
+}
+
+// The last ⌊total·strength⌋ steps run (diffusers' rule; the small epsilon keeps 0.3·50 at 15).
+std::int64_t stepsToRun(const InitLatent& init, std::int64_t total) {
+    const auto count =
+        static_cast<std::int64_t>(std::floor(static_cast<double>(total) * init.strength + 1e-9));
+    return std::clamp<std::int64_t>(count, 0, total);
+}
+
+void checkInit(const InitLatent& init, const torch::Tensor& noise) {
+    if (!(init.strength >= 0.0 && init.strength <= 1.0))
+        throw std::runtime_error("img2img strength must lie in [0, 1]");
+    const auto fits = [&](const torch::Tensor& t, std::int64_t channels) {
+        return t.dim() == 4 && (t.size(0) == 1 || t.size(0) == noise.size(0)) &&
+               t.size(1) == channels && t.size(2) == noise.size(2) && t.size(3) == noise.size(3);
+    };
+    if (!init.latent.defined() || !fits(init.latent, noise.size(1)))
+        throw std::runtime_error("the init latent must be [1 or batch, channels, h, w] like the "
+                                 "noise");
+    if (init.repaint.defined() && !fits(init.repaint, 1))
+        throw std::runtime_error("the repaint mask must be [1 or batch, 1, h, w] at latent size");
+}
+
+// The region to keep follows the init latent: at the model's input (the init noised to the
+// current level) and in its clean prediction. DDIM works on x = √ᾱ·x0 + √(1−ᾱ)·ε at integer
+// timesteps, so the clean prediction is reached through ε.
+Denoiser keepRegionEps(Denoiser denoise, const torch::Tensor& alphasCumprod, torch::Tensor init,
+                       torch::Tensor noise, torch::Tensor repaint) {
+    return [=](const torch::Tensor& x, std::int64_t t, std::int64_t step) {
+        const double alpha = alphasCumprod[t].item<double>();
+        const double signal = std::sqrt(alpha);
+        const double spread = std::sqrt(1.0 - alpha);
+        const torch::Tensor keep = 1.0 - repaint;
+        const torch::Tensor in = x * repaint + (init * signal + noise * spread) * keep;
+        const torch::Tensor eps = denoise(in, t, step).to(x.scalar_type());
+        const torch::Tensor x0 = (in - eps * spread) / signal;
+        const torch::Tensor blended = x0 * repaint + init * keep;
+        return (in - blended * signal) / spread;
+    };
+}
+
+// The same for the k-diffusion samplers, which work on x = x0 + σ·ε and predict x0 directly.
+SigmaDenoiseFn keepRegionSigma(SigmaDenoiseFn denoise, torch::Tensor init, torch::Tensor noise,
+                               torch::Tensor repaint) {
+    return [=](const torch::Tensor& x, double sigma, std::int64_t step) {
+        const torch::Tensor keep = 1.0 - repaint;
+        const torch::Tensor in = x * repaint + (init + noise * sigma) * keep;
+        return denoise(in, sigma, step) * repaint + init * keep;
+    };
+}
+
+void checkSpacing(const SamplerSettings& settings) {
+    if (settings.spacing == TimestepSpacing::Trailing && !takesTrailingSpacing(settings.kind))
+        throw std::runtime_error(std::string("the ") + nameOf(settings.kind) +
+                                 " sampler takes only the leading timestep spacing");
+    // The consistency samplers and the trailing grid start from pure noise only (for now).
+    const bool fromNoiseOnly = settings.kind == SamplerKind::Lcm ||
+                               settings.kind == SamplerKind::Tcd ||
+                               settings.spacing == TimestepSpacing::Trailing;
+    if (settings.init && fromNoiseOnly)
+        throw std::runtime_error(std::string("img2img and inpainting are not available with the ") +
+                                 nameOf(settings.kind) +
+                                 (settings.spacing == TimestepSpacing::Trailing
+                                      ? " sampler on the trailing timestep spacing"
+                                      : " sampler"));
+}
+
+} // namespace
+
+std::int64_t plannedSteps(const SamplerSettings& settings, const torch::Tensor& alphasCumprod) {
+    const std::int64_t total = scheduledSteps(settings, alphasCumprod);
+    return settings.init ? stepsToRun(*settings.init, total) : total;
 }
 
 torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCumprod,
@@ -125,7 +191,7 @@ torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCu
     case SamplerKind::Ddim:
         if (settings.spacing == TimestepSpacing::Trailing)
             return runTrailingDdim(settings, alphasCumprod, noise, denoise, callback);
-        return DdimSampler(alphasCumprod, settings.steps, 0.0).sample(noise, denoise, callback);
+        break;
     case SamplerKind::Lcm:
     case SamplerKind::Tcd:
         return runConsistency(settings, alphasCumprod, noise, denoise, callback);
@@ -133,10 +199,46 @@ torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCu
     case SamplerKind::EulerAncestral:
         break;
     }
+    const std::int64_t total = scheduledSteps(settings, alphasCumprod);
+    std::int64_t first = 0;
+    torch::Tensor init, repaint;
+    if (settings.init) {
+        checkInit(*settings.init, noise);
+        first = total - stepsToRun(*settings.init, total);
+        init = settings.init->latent.to(noise.scalar_type()).expand_as(noise).contiguous();
+        if (settings.init->repaint.defined())
+            repaint = settings.init->repaint.to(noise.scalar_type());
+        if (first == total)
+            return init;
+    }
+    // What the region to keep holds at the end: the init latent itself, exactly.
+    const auto finish = [&](const torch::Tensor& x) {
+        return repaint.defined() ? x * repaint + init * (1.0 - repaint) : x;
+    };
+
+    if (settings.kind == SamplerKind::Ddim) {
+        const DdimSampler sampler(alphasCumprod, settings.steps, 0.0);
+        torch::Tensor start = noise;
+        if (init.defined()) {
+            const double alpha =
+                alphasCumprod[sampler.runTimesteps()[static_cast<std::size_t>(first)]]
+                    .item<double>();
+            start = init * std::sqrt(alpha) + noise * std::sqrt(1.0 - alpha);
+        }
+        const Denoiser model = repaint.defined()
+                                   ? keepRegionEps(denoise, alphasCumprod, init, noise, repaint)
+                                   : denoise;
+        return finish(sampler.sample(start, model, callback, std::nullopt, first));
+    }
 
     const std::vector<double> discrete = discreteSigmas(alphasCumprod);
-    const SigmaDenoiseFn denoiser = epsDenoiser(denoise, discrete);
-    const std::vector<double> sigmas = sigmaSchedule(settings, discrete);
+    SigmaDenoiseFn denoiser = epsDenoiser(denoise, discrete);
+    if (repaint.defined())
+        denoiser = keepRegionSigma(denoiser, init, noise, repaint);
+    const std::vector<double> all = sigmaSchedule(settings, discrete);
+    const std::vector<double> sigmas(all.begin() + first, all.end());
+    // The k-samplers start from start·σ0: init + σ0·noise for image-to-image (up to rounding).
+    const torch::Tensor start = init.defined() ? noise + init / sigmas.front() : noise;
     StepCallback named;
     if (callback) {
         named = [&](const StepInfo& info) {
@@ -147,11 +249,11 @@ torch::Tensor run(const SamplerSettings& settings, const torch::Tensor& alphasCu
     }
     switch (settings.kind) {
     case SamplerKind::DpmPp2m:
-        return sampleDpmpp2m(noise, sigmas, denoiser, named);
+        return finish(sampleDpmpp2m(start, sigmas, denoiser, named));
     case SamplerKind::EulerAncestral:
         // Its per-step noise: a generator of its own seeded with the request's seed.
-        return sampleEulerAncestral(noise, sigmas, denoiser,
-                                    at::detail::createCPUGenerator(settings.seed), named);
+        return finish(sampleEulerAncestral(start, sigmas, denoiser,
+                                           at::detail::createCPUGenerator(settings.seed), named));
     case SamplerKind::Ddim:
     case SamplerKind::Lcm:
     case SamplerKind::Tcd:

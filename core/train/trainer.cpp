@@ -118,6 +118,9 @@ pipeline::ModelConfig demoModelConfig() {
     // At 64 px speed does not matter, and bfloat16 changes these small networks' images (every
     // evaluation number is measured in float32), so "auto" means float32 for them.
     config.autoDtype = ComputeDtype::Float32;
+    // Trained on captions cut after 75 tokens (most words outside its small vocabulary become
+    // letters: the default negative prompt is 176 tokens): it reads one chunk, as trained.
+    config.promptChunks = 1;
 
     nn::Blip2QFormerConfig& blip = config.reference.blip;
     blip.vision.imageSize = 64;

@@ -4,6 +4,9 @@
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot OUT.png
 // With --demo it uses the real engine on the bundled demo model and example references
 // instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
+// With --controls (docs/screenshot-controls.png) the real engine paints a hand-sketched square
+// as a polka house (start image, reference timing and strength), then the form is scrolled to
+// those controls with a region of the result painted for repainting.
 // The window opens at its first-run size for the screen unless --size WxH is given. Extra
 // options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
 // results side by side), --slider (the same with the slider), --unknown-words (a prompt with
@@ -15,13 +18,19 @@
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
 #include "ui/main_window.h"
+#include "ui/mask_painter.h"
+#include "ui/reference_controls.h"
+#include "ui/start_image_panel.h"
 
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -70,18 +79,26 @@ struct DemoOptions {
     bool unknownWords = false;
 };
 
+// Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
+// the bundled model (with empty settings it opens that one itself); false when none is bundled.
+bool openOnBundledModel(deadiff::ui::MainWindow& window, QSize size) {
+    if (deadiff::pipeline::bundledModelDir().empty()) {
+        std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
+        return false;
+    }
+    if (size.isValid())
+        window.resize(size);
+    window.show();
+    waitFor([&] { return window.modelReady(); }, 60000);
+    return true;
+}
+
 // The real engine on the bundled model, as a fresh install opens it (no model in the settings:
 // the window picks the bundled one): a prompt, two example references, three mixes.
 int grabDemo(const QString& output, const DemoOptions& options) {
-    if (deadiff::pipeline::bundledModelDir().empty()) {
-        std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
-        return 1;
-    }
     deadiff::ui::MainWindow window;
-    if (options.size.isValid())
-        window.resize(options.size);
-    window.show();
-    waitFor([&] { return window.modelReady(); }, 60000);
+    if (!openOnBundledModel(window, options.size))
+        return 1;
 
     const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
     auto* form = window.form();
@@ -118,13 +135,61 @@ int grabDemo(const QString& output, const DemoOptions& options) {
     return saved ? 0 : 1;
 }
 
+// Issue 28's controls on the bundled model: the sketch becomes a polka house; the form then
+// shows the start-image panel with the result as the new start and its roof painted to repaint.
+int grabControls(const QString& output) {
+    deadiff::ui::MainWindow window;
+    if (!openOnBundledModel(window, QSize(1600, 1000)))
+        return 1;
+
+    const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
+    auto* form = window.form();
+    form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText(QStringLiteral("(house:1.2)"));
+    form->styleZoneA()->setPath(examples.filePath("polka.png"));
+    deadiff::GenerationRequest request = form->request();
+    request.seed = 1;
+    request.init = examples.filePath("sketch_square.png").toStdString();
+    request.strength = 0.8;
+    request.styleEnd = 0.8;
+    request.styleStrength = 1.2;
+    form->setRequest(request);
+    window.generate();
+    waitFor([&] { return !window.isGenerating(); }, 120000);
+
+    // The result becomes the next start image (the gallery's "Use as Start Image"); a stroke
+    // over its top marks the region to repaint; the form scrolls to the new sections.
+    window.useResultAsStartImage(0);
+    deadiff::ui::StartImagePanel* start = form->startImagePanel();
+    deadiff::ui::MaskPainter* painter = start->maskPainter();
+    painter->setBrushRadius(40);
+    const QRect area = painter->rect();
+    const QPoint from(area.center().x() - area.width() / 6, area.top() + area.height() / 4);
+    const QPoint to(area.center().x() + area.width() / 6, area.top() + area.height() / 4);
+    QMouseEvent press(QEvent::MouseButtonPress, from, painter->mapToGlobal(from), Qt::LeftButton,
+                      Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &press);
+    QMouseEvent move(QEvent::MouseMove, to, painter->mapToGlobal(to), Qt::NoButton, Qt::LeftButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &move);
+    QMouseEvent release(QEvent::MouseButtonRelease, to, painter->mapToGlobal(to), Qt::LeftButton,
+                        Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(painter, &release);
+    if (auto* scroll = window.findChild<QScrollArea*>())
+        scroll->verticalScrollBar()->setValue(form->referenceControls()->y());
+    waitFor([] { return false; }, 300);
+    const bool saved = window.grab().save(output);
+    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    return saved ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo [--size WxH] "
-                             "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
+        std::fprintf(stderr,
+                     "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
+                     "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -152,6 +217,8 @@ int main(int argc, char** argv) {
         options.unknownWords = args.contains(QStringLiteral("--unknown-words"));
         return grabDemo(output, options);
     }
+    if (args.contains(QStringLiteral("--controls")))
+        return grabControls(output);
     const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
     const QString model = dir.filePath("deadiff_v1.safetensors");

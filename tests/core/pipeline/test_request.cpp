@@ -291,6 +291,26 @@ TEST(Request, FewStepSettingsAreValidated) {
     EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].path' is empty");
 }
 
+// The few-step samplers and the trailing grid start from pure noise: a start image with them is a
+// request error naming the sampler, not a failure deep in sampling.
+TEST(Request, AStartImageNeedsASamplerThatTakesOne) {
+    GenerationRequest r;
+    r.prompt = "x";
+    r.init = "start.png";
+    r.sampler = SamplerKind::Lcm;
+    r.steps = 4;
+    EXPECT_EQ(errorOf([&] { validate(r); }),
+              "'init' a start image needs ddim, dpmpp-2m or euler-a on the leading timestep "
+              "spacing; lcm starts from noise only");
+    r.sampler = SamplerKind::EulerAncestral;
+    r.timestepSpacing = TimestepSpacing::Trailing;
+    EXPECT_EQ(errorOf([&] { validate(r); }),
+              "'init' a start image needs ddim, dpmpp-2m or euler-a on the leading timestep "
+              "spacing; euler-a on the trailing spacing starts from noise only");
+    r.timestepSpacing = TimestepSpacing::Leading;
+    EXPECT_NO_THROW(validate(r));
+}
+
 // A pipeline that only says what it loaded.
 class LoadedFacts : public Pipeline {
 public:
@@ -325,6 +345,143 @@ TEST(Request, LorasAreALoadTimeOption) {
     EXPECT_TRUE(needsReload(&merged, heavier));
     // The result records the LoRAs as loaded, not as asked.
     EXPECT_EQ(resolveRequest(sample(), facts).loras, request.loras);
+}
+
+} // namespace
+} // namespace deadiff
+
+namespace deadiff {
+namespace {
+
+GenerationRequest withControls() {
+    GenerationRequest r = sample();
+    r.styleStart = 0.2;
+    r.styleEnd = 0.8;
+    r.styleStrength = 1.5;
+    r.contentStrength = 0.5;
+    r.layerWeights = {{0, 1.0}, {4, 0.5}, {15, 2.0}};
+    r.init = "sketch.png";
+    r.strength = 0.6;
+    r.resizeMode = image::ResizeMode::Fill;
+    r.mask = "mask.png";
+    r.maskBlur = 8;
+    r.maskedOnly = true;
+    r.maskedPadding = 16;
+    return r;
+}
+
+TEST(Request, ArtistControlsRoundTripThroughJsonUnderTheirKeys) {
+    const GenerationRequest r = withControls();
+    const auto json = nlohmann::json::parse(toJson(r));
+    EXPECT_EQ(json["style_start"], 0.2);
+    EXPECT_EQ(json["style_end"], 0.8);
+    EXPECT_EQ(json["style_strength"], 1.5);
+    EXPECT_EQ(json["content_strength"], 0.5);
+    EXPECT_EQ(json["layer_weights"], "0:1,4:0.5,15:2");
+    EXPECT_EQ(json["init"], "sketch.png");
+    EXPECT_EQ(json["strength"], 0.6);
+    EXPECT_EQ(json["resize_mode"], "fill");
+    EXPECT_EQ(json["mask"], "mask.png");
+    EXPECT_EQ(json["mask_blur"], 8);
+    EXPECT_EQ(json["masked_only"], true);
+    EXPECT_EQ(json["masked_padding"], 16);
+    EXPECT_EQ(requestFromJson(toJson(r)), r);
+    EXPECT_NO_THROW(validate(r));
+
+    // Defaults are not written, so a plain request's JSON is what it was before these controls.
+    const auto plain = nlohmann::json::parse(toJson(sample()));
+    for (const char* key :
+         {"style_start", "style_end", "style_strength", "content_strength", "layer_weights", "init",
+          "strength", "resize_mode", "mask", "mask_blur", "masked_only", "masked_padding"})
+        EXPECT_FALSE(plain.contains(key)) << key;
+    EXPECT_NE(errorOf([] {
+                  requestFromJson(R"({"prompt": "a", "masked_only": 1})");
+              }).find("'masked_only' must be true or false"),
+              std::string::npos);
+    EXPECT_NE(errorOf([] {
+                  requestFromJson(R"({"prompt": "a", "resize_mode": "zoom"})");
+              }).find("'resize_mode' must be crop, stretch or fill"),
+              std::string::npos);
+}
+
+TEST(Request, LayerWeightsTextIsStrict) {
+    EXPECT_EQ(parseLayerWeights(" 0:1, 4 : 0.5 ,15:0"),
+              (std::map<int, double>{{0, 1.0}, {4, 0.5}, {15, 0.0}}));
+    EXPECT_TRUE(parseLayerWeights("").empty());
+    EXPECT_EQ(layerWeightsText({{3, 0.25}, {1, 1.5}}), "1:1.5,3:0.25");
+    for (const char* bad : {"4", "4:", ":1", "a:1", "4:x", "4:1,", "-1:1", "4:1;5:1", "4:1:2"})
+        EXPECT_NE(errorOf([&] { parseLayerWeights(bad); }).find("'layer_weights'"),
+                  std::string::npos)
+            << bad;
+    EXPECT_NE(errorOf([] { parseLayerWeights("4:1,4:2"); }).find("lists layer 4 twice"),
+              std::string::npos);
+    EXPECT_NE(errorOf([] { parseLayerWeights("4:11"); }).find("[0, 10]"), std::string::npos);
+}
+
+TEST(Request, LayerImageWeightsCombineImageWeightStrengthsAndFactors) {
+    GenerationRequest r;
+    const std::vector<std::int64_t> content{4, 5, 6, 7, 8};
+    EXPECT_TRUE(layerImageWeights(r, 16, content).empty()); // defaults: image_weight everywhere
+    r.imageWeight = 0.5;
+    r.styleStrength = 2.0;
+    r.contentStrength = 0.25;
+    r.layerWeights = {{5, 4.0}, {12, 0.0}};
+    const std::vector<double> weights = layerImageWeights(r, 16, content);
+    ASSERT_EQ(weights.size(), 16u);
+    EXPECT_DOUBLE_EQ(weights[0], 1.0);   // 0.5 · 2
+    EXPECT_DOUBLE_EQ(weights[4], 0.125); // 0.5 · 0.25
+    EXPECT_DOUBLE_EQ(weights[5], 0.5);   // 0.5 · 0.25 · 4
+    EXPECT_DOUBLE_EQ(weights[9], 1.0);   // output_blocks.5 is a style layer
+    EXPECT_DOUBLE_EQ(weights[12], 0.0);
+    r.layerWeights = {{16, 1.0}};
+    EXPECT_NE(errorOf([&] { layerImageWeights(r, 16, content); }).find("0-15"), std::string::npos);
+}
+
+TEST(Request, ArtistControlsAreValidated) {
+    const auto problem = [](const std::function<void(GenerationRequest&)>& change) {
+        GenerationRequest r = withControls();
+        change(r);
+        return errorOf([&] { validate(r); });
+    };
+    EXPECT_NE(problem([](GenerationRequest& r) { r.styleStart = 0.9; }).find("'style_start'"),
+              std::string::npos);
+    EXPECT_NE(problem([](GenerationRequest& r) { r.styleEnd = 1.1; }).find("'style_start'"),
+              std::string::npos);
+    EXPECT_NE(
+        problem([](GenerationRequest& r) { r.contentStrength = -1; }).find("'content_strength'"),
+        std::string::npos);
+    EXPECT_NE(problem([](GenerationRequest& r) { r.strength = 1.2; }).find("'strength'"),
+              std::string::npos);
+    EXPECT_NE(problem([](GenerationRequest& r) { r.init.clear(); }).find("'mask'"),
+              std::string::npos);
+    EXPECT_NE(problem([](GenerationRequest& r) { r.maskBlur = -1; }).find("'mask_blur'"),
+              std::string::npos);
+    EXPECT_NE(
+        problem([](GenerationRequest& r) { r.maskedPadding = 5000; }).find("'masked_padding'"),
+        std::string::npos);
+}
+
+TEST(Request, ReferencesActInsideTheirStepWindow) {
+    GenerationRequest r;
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(referencesActAt(r, i, 4)) << i;
+    r.styleStart = 0.5;
+    EXPECT_FALSE(referencesActAt(r, 1, 4));
+    EXPECT_TRUE(referencesActAt(r, 2, 4));
+    r.styleStart = r.styleEnd = 1.0; // the last step is at 3/4: none
+    for (int i = 0; i < 4; ++i)
+        EXPECT_FALSE(referencesActAt(r, i, 4)) << i;
+}
+
+TEST(Request, A1111ParametersNameTheArtistControls) {
+    const std::string text = toA1111Parameters(withControls());
+    EXPECT_NE(text.find(", DEADiff style range: 0.2-0.8"), std::string::npos) << text;
+    EXPECT_NE(text.find(", DEADiff strengths: \"style 1.5, content 0.5\""), std::string::npos);
+    EXPECT_NE(text.find(", DEADiff layer weights: \"0:1,4:0.5,15:2\""), std::string::npos);
+    EXPECT_NE(text.find(", Denoising strength: 0.6, Init image: sketch.png"), std::string::npos);
+    EXPECT_NE(text.find(", Mask blur: 8, Inpaint area: Only masked, Masked area padding: 16"),
+              std::string::npos);
+    EXPECT_EQ(toA1111Parameters(sample()).find("Denoising"), std::string::npos);
 }
 
 } // namespace
