@@ -27,15 +27,9 @@ class QSpinBox;
 
 namespace deadiff::ui {
 
+class ControlUnitsPanel;
 class ImageDropZone;
 class ImageView;
-
-// The depth map a form shows before generation: the normalised map as an 8-bit RGB picture,
-// or the error that prevented it.
-struct DepthPreview {
-    QImage image;
-    QString error;
-};
 
 class GenerationForm : public QWidget {
     Q_OBJECT
@@ -44,8 +38,8 @@ public:
     explicit GenerationForm(QWidget* parent = nullptr);
 
     // Form -> request. The model path is not part of the form (the window owns it); fields the
-    // form does not show (extra styles) come from the last setRequest(). The ControlNet fields
-    // are filled only while the depth panel is switched on.
+    // form does not show (extra styles) come from the last setRequest(). The ControlNets are
+    // those of the ControlNet panel while it is switched on.
     GenerationRequest request() const;
     // Request -> form. Every field the form shows is set; the rest is kept for request().
     void setRequest(const GenerationRequest& request);
@@ -54,8 +48,7 @@ public:
     ImageDropZone* styleZoneB() const { return styleB_; }
     ImageDropZone* contentZone() const { return content_; }
     QSlider* mixSlider() const { return mix_; }
-    ImageDropZone* depthZone() const { return depth_; }
-    ImageView* depthPreview() const { return depthPreview_; }
+    ControlUnitsPanel* controlPanel() const { return controls_; }
 
     // "Reuse last" fills in the seed of the last finished generation.
     void setLastSeed(std::uint64_t seed);
@@ -65,8 +58,6 @@ public:
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.
     void generateRequested();
-    // The depth preview was recomputed (shown image or error text updated).
-    void depthPreviewUpdated();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -75,14 +66,10 @@ private:
     QGroupBox* buildPromptGroup();
     QGroupBox* buildStyleGroup();
     QGroupBox* buildContentGroup();
-    QGroupBox* buildDepthGroup();
     QGroupBox* buildSamplingGroup();
     void onStyleReferencesChanged();
     void updateMixLabel();
     void updateSeedState();
-    void updateDepthState();
-    // Reads (or estimates) the depth map off the GUI thread and shows it when done.
-    void refreshDepthPreview();
 
     GenerationRequest hidden_; // fields without widgets, carried through setRequest/request
     std::optional<std::uint64_t> lastSeed_;
@@ -107,21 +94,7 @@ private:
     QComboBox* sampler_ = nullptr;
     QSpinBox* batch_ = nullptr;
     QComboBox* dtype_ = nullptr;
-
-    QGroupBox* depthGroup_ = nullptr;
-    ImageDropZone* depth_ = nullptr;
-    QRadioButton* depthIsMap_ = nullptr;
-    QRadioButton* depthEstimate_ = nullptr;
-    QLineEdit* depthModel_ = nullptr;
-    QPushButton* depthModelBrowse_ = nullptr;
-    QLineEdit* control_ = nullptr;
-    QDoubleSpinBox* controlScale_ = nullptr;
-    QDoubleSpinBox* controlStart_ = nullptr;
-    QDoubleSpinBox* controlEnd_ = nullptr;
-    ImageView* depthPreview_ = nullptr;
-    QLabel* depthStatus_ = nullptr;
-    QFutureWatcher<DepthPreview>* depthWatcher_ = nullptr;
-    QString depthPreviewKey_; // inputs of the preview shown or being computed
+    ControlUnitsPanel* controls_ = nullptr;
 };
 
 } // namespace deadiff::ui

@@ -1,5 +1,6 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/control_args.h"
 #include "app/cli/progress.h"
 #include "app/cli/request_args.h"
 
@@ -61,15 +62,8 @@ void addRequestOptions(Args& args) {
         .option("--width", "N", "multiple of 64 [default: the model's size, 512 for a checkpoint]")
         .option("--height", "N", "multiple of 64 [default: as --width]")
         .option("--batch", "N", "images per request", "1")
-        .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
-        .option("--depth", "PATH", "depth map image, near = bright (needs --control)")
-        .option("--depth-from", "PHOTO", "estimate the depth map from a photo (with --depth-model)")
-        .option("--depth-model", "ONNX", "MiDaS-family ONNX depth estimator")
-        .option("--control", "PATH", "ControlNet depth checkpoint (.pth/.ckpt/.safetensors)")
-        .option("--control-scale", "F", "ControlNet strength (0-5)", "1.0")
-        .option("--control-start", "F", "apply the ControlNet from this fraction of the steps",
-                "0.0")
-        .option("--control-end", "F", "... up to this fraction of the steps", "1.0");
+        .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto");
+    addControlOptions(args);
 }
 
 GenerationRequest requestFromArgs(const Args& args) {
@@ -102,13 +96,7 @@ GenerationRequest requestFromArgs(const Args& args) {
         request.height = static_cast<int>(args.integer("--height"));
     request.batch = static_cast<int>(args.integer("--batch"));
     request.dtype = enumOption<ComputeDtype>(args, "--dtype");
-    request.depth = args.value("--depth");
-    request.depthFrom = args.value("--depth-from");
-    request.depthModel = args.value("--depth-model");
-    request.control = args.value("--control");
-    request.controlScale = args.number("--control-scale");
-    request.controlStart = args.number("--control-start");
-    request.controlEnd = args.number("--control-end");
+    request.controls = controlsFromArgs(args);
     return request;
 }
 
@@ -127,15 +115,9 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         throw UsageError(error.what());
     }
     // The ControlNet inputs are checked before the (slow) model load.
-    for (const auto& [flag, path] :
-         {std::pair<const char*, const std::string&>{"--depth", request.depth},
-          {"--depth-from", request.depthFrom},
-          {"--depth-model", request.depthModel},
-          {"--control", request.control}}) {
-        std::error_code error;
-        if (!path.empty() && !std::filesystem::is_regular_file(path, error))
-            throw UsageError(std::string("option '") + flag + "': no such file: " + path);
-    }
+    checkControlFiles(request.controls);
+    if (args.has("--save-hint"))
+        checkHintFolder(args.value("--save-hint"));
     return request;
 }
 
@@ -204,6 +186,10 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     saveResult(result, paths);
     for (const std::string& path : paths)
         io.out << path << "\n";
+    if (args.has("--save-hint"))
+        for (const std::string& path : saveHints(args.value("--save-hint"), paths.front(),
+                                                 result.hints))
+            io.out << path << "\n";
     return kExitOk;
 }
 

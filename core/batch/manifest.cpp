@@ -94,7 +94,9 @@ void writeManifest(const std::string& outDir, const BatchPlan& plan,
                                                  nameOf(r.sampler),
                                                  std::to_string(r.width),
                                                  std::to_string(r.height),
-                                                 r.depth,
+                                                 r.controls.empty()
+                                                     ? std::string()
+                                                     : control::hintSource(r.controls.front()),
                                                  r.negativePrompt};
         for (std::size_t f = 0; f < fields.size(); ++f)
             csv << (f ? "," : "") << csvField(fields[f]);

@@ -4,11 +4,16 @@
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bin/ui_screenshot OUT.png
 // With --demo it uses the real engine on the bundled demo model and example references
 // instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
+// With --controlnet it uses the bundled model and its two demo ControlNets: two units (edges and
+// depth) with their hint previews, the ControlNet panel scrolled into view, after one image
+// (docs/screenshot-controlnet.png).
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
+#include "ui/image_view.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -16,6 +21,7 @@
 #include <QElapsedTimer>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -92,12 +98,58 @@ int grabDemo(const QString& output) {
     return saved ? 0 : 1;
 }
 
+// Two demo ControlNet units on the bundled model, their previews shown, one image generated.
+int grabControlNet(const QString& output) {
+    const std::string model = deadiff::pipeline::bundledModelDir();
+    if (model.empty()) {
+        std::fprintf(stderr, "no bundled demo model in resources/demo-model\n");
+        return 1;
+    }
+    deadiff::ui::MainWindow window;
+    window.resize(1400, 900);
+    window.show();
+    waitFor([&] { return window.modelReady(); }, 60000);
+
+    const QDir examples(QStringLiteral(DEADIFF_EXAMPLES_DIR));
+    const QDir controlNets(QString::fromStdString(model + "/controlnet"));
+    auto* form = window.form();
+    deadiff::GenerationRequest request = form->request();
+    request.prompt = "house";
+    request.styles = {{examples.filePath("watercolor.png").toStdString(), std::nullopt}};
+    request.seed = 1;
+    deadiff::control::ControlUnit edges;
+    edges.model = controlNets.filePath("control_deadiff_demo_canny.safetensors").toStdString();
+    edges.hint = examples.filePath("hint-house-edges.png").toStdString();
+    edges.scale = 0.8;
+    deadiff::control::ControlUnit depth;
+    depth.model = controlNets.filePath("control_deadiff_demo_depth.safetensors").toStdString();
+    depth.hintFrom = examples.filePath("hint-house-depth.png").toStdString();
+    depth.preprocess = deadiff::control::Preprocessor::DepthMap;
+    depth.scale = 0.6;
+    depth.end = 0.6;
+    request.controls = {edges, depth};
+    form->setRequest(request);
+    auto* panel = form->controlPanel();
+    waitFor([&] {
+        return !panel->editor(0)->preview()->image().isNull() &&
+               !panel->editor(1)->preview()->image().isNull();
+    }, 10000);
+    window.generate();
+    waitFor([&] { return !window.isGenerating(); }, 120000);
+    if (auto* scroll = window.findChild<QScrollArea*>())
+        scroll->ensureWidgetVisible(panel->editor(1));
+    waitFor([] { return false; }, 300);
+    const bool saved = window.grab().save(output);
+    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    return saved ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo]\n");
+        std::fprintf(stderr, "usage: ui_screenshot OUT.png [step | --demo | --controlnet]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -109,6 +161,8 @@ int main(int argc, char** argv) {
     deadiff::ui::setUpApplication(app);
     if (argc > 2 && QByteArray(argv[2]) == "--demo")
         return grabDemo(output);
+    if (argc > 2 && QByteArray(argv[2]) == "--controlnet")
+        return grabControlNet(output);
     const int grabAtStep = argc > 2 ? std::atoi(argv[2]) : 18;
 
     const QString model = dir.filePath("deadiff_v1.safetensors");
