@@ -2,7 +2,6 @@
 
 #include "core/control/hint.h"
 #include "core/io/png.h"
-#include "core/pipeline/default_model.h"
 #include "core/pipeline/request.h"
 #include "ui/drop_zone.h"
 #include "ui/image_convert.h"
@@ -33,7 +32,6 @@ using control::Preprocessor;
 // Special value of the threshold spins: the preprocessor's default.
 constexpr double kDefaultSetting = -1.0;
 const char* const kLastControlNetKey = "controlnet/last";
-const char* const kBundledCanny = "controlnet/control_deadiff_demo_canny.safetensors";
 
 QString fromStd(const std::string& text) {
     return QString::fromStdString(text);
@@ -471,16 +469,29 @@ ControlUnitEditor* ControlUnitsPanel::addUnit() {
     auto* editor = new ControlUnitEditor(this);
     control::ControlUnit fresh;
     fresh.model = toStd(QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString());
-    if (fresh.model.empty())
-        fresh.model = pipeline::bundledModelFile(kBundledCanny);
     editor->setHintSize(width_, height_);
     editor->setUnit(fresh);
     connect(editor, &ControlUnitEditor::removeRequested, this, [this, editor] { removeUnit(editor); });
     connect(editor, &ControlUnitEditor::previewUpdated, this, &ControlUnitsPanel::previewUpdated);
+    connect(editor->hintZone(), &ImageDropZone::refused, this, &ControlUnitsPanel::hintRefused);
     editors_.push_back(editor);
     list_->addWidget(editor);
     renumber();
+    Q_EMIT unitAdded(editor);
     return editor;
+}
+
+QString ControlUnitsPanel::incompleteSettings() const {
+    if (!isChecked())
+        return {};
+    for (std::size_t i = 0; i < editors_.size(); ++i) {
+        const control::ControlUnit unit = editors_[i]->unit();
+        if (unit.model.empty() && control::hintSource(unit).empty())
+            return tr("ControlNet %1 is empty: drop a picture on its Hint slot and choose its "
+                      "ControlNet file, remove it, or switch the panel off.")
+                .arg(i + 1);
+    }
+    return {};
 }
 
 void ControlUnitsPanel::removeUnit(ControlUnitEditor* editor) {

@@ -107,11 +107,18 @@ public:
     int unitCount() const { return static_cast<int>(editors_.size()); }
     ControlUnitEditor* editor(int index) const { return editors_.at(static_cast<std::size_t>(index)); }
     QPushButton* addButton() const { return add_; }
-    // Adds a unit (its file: the last ControlNet chosen, else the bundled demo canny one).
+    // Adds a unit (its file: the last ControlNet chosen).
     ControlUnitEditor* addUnit();
+    // What keeps the units from running that the request cannot say (a unit with neither a
+    // ControlNet file nor a hint), in the user's words; empty when nothing does.
+    QString incompleteSettings() const;
 
 Q_SIGNALS:
     void previewUpdated();
+    // A unit's editor was added (the form keeps the wheel off its values).
+    void unitAdded(ControlUnitEditor* editor);
+    // A dropped or picked hint picture was refused (message translated).
+    void hintRefused(const QString& message);
 
 private:
     void removeUnit(ControlUnitEditor* editor);

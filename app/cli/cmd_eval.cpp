@@ -11,84 +11,6 @@
 #include <ostream>
 
 namespace deadiff::cli {
-namespace {
-
-// The segmenter of --controlnet rows: trained and written with --train-segmenter, else read.
-train::SubjectSegmenter segmenterFor(const Args& args, Streams io) {
-    std::string path = args.value("--segmenter");
-    if (path.empty() && args.has("--train-segmenter"))
-        throw UsageError("--train-segmenter needs --segmenter FILE to write");
-    if (path.empty())
-        path = pipeline::bundledModelFile("segmenter.safetensors");
-    if (path.empty())
-        throw UsageError("--segmenter is required (no segmenter.safetensors next to the bundled "
-                         "demo model)");
-    if (!args.has("--train-segmenter"))
-        return train::loadSegmenter(path);
-    const auto steps = args.integer("--segmenter-steps");
-    train::SubjectSegmenter segmenter =
-        train::trainSegmenter(64, steps, 32, 11, [&](std::int64_t step, std::int64_t total, double loss) {
-            if (step % 50 == 0 || step == total) {
-                char line[96];
-                std::snprintf(line, sizeof line, "segmenter step %lld/%lld  loss %.4f\n",
-                              static_cast<long long>(step), static_cast<long long>(total), loss);
-                io.err << line << std::flush;
-            }
-        });
-    train::saveSegmenter(segmenter, path);
-    char line[160];
-    std::snprintf(line, sizeof line,
-                  "segmenter on 600 fresh off-prior renders: mean IoU %.3f -> %s\n",
-                  train::segmenterAccuracy(segmenter, 64, 600, 99), path.c_str());
-    io.out << line;
-    return segmenter;
-}
-
-// One row per --controlnet: layout (IoU with and without it) and subject/style.
-int evalControlNets(const Args& args, Streams io, const std::string& model,
-                    train::Classifiers& classifiers) {
-    train::SubjectSegmenter segmenter = segmenterFor(args, io);
-    const std::vector<std::string> files = args.values("--controlnet");
-    if (files.empty())
-        return kExitOk; // only the segmenter was asked for
-    const std::vector<std::string> labels = args.values("--label");
-    train::ControlEvaluationOptions options;
-    options.pairs = static_cast<int>(args.integer("--pairs"));
-    options.steps = static_cast<int>(args.integer("--steps"));
-    options.cfg = args.number("--cfg");
-    options.scale = args.number("--control-scale");
-    auto pipeline = Pipeline::load({model, ComputeDtype::Float32});
-    io.out << "| ControlNet | images | mask IoU with | without | prompt's subject | reference's "
-              "style | without: subject | without: style | segmenter on renders |\n"
-              "|---|---|---|---|---|---|---|---|---|\n";
-    for (std::size_t c = 0; c < files.size(); ++c) {
-        options.controlNet = files[c];
-        options.type = control::controlTypeFromFileName(files[c]);
-        if (options.type != control::ControlType::Canny &&
-            options.type != control::ControlType::Depth)
-            throw UsageError(files[c] + ": the renderer makes canny and depth hints; name the "
-                                        "file after its kind (…_canny…, …_depth…)");
-        if (c + 1 == files.size())
-            options.samplesPath = args.value("--samples");
-        const train::ControlEvaluationScores scores = train::evaluateControlNet(
-            *pipeline, pipeline->facts().nativeImageSize, classifiers, segmenter, options,
-            [&](int done, int total) {
-                io.err << "\r" << files[c] << ": " << done << "/" << total << std::flush;
-            });
-        io.err << "\n";
-        char row[512];
-        std::snprintf(row, sizeof row,
-                      "| %s | %d | %.3f | %.3f | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.3f |\n",
-                      (c < labels.size() ? labels[c] : files[c]).c_str(), scores.images,
-                      scores.iouWith, scores.iouWithout, 100 * scores.subject, 100 * scores.style,
-                      100 * scores.subjectWithout, 100 * scores.styleWithout,
-                      scores.segmenterCeiling);
-        io.out << row << std::flush;
-    }
-    return kExitOk;
-}
-
-} // namespace
 
 int runEval(const std::vector<std::string>& argv, Streams io) {
     Args args("eval [--model DIR [--label NAME]]... [--classifiers FILE [--train-classifiers]] "
@@ -120,17 +42,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
-        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model")
-        .repeatable("--controlnet", "FILE",
-                    "score a ControlNet for the (one) --model instead: does its hint, the "
-                    "renderer's own canny or depth map at an off-prior placement, hold the "
-                    "layout (mask IoU with and without it) while the style comes from the "
-                    "reference? Its kind comes from the file name")
-        .option("--control-scale", "F", "the ControlNet's strength", "1")
-        .option("--segmenter", "FILE",
-                "subject segmenter weights (default: segmenter.safetensors of the bundled model)")
-        .flag("--train-segmenter", "train the segmenter first and write --segmenter")
-        .option("--segmenter-steps", "N", "training steps of the segmenter", "1500");
+        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
@@ -139,10 +51,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     configureThreads(static_cast<int>(args.integer("--threads")));
     std::vector<std::string> models = args.values("--model");
     const std::string bundled = pipeline::bundledModelDir();
-    const bool controlNets = args.has("--controlnet") || args.has("--train-segmenter");
-    if (controlNets && models.size() > 1)
-        throw UsageError("--controlnet scores ControlNets for one --model");
-    if (models.empty() && (!args.has("--train-classifiers") || controlNets)) {
+    if (models.empty() && !args.has("--train-classifiers")) {
         if (bundled.empty())
             throw UsageError("no --model given and no bundled demo model found");
         models.push_back(bundled);
@@ -187,9 +96,6 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     } else {
         classifiers = train::loadClassifiers(classifierPath);
     }
-
-    if (controlNets)
-        return evalControlNets(args, io, models.front(), classifiers);
 
     train::EvaluationOptions options;
     options.pairs = static_cast<int>(args.integer("--pairs"));

@@ -1,15 +1,12 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "app/cli/request_args.h"
 
-#include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
 #include "core/train/trainer.h"
 
 #include <atomic>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
 #include <ostream>
 #include <sstream>
@@ -37,23 +34,17 @@ std::array<double, 3> parseTaskWeights(const std::string& text) {
 } // namespace
 
 int runTrain(const std::vector<std::string>& argv, Streams io) {
-    Args args("train (--stage 1|2 | --controlnet TYPE) --out DIR [--base MODEL_DIR] [options]",
+    Args args("train --stage 1|2 --out DIR [--base MODEL_DIR] [options]",
               "Train the demo DEADiff on the procedural paired dataset (resumable).\n"
               "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
               "Stage 2: pre-trains the vision tower, then the DEADiff parts only (Q-Formers,\n"
               "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
               "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
               "loadable model folders; running the same command again resumes from DIR.\n"
-              "--controlnet canny|depth: a ControlNet for the --base model on the renderer's\n"
-              "outlines or depth maps (DIR/controlnet-ema.safetensors; --export FILE).\n"
               "Ctrl-C/SIGTERM save and stop.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
-        .option("--controlnet", "TYPE",
-                "train a ControlNet (canny or depth) for the --base model instead of a stage")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
-        .option("--base", "DIR",
-                "stage 2: the stage-1 model folder (e.g. stage1/model); --controlnet: the model "
-                "it attaches to [default: the bundled demo model]")
+        .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
         .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
         .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1000")
         .option("--batch", "N", "images per step", "16")
@@ -87,8 +78,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
                 "stage 2 ablation: transformers reading the content branch, e.g. 4,5,6,7,8 "
                 "(the real routing, default) or none (one branch everywhere: no DCM)")
         .option("--export", "DIR",
-                "write DIR's model with float16 weights (the shipped form) and stop; with "
-                "--controlnet a .safetensors file")
+                "write DIR's model with float16 weights (the shipped form) and stop")
         .option("--export-base", "MODEL_DIR",
                 "with --export: write only what differs from this model folder (an overlay "
                 "that reads the rest from it)")
@@ -103,27 +93,12 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         return kExitOk;
     }
     configureThreads(static_cast<int>(args.integer("--threads")));
-    if ((!args.has("--stage") && !args.has("--controlnet")) || !args.has("--out"))
-        throw UsageError("--out and one of --stage or --controlnet are required");
-    if (args.has("--stage") && args.has("--controlnet"))
-        throw UsageError("--controlnet is a run of its own: leave out --stage");
+    if (!args.has("--stage") || !args.has("--out"))
+        throw UsageError("--stage and --out are required");
     train::TrainOptions options;
-    if (args.has("--controlnet")) {
-        options.stage = train::kControlNetStage;
-        options.controlType = enumOption<control::ControlType>(args, "--controlnet");
-        if (options.controlType != control::ControlType::Canny &&
-            options.controlType != control::ControlType::Depth)
-            throw UsageError("option '--controlnet': the renderer has canny and depth maps, not '" +
-                             args.value("--controlnet") + "'");
-    } else {
-        options.stage = static_cast<int>(args.integer("--stage"));
-    }
+    options.stage = static_cast<int>(args.integer("--stage"));
     options.outDir = args.value("--out");
     options.baseModel = args.value("--base");
-    // A fresh ControlNet run attaches to the bundled model; a resumed one to the model it recorded.
-    if (options.stage == train::kControlNetStage && options.baseModel.empty() &&
-        !std::filesystem::exists(std::filesystem::path(options.outDir) / "progress.json"))
-        options.baseModel = pipeline::bundledModelDir();
     options.steps = args.integer("--steps");
     options.vaeSteps = args.integer("--vae-steps");
     options.batch = static_cast<int>(args.integer("--batch"));
@@ -196,16 +171,10 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     train::train(options, report, [] { return stopRequested.load(); });
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    if (!options.exportDir.empty() && options.stage == train::kControlNetStage)
-        io.out << "exported ControlNet: " << options.exportDir << "\n";
-    else if (!options.exportDir.empty())
+    if (!options.exportDir.empty())
         io.out << (options.exportBase.empty() ? "exported model folder: "
                                               : "exported overlay folder: ")
                << options.exportDir << "\n";
-    else if (options.stage == train::kControlNetStage)
-        io.out << (stopRequested ? "stopped; " : "") << "ControlNet: " << options.outDir
-               << (options.emaDecay > 0 ? "/controlnet-ema.safetensors\n"
-                                        : "/controlnet.safetensors\n");
     else
         io.out << (stopRequested ? "stopped; " : "") << "model folder: " << options.outDir
                << (options.emaDecay > 0 ? "/ema\n" : "/model\n");

@@ -6,30 +6,11 @@
 #include "core/train/batch_tensors.h"
 #include "core/train/synthetic_dataset.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <filesystem>
 #include <random>
 
 namespace deadiff::train {
 namespace {
-
-namespace fs = std::filesystem;
-
-// A scratch folder for the reference and hint files a request names, removed afterwards.
-struct ScratchFolder {
-    ScratchFolder()
-        : path(fs::temp_directory_path() /
-               ("deadiff-eval-" + std::to_string(std::random_device{}()))) {
-        fs::create_directories(path);
-    }
-    ~ScratchFolder() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-    fs::path path;
-};
 
 // What the classifiers made of the images judged so far.
 class Tally {
@@ -75,11 +56,21 @@ private:
 EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
                                const EvaluationOptions& options,
                                const std::function<void(int, int)>& progress) {
+    namespace fs = std::filesystem;
     SyntheticDatasetConfig config;
     config.imageSize = imageSize;
     config.seed = options.seed;
     const SyntheticDataset dataset(config);
-    const ScratchFolder scratch;
+    const fs::path scratch =
+        fs::temp_directory_path() / ("deadiff-eval-" + std::to_string(std::random_device{}()));
+    fs::create_directories(scratch);
+    struct Cleanup {
+        fs::path path;
+        ~Cleanup() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } cleanup{scratch};
 
     Tally tally;
     std::vector<cv::Mat> sheet;
@@ -87,7 +78,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         const auto index = static_cast<std::uint64_t>(i);
         const TrainingPair pair = options.seenCombinations ? dataset.seenEvaluationPair(index)
                                                            : dataset.evaluationPair(index);
-        const std::string reference = scratch.file("reference-" + std::to_string(i) + ".png");
+        const std::string reference =
+            (scratch / ("reference-" + std::to_string(i) + ".png")).string();
         io::writePng(reference, pair.reference.rgb);
         GenerationRequest request;
         request.prompt = options.promptNamesStyle ? caption(pair.target.subject, pair.target.style)
@@ -159,95 +151,6 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
         tally.judge(classifiers, decoded, target.subject, target.style, -1);
     }
     return tally.scores();
-}
-
-cv::Mat subjectRegion(const cv::Mat& image, const SubjectPlacement& placement) {
-    constexpr double kPriorRadius = 0.34; // the middle of jitteredPlacement's 0.30..0.38
-    const double size = image.cols;
-    const double zoom = kPriorRadius / placement.radius;
-    // Maps the region's centre to the image's centre, enlarged `zoom` times.
-    const cv::Mat transform = (cv::Mat_<double>(2, 3) << zoom, 0,
-                               size / 2 - zoom * placement.centerX * size, 0, zoom,
-                               image.rows / 2.0 - zoom * placement.centerY * image.rows);
-    cv::Mat region;
-    cv::warpAffine(image, region, transform, image.size(), cv::INTER_LINEAR,
-                   cv::BORDER_REPLICATE);
-    return region;
-}
-
-ControlEvaluationScores evaluateControlNet(Pipeline& pipeline, int imageSize,
-                                           Classifiers& classifiers, SubjectSegmenter& segmenter,
-                                           const ControlEvaluationOptions& options,
-                                           const std::function<void(int, int)>& progress) {
-    SyntheticDatasetConfig config;
-    config.imageSize = imageSize;
-    config.seed = options.seed;
-    const SyntheticDataset dataset(config);
-    const ScratchFolder scratch;
-    Tally controlled, plain;
-    ControlEvaluationScores scores;
-    std::vector<cv::Mat> sheet;
-    for (int i = 0; i < options.pairs; ++i) {
-        const auto index = static_cast<std::uint64_t>(i);
-        const ControlSample sample = dataset.controlEvaluationSample(index);
-        const int subject = sample.target.subject;
-        const cv::Mat hint = subjectControlMap(options.type, subject, imageSize, sample.placement);
-        const std::string hintPath = scratch.file("hint-" + std::to_string(i) + ".png");
-        const std::string referencePath = scratch.file("reference-" + std::to_string(i) + ".png");
-        io::writePng(hintPath, hint);
-        io::writePng(referencePath, sample.reference.rgb);
-
-        GenerationRequest request;
-        request.prompt = subjectCaption(subject);
-        request.styles.push_back({referencePath, 1.0});
-        request.seed = index;
-        request.steps = options.steps;
-        request.cfg = options.cfg;
-        request.width = imageSize;
-        request.height = imageSize;
-        request.dtype = ComputeDtype::Float32;
-        const cv::Mat without = pipeline.generate(request).images.at(0);
-        control::ControlUnit unit;
-        unit.model = options.controlNet;
-        unit.type = options.type;
-        unit.hint = hintPath;
-        unit.scale = options.scale;
-        request.controls.push_back(unit);
-        const cv::Mat with = pipeline.generate(request).images.at(0);
-
-        const torch::Tensor hintMask =
-            torch::from_blob(renderSubjectMask(subject, imageSize, sample.placement).data,
-                             {imageSize, imageSize}, torch::kUInt8)
-                .clone() > 127;
-        const torch::Tensor masks = subjectMask(
-            segmenter, imagesToTensor({with, without, sample.target.rgb}));
-        scores.iouWith += maskIoU(masks[0], hintMask);
-        scores.iouWithout += maskIoU(masks[1], hintMask);
-        scores.segmenterCeiling += maskIoU(masks[2], hintMask);
-        controlled.judge(classifiers, imagesToTensor({subjectRegion(with, sample.placement)}),
-                         subject, sample.target.style, sample.reference.subject);
-        plain.judge(classifiers, imagesToTensor({without}), subject, sample.target.style,
-                    sample.reference.subject);
-        if (!options.samplesPath.empty())
-            for (const cv::Mat& image : {hint, sample.reference.rgb, without, with})
-                sheet.push_back(image);
-        if (progress)
-            progress(i + 1, options.pairs);
-    }
-    if (!options.samplesPath.empty() && !sheet.empty())
-        io::writePng(options.samplesPath, contactSheet(sheet, 8));
-    const EvaluationScores with = controlled.scores(), without = plain.scores();
-    scores.images = with.images;
-    if (scores.images > 0) {
-        scores.iouWith /= scores.images;
-        scores.iouWithout /= scores.images;
-        scores.segmenterCeiling /= scores.images;
-    }
-    scores.subject = with.subject;
-    scores.style = with.style;
-    scores.subjectWithout = without.subject;
-    scores.styleWithout = without.style;
-    return scores;
 }
 
 } // namespace deadiff::train

@@ -7,11 +7,8 @@
 //   content leak    = the reference's subject is recognised instead (what DEADiff reduces).
 #pragma once
 
-#include "core/control/control_type.h"
 #include "core/pipeline/pipeline.h"
 #include "core/train/classifier.h"
-#include "core/train/segmenter.h"
-#include "core/train/synthetic_dataset.h"
 
 #include <cstdint>
 #include <functional>
@@ -61,44 +58,5 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
 // cannot reconstruct cannot be generated either. `imageSize` 0: the folder's own size.
 EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSize,
                                      Classifiers& classifiers, int count, std::uint64_t seed);
-
-// ControlNet evaluation (issue 21): does a hint hold the layout while the style still comes
-// from the reference? For the held-out pairs of evaluateModel (prompt = the subject alone, style
-// reference = that style on another subject), the hint is the renderer's own map (canny outline
-// or depth, subjectControlMap) of the target subject at a placement OUTSIDE the base model's
-// prior (offPriorPlacement: smaller and off-centre). Each pair is generated with and without the
-// ControlNet (same seed); the segmenter finds the painted subject, whose mask is compared with
-// the hint's (IoU); the classifiers judge the hinted region (a square around the hint's subject,
-// scaled so it appears at the training renders' size) of the controlled image.
-struct ControlEvaluationOptions {
-    std::string controlNet; // the ControlNet file
-    control::ControlType type = control::ControlType::Canny;
-    double scale = 1.0;
-    int pairs = 48;
-    int steps = 25;
-    double cfg = 5.0;
-    std::uint64_t seed = 1000;
-    std::string samplesPath; // optional: hint | reference | without | with, per pair
-};
-
-struct ControlEvaluationScores {
-    int images = 0;
-    double iouWith = 0;    // mean IoU of the painted subject's mask with the hint's
-    double iouWithout = 0; // the same without the ControlNet (the layout the base chooses)
-    double subject = 0;    // with the ControlNet: the prompt's subject recognised (hinted region)
-    double style = 0;      // with the ControlNet: the reference's style recognised
-    double subjectWithout = 0, styleWithout = 0; // without: the whole image, as evaluateModel
-    double segmenterCeiling = 0; // mean IoU the segmenter reaches on the held-out targets' renders
-};
-
-ControlEvaluationScores evaluateControlNet(Pipeline& pipeline, int imageSize,
-                                           Classifiers& classifiers, SubjectSegmenter& segmenter,
-                                           const ControlEvaluationOptions& options,
-                                           const std::function<void(int, int)>& progress = {});
-
-// The square of `image` around a subject at `placement`, scaled so that the subject appears at
-// the size of the dataset's jittered renders (radius 0.34 of the side), as an image of the same
-// size; borders are replicated.
-cv::Mat subjectRegion(const cv::Mat& image, const SubjectPlacement& placement);
 
 } // namespace deadiff::train

@@ -1,7 +1,5 @@
 #include "core/train/synthetic_dataset.h"
 
-#include "core/control/hint.h"
-
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -845,67 +843,6 @@ SubjectPlacement jitteredPlacement(int subject, std::uint64_t seed) {
     return placement;
 }
 
-SubjectPlacement widePlacement(int subject, std::uint64_t seed) {
-    checkSubject(subject);
-    Rng rng(combineSeeds(seed, 0x77696465ULL));
-    SubjectPlacement placement;
-    placement.radius = rng.uniform(0.15, 0.42);
-    const double low = std::max(0.2, placement.radius), high = 1.0 - low;
-    placement.centerX = rng.uniform(low, high);
-    placement.centerY = rng.uniform(low, high);
-    placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
-    return placement;
-}
-
-SubjectPlacement offPriorPlacement(int subject, std::uint64_t seed) {
-    checkSubject(subject);
-    Rng rng(combineSeeds(seed, 0x6F6666ULL));
-    SubjectPlacement placement;
-    placement.radius = rng.uniform(0.18, 0.26);
-    const double reach = 0.5 - placement.radius - 0.03; // keeps the subject inside
-    const double far = rng.uniform(0.12, reach);
-    const double near = rng.uniform(0.0, reach);
-    const bool alongX = rng.uniform() < 0.5;
-    const double signX = rng.uniform() < 0.5 ? -1.0 : 1.0;
-    const double signY = rng.uniform() < 0.5 ? -1.0 : 1.0;
-    placement.centerX = 0.5 + signX * (alongX ? far : near);
-    placement.centerY = 0.5 + signY * (alongX ? near : far);
-    placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
-    return placement;
-}
-
-cv::Mat subjectControlMap(control::ControlType type, int subject, int size,
-                          const SubjectPlacement& placement) {
-    const cv::Mat mask = renderSubjectMask(subject, size, placement);
-    cv::Mat gray;
-    if (type == control::ControlType::Canny) {
-        cv::Mat maskRgb;
-        cv::cvtColor(mask, maskRgb, cv::COLOR_GRAY2RGB);
-        gray = control::cannyEdges(maskRgb, 100, 200);
-    } else if (type == control::ControlType::Depth) {
-        cv::Mat inside, distance;
-        cv::threshold(mask, inside, 127, 255, cv::THRESH_BINARY);
-        cv::distanceTransform(inside, distance, cv::DIST_L2, 5);
-        double deepest = 0;
-        cv::minMaxLoc(distance, nullptr, &deepest);
-        cv::Mat depth(size, size, CV_32F);
-        for (int y = 0; y < size; ++y)
-            for (int x = 0; x < size; ++x) {
-                const float d = distance.at<float>(y, x);
-                const float floor = 0.25f * static_cast<float>(y) / static_cast<float>(size - 1);
-                depth.at<float>(y, x) =
-                    d > 0 ? 0.55f + 0.45f * std::sqrt(d / static_cast<float>(deepest)) : floor;
-            }
-        depth.convertTo(gray, CV_8U, 255.0);
-    } else {
-        throw std::runtime_error(std::string("the synthetic dataset has no '") + nameOf(type) +
-                                 "' maps, only canny and depth");
-    }
-    cv::Mat rgb;
-    cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
-    return rgb;
-}
-
 cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placement) {
     checkSubject(subject);
     if (size < 16 || size > 1024)
@@ -1081,31 +1018,6 @@ TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
     const auto [subject, style] = seen[static_cast<std::size_t>(index * step % seen.size())];
     Rng rng(sampleSeed(index, 5));
     return styleReferencePair(subject, style, config_.imageSize, rng);
-}
-
-ControlSample SyntheticDataset::controlTrainingSample(std::uint64_t index) const {
-    Rng rng(sampleSeed(index, 6));
-    const std::uint64_t referenceSeed = rng.next(), targetSeed = rng.next();
-    const int style = rng.index(styleCount());
-    const int subject = pick(trainingSubjectsFor(style), rng);
-    const int referenceSubject = pick(trainingSubjectsFor(style, subject), rng);
-    ControlSample sample;
-    sample.placement = widePlacement(subject, targetSeed);
-    sample.target = renderSubject(subject, style, config_.imageSize, targetSeed, sample.placement);
-    sample.reference = renderSubject(referenceSubject, style, config_.imageSize, referenceSeed);
-    return sample;
-}
-
-ControlSample SyntheticDataset::controlEvaluationSample(std::uint64_t index) const {
-    const TrainingPair pair = evaluationPair(index);
-    Rng rng(sampleSeed(index, 7));
-    const std::uint64_t targetSeed = rng.next();
-    ControlSample sample;
-    sample.placement = offPriorPlacement(pair.target.subject, targetSeed);
-    sample.target = renderSubject(pair.target.subject, pair.target.style, config_.imageSize,
-                                  targetSeed, sample.placement);
-    sample.reference = pair.reference;
-    return sample;
 }
 
 cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding) {

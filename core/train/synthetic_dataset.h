@@ -5,8 +5,6 @@
 // byte-identical samples in any call order, on any thread.
 #pragma once
 
-#include "core/control/control_type.h"
-
 #include <opencv2/core/mat.hpp>
 
 #include <array>
@@ -51,23 +49,6 @@ struct SubjectPlacement {
 // A placement with the dataset's jitter (position, scale, rotation) drawn from `seed`.
 SubjectPlacement jitteredPlacement(int subject, std::uint64_t seed);
 
-// ControlNet training: anywhere the subject fits, at any size from small to large (radius
-// 0.15..0.42, centre within 0.2..0.8 and inside the image), far wider than jitteredPlacement's
-// prior, so the ControlNet must read the layout from its hint.
-SubjectPlacement widePlacement(int subject, std::uint64_t seed);
-// ControlNet evaluation: outside the base model's prior (jitteredPlacement): smaller (radius
-// 0.18..0.26) and off-centre by 0.12 or more along x or y, inside the image.
-SubjectPlacement offPriorPlacement(int subject, std::uint64_t seed);
-
-// The maps a ControlNet of `type` reads for the subject at `placement`, known exactly from the
-// geometry: canny — the outline (cannyEdges of the subject's mask: white one-pixel lines on
-// black, holes included); depth — near = bright, the subject a dome (0.55 at its rim to 1 at
-// its most inner point, by distance to the rim) in front of a floor that comes nearer towards
-// the bottom (0 at the top to 0.25). RGB, CV_8UC3, size x size. Throws std::runtime_error for
-// other types.
-cv::Mat subjectControlMap(control::ControlType type, int subject, int size,
-                          const SubjectPlacement& placement);
-
 struct SyntheticImage {
     int subject = 0;
     int style = 0;
@@ -83,16 +64,6 @@ SyntheticImage renderSubject(int subject, int style, int size, std::uint64_t see
                              const SubjectPlacement& placement);
 // The subject's coverage alone (CV_8UC1, 255 inside), antialiased.
 cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placement);
-
-// One ControlNet sample: the target rendered at `placement`, its hint comes from
-// subjectControlMap(type, target.subject, size, placement); the reference shows the target's
-// style on another subject (as STRE), so style comes from the reference and layout from the
-// hint.
-struct ControlSample {
-    SyntheticImage target;
-    SyntheticImage reference;
-    SubjectPlacement placement;
-};
 
 // The paper's three training tasks (architecture spec §8). The numeric values are the index
 // into SyntheticDatasetConfig::taskWeights.
@@ -149,13 +120,6 @@ public:
     TrainingPair evaluationPair(std::uint64_t index) const;
     // The same for training combinations (seen in stage 2): a diagnostic baseline.
     TrainingPair seenEvaluationPair(std::uint64_t index) const;
-
-    // ControlNet training: a training combination (never a held-out one, in the target or the
-    // reference) at widePlacement().
-    ControlSample controlTrainingSample(std::uint64_t index) const;
-    // ControlNet evaluation: evaluationPair(index)'s combinations (held-out target, reference of
-    // the same style on another subject), the target at offPriorPlacement().
-    ControlSample controlEvaluationSample(std::uint64_t index) const;
 
 private:
     std::uint64_t sampleSeed(std::uint64_t index, std::uint64_t stream) const;

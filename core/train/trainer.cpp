@@ -82,6 +82,13 @@ PairBatch trainingPairs(const SyntheticDataset& dataset, std::uint64_t first, in
     return batch;
 }
 
+// The trainer only ever sees the synthetic dataset's captions: its model can paint exactly those
+// subjects and styles, and every exported folder says so (the studio's model card).
+pipeline::ModelConfig withDatasetCard(pipeline::ModelConfig config) {
+    config.card = {subjectNames(), styleNames(), captionWords()};
+    return config;
+}
+
 } // namespace
 
 pipeline::ModelConfig demoModelConfig() {
@@ -201,14 +208,14 @@ void DeadiffTrainer::setAlphasCumprod(const torch::Tensor& alphasCumprod) {
 void DeadiffTrainer::saveOverlay(const std::string& folder, const std::string& baseFolder,
                                  bool half) const {
     pipeline::writeModelOverlay(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        baseFolder, half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), baseFolder, half);
 }
 
 void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
     pipeline::writeModelFolder(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), half);
     writeClipWordVocabulary(buildClipWordVocabulary(captionWords()),
                             (fs::path(folder) / config_.tokenizer).string());
 }
@@ -229,11 +236,6 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
         appendParameters(result,
                          *references_->blip(pipeline::ReferenceBranch::Style)->visual_encoder);
         appendParameters(result, *visionHeads_);
-        break;
-    case TrainerPhase::ControlNet:
-        if (!control_)
-            throw std::logic_error("the ControlNet phase needs startControlNet first");
-        appendParameters(result, *control_);
         break;
     case TrainerPhase::Deadiff: {
         using pipeline::ReferenceBranch;
@@ -487,95 +489,6 @@ double DeadiffTrainer::visionStep(const torch::Tensor& images, const torch::Tens
     return finishStep(TrainerPhase::Vision, loss);
 }
 
-void DeadiffTrainer::startControlNet(const std::vector<std::int64_t>& hintWidths) {
-    if (optimizers_.count(TrainerPhase::ControlNet) != 0)
-        throw std::logic_error("startControlNet after its optimizer was created");
-    control_ = nn::controlNetFromUNet(*unet_, hintWidths);
-    nn::checkControlNetFits(control_->config(), config_.unet, config_.latentFactor(),
-                            "the new ControlNet");
-}
-
-void DeadiffTrainer::loadControlNetWeights(const std::string& path) {
-    if (optimizers_.count(TrainerPhase::ControlNet) != 0)
-        throw std::logic_error("loadControlNetWeights after its optimizer was created");
-    const io::WeightFile file = io::WeightFile::open(path);
-    const nn::TensorMap tensors = nn::tensorsOf(file);
-    const nn::ControlNetLayout layout = nn::detectControlNetLayout(tensors, path);
-    const nn::ControlNetConfig controlConfig =
-        nn::controlNetConfigFromTensors(tensors, layout, config_.unet.numHeads, path);
-    nn::checkControlNetFits(controlConfig, config_.unet, config_.latentFactor(), path);
-    nn::ControlNetModel control(controlConfig);
-    nn::LoadOptions copy;
-    copy.shareMemory = false; // trained in place: never alias the mapped file
-    nn::loadStateDict(*control, tensors, layout.prefix, copy);
-    control_ = control;
-}
-
-void DeadiffTrainer::saveControlNet(const std::string& path, bool half,
-                                    const std::map<std::string, std::string>& metadata) const {
-    if (!control_)
-        throw std::logic_error("saveControlNet without a ControlNet");
-    std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& [key, tensor] : nn::stateDictOf(*control_, "control_model.")) {
-        const torch::Tensor detached = tensor.detach();
-        tensors.emplace_back(key, half && detached.scalar_type() == torch::kFloat
-                                      ? detached.to(torch::kHalf)
-                                      : detached);
-    }
-    const std::string temporary = path + ".tmp";
-    io::writeSafetensors(temporary, tensors, metadata);
-    fs::rename(temporary, path);
-}
-
-double DeadiffTrainer::controlStep(const torch::Tensor& targets, const torch::Tensor& hints,
-                                   const torch::Tensor& references,
-                                   const std::vector<std::string>& captions,
-                                   std::uint64_t noiseSeed) {
-    using pipeline::ReferenceBranch;
-    if (!control_)
-        throw std::logic_error("controlStep needs startControlNet first");
-    torch::manual_seed(noiseSeed);
-    std::mt19937_64 rng(noiseSeed);
-    const std::int64_t size = targets.size(0);
-    std::vector<float> useReference;
-    for (std::int64_t i = 0; i < size; ++i)
-        useReference.push_back(uniform(rng) < options_.dropProbability[0] ? 0.0f : 1.0f);
-    // Everything but the ControlNet is frozen: no gradients for its weights (the loss still
-    // flows back through the UNet's activations into the residuals).
-    torch::Tensor latents, text, style;
-    {
-        torch::NoGradGuard noGrad;
-        latents = vae_->encode(targets).scaledLatent;
-        text = text_->forward(tokenize(captions));
-        const torch::Tensor ids = references_->textIds(ReferenceBranch::Style).expand({size, -1});
-        // References at the vision tower's size (a model whose tower reads smaller images).
-        const std::int64_t visionSize = config_.reference.blip.vision.imageSize;
-        torch::Tensor sized = references;
-        if (references.size(2) != visionSize || references.size(3) != visionSize)
-            sized = torch::nn::functional::interpolate(
-                references, torch::nn::functional::InterpolateFuncOptions()
-                                .size(std::vector<std::int64_t>{visionSize, visionSize})
-                                .mode(torch::kArea));
-        style = references_->proj(ReferenceBranch::Style)
-                    ->forward(references_->blip(ReferenceBranch::Style)
-                                  ->forward(image::clipNormalize(sized), ids)) *
-                torch::tensor(useReference).view({size, 1, 1});
-    }
-    for (torch::Tensor& parameter : unet_->parameters())
-        parameter.set_requires_grad(false);
-    const torch::Tensor zeros = torch::zeros_like(style);
-    const nn::UNetContext contexts{style, text, zeros, text, 1.0};
-    const Noised noised = addNoise(latents);
-    control_->train();
-    const std::vector<torch::Tensor> residuals =
-        control_->forward(noised.noisy, hints, noised.timesteps, text);
-    const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts, residuals);
-    const double loss = finishStep(TrainerPhase::ControlNet, noiseLoss(eps, noised));
-    for (torch::Tensor& parameter : unet_->parameters())
-        parameter.set_requires_grad(true);
-    return loss;
-}
-
 void DeadiffTrainer::shareVisionTower() {
     using pipeline::ReferenceBranch;
     const nn::TensorMap weights =
@@ -593,9 +506,6 @@ struct Progress {
     int stage = 1;
     TrainerPhase phase = TrainerPhase::Vae;
     std::int64_t step = 0;
-    // Stage 3: the model folder the ControlNet attaches to, and its kind.
-    std::string base;
-    std::string controlType;
 };
 
 Progress readProgress(const std::string& path) {
@@ -610,15 +520,14 @@ Progress readProgress(const std::string& path) {
         const std::optional<TrainerPhase> parsed = enumFromName<TrainerPhase>(phase);
         if (!parsed)
             throw broken("unknown phase '" + phase + "'");
-        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>(),
-                json.value("base", std::string()), json.value("control_type", std::string())};
+        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>()};
     } catch (const nlohmann::json::exception& error) {
         throw broken(error.what());
     }
 }
 
 void writeProgress(const std::string& path, const Progress& progress, const TrainOptions& o) {
-    nlohmann::json json = {{"stage", progress.stage},
+    const nlohmann::json json = {{"stage", progress.stage},
                                  {"phase", nameOf(progress.phase)},
                                  {"step", progress.step},
                                  {"seed", o.seed},
@@ -627,10 +536,6 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
                                  {"vae_steps", o.vaeSteps},
                                  {"learning_rate", o.learningRate},
                                  {"task_weights", o.taskWeights}};
-    if (progress.stage == kControlNetStage) {
-        json["base"] = progress.base;
-        json["control_type"] = progress.controlType;
-    }
     const std::string text = json.dump(2) + "\n";
     io::AtomicFile file(path);
     file.write(text.data(), text.size());
@@ -638,9 +543,8 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
 }
 
 void checkOptions(const TrainOptions& options) {
-    if (options.stage != 1 && options.stage != 2 && options.stage != kControlNetStage)
-        throw std::runtime_error("--stage must be 1 or 2 (or a ControlNet run, --controlnet), got " +
-                                 std::to_string(options.stage));
+    if (options.stage != 1 && options.stage != 2)
+        throw std::runtime_error("--stage must be 1 or 2, got " + std::to_string(options.stage));
     if (options.outDir.empty())
         throw std::runtime_error("no checkpoint folder given (--out)");
     if (options.batch < 1 || options.vaeBatch < 1)
@@ -687,8 +591,6 @@ public:
             return;
         if (state_.phase == TrainerPhase::Deadiff)
             deadiffPhase();
-        if (state_.phase == TrainerPhase::ControlNet)
-            controlNetPhase();
     }
 
 private:
@@ -699,37 +601,10 @@ private:
         return (out_ / ("ema-" + std::string(nameOf(phase)) + ".pt")).string();
     }
     std::string visionHeadsPath() const { return (out_ / "vision-heads.pt").string(); }
-    // Stage 3 writes the ControlNet alone (the model it attaches to does not change).
-    std::string controlNetPath() const { return (out_ / "controlnet.safetensors").string(); }
-    std::string averageControlNetPath() const {
-        return (out_ / "controlnet-ema.safetensors").string();
-    }
-    std::map<std::string, std::string> controlNetMetadata() const {
-        return {{"control_type", nameOf(options_.controlType)},
-                {"base", state_.base},
-                {"steps", std::to_string(state_.step)}};
-    }
-    // Stage 3: the model the ControlNet attaches to (the command's --base, else the recorded one).
-    std::string controlBase(const Progress& recorded) const {
-        const std::string base = options_.baseModel.empty() ? recorded.base : options_.baseModel;
-        if (base.empty())
-            throw std::runtime_error("a ControlNet run needs the model it attaches to: --base FOLDER");
-        return base;
-    }
 
     // Export ships the averaged weights (else the last ones); no optimizer is involved.
     void exportModel() {
-        const Progress recorded = readProgress(progressPath_);
-        checkStage(recorded);
-        if (options_.stage == kControlNetStage) {
-            state_ = recorded;
-            trainer_.loadWeights(controlBase(recorded));
-            trainer_.loadControlNetWeights(fs::exists(averageControlNetPath())
-                                               ? averageControlNetPath()
-                                               : controlNetPath());
-            trainer_.saveControlNet(options_.exportDir, /*half=*/true, controlNetMetadata());
-            return;
-        }
+        checkStage(readProgress(progressPath_));
         trainer_.loadWeights(fs::exists(averageDir_ / "model.json") ? averageDir_.string()
                                                                     : modelDir_.string());
         if (options_.exportBase.empty())
@@ -743,23 +618,12 @@ private:
             throw std::runtime_error(
                 progressPath_ + " is a stage " + std::to_string(recorded.stage) +
                 " run; use another --out folder for stage " + std::to_string(options_.stage));
-        if (recorded.stage == kControlNetStage &&
-            recorded.controlType != nameOf(options_.controlType))
-            throw std::runtime_error(progressPath_ + " trains a '" + recorded.controlType +
-                                     "' ControlNet; use another --out folder for '" +
-                                     nameOf(options_.controlType) + "'");
     }
 
     void resume() {
         state_ = readProgress(progressPath_);
         checkStage(state_);
-        if (state_.stage == kControlNetStage) {
-            state_.base = controlBase(state_);
-            trainer_.loadWeights(state_.base);
-            trainer_.loadControlNetWeights(controlNetPath());
-        } else {
-            trainer_.loadWeights(modelDir_.string());
-        }
+        trainer_.loadWeights(modelDir_.string());
         if (state_.phase == TrainerPhase::Vision && fs::exists(visionHeadsPath()))
             torch::load(trainer_.visionHeads(), visionHeadsPath());
         const std::string optimizerFile = optimizerPath(state_.phase);
@@ -776,16 +640,7 @@ private:
     }
 
     void start() {
-        if (options_.stage == kControlNetStage) {
-            if (options_.baseModel.empty())
-                throw std::runtime_error(
-                    "a ControlNet run needs the model it attaches to: --base FOLDER");
-            trainer_.loadWeights(options_.baseModel);
-            trainer_.startControlNet(options_.controlHintWidths);
-            state_.phase = TrainerPhase::ControlNet;
-            state_.base = options_.baseModel;
-            state_.controlType = nameOf(options_.controlType);
-        } else if (options_.stage == 2) {
+        if (options_.stage == 2) {
             if (options_.baseModel.empty())
                 throw std::runtime_error("stage 2 needs the stage-1 model: --base FOLDER");
             trainer_.loadWeights(options_.baseModel);
@@ -822,8 +677,7 @@ private:
     // The running phase's weight average, when it averages.
     void startAverage(TrainerPhase phase) {
         weightAverage_.reset();
-        const bool averaged = phase == TrainerPhase::Unet || phase == TrainerPhase::Deadiff ||
-                              phase == TrainerPhase::ControlNet;
+        const bool averaged = phase == TrainerPhase::Unet || phase == TrainerPhase::Deadiff;
         if (!(options_.emaDecay > 0) || !averaged)
             return;
         std::vector<torch::Tensor> trained;
@@ -837,23 +691,14 @@ private:
     }
 
     void save() {
-        if (state_.phase == TrainerPhase::ControlNet)
-            trainer_.saveControlNet(controlNetPath(), /*half=*/false, controlNetMetadata());
-        else
-            trainer_.saveModel(modelDir_.string());
+        trainer_.saveModel(modelDir_.string());
         const std::string path = optimizerPath(state_.phase);
         torch::save(trainer_.optimizer(state_.phase), path + ".tmp");
         fs::rename(path + ".tmp", path);
         if (state_.phase == TrainerPhase::Vision)
             torch::save(trainer_.visionHeads(), visionHeadsPath());
         if (weightAverage_) {
-            weightAverage_->withAverages([&] {
-                if (state_.phase == TrainerPhase::ControlNet)
-                    trainer_.saveControlNet(averageControlNetPath(), /*half=*/false,
-                                            controlNetMetadata());
-                else
-                    trainer_.saveModel(averageDir_.string());
-            });
+            weightAverage_->withAverages([&] { trainer_.saveModel(averageDir_.string()); });
             weightAverage_->save(averagePath(state_.phase));
         }
         writeProgress(progressPath_, state_, options_);
@@ -1014,39 +859,6 @@ private:
                               options_.batch, options_.subjectOnlyCaptions);
             return trainer_.deadiffStep(pairs, stepSeed(options_.seed, 2, s));
         });
-    }
-
-    // Stage 3: targets at wide placements, their renderer-exact maps as hints, style references.
-    void controlNetPhase() {
-        startAverage(TrainerPhase::ControlNet);
-        runPhase(TrainerPhase::ControlNet, options_.steps, options_.learningRate,
-                 [&](std::int64_t s) {
-                     const auto first =
-                         (std::uint64_t{1} << 43) + static_cast<std::uint64_t>(s * options_.batch);
-                     std::vector<cv::Mat> targets, hints, references;
-                     std::vector<std::string> captions;
-                     for (int i = 0; i < options_.batch; ++i) {
-                         const std::uint64_t index = first + static_cast<std::uint64_t>(i);
-                         const ControlSample sample = dataset_->controlTrainingSample(index);
-                         targets.push_back(sample.target.rgb);
-                         references.push_back(sample.reference.rgb);
-                         hints.push_back(subjectControlMap(options_.controlType,
-                                                           sample.target.subject,
-                                                           sample.target.rgb.cols,
-                                                           sample.placement));
-                         const double coin = sampleCoin(options_.seed, index);
-                         captions.push_back(
-                             coin < options_.controlEmptyCaptions ? std::string()
-                             : coin < options_.controlEmptyCaptions + options_.controlSubjectCaptions
-                                 ? subjectCaption(sample.target.subject)
-                                 : caption(sample.target.subject, sample.target.style));
-                     }
-                     // [0, 1] hints from the [-1, 1] packing.
-                     const torch::Tensor hintTensor = (imagesToTensor(hints) + 1.0) * 0.5;
-                     return trainer_.controlStep(imagesToTensor(targets), hintTensor,
-                                                 imagesToTensor(references), captions,
-                                                 stepSeed(options_.seed, 4, s));
-                 });
     }
 
     const TrainOptions& options_;

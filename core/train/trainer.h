@@ -22,9 +22,7 @@
 #pragma once
 
 #include "core/common/enum_names.h"
-#include "core/control/control_type.h"
 #include "core/nn/clip_text.h"
-#include "core/nn/controlnet.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
 #include "core/pipeline/model_config.h"
@@ -37,7 +35,6 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,20 +43,15 @@
 namespace deadiff::train {
 
 // The phases of a training run, in order: stage 1 runs Vae then Unet, stage 2 Vision then
-// Deadiff; a ControlNet run (stage 3) runs ControlNet alone. Each has its own optimizer (and
-// checkpointed optimizer state).
-enum class TrainerPhase { Vae, Unet, Vision, Deadiff, ControlNet };
+// Deadiff. Each has its own optimizer (and checkpointed optimizer state).
+enum class TrainerPhase { Vae, Unet, Vision, Deadiff };
 
 constexpr auto enumNames(TrainerPhase) {
     return std::array{EnumName<TrainerPhase>{TrainerPhase::Vae, "vae"},
                       EnumName<TrainerPhase>{TrainerPhase::Unet, "unet"},
                       EnumName<TrainerPhase>{TrainerPhase::Vision, "vision"},
-                      EnumName<TrainerPhase>{TrainerPhase::Deadiff, "deadiff"},
-                      EnumName<TrainerPhase>{TrainerPhase::ControlNet, "controlnet"}};
+                      EnumName<TrainerPhase>{TrainerPhase::Deadiff, "deadiff"}};
 }
-
-// The stage number of a ControlNet run (`deadiff train --controlnet TYPE`).
-constexpr int kControlNetStage = 3;
 
 // The demo model's sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1,
 // so the same 16 spatial transformers and content layers 4..8) at 32 channels and a context
@@ -74,9 +66,9 @@ pipeline::ModelConfig demoModelConfig();
 void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference);
 
 struct TrainOptions {
-    int stage = 1; // 1: base text-to-image model, 2: DEADiff parts, 3: a ControlNet (kControlNetStage)
+    int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
     std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
-    std::string baseModel; // stage 2: the stage-1 model folder; stage 3: the DEADiff model folder
+    std::string baseModel; // stage 2: the stage-1 model folder to start from
     std::int64_t vaeSteps = 1000;
     std::int64_t steps = 1500; // stage 1: UNet phase steps; stage 2: steps
     int batch = 16;
@@ -125,17 +117,6 @@ struct TrainOptions {
     std::string exportBase;
     // Stage 2, fresh start only: replaces unet.content_layers (ablation "without DCM": empty).
     std::optional<std::vector<std::int64_t>> contentLayers;
-    // Stage 3: the kind of ControlNet, i.e. which of the renderer's maps is its hint (canny or
-    // depth, subjectControlMap), and its hint encoder's widths (one stride-2 stage fewer than
-    // widths, so 3 widths reduce a 64 px hint to the 16 px latent of a KL-f4 model).
-    control::ControlType controlType = control::ControlType::Canny;
-    std::vector<std::int64_t> controlHintWidths{16, 32, 64};
-    // Stage 3: share of captions that are empty (the hint alone must carry the layout, as
-    // ControlNet's training drops half its prompts) and that name the subject only; the rest
-    // name subject and style. Image contexts (the style reference) drop with
-    // dropProbability[0].
-    double controlEmptyCaptions = 0.3;
-    double controlSubjectCaptions = 0.5;
 };
 
 struct TrainProgress {
@@ -178,24 +159,6 @@ public:
     // not part of the model): cross-entropy on the subject and style ids [B] of `images`.
     double visionStep(const torch::Tensor& images, const torch::Tensor& subjects,
                       const torch::Tensor& styles, std::uint64_t noiseSeed);
-    // Stage 3: one step of the ControlNet alone (everything else frozen) on targets [B,3,H,W] in
-    // [-1, 1], their hints [B,3,H,W] in [0, 1], style references [B,3,H,W] in [-1, 1] (each
-    // sample's image context dropped with dropProbability[0]) and captions. The UNet reads the
-    // reference through the style branch and the ControlNet's residuals; the ControlNet reads the
-    // text context, as at inference.
-    double controlStep(const torch::Tensor& targets, const torch::Tensor& hints,
-                       const torch::Tensor& references, const std::vector<std::string>& captions,
-                       std::uint64_t noiseSeed);
-    // Stage 3's start: a ControlNet copied from the UNet's encoder (nn::controlNetFromUNet).
-    void startControlNet(const std::vector<std::int64_t>& hintWidths);
-    // A ControlNet file (keys control_model.*) in place of the current one, copied into the
-    // trainer's own memory; it must fit the UNet.
-    void loadControlNetWeights(const std::string& path);
-    // Writes the ControlNet as a v1.1-layout file (control_model.* keys only), float16 with
-    // `half`, with `metadata` in its header.
-    void saveControlNet(const std::string& path, bool half,
-                        const std::map<std::string, std::string>& metadata = {}) const;
-    nn::ControlNetModel& controlNet() { return control_; }
     // After the vision phase: the content branch gets the style branch's tower.
     void shareVisionTower();
     // The heads of visionStep (saved with a checkpoint of the vision phase).
@@ -251,7 +214,6 @@ private:
     nn::AutoencoderKL vae_{nullptr};
     std::unique_ptr<pipeline::ReferenceEncoder> references_;
     torch::nn::Sequential visionHeads_{nullptr}; // [subject logits | style logits]
-    nn::ControlNetModel control_{nullptr};        // stage 3
     torch::Tensor alphasCumprod_;
     std::map<TrainerPhase, std::unique_ptr<torch::optim::AdamW>> optimizers_;
 };

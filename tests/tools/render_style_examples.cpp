@@ -1,6 +1,4 @@
-// Renders the example style references in resources/examples/, the example ControlNet hints of
-// the demo ControlNets (the renderer's own outline and depth map of a subject placed off-centre
-// and small, where the demo model would not paint it by itself), and a contact sheet of the
+// Renders the example style references in resources/examples/ and a contact sheet of the
 // synthetic dataset (every style × every subject), from the demo model's procedural styles.
 //
 //   build/release/bin/deadiff_render_examples resources/examples [sheet.png]
@@ -70,20 +68,6 @@ int main(int argc, char** argv) {
             const std::string path = (directory / (fileName(example.style) + ".png")).string();
             writeRgbPng(path, image.rgb);
             std::printf("%s  %s\n", path.c_str(), caption(subject, style).c_str());
-        }
-        // 64 px, the demo model's size: a hint is used at the image size.
-        SubjectPlacement offCentre;
-        offCentre.centerX = 0.32;
-        offCentre.centerY = 0.64;
-        offCentre.radius = 0.24;
-        for (const auto& [type, name] :
-             {std::pair<deadiff::control::ControlType, const char*>{
-                  deadiff::control::ControlType::Canny, "hint-house-edges.png"},
-              {deadiff::control::ControlType::Depth, "hint-house-depth.png"}}) {
-            const std::string path = (directory / name).string();
-            writeRgbPng(path, subjectControlMap(type, subjectIndex("house"), 64, offCentre));
-            std::printf("%s  %s hint of a house\n", path.c_str(),
-                        deadiff::nameOf(type));
         }
         if (argc == 3) {
             std::vector<cv::Mat> cells;

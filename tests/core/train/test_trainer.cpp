@@ -9,7 +9,6 @@
 #include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -131,112 +130,6 @@ TEST_F(Trainer, DeadiffStepsTrainOnlyTheDeadiffParts) {
     for (const auto& [key, tensor] : nn::stateDictOf(
              *trainer->references().blip(pipeline::ReferenceBranch::Content)->visual_encoder, ""))
         EXPECT_TRUE(torch::equal(tensor, towerCopies.at(key))) << "visual_encoder." << key;
-}
-
-// Stage 3: the ControlNet starts as a copy of the UNet's encoder that changes nothing, and its
-// steps lower the loss on a fixed batch while every other network stays as it was.
-TEST_F(Trainer, ControlNetStepsTrainOnlyTheControlNet) {
-    auto trainer = tinyTrainer(2e-3);
-    trainer->startControlNet({8, 16, 16}); // 32 px hints -> 8 px latents (KL-f4)
-    std::map<std::string, torch::Tensor> frozen;
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->unet(), "unet."))
-        frozen[key] = tensor.clone();
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->text(), "text."))
-        frozen[key] = tensor.clone();
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->vae(), "vae."))
-        frozen[key] = tensor.clone();
-    for (const auto& [key, tensor] :
-         nn::stateDictOf(*trainer->references().blip(pipeline::ReferenceBranch::Style), "blip."))
-        frozen[key] = tensor.clone();
-    const torch::Tensor zeroConv =
-        trainer->controlNet()->middle_block_out->parameters().front().clone();
-    ASSERT_EQ(zeroConv.abs().max().item<float>(), 0.0f);
-
-    const SyntheticDataset data = dataset();
-    std::vector<cv::Mat> targets, hints, references;
-    std::vector<std::string> captions;
-    for (std::uint64_t i = 0; i < 6; ++i) {
-        const ControlSample sample = data.controlTrainingSample(i);
-        targets.push_back(sample.target.rgb);
-        references.push_back(sample.reference.rgb);
-        hints.push_back(subjectControlMap(control::ControlType::Canny, sample.target.subject, 32,
-                                          sample.placement));
-        captions.push_back(subjectCaption(sample.target.subject));
-    }
-    const torch::Tensor targetTensor = imagesToTensor(targets);
-    const torch::Tensor hintTensor = (imagesToTensor(hints) + 1.0) * 0.5;
-    const torch::Tensor referenceTensor = imagesToTensor(references);
-    const double first =
-        trainer->controlStep(targetTensor, hintTensor, referenceTensor, captions, 9);
-    double last = first;
-    for (int i = 0; i < 15; ++i)
-        last = trainer->controlStep(targetTensor, hintTensor, referenceTensor, captions, 9);
-    EXPECT_LT(last, first) << "first " << first << " last " << last;
-
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->unet(), "unet."))
-        EXPECT_TRUE(torch::equal(tensor, frozen.at(key))) << key;
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->text(), "text."))
-        EXPECT_TRUE(torch::equal(tensor, frozen.at(key))) << key;
-    for (const auto& [key, tensor] : nn::stateDictOf(*trainer->vae(), "vae."))
-        EXPECT_TRUE(torch::equal(tensor, frozen.at(key))) << key;
-    for (const auto& [key, tensor] :
-         nn::stateDictOf(*trainer->references().blip(pipeline::ReferenceBranch::Style), "blip."))
-        EXPECT_TRUE(torch::equal(tensor, frozen.at(key))) << key;
-    EXPECT_GT(trainer->controlNet()->middle_block_out->parameters().front().abs().max().item<float>(),
-              0.0f);
-}
-
-// `deadiff train --controlnet`: a run of its own on a model folder, checkpointed, resumed, and
-// exported as a float16 ControlNet file that the pipeline sizes from its shapes and uses.
-TEST_F(Trainer, TrainControlNetCheckpointsResumesAndExports) {
-    TrainOptions options;
-    options.stage = kControlNetStage;
-    options.controlType = control::ControlType::Depth;
-    options.baseModel =
-        fs::path(test::writeTinyModel((dir_ / "base").string(), 3)).parent_path().string();
-    options.outDir = (dir_ / "controlnet").string();
-    options.steps = 2;
-    options.batch = 2;
-    std::vector<std::string> seen;
-    const auto record = [&](const TrainProgress& p) {
-        seen.push_back(nameOf(p.phase) + std::to_string(p.step));
-    };
-    int calls = 0;
-    train(options, record, [&] { return ++calls > 1; });
-    EXPECT_EQ(seen, (std::vector<std::string>{"controlnet1"}));
-    EXPECT_TRUE(fs::exists(dir_ / "controlnet" / "controlnet.safetensors"));
-    seen.clear();
-    TrainOptions resumed = options;
-    resumed.baseModel.clear(); // the recorded base is used
-    train(resumed, record);
-    EXPECT_EQ(seen, (std::vector<std::string>{"controlnet2"}));
-    // Another kind in the same folder is refused.
-    TrainOptions canny = options;
-    canny.controlType = control::ControlType::Canny;
-    EXPECT_THROW(train(canny, record), std::runtime_error);
-
-    TrainOptions exported = options;
-    exported.exportDir = (dir_ / "control_tiny_depth.safetensors").string();
-    train(exported, record);
-    const nn::TensorMap shipped = nn::tensorsOf(io::WeightFile::open(exported.exportDir));
-    ASSERT_TRUE(shipped.count("control_model.input_hint_block.0.weight"));
-    EXPECT_EQ(shipped.at("control_model.input_hint_block.0.weight").scalar_type(), torch::kHalf);
-
-    const auto pipeline = Pipeline::load({options.baseModel, ComputeDtype::Float32});
-    GenerationRequest request;
-    request.prompt = "star";
-    request.seed = 1;
-    request.steps = 2;
-    request.width = 64;
-    request.height = 64;
-    const cv::Mat hint = subjectControlMap(control::ControlType::Depth, 3, 64, {});
-    const std::string hintPath = (dir_ / "hint.png").string();
-    cv::imwrite(hintPath, hint);
-    control::ControlUnit unit;
-    unit.model = exported.exportDir;
-    unit.hint = hintPath;
-    request.controls.push_back(unit);
-    EXPECT_EQ(pipeline->generate(request).images.at(0).cols, 64);
 }
 
 TEST_F(Trainer, VisionStepsLearnToNameSubjectAndStyle) {
@@ -431,10 +324,16 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
         }
         EXPECT_GT(compared, 0);
         EXPECT_NO_THROW(Pipeline::load({(dir_ / "shipped").string(), ComputeDtype::Float32}));
+        // The folder says what it can paint (the studio's model card).
+        const pipeline::ModelCard card = pipeline::modelCard((dir_ / "shipped").string());
+        EXPECT_EQ(card.subjects, subjectNames());
+        EXPECT_EQ(card.styles, styleNames());
+        EXPECT_EQ(card.words, captionWords());
         exported.exportDir = (dir_ / "overlay").string();
         exported.exportBase = (dir_ / "shipped").string();
         train(exported, record);
         EXPECT_NO_THROW(Pipeline::load({(dir_ / "overlay").string(), ComputeDtype::Float32}));
+        EXPECT_EQ(pipeline::modelCard((dir_ / "overlay").string()).subjects, subjectNames());
         TrainOptions nothing = exported;
         nothing.outDir = (dir_ / "no-run").string();
         EXPECT_THROW(train(nothing, record), std::runtime_error);
