@@ -295,31 +295,4 @@ ControlNetModel loadControlNetFor(const TensorMap& tensors, const UNetConfig& un
     return control;
 }
 
-ControlNetModel controlNetFromUNet(const UNetModelImpl& unet,
-                                   const std::vector<std::int64_t>& hintWidths,
-                                   std::int64_t hintChannels) {
-    ControlNetConfig config;
-    config.unet = unet.config();
-    config.hintWidths = hintWidths;
-    config.hintChannels = hintChannels;
-    ControlNetModel control(config);
-    torch::NoGradGuard noGrad;
-    const TensorMap encoder = stateDictOf(unet, "");
-    for (auto& item : control->named_parameters()) {
-        const std::string& name = item.key();
-        const bool copied = name.rfind("time_embed.", 0) == 0 ||
-                            name.rfind("input_blocks.", 0) == 0 ||
-                            name.rfind("middle_block.", 0) == 0;
-        if (copied)
-            item.value().copy_(encoder.at(name));
-        else if (name.rfind("zero_convs.", 0) == 0 || name.rfind("middle_block_out.", 0) == 0)
-            item.value().zero_();
-    }
-    // cldm.py zero_module()s the hint encoder's last convolution too.
-    for (torch::Tensor& parameter :
-         control->input_hint_block[control->input_hint_block->size() - 1]->parameters())
-        parameter.zero_();
-    return control;
-}
-
 } // namespace deadiff::nn

@@ -97,13 +97,4 @@ std::string describeControlNetSize(const ControlNetConfig& config);
 ControlNetModel loadControlNetFor(const TensorMap& tensors, const UNetConfig& unet,
                                   std::int64_t latentFactor, const std::string& path);
 
-// The start of ControlNet training (cldm.py / tutorial_train.py): the encoder (time_embed,
-// input_blocks, middle_block) copied from `unet` (plain attention: i_to_k/i_to_v are not
-// copied), every zero convolution and the hint encoder's last convolution zero, so the new
-// ControlNet leaves the UNet unchanged until it learns. `hintWidths` sizes the hint encoder;
-// its stages must reduce the image to the latent (latentFactor = 2^(stages - 1)).
-ControlNetModel controlNetFromUNet(const UNetModelImpl& unet,
-                                   const std::vector<std::int64_t>& hintWidths,
-                                   std::int64_t hintChannels = 3);
-
 } // namespace deadiff::nn
