@@ -471,7 +471,8 @@ ControlUnitEditor* ControlUnitsPanel::addUnit() {
     fresh.model = toStd(QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString());
     editor->setHintSize(width_, height_);
     editor->setUnit(fresh);
-    connect(editor, &ControlUnitEditor::removeRequested, this, [this, editor] { removeUnit(editor); });
+    connect(editor, &ControlUnitEditor::removeRequested, this,
+            [this, editor] { removeUnit(editor); });
     connect(editor, &ControlUnitEditor::previewUpdated, this, &ControlUnitsPanel::previewUpdated);
     connect(editor->hintZone(), &ImageDropZone::refused, this, &ControlUnitsPanel::hintRefused);
     editors_.push_back(editor);

@@ -105,7 +105,9 @@ public:
     void setHintSize(int width, int height);
 
     int unitCount() const { return static_cast<int>(editors_.size()); }
-    ControlUnitEditor* editor(int index) const { return editors_.at(static_cast<std::size_t>(index)); }
+    ControlUnitEditor* editor(int index) const {
+        return editors_.at(static_cast<std::size_t>(index));
+    }
     QPushButton* addButton() const { return add_; }
     // Adds a unit (its file: the last ControlNet chosen).
     ControlUnitEditor* addUnit();

@@ -33,7 +33,8 @@ QString EngineMessages::label(const QString& key) {
         return style.captured(2) == QLatin1String("weight") ? tr("Weight of %1").arg(name) : name;
     }
     // The panel numbers its units from 1.
-    static const QRegularExpression controlEntry(QStringLiteral("^controls\\[(\\d+)\\]\\.([a-z_]+)$"));
+    static const QRegularExpression controlEntry(
+        QStringLiteral("^controls\\[(\\d+)\\]\\.([a-z_]+)$"));
     const QRegularExpressionMatch control = controlEntry.match(key);
     if (control.hasMatch()) {
         const QString unit = tr("ControlNet %1").arg(control.captured(1).toInt() + 1);

@@ -187,8 +187,8 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     for (const std::string& path : paths)
         io.out << path << "\n";
     if (args.has("--save-hint"))
-        for (const std::string& path : saveHints(args.value("--save-hint"), paths.front(),
-                                                 result.hints))
+        for (const std::string& path :
+             saveHints(args.value("--save-hint"), paths.front(), result.hints))
             io.out << path << "\n";
     return kExitOk;
 }

@@ -46,7 +46,8 @@ ControlUnit controlSpec(const std::string& text) {
         ++numbers;
     if (numbers == 2)
         throw UsageError("option '--control' expects PATH, PATH:scale or PATH:scale:start:end, "
-                         "got '" + text + "'");
+                         "got '" +
+                         text + "'");
     ControlUnit unit;
     const std::size_t pathParts = parts.size() - numbers;
     for (std::size_t i = 0; i < pathParts; ++i)
@@ -67,8 +68,8 @@ void applyPreprocessSpec(const std::string& text, ControlUnit& unit) {
     const std::vector<std::string> parts = splitColons(text);
     const auto preprocessor = enumFromName<control::Preprocessor>(parts[0]);
     if (!preprocessor)
-        throw UsageError("option '--preprocess' must be " +
-                         enumNameList<control::Preprocessor>() + ", got '" + parts[0] + "'");
+        throw UsageError("option '--preprocess' must be " + enumNameList<control::Preprocessor>() +
+                         ", got '" + parts[0] + "'");
     unit.preprocess = *preprocessor;
     if (parts.size() > 3)
         throw UsageError("option '--preprocess' expects NAME[:a[:b]], got '" + text + "'");
@@ -117,9 +118,8 @@ std::vector<ControlUnit> controlsFromArgs(const Args& args) {
             units.push_back(controlSpec(value));
             continue;
         }
-        const bool attached = name == "--hint" || name == "--hint-from" ||
-                              name == "--preprocess" || name == "--control-type" ||
-                              name == "--preprocess-model";
+        const bool attached = name == "--hint" || name == "--hint-from" || name == "--preprocess" ||
+                              name == "--control-type" || name == "--preprocess-model";
         if (!attached)
             continue;
         if (units.empty())
@@ -174,8 +174,8 @@ std::vector<ControlUnit> controlsFromArgs(const Args& args) {
         unit.hintFrom = args.value(estimate ? "--depth-from" : "--depth");
         if (args.has("--depth") && args.has("--depth-from"))
             throw UsageError("--depth and --depth-from are alternatives: give one");
-        unit.preprocess = estimate ? control::Preprocessor::DepthMidas
-                                   : control::Preprocessor::DepthMap;
+        unit.preprocess =
+            estimate ? control::Preprocessor::DepthMidas : control::Preprocessor::DepthMap;
         if (!unit.type)
             unit.type = control::ControlType::Depth;
     }

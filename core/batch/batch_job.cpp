@@ -193,8 +193,9 @@ BatchJob parseBatchJob(const std::string& text, const std::string& baseDir) {
                     fail(field, "is an empty path");
             }
         } else if (key == "hints") {
-            nonEmptyArray(value, key, "hint sets (each a path or a list of paths, one per "
-                                      "ControlNet of the template)");
+            nonEmptyArray(value, key,
+                          "hint sets (each a path or a list of paths, one per "
+                          "ControlNet of the template)");
             for (std::size_t i = 0; i < value.size(); ++i) {
                 const std::string field = key + "[" + std::to_string(i) + "]";
                 std::vector<std::string> set;

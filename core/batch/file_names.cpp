@@ -95,10 +95,9 @@ std::string fieldValue(const std::string& field, const NameFields& f) {
     if (field == "sampler")
         return nameOf(r.sampler);
     if (field == "depth" || field == "hint")
-        return r.controls.empty() ? "none"
-                                  : std::filesystem::path(control::hintSource(r.controls.front()))
-                                        .stem()
-                                        .string();
+        return r.controls.empty()
+                   ? "none"
+                   : std::filesystem::path(control::hintSource(r.controls.front())).stem().string();
     throw BatchJobError("'name_template' has an unknown field {" + field +
                         "} (known: index, seed, style, prompt, mix, image_weight, steps, cfg, "
                         "width, height, sampler, depth, hint, batch_index)");

@@ -31,13 +31,20 @@ ControlType controlTypeFromFileName(const std::string& path) {
         return ControlType::LineartAnime;
     // Several kinds travel under older or descriptive names: hed/pidi (soft edges), normalbae.
     const std::pair<const char*, ControlType> names[] = {
-        {"lineartanime", ControlType::LineartAnime}, {"canny", ControlType::Canny},
-        {"depth", ControlType::Depth},               {"normal", ControlType::Normal},
-        {"normalbae", ControlType::Normal},          {"lineart", ControlType::Lineart},
-        {"softedge", ControlType::Softedge},         {"hed", ControlType::Softedge},
-        {"pidi", ControlType::Softedge},             {"scribble", ControlType::Scribble},
-        {"seg", ControlType::Seg},                   {"openpose", ControlType::Openpose},
-        {"mlsd", ControlType::Mlsd},                 {"tile", ControlType::Tile},
+        {"lineartanime", ControlType::LineartAnime},
+        {"canny", ControlType::Canny},
+        {"depth", ControlType::Depth},
+        {"normal", ControlType::Normal},
+        {"normalbae", ControlType::Normal},
+        {"lineart", ControlType::Lineart},
+        {"softedge", ControlType::Softedge},
+        {"hed", ControlType::Softedge},
+        {"pidi", ControlType::Softedge},
+        {"scribble", ControlType::Scribble},
+        {"seg", ControlType::Seg},
+        {"openpose", ControlType::Openpose},
+        {"mlsd", ControlType::Mlsd},
+        {"tile", ControlType::Tile},
         {"shuffle", ControlType::Shuffle}};
     for (const auto& [name, type] : names)
         if (has(name))

@@ -31,19 +31,14 @@ enum class ControlType {
 
 constexpr auto enumNames(ControlType) {
     using E = EnumName<ControlType>;
-    return std::array{E{ControlType::Given, "given"},
-                      E{ControlType::Canny, "canny"},
-                      E{ControlType::Depth, "depth"},
-                      E{ControlType::Normal, "normal"},
-                      E{ControlType::Lineart, "lineart"},
-                      E{ControlType::LineartAnime, "lineart_anime"},
-                      E{ControlType::Softedge, "softedge"},
-                      E{ControlType::Scribble, "scribble"},
-                      E{ControlType::Seg, "seg"},
-                      E{ControlType::Openpose, "openpose"},
-                      E{ControlType::Mlsd, "mlsd"},
-                      E{ControlType::Tile, "tile"},
-                      E{ControlType::Shuffle, "shuffle"}};
+    return std::array{
+        E{ControlType::Given, "given"},       E{ControlType::Canny, "canny"},
+        E{ControlType::Depth, "depth"},       E{ControlType::Normal, "normal"},
+        E{ControlType::Lineart, "lineart"},   E{ControlType::LineartAnime, "lineart_anime"},
+        E{ControlType::Softedge, "softedge"}, E{ControlType::Scribble, "scribble"},
+        E{ControlType::Seg, "seg"},           E{ControlType::Openpose, "openpose"},
+        E{ControlType::Mlsd, "mlsd"},         E{ControlType::Tile, "tile"},
+        E{ControlType::Shuffle, "shuffle"}};
 }
 
 // The kind a ControlNet file's name says, as the released files are named:
@@ -57,11 +52,11 @@ enum class Preprocessor { None, Canny, Scribble, Lineart, Tile, Shuffle, DepthMa
 
 constexpr auto enumNames(Preprocessor) {
     using E = EnumName<Preprocessor>;
-    return std::array{E{Preprocessor::None, "none"},         E{Preprocessor::Canny, "canny"},
-                      E{Preprocessor::Scribble, "scribble"}, E{Preprocessor::Lineart, "lineart"},
-                      E{Preprocessor::Tile, "tile"},         E{Preprocessor::Shuffle, "shuffle"},
-                      E{Preprocessor::DepthMap, "depth_map"},
-                      E{Preprocessor::DepthMidas, "depth_midas"}};
+    return std::array{
+        E{Preprocessor::None, "none"},          E{Preprocessor::Canny, "canny"},
+        E{Preprocessor::Scribble, "scribble"},  E{Preprocessor::Lineart, "lineart"},
+        E{Preprocessor::Tile, "tile"},          E{Preprocessor::Shuffle, "shuffle"},
+        E{Preprocessor::DepthMap, "depth_map"}, E{Preprocessor::DepthMidas, "depth_midas"}};
 }
 
 // The preprocessor that makes a `type` hint from a picture when the user names none: canny,

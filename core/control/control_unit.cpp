@@ -4,9 +4,9 @@ namespace deadiff::control {
 
 bool ControlUnit::operator==(const ControlUnit& o) const {
     return model == o.model && type == o.type && hint == o.hint && hintFrom == o.hintFrom &&
-           preprocess == o.preprocess && thresholdA == o.thresholdA &&
-           thresholdB == o.thresholdB && preprocessModel == o.preprocessModel &&
-           scale == o.scale && start == o.start && end == o.end;
+           preprocess == o.preprocess && thresholdA == o.thresholdA && thresholdB == o.thresholdB &&
+           preprocessModel == o.preprocessModel && scale == o.scale && start == o.start &&
+           end == o.end;
 }
 
 const std::string& hintSource(const ControlUnit& unit) {

@@ -12,10 +12,10 @@
 namespace deadiff::control {
 
 struct ControlUnit {
-    std::string model;               // the ControlNet checkpoint
-    std::optional<ControlType> type; // absent: from the file name (controlTypeFromFileName)
-    std::string hint;                // a ready hint image, used as it is
-    std::string hintFrom;            // or a picture the preprocessor makes the hint from
+    std::string model;                      // the ControlNet checkpoint
+    std::optional<ControlType> type;        // absent: from the file name (controlTypeFromFileName)
+    std::string hint;                       // a ready hint image, used as it is
+    std::string hintFrom;                   // or a picture the preprocessor makes the hint from
     std::optional<Preprocessor> preprocess; // with hintFrom; absent: the type's default
     // The preprocessor's settings (A1111's "Threshold A/B", preprocessorSettings says what they
     // mean); absent: its defaults.

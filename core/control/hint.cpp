@@ -136,9 +136,8 @@ cv::Mat contentShuffle(const cv::Mat& rgb, std::uint64_t seed) {
     // The annotator's cell is 256 px at its 512 px working size: half the picture.
     const int cell = std::max(4, std::max(rgb.cols, rgb.rows) / 2);
     cv::Mat mapX = noiseField(rgb.cols, rgb.rows, cell, seed) * static_cast<float>(rgb.cols - 1);
-    cv::Mat mapY =
-        noiseField(rgb.cols, rgb.rows, cell, mix(seed) ^ 0x5348554646ULL) *
-        static_cast<float>(rgb.rows - 1);
+    cv::Mat mapY = noiseField(rgb.cols, rgb.rows, cell, mix(seed) ^ 0x5348554646ULL) *
+                   static_cast<float>(rgb.rows - 1);
     cv::Mat shuffled;
     cv::remap(rgb, shuffled, mapX, mapY, cv::INTER_LINEAR, cv::BORDER_REFLECT);
     return shuffled;
@@ -155,9 +154,8 @@ cv::Mat HintMaker::make(const ControlUnit& unit, int width, int height) {
         throw std::invalid_argument(std::string("no preprocessor makes a '") +
                                     nameOf(effectiveType(unit)) + "' hint: give a ready hint");
     if (*preprocessor == Preprocessor::None)
-        return rgbToHint(resizeTo(image::readImageRgb(unit.hint.empty() ? unit.hintFrom
-                                                                        : unit.hint),
-                                  width, height));
+        return rgbToHint(resizeTo(
+            image::readImageRgb(unit.hint.empty() ? unit.hintFrom : unit.hint), width, height));
     if (*preprocessor == Preprocessor::DepthMap)
         return depthToHint(depth::normalizeDepth(depth::readDepthMap(unit.hintFrom)), width,
                            height);

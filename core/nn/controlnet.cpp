@@ -172,8 +172,9 @@ void loadControlNet(ControlNetModelImpl& model, const TensorMap& tensors, const 
     }
 }
 
-ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors, const ControlNetLayout& layout,
-                                             std::int64_t numHeads, const std::string& path) {
+ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors,
+                                             const ControlNetLayout& layout, std::int64_t numHeads,
+                                             const std::string& path) {
     const std::string& prefix = layout.prefix;
     const auto find = [&](const std::string& key) -> const torch::Tensor* {
         const auto it = tensors.find(prefix + key);
@@ -197,7 +198,8 @@ ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors, const Con
     // input_hint_block: convolutions at the even indices (SiLU between); see ControlNetConfig.
     std::vector<std::int64_t> convWidths;
     for (int j = 0; find("input_hint_block." + std::to_string(2 * j) + ".weight"); ++j) {
-        const torch::Tensor& weight = require("input_hint_block." + std::to_string(2 * j) + ".weight", 4);
+        const torch::Tensor& weight =
+            require("input_hint_block." + std::to_string(2 * j) + ".weight", 4);
         if (j == 0)
             config.hintChannels = weight.size(1);
         convWidths.push_back(weight.size(0));

@@ -78,8 +78,9 @@ void loadControlNet(ControlNetModelImpl& model, const TensorMap& tensors, const 
 // transformers are, their depth and context width. The head count is not in the shapes: it is
 // the UNet's it attaches to (`numHeads`; a ControlNet copies its UNet's encoder). Throws
 // std::runtime_error naming `path` when the tensors are not a ControlNet's.
-ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors, const ControlNetLayout& layout,
-                                             std::int64_t numHeads, const std::string& path);
+ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors,
+                                             const ControlNetLayout& layout, std::int64_t numHeads,
+                                             const std::string& path);
 
 // Whether residuals of `control` fit a UNet of `unet` whose latents are 1/`latentFactor` of the
 // image: same input channels, widths, levels, residual blocks and context width, and a hint

@@ -112,10 +112,10 @@ void validateControl(const control::ControlUnit& unit, const std::string& where)
         fail(where + ".preprocess", "applies to hint_from; a hint is used as it is");
     const std::optional<Preprocessor> preprocessor = control::effectivePreprocessor(unit);
     if (!preprocessor)
-        fail(where + ".preprocess",
-             std::string("is required: no preprocessor here makes a '") +
-                 nameOf(control::effectiveType(unit)) + "' hint; name one (" +
-                 enumNameList<Preprocessor>() + ") or give a ready hint");
+        fail(where + ".preprocess", std::string("is required: no preprocessor here makes a '") +
+                                        nameOf(control::effectiveType(unit)) +
+                                        "' hint; name one (" + enumNameList<Preprocessor>() +
+                                        ") or give a ready hint");
     if (*preprocessor == Preprocessor::DepthMidas && unit.preprocessModel.empty())
         fail(where + ".preprocess_model", "is required to estimate depth (a MiDaS .onnx file)");
     if (!(unit.scale >= 0.0 && unit.scale <= 5.0))
@@ -123,9 +123,9 @@ void validateControl(const control::ControlUnit& unit, const std::string& where)
     if (!(unit.start >= 0.0 && unit.start <= unit.end && unit.end <= 1.0))
         fail(where + ".start", "and end must satisfy 0 <= start <= end <= 1, got " +
                                    formatNumber(unit.start) + " and " + formatNumber(unit.end));
-    for (const auto& [key, value] : {std::pair<const char*, const std::optional<double>&>{
-                                         "threshold_a", unit.thresholdA},
-                                     {"threshold_b", unit.thresholdB}})
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::optional<double>&>{"threshold_a", unit.thresholdA},
+          {"threshold_b", unit.thresholdB}})
         if (value && !std::isfinite(*value))
             fail(where + "." + key, "must be a finite number");
     const control::PreprocessorSettings defaults = control::preprocessorSettings(*preprocessor);
@@ -444,8 +444,8 @@ std::string toA1111Parameters(const GenerationRequest& r) {
     for (std::size_t i = 0; i < r.controls.size(); ++i) {
         const control::ControlUnit& unit = r.controls[i];
         const std::optional<control::Preprocessor> module = control::effectivePreprocessor(unit);
-        text << ", ControlNet " << i << ": \"Module: "
-             << (module ? nameOf(*module) : nameOf(control::Preprocessor::None))
+        text << ", ControlNet " << i
+             << ": \"Module: " << (module ? nameOf(*module) : nameOf(control::Preprocessor::None))
              << ", Model: " << std::filesystem::path(unit.model).stem().string()
              << ", Weight: " << formatNumber(unit.scale)
              << ", Guidance Start: " << formatNumber(unit.start)

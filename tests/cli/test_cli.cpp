@@ -248,10 +248,16 @@ TEST(GenerateArgs, OldControlNetFlagsReadAsOneControl) {
 TEST(GenerateArgs, SeveralControlNetsEachWithItsHint) {
     Args args("generate", "");
     addRequestOptions(args);
-    args.parse({"--prompt", "x", "--control", "control_v11p_sd15_canny.pth:0.8", "--hint-from",
-                "photo.png", "--preprocess", "canny:50:150", "--style", "s.png", "--control",
-                "/m/depth.safetensors:0.5:0.1:0.6", "--control-type", "depth", "--hint",
-                "depth.png", "--control", "c:\\odd:name.pth", "--hint", "h.png"});
+    args.parse({"--prompt",       "x",
+                "--control",      "control_v11p_sd15_canny.pth:0.8",
+                "--hint-from",    "photo.png",
+                "--preprocess",   "canny:50:150",
+                "--style",        "s.png",
+                "--control",      "/m/depth.safetensors:0.5:0.1:0.6",
+                "--control-type", "depth",
+                "--hint",         "depth.png",
+                "--control",      "c:\\odd:name.pth",
+                "--hint",         "h.png"});
     const GenerationRequest r = requestFromArgs(args);
     ASSERT_EQ(r.controls.size(), 3u);
     EXPECT_EQ(r.controls[0].model, "control_v11p_sd15_canny.pth");
@@ -283,8 +289,9 @@ TEST(GenerateArgs, SeveralControlNetsEachWithItsHint) {
         }
         return std::string();
     };
-    EXPECT_NE(usageError({"--hint", "h.png", "--control", "c.pth"}).find("give --control PATH before it"),
-              std::string::npos);
+    EXPECT_NE(
+        usageError({"--hint", "h.png", "--control", "c.pth"}).find("give --control PATH before it"),
+        std::string::npos);
     EXPECT_NE(usageError({"--control", "c.pth:0.5:0.2"}).find("PATH:scale:start:end"),
               std::string::npos);
     EXPECT_NE(usageError({"--control", "c.pth", "--hint", "a.png", "--hint", "b.png"})
@@ -313,9 +320,9 @@ TEST(CliBinary, MissingControlNetInputsAreNamedBeforeLoading) {
     EXPECT_EQ(missing.exitCode, 2);
     EXPECT_NE(missing.err.find("'--control': no such file: /nonexistent/c.pth"), std::string::npos)
         << missing.err;
-    const auto hint = runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt",
-                                  "--prompt", "x", "--control", kCli, "--hint",
-                                  "/nonexistent/hint.png"});
+    const auto hint =
+        runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
+                    "--control", kCli, "--hint", "/nonexistent/hint.png"});
     EXPECT_EQ(hint.exitCode, 2);
     EXPECT_NE(hint.err.find("'--hint': no such file: /nonexistent/hint.png"), std::string::npos)
         << hint.err;

@@ -368,7 +368,7 @@ private Q_SLOTS:
         QVERIFY(estimatedUpdated.wait(10000));
         const QImage shown = estimateEditor->preview()->image();
         QCOMPARE(shown.size(), QSize(64, 64));
-        QVERIFY(qGray(shown.pixel(5, 32)) < 5);   // red 0: far
+        QVERIFY(qGray(shown.pixel(5, 32)) < 5);    // red 0: far
         QVERIFY(qGray(shown.pixel(58, 32)) > 250); // red 255: near
         QCOMPARE(form.request().controls.at(1).preprocessModel,
                  std::string(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));

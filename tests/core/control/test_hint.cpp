@@ -49,8 +49,8 @@ TEST(HintPreprocessors, CannyOfAFilledSquareIsItsOutline) {
             const uchar value = edges.at<uchar>(y, x);
             ASSERT_TRUE(value == 0 || value == 255);
             if (value == 255) {
-                EXPECT_LE(distanceToBorder(x, y), 1) << "edge away from the outline at " << x
-                                                     << "," << y;
+                EXPECT_LE(distanceToBorder(x, y), 1)
+                    << "edge away from the outline at " << x << "," << y;
                 ++onBorder;
             }
         }
@@ -89,9 +89,9 @@ TEST(HintPreprocessors, LineartLightsDrawnLinesAndTheRimOfDarkShapes) {
     cv::rectangle(outline, kSquare, cv::Scalar(0, 0, 0), 2);
     const cv::Mat lines = lineartEdges(outline, 1.5);
     ASSERT_EQ(lines.type(), CV_8UC1);
-    EXPECT_GT(lines.at<uchar>(16, 30), 128);             // on the drawn line
-    EXPECT_EQ(lines.at<uchar>(32, 32), 0);               // inside, flat paper
-    EXPECT_EQ(lines.at<uchar>(2, 2), 0);                 // outside, flat paper
+    EXPECT_GT(lines.at<uchar>(16, 30), 128); // on the drawn line
+    EXPECT_EQ(lines.at<uchar>(32, 32), 0);   // inside, flat paper
+    EXPECT_EQ(lines.at<uchar>(2, 2), 0);     // outside, flat paper
     double strongest = 0;
     cv::minMaxLoc(lines, nullptr, &strongest);
     EXPECT_EQ(strongest, 255.0);
@@ -110,7 +110,8 @@ TEST(HintPreprocessors, TileKeepsTheLayoutAndDropsTheDetail) {
     cv::Mat checker(kSize, kSize, CV_8UC3);
     for (int y = 0; y < kSize; ++y)
         for (int x = 0; x < kSize; ++x)
-            checker.at<cv::Vec3b>(y, x) = (x + y) % 2 ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
+            checker.at<cv::Vec3b>(y, x) =
+                (x + y) % 2 ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
     cv::Scalar mean, deviation;
     cv::meanStdDev(tileBlur(checker, 4), mean, deviation);
     EXPECT_NEAR(mean[0], 127.5, 3.0);

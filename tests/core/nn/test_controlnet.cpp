@@ -404,8 +404,8 @@ TEST(ControlNetSizing, ReadsTheConfigFromTheTensorShapes) {
         ControlNetConfig config = smallConfig();
         config.unet.channelMult = {1, 2, 2};
         config.unet.numResBlocks = 1;
-        config.unet.attentionResolutions = attention ? std::vector<std::int64_t>{2}
-                                                     : std::vector<std::int64_t>{};
+        config.unet.attentionResolutions =
+            attention ? std::vector<std::int64_t>{2} : std::vector<std::int64_t>{};
         config.unet.transformerDepth = 2;
         config.hintWidths = {4, 8, 12};
         config.hintChannels = 1;

@@ -161,8 +161,7 @@ TEST_F(ControlledGeneration, SeveralControlNetsAddUp) {
     const cv::Mat both = generate({unit(a_), unit(b_)});
     EXPECT_GT(difference(both, generate({unit(a_)})), 0.0);
     EXPECT_GT(difference(both, generate({unit(b_)})), 0.0);
-    EXPECT_EQ(difference(generate({unit(a_, 0.5), unit(aCopy_, 0.5)}), generate({unit(a_)})),
-              0.0);
+    EXPECT_EQ(difference(generate({unit(a_, 0.5), unit(aCopy_, 0.5)}), generate({unit(a_)})), 0.0);
     // The hints as used come back, one per unit, at the image size: canny of the picture.
     GenerationRequest request = plain();
     request.controls = {unit(a_), unit(b_, 0.0)};

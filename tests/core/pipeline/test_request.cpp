@@ -198,15 +198,18 @@ TEST(Request, ControlsUseTheConventionKeysAndRoundTrip) {
                         "Start: 0, Guidance End: 1\""),
               std::string::npos)
         << text;
-    EXPECT_EQ(errorOf([] {
-                  requestFromJson(
-                      R"({"prompt": "x", "controls": [{"model": "c.pth", "hint": "h.png", "strength": 1}]})");
-              }),
-              "'controls[0].strength' is not a known field");
-    EXPECT_NE(errorOf([] {
-                  requestFromJson(R"({"prompt": "x", "controls": [{"model": "c.pth", "preprocess": "sobel"}]})");
-              }).find("'controls[0].preprocess' must be none, canny"),
-              std::string::npos);
+    EXPECT_EQ(
+        errorOf([] {
+            requestFromJson(
+                R"({"prompt": "x", "controls": [{"model": "c.pth", "hint": "h.png", "strength": 1}]})");
+        }),
+        "'controls[0].strength' is not a known field");
+    EXPECT_NE(
+        errorOf([] {
+            requestFromJson(
+                R"({"prompt": "x", "controls": [{"model": "c.pth", "preprocess": "sobel"}]})");
+        }).find("'controls[0].preprocess' must be none, canny"),
+        std::string::npos);
 }
 
 // The single-ControlNet keys of earlier versions read as one entry of `controls`.
@@ -227,8 +230,8 @@ TEST(Request, OldControlNetKeysReadAsOneControl) {
     EXPECT_DOUBLE_EQ(unit.end, 0.9);
     EXPECT_NO_THROW(validate(estimated));
 
-    const GenerationRequest map = requestFromJson(
-        R"({"prompt": "x", "depth": "room-depth.png", "control": "c.pth"})");
+    const GenerationRequest map =
+        requestFromJson(R"({"prompt": "x", "depth": "room-depth.png", "control": "c.pth"})");
     ASSERT_EQ(map.controls.size(), 1u);
     EXPECT_EQ(map.controls[0].preprocess, control::Preprocessor::DepthMap);
     EXPECT_EQ(map.controls[0].hintFrom, "room-depth.png");
@@ -258,9 +261,13 @@ TEST(Request, ControlsAreValidatedFieldByField) {
     EXPECT_EQ(errorFor([](control::ControlUnit&) {}), "");
     EXPECT_EQ(errorFor([](control::ControlUnit& u) { u.model.clear(); }),
               "'controls[1].model' is required: the ControlNet checkpoint");
-    EXPECT_NE(errorFor([](control::ControlUnit& u) { u.hintFrom.clear(); }).find("'controls[1].hint' is required"),
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.hintFrom.clear();
+              }).find("'controls[1].hint' is required"),
               std::string::npos);
-    EXPECT_NE(errorFor([](control::ControlUnit& u) { u.hint = "h.png"; }).find("'controls[1].hint' and hint_from"),
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.hint = "h.png";
+              }).find("'controls[1].hint' and hint_from"),
               std::string::npos);
     EXPECT_NE(errorFor([](control::ControlUnit& u) {
                   u.start = 0.8;
@@ -269,13 +276,17 @@ TEST(Request, ControlsAreValidatedFieldByField) {
               std::string::npos);
     EXPECT_NE(errorFor([](control::ControlUnit& u) { u.scale = 6; }).find("'controls[1].scale'"),
               std::string::npos);
-    EXPECT_NE(errorFor([](control::ControlUnit& u) { u.thresholdA = 300; }).find("'controls[1].threshold_a'"),
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.thresholdA = 300;
+              }).find("'controls[1].threshold_a'"),
               std::string::npos);
     // A kind without an OpenCV preprocessor needs one named, or a ready hint.
     EXPECT_NE(errorFor([](control::ControlUnit& u) {
                   u.model = "control_v11p_sd15_openpose.pth";
                   u.preprocess.reset();
-              }).find("'controls[1].preprocess' is required: no preprocessor here makes a 'openpose' hint"),
+              })
+                  .find("'controls[1].preprocess' is required: no preprocessor here makes a "
+                        "'openpose' hint"),
               std::string::npos);
     EXPECT_EQ(errorFor([](control::ControlUnit& u) {
                   u.model = "control_v11p_sd15_openpose.pth";
