@@ -4,6 +4,7 @@
 #include "core/io/png.h"
 #include "core/pipeline/request.h"
 #include "ui/drop_zone.h"
+#include "ui/enum_combo.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 
@@ -32,22 +33,6 @@ using control::Preprocessor;
 // Special value of the threshold spins: the preprocessor's default.
 constexpr double kDefaultSetting = -1.0;
 const char* const kLastControlNetKey = "controlnet/last";
-
-QString fromStd(const std::string& text) {
-    return QString::fromStdString(text);
-}
-std::string toStd(const QString& text) {
-    return text.toStdString();
-}
-
-template <typename Enum> std::optional<Enum> comboChoice(const QComboBox* combo) {
-    return enumFromName<Enum>(combo->currentData().toString().toStdString());
-}
-
-void selectData(QComboBox* box, const QString& data) {
-    const int index = box->findData(data);
-    box->setCurrentIndex(index >= 0 ? index : 0);
-}
 
 QString describe(Preprocessor preprocessor) {
     switch (preprocessor) {
@@ -125,7 +110,8 @@ QHBoxLayout* fileRow(QLineEdit* edit, QPushButton* button) {
 QString previewKey(const control::ControlUnit& unit, int width, int height) {
     GenerationRequest probe;
     probe.controls.push_back(unit);
-    return fromStd(toJson(probe)) + QString::number(width) + "x" + QString::number(height);
+    return QString::fromStdString(toJson(probe)) + QString::number(width) + "x" +
+           QString::number(height);
 }
 
 HintPreview computePreview(const control::ControlUnit& unit, int width, int height) {
@@ -311,10 +297,10 @@ void ControlUnitEditor::setTitle(const QString& title) {
 
 control::ControlUnit ControlUnitEditor::unit() const {
     control::ControlUnit unit;
-    unit.model = toStd(model_->text());
+    unit.model = model_->text().toStdString();
     unit.type = comboChoice<ControlType>(type_);
     const QString preprocess = preprocess_->currentData().toString();
-    const std::string picture = toStd(hintZone_->path());
+    const std::string picture = hintZone_->path().toStdString();
     if (preprocess == QLatin1String(nameOf(Preprocessor::None))) {
         unit.hint = picture;
     } else {
@@ -326,7 +312,7 @@ control::ControlUnit ControlUnitEditor::unit() const {
     if (thresholdB_->isEnabled() && thresholdB_->value() != kDefaultSetting)
         unit.thresholdB = thresholdB_->value();
     if (control::effectivePreprocessor(unit) == Preprocessor::DepthMidas)
-        unit.preprocessModel = toStd(preprocessModel_->text());
+        unit.preprocessModel = preprocessModel_->text().toStdString();
     unit.scale = scale_->value();
     unit.start = start_->value();
     unit.end = end_->value();
@@ -336,21 +322,21 @@ control::ControlUnit ControlUnitEditor::unit() const {
 void ControlUnitEditor::setUnit(const control::ControlUnit& unit) {
     const QSignalBlocker blockType(type_), blockPreprocess(preprocess_), blockZone(hintZone_),
         blockModel(model_), blockDepthModel(preprocessModel_);
-    model_->setText(fromStd(unit.model));
+    model_->setText(QString::fromStdString(unit.model));
     if (!unit.model.empty()) // a restored request's file is the last one chosen, too
         QSettings().setValue(QString::fromLatin1(kLastControlNetKey), model_->text());
-    selectData(type_, unit.type ? QString::fromLatin1(nameOf(*unit.type)) : QString());
+    selectData(type_, unit.type ? QString::fromLatin1(nameOf(*unit.type)) : QString(), 0);
     if (!unit.hint.empty()) {
         selectData(preprocess_, QString::fromLatin1(nameOf(Preprocessor::None)));
-        hintZone_->setPath(fromStd(unit.hint));
+        hintZone_->setPath(QString::fromStdString(unit.hint));
     } else {
         selectData(preprocess_,
                    unit.preprocess ? QString::fromLatin1(nameOf(*unit.preprocess)) : QString());
-        hintZone_->setPath(fromStd(unit.hintFrom));
+        hintZone_->setPath(QString::fromStdString(unit.hintFrom));
     }
     thresholdA_->setValue(unit.thresholdA.value_or(kDefaultSetting));
     thresholdB_->setValue(unit.thresholdB.value_or(kDefaultSetting));
-    preprocessModel_->setText(fromStd(unit.preprocessModel));
+    preprocessModel_->setText(QString::fromStdString(unit.preprocessModel));
     scale_->setValue(unit.scale);
     start_->setValue(unit.start);
     end_->setValue(unit.end);
@@ -375,7 +361,7 @@ bool ControlUnitEditor::saveHint(const QString& path, QString* error) const {
         return false;
     }
     try {
-        io::writePng(toStd(path), toRgbMat(preview_->image()));
+        io::writePng(path.toStdString(), toRgbMat(preview_->image()));
     } catch (const std::exception& failure) {
         if (error != nullptr)
             *error = QString::fromStdString(failure.what());
@@ -387,7 +373,7 @@ bool ControlUnitEditor::saveHint(const QString& path, QString* error) const {
 void ControlUnitEditor::updateSettingsState() {
     // The settings of the preprocessor that will run (the kind's default when none is chosen).
     control::ControlUnit probe;
-    probe.model = toStd(model_->text());
+    probe.model = model_->text().toStdString();
     probe.type = comboChoice<ControlType>(type_);
     const QString preprocess = preprocess_->currentData().toString();
     if (preprocess != QLatin1String(nameOf(Preprocessor::None))) {
@@ -468,7 +454,8 @@ ControlUnitsPanel::ControlUnitsPanel(QWidget* parent)
 ControlUnitEditor* ControlUnitsPanel::addUnit() {
     auto* editor = new ControlUnitEditor(this);
     control::ControlUnit fresh;
-    fresh.model = toStd(QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString());
+    fresh.model =
+        QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString().toStdString();
     editor->setHintSize(width_, height_);
     editor->setUnit(fresh);
     connect(editor, &ControlUnitEditor::removeRequested, this,

@@ -2,6 +2,7 @@
 
 #include "ui/control_units.h"
 #include "ui/drop_zone.h"
+#include "ui/enum_combo.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 
@@ -41,17 +42,6 @@ QString fromStd(const std::string& text) {
 }
 std::string toStd(const QString& text) {
     return text.toStdString();
-}
-
-// The enum a combo box's current item names (its data is the enum's name-table spelling).
-template <typename Enum> std::optional<Enum> comboChoice(const QComboBox* combo) {
-    return enumFromName<Enum>(combo->currentData().toString().toStdString());
-}
-
-void selectData(QComboBox* box, const QString& data) {
-    const int index = box->findData(data);
-    if (index >= 0)
-        box->setCurrentIndex(index);
 }
 
 QSpinBox* makeSideSpin(QWidget* parent) {
