@@ -108,7 +108,7 @@ std::string ControlledGeneration::a_, ControlledGeneration::aCopy_, ControlledGe
 // UNet given the stack's residuals equals the UNet given that sum.
 TEST_F(ControlledGeneration, TwoControlNetsGiveTheSumOfTheirResiduals) {
     torch::NoGradGuard noGrad;
-    const nn::ControlNetModel a = randomControlNet(1), b = randomControlNet(2);
+    nn::ControlNetModel a = randomControlNet(1), b = randomControlNet(2);
     control::ControlUnit ua = unit(a_, 0.7), ub = unit(b_, 1.3);
     const torch::Tensor hintA = torch::rand({1, 3, 64, 64}), hintB = torch::rand({1, 3, 64, 64});
     ControlStack both, onlyA, onlyB;
