@@ -900,6 +900,84 @@
             <source>%1 is a plain Stable Diffusion checkpoint without the DEADiff parts: choose deadiff_v1.ckpt.</source>
             <translation>%1 是不含 DEADiff 部分的普通 Stable Diffusion 权重：请选择 deadiff_v1.ckpt。</translation>
         </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="39" />
+            <source>ControlNet %1</source>
+            <translation>ControlNet %1</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="41" />
+            <source>%1 file</source>
+            <translation>%1 文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="42" />
+            <source>%1 kind</source>
+            <translation>%1 类型</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="43" />
+            <location filename="../ui/engine_messages.cpp" line="44" />
+            <source>%1 hint</source>
+            <translation>%1 提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="45" />
+            <source>%1 preprocessor</source>
+            <translation>%1 预处理</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="46" />
+            <source>%1 depth model</source>
+            <translation>%1 深度模型</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="47" />
+            <location filename="../ui/engine_messages.cpp" line="48" />
+            <source>%1 preprocessor setting</source>
+            <translation>%1 预处理参数</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="49" />
+            <source>%1 strength</source>
+            <translation>%1 强度</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="50" />
+            <location filename="../ui/engine_messages.cpp" line="51" />
+            <source>%1 steps from – to</source>
+            <translation>%1 作用步数（从–到）</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="120" />
+            <source>%1: choose the ControlNet checkpoint (.pth or .safetensors), remove the unit, or switch the ControlNet panel off.</source>
+            <translation>%1：请选择 ControlNet 模型文件（.pth 或 .safetensors），或移除该单元，或关闭 ControlNet 面板。</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="124" />
+            <source>%1: drop a picture (or a ready hint) on its Hint slot, remove the unit, or switch the ControlNet panel off.</source>
+            <translation>%1：请在它的“提示图”位置拖入一张图片（或现成的提示图），或移除该单元，或关闭 ControlNet 面板。</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="128" />
+            <source>%1: no preprocessor here makes this kind of hint: choose one, or drop a ready hint and choose “None”.</source>
+            <translation>%1：本程序没有能生成这类提示图的预处理：请选择一种预处理，或拖入现成的提示图并选择“无”。</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="134" />
+            <source>%1: “from” must not be after “to”, both between 0 and 1.</source>
+            <translation>%1：“从”不能晚于“到”，两者都须在 0 到 1 之间。</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="136" />
+            <source>%1: give either a ready hint or a picture to make one from, not both.</source>
+            <translation>%1：请给出现成的提示图或用来生成提示图的图片，二者只能选一。</translation>
+        </message>
+        <message>
+            <location filename="../ui/engine_messages.cpp" line="176" />
+            <source>%1 is a ControlNet checkpoint, not a DEADiff model: choose it in the ControlNet panel, and a DEADiff checkpoint as the model.</source>
+            <translation>%1 是 ControlNet 模型文件，不是 DEADiff 模型：请在 ControlNet 面板中选择它，并选择一个 DEADiff 模型文件作为模型。</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::Gallery</name>
@@ -2402,6 +2480,11 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <source>Save the image somewhere and drop it onto the form instead.</source>
             <translation>请先将图像保存到某处，再把它拖到表单上。</translation>
         </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="91" />
+            <source>Preparing ControlNet hint</source>
+            <translation>正在准备 ControlNet 提示图</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::StepPlot</name>
@@ -2732,6 +2815,289 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <location filename="../ui/token_counter.cpp" line="57" />
             <source>Tokens the model reads, of 75 per chunk</source>
             <translation>模型读取的词元数（每段 75 个）</translation>
+        </message>
+    </context>
+    <context>
+        <name>deadiff::ui::ControlUnitEditor</name>
+        <message>
+            <location filename="../ui/control_units.cpp" line="55" />
+            <source>None: the image is the hint</source>
+            <translation>无：图像本身就是提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="57" />
+            <source>Canny edges</source>
+            <translation>Canny 边缘</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="59" />
+            <source>Scribble (strokes of a drawing)</source>
+            <translation>涂鸦（画稿的笔画）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="61" />
+            <source>Line art</source>
+            <translation>线稿</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="63" />
+            <source>Tile (blurred picture)</source>
+            <translation>Tile（模糊后的图像）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="65" />
+            <source>Shuffle (colours without layout)</source>
+            <translation>Shuffle（保留颜色、打乱布局）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="67" />
+            <source>Depth map (normalised)</source>
+            <translation>深度图（归一化）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="69" />
+            <source>Depth from a photo (MiDaS ONNX)</source>
+            <translation>从照片估计深度（MiDaS ONNX）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="78" />
+            <source>Low threshold</source>
+            <translation>低阈值</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="79" />
+            <source>High threshold</source>
+            <translation>高阈值</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="81" />
+            <source>Ink threshold</source>
+            <translation>墨迹阈值</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="83" />
+            <source>Line width (px)</source>
+            <translation>线宽（像素）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="85" />
+            <source>Down-sampling factor</source>
+            <translation>缩小倍数</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="87" />
+            <source>Seed</source>
+            <translation>种子</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="102" />
+            <source>default</source>
+            <translation>默认</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="157" />
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="159" />
+            <source>Remove this ControlNet</source>
+            <translation>移除这个 ControlNet</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="168" />
+            <source>From the file name</source>
+            <translation>由文件名判断</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="171" />
+            <source>What the ControlNet was trained to read; by default its file name says (control_v11p_sd15_canny, control_sd15_depth, …)</source>
+            <translation>ControlNet 训练时读取的提示图类型；默认由文件名判断（control_v11p_sd15_canny、control_sd15_depth 等）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="175" />
+            <source>control_v11p_sd15_canny.pth</source>
+            <translation>control_v11p_sd15_canny.pth</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="176" />
+            <location filename="../ui/control_units.cpp" line="220" />
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="179" />
+            <source>Choose a ControlNet checkpoint</source>
+            <translation>选择 ControlNet 模型文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="180" />
+            <source>ControlNet checkpoints (*.pth *.ckpt *.safetensors);;All files (*)</source>
+            <translation>ControlNet 模型文件 (*.pth *.ckpt *.safetensors);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="185" />
+            <source>Hint</source>
+            <translation>提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="185" />
+            <source>Drop a picture or a ready hint</source>
+            <translation>拖入一张图片或现成的提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="193" />
+            <source>Hint preview</source>
+            <translation>提示图预览</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="194" />
+            <source>The hint as the ControlNet sees it, at the image size</source>
+            <translation>ControlNet 实际看到的提示图（按生成尺寸）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="204" />
+            <source>The kind's default</source>
+            <translation>该类型的默认方式</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="207" />
+            <source>How the hint is made from the dropped picture</source>
+            <translation>如何从拖入的图片生成提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="219" />
+            <source>MiDaS .onnx file</source>
+            <translation>MiDaS .onnx 文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="223" />
+            <source>Choose a depth estimation model</source>
+            <translation>选择深度估计模型</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="224" />
+            <source>ONNX models (*.onnx);;All files (*)</source>
+            <translation>ONNX 模型 (*.onnx);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="235" />
+            <source>How strongly the hint holds the layout</source>
+            <translation>提示图对构图的约束强度</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="238" />
+            <source>Fraction of the steps after which the ControlNet starts to act</source>
+            <translation>ControlNet 在采样步数的这一比例处开始作用</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="239" />
+            <source>Fraction of the steps after which it stops</source>
+            <translation>在采样步数的这一比例处停止作用</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="244" />
+            <source>Save hint…</source>
+            <translation>保存提示图…</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="246" />
+            <source>Write the hint shown in the preview to a PNG</source>
+            <translation>将预览中的提示图保存为 PNG</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="248" />
+            <location filename="../ui/control_units.cpp" line="252" />
+            <source>Save the hint</source>
+            <translation>保存提示图</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="249" />
+            <source>PNG images (*.png)</source>
+            <translation>PNG 图像 (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="259" />
+            <source>Kind</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="260" />
+            <source>ControlNet</source>
+            <translation>ControlNet</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="265" />
+            <source>Preprocessor</source>
+            <translation>预处理</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="267" />
+            <source>Depth model</source>
+            <translation>深度模型</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="268" />
+            <source>Strength</source>
+            <translation>强度</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="269" />
+            <source>Steps from – to</source>
+            <translation>作用步数（从–到）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="374" />
+            <source>There is no hint to save yet.</source>
+            <translation>还没有可保存的提示图。</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="405" />
+            <source>Default: %1</source>
+            <translation>默认：%1</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="412" />
+            <source>No preprocessor here makes this kind of hint: choose one, or drop a ready hint and choose “None”.</source>
+            <translation>本程序没有能生成这类提示图的预处理：请选择一种预处理，或拖入现成的提示图并选择“无”。</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="438" />
+            <source>Choose a MiDaS .onnx depth model to estimate depth</source>
+            <translation>请选择 MiDaS .onnx 深度模型以估计深度</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="442" />
+            <source>Making the hint…</source>
+            <translation>正在生成提示图…</translation>
+        </message>
+    </context>
+    <context>
+        <name>deadiff::ui::ControlUnitsPanel</name>
+        <message>
+            <location filename="../ui/control_units.cpp" line="448" />
+            <source>ControlNet (layout)</source>
+            <translation>ControlNet（构图）</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="452" />
+            <source>Hold the layout of hints (edges, depth, scribbles, …) while the style comes from the references; several ControlNets act together</source>
+            <translation>用提示图（边缘、深度、涂鸦等）固定构图，风格仍来自参考图；多个 ControlNet 可同时作用</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="457" />
+            <source>Add ControlNet</source>
+            <translation>添加 ControlNet</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="490" />
+            <source>ControlNet %1 is empty: drop a picture on its Hint slot and choose its ControlNet file, remove it, or switch the panel off.</source>
+            <translation>ControlNet %1 是空的：请在它的“提示图”位置拖入一张图片并选择它的 ControlNet 文件，或移除它，或关闭此面板。</translation>
+        </message>
+        <message>
+            <location filename="../ui/control_units.cpp" line="505" />
+            <source>ControlNet %1</source>
+            <translation>ControlNet %1</translation>
         </message>
     </context>
 </TS>

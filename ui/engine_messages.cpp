@@ -18,6 +18,10 @@ public:
 };
 
 QString EngineMessages::label(const QString& key) {
+    struct Entry {
+        const char* key;
+        const char* label;
+    };
     static const QRegularExpression styleEntry(
         QStringLiteral("^styles\\[(\\d+)\\]\\.(path|weight)$"));
     const QRegularExpressionMatch style = styleEntry.match(key);
@@ -28,10 +32,30 @@ QString EngineMessages::label(const QString& key) {
                                           : tr("Style reference %1").arg(index + 1);
         return style.captured(2) == QLatin1String("weight") ? tr("Weight of %1").arg(name) : name;
     }
-    struct Entry {
-        const char* key;
-        const char* label;
-    };
+    // The panel numbers its units from 1.
+    static const QRegularExpression controlEntry(
+        QStringLiteral("^controls\\[(\\d+)\\]\\.([a-z_]+)$"));
+    const QRegularExpressionMatch control = controlEntry.match(key);
+    if (control.hasMatch()) {
+        const QString unit = tr("ControlNet %1").arg(control.captured(1).toInt() + 1);
+        static const Entry kUnitLabels[] = {
+            {"model", QT_TR_NOOP("%1 file")},
+            {"type", QT_TR_NOOP("%1 kind")},
+            {"hint", QT_TR_NOOP("%1 hint")},
+            {"hint_from", QT_TR_NOOP("%1 hint")},
+            {"preprocess", QT_TR_NOOP("%1 preprocessor")},
+            {"preprocess_model", QT_TR_NOOP("%1 depth model")},
+            {"threshold_a", QT_TR_NOOP("%1 preprocessor setting")},
+            {"threshold_b", QT_TR_NOOP("%1 preprocessor setting")},
+            {"scale", QT_TR_NOOP("%1 strength")},
+            {"start", QT_TR_NOOP("%1 steps from – to")},
+            {"end", QT_TR_NOOP("%1 steps from – to")},
+        };
+        for (const Entry& entry : kUnitLabels)
+            if (control.captured(2) == QLatin1String(entry.key))
+                return tr(entry.label).arg(unit);
+        return unit;
+    }
     static const Entry kLabels[] = {
         {"prompt", QT_TR_NOOP("Prompt")},
         {"negative_prompt", QT_TR_NOOP("Negative prompt")},
@@ -93,19 +117,25 @@ QString EngineMessages::requestProblem(const QString& key, const QString& proble
         return tr("The mode “Content” needs a content reference (or a style reference).");
     if (problem == QLatin1String("is empty"))
         return tr("%1 has no file.").arg(field);
-    if (problem.startsWith(QLatin1String("is required with a depth map")))
-        return tr("ControlNet depth is on with a depth map but no ControlNet checkpoint: choose "
-                  "the ControlNet depth checkpoint (.pth or .safetensors), or switch the panel "
-                  "off.");
-    if (problem.startsWith(QLatin1String("is required with a ControlNet")))
-        return tr("ControlNet depth is on without a depth map: drop a depth map (or a photo to "
-                  "estimate one from) on the Depth slot, or switch the panel off.");
+    if (problem.startsWith(QLatin1String("is required: the ControlNet checkpoint")))
+        return tr("%1: choose the ControlNet checkpoint (.pth or .safetensors), remove the unit, "
+                  "or switch the ControlNet panel off.")
+            .arg(field);
+    if (problem.startsWith(QLatin1String("is required: a ready hint image")))
+        return tr("%1: drop a picture (or a ready hint) on its Hint slot, remove the unit, or "
+                  "switch the ControlNet panel off.")
+            .arg(field);
+    if (problem.startsWith(QLatin1String("is required: no preprocessor here makes")))
+        return tr("%1: no preprocessor here makes this kind of hint: choose one, or drop a ready "
+                  "hint and choose “None”.")
+            .arg(field);
     if (problem.startsWith(QLatin1String("is required to estimate depth")))
         return tr("Estimating depth from a photo needs a depth model: choose a MiDaS .onnx file.");
-    if (problem.startsWith(QLatin1String("and control_end must satisfy")))
-        return tr("ControlNet steps: “from” must not be after “to”, both between 0 and 1.");
-    if (problem.startsWith(QLatin1String("and depth_from are alternatives")))
-        return tr("Give either a depth map or a photo to estimate depth from, not both.");
+    if (problem.startsWith(QLatin1String("and end must satisfy")))
+        return tr("%1: “from” must not be after “to”, both between 0 and 1.").arg(field);
+    if (problem.startsWith(QLatin1String("and hint_from are alternatives")))
+        return tr("%1: give either a ready hint or a picture to make one from, not both.")
+            .arg(field);
     if (problem.startsWith(QLatin1String("must be ")))
         return tr("%1: the value is not valid (%2).").arg(field, problem);
     return QString();
@@ -145,7 +175,7 @@ QString EngineMessages::modelProblem(const QString& message) {
         QStringLiteral("^(.+) is a ControlNet checkpoint, not a DEADiff model"));
     if (const auto m = controlNet.match(message); m.hasMatch())
         return tr("%1 is a ControlNet checkpoint, not a DEADiff model: choose it in the "
-                  "ControlNet depth panel, and a DEADiff checkpoint as the model.")
+                  "ControlNet panel, and a DEADiff checkpoint as the model.")
             .arg(QFileInfo(m.captured(1)).fileName());
     static const QRegularExpression plainSd(
         QStringLiteral("^(.+) is a Stable Diffusion checkpoint without the DEADiff parts"));

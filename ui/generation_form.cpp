@@ -1,7 +1,8 @@
 #include "ui/generation_form.h"
 
-#include "core/depth/depth_map.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
+#include "ui/enum_combo.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 #include "ui/reference_controls.h"
@@ -18,9 +19,7 @@
 #include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QDropEvent>
-#include <QFileDialog>
 #include <QFormLayout>
-#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -29,16 +28,13 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QRadioButton>
 #include <QRegularExpressionValidator>
 #include <QScrollBar>
-#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSyntaxHighlighter>
 #include <QVBoxLayout>
 #include <QWheelEvent>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -53,17 +49,6 @@ QString fromStd(const std::string& text) {
 }
 std::string toStd(const QString& text) {
     return text.toStdString();
-}
-
-// The enum a combo box's current item names (its data is the enum's name-table spelling).
-template <typename Enum> std::optional<Enum> comboChoice(const QComboBox* combo) {
-    return enumFromName<Enum>(combo->currentData().toString().toStdString());
-}
-
-void selectData(QComboBox* box, const QString& data) {
-    const int index = box->findData(data);
-    if (index >= 0)
-        box->setCurrentIndex(index);
 }
 
 QSpinBox* makeSideSpin(QWidget* parent) {
@@ -146,7 +131,14 @@ GenerationForm::GenerationForm(QWidget* parent)
     addSection(buildStyleGroup());
     addSection(buildSamplingGroup());
     addSection(buildContentGroup());
-    addSection(buildDepthGroup());
+    controls_ = new ControlUnitsPanel(this);
+    addSection(controls_);
+    connect(controls_, &ControlUnitsPanel::unitAdded, this, &GenerationForm::guardWheel);
+    connect(controls_, &ControlUnitsPanel::hintRefused, this, &GenerationForm::referenceRefused);
+    const auto followSize = [this] { controls_->setHintSize(width_->value(), height_->value()); };
+    connect(width_, qOverload<int>(&QSpinBox::valueChanged), this, followSize);
+    connect(height_, qOverload<int>(&QSpinBox::valueChanged), this, followSize);
+    followSize();
     buildArtistControls(layout);
     onStyleReferencesChanged();
     updateSeedState();
@@ -371,196 +363,6 @@ QGroupBox* GenerationForm::buildContentGroup() {
     return group;
 }
 
-QGroupBox* GenerationForm::buildDepthGroup() {
-    // Checkable: switched off, the settings stay in the widgets but stay out of the request.
-    auto* group = new QGroupBox(tr("ControlNet depth (layout)"), this);
-    group->setObjectName("depthGroup");
-    group->setCheckable(true);
-    group->setChecked(false);
-    group->setToolTip(tr("Hold the layout of a depth map while the style comes from the "
-                         "references (needs a ControlNet depth checkpoint)"));
-    depthGroup_ = group;
-    auto* layout = new QVBoxLayout(group);
-
-    depth_ = new ImageDropZone(tr("Depth"), tr("Drop a depth map or a photo"), group);
-    depth_->setObjectName("depthZone");
-    connect(depth_, &ImageDropZone::refused, this, &GenerationForm::referenceRefused);
-    depth_->setMinimumHeight(150);
-    depth_->setMaximumHeight(170);
-    depthPreview_ = new ImageView(group);
-    depthPreview_->setObjectName("depthPreview");
-    depthPreview_->setMinimumHeight(150);
-    depthPreview_->setMaximumHeight(170);
-    depthPreview_->setPlaceholderText(tr("Depth map preview"));
-    depthPreview_->setToolTip(tr("The depth map as the ControlNet sees it: normalised, near is "
-                                 "bright; resized to the image size when generating"));
-    auto* zones = new QHBoxLayout;
-    zones->addWidget(depth_);
-    zones->addWidget(depthPreview_);
-    layout->addLayout(zones);
-    depthStatus_ = new QLabel(group);
-    depthStatus_->setObjectName("depthStatusLabel");
-    depthStatus_->setWordWrap(true);
-    layout->addWidget(depthStatus_);
-
-    depthIsMap_ = new QRadioButton(tr("Image is a depth map"), group);
-    depthIsMap_->setObjectName("depthIsMapRadio");
-    depthIsMap_->setToolTip(tr("Grayscale or RGB, 8 or 16 bit, near = bright"));
-    depthIsMap_->setChecked(true);
-    depthEstimate_ = new QRadioButton(tr("Estimate depth from the photo"), group);
-    depthEstimate_->setObjectName("depthEstimateRadio");
-    depthEstimate_->setToolTip(tr("Runs a MiDaS ONNX depth model on the image"));
-    auto* sourceRow = new QHBoxLayout;
-    sourceRow->addWidget(depthIsMap_);
-    sourceRow->addWidget(depthEstimate_);
-    layout->addLayout(sourceRow);
-
-    const auto fileRow = [](QLineEdit* edit, QPushButton* button) {
-        auto* row = new QHBoxLayout;
-        row->addWidget(edit, 1);
-        row->addWidget(button);
-        return row;
-    };
-    depthModel_ = new QLineEdit(group);
-    depthModel_->setObjectName("depthModelEdit");
-    depthModel_->setPlaceholderText(tr("MiDaS .onnx file"));
-    depthModelBrowse_ = new QPushButton(tr("Browse…"), group);
-    connect(depthModelBrowse_, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(
-            this, tr("Choose a depth estimation model"), depthModel_->text(),
-            tr("ONNX models (*.onnx);;All files (*)"));
-        if (!file.isEmpty())
-            depthModel_->setText(file);
-    });
-    control_ = new QLineEdit(group);
-    control_->setObjectName("controlEdit");
-    control_->setPlaceholderText(tr("control_sd15_depth.pth"));
-    auto* controlBrowse = new QPushButton(tr("Browse…"), group);
-    connect(controlBrowse, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(
-            this, tr("Choose a ControlNet depth checkpoint"), control_->text(),
-            tr("ControlNet checkpoints (*.pth *.ckpt *.safetensors);;All files (*)"));
-        if (!file.isEmpty())
-            control_->setText(file);
-    });
-
-    const auto fraction = [group](const char* name, double value) {
-        auto* spin = new QDoubleSpinBox(group);
-        spin->setObjectName(name);
-        spin->setRange(0.0, 1.0);
-        spin->setSingleStep(0.05);
-        spin->setDecimals(2);
-        spin->setValue(value);
-        return spin;
-    };
-    controlScale_ = new QDoubleSpinBox(group);
-    controlScale_->setObjectName("controlScaleSpin");
-    controlScale_->setRange(0.0, 5.0);
-    controlScale_->setSingleStep(0.05);
-    controlScale_->setDecimals(2);
-    controlScale_->setValue(1.0);
-    controlScale_->setToolTip(tr("How strongly the depth map holds the layout"));
-    controlStart_ = fraction("controlStartSpin", 0.0);
-    controlEnd_ = fraction("controlEndSpin", 1.0);
-    controlStart_->setToolTip(tr("Fraction of the steps after which the depth map starts to act"));
-    controlEnd_->setToolTip(tr("Fraction of the steps after which it stops"));
-    auto* window = new QHBoxLayout;
-    window->addWidget(controlStart_, 1);
-    window->addWidget(new QLabel(QStringLiteral("–"), group));
-    window->addWidget(controlEnd_, 1);
-
-    auto* form = new QFormLayout;
-    form->addRow(tr("Depth model"), fileRow(depthModel_, depthModelBrowse_));
-    form->addRow(tr("ControlNet"), fileRow(control_, controlBrowse));
-    form->addRow(tr("Strength"), controlScale_);
-    form->addRow(tr("Steps from – to"), window);
-    layout->addLayout(form);
-
-    depthWatcher_ = new QFutureWatcher<DepthPreview>(this);
-    connect(depthWatcher_, &QFutureWatcher<DepthPreview>::finished, this, [this] {
-        const DepthPreview preview = depthWatcher_->result();
-        if (preview.image.isNull())
-            depthPreview_->clear();
-        else
-            depthPreview_->setImage(preview.image);
-        depthStatus_->setText(preview.error);
-        Q_EMIT depthPreviewUpdated();
-    });
-    // The ControlNet and depth model are tools chosen once, like the model: remembered even
-    // while the panel is off (the saved form state only holds requests).
-    const QString controlKey = QStringLiteral("depth/controlnet");
-    const QString modelKey = QStringLiteral("depth/model");
-    control_->setText(QSettings().value(controlKey).toString());
-    depthModel_->setText(QSettings().value(modelKey).toString());
-    connect(control_, &QLineEdit::textChanged, this, [controlKey](const QString& text) {
-        if (!text.isEmpty())
-            QSettings().setValue(controlKey, text);
-    });
-    connect(depthModel_, &QLineEdit::textChanged, this, [modelKey](const QString& text) {
-        if (!text.isEmpty())
-            QSettings().setValue(modelKey, text);
-    });
-    connect(group, &QGroupBox::toggled, this, &GenerationForm::updateDepthState);
-    connect(depth_, &ImageDropZone::pathChanged, this, &GenerationForm::updateDepthState);
-    connect(depthEstimate_, &QRadioButton::toggled, this, &GenerationForm::updateDepthState);
-    connect(depthModel_, &QLineEdit::editingFinished, this, &GenerationForm::updateDepthState);
-    connect(depthModel_, &QLineEdit::textChanged, this, [this] {
-        if (depthModel_->hasFocus())
-            return; // typing: wait for editingFinished
-        updateDepthState();
-    });
-    updateDepthState();
-    return group;
-}
-
-void GenerationForm::updateDepthState() {
-    const bool estimate = depthEstimate_->isChecked();
-    depthModel_->setEnabled(estimate);
-    depthModelBrowse_->setEnabled(estimate);
-    refreshDepthPreview();
-}
-
-namespace {
-
-DepthPreview computeDepthPreview(const std::string& map, const std::string& photo,
-                                 const std::string& model) {
-    DepthPreview preview;
-    try {
-        preview.image = toQImage(depth::depthToRgb8(depth::loadNormalizedDepth(map, photo, model)));
-    } catch (const std::exception& error) {
-        preview.error = QString::fromStdString(error.what());
-    }
-    return preview;
-}
-
-} // namespace
-
-void GenerationForm::refreshDepthPreview() {
-    const bool estimate = depthEstimate_->isChecked();
-    const QString path = depth_->path();
-    const QString model = depthModel_->text();
-    const QString key =
-        depthGroup_->isChecked() ? path + QChar('\n') + (estimate ? model : QString()) : QString();
-    if (key == depthPreviewKey_)
-        return;
-    depthPreviewKey_ = key;
-    if (path.isEmpty() || !depthGroup_->isChecked()) {
-        depthPreview_->clear();
-        depthStatus_->clear();
-        return;
-    }
-    if (estimate && model.isEmpty()) {
-        depthPreview_->clear();
-        depthStatus_->setText(tr("Choose a MiDaS .onnx depth model to estimate depth"));
-        return;
-    }
-    depthStatus_->setText(estimate ? tr("Estimating depth…") : tr("Reading depth map…"));
-    // Off the GUI thread: estimation with a large MiDaS model takes seconds on a CPU.
-    const std::string map = estimate ? std::string() : toStd(path);
-    const std::string photo = estimate ? toStd(path) : std::string();
-    depthWatcher_->setFuture(QtConcurrent::run(computeDepthPreview, map, photo, toStd(model)));
-}
-
 QGroupBox* GenerationForm::buildSamplingGroup() {
     auto* group = new QGroupBox(tr("Sampling"), this);
     auto* form = new QFormLayout(group);
@@ -673,25 +475,7 @@ GenerationRequest GenerationForm::request() const {
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
     applyArtistControls(request);
 
-    request.depth.clear();
-    request.depthFrom.clear();
-    request.depthModel.clear();
-    request.control.clear();
-    request.controlScale = 1.0;
-    request.controlStart = 0.0;
-    request.controlEnd = 1.0;
-    if (depthGroup_->isChecked()) {
-        if (depthEstimate_->isChecked()) {
-            request.depthFrom = toStd(depth_->path());
-            request.depthModel = toStd(depthModel_->text());
-        } else {
-            request.depth = toStd(depth_->path());
-        }
-        request.control = toStd(control_->text());
-        request.controlScale = controlScale_->value();
-        request.controlStart = controlStart_->value();
-        request.controlEnd = controlEnd_->value();
-    }
+    request.controls = controls_->units();
     return request;
 }
 
@@ -726,23 +510,9 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     updateSeedState();
     setArtistControls(request);
 
-    // A request without ControlNet switches the panel off but keeps its file choices (the
-    // ControlNet and depth model are tools, like the model path).
-    const bool controlled =
-        !request.control.empty() || !request.depth.empty() || !request.depthFrom.empty();
-    depthGroup_->setChecked(controlled);
-    if (controlled) {
-        const bool estimate = !request.depthFrom.empty();
-        (estimate ? depthEstimate_ : depthIsMap_)->setChecked(true);
-        depth_->setPath(fromStd(estimate ? request.depthFrom : request.depth));
-        if (estimate || !request.depthModel.empty())
-            depthModel_->setText(fromStd(request.depthModel));
-        control_->setText(fromStd(request.control));
-        controlScale_->setValue(request.controlScale);
-        controlStart_->setValue(request.controlStart);
-        controlEnd_->setValue(request.controlEnd);
-    }
-    updateDepthState();
+    // A request without ControlNets switches the panel off but keeps its units (their files
+    // are tools, like the model path).
+    controls_->setUnits(request.controls);
 }
 
 void GenerationForm::buildArtistControls(QVBoxLayout* layout) {
@@ -844,11 +614,7 @@ void GenerationForm::setMixPercentB(int percent) {
 }
 
 QString GenerationForm::incompleteSettings() const {
-    if (depthGroup_->isChecked() && depth_->path().isEmpty() && control_->text().isEmpty())
-        return tr("ControlNet depth is switched on but empty: drop a depth map (or a photo) on "
-                  "the Depth slot and choose the ControlNet checkpoint, or switch the panel "
-                  "off.");
-    return {};
+    return controls_->incompleteSettings();
 }
 
 void GenerationForm::setImageSide(int side) {

@@ -10,7 +10,6 @@
 #include "core/pipeline/model_card.h"
 #include "core/pipeline/request.h"
 
-#include <QImage>
 #include <QString>
 #include <QWidget>
 
@@ -26,9 +25,7 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
-class QRadioButton;
 class QSyntaxHighlighter;
-template <typename T> class QFutureWatcher;
 class QSlider;
 class QSpinBox;
 class QVBoxLayout;
@@ -39,6 +36,7 @@ class ClipTokenizer;
 
 namespace deadiff::ui {
 
+class ControlUnitsPanel;
 class ImageDropZone;
 class ImageView;
 class ReferenceControls;
@@ -50,13 +48,6 @@ class TokenCounter;
 // 0.3 for B (the request's `mix`); the slider, the gallery and the batch dialog all say it so.
 QString mixText(double shareOfB);
 
-// The depth map a form shows before generation: the normalised map as an 8-bit RGB picture,
-// or the error that prevented it.
-struct DepthPreview {
-    QImage image;
-    QString error;
-};
-
 class GenerationForm : public QWidget {
     Q_OBJECT
 
@@ -64,8 +55,8 @@ public:
     explicit GenerationForm(QWidget* parent = nullptr);
 
     // Form -> request. The model path is not part of the form (the window owns it); fields the
-    // form does not show (extra styles) come from the last setRequest(). The ControlNet fields
-    // are filled only while the depth panel is switched on.
+    // form does not show (extra styles) come from the last setRequest(). The ControlNets are
+    // those of the ControlNet panel while it is switched on.
     GenerationRequest request() const;
     // Request -> form. Every field the form shows is set; the rest is kept for request().
     void setRequest(const GenerationRequest& request);
@@ -74,13 +65,11 @@ public:
     ImageDropZone* styleZoneB() const { return styleB_; }
     ImageDropZone* contentZone() const { return content_; }
     QSlider* mixSlider() const { return mix_; }
-    ImageDropZone* depthZone() const { return depth_; }
-    ImageView* depthPreview() const { return depthPreview_; }
     ReferenceControls* referenceControls() const { return referenceControls_; }
     ReferenceList* referenceList() const { return referenceList_; }
     StartImagePanel* startImagePanel() const { return startImage_; }
     TokenCounter* promptTokenCounter() const { return promptTokens_; }
-    QGroupBox* depthGroup() const { return depthGroup_; }
+    ControlUnitsPanel* controlPanel() const { return controls_; }
     QComboBox* samplerCombo() const { return sampler_; }
 
     // Appends a section (usually a QGroupBox) below the others; its spin boxes, combo boxes and
@@ -96,7 +85,7 @@ public:
     void setMixPercentB(int percent);
 
     // What keeps these settings from running, in the user's words, for what the request cannot
-    // express (the ControlNet panel switched on with nothing in it); empty when nothing does.
+    // express (a ControlNet unit with neither file nor hint); empty when nothing does.
     QString incompleteSettings() const;
 
     // The loaded model's card: what it can paint. Empty: a model that reads open-ended prompts
@@ -123,8 +112,6 @@ public Q_SLOTS:
 Q_SIGNALS:
     // Ctrl+Enter in a prompt field.
     void generateRequested();
-    // The depth preview was recomputed (shown image or error text updated).
-    void depthPreviewUpdated();
     // "Get the real weights" on the model card.
     void realWeightsRequested();
     // A dropped or picked reference was refused (message translated).
@@ -138,7 +125,6 @@ private:
     QGroupBox* buildPromptGroup();
     QGroupBox* buildStyleGroup();
     QGroupBox* buildContentGroup();
-    QGroupBox* buildDepthGroup();
     QGroupBox* buildSamplingGroup();
     // Issue 28's sections (reference timing/strength, reference list, start image) and the
     // prompts' token counters: self-contained widgets, created, filled and read here only.
@@ -148,11 +134,8 @@ private:
     void onStyleReferencesChanged();
     void updateMixLabel();
     void updateSeedState();
-    void updateDepthState();
     void updateUnknownWords();
     void guardWheel(QWidget* section);
-    // Reads (or estimates) the depth map off the GUI thread and shows it when done.
-    void refreshDepthPreview();
 
     GenerationRequest hidden_; // fields without widgets, carried through setRequest/request
     std::optional<std::uint64_t> lastSeed_;
@@ -184,21 +167,7 @@ private:
     QComboBox* sampler_ = nullptr;
     QSpinBox* batch_ = nullptr;
     QComboBox* dtype_ = nullptr;
-
-    QGroupBox* depthGroup_ = nullptr;
-    ImageDropZone* depth_ = nullptr;
-    QRadioButton* depthIsMap_ = nullptr;
-    QRadioButton* depthEstimate_ = nullptr;
-    QLineEdit* depthModel_ = nullptr;
-    QPushButton* depthModelBrowse_ = nullptr;
-    QLineEdit* control_ = nullptr;
-    QDoubleSpinBox* controlScale_ = nullptr;
-    QDoubleSpinBox* controlStart_ = nullptr;
-    QDoubleSpinBox* controlEnd_ = nullptr;
-    ImageView* depthPreview_ = nullptr;
-    QLabel* depthStatus_ = nullptr;
-    QFutureWatcher<DepthPreview>* depthWatcher_ = nullptr;
-    QString depthPreviewKey_; // inputs of the preview shown or being computed
+    ControlUnitsPanel* controls_ = nullptr;
 
     ReferenceControls* referenceControls_ = nullptr;
     ReferenceList* referenceList_ = nullptr;

@@ -83,7 +83,7 @@ QString stageText(const QString& stage) {
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding prompt"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding references"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Decoding image"),
-        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing depth map"),
+        QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Preparing ControlNet hint"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading ControlNet"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Encoding start image"),
         QT_TRANSLATE_NOOP("deadiff::ui::MainWindow", "Loading model")};

@@ -72,6 +72,7 @@ void Args::parse(const std::vector<std::string>& argv) {
             if (hasInline)
                 throw UsageError("option '" + name + "' takes no value");
             slot.emplace_back();
+            occurrences_.emplace_back(spec->name, std::string());
             continue;
         }
         if (!spec->multiple && !slot.empty())
@@ -83,6 +84,7 @@ void Args::parse(const std::vector<std::string>& argv) {
                 throw UsageError("option '" + name + "' needs a value (" + spec->metavar + ")");
             slot.push_back(argv[++i]);
         }
+        occurrences_.emplace_back(spec->name, slot.back());
     }
     if (helpRequested_)
         return;

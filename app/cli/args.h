@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deadiff::cli {
@@ -33,6 +34,11 @@ public:
     bool has(const std::string& name) const;
     std::string value(const std::string& name) const;
     std::vector<std::string> values(const std::string& name) const;
+    // Every option given, in command-line order (name, value): for options that attach to the
+    // one before them (--hint after --control).
+    const std::vector<std::pair<std::string, std::string>>& occurrences() const {
+        return occurrences_;
+    }
     std::string positionalValue(const std::string& name) const;
 
     // Typed accessors; a malformed number is a UsageError naming the option.
@@ -63,6 +69,7 @@ private:
     std::vector<Spec> specs_;
     std::vector<Positional> positionals_;
     std::map<std::string, std::vector<std::string>> given_;
+    std::vector<std::pair<std::string, std::string>> occurrences_;
     std::map<std::string, std::string> positionalValues_;
     bool helpRequested_ = false;
 };

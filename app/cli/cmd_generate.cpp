@@ -1,5 +1,6 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/control_args.h"
 #include "app/cli/progress.h"
 #include "app/cli/request_args.h"
 
@@ -91,14 +92,6 @@ void addRequestOptions(Args& args) {
         .option("--height", "N", "multiple of 64 [default: as --width]")
         .option("--batch", "N", "images per request", "1")
         .option("--dtype", "TYPE", "auto | float32 | bfloat16", "auto")
-        .option("--depth", "PATH", "depth map image, near = bright (needs --control)")
-        .option("--depth-from", "PHOTO", "estimate the depth map from a photo (with --depth-model)")
-        .option("--depth-model", "ONNX|NAME", "MiDaS-family ONNX depth estimator")
-        .option("--control", "PATH|NAME", "ControlNet depth checkpoint (.pth/.ckpt/.safetensors)")
-        .option("--control-scale", "F", "ControlNet strength (0-5)", "1.0")
-        .option("--control-start", "F", "apply the ControlNet from this fraction of the steps",
-                "0.0")
-        .option("--control-end", "F", "... up to this fraction of the steps", "1.0")
         .option("--style-start", "F", "the references act from this fraction of the steps", "0.0")
         .option("--style-end", "F", "... up to this fraction (outside: no image tokens)", "1.0")
         .option("--style-strength", "F", "image weight factor of the style (fine) layers", "1.0")
@@ -116,6 +109,7 @@ void addRequestOptions(Args& args) {
         .option("--mask-blur", "PX", "soften the mask's edge", "4")
         .flag("--masked-only", "repaint only the mask's box, at the full size")
         .option("--masked-padding", "PX", "context around that box", "32");
+    addControlOptions(args);
 }
 
 GenerationRequest requestFromArgs(const Args& args) {
@@ -151,13 +145,7 @@ GenerationRequest requestFromArgs(const Args& args) {
         request.height = static_cast<int>(args.integer("--height"));
     request.batch = static_cast<int>(args.integer("--batch"));
     request.dtype = enumOption<ComputeDtype>(args, "--dtype");
-    request.depth = args.value("--depth");
-    request.depthFrom = args.value("--depth-from");
-    request.depthModel = args.value("--depth-model");
-    request.control = args.value("--control");
-    request.controlScale = args.number("--control-scale");
-    request.controlStart = args.number("--control-start");
-    request.controlEnd = args.number("--control-end");
+    request.controls = controlsFromArgs(args);
     request.styleStart = args.number("--style-start");
     request.styleEnd = args.number("--style-end");
     request.styleStrength = args.number("--style-strength");
@@ -200,8 +188,7 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     // fails in a second. (The readers refuse them too; this only makes it early.) The model
     // files below may also be names from the models folder.
     std::vector<std::pair<const char*, std::string>> inputs = {
-        {"--content", request.content}, {"--depth", request.depth}, {"--depth-from", request.depthFrom},
-        {"--init", request.init}, {"--mask", request.mask}};
+        {"--content", request.content}, {"--init", request.init}, {"--mask", request.mask}};
     for (const StyleReference& style : request.styles)
         inputs.emplace_back("--style", style.path);
     for (const auto& [flag, path] : inputs) {
@@ -213,25 +200,19 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         if (const std::string problem = io::regularFileProblem(path, "input"); !problem.empty())
             throw UsageError(std::string("option '") + flag + "': " + problem);
     }
-    const std::string modelsHint =
-        " (a path, or a name from 'deadiff models list': " + models::modelsRoot() + ")";
-    for (const auto& [flag, path] :
-         {std::pair<const char*, const std::string&>{"--depth-model", request.depthModel},
-          {"--control", request.control}}) {
-        std::error_code error;
-        if (!path.empty() && !std::filesystem::is_regular_file(path, error))
-            throw UsageError(std::string("option '") + flag +
-                             "': no such file or model name: " + path + modelsHint);
-    }
+    // The ControlNet inputs are checked before the (slow) model load.
+    checkControlFiles(request.controls);
+    if (args.has("--save-hint"))
+        checkHintFolder(args.value("--save-hint"));
     for (const LoraChoice& lora : request.loras) {
-        std::error_code loraError;
-        if (!std::filesystem::is_regular_file(lora.path, loraError))
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(lora.path, error))
             throw UsageError("option '--lora': no such file: " + lora.path);
     }
     std::error_code error;
     if (!std::filesystem::exists(request.model, error))
         throw UsageError("option '--model': no such file, folder or model name: " + request.model +
-                         modelsHint);
+                         modelsHint());
     return request;
 }
 
@@ -315,6 +296,10 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     saveResult(result, paths);
     for (const std::string& path : paths)
         io.out << path << "\n";
+    if (args.has("--save-hint"))
+        for (const std::string& path :
+             saveHints(args.value("--save-hint"), paths.front(), result.hints))
+            io.out << path << "\n";
     return kExitOk;
 }
 

@@ -447,4 +447,8 @@ int runModels(const std::vector<std::string>& argv, Streams io) {
     throw UsageError("unknown action '" + action + "' (list, download or verify)");
 }
 
+std::string modelsHint() {
+    return " (a path, or a name from 'deadiff models list': " + models::modelsRoot() + ")";
+}
+
 } // namespace deadiff::cli

@@ -51,6 +51,10 @@ int runEval(const std::vector<std::string>& args, Streams io);
 int runBatch(const std::vector<std::string>& args, Streams io);
 int runModels(const std::vector<std::string>& args, Streams io);
 
+// " (a path, or a name from 'deadiff models list': ROOT)": what a model option that names no
+// file may also be.
+std::string modelsHint();
+
 // `deadiff convert`'s work with its progress lines on `err` (also run after a download).
 io::ConvertSummary convertReporting(const std::string& input, const std::string& output,
                                     std::ostream& err);

@@ -13,6 +13,8 @@
 #include <iomanip>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace deadiff::batch {
 namespace {
@@ -87,15 +89,19 @@ void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
         style.path = absoluteFrom(baseDir, style.path);
     for (LoraChoice& lora : request.loras)
         lora.path = absoluteFrom(baseDir, lora.path);
-    for (std::string* path : {&request.content, &request.depth, &request.depthFrom,
-                              &request.init, &request.mask})
+    for (std::string* path : {&request.content, &request.init, &request.mask})
         *path = absoluteFrom(baseDir, *path);
+    for (control::ControlUnit& unit : request.controls)
+        for (std::string* path : {&unit.hint, &unit.hintFrom})
+            *path = absoluteFrom(baseDir, *path);
     // A model given as a relative path is a file next to the job, else a name in the models
     // folder; a model name that is neither stays as typed (the loader reports it), a missing
     // ControlNet or depth estimator is reported next to the job.
-    const std::pair<std::string*, const char*> models[] = {{&request.model, "deadiff"},
-                                                           {&request.depthModel, "depth"},
-                                                           {&request.control, "controlnet"}};
+    std::vector<std::pair<std::string*, const char*>> models = {{&request.model, "deadiff"}};
+    for (control::ControlUnit& unit : request.controls) {
+        models.emplace_back(&unit.model, "controlnet");
+        models.emplace_back(&unit.preprocessModel, "depth");
+    }
     for (const auto& [field, kind] : models) {
         if (field->empty())
             continue;
@@ -216,6 +222,27 @@ BatchJob parseBatchJob(const std::string& text, const std::string& baseDir) {
                 if (job.depths.back().empty())
                     fail(field, "is an empty path");
             }
+        } else if (key == "hints") {
+            nonEmptyArray(value, key,
+                          "hint sets (each a path or a list of paths, one per "
+                          "ControlNet of the template)");
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                const std::string field = key + "[" + std::to_string(i) + "]";
+                std::vector<std::string> set;
+                if (value[i].is_array()) {
+                    for (std::size_t j = 0; j < value[i].size(); ++j)
+                        set.push_back(absoluteFrom(
+                            baseDir, stringAt(value[i][j], field + "[" + std::to_string(j) + "]")));
+                } else {
+                    set.push_back(absoluteFrom(baseDir, stringAt(value[i], field)));
+                }
+                for (const std::string& path : set)
+                    if (path.empty())
+                        fail(field, "holds an empty path");
+                if (set.empty())
+                    fail(field, "is an empty hint set");
+                job.hintSets.push_back(set);
+            }
         } else if (key == "name_template") {
             job.nameTemplate = stringAt(value, key);
             NameFields probe;
@@ -282,6 +309,8 @@ std::string toJson(const BatchJob& job, bool pretty) {
         json["image_weight"] = job.imageWeights;
     if (!job.depths.empty())
         json["depths"] = job.depths;
+    if (!job.hintSets.empty())
+        json["hints"] = job.hintSets;
     if (job.nameTemplate != kDefaultNameTemplate)
         json["name_template"] = job.nameTemplate;
     return json.dump(pretty ? 2 : -1);
@@ -342,8 +371,38 @@ BatchPlan expandJob(const BatchJob& job, std::uint64_t baseSeed) {
         std::vector<std::string> labels;
         for (const std::string& depth : job.depths)
             labels.push_back(stem(depth));
-        add("depths", "depth", labels,
-            [&](GenerationRequest& r, std::size_t i) { r.depth = job.depths[i]; });
+        add("depths", "depth", labels, [&](GenerationRequest& r, std::size_t i) {
+            // The old single-ControlNet form: a depth map for the template's (first) ControlNet.
+            if (r.controls.empty())
+                r.controls.emplace_back();
+            control::ControlUnit& unit = r.controls.front();
+            unit.hint.clear();
+            unit.hintFrom = job.depths[i];
+            if (!unit.preprocess || *unit.preprocess == control::Preprocessor::None)
+                unit.preprocess = control::Preprocessor::DepthMap;
+            if (!unit.type)
+                unit.type = control::ControlType::Depth;
+        });
+    }
+    if (!job.hintSets.empty()) {
+        std::vector<std::string> labels;
+        for (std::size_t k = 0; k < job.hintSets.size(); ++k) {
+            const std::vector<std::string>& set = job.hintSets[k];
+            if (set.size() > job.templ.controls.size())
+                throw BatchJobError("'hints[" + std::to_string(k) + "]' holds " +
+                                    std::to_string(set.size()) + " pictures but the template has " +
+                                    std::to_string(job.templ.controls.size()) + " ControlNets");
+            std::string label;
+            for (const std::string& path : set)
+                label += (label.empty() ? "" : "+") + stem(path);
+            labels.push_back(label);
+        }
+        add("hints", "hint", labels, [&](GenerationRequest& r, std::size_t i) {
+            const std::vector<std::string>& set = job.hintSets[i];
+            for (std::size_t j = 0; j < set.size(); ++j)
+                (r.controls[j].hintFrom.empty() ? r.controls[j].hint : r.controls[j].hintFrom) =
+                    set[j];
+        });
     }
 
     const int batch = std::max(1, job.templ.batch);

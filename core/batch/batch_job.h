@@ -34,7 +34,10 @@ struct BatchJob {
     int seedCount = 0;                                  // "seed_count" (with no "seeds")
     std::vector<double> imageWeights;                   // "image_weight"
     std::vector<std::string> depths;                    // "depths": depth map images
-    std::string nameTemplate = kDefaultNameTemplate;    // "name_template"
+    // "hints": per value one picture per template ControlNet (its hint, or its hint_from when
+    // the template's ControlNet makes its hint from a picture).
+    std::vector<std::vector<std::string>> hintSets;
+    std::string nameTemplate = kDefaultNameTemplate; // "name_template"
     // Whether the template sets the size; a side it leaves out is the model's (applyNativeSize).
     bool widthGiven = true, heightGiven = true;
 };

@@ -115,10 +115,13 @@ void checkReferences(const BatchPlan& plan) {
         for (const StyleReference& style : planned.request.styles)
             check(style.path, "style reference");
         check(planned.request.content, "content reference");
-        check(planned.request.depth, "depth map");
-        check(planned.request.depthFrom, "depth photo");
         check(planned.request.init, "start image");
         check(planned.request.mask, "inpainting mask");
+        for (const control::ControlUnit& unit : planned.request.controls) {
+            check(unit.model, "ControlNet");
+            check(control::hintSource(unit), "ControlNet hint picture");
+            check(unit.preprocessModel, "depth model");
+        }
     }
 }
 

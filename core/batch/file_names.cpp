@@ -94,11 +94,13 @@ std::string fieldValue(const std::string& field, const NameFields& f) {
         return std::to_string(r.height);
     if (field == "sampler")
         return nameOf(r.sampler);
-    if (field == "depth")
-        return r.depth.empty() ? "none" : std::filesystem::path(r.depth).stem().string();
+    if (field == "depth" || field == "hint")
+        return r.controls.empty()
+                   ? "none"
+                   : std::filesystem::path(control::hintSource(r.controls.front())).stem().string();
     throw BatchJobError("'name_template' has an unknown field {" + field +
                         "} (known: index, seed, style, prompt, mix, image_weight, steps, cfg, "
-                        "width, height, sampler, depth, batch_index)");
+                        "width, height, sampler, depth, hint, batch_index)");
 }
 
 } // namespace

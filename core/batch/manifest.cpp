@@ -142,25 +142,26 @@ void writeManifest(const std::string& outDir, const BatchPlan& plan,
             styles += (s ? ";" : "") + r.styles[s].path;
             weights += (s ? ";" : "") + number(normalised[s]);
         }
-        const std::vector<std::string> fields = {std::to_string(image.index + 1),
-                                                 image.fileName,
-                                                 statusName(row.status),
-                                                 number(row.seconds),
-                                                 r.prompt,
-                                                 styles,
-                                                 weights,
-                                                 r.mix ? number(*r.mix) : "",
-                                                 nameOf(effectiveMode(r)),
-                                                 number(r.imageWeight),
-                                                 r.seed ? std::to_string(*r.seed) : "",
-                                                 std::to_string(image.batchIndex + 1),
-                                                 std::to_string(r.steps),
-                                                 number(r.cfg),
-                                                 nameOf(r.sampler),
-                                                 std::to_string(r.width),
-                                                 std::to_string(r.height),
-                                                 r.depth,
-                                                 r.negativePrompt};
+        const std::vector<std::string> fields = {
+            std::to_string(image.index + 1),
+            image.fileName,
+            statusName(row.status),
+            number(row.seconds),
+            r.prompt,
+            styles,
+            weights,
+            r.mix ? number(*r.mix) : "",
+            nameOf(effectiveMode(r)),
+            number(r.imageWeight),
+            r.seed ? std::to_string(*r.seed) : "",
+            std::to_string(image.batchIndex + 1),
+            std::to_string(r.steps),
+            number(r.cfg),
+            nameOf(r.sampler),
+            std::to_string(r.width),
+            std::to_string(r.height),
+            r.controls.empty() ? std::string() : control::hintSource(r.controls.front()),
+            r.negativePrompt};
         for (std::size_t f = 0; f < fields.size(); ++f)
             csv << (f ? "," : "") << csvField(fields[f]);
         csv << "\r\n";

@@ -201,8 +201,10 @@ std::string resolveModel(const std::string& value, const std::string& preferredK
 
 void resolveModelNames(GenerationRequest& request, const std::string& root) {
     request.model = resolveModel(request.model, "deadiff", root);
-    request.control = resolveModel(request.control, "controlnet", root);
-    request.depthModel = resolveModel(request.depthModel, "depth", root);
+    for (control::ControlUnit& unit : request.controls) {
+        unit.model = resolveModel(unit.model, "controlnet", root);
+        unit.preprocessModel = resolveModel(unit.preprocessModel, "depth", root);
+    }
 }
 
 bool isPickleFile(const std::string& path) {

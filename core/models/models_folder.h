@@ -72,8 +72,8 @@ public:
 std::string resolveModel(const std::string& value, const std::string& preferredKind,
                          const std::string& root = modelsRoot());
 
-// resolveModel on every model field of a request: model (kind "deadiff"), control
-// ("controlnet"), depthModel ("depth").
+// resolveModel on every model field of a request: model (kind "deadiff") and each ControlNet
+// unit's model ("controlnet") and preprocess_model ("depth").
 void resolveModelNames(GenerationRequest& request, const std::string& root = modelsRoot());
 
 // Whether a file name is a pickle checkpoint (.ckpt, .pth, .pt): loading it runs the restricted

@@ -22,6 +22,20 @@ std::string shapeText(const torch::Tensor& tensor) {
     return text.str();
 }
 
+std::string listText(const std::vector<std::int64_t>& values) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < values.size(); ++i)
+        text += (i ? ", " : "") + std::to_string(values[i]);
+    return text + "]";
+}
+
+// The UNet's own size, in the words describeControlNetSize uses for a ControlNet.
+std::string describeUNetSize(const UNetConfig& u) {
+    return std::to_string(u.modelChannels) + " channels, channel_mult " + listText(u.channelMult) +
+           ", " + std::to_string(u.numResBlocks) + " res blocks per level, context " +
+           std::to_string(u.contextDim) + ", " + std::to_string(u.inChannels) + " latent channels";
+}
+
 } // namespace
 
 ControlNetModelImpl::ControlNetModelImpl(ControlNetConfig config)
@@ -156,6 +170,131 @@ void loadControlNet(ControlNetModelImpl& model, const TensorMap& tensors, const 
         throw std::runtime_error(path + " does not fit the SD 1.5 ControlNet (" +
                                  layout.description + "): " + error.what());
     }
+}
+
+ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors,
+                                             const ControlNetLayout& layout, std::int64_t numHeads,
+                                             const std::string& path) {
+    const std::string& prefix = layout.prefix;
+    const auto find = [&](const std::string& key) -> const torch::Tensor* {
+        const auto it = tensors.find(prefix + key);
+        return it == tensors.end() ? nullptr : &it->second;
+    };
+    const auto notAControlNet = [&](const std::string& why) {
+        return std::runtime_error(path + " is not a ControlNet of the SD 1.5 architecture: " + why);
+    };
+    const auto require = [&](const std::string& key, std::int64_t dims) -> const torch::Tensor& {
+        const torch::Tensor* tensor = find(key);
+        if (tensor == nullptr)
+            throw notAControlNet(prefix + key + " is missing");
+        if (tensor->dim() != dims)
+            throw notAControlNet(prefix + key + " has shape " + shapeText(*tensor) + ", not " +
+                                 std::to_string(dims) + " dimensions");
+        return *tensor;
+    };
+
+    ControlNetConfig config;
+    UNetConfig& u = config.unet;
+    // input_hint_block: convolutions at the even indices (SiLU between); see ControlNetConfig.
+    std::vector<std::int64_t> convWidths;
+    for (int j = 0; find("input_hint_block." + std::to_string(2 * j) + ".weight"); ++j) {
+        const torch::Tensor& weight =
+            require("input_hint_block." + std::to_string(2 * j) + ".weight", 4);
+        if (j == 0)
+            config.hintChannels = weight.size(1);
+        convWidths.push_back(weight.size(0));
+    }
+    if (convWidths.size() < 2 || convWidths.size() % 2 != 0)
+        throw notAControlNet("input_hint_block has " + std::to_string(convWidths.size()) +
+                             " convolutions, expected an even number of at least 2");
+    config.hintWidths.clear();
+    for (std::size_t i = 0; i + 1 < convWidths.size(); i += 2)
+        config.hintWidths.push_back(convWidths[i]);
+
+    const torch::Tensor& convIn = require("input_blocks.0.0.weight", 4);
+    u.inChannels = convIn.size(1);
+    u.modelChannels = convIn.size(0);
+    if (convWidths.back() != u.modelChannels)
+        throw notAControlNet("the hint encoder ends at " + std::to_string(convWidths.back()) +
+                             " channels but the encoder starts at " +
+                             std::to_string(u.modelChannels));
+
+    // Levels: residual blocks (ResBlock, maybe a spatial transformer) until a Downsample.
+    u.channelMult.clear();
+    u.attentionResolutions.clear();
+    u.numResBlocks = 0;
+    std::int64_t block = 1, downsampling = 1;
+    const auto key = [&](const std::string& rest) {
+        return "input_blocks." + std::to_string(block) + "." + rest;
+    };
+    for (;;) {
+        std::int64_t resBlocks = 0, width = 0;
+        bool attention = false;
+        while (find(key("0.in_layers.2.weight"))) {
+            width = require(key("0.in_layers.2.weight"), 4).size(0);
+            attention = attention || find(key("1.proj_in.weight")) != nullptr;
+            ++resBlocks;
+            ++block;
+        }
+        if (resBlocks == 0)
+            break;
+        if (width % u.modelChannels != 0)
+            throw notAControlNet("a level has " + std::to_string(width) +
+                                 " channels, not a multiple of " + std::to_string(u.modelChannels));
+        if (u.numResBlocks != 0 && resBlocks != u.numResBlocks)
+            throw notAControlNet("its levels hold different numbers of res blocks");
+        u.numResBlocks = resBlocks;
+        u.channelMult.push_back(width / u.modelChannels);
+        if (attention)
+            u.attentionResolutions.push_back(downsampling);
+        if (!find(key("0.op.weight")))
+            break;
+        ++block;
+        downsampling *= 2;
+    }
+    if (u.channelMult.empty())
+        throw notAControlNet("input_blocks.1 is not a res block");
+
+    u.transformerDepth = 0;
+    while (find("middle_block.1.transformer_blocks." + std::to_string(u.transformerDepth) +
+                ".attn1.to_q.weight"))
+        ++u.transformerDepth;
+    if (u.transformerDepth == 0)
+        throw notAControlNet("middle_block.1 is not a spatial transformer");
+    u.contextDim = require("middle_block.1.transformer_blocks.0.attn2.to_k.weight", 2).size(1);
+    u.numHeads = numHeads;
+    return config;
+}
+
+std::string describeControlNetSize(const ControlNetConfig& config) {
+    const std::int64_t hintFactor = std::int64_t{1} << (config.hintWidths.size() - 1);
+    return describeUNetSize(config.unet) + ", hint 1/" + std::to_string(hintFactor);
+}
+
+void checkControlNetFits(const ControlNetConfig& control, const UNetConfig& unet,
+                         std::int64_t latentFactor, const std::string& path) {
+    const UNetConfig& c = control.unet;
+    const std::int64_t hintFactor = std::int64_t{1} << (control.hintWidths.size() - 1);
+    const bool fits = c.inChannels == unet.inChannels && c.modelChannels == unet.modelChannels &&
+                      c.channelMult == unet.channelMult && c.numResBlocks == unet.numResBlocks &&
+                      c.contextDim == unet.contextDim && hintFactor == latentFactor;
+    if (!fits)
+        throw std::runtime_error(path + " does not fit this model: the ControlNet has " +
+                                 describeControlNetSize(control) + "; the model's UNet has " +
+                                 describeUNetSize(unet) + ", latents 1/" +
+                                 std::to_string(latentFactor) + " of the image");
+}
+
+ControlNetModel loadControlNetFor(const TensorMap& tensors, const UNetConfig& unet,
+                                  std::int64_t latentFactor, const std::string& path) {
+    const ControlNetLayout layout = detectControlNetLayout(tensors, path);
+    const ControlNetConfig config =
+        controlNetConfigFromTensors(tensors, layout, unet.numHeads, path);
+    checkControlNetFits(config, unet, latentFactor, path);
+    ControlNetModel control(config);
+    loadControlNet(*control, tensors, path);
+    control->eval();
+    return control;
 }
 
 } // namespace deadiff::nn

@@ -73,4 +73,29 @@ ControlNetLayout detectControlNetLayout(const TensorMap& tensors, const std::str
 // encoder's config); errors name `path` and the keys.
 void loadControlNet(ControlNetModelImpl& model, const TensorMap& tensors, const std::string& path);
 
+// The ControlNet a checkpoint holds, sized from its tensors' shapes (under `layout.prefix`):
+// hint encoder widths, encoder channels and levels, residual blocks per level, where the spatial
+// transformers are, their depth and context width. The head count is not in the shapes: it is
+// the UNet's it attaches to (`numHeads`; a ControlNet copies its UNet's encoder). Throws
+// std::runtime_error naming `path` when the tensors are not a ControlNet's.
+ControlNetConfig controlNetConfigFromTensors(const TensorMap& tensors,
+                                             const ControlNetLayout& layout, std::int64_t numHeads,
+                                             const std::string& path);
+
+// Whether residuals of `control` fit a UNet of `unet` whose latents are 1/`latentFactor` of the
+// image: same input channels, widths, levels, residual blocks and context width, and a hint
+// encoder that reduces the image to the latent size. Throws std::runtime_error naming `path`
+// and both sizes (e.g. "an SD 1.5-size ControlNet (320 channels, ...) for a 32-channel UNet").
+void checkControlNetFits(const ControlNetConfig& control, const UNetConfig& unet,
+                         std::int64_t latentFactor, const std::string& path);
+
+// Sizes ("320 channels, channel_mult [1, 2, 4, 4], 2 res blocks, context 768, hint 1/8"), for
+// messages.
+std::string describeControlNetSize(const ControlNetConfig& config);
+
+// A ControlNet read from named tensors, sized from them, checked against the UNet it will
+// attach to, in float32 and eval mode. Errors name `path`.
+ControlNetModel loadControlNetFor(const TensorMap& tensors, const UNetConfig& unet,
+                                  std::int64_t latentFactor, const std::string& path);
+
 } // namespace deadiff::nn

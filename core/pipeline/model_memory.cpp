@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 namespace deadiff::pipeline {
@@ -98,7 +99,9 @@ RequestShape requestShape(const GenerationRequest& request) {
     shape.height = request.height;
     shape.batch = request.batch;
     shape.guidance = request.cfg != 1.0;
-    shape.controlNet = !request.control.empty() && request.controlScale != 0.0;
+    shape.controlNet =
+        std::any_of(request.controls.begin(), request.controls.end(),
+                    [](const control::ControlUnit& unit) { return unit.scale != 0.0; });
     return shape;
 }
 
@@ -111,11 +114,20 @@ void checkRequestsFit(const ModelMemoryFacts& facts, const std::vector<Generatio
         const RequestShape shape = requestShape(request);
         ModelMemoryFacts used = facts;
         if (shape.controlNet) {
-            if (controlNetBytes.count(request.control) == 0) {
-                addControlNetMemory(used, request.control);
-                controlNetBytes[request.control] = used.controlNetBytes;
+            // Every ControlNet that acts stays loaded for the whole generation.
+            std::set<std::string> acting;
+            for (const control::ControlUnit& unit : request.controls)
+                if (unit.scale != 0.0)
+                    acting.insert(unit.model);
+            used.controlNetBytes = 0;
+            for (const std::string& path : acting) {
+                if (controlNetBytes.count(path) == 0) {
+                    ModelMemoryFacts one = facts;
+                    addControlNetMemory(one, path);
+                    controlNetBytes[path] = one.controlNetBytes;
+                }
+                used.controlNetBytes += controlNetBytes[path];
             }
-            used.controlNetBytes = controlNetBytes[request.control];
         }
         const std::uint64_t peak = estimateRequestMemory(used, shape, modelLoaded).peak();
         if (!largest || peak > largestPeak) {

@@ -1,7 +1,6 @@
 #include "core/pipeline/pipeline.h"
 
-#include "core/depth/depth_estimator.h"
-#include "core/depth/depth_map.h"
+#include "core/control/hint.h"
 #include "core/image/clip_preprocess.h"
 #include "core/image/image_io.h"
 #include "core/image/tensor_image.h"
@@ -15,6 +14,7 @@
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
 #include "core/pipeline/conditioning.h"
+#include "core/pipeline/control_stack.h"
 #include "core/pipeline/init_image.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/reference_encoder.h"
@@ -37,6 +37,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
 namespace deadiff {
 
@@ -277,16 +278,8 @@ public:
         pipeline::ScheduledContexts contexts =
             scheduledContexts(resolved, unconditional, conditional);
 
-        // ControlNet depth (spec §7): the hint is the normalised depth map at the image size,
-        // one channel replicated to 3, the same for every row (both CFG halves, every image).
-        const bool controlled = !resolved.control.empty() && resolved.controlScale != 0.0;
-        torch::Tensor hint;
-        if (controlled) {
-            stage("Preparing depth map");
-            hint = depthHint(resolved);
-            stage("Loading ControlNet");
-            loadControlNet(resolved.control);
-        }
+        std::vector<cv::Mat> hintsUsed;
+        const pipeline::ControlStack controls = prepareControls(resolved, stage, hintsUsed);
 
         std::optional<pipeline::StartImage> start;
         if (!resolved.init.empty()) {
@@ -314,16 +307,11 @@ public:
                 rowsX, step, withUnconditional,
                 [&](const torch::Tensor& x, const nn::UNetContext& projected) {
                     const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
-                    std::vector<torch::Tensor> residuals;
-                    if (controlled &&
-                        controlAppliesAt(resolved, static_cast<int>(step), totalSteps)) {
-                        // ControlLDM gives the ControlNet the plain text context the UNet reads
-                        // ([NEG; prompt] under CFG), never DEADiff's image tokens.
-                        residuals = control_->forward(x, hint, timesteps, projected.styleText);
-                        for (torch::Tensor& residual : residuals)
-                            residual = residual * resolved.controlScale;
-                    }
-                    return unet_->forward(x, timesteps, projected, residuals);
+                    // ControlLDM gives the ControlNet the plain text context the UNet reads
+                    // ([NEG; prompt] under CFG), never DEADiff's image tokens.
+                    return unet_->forward(x, timesteps, projected,
+                                          controls.residuals(x, timesteps, projected.styleText,
+                                                             static_cast<int>(step), totalSteps));
                 });
         };
         const sample::Denoiser denoise = sample::classifierFreeGuidance(model, resolved.cfg);
@@ -377,6 +365,7 @@ public:
         result.images = decode(latent);
         if (start)
             result.images = start->pasteBack(result.images);
+        result.hints = std::move(hintsUsed);
         result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         return result;
     }
@@ -493,42 +482,56 @@ private:
         return init;
     }
 
-    // [1, 3, H, W] in [0, 1] at the image size, in the compute dtype.
-    torch::Tensor depthHint(const GenerationRequest& request) {
-        cv::Mat normalized;
-        if (!request.depth.empty()) {
-            normalized = depth::normalizeDepth(depth::readDepthMap(request.depth));
-        } else {
-            if (!estimator_ || estimator_->path() != request.depthModel) {
-                estimator_.reset();
-                estimator_ = depth::DepthEstimator::load(request.depthModel);
-            }
-            normalized =
-                depth::normalizeDepth(estimator_->estimate(image::readImageRgb(request.depthFrom)));
+    // The request's ControlNets with their hints (made at the image size, the same for every
+    // row: both CFG halves, every image of the batch). A unit at strength 0 is not even loaded;
+    // the others act on the steps of their windows only (ControlStack), so outside them the
+    // result is exactly the plain pipeline's. `hintsUsed` receives every unit's hint as an
+    // 8-bit picture, in request order. ControlNets no longer used are unloaded.
+    template <typename Stage>
+    pipeline::ControlStack prepareControls(const GenerationRequest& request, const Stage& stage,
+                                           std::vector<cv::Mat>& hintsUsed) {
+        pipeline::ControlStack stack;
+        std::set<std::string> wanted;
+        for (const control::ControlUnit& unit : request.controls) {
+            stage("Preparing ControlNet hint");
+            const cv::Mat hint = hints_.make(unit, request.width, request.height);
+            hintsUsed.push_back(control::hintToRgb8(hint));
+            if (unit.scale == 0.0)
+                continue;
+            stage("Loading ControlNet");
+            wanted.insert(unit.model);
+            stack.add(controlNet(unit.model), hintTensor(hint), unit);
         }
-        const cv::Mat resized = depth::resizeDepth(normalized, request.width, request.height);
-        const cv::Mat continuous = resized.isContinuous() ? resized : resized.clone();
-        const torch::Tensor map =
-            torch::from_blob(const_cast<float*>(continuous.ptr<float>()),
-                             {1, 1, continuous.rows, continuous.cols}, torch::kFloat);
-        return map.expand({1, 3, -1, -1}).contiguous().to(computeDtype_);
+        for (auto it = controlNets_.begin(); it != controlNets_.end();)
+            it = wanted.count(it->first) ? std::next(it) : controlNets_.erase(it);
+        return stack;
     }
 
-    // Keeps one ControlNet loaded (by path) between generations, in the compute dtype.
-    void loadControlNet(const std::string& path) {
-        if (control_ && controlPath_ == path)
-            return;
-        control_ = nullptr;
-        controlPath_.clear();
+    // [1, 3, H, W] in the compute dtype from a CV_32FC3 hint.
+    torch::Tensor hintTensor(const cv::Mat& hint) const {
+        const cv::Mat continuous = hint.isContinuous() ? hint : hint.clone();
+        // A copy: the tensor must not alias the Mat, which goes out of scope.
+        return torch::from_blob(const_cast<float*>(continuous.ptr<float>()),
+                                {1, continuous.rows, continuous.cols, 3}, torch::kFloat)
+            .permute({0, 3, 1, 2})
+            .to(computeDtype_, /*non_blocking=*/false, /*copy=*/true)
+            .contiguous();
+    }
+
+    // The ControlNets stay loaded (by path) between generations, in the compute dtype; each is
+    // sized from its file and refused, naming both sizes, when it does not fit this model.
+    nn::ControlNetModel controlNet(const std::string& path) {
+        const auto loaded = controlNets_.find(path);
+        if (loaded != controlNets_.end())
+            return loaded->second;
         const io::WeightFile file = io::WeightFile::open(path);
-        nn::ControlNetModel control(nn::ControlNetConfig{});
-        nn::loadControlNet(*control, nn::tensorsOf(file), path);
-        control->eval();
+        nn::ControlNetModel control =
+            nn::loadControlNetFor(nn::tensorsOf(file), config_.unet, config_.latentFactor(), path);
         if (computeDtype_ != torch::kFloat)
             control->to(computeDtype_);
-        control_ = control;
-        controlPath_ = path;
+        controlNets_.emplace(path, control);
         releaseFreeMemory(); // its random initial and float32 weights (see the constructor)
+        return control;
     }
 
     std::vector<cv::Mat> decode(const torch::Tensor& latent) {
@@ -546,9 +549,8 @@ private:
     nn::AutoencoderKL vae_{nullptr};
     torch::Tensor alphasCumprod_;
     std::map<std::string, torch::Tensor> textCache_;
-    nn::ControlNetModel control_{nullptr};
-    std::string controlPath_;
-    std::unique_ptr<depth::DepthEstimator> estimator_;
+    std::map<std::string, nn::ControlNetModel> controlNets_; // by path
+    control::HintMaker hints_;
     std::int64_t textRuns_ = 0;
 };
 

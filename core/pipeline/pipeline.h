@@ -62,6 +62,9 @@ public:
 struct GenerationResult {
     GenerationRequest request;   // as run: seed, mode, model path and compute dtype filled in
     std::vector<cv::Mat> images; // RGB, CV_8UC3, one per batch image
+    // The ControlNet hints as used (at the image size), one per entry of request.controls: RGB,
+    // CV_8UC3 (--save-hint, the studio's "save hints").
+    std::vector<cv::Mat> hints;
     double seconds = 0;
 };
 

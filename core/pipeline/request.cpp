@@ -50,11 +50,8 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
            sameStyles() && mix == o.mix && content == o.content && mode == o.mode &&
            imageWeight == o.imageWeight && seed == o.seed && steps == o.steps && cfg == o.cfg &&
            sampler == o.sampler && timestepSpacing == o.timestepSpacing && loras == o.loras &&
-           width == o.width && height == o.height && batch == o.batch &&
-           dtype == o.dtype && depth == o.depth && depthFrom == o.depthFrom &&
-           depthModel == o.depthModel && control == o.control && controlScale == o.controlScale &&
-           controlStart == o.controlStart && controlEnd == o.controlEnd &&
-           styleStart == o.styleStart && styleEnd == o.styleEnd &&
+           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
+           controls == o.controls && styleStart == o.styleStart && styleEnd == o.styleEnd &&
            styleStrength == o.styleStrength && contentStrength == o.contentStrength &&
            layerWeights == o.layerWeights && init == o.init && strength == o.strength &&
            resizeMode == o.resizeMode && mask == o.mask && maskBlur == o.maskBlur &&
@@ -132,18 +129,62 @@ void validateInitImage(const GenerationRequest& request) {
                                request.sampler == SamplerKind::Tcd ||
                                request.timestepSpacing == TimestepSpacing::Trailing;
     if (!request.init.empty() && fromNoiseOnly)
-        fail("init", std::string("a start image needs ddim, dpmpp-2m or euler-a on the leading "
-                                 "timestep spacing; ") +
-                         nameOf(request.sampler) +
-                         (request.timestepSpacing == TimestepSpacing::Trailing
-                              ? " on the trailing spacing"
-                              : "") +
-                         " starts from noise only");
+        fail("init",
+             std::string("a start image needs ddim, dpmpp-2m or euler-a on the leading "
+                         "timestep spacing; ") +
+                 nameOf(request.sampler) +
+                 (request.timestepSpacing == TimestepSpacing::Trailing ? " on the trailing spacing"
+                                                                       : "") +
+                 " starts from noise only");
     if (request.maskBlur < 0 || request.maskBlur > 256)
         fail("mask_blur", "must be between 0 and 256 px, got " + std::to_string(request.maskBlur));
     if (request.maskedPadding < 0 || request.maskedPadding > 2048)
         fail("masked_padding",
              "must be between 0 and 2048 px, got " + std::to_string(request.maskedPadding));
+}
+
+void validateControl(const control::ControlUnit& unit, const std::string& where) {
+    using control::Preprocessor;
+    if (unit.model.empty())
+        fail(where + ".model", "is required: the ControlNet checkpoint");
+    if (unit.hint.empty() && unit.hintFrom.empty())
+        fail(where + ".hint", "is required: a ready hint image, or a picture to make one from "
+                              "(hint_from)");
+    if (!unit.hint.empty() && !unit.hintFrom.empty())
+        fail(where + ".hint", "and hint_from are alternatives: give one");
+    if (!unit.hint.empty() && unit.preprocess && *unit.preprocess != Preprocessor::None)
+        fail(where + ".preprocess", "applies to hint_from; a hint is used as it is");
+    const std::optional<Preprocessor> preprocessor = control::effectivePreprocessor(unit);
+    if (!preprocessor)
+        fail(where + ".preprocess", std::string("is required: no preprocessor here makes a '") +
+                                        nameOf(control::effectiveType(unit)) +
+                                        "' hint; name one (" + enumNameList<Preprocessor>() +
+                                        ") or give a ready hint");
+    if (*preprocessor == Preprocessor::DepthMidas && unit.preprocessModel.empty())
+        fail(where + ".preprocess_model", "is required to estimate depth (a MiDaS .onnx file)");
+    if (!(unit.scale >= 0.0 && unit.scale <= 5.0))
+        fail(where + ".scale", "must lie in [0, 5], got " + formatNumber(unit.scale));
+    if (!(unit.start >= 0.0 && unit.start <= unit.end && unit.end <= 1.0))
+        fail(where + ".start", "and end must satisfy 0 <= start <= end <= 1, got " +
+                                   formatNumber(unit.start) + " and " + formatNumber(unit.end));
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::optional<double>&>{"threshold_a", unit.thresholdA},
+          {"threshold_b", unit.thresholdB}})
+        if (value && !std::isfinite(*value))
+            fail(where + "." + key, "must be a finite number");
+    const control::PreprocessorSettings defaults = control::preprocessorSettings(*preprocessor);
+    const double a = unit.thresholdA.value_or(defaults.defaultA.value_or(0.0));
+    const double b = unit.thresholdB.value_or(defaults.defaultB.value_or(0.0));
+    if (*preprocessor == Preprocessor::Canny && !(a >= 0.0 && a <= b))
+        fail(where + ".threshold_a", "(canny's low threshold) must lie in [0, threshold_b]");
+    if (*preprocessor == Preprocessor::Scribble && !(a >= 0.0 && a <= 255.0))
+        fail(where + ".threshold_a", "(scribble's threshold) must lie in [0, 255]");
+    if (*preprocessor == Preprocessor::Lineart && !(a > 0.0 && a <= 64.0))
+        fail(where + ".threshold_a", "(lineart's line width) must lie in (0, 64]");
+    if (*preprocessor == Preprocessor::Tile && !(a >= 1.0 && a <= 64.0))
+        fail(where + ".threshold_a", "(tile's down-sampling factor) must lie in [1, 64]");
+    if (*preprocessor == Preprocessor::Shuffle && !(a >= 0.0 && a == std::floor(a)))
+        fail(where + ".threshold_a", "(shuffle's seed) must be a non-negative integer");
 }
 
 } // namespace
@@ -198,21 +239,12 @@ void validate(const GenerationRequest& request) {
                                         formatNumber(kMaxLoraWeight) + "], got " +
                                         formatNumber(weight));
     }
-    if (!(request.controlScale >= 0.0 && request.controlScale <= 5.0))
-        fail("control_scale", "must lie in [0, 5], got " + formatNumber(request.controlScale));
-    if (!(request.controlStart >= 0.0 && request.controlStart <= request.controlEnd &&
-          request.controlEnd <= 1.0))
-        fail("control_start", "and control_end must satisfy 0 <= start <= end <= 1");
-    if (!request.depth.empty() && !request.depthFrom.empty())
-        fail("depth", "and depth_from are alternatives: give one");
-    if (!request.depthFrom.empty() && request.depthModel.empty())
-        fail("depth_model", "is required to estimate depth from a photo");
-    const bool depthGiven = !request.depth.empty() || !request.depthFrom.empty();
-    if (depthGiven && request.control.empty())
-        fail("control", "is required with a depth map: give the ControlNet depth checkpoint");
-    if (!depthGiven && !request.control.empty())
-        fail("depth", "is required with a ControlNet: give a depth map, or a photo (depth_from) "
-                      "and a depth model to estimate one");
+    if (request.controls.size() > static_cast<std::size_t>(kMaxControls))
+        fail("controls", "holds " + std::to_string(request.controls.size()) +
+                             " ControlNets; at most " + std::to_string(kMaxControls) +
+                             " act together");
+    for (std::size_t i = 0; i < request.controls.size(); ++i)
+        validateControl(request.controls[i], "controls[" + std::to_string(i) + "]");
     validateReferenceControls(request);
     validateInitImage(request);
 }
@@ -222,10 +254,6 @@ bool stepInWindow(double start, double end, int step, int total) {
         return false;
     const double fraction = static_cast<double>(step) / static_cast<double>(total);
     return fraction >= start && fraction <= end;
-}
-
-bool controlAppliesAt(const GenerationRequest& request, int step, int total) {
-    return stepInWindow(request.controlStart, request.controlEnd, step, total);
 }
 
 bool referencesActAt(const GenerationRequest& request, int step, int total) {
@@ -337,17 +365,30 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
     json["height"] = r.height;
     json["batch"] = r.batch;
     json["dtype"] = nameOf(r.dtype);
-    if (!r.depth.empty())
-        json["depth"] = r.depth;
-    if (!r.depthFrom.empty())
-        json["depth_from"] = r.depthFrom;
-    if (!r.depthModel.empty())
-        json["depth_model"] = r.depthModel;
-    if (!r.control.empty()) {
-        json["control"] = r.control;
-        json["control_scale"] = r.controlScale;
-        json["control_start"] = r.controlStart;
-        json["control_end"] = r.controlEnd;
+    if (!r.controls.empty()) {
+        Json controls = Json::array();
+        for (const control::ControlUnit& unit : r.controls) {
+            Json entry = {{"model", unit.model}};
+            if (unit.type)
+                entry["type"] = nameOf(*unit.type);
+            if (!unit.hint.empty())
+                entry["hint"] = unit.hint;
+            if (!unit.hintFrom.empty())
+                entry["hint_from"] = unit.hintFrom;
+            if (unit.preprocess)
+                entry["preprocess"] = nameOf(*unit.preprocess);
+            if (unit.thresholdA)
+                entry["threshold_a"] = *unit.thresholdA;
+            if (unit.thresholdB)
+                entry["threshold_b"] = *unit.thresholdB;
+            if (!unit.preprocessModel.empty())
+                entry["preprocess_model"] = unit.preprocessModel;
+            entry["scale"] = unit.scale;
+            entry["start"] = unit.start;
+            entry["end"] = unit.end;
+            controls.push_back(entry);
+        }
+        json["controls"] = controls;
     }
     // Written when they differ from the defaults, so older requests read back unchanged.
     if (r.styleStart != 0.0 || r.styleEnd != 1.0) {
@@ -396,6 +437,66 @@ StyleReference pathAndWeightFromJson(const Json& entry, const std::string& where
     return item;
 }
 
+control::ControlUnit controlFromJson(const Json& entry, const std::string& where, bool strict) {
+    if (!entry.is_object())
+        fail(where, "must be an object {\"model\", \"hint\" or \"hint_from\", ...}");
+    control::ControlUnit unit;
+    for (auto field = entry.begin(); field != entry.end(); ++field) {
+        const std::string& key = field.key();
+        const Json& value = *field;
+        const std::string name = where + "." + key;
+        if (key == "model")
+            unit.model = json::asString(value, name);
+        else if (key == "type")
+            unit.type = json::asEnum<control::ControlType>(value, name);
+        else if (key == "hint")
+            unit.hint = json::asString(value, name);
+        else if (key == "hint_from")
+            unit.hintFrom = json::asString(value, name);
+        else if (key == "preprocess")
+            unit.preprocess = json::asEnum<control::Preprocessor>(value, name);
+        else if (key == "threshold_a")
+            unit.thresholdA = json::asNumber(value, name);
+        else if (key == "threshold_b")
+            unit.thresholdB = json::asNumber(value, name);
+        else if (key == "preprocess_model")
+            unit.preprocessModel = json::asString(value, name);
+        else if (key == "scale")
+            unit.scale = json::asNumber(value, name);
+        else if (key == "start")
+            unit.start = json::asNumber(value, name);
+        else if (key == "end")
+            unit.end = json::asNumber(value, name);
+        else if (strict)
+            fail(name, "is not a known field");
+    }
+    return unit;
+}
+
+// The single-ControlNet keys of earlier versions, read as one entry of `controls`: `depth` a
+// depth map (normalised), `depth_from` + `depth_model` a photo to estimate depth from.
+bool readLegacyControlKey(const std::string& key, const Json& value, control::ControlUnit& unit) {
+    using control::Preprocessor;
+    if (key == "depth" || key == "depth_from") {
+        unit.hintFrom = json::asString(value, key);
+        unit.type = control::ControlType::Depth;
+        unit.preprocess = key == "depth" ? Preprocessor::DepthMap : Preprocessor::DepthMidas;
+    } else if (key == "depth_model") {
+        unit.preprocessModel = json::asString(value, key);
+    } else if (key == "control") {
+        unit.model = json::asString(value, key);
+    } else if (key == "control_scale") {
+        unit.scale = json::asNumber(value, key);
+    } else if (key == "control_start") {
+        unit.start = json::asNumber(value, key);
+    } else if (key == "control_end") {
+        unit.end = json::asNumber(value, key);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 GenerationRequest requestFromJson(const Json& document, JsonStrictness strictness);
 
 } // namespace
@@ -416,6 +517,8 @@ namespace {
 GenerationRequest requestFromJson(const Json& document, JsonStrictness strictness) {
     const bool strict = strictness == JsonStrictness::Strict;
     GenerationRequest r;
+    control::ControlUnit legacy;
+    bool legacyGiven = false;
     for (auto it = document.begin(); it != document.end(); ++it) {
         const std::string& key = it.key();
         const Json& value = *it;
@@ -473,20 +576,14 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
             r.batch = json::asInt(value, key);
         } else if (key == "dtype") {
             r.dtype = json::asEnum<ComputeDtype>(value, key);
-        } else if (key == "depth") {
-            r.depth = json::asString(value, key);
-        } else if (key == "depth_from") {
-            r.depthFrom = json::asString(value, key);
-        } else if (key == "depth_model") {
-            r.depthModel = json::asString(value, key);
-        } else if (key == "control") {
-            r.control = json::asString(value, key);
-        } else if (key == "control_scale") {
-            r.controlScale = json::asNumber(value, key);
-        } else if (key == "control_start") {
-            r.controlStart = json::asNumber(value, key);
-        } else if (key == "control_end") {
-            r.controlEnd = json::asNumber(value, key);
+        } else if (key == "controls") {
+            if (!value.is_array())
+                fail(key, "must be a list of {\"model\", \"hint\", ...} objects");
+            for (std::size_t i = 0; i < value.size(); ++i)
+                r.controls.push_back(
+                    controlFromJson(value[i], "controls[" + std::to_string(i) + "]", strict));
+        } else if (readLegacyControlKey(key, value, legacy)) {
+            legacyGiven = true;
         } else if (key == "style_start") {
             r.styleStart = json::asNumber(value, key);
         } else if (key == "style_end") {
@@ -514,6 +611,14 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
         } else if (strict) {
             fail(key, "is not a known field");
         }
+    }
+    if (legacyGiven) {
+        if (!r.controls.empty())
+            fail("control", "and the other single-ControlNet keys cannot be mixed with "
+                            "'controls': write that ControlNet as an entry of 'controls'");
+        if (legacy.preprocess == control::Preprocessor::DepthMap && !legacy.preprocessModel.empty())
+            legacy.preprocessModel.clear(); // a remembered estimator next to a ready depth map
+        r.controls.push_back(legacy);
     }
     return r;
 }
@@ -561,15 +666,15 @@ std::string toA1111Parameters(const GenerationRequest& r) {
         if (r.maskedOnly)
             text << ", Inpaint area: Only masked, Masked area padding: " << r.maskedPadding;
     }
-    if (!r.control.empty()) {
-        text << ", ControlNet: depth, model " << std::filesystem::path(r.control).stem().string()
-             << ", scale " << formatNumber(r.controlScale) << ", start "
-             << formatNumber(r.controlStart) << ", end " << formatNumber(r.controlEnd);
-        if (!r.depth.empty())
-            text << ", map " << std::filesystem::path(r.depth).filename().string();
-        else if (!r.depthFrom.empty())
-            text << ", from " << std::filesystem::path(r.depthFrom).filename().string() << " by "
-                 << std::filesystem::path(r.depthModel).filename().string();
+    for (std::size_t i = 0; i < r.controls.size(); ++i) {
+        const control::ControlUnit& unit = r.controls[i];
+        const std::optional<control::Preprocessor> module = control::effectivePreprocessor(unit);
+        text << ", ControlNet " << i
+             << ": \"Module: " << (module ? nameOf(*module) : nameOf(control::Preprocessor::None))
+             << ", Model: " << std::filesystem::path(unit.model).stem().string()
+             << ", Weight: " << formatNumber(unit.scale)
+             << ", Guidance Start: " << formatNumber(unit.start)
+             << ", Guidance End: " << formatNumber(unit.end) << "\"";
     }
     return text.str();
 }

@@ -4,6 +4,7 @@
 // GUI). Torch-free: the GUI includes it.
 #pragma once
 
+#include "core/control/control_unit.h"
 #include "core/image/resize_mode.h"
 #include "core/pipeline/reference_mode.h"
 #include "core/runtime/compute_dtype.h"
@@ -66,14 +67,10 @@ struct GenerationRequest {
     int height = 512;
     int batch = 1;
 
-    // ControlNet depth (all optional).
-    std::string depth;      // a depth map image
-    std::string depthFrom;  // a photo to estimate depth from
-    std::string depthModel; // the ONNX depth estimator
-    std::string control;    // the ControlNet checkpoint
-    double controlScale = 1.0;
-    double controlStart = 0.0;
-    double controlEnd = 1.0;
+    // ControlNets (conventions `controls`), their residuals summed. The old single-ControlNet
+    // keys (depth, depth_from, depth_model, control, control_scale, control_start, control_end)
+    // are read as one entry of this list.
+    std::vector<control::ControlUnit> controls;
 
     // When and how strongly the references act (defaults change nothing).
     double styleStart = 0.0;      // fractions of the steps (like control_start/end): outside
@@ -120,6 +117,7 @@ constexpr int kMaxImageSide = 2048;
 constexpr int kMaxBatch = 16;
 constexpr int kMaxSteps = 1000;
 constexpr double kMaxLoraWeight = 10.0; // |weight|: beyond it a LoRA only destroys the model
+constexpr int kMaxControls = 8;
 
 // `mode` as run: the explicit one, else Style with a style reference, else None.
 ReferenceMode effectiveMode(const GenerationRequest& request);
@@ -136,11 +134,6 @@ std::vector<double> normalizedStyleWeights(const GenerationRequest& request);
 
 // Throws RequestError naming the first invalid field.
 void validate(const GenerationRequest& request);
-
-// Whether the ControlNet residuals are applied at sampler step `step` (0-based, run order) of
-// `total`: when step / total lies in [control_start, control_end] (A1111's convention), so
-// start 0 and end 1 apply them at every step.
-bool controlAppliesAt(const GenerationRequest& request, int step, int total);
 
 // Whether sampler step `step` (0-based, run order) of `total` lies in the window [start, end] of
 // fractions of the steps (A1111's ControlNet convention: start 0 and end 1 cover every step;
@@ -173,7 +166,9 @@ GenerationRequest requestFromJson(const std::string& text,
                                   JsonStrictness strictness = JsonStrictness::Strict);
 
 // AUTOMATIC1111-style "parameters" text: prompt, "Negative prompt: ...", then
-// "Steps: 50, Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: ..., DEADiff ...".
+// "Steps: 50, Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: ..., DEADiff ...",
+// and per ControlNet `ControlNet 0: "Module: canny, Model: control_v11p_sd15_canny, Weight: 1,
+// Guidance Start: 0, Guidance End: 1"` (the sd-webui-controlnet extension's form).
 std::string toA1111Parameters(const GenerationRequest& request);
 
 } // namespace deadiff

@@ -240,43 +240,116 @@ TEST(CliBinary, GenerateNeedsAPrompt) {
     EXPECT_NE(result.err.find("'prompt' is required"), std::string::npos) << result.err;
 }
 
-TEST(GenerateArgs, ControlNetFlagsMapOntoTheRequestFields) {
+TEST(GenerateArgs, OldControlNetFlagsReadAsOneControl) {
     Args args("generate", "");
     addRequestOptions(args);
     args.parse({"--prompt", "x", "--depth-from", "photo.jpg", "--depth-model", "midas.onnx",
                 "--control", "control_sd15_depth.pth", "--control-scale", "0.6", "--control-start",
                 "0.2", "--control-end", "0.7"});
     const GenerationRequest r = requestFromArgs(args);
-    EXPECT_EQ(r.depthFrom, "photo.jpg");
-    EXPECT_EQ(r.depthModel, "midas.onnx");
-    EXPECT_EQ(r.control, "control_sd15_depth.pth");
-    EXPECT_DOUBLE_EQ(r.controlScale, 0.6);
-    EXPECT_DOUBLE_EQ(r.controlStart, 0.2);
-    EXPECT_DOUBLE_EQ(r.controlEnd, 0.7);
-    EXPECT_TRUE(r.depth.empty());
+    ASSERT_EQ(r.controls.size(), 1u);
+    const control::ControlUnit& unit = r.controls[0];
+    EXPECT_EQ(unit.hintFrom, "photo.jpg");
+    EXPECT_EQ(unit.preprocess, control::Preprocessor::DepthMidas);
+    EXPECT_EQ(unit.preprocessModel, "midas.onnx");
+    EXPECT_EQ(unit.model, "control_sd15_depth.pth");
+    EXPECT_DOUBLE_EQ(unit.scale, 0.6);
+    EXPECT_DOUBLE_EQ(unit.start, 0.2);
+    EXPECT_DOUBLE_EQ(unit.end, 0.7);
+    EXPECT_TRUE(unit.hint.empty());
 
     Args defaults("generate", "");
     addRequestOptions(defaults);
     defaults.parse({"--prompt", "x"});
-    const GenerationRequest d = requestFromArgs(defaults);
-    EXPECT_DOUBLE_EQ(d.controlScale, 1.0);
-    EXPECT_DOUBLE_EQ(d.controlStart, 0.0);
-    EXPECT_DOUBLE_EQ(d.controlEnd, 1.0);
+    EXPECT_TRUE(requestFromArgs(defaults).controls.empty());
+}
+
+// Each --control takes the hint flags that follow it, in command-line order.
+TEST(GenerateArgs, SeveralControlNetsEachWithItsHint) {
+    Args args("generate", "");
+    addRequestOptions(args);
+    args.parse({"--prompt",       "x",
+                "--control",      "control_v11p_sd15_canny.pth:0.8",
+                "--hint-from",    "photo.png",
+                "--preprocess",   "canny:50:150",
+                "--style",        "s.png",
+                "--control",      "/m/depth.safetensors:0.5:0.1:0.6",
+                "--control-type", "depth",
+                "--hint",         "depth.png",
+                "--control",      "c:\\odd:name.pth",
+                "--hint",         "h.png"});
+    const GenerationRequest r = requestFromArgs(args);
+    ASSERT_EQ(r.controls.size(), 3u);
+    EXPECT_EQ(r.controls[0].model, "control_v11p_sd15_canny.pth");
+    EXPECT_DOUBLE_EQ(r.controls[0].scale, 0.8);
+    EXPECT_EQ(r.controls[0].hintFrom, "photo.png");
+    EXPECT_EQ(r.controls[0].preprocess, control::Preprocessor::Canny);
+    EXPECT_EQ(r.controls[0].thresholdA, 50.0);
+    EXPECT_EQ(r.controls[0].thresholdB, 150.0);
+    EXPECT_FALSE(r.controls[0].type);
+    EXPECT_EQ(r.controls[1].model, "/m/depth.safetensors");
+    EXPECT_DOUBLE_EQ(r.controls[1].scale, 0.5);
+    EXPECT_DOUBLE_EQ(r.controls[1].start, 0.1);
+    EXPECT_DOUBLE_EQ(r.controls[1].end, 0.6);
+    EXPECT_EQ(r.controls[1].type, control::ControlType::Depth);
+    EXPECT_EQ(r.controls[1].hint, "depth.png");
+    EXPECT_EQ(r.controls[2].model, "c:\\odd:name.pth"); // colons of the path stay
+    EXPECT_DOUBLE_EQ(r.controls[2].scale, 1.0);
+    EXPECT_NO_THROW(validate(r));
+
+    const auto usageError = [](std::vector<std::string> argv) {
+        Args bad("generate", "");
+        addRequestOptions(bad);
+        argv.insert(argv.begin(), {"--prompt", "x"});
+        try {
+            bad.parse(argv);
+            requestFromArgs(bad);
+        } catch (const UsageError& error) {
+            return std::string(error.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(
+        usageError({"--hint", "h.png", "--control", "c.pth"}).find("give --control PATH before it"),
+        std::string::npos);
+    EXPECT_NE(usageError({"--control", "c.pth:0.5:0.2"}).find("PATH:scale:start:end"),
+              std::string::npos);
+    EXPECT_NE(usageError({"--control", "c.pth", "--hint", "a.png", "--hint", "b.png"})
+                  .find("'--hint' given twice for the ControlNet c.pth"),
+              std::string::npos);
+    EXPECT_NE(usageError({"--control", "c.pth", "--hint-from", "a.png", "--preprocess", "sobel"})
+                  .find("'--preprocess' must be none, canny"),
+              std::string::npos);
+    EXPECT_NE(usageError({"--control", "a.pth", "--control", "b.pth", "--depth", "d.png"})
+                  .find("describe one ControlNet"),
+              std::string::npos);
+    EXPECT_NE(usageError({"--control", "c.pth", "--control-type", "pose"}).find("openpose"),
+              std::string::npos);
 }
 
 // Missing ControlNet inputs fail at once, naming the flag and the file, before any model load.
-TEST(CliBinary, MissingDepthInputsAreNamedBeforeLoading) {
+TEST(CliBinary, MissingControlNetInputsAreNamedBeforeLoading) {
     const auto noControl = runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt",
                                        "--prompt", "x", "--depth", "/nonexistent/depth.png"});
-    EXPECT_NE(noControl.exitCode, 0);
-    EXPECT_NE(noControl.err.find("'control' is required"), std::string::npos) << noControl.err;
+    EXPECT_EQ(noControl.exitCode, 2);
+    EXPECT_NE(noControl.err.find("'controls[0].model' is required"), std::string::npos)
+        << noControl.err;
     const auto missing =
         runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
                     "--depth", "/nonexistent/depth.png", "--control", "/nonexistent/c.pth"});
-    EXPECT_NE(missing.exitCode, 0);
-    EXPECT_NE(missing.err.find("'--depth': no such file: /nonexistent/depth.png"),
-              std::string::npos)
+    EXPECT_EQ(missing.exitCode, 2);
+    EXPECT_NE(missing.err.find("'--control': no such file: /nonexistent/c.pth"), std::string::npos)
         << missing.err;
+    const auto hint =
+        runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
+                    "--control", kCli, "--hint", "/nonexistent/hint.png"});
+    EXPECT_EQ(hint.exitCode, 2);
+    EXPECT_NE(hint.err.find("'--hint': no such file: /nonexistent/hint.png"), std::string::npos)
+        << hint.err;
+    const auto folder = runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt",
+                                    "--prompt", "x", "--save-hint", "/nonexistent/hints"});
+    EXPECT_EQ(folder.exitCode, 2);
+    EXPECT_NE(folder.err.find("'--save-hint': no such folder"), std::string::npos) << folder.err;
 }
 
 } // namespace

@@ -31,10 +31,13 @@ TEST(ControlNetOracle, EveryResidualAndTheGuidedHintMatchTheOfficialCode) {
     const auto checkpoint = io::SafetensorsFile::open(checkpointPath);
     const nn::TensorMap weights = tensorsWithPrefix(checkpoint, "control_model.");
     EXPECT_EQ(weights.size(), 340u);
-    const nn::ControlNetConfig config;
-    nn::ControlNetModel control(config);
-    control->eval();
-    nn::loadControlNet(*control, weights, checkpointPath); // strict: every key, every shape
+    // Sized from the file's shapes, as the pipeline loads any ControlNet: SD 1.5's sizes.
+    nn::ControlNetModel control =
+        nn::loadControlNetFor(weights, nn::UNetConfig{}, 8, checkpointPath);
+    const nn::ControlNetConfig& config = control->config();
+    EXPECT_EQ(config.hintWidths, nn::ControlNetConfig{}.hintWidths);
+    EXPECT_EQ(config.unet.channelMult, nn::UNetConfig{}.channelMult);
+    EXPECT_EQ(config.unet.attentionResolutions, (std::vector<std::int64_t>{1, 2, 4}));
 
     const auto ref = io::SafetensorsFile::open(oracleRef("controlnet_step.safetensors"));
     // The hint as the pipeline builds it from the depth picture: hint_u8 / 255.
@@ -103,28 +106,33 @@ TEST_F(ControlledGeneration, PipelineAppliesTheControlNetByScaleAndStepWindow) {
     const cv::Mat reference = pipeline->generate(plain).images.at(0);
 
     GenerationRequest controlled = plain;
-    controlled.depth = writeDepthPng();
-    controlled.control = controlnet;
+    control::ControlUnit depth;
+    depth.model = controlnet;
+    depth.hintFrom = writeDepthPng();
+    depth.preprocess = control::Preprocessor::DepthMap;
+    controlled.controls.push_back(depth);
     const GenerationResult full = pipeline->generate(controlled);
-    EXPECT_EQ(full.request.control, controlnet);
-    EXPECT_EQ(full.request.depth, controlled.depth);
+    ASSERT_EQ(full.request.controls.size(), 1u);
+    EXPECT_EQ(full.request.controls[0], depth);
     EXPECT_GT(cv::norm(full.images.at(0), reference, cv::NORM_INF), 0.0);
+    ASSERT_EQ(full.hints.size(), 1u);
+    EXPECT_EQ(full.hints[0].size(), cv::Size(64, 64));
 
     GenerationRequest off = controlled;
-    off.controlScale = 0.0;
+    off.controls[0].scale = 0.0;
     EXPECT_EQ(cv::norm(pipeline->generate(off).images.at(0), reference, cv::NORM_INF), 0.0);
     GenerationRequest never = controlled;
-    never.controlStart = 0.6; // no step at fraction >= 0.6
+    never.controls[0].start = 0.6; // no step at fraction >= 0.6
     EXPECT_EQ(cv::norm(pipeline->generate(never).images.at(0), reference, cv::NORM_INF), 0.0);
     GenerationRequest late = controlled;
-    late.controlStart = 0.5; // the second step only
+    late.controls[0].start = 0.5; // the second step only
     const cv::Mat lateImage = pipeline->generate(late).images.at(0);
     EXPECT_GT(cv::norm(lateImage, reference, cv::NORM_INF), 0.0);
     EXPECT_GT(cv::norm(lateImage, full.images.at(0), cv::NORM_INF), 0.0);
 
     // A wrong ControlNet file is named; the pipeline stays usable.
     GenerationRequest wrong = controlled;
-    wrong.control = checkpoint;
+    wrong.controls[0].model = checkpoint;
     try {
         pipeline->generate(wrong);
         FAIL() << "the DEADiff checkpoint is not a ControlNet";
@@ -180,13 +188,16 @@ TEST_F(ControlledGeneration, CliGeneratesWithDepthFromAPhotoAndStoresTheSettings
     const io::PngText text = io::readPngText(out);
     const GenerationRequest stored =
         requestFromJson(io::findPngText(text, io::kRequestJsonKeyword), JsonStrictness::Strict);
-    EXPECT_EQ(stored.depthFrom, oracleRef("style_01.jpeg"));
-    EXPECT_EQ(stored.depthModel, onnx);
-    EXPECT_EQ(stored.control, controlnet);
-    EXPECT_DOUBLE_EQ(stored.controlScale, 0.8);
-    EXPECT_DOUBLE_EQ(stored.controlEnd, 0.5);
+    ASSERT_EQ(stored.controls.size(), 1u);
+    EXPECT_EQ(stored.controls[0].hintFrom, oracleRef("style_01.jpeg"));
+    EXPECT_EQ(stored.controls[0].preprocess, control::Preprocessor::DepthMidas);
+    EXPECT_EQ(stored.controls[0].preprocessModel, onnx);
+    EXPECT_EQ(stored.controls[0].model, controlnet);
+    EXPECT_DOUBLE_EQ(stored.controls[0].scale, 0.8);
+    EXPECT_DOUBLE_EQ(stored.controls[0].end, 0.5);
     const std::string parameters = io::findPngText(text, io::kA1111ParametersKeyword);
-    EXPECT_NE(parameters.find("ControlNet: depth, model control_random_s2024, scale 0.8"),
+    EXPECT_NE(parameters.find("ControlNet 0: \"Module: depth_midas, Model: control_random_s2024, "
+                              "Weight: 0.8, Guidance Start: 0, Guidance End: 0.5\""),
               std::string::npos)
         << parameters;
 }

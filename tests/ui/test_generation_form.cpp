@@ -1,8 +1,9 @@
 // The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
-// ControlNet depth panel (its settings and the depth map preview).
+// ControlNet panel (its units, their settings and the live hint previews).
 #include "tests/ui/studio_home.h"
 #include "tests/ui/ui_events.h"
 #include "ui/application.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
@@ -97,13 +98,26 @@ private Q_SLOTS:
         original.height = 384;
         original.batch = 2;
         original.dtype = ComputeDtype::BFloat16;
-        // The depth panel's fields.
-        original.depthFrom = content_.toStdString();
-        original.depthModel = "/models/midas_v21_small_256.onnx";
-        original.control = "/models/control_depth.pth";
-        original.controlScale = 0.7;
-        original.controlStart = 0.1;
-        original.controlEnd = 0.85;
+        // The ControlNet panel's units.
+        deadiff::control::ControlUnit canny;
+        canny.model = "/models/control_v11p_sd15_canny.pth";
+        canny.hintFrom = styleA_.toStdString();
+        canny.preprocess = deadiff::control::Preprocessor::Canny;
+        canny.thresholdA = 50;
+        canny.thresholdB = 120;
+        canny.scale = 0.7;
+        canny.start = 0.1;
+        canny.end = 0.85;
+        deadiff::control::ControlUnit depth;
+        depth.model = "/models/control.pth";
+        depth.type = deadiff::control::ControlType::Depth;
+        depth.hintFrom = content_.toStdString();
+        depth.preprocess = deadiff::control::Preprocessor::DepthMidas;
+        depth.preprocessModel = "/models/midas_v21_small_256.onnx";
+        deadiff::control::ControlUnit ready;
+        ready.model = "/models/control_v11p_sd15_openpose.pth";
+        ready.hint = styleB_.toStdString();
+        original.controls = {canny, depth, ready};
 
         GenerationForm form;
         form.setRequest(original);
@@ -222,94 +236,148 @@ private Q_SLOTS:
         QCOMPARE(form.request().width % 64, 0);
     }
 
-    // Switched off, the panel keeps its settings but the request carries no ControlNet.
-    void depthPanelSwitchedOffLeavesTheControlNetOut() {
+    // Switched off, the panel keeps its units but the request carries no ControlNet.
+    void controlPanelSwitchedOffLeavesTheControlNetsOut() {
         GenerationRequest request;
         request.prompt = "x";
-        request.depth = content_.toStdString();
-        request.control = "/models/control_depth.pth";
-        request.controlScale = 1.5;
+        deadiff::control::ControlUnit unit;
+        unit.model = "/models/control_sd15_depth.pth";
+        unit.hintFrom = content_.toStdString();
+        unit.preprocess = deadiff::control::Preprocessor::DepthMap;
+        unit.scale = 1.5;
+        request.controls = {unit, unit};
         GenerationForm form;
         form.setRequest(request);
-        auto* group = form.findChild<QGroupBox*>("depthGroup");
-        QVERIFY(group->isChecked());
-        QCOMPARE(form.request().control, request.control);
-        QCOMPARE(form.request().depth, request.depth);
-        group->setChecked(false);
-        const GenerationRequest off = form.request();
-        QVERIFY(off.control.empty() && off.depth.empty() && off.depthFrom.empty());
-        QCOMPARE(off.controlScale, 1.0);
-        group->setChecked(true);
-        QCOMPARE(form.request().controlScale, 1.5);
+        auto* panel = form.controlPanel();
+        QVERIFY(panel->isChecked());
+        QCOMPARE(panel->unitCount(), 2);
+        QCOMPARE(form.request().controls, request.controls);
+        panel->setChecked(false);
+        QVERIFY(form.request().controls.empty());
+        panel->setChecked(true);
+        QCOMPARE(form.request().controls, request.controls);
+
+        // Removing a unit drops it from the request; "Add" appends one with the last file.
+        QTest::mouseClick(panel->editor(0)->removeButton(), Qt::LeftButton);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QCOMPARE(panel->unitCount(), 1);
+        QCOMPARE(form.request().controls.size(), std::size_t{1});
+        QTest::mouseClick(panel->addButton(), Qt::LeftButton);
+        QCOMPARE(panel->unitCount(), 2);
+        QCOMPARE(form.request().controls.at(1).model, unit.model);
+        QCOMPARE(panel->editor(1)->findChild<QLabel*>("controlTitle")->text(),
+                 QString("ControlNet 2"));
 
         GenerationRequest plain;
         plain.prompt = "y";
         form.setRequest(plain);
-        QVERIFY(!group->isChecked());
-        QCOMPARE(form.findChild<QLineEdit*>("controlEdit")->text(),
-                 QString("/models/control_depth.pth")); // kept for next time
-        GenerationForm next;                            // ... and in the next session
-        QCOMPARE(next.findChild<QLineEdit*>("controlEdit")->text(),
-                 QString("/models/control_depth.pth"));
-        QVERIFY(next.request().control.empty()); // the panel starts switched off
+        QVERIFY(!panel->isChecked());
+        QCOMPARE(panel->unitCount(), 2); // kept for next time
+        GenerationForm next;             // ... and the file in the next session
+        next.controlPanel()->setChecked(true);
+        QCOMPARE(next.controlPanel()->unitCount(), 1);
+        QCOMPARE(next.request().controls.at(0).model, unit.model);
     }
 
-    // The preview is the normalised map: a 16-bit ramp 1000..3000 shows black to white.
-    void depthPreviewShowsTheNormalisedMap() {
+    // The preview is the hint at the generation size, made by the same code as generation:
+    // canny edges of a drawn square are its outline.
+    void hintPreviewShowsTheCannyOutlineAtTheImageSize() {
+        QImage drawing(128, 128, QImage::Format_RGB888);
+        drawing.fill(QColor(20, 30, 40));
+        for (int y = 32; y < 96; ++y)
+            for (int x = 32; x < 96; ++x)
+                drawing.setPixelColor(x, y, QColor(230, 220, 210));
+        const QString file = dir_.filePath("square.png");
+        QVERIFY(drawing.save(file));
+        GenerationForm form;
+        form.setImageSide(64);
+        auto* panel = form.controlPanel();
+        panel->setChecked(true);
+        auto* editor = panel->editor(0);
+        editor->modelEdit()->setText("control_v11p_sd15_canny.pth");
+        QSignalSpy updated(editor, &deadiff::ui::ControlUnitEditor::previewUpdated);
+        editor->hintZone()->setPath(file);
+        QVERIFY(updated.wait(10000));
+        const QImage shown = editor->preview()->image();
+        QCOMPARE(shown.size(), QSize(64, 64));
+        QCOMPARE(qGray(shown.pixel(32, 32)), 0);   // inside the square
+        QCOMPARE(qGray(shown.pixel(4, 4)), 0);     // outside
+        QCOMPARE(qGray(shown.pixel(32, 16)), 255); // on its top edge (y 16 at 64 px)
+        QVERIFY(editor->previewError().isEmpty());
+        QVERIFY(editor->saveHintButton()->isEnabled());
+        const QString saved = dir_.filePath("hint.png");
+        QVERIFY(editor->saveHint(saved));
+        QCOMPARE(QImage(saved).convertToFormat(QImage::Format_RGB888),
+                 shown.convertToFormat(QImage::Format_RGB888));
+
+        // A new size remakes it.
+        form.setImageSide(128);
+        QVERIFY(updated.wait(10000));
+        QCOMPARE(editor->preview()->image().size(), QSize(128, 128));
+    }
+
+    // Two units, each with its own preview: a 16-bit depth ramp normalised (black to white) and
+    // a depth map estimated by the tiny fixture ONNX model (red channel thresholded at
+    // mid-gray); without a model the unit says what is missing.
+    void twoUnitsPreviewTheirOwnHints() {
         QImage ramp(64, 16, QImage::Format_Grayscale16);
         for (int y = 0; y < ramp.height(); ++y) {
             auto* line = reinterpret_cast<quint16*>(ramp.scanLine(y));
             for (int x = 0; x < ramp.width(); ++x)
                 line[x] = static_cast<quint16>(1000 + x * 2000 / 63);
         }
-        const QString file = dir_.filePath("depth16.png");
-        QVERIFY(ramp.save(file));
-        GenerationForm form;
-        form.findChild<QGroupBox*>("depthGroup")->setChecked(true);
-        QSignalSpy updated(&form, &GenerationForm::depthPreviewUpdated);
-        form.depthZone()->setPath(file);
-        QVERIFY(updated.wait(10000));
-        const QImage shown = form.depthPreview()->image();
-        QCOMPARE(shown.size(), QSize(64, 16));
-        QCOMPARE(qGray(shown.pixel(0, 8)), 0);
-        QCOMPARE(qGray(shown.pixel(63, 8)), 255);
-        QVERIFY(std::abs(qGray(shown.pixel(32, 8)) - 130) <= 1); // (2015 - 1000) / 2000 * 255
-        QVERIFY(form.findChild<QLabel*>("depthStatusLabel")->text().isEmpty());
-    }
-
-    // Estimation with the tiny fixture ONNX model (red channel thresholded at mid-gray), and the
-    // message when no model is chosen or the file is not a model.
-    void depthPreviewEstimatesFromAPhoto() {
+        const QString depthFile = dir_.filePath("depth16.png");
+        QVERIFY(ramp.save(depthFile));
         QImage photo(60, 20, QImage::Format_RGB888);
         for (int x = 0; x < photo.width(); ++x)
             for (int y = 0; y < photo.height(); ++y)
                 photo.setPixelColor(x, y, x < 30 ? QColor(0, 200, 200) : QColor(255, 0, 0));
-        const QString file = dir_.filePath("photo.png");
-        QVERIFY(photo.save(file));
+        const QString photoFile = dir_.filePath("photo.png");
+        QVERIFY(photo.save(photoFile));
+
+        GenerationRequest request;
+        request.prompt = "x";
+        request.width = 64;
+        request.height = 64;
+        deadiff::control::ControlUnit map;
+        map.model = "control_sd15_depth.pth";
+        map.hintFrom = depthFile.toStdString();
+        deadiff::control::ControlUnit estimated = map;
+        estimated.hintFrom = photoFile.toStdString();
+        estimated.preprocess = deadiff::control::Preprocessor::DepthMidas;
+        request.controls = {map, estimated};
         GenerationForm form;
-        auto* model = form.findChild<QLineEdit*>("depthModelEdit");
-        model->clear(); // a model remembered by an earlier test
-        form.findChild<QGroupBox*>("depthGroup")->setChecked(true);
-        form.findChild<QRadioButton*>("depthEstimateRadio")->setChecked(true);
-        form.depthZone()->setPath(file);
-        auto* status = form.findChild<QLabel*>("depthStatusLabel");
-        QVERIFY(status->text().contains("onnx"));
+        auto* panel = form.controlPanel();
+        form.setRequest(request);
+        auto* mapEditor = panel->editor(0);
+        auto* estimateEditor = panel->editor(1);
+        QVERIFY(estimateEditor->previewError().contains("onnx"));
+        if (mapEditor->preview()->image().isNull()) {
+            QSignalSpy mapUpdated(mapEditor, &deadiff::ui::ControlUnitEditor::previewUpdated);
+            QVERIFY(mapUpdated.wait(10000));
+        }
+        const QImage shownMap = mapEditor->preview()->image();
+        QCOMPARE(shownMap.size(), QSize(64, 64));
+        QCOMPARE(qGray(shownMap.pixel(0, 8)), 0);
+        QCOMPARE(qGray(shownMap.pixel(63, 8)), 255);
 
-        QSignalSpy updated(&form, &GenerationForm::depthPreviewUpdated);
-        model->setText(QStringLiteral(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));
-        QVERIFY(updated.wait(10000));
-        const QImage shown = form.depthPreview()->image();
-        QCOMPARE(shown.size(), QSize(60, 20));
-        QVERIFY(qGray(shown.pixel(10, 10)) < 5);   // red 0: far
-        QVERIFY(qGray(shown.pixel(50, 10)) > 250); // red 255: near
-        const GenerationRequest request = form.request();
-        QCOMPARE(request.depthFrom, file.toStdString());
-        QVERIFY(request.depth.empty());
+        QSignalSpy estimatedUpdated(estimateEditor,
+                                    &deadiff::ui::ControlUnitEditor::previewUpdated);
+        estimateEditor->findChild<QLineEdit*>("preprocessModelEdit")
+            ->setText(QStringLiteral(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));
+        QVERIFY(estimatedUpdated.wait(10000));
+        const QImage shown = estimateEditor->preview()->image();
+        QCOMPARE(shown.size(), QSize(64, 64));
+        QVERIFY(qGray(shown.pixel(5, 32)) < 5);    // red 0: far
+        QVERIFY(qGray(shown.pixel(58, 32)) > 250); // red 255: near
+        QCOMPARE(form.request().controls.at(1).preprocessModel,
+                 std::string(DEADIFF_TEST_FIXTURES_DIR "/depth/tiny_depth_64.onnx"));
 
-        model->setText(file); // a PNG is not a depth model
-        QVERIFY(updated.wait(10000));
-        QVERIFY(form.depthPreview()->image().isNull());
-        QVERIFY2(status->text().contains("not an ONNX model"), qPrintable(status->text()));
+        estimateEditor->findChild<QLineEdit*>("preprocessModelEdit")->setText(photoFile);
+        QVERIFY(estimatedUpdated.wait(10000));
+        QVERIFY(estimateEditor->preview()->image().isNull());
+        QVERIFY2(estimateEditor->previewError().contains("not an ONNX model"),
+                 qPrintable(estimateEditor->previewError()));
     }
 
 private:

@@ -9,6 +9,7 @@
 #include "ui/application.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/engine_messages.h"
 #include "ui/gallery.h"
@@ -56,6 +57,7 @@ using deadiff::GenerationRequest;
 using deadiff::testing::dropFile;
 using deadiff::testing::GradientProbe;
 using deadiff::testing::visibleBox;
+using deadiff::ui::ControlUnitsPanel;
 using deadiff::ui::Gallery;
 using deadiff::ui::ImageView;
 using deadiff::ui::MainWindow;
@@ -410,20 +412,23 @@ private Q_SLOTS:
         MainWindow window(deadiff::testing::gradientFactory(probe_));
         QVERIFY(openStudio(window));
         window.form()->promptEdit()->setPlainText("a castle");
-        window.form()->depthGroup()->setChecked(true);
+        ControlUnitsPanel* panel = window.form()->controlPanel();
+        panel->setChecked(true);
+        QCOMPARE(panel->unitCount(), 1);
         QSignalSpy errors(&window, &MainWindow::errorShown);
         window.generate();
         QCOMPARE(errors.count(), 1);
-        QVERIFY2(errors.at(0).at(0).toString().contains("ControlNet depth is switched on"),
+        QVERIFY2(errors.at(0).at(0).toString().contains("ControlNet 1 is empty"),
                  qPrintable(errors.at(0).at(0).toString()));
         QCOMPARE(probe_->generateCalls.load(), 0);
 
-        window.form()->depthZone()->setPath(dir_->filePath("a.png"));
-        window.form()->findChild<QLineEdit*>("controlEdit")->clear();
+        panel->editor(0)->hintZone()->setPath(dir_->filePath("a.png"));
+        panel->editor(0)->modelEdit()->clear();
         window.generate();
         QCOMPARE(errors.count(), 2);
         const QString message = errors.at(1).at(0).toString();
-        QVERIFY2(!message.contains("'control'"), qPrintable(message));
+        QVERIFY2(!message.contains("'controls"), qPrintable(message));
+        QVERIFY2(message.contains("ControlNet 1 file"), qPrintable(message));
         QVERIFY2(message.contains("ControlNet checkpoint"), qPrintable(message));
         QCOMPARE(probe_->generateCalls.load(), 0);
     }
@@ -547,8 +552,8 @@ private Q_SLOTS:
         const QString prompt = userMessage("'prompt' is required");
         const QString notImage = userMessage("/x/notes.png: not an image in a supported format "
                                              "(PNG, JPEG, WebP, BMP, TIFF, PPM/PGM, ...)");
-        const QString control = userMessage(
-            "'control' is required with a depth map: give the ControlNet depth checkpoint");
+        const QString control =
+            userMessage("'controls[0].model' is required: the ControlNet checkpoint");
         QCoreApplication::removeTranslator(&translator);
         for (const QString& text : {prompt, notImage, control}) {
             QVERIFY2(isChinese(text), qPrintable(text));

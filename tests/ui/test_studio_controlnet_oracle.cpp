@@ -1,10 +1,11 @@
 // The studio with the real engine on the real-layout random-weight checkpoints (DEADiff +
-// ControlNet, tests/prepare-oracle.sh): a depth map dropped in the depth panel is shown, then
+// ControlNet, tests/prepare-oracle.sh): a depth map dropped in a ControlNet unit is shown, then
 // steers a generation end to end; the gallery keeps the ControlNet settings. ctest label
 // `oracle`; skipped when the checkpoints are absent.
 #include "tests/support/paths.h"
 #include "tests/ui/studio_home.h"
 #include "ui/application.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
@@ -73,34 +74,38 @@ private Q_SLOTS:
         request.seed = 5;
         form->setRequest(request);
 
-        QSignalSpy previewed(form, &GenerationForm::depthPreviewUpdated);
-        form->findChild<QGroupBox*>("depthGroup")->setChecked(true);
-        form->depthZone()->setPath(depthFile);
+        auto* panel = form->controlPanel();
+        panel->setChecked(true);
+        auto* unit = panel->editor(0);
+        unit->modelEdit()->setText(control);
+        unit->typeBox()->setCurrentIndex(unit->typeBox()->findData(QStringLiteral("depth")));
+        QSignalSpy previewed(unit, &deadiff::ui::ControlUnitEditor::previewUpdated);
+        unit->hintZone()->setPath(depthFile);
         QVERIFY(previewed.wait(10000));
-        QCOMPARE(form->depthPreview()->image().size(), QSize(96, 96)); // shown before generating
-        form->findChild<QLineEdit*>("controlEdit")->setText(control);
+        QCOMPARE(unit->preview()->image().size(), QSize(64, 64)); // shown before generating
 
         window.generate();
         QTRY_COMPARE_WITH_TIMEOUT(window.gallery()->resultCount(), 1, 300000);
         const auto& controlled = window.gallery()->entry(0);
         QCOMPARE(controlled.image.size(), QSize(64, 64));
-        QCOMPARE(controlled.request.control, control.toStdString());
-        QCOMPARE(controlled.request.depth, depthFile.toStdString());
+        QCOMPARE(controlled.request.controls.size(), std::size_t{1});
+        QCOMPARE(controlled.request.controls[0].model, control.toStdString());
+        QCOMPARE(controlled.request.controls[0].hintFrom, depthFile.toStdString());
         // For looking at the panel with a real result: DEADIFF_GRAB=out.png.
         if (qEnvironmentVariableIsSet("DEADIFF_GRAB")) {
             if (auto* scroll = window.findChild<QScrollArea*>())
-                scroll->ensureWidgetVisible(form->findChild<QGroupBox*>("depthGroup"));
+                scroll->ensureWidgetVisible(panel);
             window.grab().save(qEnvironmentVariable("DEADIFF_GRAB"));
         }
 
         // The same request without the ControlNet gives another image.
-        form->findChild<QGroupBox*>("depthGroup")->setChecked(false);
+        panel->setChecked(false);
         window.generate();
         QTRY_COMPARE_WITH_TIMEOUT(window.gallery()->resultCount(), 2, 300000);
-        const auto& plain = window.gallery()->entry(0).request.control.empty()
+        const auto& plain = window.gallery()->entry(0).request.controls.empty()
                                 ? window.gallery()->entry(0)
                                 : window.gallery()->entry(1);
-        QVERIFY(plain.request.control.empty());
+        QVERIFY(plain.request.controls.empty());
         QVERIFY(plain.image != controlled.image);
     }
 };

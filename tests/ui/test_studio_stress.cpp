@@ -7,6 +7,7 @@
 #include "tests/support/tiny_model_folder.h"
 #include "tests/ui/studio_home.h"
 #include "ui/application.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
@@ -37,6 +38,8 @@
 #include <thread>
 
 using deadiff::GenerationRequest;
+using deadiff::ui::ControlUnitEditor;
+using deadiff::ui::ControlUnitsPanel;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::MainWindow;
 
@@ -126,11 +129,13 @@ private Q_SLOTS:
                 request.seed = static_cast<std::uint64_t>(round);
                 request.dtype = deadiff::ComputeDtype::Float32;
                 form->setRequest(request);
-                // The depth preview runs on the thread pool while the worker generates.
-                auto* depthGroup = form->findChild<QGroupBox*>("depthGroup");
-                depthGroup->setChecked(true);
-                form->depthZone()->setPath(dir_.filePath("depth.png"));
-                depthGroup->setChecked(false);
+                // The ControlNet hint preview runs on the thread pool while the worker generates.
+                ControlUnitsPanel* controls = form->controlPanel();
+                controls->setChecked(true);
+                ControlUnitEditor* unit =
+                    controls->unitCount() > 0 ? controls->editor(0) : controls->addUnit();
+                unit->hintZone()->setPath(dir_.filePath("depth.png"));
+                controls->setChecked(false);
                 auto* progress = window.findChild<QProgressBar*>();
                 QVERIFY(progress != nullptr);
 
@@ -169,11 +174,11 @@ private Q_SLOTS:
                     QTRY_VERIFY_WITH_TIMEOUT(!window.isGenerating(), 30000);
                     QCOMPARE(window.gallery()->resultCount(), 0);
                     break;
-                case 3: // closed mid-run (and with a depth preview pending)
+                case 3: // closed mid-run (and with a hint preview pending)
                     window.generate();
                     QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 1, 30000);
-                    depthGroup->setChecked(true);
-                    form->depthZone()->setPath(dir_.filePath("style.png"));
+                    controls->setChecked(true);
+                    unit->hintZone()->setPath(dir_.filePath("style.png"));
                     break;
                 }
                 if (round % 2 == 0)

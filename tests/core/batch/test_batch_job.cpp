@@ -96,8 +96,11 @@ TEST(BatchJob, BatchSizeAddsImagesAndDepthsAreAnAxis) {
     const BatchPlan plan = expandJob(job, 0);
     ASSERT_EQ(plan.requests.size(), 2u);
     ASSERT_EQ(plan.images.size(), 6u);
-    EXPECT_EQ(plan.requests[0].request.depth, "/j/d/x.png");
-    EXPECT_EQ(plan.requests[1].request.depth, "/abs/y.png");
+    ASSERT_EQ(plan.requests[0].request.controls.size(), 1u);
+    EXPECT_EQ(plan.requests[0].request.controls[0].model, "/c/depth.pth");
+    EXPECT_EQ(plan.requests[0].request.controls[0].hintFrom, "/j/d/x.png");
+    EXPECT_EQ(plan.requests[0].request.controls[0].preprocess, control::Preprocessor::DepthMap);
+    EXPECT_EQ(plan.requests[1].request.controls[0].hintFrom, "/abs/y.png");
     EXPECT_EQ(plan.axes.back().key, "batch");
     EXPECT_EQ(plan.images[4].requestIndex, 1u);
     EXPECT_EQ(plan.images[4].batchIndex, 1);
@@ -126,6 +129,38 @@ TEST(BatchJob, TemplateLorasAreRelativeToTheJobFile) {
     const BatchPlan plan = expandJob(job, 0);
     ASSERT_FALSE(plan.requests.empty());
     EXPECT_EQ(plan.requests[0].request.loras, job.templ.loras);
+}
+
+// "hints": each value gives every template ControlNet its picture (its hint, or its hint_from
+// when it preprocesses one).
+TEST(BatchJob, HintsAreAnAxisOverEveryControlNet) {
+    const BatchJob job = parseBatchJob(
+        R"({"template": {"prompt": "p", "seed": 1, "controls": [
+                {"model": "canny.pth", "hint_from": "a.png", "preprocess": "canny"},
+                {"model": "depth.pth", "hint": "d.png"}]},
+            "hints": [["x.png", "y.png"], "z.png"],
+            "name_template": "{index}_{hint}.png"})",
+        "/j");
+    EXPECT_EQ(job.templ.controls[0].model, "/j/canny.pth");
+    const BatchPlan plan = expandJob(job, 0);
+    ASSERT_EQ(plan.requests.size(), 2u);
+    const auto& first = plan.requests[0].request.controls;
+    EXPECT_EQ(first[0].hintFrom, "/j/x.png");
+    EXPECT_EQ(first[0].preprocess, control::Preprocessor::Canny);
+    EXPECT_EQ(first[1].hint, "/j/y.png");
+    const auto& second = plan.requests[1].request.controls;
+    EXPECT_EQ(second[0].hintFrom, "/j/z.png");
+    EXPECT_EQ(second[1].hint, "/j/d.png"); // a shorter set leaves the rest as the template has it
+    EXPECT_EQ(plan.images[0].fileName, "1_x.png");
+    EXPECT_EQ(plan.axes.back().key, "hints");
+    EXPECT_EQ(plan.axes.back().labels, (std::vector<std::string>{"x+y", "z"}));
+
+    try {
+        expandJob(parseBatchJob(R"({"template": {"prompt": "p"}, "hints": ["x.png"]})", "/j"), 0);
+        FAIL() << "a hint without a ControlNet was accepted";
+    } catch (const std::exception& error) {
+        EXPECT_NE(std::string(error.what()).find("hints[0]"), std::string::npos) << error.what();
+    }
 }
 
 TEST(BatchJob, FileNamesFollowTheTemplateAndAreUnique) {

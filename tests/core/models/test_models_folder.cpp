@@ -182,12 +182,16 @@ TEST_F(ModelsFolder, ARequestsModelFieldsResolveWithTheirKinds) {
     const std::string depth = put("depth/midas.onnx");
     GenerationRequest request;
     request.model = "shared_name";
-    request.control = "shared_name";
-    request.depthModel = "midas";
+    control::ControlUnit unit;
+    unit.model = "shared_name";
+    unit.preprocessModel = "midas";
+    request.controls = {unit, unit};
     resolveModelNames(request, root());
     EXPECT_EQ(request.model, model);
-    EXPECT_EQ(request.control, control);
-    EXPECT_EQ(request.depthModel, depth);
+    for (const control::ControlUnit& resolved : request.controls) {
+        EXPECT_EQ(resolved.model, control);
+        EXPECT_EQ(resolved.preprocessModel, depth);
+    }
 }
 
 TEST(ModelFiles, PicklesAndTheirConversions) {

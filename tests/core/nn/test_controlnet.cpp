@@ -397,5 +397,82 @@ TEST_F(ControlNetLoading, RefusesOtherFilesNamingThemAndTheKeys) {
     EXPECT_NE(message.find("control_model.zero_convs.3.0.bias"), std::string::npos) << message;
 }
 
+// The config comes from the file's shapes, so a ControlNet of any size attaches to the model of
+// its size; the head count (not in the shapes) is the UNet's.
+TEST(ControlNetSizing, ReadsTheConfigFromTheTensorShapes) {
+    for (const bool attention : {true, false}) {
+        ControlNetConfig config = smallConfig();
+        config.unet.channelMult = {1, 2, 2};
+        config.unet.numResBlocks = 1;
+        config.unet.attentionResolutions =
+            attention ? std::vector<std::int64_t>{2} : std::vector<std::int64_t>{};
+        config.unet.transformerDepth = 2;
+        config.hintWidths = {4, 8, 12};
+        config.hintChannels = 1;
+        ControlNetModel control(config);
+        const TensorMap tensors = stateDictOf(*control, "control_model.");
+        const ControlNetConfig read = controlNetConfigFromTensors(
+            tensors, detectControlNetLayout(tensors, "x.pth"), 2, "x.pth");
+        EXPECT_EQ(read.hintChannels, 1);
+        EXPECT_EQ(read.hintWidths, config.hintWidths);
+        EXPECT_EQ(read.unet.inChannels, 4);
+        EXPECT_EQ(read.unet.modelChannels, 32);
+        EXPECT_EQ(read.unet.channelMult, config.unet.channelMult);
+        EXPECT_EQ(read.unet.numResBlocks, 1);
+        EXPECT_EQ(read.unet.attentionResolutions, config.unet.attentionResolutions);
+        EXPECT_EQ(read.unet.transformerDepth, 2);
+        EXPECT_EQ(read.unet.contextDim, kContextDim);
+        EXPECT_EQ(read.unet.numHeads, 2);
+        // Built from what was read, it takes every tensor of the file.
+        ControlNetModel rebuilt(read);
+        EXPECT_NO_THROW(loadControlNet(*rebuilt, tensors, "x.pth"));
+    }
+    // SD 1.5's own layout (the official manifest's shapes) reads as the default config.
+    const ControlNetConfig sd15;
+    ControlNetModel official(sd15);
+    const TensorMap tensors = stateDictOf(*official, "control_model.");
+    const ControlNetConfig read = controlNetConfigFromTensors(
+        tensors, detectControlNetLayout(tensors, "sd.pth"), 8, "sd.pth");
+    EXPECT_EQ(read.hintWidths, sd15.hintWidths);
+    EXPECT_EQ(read.unet.channelMult, sd15.unet.channelMult);
+    EXPECT_EQ(read.unet.attentionResolutions, (std::vector<std::int64_t>{1, 2, 4}));
+    EXPECT_EQ(read.unet.modelChannels, 320);
+    EXPECT_EQ(read.unet.contextDim, 768);
+    EXPECT_NO_THROW(checkControlNetFits(read, UNetConfig{}, 8, "sd.pth"));
+}
+
+TEST(ControlNetSizing, RefusesAControlNetOfAnotherSizeNamingBoth) {
+    const ControlNetConfig sd15;
+    UNetConfig small = smallUNetConfig();
+    try {
+        checkControlNetFits(sd15, small, 8, "control_sd15_depth.pth");
+        FAIL() << "an SD 1.5 ControlNet attached to a 32-channel UNet";
+    } catch (const std::runtime_error& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("control_sd15_depth.pth"), std::string::npos) << message;
+        EXPECT_NE(message.find("320 channels"), std::string::npos) << message;
+        EXPECT_NE(message.find("32 channels"), std::string::npos) << message;
+        EXPECT_NE(message.find("context 768"), std::string::npos) << message;
+        EXPECT_NE(message.find("context 16"), std::string::npos) << message;
+    }
+    // Same encoder, but a hint encoder for 1/8 latents on a 1/4 model.
+    EXPECT_THROW(checkControlNetFits(smallConfig(), small, 4, "x.pth"), std::runtime_error);
+    EXPECT_NO_THROW(checkControlNetFits(smallConfig(), small, 8, "x.pth"));
+    // Through the loader: the message names the file and both sizes before any key is read.
+    ControlNetModel control(smallConfig());
+    try {
+        loadControlNetFor(stateDictOf(*control, "control_model."), UNetConfig{}, 8, "small.pth");
+        FAIL() << "a small ControlNet attached to the SD 1.5 UNet";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("320 channels"), std::string::npos)
+            << error.what();
+    }
+    // Not a ControlNet's shapes: an odd number of hint convolutions.
+    TensorMap broken = stateDictOf(*control, "control_model.");
+    broken.erase("control_model.input_hint_block.14.weight");
+    EXPECT_THROW(controlNetConfigFromTensors(broken, {"control_model.", ""}, 2, "b.pth"),
+                 std::runtime_error);
+}
+
 } // namespace
 } // namespace deadiff::nn

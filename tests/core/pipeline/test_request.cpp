@@ -150,78 +150,161 @@ TEST(Request, ValidationNamesTheField) {
                   r.mode = ReferenceMode::Style;
               }).find("'styles'"),
               std::string::npos);
-    EXPECT_NE(errorFor([](GenerationRequest& r) {
-                  r.controlStart = 0.8;
-                  r.controlEnd = 0.2;
-              }).find("'control_start'"),
+}
+
+control::ControlUnit cannyUnit() {
+    control::ControlUnit unit;
+    unit.model = "/models/control_v11p_sd15_canny.pth";
+    unit.hintFrom = "photos/room.jpg";
+    unit.preprocess = control::Preprocessor::Canny;
+    unit.thresholdA = 50;
+    unit.thresholdB = 150;
+    unit.scale = 0.7;
+    unit.start = 0.1;
+    unit.end = 0.9;
+    return unit;
+}
+
+TEST(Request, ControlsUseTheConventionKeysAndRoundTrip) {
+    GenerationRequest r = sample();
+    r.controls.push_back(cannyUnit());
+    control::ControlUnit depth;
+    depth.model = "depth.safetensors";
+    depth.type = control::ControlType::Depth;
+    depth.hint = "maps/room-depth.png";
+    r.controls.push_back(depth);
+    const auto json = nlohmann::json::parse(toJson(r));
+    ASSERT_EQ(json["controls"].size(), 2u);
+    const auto& first = json["controls"][0];
+    EXPECT_EQ(first["model"], "/models/control_v11p_sd15_canny.pth");
+    EXPECT_EQ(first["hint_from"], "photos/room.jpg");
+    EXPECT_EQ(first["preprocess"], "canny");
+    EXPECT_EQ(first["threshold_a"], 50);
+    EXPECT_EQ(first["scale"], 0.7);
+    EXPECT_EQ(first["start"], 0.1);
+    EXPECT_EQ(first["end"], 0.9);
+    EXPECT_FALSE(first.contains("type")); // from the file name
+    EXPECT_EQ(json["controls"][1]["type"], "depth");
+    EXPECT_EQ(json["controls"][1]["hint"], "maps/room-depth.png");
+    EXPECT_FALSE(json.contains("control"));
+    EXPECT_EQ(requestFromJson(toJson(r)), r);
+    EXPECT_NO_THROW(validate(r));
+    // A1111's sd-webui-controlnet form, one entry per unit.
+    const std::string text = toA1111Parameters(r);
+    EXPECT_NE(text.find(", ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny, Weight: "
+                        "0.7, Guidance Start: 0.1, Guidance End: 0.9\""),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find(", ControlNet 1: \"Module: none, Model: depth, Weight: 1, Guidance "
+                        "Start: 0, Guidance End: 1\""),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(
+        errorOf([] {
+            requestFromJson(
+                R"({"prompt": "x", "controls": [{"model": "c.pth", "hint": "h.png", "strength": 1}]})");
+        }),
+        "'controls[0].strength' is not a known field");
+    EXPECT_NE(
+        errorOf([] {
+            requestFromJson(
+                R"({"prompt": "x", "controls": [{"model": "c.pth", "preprocess": "sobel"}]})");
+        }).find("'controls[0].preprocess' must be none, canny"),
+        std::string::npos);
+}
+
+// The single-ControlNet keys of earlier versions read as one entry of `controls`.
+TEST(Request, OldControlNetKeysReadAsOneControl) {
+    const GenerationRequest estimated = requestFromJson(
+        R"({"prompt": "x", "depth_from": "room.jpg", "depth_model": "midas.onnx",
+            "control": "/models/control_sd15_depth.pth", "control_scale": 0.7,
+            "control_start": 0.1, "control_end": 0.9})");
+    ASSERT_EQ(estimated.controls.size(), 1u);
+    const control::ControlUnit& unit = estimated.controls[0];
+    EXPECT_EQ(unit.model, "/models/control_sd15_depth.pth");
+    EXPECT_EQ(unit.type, control::ControlType::Depth);
+    EXPECT_EQ(unit.hintFrom, "room.jpg");
+    EXPECT_EQ(unit.preprocess, control::Preprocessor::DepthMidas);
+    EXPECT_EQ(unit.preprocessModel, "midas.onnx");
+    EXPECT_DOUBLE_EQ(unit.scale, 0.7);
+    EXPECT_DOUBLE_EQ(unit.start, 0.1);
+    EXPECT_DOUBLE_EQ(unit.end, 0.9);
+    EXPECT_NO_THROW(validate(estimated));
+
+    const GenerationRequest map =
+        requestFromJson(R"({"prompt": "x", "depth": "room-depth.png", "control": "c.pth"})");
+    ASSERT_EQ(map.controls.size(), 1u);
+    EXPECT_EQ(map.controls[0].preprocess, control::Preprocessor::DepthMap);
+    EXPECT_EQ(map.controls[0].hintFrom, "room-depth.png");
+    // Written back in the new form.
+    const auto json = nlohmann::json::parse(toJson(map));
+    EXPECT_FALSE(json.contains("depth"));
+    EXPECT_EQ(json["controls"][0]["preprocess"], "depth_map");
+    EXPECT_EQ(requestFromJson(toJson(map)).controls, map.controls); // (mode is written resolved)
+    // A depth map without a ControlNet names the missing file.
+    EXPECT_EQ(errorOf([] { validate(requestFromJson(R"({"prompt": "x", "depth": "d.png"})")); }),
+              "'controls[0].model' is required: the ControlNet checkpoint");
+    EXPECT_NE(errorOf([] {
+                  requestFromJson(R"({"prompt": "x", "control": "c.pth",
+                                      "controls": [{"model": "d.pth", "hint": "h.png"}]})");
+              }).find("'control'"),
               std::string::npos);
 }
 
-TEST(Request, ControlNetFieldsUseTheConventionKeysAndRoundTrip) {
-    GenerationRequest r = sample();
-    r.depthFrom = "photos/room.jpg";
-    r.depthModel = "midas_v21_small_256.onnx";
-    r.control = "/models/control_sd15_depth.pth";
-    r.controlScale = 0.7;
-    r.controlStart = 0.1;
-    r.controlEnd = 0.9;
-    const auto json = nlohmann::json::parse(toJson(r));
-    EXPECT_EQ(json["depth_from"], "photos/room.jpg");
-    EXPECT_EQ(json["depth_model"], "midas_v21_small_256.onnx");
-    EXPECT_EQ(json["control"], "/models/control_sd15_depth.pth");
-    EXPECT_EQ(json["control_scale"], 0.7);
-    EXPECT_EQ(json["control_start"], 0.1);
-    EXPECT_EQ(json["control_end"], 0.9);
-    EXPECT_FALSE(json.contains("depth"));
-    EXPECT_EQ(requestFromJson(toJson(r)), r);
-    EXPECT_NE(toA1111Parameters(r).find(", ControlNet: depth, model control_sd15_depth, scale 0.7, "
-                                        "start 0.1, end 0.9, from room.jpg by "
-                                        "midas_v21_small_256.onnx"),
-              std::string::npos)
-        << toA1111Parameters(r);
-    r.depthFrom.clear();
-    r.depthModel.clear();
-    r.depth = "maps/room-depth.png";
-    EXPECT_NO_THROW(validate(r));
-    EXPECT_NE(toA1111Parameters(r).find(", map room-depth.png"), std::string::npos);
-}
-
-TEST(Request, ControlNetNeedsADepthMapAndTheOtherWayRound) {
-    GenerationRequest r = sample();
-    r.control = "control.pth";
-    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth'"), std::string::npos);
-    r.control.clear();
-    r.depth = "depth.png";
-    EXPECT_NE(errorOf([&] { validate(r); }).find("'control'"), std::string::npos);
-    r.depth.clear();
-    r.depthFrom = "photo.jpg";
-    r.control = "control.pth";
-    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth_model'"), std::string::npos);
-    r.depthModel = "midas.onnx";
-    EXPECT_NO_THROW(validate(r));
-    r.depth = "depth.png";
-    EXPECT_NE(errorOf([&] { validate(r); }).find("'depth'"), std::string::npos);
-    r.depth.clear();
-    r.controlScale = 6;
-    EXPECT_NE(errorOf([&] { validate(r); }).find("'control_scale'"), std::string::npos);
-}
-
-// A1111's guidance start/end: step i of N runs the ControlNet when i/N lies in [start, end].
-TEST(Request, ControlAppliesInsideTheStepWindow) {
-    GenerationRequest r;
-    for (int i = 0; i < 4; ++i)
-        EXPECT_TRUE(controlAppliesAt(r, i, 4)) << i;
-    r.controlStart = 0.25;
-    r.controlEnd = 0.5;
-    EXPECT_FALSE(controlAppliesAt(r, 0, 4)); // 0
-    EXPECT_TRUE(controlAppliesAt(r, 1, 4));  // 0.25
-    EXPECT_TRUE(controlAppliesAt(r, 2, 4));  // 0.5
-    EXPECT_FALSE(controlAppliesAt(r, 3, 4)); // 0.75
-    r.controlStart = 0.6;
-    r.controlEnd = 1.0;
-    EXPECT_FALSE(controlAppliesAt(r, 0, 2));
-    EXPECT_FALSE(controlAppliesAt(r, 1, 2)); // 0.5 < 0.6: no step at all
-    EXPECT_FALSE(controlAppliesAt(r, 0, 0));
+TEST(Request, ControlsAreValidatedFieldByField) {
+    const auto errorFor = [](const std::function<void(control::ControlUnit&)>& change) {
+        GenerationRequest r = sample();
+        r.controls.push_back(cannyUnit());
+        r.controls.push_back(cannyUnit());
+        change(r.controls[1]);
+        return errorOf([&] { validate(r); });
+    };
+    EXPECT_EQ(errorFor([](control::ControlUnit&) {}), "");
+    EXPECT_EQ(errorFor([](control::ControlUnit& u) { u.model.clear(); }),
+              "'controls[1].model' is required: the ControlNet checkpoint");
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.hintFrom.clear();
+              }).find("'controls[1].hint' is required"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.hint = "h.png";
+              }).find("'controls[1].hint' and hint_from"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.start = 0.8;
+                  u.end = 0.2;
+              }).find("'controls[1].start'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](control::ControlUnit& u) { u.scale = 6; }).find("'controls[1].scale'"),
+              std::string::npos);
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.thresholdA = 300;
+              }).find("'controls[1].threshold_a'"),
+              std::string::npos);
+    // A kind without an OpenCV preprocessor needs one named, or a ready hint.
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.model = "control_v11p_sd15_openpose.pth";
+                  u.preprocess.reset();
+              })
+                  .find("'controls[1].preprocess' is required: no preprocessor here makes a "
+                        "'openpose' hint"),
+              std::string::npos);
+    EXPECT_EQ(errorFor([](control::ControlUnit& u) {
+                  u.model = "control_v11p_sd15_openpose.pth";
+                  u.preprocess.reset();
+                  u.hint = u.hintFrom;
+                  u.hintFrom.clear();
+              }),
+              "");
+    EXPECT_NE(errorFor([](control::ControlUnit& u) {
+                  u.preprocess = control::Preprocessor::DepthMidas;
+                  u.thresholdA.reset();
+                  u.thresholdB.reset();
+              }).find("'controls[1].preprocess_model' is required"),
+              std::string::npos);
+    GenerationRequest many = sample();
+    many.controls.assign(kMaxControls + 1, cannyUnit());
+    EXPECT_NE(errorOf([&] { validate(many); }).find("'controls'"), std::string::npos);
 }
 
 TEST(Request, A1111ParametersText) {
