@@ -293,7 +293,11 @@ public:
         const torch::Tensor noise = torch::randn(
             {batch, config_.latentChannels(), resolved.height / factor, resolved.width / factor});
 
-        sample::SamplerSettings sampler{resolved.sampler, resolved.steps, *resolved.seed, {}};
+        sample::SamplerSettings sampler;
+        sampler.kind = resolved.sampler;
+        sampler.steps = resolved.steps;
+        sampler.seed = *resolved.seed;
+        sampler.spacing = resolved.timestepSpacing;
         if (start)
             sampler.init = startLatent(*start, resolved.strength);
         const auto totalSteps = static_cast<int>(sample::plannedSteps(sampler, alphasCumprod_));

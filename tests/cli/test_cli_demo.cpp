@@ -95,6 +95,28 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
         << trailing.err;
 }
 
+// --timestep-spacing reaches the sampler: DDIM on the trailing grid visits other timesteps than
+// on the leading one, so the same seed paints another image, and the PNG records the spacing.
+TEST_F(CliDemo, TrailingSpacingReachesTheSampler) {
+    const std::string model = (dir_ / "tiny").string();
+    test::writeTinyModel(model, 2);
+    const auto run = [&](const std::string& name, const std::string& spacing) {
+        const auto result =
+            runProcess({kCli, "generate", "--model", model, "--prompt", "star", "--steps", "2",
+                        "--seed", "3", "--dtype", "float32", "--timestep-spacing", spacing, "-o",
+                        (dir_ / name).string()});
+        EXPECT_EQ(result.exitCode, 0) << result.err;
+        return image::readImageRgb((dir_ / name).string());
+    };
+    const cv::Mat leading = run("leading.png", "leading");
+    const cv::Mat trailing = run("trailing.png", "trailing");
+    EXPECT_GT(cv::norm(leading, trailing, cv::NORM_L1), 0.0);
+    const std::optional<GenerationRequest> recorded =
+        recordedRequest((dir_ / "trailing.png").string());
+    ASSERT_TRUE(recorded);
+    EXPECT_EQ(recorded->timestepSpacing, TimestepSpacing::Trailing);
+}
+
 TEST_F(CliDemo, BrokenModelJsonIsAUserErrorNamingTheField) {
     const std::string model = (dir_ / "tiny").string();
     test::writeTinyModel(model, 2);
