@@ -16,7 +16,7 @@ packages=(
     # images
     libopencv-dev libpng-dev libjpeg62-turbo-dev libtiff-dev
     # text, formats
-    libicu-dev zlib1g-dev nlohmann-json3-dev
+    libicu-dev zlib1g-dev nlohmann-json3-dev libssl-dev
     # GUI
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     linguist-qt6 qt6-translations-l10n libqcustomplot-dev libgl-dev fonts-wqy-microhei

@@ -115,6 +115,8 @@ QGroupBox* GenerationForm::buildPromptGroup() {
 
 QGroupBox* GenerationForm::buildStyleGroup() {
     auto* group = new QGroupBox(tr("Style references"), this);
+    group->setObjectName("styleGroup");
+    styleGroup_ = group;
     auto* layout = new QVBoxLayout(group);
 
     styleA_ = new ImageDropZone(tr("Style A"), tr("Drop a style image here"), group);
@@ -182,6 +184,8 @@ QGroupBox* GenerationForm::buildStyleGroup() {
 
 QGroupBox* GenerationForm::buildContentGroup() {
     auto* group = new QGroupBox(tr("Content reference (optional)"), this);
+    group->setObjectName("contentGroup");
+    contentGroup_ = group;
     auto* layout = new QVBoxLayout(group);
     content_ = new ImageDropZone(tr("Content"), tr("Drop an image whose subject to keep"), group);
     content_->setObjectName("contentZone");
@@ -491,6 +495,13 @@ GenerationRequest GenerationForm::request() const {
     request.batch = batch_->value();
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
 
+    if (!referenceImages_) { // the zones keep their images for the next DEADiff model
+        request.styles.clear();
+        request.mix.reset();
+        request.content.clear();
+        request.mode = ReferenceMode::None;
+    }
+
     request.depth.clear();
     request.depthFrom.clear();
     request.depthModel.clear();
@@ -511,6 +522,18 @@ GenerationRequest GenerationForm::request() const {
         request.controlEnd = controlEnd_->value();
     }
     return request;
+}
+
+void GenerationForm::setReferenceImagesEnabled(bool enabled) {
+    referenceImages_ = enabled;
+    const QString why = enabled ? QString()
+                                : tr("The loaded model is plain Stable Diffusion 1.5: it paints "
+                                     "from the prompt alone. Choose a DEADiff model to use "
+                                     "reference images.");
+    for (QGroupBox* group : {styleGroup_, contentGroup_}) {
+        group->setEnabled(enabled);
+        group->setToolTip(why);
+    }
 }
 
 void GenerationForm::setRequest(const GenerationRequest& request) {

@@ -3,10 +3,13 @@
 #include "app/cli/request_args.h"
 
 #include "core/pipeline/default_model.h"
+#include "core/io/png.h"
 #include "core/runtime/system_info.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
+#include "core/train/synthetic_dataset.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 
@@ -22,6 +25,11 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
               "model. --train-classifiers first trains the classifiers and writes FILE.");
     args.repeatable("--model", "DIR", "a model folder (default: the bundled demo model)")
         .repeatable("--label", "NAME", "the table's name for each --model, in order")
+        .repeatable("--base", "DIR",
+                    "a base model under each --model's DEADiff parts, in order ('own': the "
+                    "model's own; missing ones are 'own')")
+        .flag("--framed", "add a column: the share of images that look framed (the framed "
+                          "look of train --look framed, by the frame contrast statistic)")
         .option("--classifiers", "FILE",
                 "classifier weights (default: classifiers.safetensors of the bundled model)")
         .flag("--train-classifiers", "train the classifiers first and write --classifiers")
@@ -42,7 +50,9 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
-        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
+        .option("--samples", "PNG",
+                "write a contact sheet of the first 12 pairs (one column each): the references, "
+                "then one row per model (same prompts, references and seeds)");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
@@ -57,6 +67,9 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         models.push_back(bundled);
     }
     const std::vector<std::string> labels = args.values("--label");
+    const std::vector<std::string> bases = args.values("--base");
+    if (bases.size() > models.size())
+        throw UsageError("more --base than --model options");
     std::string classifierPath = args.value("--classifiers");
     if (classifierPath.empty() && args.has("--train-classifiers"))
         throw UsageError("--train-classifiers needs --classifiers FILE to write");
@@ -105,17 +118,25 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
     options.seenCombinations = args.has("--seen");
+    const bool framed = args.has("--framed");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
-              "(leak) |\n|---|---|---|---|---|\n";
+              "(leak) |"
+           << (framed ? " framed look |" : "") << "\n|---|---|---|---|---|"
+           << (framed ? "---|" : "") << "\n";
+    const std::string samples = args.value("--samples");
+    if (!samples.empty())
+        options.keepImages = 12; // each held-out combination once
+    std::vector<cv::Mat> sheet; // row-major: the references, then each model's images
     for (std::size_t m = 0; m < models.size(); ++m) {
-        if (m + 1 == models.size())
-            options.samplesPath = args.value("--samples");
         train::EvaluationScores scores;
         if (args.has("--autoencoder")) {
             scores =
                 train::evaluateAutoencoder(models[m], 0, classifiers, options.pairs, options.seed);
         } else {
-            auto pipeline = Pipeline::load({models[m], ComputeDtype::Float32});
+            LoadOptions load(models[m], ComputeDtype::Float32);
+            if (m < bases.size() && bases[m] != "own")
+                load.base = bases[m];
+            auto pipeline = Pipeline::load(load);
             scores = train::evaluateModel(*pipeline, pipeline->facts().nativeImageSize, classifiers,
                                           options, [&](int done, int total) {
                                               io.err << "\r" << models[m] << ": " << done << "/"
@@ -124,12 +145,24 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
             io.err << "\n";
         }
         char row[256];
-        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",
+        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |",
                       (m < labels.size() ? labels[m] : models[m]).c_str(), scores.images,
                       100 * scores.subject, 100 * scores.style, 100 * scores.contentLeak);
-        io.out << row << std::flush;
+        io.out << row;
+        if (framed) {
+            std::snprintf(row, sizeof row, " %.1f %% |", 100 * scores.framed);
+            io.out << row;
+        }
+        io.out << "\n" << std::flush;
         if (args.has("--confusion"))
             io.out << "\n" << train::styleConfusionTable(scores) << "\n" << std::flush;
+        if (sheet.empty())
+            sheet = scores.sampleReferences;
+        sheet.insert(sheet.end(), scores.sampleImages.begin(), scores.sampleImages.end());
+    }
+    if (!samples.empty() && !sheet.empty()) {
+        io::writePng(samples, train::contactSheet(sheet, std::min(options.pairs, 12)));
+        io.err << "samples: " << samples << "\n";
     }
     return kExitOk;
 }

@@ -46,7 +46,12 @@ private:
 void addRequestOptions(Args& args) {
     args.option("--model", "PATH",
                 "DEADiff checkpoint (.ckpt/.safetensors) or model folder [default: the bundled "
-                "demo model]")
+                "demo model]; a plain Stable Diffusion 1.5 file paints from text alone")
+        .option("--base", "PATH",
+                "a Stable Diffusion 1.5 checkpoint (or model folder) under the DEADiff parts: "
+                "its UNet, VAE and text encoder [default: the model's own]")
+        .flag("--base-ema", "use the EMA weights (model_ema.*) of the base's UNet")
+        .option("--vae", "PATH", "a standalone SD VAE (.safetensors/.ckpt) [default: the model's]")
         .option("--prompt", "TEXT", "what to paint (required)")
         .option("--negative-prompt", "TEXT", "what to avoid [default: the official list]")
         .repeatable("--style", "PATH", "style reference image")
@@ -75,6 +80,9 @@ void addRequestOptions(Args& args) {
 GenerationRequest requestFromArgs(const Args& args) {
     GenerationRequest request;
     request.model = args.value("--model");
+    request.base = args.value("--base");
+    request.baseEma = args.has("--base-ema");
+    request.vae = args.value("--vae");
     request.prompt = args.value("--prompt");
     if (args.has("--negative-prompt"))
         request.negativePrompt = args.value("--negative-prompt");
@@ -126,9 +134,11 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     } catch (const RequestError& error) {
         throw UsageError(error.what());
     }
-    // The ControlNet inputs are checked before the (slow) model load.
+    // The ControlNet inputs, base and VAE are checked before the (slow) model load.
     for (const auto& [flag, path] :
-         {std::pair<const char*, const std::string&>{"--depth", request.depth},
+         {std::pair<const char*, const std::string&>{"--base", request.base},
+          {"--vae", request.vae},
+          {"--depth", request.depth},
           {"--depth-from", request.depthFrom},
           {"--depth-model", request.depthModel},
           {"--control", request.control}}) {
@@ -154,6 +164,11 @@ std::vector<std::string> outputPaths(const std::string& output, std::uint64_t se
 
 void fitToModel(GenerationRequest& request, const Args& args, const ModelFacts& facts) {
     applyNativeSize(request, facts, args.has("--width"), args.has("--height"));
+}
+
+void printLoadNotes(const ModelFacts& facts, std::ostream& err) {
+    for (const std::string& note : facts.notes)
+        err << "note: " << note << "\n";
 }
 
 LoadProgress loadProgressBar(ProgressBar& bar) {
@@ -187,6 +202,7 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     CliObserver observer(bar, io.err);
     auto pipeline = Pipeline::load(loadOptionsFor(request, {}), loadProgressBar(bar));
     bar.finish();
+    printLoadNotes(pipeline->facts(), io.err);
     fitToModel(request, args, pipeline->facts());
     GenerationResult result;
     try {

@@ -4,6 +4,7 @@
 // 7.6 GB checkpoint. Weights are random: images are noise, but deterministic per seed.
 #pragma once
 
+#include "core/nn/state_dict.h"
 #include "core/pipeline/model_config.h"
 
 #include <cstdint>
@@ -19,5 +20,14 @@ pipeline::ModelConfig tinyModelConfig();
 // Writes the folder `dir` (created) with weights drawn from torch::manual_seed(seed); returns
 // the path of its model.json. The same seed writes the same weights.
 std::string writeTinyModel(const std::string& dir, std::uint64_t seed = 0);
+
+// The tensors writeTinyModel(dir, seed) writes, under the checkpoint's key names (alphas_cumprod
+// included), in float32.
+nn::TensorMap tinyModelTensors(std::uint64_t seed = 0);
+
+// torch.save(tensors) or torch.save({"state_dict": tensors}) as PyTorch writes it (zip archive,
+// one storage per tensor, each tensor's own dtype: float32, float16, bfloat16 or int64).
+void writeTorchCheckpoint(const std::string& path, const nn::TensorMap& tensors,
+                          bool nestUnderStateDict);
 
 } // namespace deadiff::test

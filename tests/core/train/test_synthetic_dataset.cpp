@@ -406,3 +406,59 @@ TEST(SyntheticDataset, ContactSheetPlacesEveryImage) {
 
 } // namespace
 } // namespace deadiff::train
+
+namespace deadiff::train {
+namespace {
+
+// The framed look's statistic tells framed from plain renders for every style and subject, also
+// blurred and noisy as generated images are, with a wide margin around the threshold.
+TEST(SyntheticDataset, FrameContrastSeparatesTheFramedLookInEveryStyle) {
+    SyntheticDatasetConfig plainConfig;
+    plainConfig.seed = 21;
+    plainConfig.textToImageIncludesHeldOut = true;
+    SyntheticDatasetConfig framedConfig = plainConfig;
+    framedConfig.look = ImageLook::Framed;
+    const SyntheticDataset plain(plainConfig), framed(framedConfig);
+    double plainMax = -1, framedMin = 1;
+    std::vector<int> stylesSeen(static_cast<std::size_t>(styleCount()), 0);
+    cv::RNG noise(3);
+    for (std::uint64_t i = 0; i < 300; ++i) {
+        const SyntheticImage a = plain.textToImageSample(i);
+        const SyntheticImage b = framed.textToImageSample(i);
+        ASSERT_EQ(a.style, b.style);
+        ++stylesSeen[static_cast<std::size_t>(a.style)];
+        // The frame itself: black, frameWidth(64) = 5 pixels on every side.
+        EXPECT_EQ(b.rgb.at<cv::Vec3b>(4, 32), cv::Vec3b(0, 0, 0));
+        EXPECT_EQ(b.rgb.at<cv::Vec3b>(32, 59), cv::Vec3b(0, 0, 0));
+        EXPECT_EQ(cv::norm(a.rgb(cv::Rect(5, 5, 54, 54)), b.rgb(cv::Rect(5, 5, 54, 54)),
+                           cv::NORM_INF),
+                  0); // the picture inside is untouched
+        for (const SyntheticImage* image : {&a, &b}) {
+            cv::Mat soft;
+            cv::GaussianBlur(image->rgb, soft, cv::Size(0, 0), 1.0);
+            cv::Mat grain(soft.size(), CV_16SC3);
+            noise.fill(grain, cv::RNG::NORMAL, 0, 8);
+            cv::Mat noisy;
+            soft.convertTo(noisy, CV_16SC3);
+            noisy += grain;
+            noisy.convertTo(soft, CV_8UC3);
+            for (const cv::Mat& version : {image->rgb, soft}) {
+                const double contrast = frameContrast(version);
+                if (image == &a)
+                    plainMax = std::max(plainMax, contrast);
+                else
+                    framedMin = std::min(framedMin, contrast);
+            }
+        }
+    }
+    for (const int count : stylesSeen)
+        EXPECT_GT(count, 10);
+    EXPECT_LT(plainMax, kFramedContrast - 0.03) << "plain renders reach " << plainMax;
+    EXPECT_GT(framedMin, kFramedContrast + 0.03) << "framed renders fall to " << framedMin;
+    EXPECT_EQ(enumFromName<ImageLook>("framed"), ImageLook::Framed);
+    EXPECT_EQ(frameWidth(64), 5);
+    EXPECT_EQ(frameWidth(512), 40);
+}
+
+} // namespace
+} // namespace deadiff::train
