@@ -1,6 +1,8 @@
 #include "ui/batch_dialog.h"
 
 #include "ui/drop_zone.h"
+#include "ui/engine_messages.h"
+#include "ui/generation_form.h"
 
 #include <QDate>
 #include <QDialogButtonBox>
@@ -19,6 +21,8 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace deadiff::ui {
 
@@ -65,8 +69,14 @@ BatchDialog::BatchDialog(const GenerationRequest& current, const QString& output
     styleButtons->addWidget(addMix);
     styleButtons->addWidget(remove);
     styleButtons->addStretch();
+    refusalLabel_ = new QLabel;
+    refusalLabel_->setObjectName("batchRefusal");
+    refusalLabel_->setWordWrap(true);
+    refusalLabel_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    refusalLabel_->hide();
     auto* styleBox = new QVBoxLayout;
     styleBox->addWidget(styleSets_);
+    styleBox->addWidget(refusalLabel_);
     styleBox->addLayout(styleButtons);
     if (!current.styles.empty()) {
         QStringList paths;
@@ -75,9 +85,12 @@ BatchDialog::BatchDialog(const GenerationRequest& current, const QString& output
         addStyleSet(paths);
     }
 
-    mixes_ = new QLineEdit(current.mix ? QString::number(*current.mix) : QString());
+    // The mix as the form's slider says it: the share of style B in percent.
+    mixes_ =
+        new QLineEdit(current.mix ? QString::number(std::lround(*current.mix * 100)) : QString());
     mixes_->setObjectName("batchMixes");
-    mixes_->setPlaceholderText(tr("e.g. 0.3, 0.5, 0.7 (sets of two references)"));
+    mixes_->setPlaceholderText(tr("e.g. 30, 50, 70 (% of style B, for sets of two references)"));
+    mixes_->setToolTip(tr("30 means %1, as on the form's Mix slider").arg(mixText(0.3)));
 
     seedList_ = new QRadioButton(tr("List:"));
     seeds_ = new QLineEdit(current.seed ? QString::number(*current.seed) : QString());
@@ -131,7 +144,7 @@ BatchDialog::BatchDialog(const GenerationRequest& current, const QString& output
     auto* form = new QFormLayout;
     form->addRow(tr("Prompts:"), prompts_);
     form->addRow(tr("Style sets:"), styleBox);
-    form->addRow(tr("Mix values:"), mixes_);
+    form->addRow(tr("Mix (% of B):"), mixes_);
     form->addRow(tr("Seeds:"), seedRow);
     form->addRow(tr("Image weights:"), imageWeights_);
     form->addRow(tr("Output folder:"), folderRow);
@@ -156,7 +169,20 @@ BatchDialog::BatchDialog(const GenerationRequest& current, const QString& output
     updateSummary();
 }
 
-void BatchDialog::addStyleSet(const QStringList& paths) {
+bool BatchDialog::addStyleSet(const QStringList& paths) {
+    // Refused here, not when the batch reaches the image: a whole queue may run before it.
+    for (const QString& path : paths) {
+        const QString problem = imageProblem(path);
+        if (!problem.isEmpty()) {
+            refusal_ = problem;
+            refusalLabel_->setText(problem);
+            refusalLabel_->show();
+            return false;
+        }
+    }
+    refusal_.clear();
+    if (refusalLabel_ != nullptr)
+        refusalLabel_->hide();
     QStringList names;
     for (const QString& path : paths)
         names << QFileInfo(path).fileName();
@@ -164,6 +190,7 @@ void BatchDialog::addStyleSet(const QStringList& paths) {
     item->setData(Qt::UserRole, paths);
     item->setToolTip(paths.join(QLatin1Char('\n')));
     updateSummary();
+    return true;
 }
 
 QString BatchDialog::outputFolder() const {
@@ -210,7 +237,14 @@ std::optional<batch::BatchJob> BatchDialog::job() const {
     const auto weights = numbers(imageWeights_, tr("Image weights"));
     if (!mixes || !weights)
         return std::nullopt;
-    job.mixes = *mixes;
+    for (const double percent : *mixes) {
+        if (!(percent >= 0 && percent <= 100)) {
+            problem_ =
+                tr("Mix values: %1 is not a share of style B between 0 and 100 %.").arg(percent);
+            return std::nullopt;
+        }
+        job.mixes.push_back(percent / 100.0);
+    }
     job.imageWeights = *weights;
     if (seedList_->isChecked()) {
         for (const QString& part : seeds_->text().split(
@@ -232,7 +266,7 @@ std::optional<batch::BatchJob> BatchDialog::job() const {
     try {
         batch::expandJob(job, 0);
     } catch (const std::exception& error) {
-        problem_ = QString::fromStdString(error.what());
+        problem_ = userMessage(QString::fromStdString(error.what()));
         return std::nullopt;
     }
     return job;

@@ -47,8 +47,10 @@ public:
     QLineEdit* nameTemplateEdit() const { return nameTemplate_; }
     QLabel* summaryLabel() const { return summary_; }
 
-    // Appends one style set (paths of one mix).
-    void addStyleSet(const QStringList& paths);
+    // Appends one style set (paths of one mix). A file the engine cannot decode is refused:
+    // nothing is added, refusal() says why. Returns whether the set was added.
+    bool addStyleSet(const QStringList& paths);
+    QString refusal() const { return refusal_; }
 
 public Q_SLOTS:
     void updateSummary();
@@ -71,6 +73,8 @@ private:
     QLineEdit* folder_ = nullptr;
     QLineEdit* nameTemplate_ = nullptr;
     QLabel* summary_ = nullptr;
+    QLabel* refusalLabel_ = nullptr;
+    QString refusal_;
     QDialogButtonBox* buttons_ = nullptr;
 };
 

@@ -1,5 +1,7 @@
 #include "ui/drop_zone.h"
 
+#include "core/image/image_io.h"
+#include "ui/engine_messages.h"
 #include "ui/image_view.h"
 
 #include <QDragEnterEvent>
@@ -47,6 +49,15 @@ QString imageFileFilter() {
     return QObject::tr("Images (%1);;All files (*)").arg(patterns.join(QLatin1Char(' ')));
 }
 
+QString imageProblem(const QString& path) {
+    try {
+        image::readImageRgb(path.toStdString());
+    } catch (const std::exception& error) {
+        return userMessage(QString::fromStdString(error.what()));
+    }
+    return {};
+}
+
 ImageDropZone::ImageDropZone(const QString& title, const QString& emptyHint, QWidget* parent)
     : QFrame(parent)
     , title_(title)
@@ -80,11 +91,18 @@ ImageDropZone::ImageDropZone(const QString& title, const QString& emptyHint, QWi
     buttons->addWidget(browseButton_);
     buttons->addWidget(clearButton_);
 
+    refusalLabel_ = new QLabel(this);
+    refusalLabel_->setObjectName("refusalLabel");
+    refusalLabel_->setWordWrap(true);
+    refusalLabel_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    refusalLabel_->hide();
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->setSpacing(4);
     layout->addWidget(titleLabel_);
     layout->addWidget(thumbnail_, 1);
+    layout->addWidget(refusalLabel_);
     layout->addLayout(buttons);
     updateThumbnail();
 }
@@ -93,6 +111,8 @@ void ImageDropZone::setPath(const QString& path) {
     if (path == path_)
         return;
     path_ = path;
+    refusal_.clear();
+    refusalLabel_->hide();
     updateThumbnail();
     Q_EMIT pathChanged(path_);
 }
@@ -106,7 +126,21 @@ void ImageDropZone::browse() {
     if (chosen.isEmpty())
         return;
     settings.setValue(kLastImageDirKey, QFileInfo(chosen).path());
-    setPath(chosen);
+    offerPath(chosen);
+}
+
+bool ImageDropZone::offerPath(const QString& path) {
+    const QString problem = imageProblem(path);
+    if (problem.isEmpty()) {
+        setPath(path);
+        return true;
+    }
+    refusal_ = problem;
+    refusalLabel_->setText(problem);
+    refusalLabel_->setToolTip(problem);
+    refusalLabel_->show();
+    Q_EMIT refused(problem);
+    return false;
 }
 
 void ImageDropZone::dragEnterEvent(QDragEnterEvent* event) {
@@ -127,7 +161,7 @@ void ImageDropZone::dropEvent(QDropEvent* event) {
     if (path.isEmpty())
         return;
     event->acceptProposedAction();
-    setPath(path);
+    offerPath(path);
 }
 
 void ImageDropZone::setHighlighted(bool on) {

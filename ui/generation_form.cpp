@@ -5,8 +5,10 @@
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
 
+#include <QAbstractScrollArea>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -22,12 +24,16 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpressionValidator>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QSyntaxHighlighter>
 #include <QVBoxLayout>
+#include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <cmath>
 
 namespace deadiff::ui {
@@ -69,6 +75,57 @@ QSpinBox* makeSideSpin(QWidget* parent) {
     return spin;
 }
 
+// The words of a prompt as CLIP's tokenizer sees them (lower case; any script's letters), with
+// where each one stands in the text.
+struct PromptWord {
+    int start;
+    int length;
+    QString word;
+};
+
+std::vector<PromptWord> promptWords(const QString& text) {
+    static const QRegularExpression letters(QStringLiteral("\\p{L}+"));
+    std::vector<PromptWord> words;
+    for (auto it = letters.globalMatch(text); it.hasNext();) {
+        const QRegularExpressionMatch match = it.next();
+        words.push_back({static_cast<int>(match.capturedStart()),
+                         static_cast<int>(match.capturedLength()), match.captured().toLower()});
+    }
+    return words;
+}
+
+// Underlines prompt words the loaded model never saw, like a spelling checker.
+class UnknownWordHighlighter : public QSyntaxHighlighter {
+public:
+    UnknownWordHighlighter(QTextDocument* document, const QStringList* known)
+        : QSyntaxHighlighter(document)
+        , known_(known) {}
+
+protected:
+    void highlightBlock(const QString& text) override {
+        if (known_->isEmpty())
+            return;
+        QTextCharFormat unknown;
+        unknown.setUnderlineStyle(QTextCharFormat::SpellCheckUnderline);
+        unknown.setUnderlineColor(QColor(0xb0, 0x00, 0x20));
+        for (const PromptWord& word : promptWords(text))
+            if (!known_->contains(word.word))
+                setFormat(word.start, word.length, unknown);
+    }
+
+private:
+    const QStringList* known_;
+};
+
+// A value a stray wheel turn would change. Scroll bars (of the prompt field, of a combo box's
+// popup) scroll, which is what the wheel is for.
+bool changesWithTheWheel(const QWidget* widget) {
+    return qobject_cast<const QAbstractSpinBox*>(widget) != nullptr ||
+           qobject_cast<const QComboBox*>(widget) != nullptr ||
+           (qobject_cast<const QAbstractSlider*>(widget) != nullptr &&
+            qobject_cast<const QScrollBar*>(widget) == nullptr);
+}
+
 } // namespace
 
 GenerationForm::GenerationForm(QWidget* parent)
@@ -76,14 +133,118 @@ GenerationForm::GenerationForm(QWidget* parent)
     setObjectName("generationForm");
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(buildPromptGroup());
-    layout->addWidget(buildStyleGroup());
-    layout->addWidget(buildSamplingGroup());
-    layout->addWidget(buildContentGroup());
-    layout->addWidget(buildDepthGroup());
     layout->addStretch();
+    addSection(buildModelCard());
+    addSection(buildPromptGroup());
+    addSection(buildStyleGroup());
+    addSection(buildSamplingGroup());
+    addSection(buildContentGroup());
+    addSection(buildDepthGroup());
     onStyleReferencesChanged();
     updateSeedState();
+    setModelCard({}, QString());
+}
+
+void GenerationForm::addSection(QWidget* section) {
+    auto* column = static_cast<QVBoxLayout*>(layout());
+    column->insertWidget(column->count() - 1, section); // above the stretch
+    guardWheel(section);
+}
+
+void GenerationForm::guardWheel(QWidget* section) {
+    for (QWidget* widget : section->findChildren<QWidget*>()) {
+        if (!changesWithTheWheel(widget) || widget->window() != section->window())
+            continue; // a popup's widgets are its own window's
+        // Wheel focus would let a scroll over the widget take focus and change it.
+        widget->setFocusPolicy(Qt::StrongFocus);
+        widget->installEventFilter(this);
+    }
+}
+
+QWidget* GenerationForm::buildModelCard() {
+    auto* card = new QGroupBox(this);
+    card->setObjectName("modelCard");
+    auto* layout = new QVBoxLayout(card);
+    cardTitle_ = new QLabel(card);
+    cardTitle_->setObjectName("modelCardTitle");
+    cardTitle_->setWordWrap(true);
+    QFont bold = cardTitle_->font();
+    bold.setBold(true);
+    cardTitle_->setFont(bold);
+    cardText_ = new QLabel(card);
+    cardText_->setObjectName("modelCardText");
+    cardText_->setWordWrap(true);
+    cardText_->setTextFormat(Qt::RichText);
+    cardText_->setToolTip(tr("Click a subject to use it as the prompt"));
+    connect(cardText_, &QLabel::linkActivated, this, [this](const QString& link) {
+        if (link.startsWith(QLatin1String("subject:")))
+            prompt_->setPlainText(link.mid(8));
+    });
+    auto* realWeights = new QPushButton(tr("Get the Real Weights…"), card);
+    realWeights->setObjectName("realWeightsButton");
+    realWeights->setToolTip(tr("Where the full DEADiff model comes from: it paints any prompt at "
+                               "512 px"));
+    connect(realWeights, &QPushButton::clicked, this, &GenerationForm::realWeightsRequested);
+    auto* buttonRow = new QHBoxLayout;
+    buttonRow->addStretch();
+    buttonRow->addWidget(realWeights);
+    layout->addWidget(cardTitle_);
+    layout->addWidget(cardText_);
+    layout->addLayout(buttonRow);
+    cardPanel_ = card;
+    return card;
+}
+
+void GenerationForm::setModelCard(const pipeline::ModelCard& card, const QString& modelName) {
+    card_ = card;
+    knownWords_.clear();
+    for (const std::string& word : card.words)
+        knownWords_ << fromStd(word).toLower();
+    cardPanel_->setVisible(!card.empty());
+    const auto join = [](const std::vector<std::string>& names, bool links) {
+        QStringList items;
+        for (const std::string& name : names)
+            items << (links ? QStringLiteral("<a href=\"subject:%1\">%1</a>").arg(fromStd(name))
+                            : fromStd(name));
+        return items.join(QStringLiteral(", "));
+    };
+    cardTitle_->setText(tr("What %1 can paint").arg(modelName));
+    cardText_->setText(
+        tr("<b>Subjects</b> (the prompt): %1<br><b>Styles</b> (from a reference image): %2")
+            .arg(join(card.subjects, true), join(card.styles, false)));
+    // The example prompt is one the model can paint.
+    if (card.subjects.size() >= 2)
+        prompt_->setPlaceholderText(tr("Name a subject this model knows, e.g. “%1” or “%2”")
+                                        .arg(fromStd(card.subjects[card.subjects.size() * 2 / 3]),
+                                             fromStd(card.subjects[card.subjects.size() / 4])));
+    else
+        prompt_->setPlaceholderText(
+            tr("Describe the picture, e.g. “a lighthouse on a cliff at dusk”"));
+    unknownHighlighter_->rehighlight();
+    updateUnknownWords();
+}
+
+QStringList GenerationForm::unknownPromptWords() const {
+    QStringList unknown;
+    if (knownWords_.isEmpty())
+        return unknown;
+    for (const PromptWord& word : promptWords(prompt_->toPlainText()))
+        if (!knownWords_.contains(word.word) && !unknown.contains(word.word))
+            unknown << word.word;
+    return unknown;
+}
+
+void GenerationForm::updateUnknownWords() {
+    const QStringList unknown = unknownPromptWords();
+    unknownWords_->setVisible(!unknown.isEmpty());
+    if (unknown.isEmpty())
+        return;
+    QStringList quoted;
+    for (const QString& word : unknown)
+        quoted << QStringLiteral("“%1”").arg(word);
+    unknownWords_->setText(tr("This model does not know %1: it paints only the subjects on its "
+                              "card, so these words are noise to it.")
+                               .arg(quoted.join(QStringLiteral(", "))));
 }
 
 QGroupBox* GenerationForm::buildPromptGroup() {
@@ -97,6 +258,14 @@ QGroupBox* GenerationForm::buildPromptGroup() {
     prompt_->installEventFilter(this);
     prompt_->viewport()->installEventFilter(this);
     layout->addWidget(prompt_);
+    unknownHighlighter_ = new UnknownWordHighlighter(prompt_->document(), &knownWords_);
+    unknownWords_ = new QLabel(group);
+    unknownWords_->setObjectName("unknownWordsLabel");
+    unknownWords_->setWordWrap(true);
+    unknownWords_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    unknownWords_->hide();
+    layout->addWidget(unknownWords_);
+    connect(prompt_, &QPlainTextEdit::textChanged, this, &GenerationForm::updateUnknownWords);
 
     auto* negativeLabel = new QLabel(tr("Negative prompt"), group);
     negativePrompt_ = new QPlainTextEdit(group);
@@ -125,6 +294,8 @@ QGroupBox* GenerationForm::buildStyleGroup() {
     styleB_->setObjectName("styleZoneB");
     connect(styleA_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
     connect(styleB_, &ImageDropZone::pathChanged, this, &GenerationForm::onStyleReferencesChanged);
+    for (ImageDropZone* zone : {styleA_, styleB_})
+        connect(zone, &ImageDropZone::refused, this, &GenerationForm::referenceRefused);
     for (ImageDropZone* zone : {styleA_, styleB_})
         zone->setMaximumHeight(220);
     auto* zones = new QHBoxLayout;
@@ -189,6 +360,7 @@ QGroupBox* GenerationForm::buildContentGroup() {
     auto* layout = new QVBoxLayout(group);
     content_ = new ImageDropZone(tr("Content"), tr("Drop an image whose subject to keep"), group);
     content_->setObjectName("contentZone");
+    connect(content_, &ImageDropZone::refused, this, &GenerationForm::referenceRefused);
     content_->setMinimumHeight(150);
     content_->setMaximumHeight(170);
     layout->addWidget(content_);
@@ -208,6 +380,7 @@ QGroupBox* GenerationForm::buildDepthGroup() {
 
     depth_ = new ImageDropZone(tr("Depth"), tr("Drop a depth map or a photo"), group);
     depth_->setObjectName("depthZone");
+    connect(depth_, &ImageDropZone::refused, this, &GenerationForm::referenceRefused);
     depth_->setMinimumHeight(150);
     depth_->setMaximumHeight(170);
     depthPreview_ = new ImageView(group);
@@ -585,6 +758,31 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     updateDepthState();
 }
 
+QStringList GenerationForm::styleSlots() const {
+    return {styleA_->path(), styleB_->path()};
+}
+
+void GenerationForm::setStyleSlots(const QStringList& paths) {
+    styleA_->setPath(paths.value(0));
+    styleB_->setPath(paths.value(1));
+}
+
+int GenerationForm::mixPercentB() const {
+    return mix_->value() * 100 / kMixSliderSteps;
+}
+
+void GenerationForm::setMixPercentB(int percent) {
+    mix_->setValue(std::clamp(percent, 0, 100) * kMixSliderSteps / 100);
+}
+
+QString GenerationForm::incompleteSettings() const {
+    if (depthGroup_->isChecked() && depth_->path().isEmpty() && control_->text().isEmpty())
+        return tr("ControlNet depth is switched on but empty: drop a depth map (or a photo) on "
+                  "the Depth slot and choose the ControlNet checkpoint, or switch the panel "
+                  "off.");
+    return {};
+}
+
 void GenerationForm::setImageSide(int side) {
     width_->setValue(side);
     height_->setValue(side);
@@ -610,9 +808,13 @@ void GenerationForm::onStyleReferencesChanged() {
     updateMixLabel();
 }
 
+QString mixText(double shareOfB) {
+    const int b = static_cast<int>(std::lround(std::clamp(shareOfB, 0.0, 1.0) * 100));
+    return GenerationForm::tr("%1 % A · %2 % B").arg(100 - b).arg(b);
+}
+
 void GenerationForm::updateMixLabel() {
-    const int b = mix_->value();
-    mixValue_->setText(tr("%1 % A · %2 % B").arg(kMixSliderSteps - b).arg(b));
+    mixValue_->setText(mixText(mix_->value() / static_cast<double>(kMixSliderSteps)));
 }
 
 void GenerationForm::updateSeedState() {
@@ -623,6 +825,18 @@ void GenerationForm::updateSeedState() {
 }
 
 bool GenerationForm::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Wheel) {
+        auto* widget = qobject_cast<QWidget*>(watched);
+        if (widget != nullptr && changesWithTheWheel(widget) && !widget->hasFocus()) {
+            // Not focused: the artist is scrolling the panel, not changing this value.
+            for (QWidget* up = parentWidget(); up != nullptr; up = up->parentWidget())
+                if (auto* area = qobject_cast<QAbstractScrollArea*>(up)) {
+                    QCoreApplication::sendEvent(area->viewport(), event);
+                    break;
+                }
+            return true;
+        }
+    }
     // A file dropped on a prompt field is meant for the window (a PNG to restore, a reference),
     // not to be pasted as a path: refuse it here so the drag goes on to the window.
     if (event->type() == QEvent::DragEnter || event->type() == QEvent::DragMove ||

@@ -1,8 +1,13 @@
 // The settings of one generation: prompt, references, mix, mode, sampling. request() and
 // setRequest() are the one place where widgets and GenerationRequest meet; saving, restoring
 // from a PNG, "reuse settings" and QSettings all go through them.
+//
+// The form is a column of sections (group boxes) added with addSection(), which also keeps the
+// mouse wheel from changing a section's values while the artist scrolls the panel. A small
+// model's card (what it can paint) sits on top, and prompt words it does not know are marked.
 #pragma once
 
+#include "core/pipeline/model_card.h"
 #include "core/pipeline/request.h"
 
 #include <QImage>
@@ -21,6 +26,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QRadioButton;
+class QSyntaxHighlighter;
 template <typename T> class QFutureWatcher;
 class QSlider;
 class QSpinBox;
@@ -29,6 +35,10 @@ namespace deadiff::ui {
 
 class ImageDropZone;
 class ImageView;
+
+// The one way the studio writes a mix of two style references: "70 % A · 30 % B" for a share of
+// 0.3 for B (the request's `mix`); the slider, the gallery and the batch dialog all say it so.
+QString mixText(double shareOfB);
 
 // The depth map a form shows before generation: the normalised map as an 8-bit RGB picture,
 // or the error that prevented it.
@@ -61,6 +71,34 @@ public:
     QSlider* mixSlider() const { return mix_; }
     ImageDropZone* depthZone() const { return depth_; }
     ImageView* depthPreview() const { return depthPreview_; }
+    QGroupBox* depthGroup() const { return depthGroup_; }
+    QComboBox* samplerCombo() const { return sampler_; }
+
+    // Appends a section (usually a QGroupBox) below the others; its spin boxes, combo boxes and
+    // sliders change only while focused, so the wheel scrolls the panel instead.
+    void addSection(QWidget* section);
+
+    // Style slots as the user left them (an empty string for an empty slot) and the mix
+    // slider's share of B in percent: the window keeps them across sessions, so a reference in
+    // slot B comes back in slot B and the slider where it was, with or without two references.
+    QStringList styleSlots() const;
+    void setStyleSlots(const QStringList& paths);
+    int mixPercentB() const;
+    void setMixPercentB(int percent);
+
+    // What keeps these settings from running, in the user's words, for what the request cannot
+    // express (the ControlNet panel switched on with nothing in it); empty when nothing does.
+    QString incompleteSettings() const;
+
+    // The loaded model's card: what it can paint. Empty: a model that reads open-ended prompts
+    // (the card hides, nothing is marked).
+    void setModelCard(const pipeline::ModelCard& card, const QString& modelName);
+    const pipeline::ModelCard& modelCard() const { return card_; }
+    // Prompt words outside the card's words, in prompt order (lower case, no repeats).
+    QStringList unknownPromptWords() const;
+    QWidget* modelCardPanel() const { return cardPanel_; }
+    QLabel* unknownWordsLabel() const { return unknownWords_; }
+    QPlainTextEdit* promptEdit() const { return prompt_; }
 
     // "Reuse last" fills in the seed of the last finished generation.
     void setLastSeed(std::uint64_t seed);
@@ -72,11 +110,16 @@ Q_SIGNALS:
     void generateRequested();
     // The depth preview was recomputed (shown image or error text updated).
     void depthPreviewUpdated();
+    // "Get the real weights" on the model card.
+    void realWeightsRequested();
+    // A dropped or picked reference was refused (message translated).
+    void referenceRefused(const QString& message);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    QWidget* buildModelCard();
     QGroupBox* buildPromptGroup();
     QGroupBox* buildStyleGroup();
     QGroupBox* buildContentGroup();
@@ -86,12 +129,21 @@ private:
     void updateMixLabel();
     void updateSeedState();
     void updateDepthState();
+    void updateUnknownWords();
+    void guardWheel(QWidget* section);
     // Reads (or estimates) the depth map off the GUI thread and shows it when done.
     void refreshDepthPreview();
 
     GenerationRequest hidden_; // fields without widgets, carried through setRequest/request
     std::optional<std::uint64_t> lastSeed_;
     int styleCount_ = 0;
+    pipeline::ModelCard card_;
+    QStringList knownWords_;
+    QWidget* cardPanel_ = nullptr;
+    QLabel* cardTitle_ = nullptr;
+    QLabel* cardText_ = nullptr;
+    QLabel* unknownWords_ = nullptr;
+    QSyntaxHighlighter* unknownHighlighter_ = nullptr;
 
     QPlainTextEdit* prompt_ = nullptr;
     QPlainTextEdit* negativePrompt_ = nullptr;

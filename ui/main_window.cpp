@@ -8,6 +8,7 @@
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
 #include "ui/drop_zone.h"
+#include "ui/engine_messages.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
@@ -20,19 +21,27 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QImageWriter>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -40,11 +49,13 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace deadiff::ui {
 namespace {
@@ -58,6 +69,11 @@ constexpr auto kLastSaveDirKey = "paths/lastSaveDir";
 constexpr auto kLastBatchDirKey = "paths/lastBatchDir";
 constexpr auto kLanguageKey = "ui/language";
 constexpr auto kRecentModelsKey = "model/recent";
+constexpr auto kStyleSlotsKey = "form/styleSlots";
+constexpr auto kMixKey = "form/mixPercentB";
+constexpr auto kExportScaleKey = "export/scale";
+constexpr auto kExportSharpKey = "export/sharpPixels";
+constexpr auto kCompareModeKey = "preview/compareMode";
 constexpr int kMaxRecentModels = 6;
 
 QString formatDuration(double seconds) {
@@ -83,6 +99,21 @@ QString stageText(const QString& stage) {
             return QCoreApplication::translate("deadiff::ui::MainWindow", known) +
                    QStringLiteral("…");
     return stage;
+}
+
+// Save dialogs' filters: PNG keeps the settings; JPEG and WebP (when Qt has a writer) do not.
+QString saveFilters() {
+    QStringList filters{MainWindow::tr("PNG image with its settings (*.png)"),
+                        MainWindow::tr("JPEG image (*.jpg *.jpeg)")};
+    if (QImageWriter::supportedImageFormats().contains("webp"))
+        filters << MainWindow::tr("WebP image (*.webp)");
+    return filters.join(QStringLiteral(";;"));
+}
+
+void selectComboData(QComboBox* box, int data) {
+    const int index = box->findData(data);
+    if (index >= 0)
+        box->setCurrentIndex(index);
 }
 
 } // namespace
@@ -191,6 +222,50 @@ void MainWindow::buildMenus() {
     save->setShortcut(QKeySequence::Save);
     save->setObjectName("actionSaveImage");
     save->setToolTip(tr("Save the selected (or latest) result with its settings"));
+    QAction* saveAll = fileMenu->addAction(tr("Save &All…"), this, &MainWindow::saveAllWithDialog);
+    saveAll->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    saveAll->setObjectName("actionSaveAll");
+    saveAll->setToolTip(tr("Save every result the gallery shows into one folder"));
+    QMenu* exportSize = fileMenu->addMenu(tr("Export &Size"));
+    exportSize->setObjectName("exportSizeMenu");
+    auto* scales = new QActionGroup(this);
+    for (const int scale : {1, 2, 4, 8}) {
+        QAction* action =
+            exportSize->addAction(scale == 1 ? tr("As Generated") : tr("Enlarged %1×").arg(scale));
+        action->setCheckable(true);
+        action->setData(scale);
+        scales->addAction(action);
+        exportScaleActions_ << action;
+        connect(action, &QAction::triggered, this,
+                [this, scale] { setExportScale(scale, sharpPixelsAction_->isChecked()); });
+    }
+    exportSize->addSeparator();
+    sharpPixelsAction_ = exportSize->addAction(tr("Sharp Pixels When Enlarging"));
+    sharpPixelsAction_->setCheckable(true);
+    connect(sharpPixelsAction_, &QAction::toggled, this,
+            [this](bool sharp) { setExportScale(exportScale(), sharp); });
+    {
+        QSettings settings;
+        setExportScale(settings.value(kExportScaleKey, 1).toInt(),
+                       settings.value(kExportSharpKey, true).toBool());
+    }
+    fileMenu->addSeparator();
+    autoSaveAction_ = fileMenu->addAction(tr("Save Results &Automatically"));
+    autoSaveAction_->setObjectName("actionAutoSave");
+    autoSaveAction_->setCheckable(true);
+    autoSaveAction_->setChecked(history_.autoSave());
+    connect(autoSaveAction_, &QAction::toggled, this, [this](bool on) {
+        history_.setAutoSave(on);
+        updateGalleryCount();
+    });
+    QAction* outputFolder =
+        fileMenu->addAction(tr("&Output Folder…"), this, &MainWindow::chooseOutputFolder);
+    outputFolder->setObjectName("actionOutputFolder");
+    QAction* openOutput = fileMenu->addAction(tr("Open Output Folder"), this, [this] {
+        QDir().mkpath(history_.currentFolder());
+        QDesktopServices::openUrl(QUrl::fromLocalFile(history_.currentFolder()));
+    });
+    openOutput->setObjectName("actionOpenOutputFolder");
     fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -209,6 +284,9 @@ void MainWindow::buildMenus() {
     modelMenu->addSeparator();
     parts_ = new ModelPartsMenus(modelMenu, this);
     connect(parts_, &ModelPartsMenus::changed, this, &MainWindow::onModelPartsChanged);
+    QAction* realWeights =
+        modelMenu->addAction(tr("Get the Real &Weights…"), this, [this] { showRealWeightsPage(); });
+    realWeights->setObjectName("actionRealWeights");
 
     QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
     generateAction_ = generateMenu->addAction(tr("&Generate"), this, &MainWindow::generate);
@@ -299,12 +377,20 @@ void MainWindow::buildStudioPage() {
 
     form_ = new GenerationForm;
     connect(form_, &GenerationForm::generateRequested, this, &MainWindow::generate);
+    connect(form_, &GenerationForm::realWeightsRequested, this, [this] { showRealWeightsPage(); });
+    connect(form_, &GenerationForm::referenceRefused, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     auto* scroll = new QScrollArea(splitter);
+    formScroll_ = scroll;
     scroll->setObjectName("formScroll");
     scroll->setWidget(form_);
     scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(400);
+    // The panel never gets narrower than the form needs (at 2x scaling the window is small);
+    // should the form still not fit, a scroll bar shows what is cut off.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    scroll->setMinimumWidth(form_->minimumSizeHint().width() +
+                            scroll->verticalScrollBar()->sizeHint().width() +
+                            2 * scroll->frameWidth());
 
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
@@ -312,6 +398,7 @@ void MainWindow::buildStudioPage() {
 
     modelBadge_ = new QLabel(right);
     modelBadge_->setObjectName("modelBadge");
+    modelBadge_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     modelBadge_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rightLayout->addWidget(modelBadge_);
 
@@ -320,8 +407,60 @@ void MainWindow::buildStudioPage() {
     preview_->setPlaceholderText(
         tr("The image appears here while it forms.\nDrop a style image on the left, write a "
            "prompt, then press Generate (Ctrl+Enter)."));
-    preview_->setMinimumSize(320, 320);
+    preview_->setMinimumSize(240, 240);
+    preview_->setInteractive(true);
+    preview_->setToolTip(tr("Wheel: zoom · drag: move · double-click: 100 % or fit · +/−/0/1"));
     rightLayout->addWidget(preview_, 1);
+
+    // The viewer's controls: zoom, and the compare mode for two gallery results.
+    const auto toolButton = [right](const QString& text, const QString& tip, const char* name) {
+        auto* button = new QToolButton(right);
+        button->setText(text);
+        button->setToolTip(tip);
+        button->setObjectName(name);
+        button->setAutoRaise(true);
+        return button;
+    };
+    QToolButton* fit =
+        toolButton(tr("Fit"), tr("Fit the image into the view (0)"), "zoomFitButton");
+    QToolButton* actual = toolButton(
+        QStringLiteral("1:1"), tr("One image pixel per screen pixel (1)"), "zoomActualButton");
+    QToolButton* zoomOut = toolButton(QStringLiteral("−"), tr("Zoom out (−)"), "zoomOutButton");
+    QToolButton* zoomIn = toolButton(QStringLiteral("+"), tr("Zoom in (+)"), "zoomInButton");
+    connect(fit, &QToolButton::clicked, preview_, &ImageView::zoomToFit);
+    connect(actual, &QToolButton::clicked, preview_, &ImageView::zoomActualSize);
+    connect(zoomOut, &QToolButton::clicked, preview_, &ImageView::zoomOut);
+    connect(zoomIn, &QToolButton::clicked, preview_, &ImageView::zoomIn);
+    zoomLabel_ = new QLabel(right);
+    zoomLabel_->setObjectName("zoomLabel");
+    zoomLabel_->setMinimumWidth(
+        zoomLabel_->fontMetrics().horizontalAdvance(QStringLiteral("8888 %")));
+    connect(preview_, &ImageView::zoomChanged, this, [this](double scale) {
+        zoomLabel_->setText(QStringLiteral("%1 %").arg(std::lround(scale * 100)));
+    });
+    compareCombo_ = new QComboBox(right);
+    compareCombo_->setObjectName("compareCombo");
+    compareCombo_->addItem(tr("Side by side"), static_cast<int>(ImageView::Compare::SideBySide));
+    compareCombo_->addItem(tr("Slider"), static_cast<int>(ImageView::Compare::Slider));
+    compareCombo_->setToolTip(tr("How two results are compared: select two in the gallery, then "
+                                 "right-click → Compare"));
+    selectComboData(compareCombo_, QSettings().value(kCompareModeKey, 1).toInt());
+    connect(compareCombo_, &QComboBox::currentIndexChanged, this, [this] {
+        QSettings().setValue(kCompareModeKey, compareCombo_->currentData());
+        if (preview_->compareMode() != ImageView::Compare::Off)
+            preview_->setCompare(
+                static_cast<ImageView::Compare>(compareCombo_->currentData().toInt()),
+                preview_->compareImage(), previewOtherCaption_);
+    });
+    auto* viewerRow = new QHBoxLayout;
+    viewerRow->setSpacing(2);
+    for (QToolButton* button : {fit, actual, zoomOut, zoomIn})
+        viewerRow->addWidget(button);
+    viewerRow->addWidget(zoomLabel_);
+    viewerRow->addStretch();
+    viewerRow->addWidget(new QLabel(tr("Compare:"), right));
+    viewerRow->addWidget(compareCombo_);
+    rightLayout->addLayout(viewerRow);
 
     generateButton_ = new QPushButton(tr("Generate"), right);
     generateButton_->setObjectName("generateButton");
@@ -347,7 +486,7 @@ void MainWindow::buildStudioPage() {
     progress_->setMinimumHeight(26);
     etaLabel_ = new QLabel(right);
     etaLabel_->setObjectName("etaLabel");
-    etaLabel_->setMinimumWidth(150);
+    etaLabel_->setMinimumWidth(110);
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(generateButton_);
@@ -375,6 +514,7 @@ void MainWindow::buildStudioPage() {
 
     splitter->addWidget(scroll);
     splitter->addWidget(right);
+    splitter->setCollapsible(0, false);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({440, 700});
@@ -391,7 +531,37 @@ void MainWindow::buildDocks() {
     gallery_ = new Gallery;
     galleryDock_ = new QDockWidget(tr("Gallery"), this);
     galleryDock_->setObjectName("galleryDock");
-    galleryDock_->setWidget(gallery_);
+    auto* galleryPanel = new QWidget;
+    auto* galleryLayout = new QVBoxLayout(galleryPanel);
+    galleryLayout->setContentsMargins(2, 2, 2, 2);
+    gallerySearch_ = new QLineEdit(galleryPanel);
+    gallerySearch_->setObjectName("gallerySearch");
+    gallerySearch_->setPlaceholderText(tr("Search prompts, styles, seeds…"));
+    gallerySearch_->setClearButtonEnabled(true);
+    galleryCount_ = new QLabel(galleryPanel);
+    galleryCount_->setObjectName("galleryCount");
+    // A long output path must not widen the dock: the tooltip has it all.
+    galleryCount_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    auto* saveAll = new QPushButton(tr("Save All…"), galleryPanel);
+    saveAll->setObjectName("saveAllButton");
+    saveAll->setToolTip(tr("Save every result shown here into one folder"));
+    connect(saveAll, &QPushButton::clicked, this, &MainWindow::saveAllWithDialog);
+    auto* searchRow = new QHBoxLayout;
+    searchRow->addWidget(gallerySearch_, 1);
+    searchRow->addWidget(saveAll);
+    galleryLayout->addLayout(searchRow);
+    galleryLayout->addWidget(gallery_, 1);
+    galleryLayout->addWidget(galleryCount_);
+    galleryDock_->setWidget(galleryPanel);
+    connect(gallerySearch_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        gallery_->setFilter(text);
+        updateGalleryCount();
+    });
+    connect(gallery_->model(), &QAbstractItemModel::rowsInserted, this,
+            &MainWindow::updateGalleryCount);
+    connect(gallery_->model(), &QAbstractItemModel::rowsRemoved, this,
+            &MainWindow::updateGalleryCount);
+    updateGalleryCount();
     addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
     resizeDocks({plotDock_, galleryDock_}, {380, 380}, Qt::Horizontal);
     resizeDocks({plotDock_, galleryDock_}, {480, 420}, Qt::Vertical);
@@ -404,14 +574,29 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(plotDock_, batchDock_);
     plotDock_->raise();
 
-    connect(gallery_, &Gallery::viewRequested, this, [this](int index) {
-        preview_->setImage(gallery_->entry(index).image);
-        preview_->setCaption(tr("seed %1").arg(gallery_->entry(index).request.seed.value_or(0)));
-    });
+    connect(gallery_, &Gallery::viewRequested, this, &MainWindow::showResult);
     connect(gallery_, &Gallery::saveRequested, this, &MainWindow::saveResultWithDialog);
     connect(gallery_, &Gallery::copyRequested, this, &MainWindow::copyResult);
     connect(gallery_, &Gallery::reuseSettingsRequested, this, &MainWindow::reuseSettings);
     connect(gallery_, &Gallery::useAsStyleRequested, this, &MainWindow::useResultAsStyle);
+    connect(gallery_, &Gallery::compareRequested, this, &MainWindow::compareResults);
+    connect(gallery_, &Gallery::deleteRequested, this, &MainWindow::askDeleteResults);
+    connect(gallery_, &Gallery::showInFolderRequested, this, [this](int index) {
+        QDesktopServices::openUrl(
+            QUrl::fromLocalFile(QFileInfo(gallery_->entry(index).path).absolutePath()));
+    });
+}
+
+void MainWindow::updateGalleryCount() {
+    const int shown = gallery_->visibleCount();
+    const int all = gallery_->resultCount();
+    QString text =
+        shown == all ? tr("Results: %1").arg(all) : tr("Results: %1 of %2").arg(shown).arg(all);
+    if (history_.autoSave())
+        text += QStringLiteral(" · ") +
+                tr("saved in %1").arg(QDir::toNativeSeparators(history_.outputRoot()));
+    galleryCount_->setText(text);
+    galleryCount_->setToolTip(text);
 }
 
 void MainWindow::showStudio(bool studio) {
@@ -439,21 +624,27 @@ void MainWindow::setModelPath(const QString& path) {
                                     "changing the model."));
         return;
     }
+    const QFileInfo file(path);
+    const bool readable = !path.isEmpty() && file.exists() && file.isReadable();
+    if (!readable && modelReady_) {
+        // A vanished Recent entry: say so and keep working with the loaded model.
+        showError(
+            tr("Could not load the model"),
+            file.exists()
+                ? tr("The model file %1 cannot be read (permissions?).")
+                      .arg(QDir::toNativeSeparators(path))
+                : tr("The model file %1 no longer exists.").arg(QDir::toNativeSeparators(path)),
+            tr("Still working with %1.").arg(QFileInfo(modelPath_).fileName()));
+        return;
+    }
     modelPath_ = path;
     modelReady_ = false;
     modelLoading_ = false;
     parts_->setModelPath(path);
-    if (!path.isEmpty()) {
-        QSettings settings;
-        settings.setValue(kModelPathKey, path);
-        QStringList recent = settings.value(kRecentModelsKey).toStringList();
-        recent.removeAll(path);
-        recent.prepend(path);
-        settings.setValue(kRecentModelsKey, recent.mid(0, kMaxRecentModels));
-    }
+    if (!path.isEmpty()) // remembered at once: quitting while it loads keeps the choice
+        QSettings().setValue(kModelPathKey, path);
     updateModelState();
-    const QFileInfo file(path);
-    if (!path.isEmpty() && file.exists() && file.isReadable()) {
+    if (readable) {
         modelLoading_ = true;
         progress_->setRange(0, 1000);
         progress_->setValue(0);
@@ -536,6 +727,21 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype,
     progress_->setFormat(tr("Ready"));
     modelBadge_->setText(
         tr("Model: %1 · computing in %2").arg(QFileInfo(path).fileName(), computeDtype));
+    workingModel_ = path;
+    {
+        QSettings settings;
+        QStringList recent = settings.value(kRecentModelsKey).toStringList();
+        recent.removeAll(path);
+        recent.prepend(path);
+        settings.setValue(kRecentModelsKey, recent.mid(0, kMaxRecentModels));
+    }
+    pipeline::ModelCard card;
+    try {
+        card = pipeline::modelCard(path.toStdString());
+    } catch (const std::exception&) {
+        card = {}; // the model loaded, so its model.json was readable a moment ago
+    }
+    form_->setModelCard(card, QFileInfo(path).fileName());
     // A 64 px demo model asked for 512 px paints far outside what it learnt (and 64x slower);
     // the user's own size stays as long as the models agree.
     const int side = nativeSide;
@@ -563,9 +769,39 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message) {
         progress_->setValue(0);
         progress_->setFormat(tr("Ready"));
         updateActions();
-        showError(tr("Could not switch the base model or VAE"), message,
+        showError(tr("Could not switch the base model or VAE"), userMessage(message),
                   tr("Choose a Stable Diffusion 1.5 checkpoint as the base model (not SDXL, SD "
                      "2.x, an inpainting or a v-prediction model) and a standalone SD VAE."));
+        return;
+    }
+    {
+        // A file that does not load is no "recent model", nor the one to open next time.
+        QSettings settings;
+        QStringList recent = settings.value(kRecentModelsKey).toStringList();
+        recent.removeAll(path);
+        settings.setValue(kRecentModelsKey, recent);
+        if (workingModel_.isEmpty())
+            settings.remove(kModelPathKey);
+        else
+            settings.setValue(kModelPathKey, workingModel_);
+    }
+    if (!workingModel_.isEmpty() && workingModel_ != path) {
+        // The worker released the working model to make room: load it again; the form, the
+        // gallery and the docks stay as they are.
+        const QString back = workingModel_;
+        showError(tr("Could not load the model"), userMessage(message),
+                  tr("Still working with %1. Choose a DEADiff checkpoint (.ckpt or "
+                     ".safetensors) or a model folder from the Model menu.")
+                      .arg(QFileInfo(back).fileName()));
+        modelPath_ = back;
+        updateModelState();
+        modelLoading_ = true;
+        progress_->setRange(0, 1000);
+        progress_->setValue(0);
+        progress_->setFormat(tr("Loading model… %p%"));
+        modelBadge_->setText(tr("Loading %1…").arg(QFileInfo(back).fileName()));
+        parts_->setModelPath(back);
+        Q_EMIT loadRequested(currentLoadOptions(), true);
         return;
     }
     modelLoading_ = false;
@@ -577,7 +813,7 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message) {
         tr("Could not load %1:\n%2").arg(QDir::toNativeSeparators(path), message));
     showStudio(false);
     updateActions();
-    showError(tr("Could not load the model"), message,
+    showError(tr("Could not load the model"), userMessage(message),
               tr("Choose a DEADiff checkpoint (.ckpt or .safetensors) from the Model menu. If "
                  "the file was copied or downloaded, check that it is complete."));
 }
@@ -666,10 +902,16 @@ void MainWindow::generate() {
         return;
     }
     const GenerationRequest request = currentRequest();
+    const QString incomplete = form_->incompleteSettings();
+    if (!incomplete.isEmpty()) {
+        showError(tr("Cannot generate yet"), incomplete,
+                  tr("Fix that setting in the form on the left, then press Generate again."));
+        return;
+    }
     try {
         validate(request);
     } catch (const RequestError& error) {
-        showError(tr("Cannot generate yet"), QString::fromStdString(error.what()),
+        showError(tr("Cannot generate yet"), userMessage(error),
                   tr("Fix that setting in the form on the left, then press Generate again."));
         return;
     }
@@ -687,14 +929,26 @@ void MainWindow::generate() {
         return;
     }
 
+    // Written now, not only on quit: a crash or a kill mid-run keeps the settings that ran.
+    saveSettings();
     currentJob_ = ++lastJob_;
     plot_->reset(request.steps);
     progress_->setRange(0, request.steps);
     progress_->setValue(0);
-    progress_->setFormat(tr("Starting…"));
     etaLabel_->clear();
     updateActions();
-    statusBar()->showMessage(tr("Generating…"));
+    preview_->setCompare(ImageView::Compare::Off);
+    if (batchQueueBusy()) {
+        // The worker runs one job at a time: this image waits for the batch queue.
+        progress_->setFormat(tr("Waiting for the batch queue…"));
+        statusBar()->showMessage(tr("Your image starts when the batch jobs are done; cancel them "
+                                    "in the Batch Queue dock to start it sooner."));
+        batchDock_->show();
+        batchDock_->raise();
+    } else {
+        progress_->setFormat(tr("Starting…"));
+        statusBar()->showMessage(tr("Generating…"));
+    }
     Q_EMIT generationRequested(request, currentJob_);
 }
 
@@ -709,6 +963,7 @@ void MainWindow::cancel() {
 void MainWindow::onStarted(quint64 jobId, const GenerationRequest& resolved) {
     if (jobId != currentJob_)
         return;
+    progress_->setFormat(tr("Starting…"));
     if (resolved.seed)
         statusBar()->showMessage(tr("Generating with seed %1…").arg(*resolved.seed));
 }
@@ -749,22 +1004,29 @@ void MainWindow::onFinished(const GenerationOutcome& outcome) {
     updateActions();
     if (outcome.request.seed)
         form_->setLastSeed(*outcome.request.seed);
-    for (const QImage& image : outcome.images) {
-        gallery_->addResult(image, outcome.request);
-        Q_EMIT resultAdded(gallery_->resultCount() - 1);
-    }
+    for (const QImage& image : outcome.images)
+        keepResult(image, outcome.request);
     if (!outcome.images.isEmpty()) {
         preview_->setImage(outcome.images.front());
-        preview_->setCaption(tr("seed %1").arg(outcome.request.seed.value_or(0)));
+        preview_->setCaption(
+            Gallery::labelFor(outcome.request).replace(QLatin1Char('\n'), QStringLiteral(" · ")));
     }
     progress_->setValue(progress_->maximum());
     progress_->setFormat(tr("Done"));
     etaLabel_->setText(tr("%1 in total").arg(formatDuration(outcome.seconds)));
-    statusBar()->showMessage(tr("Finished in %1 (seed %2). Right-click the result in the "
-                                "gallery to save it.")
-                                 .arg(formatDuration(outcome.seconds))
-                                 .arg(outcome.request.seed.value_or(0)),
-                             15000);
+    const QString saved =
+        outcome.images.isEmpty() ? QString() : gallery_->entry(gallery_->resultCount() - 1).path;
+    statusBar()->showMessage(
+        saved.isEmpty()
+            ? tr("Finished in %1 (seed %2); not saved yet: File → Save All, or right-click it in "
+                 "the gallery.")
+                  .arg(formatDuration(outcome.seconds))
+                  .arg(outcome.request.seed.value_or(0))
+            : tr("Finished in %1 (seed %2), saved as %3.")
+                  .arg(formatDuration(outcome.seconds))
+                  .arg(outcome.request.seed.value_or(0))
+                  .arg(QDir::toNativeSeparators(saved)),
+        15000);
 }
 
 void MainWindow::onCancelled(quint64 jobId) {
@@ -786,7 +1048,7 @@ void MainWindow::onFailed(quint64 jobId, const QString& message) {
     progress_->setValue(0);
     progress_->setFormat(tr("Failed"));
     etaLabel_->clear();
-    showError(tr("The generation failed"), message,
+    showError(tr("The generation failed"), userMessage(message),
               tr("Check the reference images and the settings, then press Generate again. If "
                  "it keeps failing, reload the model (Model → Reload Model)."));
 }
@@ -811,9 +1073,13 @@ void MainWindow::showError(const QString& title, const QString& message, const Q
 bool MainWindow::saveResult(int index, const QString& path) {
     if (index < 0 || index >= gallery_->resultCount())
         return false;
-    const GalleryEntry& entry = gallery_->entry(index);
+    const QImage image = gallery_->image(index);
     try {
-        io::writePng(path.toStdString(), toRgbMat(entry.image), resultMetadata(entry.request));
+        if (image.isNull())
+            throw std::runtime_error(
+                tr("%1 cannot be read any more").arg(gallery_->entry(index).path).toStdString());
+        writeResultImage(path, image, gallery_->entry(index).request, exportScale(),
+                         sharpPixelsAction_->isChecked());
     } catch (const std::exception& error) {
         showError(tr("Could not save the image"), QString::fromStdString(error.what()),
                   tr("Choose another folder or free some disk space."));
@@ -827,27 +1093,103 @@ void MainWindow::saveResultWithDialog(int index) {
     if (index < 0 || index >= gallery_->resultCount())
         return;
     QSettings settings;
-    const QString folder =
-        settings
-            .value(kLastSaveDirKey,
-                   QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
-            .toString();
-    const QString name =
-        QStringLiteral("deadiff-%1.png").arg(gallery_->entry(index).request.seed.value_or(0));
+    // The last folder saved into, else today's output folder (never a reference's folder).
+    QString folder = settings.value(kLastSaveDirKey).toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) {
+        folder = history_.currentFolder();
+        QDir().mkpath(folder);
+    }
+    const GalleryEntry& entry = gallery_->entry(index);
+    const QString name = resultFileName(folder, entry.created, entry.request);
+    QString filter;
     QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), QDir(folder).filePath(name),
-                                                tr("PNG images (*.png)"));
+                                                saveFilters(), &filter);
     if (path.isEmpty())
         return;
-    if (!path.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
-        path += QStringLiteral(".png");
+    if (QFileInfo(path).suffix().isEmpty())
+        path += filter.contains(QLatin1String("*.jpg"))    ? QStringLiteral(".jpg")
+                : filter.contains(QLatin1String("*.webp")) ? QStringLiteral(".webp")
+                                                           : QStringLiteral(".png");
     settings.setValue(kLastSaveDirKey, QFileInfo(path).path());
     saveResult(index, path);
+}
+
+int MainWindow::saveAllResults(const QString& folder) {
+    if (!QDir().mkpath(folder)) {
+        showError(tr("Could not save the images"),
+                  tr("Cannot create the folder %1.").arg(QDir::toNativeSeparators(folder)),
+                  tr("Choose another folder."));
+        return 0;
+    }
+    int written = 0;
+    for (int i = 0; i < gallery_->resultCount(); ++i) {
+        if (gallery_->item(i)->isHidden())
+            continue; // the search hides it: "all" is what the gallery shows
+        const GalleryEntry& entry = gallery_->entry(i);
+        const QString path =
+            QDir(folder).filePath(resultFileName(folder, entry.created, entry.request));
+        const QImage image = gallery_->image(i);
+        try {
+            writeResultImage(path, image, entry.request, exportScale(),
+                             sharpPixelsAction_->isChecked());
+        } catch (const std::exception& error) {
+            showError(tr("Could not save the images"), QString::fromStdString(error.what()),
+                      tr("Images saved before this one: %1. Choose another folder or free some "
+                         "disk space.")
+                          .arg(written));
+            return written;
+        }
+        if (entry.path.isEmpty())
+            gallery_->setSaved(i, path); // no longer only in memory
+        ++written;
+    }
+    statusBar()->showMessage(
+        tr("Images saved in %1: %2").arg(QDir::toNativeSeparators(folder)).arg(written), 10000);
+    return written;
+}
+
+void MainWindow::saveAllWithDialog() {
+    if (gallery_->visibleCount() == 0) {
+        statusBar()->showMessage(tr("The gallery shows no results to save."), 8000);
+        return;
+    }
+    QSettings settings;
+    QString start = settings.value(kLastSaveDirKey).toString();
+    if (start.isEmpty() || !QFileInfo(start).isDir())
+        start = history_.outputRoot();
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Save All Results Into"), start);
+    if (folder.isEmpty())
+        return;
+    settings.setValue(kLastSaveDirKey, folder);
+    saveAllResults(folder);
+}
+
+int MainWindow::exportScale() const {
+    for (QAction* action : exportScaleActions_)
+        if (action->isChecked())
+            return action->data().toInt();
+    return 1;
+}
+
+void MainWindow::setExportScale(int scale, bool sharpPixels) {
+    for (QAction* action : exportScaleActions_) {
+        const QSignalBlocker block(action);
+        action->setChecked(action->data().toInt() == scale);
+    }
+    {
+        const QSignalBlocker block(sharpPixelsAction_);
+        sharpPixelsAction_->setChecked(sharpPixels);
+    }
+    QSettings settings;
+    settings.setValue(kExportScaleKey, exportScale());
+    settings.setValue(kExportSharpKey, sharpPixels);
 }
 
 void MainWindow::copyResult(int index) {
     if (index < 0 || index >= gallery_->resultCount())
         return;
-    QApplication::clipboard()->setImage(gallery_->entry(index).image);
+    QApplication::clipboard()->setImage(gallery_->image(index));
     statusBar()->showMessage(tr("Image copied to the clipboard."), 5000);
 }
 
@@ -861,22 +1203,202 @@ void MainWindow::reuseSettings(int index) {
 void MainWindow::useResultAsStyle(int index, int slot) {
     if (index < 0 || index >= gallery_->resultCount())
         return;
-    // The pipeline reads references from files: keep a copy beside the cache.
-    const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
-                           QStringLiteral("/references");
-    QDir().mkpath(folder);
     const GalleryEntry& entry = gallery_->entry(index);
-    const QString path = QDir(folder).filePath(
-        QStringLiteral("result-%1-%2.png").arg(entry.request.seed.value_or(0)).arg(index));
-    try {
-        io::writePng(path.toStdString(), toRgbMat(entry.image), resultMetadata(entry.request));
-    } catch (const std::exception& error) {
-        showError(tr("Could not use the image as a reference"),
-                  QString::fromStdString(error.what()),
-                  tr("Save the image somewhere and drop it onto a style slot instead."));
+    // The pipeline reads references from files: a saved result is one already.
+    QString path = entry.path;
+    if (path.isEmpty()) {
+        const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                               QStringLiteral("/references");
+        QDir().mkpath(folder);
+        path = QDir(folder).filePath(
+            QStringLiteral("result-%1-%2.png").arg(entry.request.seed.value_or(0)).arg(index));
+        try {
+            writeResultImage(path, entry.image, entry.request);
+        } catch (const std::exception& error) {
+            showError(tr("Could not use the image as a reference"),
+                      QString::fromStdString(error.what()),
+                      tr("Save the image somewhere and drop it onto a style slot instead."));
+            return;
+        }
+    }
+    (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->offerPath(path);
+}
+
+void MainWindow::showResult(int index) {
+    if (index < 0 || index >= gallery_->resultCount())
+        return;
+    const GalleryEntry& entry = gallery_->entry(index);
+    preview_->setCompare(ImageView::Compare::Off);
+    const QImage image = gallery_->image(index);
+    if (image.isNull()) {
+        preview_->clear();
+        preview_->setPlaceholderText(
+            tr("%1 cannot be read any more.").arg(QDir::toNativeSeparators(entry.path)));
         return;
     }
-    (slot == 0 ? form_->styleZoneA() : form_->styleZoneB())->setPath(path);
+    preview_->setImage(image);
+    preview_->setCaption(
+        Gallery::labelFor(entry.request).replace(QLatin1Char('\n'), QStringLiteral(" · ")));
+}
+
+void MainWindow::compareResults(int first, int second) {
+    if (first < 0 || second < 0 || first >= gallery_->resultCount() ||
+        second >= gallery_->resultCount() || first == second)
+        return;
+    showResult(first);
+    const QImage other = gallery_->image(second);
+    previewOtherCaption_ = Gallery::labelFor(gallery_->entry(second).request)
+                               .replace(QLatin1Char('\n'), QStringLiteral(" · "));
+    preview_->setCompare(static_cast<ImageView::Compare>(compareCombo_->currentData().toInt()),
+                         other, previewOtherCaption_);
+    statusBar()->showMessage(tr("Comparing two results: change the view under the image "
+                                "(side by side or slider); click a result to end."),
+                             10000);
+}
+
+void MainWindow::askDeleteResults(const QList<int>& indexes) {
+    if (indexes.isEmpty())
+        return;
+    const auto answer = QMessageBox::question(
+        this, tr("Delete Results"),
+        indexes.size() == 1 ? tr("Move this result to the trash and remove it from the "
+                                 "gallery?")
+                            : tr("Move these %1 results to the trash and remove them from "
+                                 "the gallery?")
+                                  .arg(indexes.size()),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes)
+        deleteResults(indexes);
+}
+
+void MainWindow::deleteResults(const QList<int>& indexes) {
+    QStringList paths;
+    for (const int index : indexes) {
+        if (index < 0 || index >= gallery_->resultCount())
+            continue;
+        const QString path = gallery_->entry(index).path;
+        if (path.isEmpty())
+            continue;
+        // The trash first: a deleted result can still be brought back.
+        if (!QFile::moveToTrash(path))
+            QFile::remove(path);
+        paths << path;
+    }
+    try {
+        if (!paths.isEmpty())
+            history_.forget(paths);
+    } catch (const std::exception& error) {
+        showError(tr("Could not update the history"), QString::fromStdString(error.what()),
+                  QString());
+    }
+    gallery_->removeResults(indexes);
+    preview_->setCompare(ImageView::Compare::Off);
+    statusBar()->showMessage(indexes.size() == 1 ? tr("Result deleted.")
+                                                 : tr("%1 results deleted.").arg(indexes.size()),
+                             8000);
+}
+
+void MainWindow::keepResult(const QImage& image, const GenerationRequest& request,
+                            const QString& writtenTo) {
+    QString path = writtenTo;
+    QDateTime created = QDateTime::currentDateTime();
+    try {
+        if (!path.isEmpty()) {
+            if (gallery_->indexOfPath(path) >= 0)
+                return; // a batch run again keeps its images: they are in the gallery already
+            history_.record({path, created, request});
+        } else if (history_.autoSave()) {
+            const HistoryEntry entry = history_.save(image, request);
+            path = entry.path;
+            created = entry.created;
+        }
+    } catch (const std::exception& error) {
+        // The image stays in the gallery, unsaved; quitting asks about it.
+        if (!autoSaveFailureShown_)
+            showError(tr("Could not save the result"), QString::fromStdString(error.what()),
+                      tr("It stays in the gallery. Choose another output folder (File → Output "
+                         "Folder…) or free some disk space, then use File → Save All."));
+        autoSaveFailureShown_ = true;
+    }
+    gallery_->addResult(image, request, path, created);
+    Q_EMIT resultAdded(gallery_->resultCount() - 1);
+}
+
+void MainWindow::restoreHistory() {
+    for (const HistoryEntry& entry : history_.load())
+        gallery_->addResult(QImage(), entry.request, entry.path, entry.created);
+}
+
+void MainWindow::chooseOutputFolder() {
+    const QString folder = QFileDialog::getExistingDirectory(
+        this, tr("Output Folder (a folder per day is made inside)"), history_.outputRoot());
+    if (folder.isEmpty())
+        return;
+    history_.setOutputRoot(folder);
+    autoSaveFailureShown_ = false;
+    updateGalleryCount();
+    statusBar()->showMessage(
+        tr("New results are saved in %1").arg(QDir::toNativeSeparators(history_.currentFolder())),
+        10000);
+}
+
+QDialog* MainWindow::showRealWeightsPage() {
+    if (realWeightsPage_ == nullptr) {
+        realWeightsPage_ = new QDialog(this);
+        realWeightsPage_->setObjectName("realWeightsPage");
+        realWeightsPage_->setWindowTitle(tr("Get the Real Weights"));
+        auto* text = new QLabel(realWeightsPage_);
+        text->setObjectName("realWeightsText");
+        text->setWordWrap(true);
+        text->setTextFormat(Qt::RichText);
+        text->setOpenExternalLinks(true);
+        text->setTextInteractionFlags(Qt::TextBrowserInteraction);
+        text->setText(
+            tr("<h3>The real DEADiff model</h3>"
+               "<p>The studio comes with a small demo model (10 MB): it paints 64 px pictures of "
+               "12 simple subjects in 10 procedural styles, the ones on its card, and nothing "
+               "else. It is there to show how DEADiff works.</p>"
+               "<p>The real model paints any prompt at 512 px in the style of any reference "
+               "image. Its weights are too large to ship with the studio:</p>"
+               "<ul><li><b>DEADiff</b> (Qi et al., CVPR 2024): <tt>deadiff_v1.ckpt</tt>, 7.4 GB, "
+               "from Hugging Face <a href=\"https://huggingface.co/qth/DEADiff\">qth/DEADiff</a>. "
+               "It is licensed for research and non-commercial use only: read the licence "
+               "before downloading.</li>"
+               "<li>Optional, to hold a layout: a ControlNet depth checkpoint "
+               "(<tt>control_sd15_depth.pth</tt>, "
+               "<a href=\"https://huggingface.co/lllyasviel/ControlNet\">lllyasviel/"
+               "ControlNet</a>).</li></ul>"
+               "<p>Then choose the file with Model → Choose Model…, or drop it on the window. "
+               "It needs about 8 GB of memory; on a CPU one 512 px image takes a few "
+               "minutes.</p>"));
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, realWeightsPage_);
+        QPushButton* download =
+            buttons->addButton(tr("Download Models…"), QDialogButtonBox::ActionRole);
+        download->setObjectName("downloadModelsButton");
+        connect(download, &QPushButton::clicked, this, [this] {
+            realWeightsPage_->accept();
+            Q_EMIT getRealWeightsRequested();
+        });
+        QPushButton* choose =
+            buttons->addButton(tr("Choose Downloaded File…"), QDialogButtonBox::ActionRole);
+        choose->setObjectName("chooseDownloadedButton");
+        connect(choose, &QPushButton::clicked, this, [this] {
+            realWeightsPage_->accept();
+            chooseModel();
+        });
+        connect(buttons, &QDialogButtonBox::rejected, realWeightsPage_, &QDialog::reject);
+        auto* layout = new QVBoxLayout(realWeightsPage_);
+        layout->addWidget(text);
+        layout->addWidget(buttons);
+        realWeightsPage_->resize(560, 420);
+    }
+    // Downloading is the models dialog's job; without one the page only says where to look.
+    realWeightsPage_->findChild<QPushButton*>("downloadModelsButton")
+        ->setVisible(
+            isSignalConnected(QMetaMethod::fromSignal(&MainWindow::getRealWeightsRequested)));
+    realWeightsPage_->show();
+    realWeightsPage_->raise();
+    return realWeightsPage_;
 }
 
 bool MainWindow::openDroppedFile(const QString& path) {
@@ -884,7 +1406,7 @@ bool MainWindow::openDroppedFile(const QString& path) {
     try {
         recorded = recordedRequest(path.toStdString());
     } catch (const RequestError& error) {
-        showError(tr("Cannot restore the settings"), QString::fromStdString(error.what()),
+        showError(tr("Cannot restore the settings"), userMessage(error),
                   tr("The image's settings come from an incompatible version; you can still "
                      "use it as a style reference."));
         return false;
@@ -908,10 +1430,11 @@ bool MainWindow::openDroppedFile(const QString& path) {
         statusBar()->showMessage(note, 10000);
         return true;
     }
-    if (isImageFile(path))
+    const QString problem = imageProblem(path);
+    if (problem.isEmpty())
         askUseAsStyle(path);
     else
-        statusBar()->showMessage(tr("%1 is not an image.").arg(QFileInfo(path).fileName()), 8000);
+        statusBar()->showMessage(problem, 10000);
     return false;
 }
 
@@ -930,9 +1453,9 @@ void MainWindow::askUseAsStyle(const QString& imagePath) {
     connect(box, &QMessageBox::buttonClicked, this,
             [this, asA, asB, imagePath](QAbstractButton* b) {
                 if (b == asA)
-                    form_->styleZoneA()->setPath(imagePath);
+                    form_->styleZoneA()->offerPath(imagePath);
                 else if (b == asB)
-                    form_->styleZoneB()->setPath(imagePath);
+                    form_->styleZoneB()->offerPath(imagePath);
             });
     box->open();
 }
@@ -978,8 +1501,11 @@ void MainWindow::restoreSettings() {
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
         // First start: most of the screen, so the form, preview and docks all have room.
         const QRect available = screen()->availableGeometry();
-        resize(std::min(1600, available.width() * 9 / 10),
-               std::min(1000, available.height() * 9 / 10));
+        const int width = std::min(1600, available.width() * 9 / 10);
+        resize(width, std::min(1000, available.height() * 9 / 10));
+        // On a small (or 2x scaled) screen the docks give the preview room to breathe.
+        const int dock = std::clamp(width * 27 / 100, 300, 380);
+        resizeDocks({plotDock_, galleryDock_}, {dock, dock}, Qt::Horizontal);
     }
     restoreState(settings.value(kStateKey).toByteArray());
     const QString saved = settings.value(kFormKey).toString();
@@ -990,6 +1516,13 @@ void MainWindow::restoreSettings() {
             // Settings from an incompatible version: start from the defaults.
         }
     }
+    // The request lists references without their slots and drops the mix below two: the
+    // slots and the slider are kept beside it.
+    if (settings.contains(kStyleSlotsKey))
+        form_->setStyleSlots(settings.value(kStyleSlotsKey).toStringList());
+    if (settings.contains(kMixKey))
+        form_->setMixPercentB(settings.value(kMixKey).toInt());
+    restoreHistory();
     fullDecodeSpin_->setValue(settings.value(kFullDecodeKey, 0).toInt());
     // No model chosen yet: open on the bundled demo model when it is installed.
     QString model = settings.value(kModelPathKey).toString();
@@ -1003,10 +1536,39 @@ void MainWindow::saveSettings() const {
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
     settings.setValue(kFormKey, QString::fromStdString(toJson(form_->request())));
+    settings.setValue(kStyleSlotsKey, form_->styleSlots());
+    settings.setValue(kMixKey, form_->mixPercentB());
     settings.setValue(kFullDecodeKey, fullDecodeSpin_->value());
+    settings.sync(); // on disk now: generate() calls this so that a kill loses nothing
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    const int unsaved = gallery_->unsavedCount();
+    if (unsaved > 0) {
+        QMessageBox box(QMessageBox::Warning, tr("Unsaved Results"),
+                        unsaved == 1 ? tr("One result in the gallery is not saved.")
+                                     : tr("%1 results in the gallery are not saved.").arg(unsaved),
+                        QMessageBox::NoButton, this);
+        box.setObjectName("unsavedResultsBox");
+        box.setInformativeText(tr("Save them before quitting? Unsaved results are lost."));
+        QPushButton* saveAll = box.addButton(tr("Save All…"), QMessageBox::AcceptRole);
+        saveAll->setObjectName("unsavedSaveAll");
+        QPushButton* discard =
+            box.addButton(tr("Quit Without Saving"), QMessageBox::DestructiveRole);
+        discard->setObjectName("unsavedDiscard");
+        box.addButton(QMessageBox::Cancel);
+        box.exec();
+        if (box.clickedButton() == saveAll) {
+            saveAllWithDialog();
+            if (gallery_->unsavedCount() > 0) {
+                event->ignore(); // the folder dialog was cancelled or saving failed
+                return;
+            }
+        } else if (box.clickedButton() != discard) {
+            event->ignore();
+            return;
+        }
+    }
     saveSettings();
     if (currentJob_ != 0)
         worker_->cancel(currentJob_);
@@ -1042,7 +1604,8 @@ quint64 MainWindow::startBatch(const batch::BatchJob& job, const QString& outDir
     try {
         images = static_cast<int>(batch::expandJob(withModel, 0).images.size());
     } catch (const std::exception& error) {
-        showError(tr("The batch job cannot run"), QString::fromStdString(error.what()), QString());
+        showError(tr("The batch job cannot run"), userMessage(QString::fromStdString(error.what())),
+                  QString());
         return 0;
     }
     const quint64 id = ++lastBatch_;
@@ -1056,18 +1619,18 @@ quint64 MainWindow::startBatch(const batch::BatchJob& job, const QString& outDir
 void MainWindow::onBatchImage(const BatchImageUpdate& image) {
     if (image.image.isNull())
         return;
-    gallery_->addResult(image.image, image.request);
     if (!image.kept && currentJob_ == 0) {
+        preview_->setCompare(ImageView::Compare::Off);
         preview_->setImage(image.image);
         preview_->setCaption(tr("batch image %1 of %2").arg(image.index + 1).arg(image.total));
     }
-    Q_EMIT resultAdded(gallery_->resultCount() - 1);
+    keepResult(image.image, image.request, image.path);
 }
 
 void MainWindow::onBatchFinished(const BatchResult& result) {
     const auto outcome = static_cast<batch::BatchOutcome>(result.outcome);
     if (outcome == batch::BatchOutcome::Failed) {
-        showError(tr("The batch job stopped"), result.message,
+        showError(tr("The batch job stopped"), userMessage(result.message),
                   tr("Images finished so far stay in %1; run the job again to continue.")
                       .arg(QDir::toNativeSeparators(result.outDir)));
         return;
@@ -1081,13 +1644,24 @@ void MainWindow::onBatchFinished(const BatchResult& result) {
                                        .arg(QDir::toNativeSeparators(result.outDir)));
 }
 
-void MainWindow::cancelAllBatches() {
+QList<quint64> MainWindow::unfinishedBatches() const {
+    QList<quint64> ids;
     for (quint64 id = 1; id <= lastBatch_; ++id) {
         const QString state = batchPanel_->state(id);
         if (state == QLatin1String("queued") || state == QLatin1String("running") ||
             state == QLatin1String("paused"))
-            worker_->batchControl(id)->cancel();
+            ids << id;
     }
+    return ids;
+}
+
+bool MainWindow::batchQueueBusy() const {
+    return !unfinishedBatches().isEmpty();
+}
+
+void MainWindow::cancelAllBatches() {
+    for (const quint64 id : unfinishedBatches())
+        worker_->batchControl(id)->cancel();
 }
 
 } // namespace deadiff::ui

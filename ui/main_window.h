@@ -1,21 +1,29 @@
 // The studio's main window. Until a model is chosen it shows a "choose a model" page; then the
-// generation form, the live preview, the step plot and the gallery. All model work runs on a
-// GenerationWorker in its own thread.
+// generation form, the live preview (zoom, pan, compare), the step plot and the gallery. All
+// model work runs on a GenerationWorker in its own thread. Every finished result is saved at
+// once into the output folder and indexed (ResultHistory), so the gallery survives a quit, a
+// crash or a kill.
 #pragma once
 
 #include "core/pipeline/request.h"
 #include "ui/generation_worker.h"
+#include "ui/image_view.h"
+#include "ui/result_history.h"
 
 #include <QMainWindow>
 #include <QThread>
 
 class QAction;
+class QComboBox;
+class QDialog;
 class QDockWidget;
 class QLabel;
+class QLineEdit;
 class QMenu;
 class QMessageBox;
 class QProgressBar;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QStackedWidget;
 
@@ -49,6 +57,10 @@ public:
     GenerationWorker* worker() const { return worker_; }
     BatchQueuePanel* batchQueue() const { return batchPanel_; }
     QThread* workerThread() { return &workerThread_; }
+    ResultHistory& history() { return history_; }
+    QLineEdit* gallerySearch() const { return gallerySearch_; }
+    QScrollArea* formScroll() const { return formScroll_; }
+    QComboBox* compareCombo() const { return compareCombo_; }
 
     // The request the Generate button would run now (form + model, base and VAE).
     GenerationRequest currentRequest() const;
@@ -59,12 +71,28 @@ public:
     // the gallery. Returns the batch id (0 when no model is loaded).
     quint64 startBatch(const batch::BatchJob& job, const QString& outDir);
 
-    // Gallery actions. saveResult writes a PNG with the A1111 "parameters" chunk and the JSON
-    // request chunk; false after showing what went wrong.
+    // Gallery actions. saveResult writes the image at the export size (File → Export Size): a
+    // PNG with the A1111 "parameters" chunk and the JSON request chunk, or JPEG/WebP by suffix;
+    // false after showing what went wrong.
     bool saveResult(int index, const QString& path);
+    // Writes the results shown in the gallery (all, or those the search leaves) into `folder`;
+    // returns how many were written (all of them, or an error was shown).
+    int saveAllResults(const QString& folder);
     void copyResult(int index);
     void reuseSettings(int index);
     void useResultAsStyle(int index, int slot);
+    // Moves the results' files to the trash and drops them from the history (no question asked;
+    // the gallery's Delete asks first).
+    void deleteResults(const QList<int>& indexes);
+    // Shows result `first` and `second` together in the preview, as the compare box says (side
+    // by side unless the slider was chosen).
+    void compareResults(int first, int second);
+    // Enlargement of saved images (1, 2, 4 or 8) and whether enlarging keeps sharp pixels.
+    int exportScale() const;
+    void setExportScale(int scale, bool sharpPixels);
+
+    // The "Get the real weights" page (modeless; created on first use).
+    QDialog* showRealWeightsPage();
 
     // A file dropped on the window: a PNG with our JSON chunk restores every setting (true);
     // another image asks whether to use it as a style reference (false).
@@ -90,6 +118,8 @@ Q_SIGNALS:
     void errorShown(const QString& message);
     // The most recent result reached the gallery.
     void resultAdded(int index);
+    // "Download models…" on the real-weights page: the models dialog takes over.
+    void getRealWeightsRequested();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -108,6 +138,17 @@ private:
     void showError(const QString& title, const QString& message, const QString& advice);
     void askUseAsStyle(const QString& imagePath);
     void saveResultWithDialog(int index);
+    void saveAllWithDialog();
+    void askDeleteResults(const QList<int>& indexes);
+    void showResult(int index);
+    void chooseOutputFolder();
+    void restoreHistory();
+    void updateGalleryCount();
+    // A result that just finished (or a batch image): saved and indexed, then into the gallery.
+    void keepResult(const QImage& image, const GenerationRequest& request,
+                    const QString& writtenTo = {});
+    bool batchQueueBusy() const;
+    QList<quint64> unfinishedBatches() const;
     void showAbout();
     void restoreSettings();
     void saveSettings() const;
@@ -135,10 +176,13 @@ private:
     void onBatchFinished(const deadiff::ui::BatchResult& result);
     void cancelAllBatches();
 
+    ResultHistory history_;
     QThread workerThread_;
     GenerationWorker* worker_ = nullptr;
 
     QString modelPath_;
+    // The last model that loaded: a failed load of another falls back to it.
+    QString workingModel_;
     bool modelReady_ = false;
     // The native image size of the last loaded model (a model folder's default_image_size, 512
     // for a checkpoint): the form follows it when a model with another size loads.
@@ -172,6 +216,17 @@ private:
     QMenu* recentModelsMenu_ = nullptr;
     ModelPartsMenus* parts_ = nullptr;
     ModelFacts loadedFacts_; // what the worker loaded last
+    QScrollArea* formScroll_ = nullptr;
+    QLineEdit* gallerySearch_ = nullptr;
+    QLabel* galleryCount_ = nullptr;
+    QComboBox* compareCombo_ = nullptr;
+    QLabel* zoomLabel_ = nullptr;
+    QString previewOtherCaption_;
+    QAction* autoSaveAction_ = nullptr;
+    QList<QAction*> exportScaleActions_;
+    QAction* sharpPixelsAction_ = nullptr;
+    QDialog* realWeightsPage_ = nullptr;
+    bool autoSaveFailureShown_ = false;
 };
 
 } // namespace deadiff::ui

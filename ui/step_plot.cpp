@@ -38,6 +38,8 @@ StepPlot::StepPlot(QWidget* parent)
     QFont legendFont = font();
     legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
     plot_->legend->setFont(legendFont);
+    // In a narrow dock the legend covers the first steps: let them show through.
+    plot_->legend->setBrush(QColor(255, 255, 255, 170));
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     plot_->xAxis->setRange(1, 2);
     plot_->yAxis->setRange(0, 1);

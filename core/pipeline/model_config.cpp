@@ -235,6 +235,14 @@ std::string modelConfigPath(const std::string& path) {
     return {};
 }
 
+ModelCard modelCard(const std::string& modelPath) {
+    const std::string json = modelConfigPath(modelPath);
+    std::error_code ec;
+    if (json.empty() || !fs::is_regular_file(json, ec))
+        return {};
+    return readModelConfig(json).card;
+}
+
 ModelConfig readModelConfig(const std::string& jsonPath) {
     std::ifstream in(jsonPath, std::ios::binary);
     if (!in)
@@ -287,6 +295,10 @@ ModelConfig readModelConfig(const std::string& jsonPath) {
     const Section schedule = top.child("schedule");
     schedule.read("linear_start", config.schedule.linearStart);
     schedule.read("linear_end", config.schedule.linearEnd);
+    const Section card = top.child("trained_on");
+    card.read("subjects", config.card.subjects);
+    card.read("styles", config.card.styles);
+    card.read("words", config.card.words);
     checkConsistency(config, jsonPath);
     return config;
 }
@@ -362,6 +374,9 @@ std::string modelConfigToJson(const ModelConfig& c) {
          {{"linear_start", c.schedule.linearStart}, {"linear_end", c.schedule.linearEnd}}}};
     if (c.autoDtype != ComputeDtype::Auto)
         root["auto_dtype"] = nameOf(c.autoDtype);
+    if (!c.card.empty())
+        root["trained_on"] = {
+            {"subjects", c.card.subjects}, {"styles", c.card.styles}, {"words", c.card.words}};
     return root.dump(2) + "\n";
 }
 

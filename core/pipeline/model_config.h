@@ -30,7 +30,8 @@
 //                    "query_tokens", "vision_layer_norm_eps",
 //                    "proj": { "width", "hidden", "layer_norm_eps" },
 //                    "style_text_ids": [..], "content_text_ids": [..] },
-//     "schedule": { "linear_start", "linear_end" } }
+//     "schedule": { "linear_start", "linear_end" },
+//     "trained_on": { "subjects", "styles", "words" } } // model_card.h
 #pragma once
 
 #include "core/io/weight_file.h"
@@ -38,6 +39,7 @@
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/pipeline/model_card.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/runtime/compute_dtype.h"
 
@@ -65,6 +67,7 @@ struct ModelConfig {
     nn::VaeConfig vae;
     ReferenceEncoderConfig reference;
     ScheduleConfig schedule;
+    ModelCard card; // "trained_on": empty unless the training captions were a closed set
 
     // Pixel size of one latent cell (8 for SD's KL-f8) and the latent's channel count.
     std::int64_t latentFactor() const;

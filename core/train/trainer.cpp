@@ -89,6 +89,13 @@ PairBatch trainingPairs(const SyntheticDataset& dataset, std::uint64_t first, in
     return batch;
 }
 
+// The trainer only ever sees the synthetic dataset's captions: its model can paint exactly those
+// subjects and styles, and every exported folder says so (the studio's model card).
+pipeline::ModelConfig withDatasetCard(pipeline::ModelConfig config) {
+    config.card = {subjectNames(), styleNames(), captionWords()};
+    return config;
+}
+
 } // namespace
 
 pipeline::ModelConfig demoModelConfig() {
@@ -208,14 +215,14 @@ void DeadiffTrainer::setAlphasCumprod(const torch::Tensor& alphasCumprod) {
 void DeadiffTrainer::saveOverlay(const std::string& folder, const std::string& baseFolder,
                                  bool half) const {
     pipeline::writeModelOverlay(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        baseFolder, half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), baseFolder, half);
 }
 
 void DeadiffTrainer::saveModel(const std::string& folder, bool half) const {
     pipeline::writeModelFolder(
-        folder, config_, pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_),
-        half);
+        folder, withDatasetCard(config_),
+        pipeline::modelTensors(text_, unet_, vae_, *references_, alphasCumprod_), half);
     writeClipWordVocabulary(buildClipWordVocabulary(captionWords()),
                             (fs::path(folder) / config_.tokenizer).string());
 }

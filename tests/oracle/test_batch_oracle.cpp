@@ -8,6 +8,7 @@
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include <filesystem>
 

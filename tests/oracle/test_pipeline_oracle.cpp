@@ -8,6 +8,7 @@
 #include "tests/support/process.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>

@@ -84,17 +84,21 @@ inline cv::Mat gradientImage(int width, int height, double clarity, std::uint64_
 
 class GradientPipeline : public Pipeline {
 public:
-    // `dtype`: what the "model" computes in (Auto: float32, as on a CPU without bfloat16).
+    // `dtype`: what the "model" computes in (Auto: float32, as on a CPU without bfloat16);
+    // `nativeSide`: the size it says it was trained at.
     GradientPipeline(std::string path, std::shared_ptr<GradientProbe> probe,
-                     ComputeDtype dtype = ComputeDtype::Auto)
+                     ComputeDtype dtype = ComputeDtype::Auto, int nativeSide = 512)
         : probe_(std::move(probe)) {
         facts_.modelPath = std::move(path);
-        facts_.computeDtype = resolveComputeDtype(dtype, ComputeDtype::Float32);
+        facts_.autoDtype = ComputeDtype::Float32; // as the demo model says
+        facts_.computeDtype = resolveComputeDtype(dtype, facts_.autoDtype);
+        facts_.nativeImageSize = nativeSide;
         facts_.referenceImages = facts_.modelPath.find(kPlainModelMarker) == std::string::npos;
     }
     // As loaded with `options`: base and VAE recorded like the real pipeline's.
-    GradientPipeline(const LoadOptions& options, std::shared_ptr<GradientProbe> probe)
-        : GradientPipeline(options.model, std::move(probe), options.dtype) {
+    GradientPipeline(const LoadOptions& options, std::shared_ptr<GradientProbe> probe,
+                     int nativeSide = 512)
+        : GradientPipeline(options.model, std::move(probe), options.dtype, nativeSide) {
         facts_.base = options.base;
         facts_.baseEma = options.baseEma;
         facts_.vae = options.vae;

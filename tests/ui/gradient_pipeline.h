@@ -2,17 +2,28 @@
 #pragma once
 
 #include "tests/support/gradient_pipeline.h"
+#include "tests/ui/studio_home.h"
 #include "ui/generation_worker.h"
 
 #include <QColor>
 #include <QFile>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSettings>
 #include <QString>
 
 #include <utility>
 
 namespace deadiff::testing {
+
+// What a real loader reports as the native size: a model folder's default_image_size, else 512.
+inline int modelFolderSide(const std::string& path) {
+    QFile json(QString::fromStdString(path) + "/model.json");
+    if (!json.open(QIODevice::ReadOnly))
+        return 512;
+    return QJsonDocument::fromJson(json.readAll()).object().value("default_image_size").toInt(512);
+}
 
 // Paths containing "broken" fail to load with a loader-style message.
 inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
@@ -31,17 +42,15 @@ inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
             const std::lock_guard<std::mutex> lock(probe->mutex);
             probe->lastLoad = options;
         }
-        return std::make_unique<GradientPipeline>(options, probe);
+        return std::make_unique<GradientPipeline>(options, probe, modelFolderSide(path));
     };
 }
 
-// A studio test's workspace in `dir`: QSettings isolated there (INI, user scope), a stand-in
-// model file "demo.safetensors" (returned; the gradient factory never reads it), and two style
-// references "a.png" (red) and "b.png" (blue). Returns an empty string when a file could not be
-// written.
+// A studio test's workspace in `dir`: isolateStudioHome(dir), a stand-in model file
+// "demo.safetensors" (returned; the gradient factory never reads it), and two style references
+// "a.png" (red) and "b.png" (blue). Returns an empty string when a file could not be written.
 inline QString prepareStudioWorkspace(const QString& dir) {
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir);
+    isolateStudioHome(dir);
     const QString model = dir + "/demo.safetensors";
     QFile file(model);
     if (!file.open(QIODevice::WriteOnly) || file.write("stand-in") != 8)

@@ -1,5 +1,7 @@
 // The form <-> GenerationRequest mapping, the reference drop zones, the mix slider and the
 // ControlNet depth panel (its settings and the depth map preview).
+#include "tests/ui/studio_home.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
@@ -28,7 +30,11 @@
 #include <QUrl>
 #include <QtTest>
 
+using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
+using deadiff::ReferenceMode;
+using deadiff::SamplerKind;
+using deadiff::testing::dropFile;
 using deadiff::ui::GenerationForm;
 using deadiff::ui::ImageDropZone;
 
@@ -42,22 +48,6 @@ QString makeImage(const QTemporaryDir& dir, const QString& name, QColor color) {
     return path;
 }
 
-// Delivers a drag-enter and a drop of `path` as a file URL; returns whether the drop was taken.
-// File managers send the URL as text too; that is what a text field would paste.
-bool dropFile(QWidget* target, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    mime.setText(QUrl::fromLocalFile(path).toString());
-    const QPoint centre = target->rect().center();
-    QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &enter);
-    if (!enter.isAccepted())
-        return false;
-    QDropEvent drop(QPointF(centre), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(target, &drop);
-    return drop.isAccepted();
-}
-
 } // namespace
 
 class TestGenerationForm : public QObject {
@@ -66,8 +56,7 @@ class TestGenerationForm : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        deadiff::testing::isolateStudioHome(dir_.path());
         styleA_ = makeImage(dir_, "a.png", Qt::red);
         styleB_ = makeImage(dir_, "b.png", Qt::blue);
         content_ = makeImage(dir_, "c.png", Qt::green);

@@ -4,13 +4,17 @@
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/generation_worker.h"
 
+#include "core/pipeline/default_model.h"
+
 #include <QApplication>
 #include <QSignalSpy>
 #include <QThread>
 #include <QTimer>
 #include <QtTest>
 
+using deadiff::ComputeDtype;
 using deadiff::GenerationRequest;
+using deadiff::ReferenceMode;
 using deadiff::testing::GradientProbe;
 using deadiff::ui::GenerationOutcome;
 using deadiff::ui::GenerationWorker;
@@ -36,8 +40,10 @@ struct WorkerFixture {
     QThread thread;
     GenerationWorker* worker = nullptr;
 
-    WorkerFixture() {
-        worker = new GenerationWorker(deadiff::testing::gradientFactory(probe));
+    // The gradient double, or `loader` (the real pipeline).
+    explicit WorkerFixture(deadiff::PipelineLoader loader = {}) {
+        worker = new GenerationWorker(loader ? std::move(loader)
+                                             : deadiff::testing::gradientFactory(probe));
         worker->moveToThread(&thread);
         QObject::connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
         thread.start();
@@ -213,6 +219,42 @@ private Q_SLOTS:
         QCOMPARE(failed.at(0).at(0).value<quint64>(), quint64(9));
         QCOMPARE(failed.at(0).at(1).toString(),
                  QStringLiteral("cannot decode style reference /tmp/x.png"));
+    }
+
+    // The real pipeline on the bundled demo model: a request asking for another precision makes
+    // the worker load the model again in it, the networks compute in it (other pixels), and the
+    // outcome records it.
+    void precisionReloadsTheRealModelInThatDtype() {
+        const std::string demo = deadiff::pipeline::bundledModelDir();
+        if (demo.empty())
+            QSKIP("the bundled demo model is not installed");
+        WorkerFixture fixture(deadiff::defaultPipelineLoader());
+        QSignalSpy loaded(fixture.worker, &GenerationWorker::modelLoaded);
+        QSignalSpy finished(fixture.worker, &GenerationWorker::finished);
+        fixture.load(QString::fromStdString(demo));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1, 60000);
+        QCOMPARE(loaded.at(0).at(1).toString(), QStringLiteral("float32")); // its auto_dtype
+        QCOMPARE(loaded.at(0).at(2).toInt(), 64);                           // its native size
+
+        GenerationRequest request = smallRequest(3);
+        request.prompt = "house";
+        request.width = request.height = 64;
+        const auto start = [&](ComputeDtype dtype, int job) {
+            request.dtype = dtype;
+            fixture.generate(request, static_cast<quint64>(job));
+        };
+        start(ComputeDtype::Float32, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+        QCOMPARE(loaded.count(), 1); // float32 is what it computes in already
+        start(ComputeDtype::BFloat16, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 60000);
+        const auto exact = finished.at(0).at(0).value<GenerationOutcome>();
+        const auto fast = finished.at(1).at(0).value<GenerationOutcome>();
+        QCOMPARE(loaded.count(), 2);
+        QCOMPARE(loaded.at(1).at(1).toString(), QStringLiteral("bfloat16"));
+        QVERIFY(exact.request.dtype == ComputeDtype::Float32);
+        QVERIFY(fast.request.dtype == ComputeDtype::BFloat16);
+        QVERIFY(exact.images.at(0) != fast.images.at(0));
     }
 
     void generateWithoutModelFails() {

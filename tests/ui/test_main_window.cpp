@@ -24,8 +24,7 @@ private Q_SLOTS:
     void initTestCase() {
         // Keep the developer's real settings out of the tests.
         QVERIFY(settingsDir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
+        deadiff::testing::isolateStudioHome(settingsDir_.path());
         QSettings().clear();
         // Without a remembered model the studio opens on the bundled demo model; these tests
         // start without one unless they install their own.

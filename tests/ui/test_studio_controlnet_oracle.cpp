@@ -3,6 +3,7 @@
 // steers a generation end to end; the gallery keeps the ControlNet settings. ctest label
 // `oracle`; skipped when the checkpoints are absent.
 #include "tests/support/paths.h"
+#include "tests/ui/studio_home.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
@@ -37,8 +38,7 @@ private Q_SLOTS:
             QSKIP("oracle checkpoints absent; make them with tests/prepare-oracle.sh");
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+        deadiff::testing::isolateStudioHome(dir.path());
         QSettings().clear();
 
         // A depth-like picture: a bright disc (near) on a dark ramp.
@@ -66,7 +66,7 @@ private Q_SLOTS:
         request.styles = {
             {QString::fromStdString(deadiff::test::oracleRef("style_01.jpeg")).toStdString(),
              std::nullopt}};
-        request.mode = ReferenceMode::Style;
+        request.mode = deadiff::ReferenceMode::Style;
         request.width = 64;
         request.height = 64;
         request.steps = 2;

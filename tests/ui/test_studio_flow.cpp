@@ -1,18 +1,21 @@
 // The whole window with the gradient test double: load, generate with live previews and plot,
 // cancel, errors in a message box, the gallery, saving PNG metadata and restoring it by drop.
 #include "tests/ui/gradient_pipeline.h"
+#include "tests/ui/ui_events.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/gallery.h"
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
 #include "ui/main_window.h"
+#include "ui/result_history.h"
 #include "ui/step_plot.h"
 
 #include "core/io/png.h"
 
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QFileInfo>
@@ -33,25 +36,13 @@
 
 using deadiff::GenerationRequest;
 using deadiff::testing::GradientProbe;
+using deadiff::testing::visibleBox;
 using deadiff::ui::MainWindow;
 
 namespace {
 
 void dropOnWindow(QWidget* window, const QString& path) {
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &drop);
-}
-
-QMessageBox* visibleBox(QWidget* window, const char* name) {
-    for (QMessageBox* box : window->findChildren<QMessageBox*>(name))
-        if (box->isVisible())
-            return box;
-    return nullptr;
+    QVERIFY(deadiff::testing::dropFile(window, path));
 }
 
 } // namespace
@@ -69,6 +60,8 @@ private Q_SLOTS:
 
     void init() {
         QSettings().clear();
+        // Each test starts with an empty gallery: the studio keeps its results across windows.
+        QFile::remove(deadiff::ui::ResultHistory().indexPath());
         probe_ = std::make_shared<GradientProbe>();
     }
 
@@ -194,6 +187,49 @@ private Q_SLOTS:
         QVERIFY(added.wait(10000));
         QCOMPARE(window.stepPlot()->pointCount(), 4);
         QCOMPARE(window.gallery()->resultCount(), 2);
+    }
+
+    // The Precision combo is a load-time choice: another one reloads the model in that dtype
+    // before the generation, and the result (its metadata) records the dtype actually used.
+    void precisionChoiceReloadsTheModelAndIsRecorded() {
+        probe_->stepMillis = 1;
+        MainWindow window(deadiff::testing::gradientFactory(probe_));
+        window.show();
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        const int loads = probe_->loads.load();
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a boat");
+        GenerationRequest request = window.form()->request();
+        request.steps = 2;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        auto* precision = window.form()->findChild<QComboBox*>("dtypeCombo");
+        QVERIFY(precision != nullptr);
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        const auto generateWith = [&](const char* dtype) {
+            precision->setCurrentIndex(precision->findData(QString::fromLatin1(dtype)));
+            window.generate();
+            QVERIFY(added.wait(5000));
+        };
+
+        generateWith("bfloat16");
+        QCOMPARE(probe_->loads.load(), loads + 1);
+        QCOMPARE(window.gallery()->entry(0).request.dtype, deadiff::ComputeDtype::BFloat16);
+        QVERIFY(QString::fromStdString(deadiff::toJson(window.gallery()->entry(0).request))
+                    .contains("\"dtype\":\"bfloat16\""));
+        QVERIFY(window.findChild<QLabel*>("modelBadge")->text().contains("bfloat16"));
+
+        generateWith("bfloat16"); // the model computes in it already
+        QCOMPARE(probe_->loads.load(), loads + 1);
+
+        generateWith("float32");
+        QCOMPARE(probe_->loads.load(), loads + 2);
+        QCOMPARE(window.gallery()->entry(2).request.dtype, deadiff::ComputeDtype::Float32);
+
+        generateWith("auto"); // this model's automatic choice is float32: nothing to reload
+        QCOMPARE(probe_->loads.load(), loads + 2);
+        QCOMPARE(window.gallery()->entry(3).request.dtype, deadiff::ComputeDtype::Float32);
     }
 
     void cancelStopsTheRunningGeneration() {

@@ -78,6 +78,25 @@ TEST_F(ModelFolder, ConfigRoundTripsThroughJson) {
     EXPECT_DOUBLE_EQ(read.vae.scaleFactor, 0.18215);
 }
 
+TEST_F(ModelFolder, ModelCardIsOptionalAndRoundTrips) {
+    pipeline::ModelConfig config = test::tinyModelConfig();
+    const fs::path folder = dir_ / "carded";
+    fs::create_directories(folder);
+    std::ofstream(folder / "model.json") << pipeline::modelConfigToJson(config);
+    EXPECT_TRUE(pipeline::modelCard(folder.string()).empty());
+    EXPECT_TRUE(pipeline::modelCard((dir_ / "model.safetensors").string()).empty()); // a file
+    config.card = {{"cat", "moon"}, {"neon", "pixel art"}, {"art", "cat", "moon", "neon", "pixel"}};
+    std::ofstream(folder / "model.json") << pipeline::modelConfigToJson(config);
+    const pipeline::ModelCard card = pipeline::modelCard(folder.string());
+    EXPECT_EQ(card.subjects, (std::vector<std::string>{"cat", "moon"}));
+    EXPECT_EQ(card.styles, (std::vector<std::string>{"neon", "pixel art"}));
+    EXPECT_EQ(card.words.size(), 5u);
+    const std::string bad =
+        writeJson("bad-card.json", R"({"format": "deadiff-model", "trained_on": {"styles": 3}})");
+    EXPECT_NE(messageOf([&] { pipeline::readModelConfig(bad); }).find("'trained_on.styles'"),
+              std::string::npos);
+}
+
 TEST_F(ModelFolder, MissingFieldsKeepTheRealSizes) {
     const std::string path = writeJson("model.json", R"({"format": "deadiff-model"})");
     const pipeline::ModelConfig read = pipeline::readModelConfig(path);

@@ -2,6 +2,7 @@
 // resources/demo-model holds a trained model, it must generate held-out combinations whose
 // subject and style the shipped classifiers recognise above chance (fixed seeds).
 #include "core/pipeline/default_model.h"
+#include "core/pipeline/model_card.h"
 #include "core/pipeline/pipeline.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
@@ -98,6 +99,24 @@ TEST(DemoModel, BundledModelPaintsThePromptsSubjectInTheReferencesStyle) {
     EXPECT_GE(scores.style, 8.0 / 12) << "reference's style recognised";
     EXPECT_LE(scores.contentLeak, 2.0 / 12)
         << "reference's subject painted instead of the prompt's";
+}
+
+// The studio lists what the demo model can paint and marks other prompt words from this card:
+// it must be the dataset the model was trained on, in the model and every ablation.
+TEST(DemoModel, EveryShippedFolderSaysWhatItWasTrainedOn) {
+    const std::string model = pipeline::bundledModelDir();
+    if (model.empty())
+        GTEST_SKIP() << "no trained demo model in resources/demo-model (docs/demo-model.md)";
+    std::vector<std::string> folders{model};
+    for (const auto& entry : fs::directory_iterator(fs::path(model) / "ablations"))
+        folders.push_back(entry.path().string());
+    EXPECT_GE(folders.size(), 4u);
+    for (const std::string& folder : folders) {
+        const pipeline::ModelCard card = pipeline::modelCard(folder);
+        EXPECT_EQ(card.subjects, subjectNames()) << folder;
+        EXPECT_EQ(card.styles, styleNames()) << folder;
+        EXPECT_EQ(card.words, captionWords()) << folder;
+    }
 }
 
 } // namespace

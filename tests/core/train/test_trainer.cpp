@@ -370,10 +370,16 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
         }
         EXPECT_GT(compared, 0);
         EXPECT_NO_THROW(Pipeline::load({(dir_ / "shipped").string(), ComputeDtype::Float32}));
+        // The folder says what it can paint (the studio's model card).
+        const pipeline::ModelCard card = pipeline::modelCard((dir_ / "shipped").string());
+        EXPECT_EQ(card.subjects, subjectNames());
+        EXPECT_EQ(card.styles, styleNames());
+        EXPECT_EQ(card.words, captionWords());
         exported.exportDir = (dir_ / "overlay").string();
         exported.exportBase = (dir_ / "shipped").string();
         train(exported, record);
         EXPECT_NO_THROW(Pipeline::load({(dir_ / "overlay").string(), ComputeDtype::Float32}));
+        EXPECT_EQ(pipeline::modelCard((dir_ / "overlay").string()).subjects, subjectNames());
         TrainOptions nothing = exported;
         nothing.outDir = (dir_ / "no-run").string();
         EXPECT_THROW(train(nothing, record), std::runtime_error);
