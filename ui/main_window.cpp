@@ -873,9 +873,8 @@ QString MainWindow::restoreModelParts(const GenerationRequest& recorded) {
     const auto find = [&](const std::string& path, const std::string& hash) -> QString {
         if (path.empty())
             return {};
-        const QString found = parts_->locate(QString::fromStdString(path),
-                                             QString::fromStdString(hash), modelPath_,
-                                             recentModels());
+        const QString found = parts_->locate(
+            QString::fromStdString(path), QString::fromStdString(hash), modelPath_, recentModels());
         if (found.isEmpty())
             missing << QDir::toNativeSeparators(QString::fromStdString(path));
         return found;

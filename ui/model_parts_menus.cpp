@@ -90,8 +90,8 @@ QStringList ModelPartsMenus::recentVaes() const {
 void ModelPartsMenus::fillBaseMenu() {
     addChoices(baseMenu_, tr("The DEADiff Checkpoint's Own"), base_, shippedBases(), recentBases(),
                [this](const QString& path) { setBase(path); });
-    QAction* choose = baseMenu_->addAction(tr("Choose Base Model…"), this,
-                                           &ModelPartsMenus::chooseBase);
+    QAction* choose =
+        baseMenu_->addAction(tr("Choose Base Model…"), this, &ModelPartsMenus::chooseBase);
     choose->setObjectName("chooseBaseAction");
     QAction* ema = baseMenu_->addAction(tr("Use the EMA Weights"));
     ema->setObjectName("baseEmaAction");
@@ -105,8 +105,7 @@ void ModelPartsMenus::fillBaseMenu() {
 void ModelPartsMenus::fillVaeMenu() {
     addChoices(vaeMenu_, tr("The Base Model's Own"), vae_, {}, recentVaes(),
                [this](const QString& path) { setVae(path); });
-    QAction* choose =
-        vaeMenu_->addAction(tr("Choose VAE…"), this, &ModelPartsMenus::chooseVae);
+    QAction* choose = vaeMenu_->addAction(tr("Choose VAE…"), this, &ModelPartsMenus::chooseVae);
     choose->setObjectName("chooseVaeAction");
 }
 
@@ -208,9 +207,9 @@ QString ModelPartsMenus::locate(const QString& recorded, const QString& sha256,
             return;
         const QFileInfo info(path);
         // A model folder's "file" is the folder: look beside it.
-        const std::string folder = (info.isDir() ? QFileInfo(info.absoluteFilePath()).absolutePath()
-                                                 : info.absolutePath())
-                                       .toStdString();
+        const std::string folder =
+            (info.isDir() ? QFileInfo(info.absoluteFilePath()).absolutePath() : info.absolutePath())
+                .toStdString();
         if (std::find(folders.begin(), folders.end(), folder) == folders.end())
             folders.push_back(folder);
     };

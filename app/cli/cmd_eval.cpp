@@ -2,8 +2,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/request_args.h"
 
-#include "core/pipeline/default_model.h"
 #include "core/io/png.h"
+#include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
@@ -126,7 +126,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     const std::string samples = args.value("--samples");
     if (!samples.empty())
         options.keepImages = 12; // each held-out combination once
-    std::vector<cv::Mat> sheet; // row-major: the references, then each model's images
+    std::vector<cv::Mat> sheet;  // row-major: the references, then each model's images
     for (std::size_t m = 0; m < models.size(); ++m) {
         train::EvaluationScores scores;
         if (args.has("--autoencoder")) {

@@ -148,9 +148,8 @@ void FileHashCache::write() const {
         std::error_code error;
         if (!fs::exists(path, error))
             continue;
-        files[path] = {{"size", entry.size},
-                       {"modified_ns", entry.modified},
-                       {"sha256", entry.sha256}};
+        files[path] = {
+            {"size", entry.size}, {"modified_ns", entry.modified}, {"sha256", entry.sha256}};
     }
     const std::string text = nlohmann::json{{"version", 1}, {"files", files}}.dump(1) + "\n";
     try {

@@ -43,9 +43,7 @@ public:
     const TensorInfo* find(const std::string& name) const override { return file_.find(name); }
     torch::Tensor tensor(const std::string& name) const override { return file_.tensor(name); }
     const std::shared_ptr<MappedFile>& mapping() const override { return file_.mapping(); }
-    const std::map<std::string, std::string>& metadata() const override {
-        return file_.metadata();
-    }
+    const std::map<std::string, std::string>& metadata() const override { return file_.metadata(); }
 
 private:
     SafetensorsFile file_;

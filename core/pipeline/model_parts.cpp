@@ -50,8 +50,7 @@ OpenedModel openModel(const std::string& path, bool ema) {
     opened.files = std::move(weights.files);
     // A folder already uses the canonical keys; this only reports what it holds.
     opened.tensors = canonicalSdTensors(weights.tensors, false, path, opened.report);
-    opened.tokenizerDir =
-        (fs::path(configPath).parent_path() / opened.config.tokenizer).string();
+    opened.tokenizerDir = (fs::path(configPath).parent_path() / opened.config.tokenizer).string();
     return opened;
 }
 
@@ -59,8 +58,8 @@ OpenedModel openModel(const std::string& path, bool ema) {
 // damaged or something else, and would otherwise paint with random weights.
 void checkDeadiffParts(const nn::TensorMap& tensors, const std::string& path) {
     const bool imageKeys = tensors.count(std::string(nn::kUNetPrefix) +
-                                        "input_blocks.1.1.transformer_blocks.0.attn2.i_to_k."
-                                        "weight") != 0;
+                                         "input_blocks.1.1.transformer_blocks.0.attn2.i_to_k."
+                                         "weight") != 0;
     const bool blips = tensors.count(std::string(nn::kStyleBlipPrefix) + "query_tokens") != 0 &&
                        tensors.count(std::string(nn::kContentBlipPrefix) + "query_tokens") != 0;
     if (!imageKeys || !blips)
@@ -81,8 +80,8 @@ std::string sizeMismatch(const ModelConfig& model, const ModelConfig& other, boo
     const nn::ClipTextConfig &t = model.text, &u = other.text;
     if (t.vocabSize != u.vocabSize || t.width != u.width || t.layers != u.layers ||
         t.heads != u.heads || t.mlpWidth != u.mlpWidth)
-        return "text encoder (width " + std::to_string(u.width) + " vs " +
-               std::to_string(t.width) + ")";
+        return "text encoder (width " + std::to_string(u.width) + " vs " + std::to_string(t.width) +
+               ")";
     const nn::UNetConfig &m = model.unet, &n = other.unet;
     if (m.inChannels != n.inChannels || m.outChannels != n.outChannels ||
         m.modelChannels != n.modelChannels || m.channelMult != n.channelMult ||
@@ -149,9 +148,8 @@ ModelParts assembleModel(const LoadOptions& options) {
         const std::string mismatch =
             base.folder ? sizeMismatch(parts.config, base.config, false) : std::string();
         if (!mismatch.empty())
-            throw std::runtime_error("the base model " + options.base +
-                                     " does not fit under " + options.model + ": its " +
-                                     mismatch + " has other sizes");
+            throw std::runtime_error("the base model " + options.base + " does not fit under " +
+                                     options.model + ": its " + mismatch + " has other sizes");
         replaceKeys(parts.tensors, base.tensors, &isBaseModelKey);
         parts.tokenizerDir = base.folder ? base.tokenizerDir : options.vocabDir;
         parts.textEncoderSource = options.base + (options.baseEma ? " (EMA)" : "");
@@ -169,8 +167,7 @@ ModelParts assembleModel(const LoadOptions& options) {
             const std::string mismatch = sizeMismatch(parts.config, folder.config, true);
             if (!mismatch.empty())
                 throw std::runtime_error("the VAE of " + options.vae + " does not fit " +
-                                         options.model + ": its " + mismatch +
-                                         " has other sizes");
+                                         options.model + ": its " + mismatch + " has other sizes");
             vae.files = folder.files;
             vae.tensors = folder.tensors;
         }
@@ -205,8 +202,7 @@ void releaseCopiedPages(const ModelParts& parts, const torch::nn::Module& module
              it != parts.tensors.end() && startsWith(it->first, prefix); ++it) {
             const auto* data = static_cast<const std::uint8_t*>(it->second.data_ptr());
             if (data >= begin && data < end && shared.count(data) == 0)
-                mapping->releasePages(static_cast<std::size_t>(data - begin),
-                                      it->second.nbytes());
+                mapping->releasePages(static_cast<std::size_t>(data - begin), it->second.nbytes());
         }
     }
 }

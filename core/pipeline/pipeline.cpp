@@ -183,8 +183,8 @@ public:
     }
 
     bool reloadParts(const LoadOptions& wanted, const LoadProgress& progress) override {
-        if (reloadScope(this, wanted) != ReloadScope::Parts || wanted.vocabDir != options_.vocabDir ||
-            wanted.threads != options_.threads)
+        if (reloadScope(this, wanted) != ReloadScope::Parts ||
+            wanted.vocabDir != options_.vocabDir || wanted.threads != options_.threads)
             return false;
         torch::NoGradGuard noGrad;
         const bool newBase = wanted.base != facts_.base || wanted.baseEma != facts_.baseEma;
@@ -499,8 +499,7 @@ private:
         const auto rows = [batch](const torch::Tensor& t) {
             return t.defined() ? t.expand({batch, -1, -1}) : t;
         };
-        return {rows(images.style), rows(prompt), rows(images.content), rows(prompt),
-                imageWeight};
+        return {rows(images.style), rows(prompt), rows(images.content), rows(prompt), imageWeight};
     }
 
     // The official unconditional branch: zero image tokens in both branches, negative text.

@@ -77,12 +77,12 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
     };
     return model == o.model && base == o.base && baseEma == o.baseEma && vae == o.vae &&
            modelHash == o.modelHash && baseHash == o.baseHash && vaeHash == o.vaeHash &&
-           prompt == o.prompt && negativePrompt == o.negativePrompt &&
-           sameStyles() && mix == o.mix && content == o.content && mode == o.mode &&
-           imageWeight == o.imageWeight && seed == o.seed && steps == o.steps && cfg == o.cfg &&
-           sampler == o.sampler && width == o.width && height == o.height && batch == o.batch &&
-           dtype == o.dtype && depth == o.depth && depthFrom == o.depthFrom &&
-           depthModel == o.depthModel && control == o.control && controlScale == o.controlScale &&
+           prompt == o.prompt && negativePrompt == o.negativePrompt && sameStyles() &&
+           mix == o.mix && content == o.content && mode == o.mode && imageWeight == o.imageWeight &&
+           seed == o.seed && steps == o.steps && cfg == o.cfg && sampler == o.sampler &&
+           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
+           depth == o.depth && depthFrom == o.depthFrom && depthModel == o.depthModel &&
+           control == o.control && controlScale == o.controlScale &&
            controlStart == o.controlStart && controlEnd == o.controlEnd;
 }
 

@@ -34,26 +34,24 @@ bool anyKeyContains(const nn::TensorMap& tensors, const std::string& part) {
 
 const std::string kUNetInput = std::string(nn::kUNetPrefix) + "input_blocks.0.0.weight";
 const std::string kClipLegacyPrefix = "cond_stage_model.transformer.";
-const std::string kPositionIds =
-    std::string(nn::kClipTextPrefix) + "embeddings.position_ids";
+const std::string kPositionIds = std::string(nn::kClipTextPrefix) + "embeddings.position_ids";
 const std::string kPositionEmbedding =
     std::string(nn::kClipTextPrefix) + "embeddings.position_embedding.weight";
 
 // CompVis DDPM.register_schedule's buffers: SD 1.5's schedule is the default, and only
 // alphas_cumprod is read (to validate a stored schedule).
-constexpr std::array<const char*, 12> kScheduleBuffers = {
-    "betas",
-    "alphas_cumprod",
-    "alphas_cumprod_prev",
-    "sqrt_alphas_cumprod",
-    "sqrt_one_minus_alphas_cumprod",
-    "log_one_minus_alphas_cumprod",
-    "sqrt_recip_alphas_cumprod",
-    "sqrt_recipm1_alphas_cumprod",
-    "posterior_variance",
-    "posterior_log_variance_clipped",
-    "posterior_mean_coef1",
-    "posterior_mean_coef2"};
+constexpr std::array<const char*, 12> kScheduleBuffers = {"betas",
+                                                          "alphas_cumprod",
+                                                          "alphas_cumprod_prev",
+                                                          "sqrt_alphas_cumprod",
+                                                          "sqrt_one_minus_alphas_cumprod",
+                                                          "log_one_minus_alphas_cumprod",
+                                                          "sqrt_recip_alphas_cumprod",
+                                                          "sqrt_recipm1_alphas_cumprod",
+                                                          "posterior_variance",
+                                                          "posterior_log_variance_clipped",
+                                                          "posterior_mean_coef1",
+                                                          "posterior_mean_coef2"};
 
 bool isScheduleBuffer(const std::string& key) {
     return std::find(kScheduleBuffers.begin(), kScheduleBuffers.end(), key) !=
@@ -138,8 +136,7 @@ void checkSdCheckpoint(const nn::TensorMap& tensors,
         refuse("is a Stable Diffusion 2.x checkpoint (1024-wide text context)" + onlySd15);
     const std::string prediction = metadataValue(metadata, "modelspec.prediction_type");
     if (tensors.count("v_pred") != 0 || prediction == "v" || prediction == "v_prediction" ||
-        prediction == "v-prediction" ||
-        metadataValue(metadata, "ss_v_parameterization") == "true")
+        prediction == "v-prediction" || metadataValue(metadata, "ss_v_parameterization") == "true")
         refuse("is a v-prediction model; DEADiff's samplers need a model that predicts the noise "
                "(epsilon), as Stable Diffusion 1.5 does");
 

@@ -49,8 +49,7 @@ struct SdWeights {
 // diffusers' layout, or no UNet at all. `metadata` is the safetensors header's. Throws
 // std::runtime_error starting with `path`.
 void checkSdCheckpoint(const nn::TensorMap& tensors,
-                       const std::map<std::string, std::string>& metadata,
-                       const std::string& path);
+                       const std::map<std::string, std::string>& metadata, const std::string& path);
 
 // A checked file's keys mapped to the canonical layout (see the file comment). `ema` takes the
 // UNet from the model_ema.* copies (error naming the file when there are none or some are

@@ -99,8 +99,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.dtype = ComputeDtype::Float32;
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
-        tally.judge(classifiers, imagesToTensor({image}), image, pair.target.subject, pair.target.style,
-                    pair.reference.subject);
+        tally.judge(classifiers, imagesToTensor({image}), image, pair.target.subject,
+                    pair.target.style, pair.reference.subject);
         if (i < options.keepImages) {
             references.push_back(pair.reference.rgb);
             images.push_back(image);

@@ -70,8 +70,8 @@ pipeline::ModelConfig demoModelConfig();
 void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference);
 
 struct TrainOptions {
-    int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
-    std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
+    int stage = 1;      // 1: base text-to-image model, 2: DEADiff parts
+    std::string outDir; // checkpoint folder (created); resumed when it holds progress.json
     // Stage 2: the stage-1 model folder to start from. Stage 1: a model folder to fine-tune to
     // `look` (phase Look only: text encoder, VAE and DEADiff parts stay as they are).
     std::string baseModel;

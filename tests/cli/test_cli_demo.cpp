@@ -99,13 +99,13 @@ TEST_F(CliDemo, LookFineTuneBecomesABaseUnderTheSameDeadiffParts) {
     const std::string model = (dir_ / "tiny").string();
     test::writeTinyModel(model, 2);
     const std::string run = (dir_ / "framed-run").string();
-    const auto trained = runProcess({kCli, "train", "--stage", "1", "--base", model, "--look",
-                                     "framed", "--out", run, "--steps", "2", "--batch", "1",
-                                     "--log-every", "1"});
+    const auto trained =
+        runProcess({kCli, "train", "--stage", "1", "--base", model, "--look", "framed", "--out",
+                    run, "--steps", "2", "--batch", "1", "--log-every", "1"});
     ASSERT_EQ(trained.exitCode, 0) << trained.err;
     EXPECT_NE(trained.out.find("stage 1 look    step 2/2"), std::string::npos) << trained.out;
-    const auto otherLook = runProcess({kCli, "train", "--stage", "1", "--base", model, "--out",
-                                       run, "--steps", "3", "--batch", "1"});
+    const auto otherLook = runProcess({kCli, "train", "--stage", "1", "--base", model, "--out", run,
+                                       "--steps", "3", "--batch", "1"});
     EXPECT_EQ(otherLook.exitCode, 1);
     EXPECT_NE(otherLook.err.find("trains on the framed look"), std::string::npos) << otherLook.err;
 
@@ -124,9 +124,9 @@ TEST_F(CliDemo, LookFineTuneBecomesABaseUnderTheSameDeadiffParts) {
     }
 
     const std::string out = (dir_ / "switched.png").string();
-    const auto generated = runProcess({kCli, "generate", "--model", model, "--base", base,
-                                       "--prompt", "star", "--steps", "2", "--seed", "3",
-                                       "--dtype", "float32", "-o", out});
+    const auto generated =
+        runProcess({kCli, "generate", "--model", model, "--base", base, "--prompt", "star",
+                    "--steps", "2", "--seed", "3", "--dtype", "float32", "-o", out});
     ASSERT_EQ(generated.exitCode, 0) << generated.err;
     const std::optional<GenerationRequest> recorded = recordedRequest(out);
     ASSERT_TRUE(recorded.has_value());
@@ -137,10 +137,13 @@ TEST_F(CliDemo, LookFineTuneBecomesABaseUnderTheSameDeadiffParts) {
               std::string::npos)
         << parameters;
 
-    const auto evaluated =
-        runProcess({kCli, "eval", "--model", model, "--label", "own", "--model", model,
-                    "--base", "own", "--base", base, "--label", "framed", "--framed", "--pairs",
-                    "1", "--steps", "1", "--samples", (dir_ / "sheet.png").string()});
+    const auto evaluated = runProcess({kCli,      "eval",      "--model",
+                                       model,     "--label",   "own",
+                                       "--model", model,       "--base",
+                                       "own",     "--base",    base,
+                                       "--label", "framed",    "--framed",
+                                       "--pairs", "1",         "--steps",
+                                       "1",       "--samples", (dir_ / "sheet.png").string()});
     ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
     EXPECT_NE(evaluated.out.find("framed look |"), std::string::npos) << evaluated.out;
     EXPECT_NE(evaluated.out.find("| framed | 1 |"), std::string::npos) << evaluated.out;

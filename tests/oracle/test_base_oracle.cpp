@@ -68,8 +68,7 @@ TEST(BaseOracle, PlainSd15ContextsAndOneUNetCallMatchCompVis) {
     EXPECT_EQ(weights.report.ignoredKeys, 0);
     // The stored schedule is SD 1.5's, the one used when a file has none.
     EXPECT_TRUE(torch::allclose(weights.tensors.at("alphas_cumprod").to(torch::kDouble),
-                                sample::scaledLinearAlphasCumprod().to(torch::kDouble), 0,
-                                1e-6));
+                                sample::scaledLinearAlphasCumprod().to(torch::kDouble), 0, 1e-6));
     nn::UNetConfig config;
     config.imageCrossAttention = false; // CompVis UNetModel: plain SpatialTransformer
     nn::UNetModel unet(config);
@@ -151,8 +150,7 @@ TEST(BaseOracle, SwitchedBaseSuppliesExactlyTheSdParts) {
     EXPECT_GT(deviation[0] + deviation[1] + deviation[2], 1.0); // a picture, not a flat field
     EXPECT_EQ(result.request.base, base);
     EXPECT_EQ(result.request.baseHash, kBaseSha256); // hashed once, as the README says
-    EXPECT_NE(toA1111Parameters(result.request).find("Model hash: de1eb6b443"),
-              std::string::npos);
+    EXPECT_NE(toA1111Parameters(result.request).find("Model hash: de1eb6b443"), std::string::npos);
 }
 
 } // namespace

@@ -167,8 +167,7 @@ private Q_SLOTS:
         // Recorded at a path that no longer exists; the same file (same hash) sits beside the
         // current model: it is found there.
         const QString moved = file("anime-sd15.safetensors", "anime weights");
-        const QString png =
-            pngRecording("moved.png", "/gone/folder/anime-sd15.safetensors", moved);
+        const QString png = pngRecording("moved.png", "/gone/folder/anime-sd15.safetensors", moved);
         QVERIFY(window.openDroppedFile(png));
         QCOMPARE(window.modelParts()->base(), moved);
         QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(lastLoad(*probe).base), moved, 5000);

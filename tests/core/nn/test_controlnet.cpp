@@ -8,8 +8,8 @@
 #include "core/nn/unet.h"
 #include "tests/core/nn/checkpoint_manifest.h"
 #include "tests/support/ckpt_writer.h"
-#include "tests/support/tiny_model.h"
 #include "tests/support/paths.h"
+#include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

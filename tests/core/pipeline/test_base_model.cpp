@@ -46,7 +46,7 @@ TensorMap convertFloats(const TensorMap& tensors, torch::ScalarType dtype) {
     TensorMap out;
     for (const auto& [key, tensor] : tensors)
         out.emplace(key, tensor.is_floating_point() && key != "alphas_cumprod" ? tensor.to(dtype)
-                                                                                : tensor);
+                                                                               : tensor);
     return out;
 }
 
@@ -186,8 +186,7 @@ TEST_F(BaseModel, EmaCopiesAreReadOnlyWhenAsked) {
         if (!startsWith(key, nn::kUNetPrefix))
             continue;
         // LitEma's name: the DiffusionWrapper's parameter name without its dots.
-        std::string emaKey =
-            "diffusion_model." + key.substr(std::string(nn::kUNetPrefix).size());
+        std::string emaKey = "diffusion_model." + key.substr(std::string(nn::kUNetPrefix).size());
         emaKey.erase(std::remove(emaKey.begin(), emaKey.end(), '.'), emaKey.end());
         file["model_ema." + emaKey] = file.at(key);
         file[key] = tensor;
@@ -217,10 +216,9 @@ TEST_F(BaseModel, OldClipKeysNoPositionIdsNoScheduleAndUnknownKeys) {
             key == "sqrt_alphas_cumprod" || key == "alphas_cumprod")
             continue;
         // transformers 3.x: CLIPTextTransformer's children directly under .transformer.
-        file.emplace(startsWith(key, clip)
-                         ? "cond_stage_model.transformer." + key.substr(clip.size())
-                         : key,
-                     tensor);
+        file.emplace(
+            startsWith(key, clip) ? "cond_stage_model.transformer." + key.substr(clip.size()) : key,
+            tensor);
     }
     file.emplace("lora_unused_extra", torch::zeros({2}));
     file.emplace("embedding_manager.embedder.weight", torch::zeros({3}));
@@ -294,8 +292,9 @@ TEST_F(BaseModel, StandaloneVaeReplacesTheBasesVae) {
     EXPECT_NE(notes[0].find("2 unknown keys ignored (loss."), std::string::npos) << notes[0];
 
     writeSafetensors(path("not-a-vae.safetensors"), {{"decoder.weight", torch::zeros({1})}});
-    EXPECT_NE(messageOf([&] { Pipeline::load(options({}, path("not-a-vae.safetensors"))); })
-                  .find("holds no VAE"),
+    EXPECT_NE(messageOf([&] {
+                  Pipeline::load(options({}, path("not-a-vae.safetensors")));
+              }).find("holds no VAE"),
               std::string::npos);
 }
 
@@ -357,9 +356,8 @@ TEST_F(BaseModel, RefusedFilesSayWhatTheyAre) {
     EXPECT_NE(asBase.find("inpainting.safetensors is an inpainting model"), std::string::npos)
         << asBase;
     writeSafetensors(path("vpred.safetensors"), sd, {{"modelspec.prediction_type", "v"}});
-    const std::string asModel = messageOf([&] {
-        Pipeline::load(LoadOptions(path("vpred.safetensors"), ComputeDtype::Float32));
-    });
+    const std::string asModel = messageOf(
+        [&] { Pipeline::load(LoadOptions(path("vpred.safetensors"), ComputeDtype::Float32)); });
     EXPECT_NE(asModel.find("vpred.safetensors is a v-prediction model"), std::string::npos)
         << asModel;
 
@@ -387,10 +385,9 @@ TEST_F(BaseModel, PlainSdModelPaintsFromTextAlone) {
     const GenerationResult result = model->generate(request(false));
     EXPECT_EQ(result.images.at(0).cols, 64);
     EXPECT_EQ(*result.request.mode, ReferenceMode::None);
-    EXPECT_TRUE(same(result.images[0],
-                     Pipeline::load(LoadOptions(folder, ComputeDtype::Float32))
-                         ->generate(request(false))
-                         .images.at(0)));
+    EXPECT_TRUE(same(result.images[0], Pipeline::load(LoadOptions(folder, ComputeDtype::Float32))
+                                           ->generate(request(false))
+                                           .images.at(0)));
 
     // Reference options are refused, naming the field, instead of being ignored.
     try {
@@ -417,8 +414,9 @@ TEST_F(BaseModel, IncompleteDeadiffPartsAreRefused) {
         it = startsWith(it->first, nn::kContentBlipPrefix) ? damaged.erase(it) : std::next(it);
     const std::string folder = path("damaged");
     pipeline::writeModelFolder(folder, test::tinyModelConfig(), damaged);
-    EXPECT_NE(messageOf([&] { Pipeline::load(LoadOptions(folder, ComputeDtype::Float32)); })
-                  .find("only some of the DEADiff parts"),
+    EXPECT_NE(messageOf([&] {
+                  Pipeline::load(LoadOptions(folder, ComputeDtype::Float32));
+              }).find("only some of the DEADiff parts"),
               std::string::npos);
 }
 
@@ -486,9 +484,9 @@ TEST_F(BaseModel, ResultsRecordBaseVaeAndHashes) {
     EXPECT_NE(text.find(", Model: standard, Model hash: " + asRun.baseHash.substr(0, 10)),
               std::string::npos)
         << text;
-    EXPECT_NE(text.find("DEADiff model: deadiff, DEADiff model hash: " +
-                        asRun.modelHash.substr(0, 10)),
-              std::string::npos)
+    EXPECT_NE(
+        text.find("DEADiff model: deadiff, DEADiff model hash: " + asRun.modelHash.substr(0, 10)),
+        std::string::npos)
         << text;
     EXPECT_NE(text.find(", VAE: standard, VAE hash: " + asRun.vaeHash.substr(0, 10)),
               std::string::npos)

@@ -430,9 +430,9 @@ TEST(SyntheticDataset, FrameContrastSeparatesTheFramedLookInEveryStyle) {
         // The frame itself: black, frameWidth(64) = 5 pixels on every side.
         EXPECT_EQ(b.rgb.at<cv::Vec3b>(4, 32), cv::Vec3b(0, 0, 0));
         EXPECT_EQ(b.rgb.at<cv::Vec3b>(32, 59), cv::Vec3b(0, 0, 0));
-        EXPECT_EQ(cv::norm(a.rgb(cv::Rect(5, 5, 54, 54)), b.rgb(cv::Rect(5, 5, 54, 54)),
-                           cv::NORM_INF),
-                  0); // the picture inside is untouched
+        EXPECT_EQ(
+            cv::norm(a.rgb(cv::Rect(5, 5, 54, 54)), b.rgb(cv::Rect(5, 5, 54, 54)), cv::NORM_INF),
+            0); // the picture inside is untouched
         for (const SyntheticImage* image : {&a, &b}) {
             cv::Mat soft;
             cv::GaussianBlur(image->rgb, soft, cv::Size(0, 0), 1.0);

@@ -110,9 +110,9 @@ TEST_F(Trainer, LookStepsTrainOnlyTheUNetsOutputHalf) {
     const auto check = [&](const nn::TensorMap& now) {
         for (const auto& [key, tensor] : now) {
             const bool moved = !torch::equal(tensor, before.at(key));
-            const bool trainable = (key.rfind("unet.output_blocks.", 0) == 0 ||
-                                    key.rfind("unet.out.", 0) == 0) &&
-                                   key.find("attn2.i_to_") == std::string::npos;
+            const bool trainable =
+                (key.rfind("unet.output_blocks.", 0) == 0 || key.rfind("unet.out.", 0) == 0) &&
+                key.find("attn2.i_to_") == std::string::npos;
             if (trainable)
                 changed += moved ? 1 : 0;
             else
