@@ -151,7 +151,11 @@ ModelParts assembleModel(const LoadOptions& options) {
             throw std::runtime_error("the base model " + options.base + " does not fit under " +
                                      options.model + ": its " + mismatch + " has other sizes");
         replaceKeys(parts.tensors, base.tensors, &isBaseModelKey);
-        parts.tokenizerDir = base.folder ? base.tokenizerDir : options.vocabDir;
+        // A base folder brings its own vocabulary; a single file holds none, and its text
+        // encoder loads only where its token table has the model's size: the model's own
+        // vocabulary (the default CLIP one for real-size files) is then the one it was made for.
+        if (base.folder)
+            parts.tokenizerDir = base.tokenizerDir;
         parts.textEncoderSource = options.base + (options.baseEma ? " (EMA)" : "");
         addNote(parts, "base", options.base, base.report);
         moveFiles(parts, base.files);

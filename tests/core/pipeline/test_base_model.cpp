@@ -257,9 +257,11 @@ TEST_F(BaseModel, SplitFollowsConfigureOptimizers) {
         (baseKey ? fromBase : fromModel) += 1;
     }
     // Every i_to_k / i_to_v comes from the DEADiff model, never from the base.
-    for (const auto& [key, tensor] : parts.tensors)
-        if (pipeline::isImageProjectionKey(key))
+    for (const auto& [key, tensor] : parts.tensors) {
+        if (pipeline::isImageProjectionKey(key)) {
             EXPECT_TRUE(torch::equal(tensor, own.at(key))) << key;
+        }
+    }
     EXPECT_GT(fromBase, 100);
     EXPECT_GT(fromModel, 50);
     EXPECT_TRUE(pipeline::isImageProjectionKey(
