@@ -15,6 +15,7 @@
 #include "tests/support/paths.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
