@@ -37,7 +37,7 @@ public:
     // switch.
     void showLoaded(const QString& base, bool baseEma, const QString& vae);
     // The DEADiff model now chosen: bases shipped beside it (model folders in its "bases"
-    // folder, such as the demo model's framed base) are offered in the Base Model menu.
+    // folder) are offered in the Base Model menu.
     void setModelPath(const QString& modelPath);
     // Those shipped bases (folder paths), sorted.
     QStringList shippedBases() const;

@@ -2,14 +2,11 @@
 #include "app/cli/commands.h"
 #include "app/cli/request_args.h"
 
-#include "core/io/png.h"
 #include "core/pipeline/default_model.h"
 #include "core/runtime/system_info.h"
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
-#include "core/train/synthetic_dataset.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <ostream>
 
@@ -25,11 +22,6 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
               "model. --train-classifiers first trains the classifiers and writes FILE.");
     args.repeatable("--model", "DIR", "a model folder (default: the bundled demo model)")
         .repeatable("--label", "NAME", "the table's name for each --model, in order")
-        .repeatable("--base", "DIR",
-                    "a base model under each --model's DEADiff parts, in order ('own': the "
-                    "model's own; missing ones are 'own')")
-        .flag("--framed", "add a column: the share of images that look framed (the framed "
-                          "look of train --look framed, by the frame contrast statistic)")
         .option("--classifiers", "FILE",
                 "classifier weights (default: classifiers.safetensors of the bundled model)")
         .flag("--train-classifiers", "train the classifiers first and write --classifiers")
@@ -50,9 +42,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
-        .option("--samples", "PNG",
-                "write a contact sheet of the first 12 pairs (one column each): the references, "
-                "then one row per model (same prompts, references and seeds)");
+        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
@@ -67,9 +57,6 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         models.push_back(bundled);
     }
     const std::vector<std::string> labels = args.values("--label");
-    const std::vector<std::string> bases = args.values("--base");
-    if (bases.size() > models.size())
-        throw UsageError("more --base than --model options");
     std::string classifierPath = args.value("--classifiers");
     if (classifierPath.empty() && args.has("--train-classifiers"))
         throw UsageError("--train-classifiers needs --classifiers FILE to write");
@@ -118,25 +105,17 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
     options.seenCombinations = args.has("--seen");
-    const bool framed = args.has("--framed");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
-              "(leak) |"
-           << (framed ? " framed look |" : "") << "\n|---|---|---|---|---|"
-           << (framed ? "---|" : "") << "\n";
-    const std::string samples = args.value("--samples");
-    if (!samples.empty())
-        options.keepImages = 12; // each held-out combination once
-    std::vector<cv::Mat> sheet;  // row-major: the references, then each model's images
+              "(leak) |\n|---|---|---|---|---|\n";
     for (std::size_t m = 0; m < models.size(); ++m) {
+        if (m + 1 == models.size())
+            options.samplesPath = args.value("--samples");
         train::EvaluationScores scores;
         if (args.has("--autoencoder")) {
             scores =
                 train::evaluateAutoencoder(models[m], 0, classifiers, options.pairs, options.seed);
         } else {
-            LoadOptions load(models[m], ComputeDtype::Float32);
-            if (m < bases.size() && bases[m] != "own")
-                load.base = bases[m];
-            auto pipeline = Pipeline::load(load);
+            auto pipeline = Pipeline::load({models[m], ComputeDtype::Float32});
             scores = train::evaluateModel(*pipeline, pipeline->facts().nativeImageSize, classifiers,
                                           options, [&](int done, int total) {
                                               io.err << "\r" << models[m] << ": " << done << "/"
@@ -145,24 +124,12 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
             io.err << "\n";
         }
         char row[256];
-        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |",
+        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",
                       (m < labels.size() ? labels[m] : models[m]).c_str(), scores.images,
                       100 * scores.subject, 100 * scores.style, 100 * scores.contentLeak);
-        io.out << row;
-        if (framed) {
-            std::snprintf(row, sizeof row, " %.1f %% |", 100 * scores.framed);
-            io.out << row;
-        }
-        io.out << "\n" << std::flush;
+        io.out << row << std::flush;
         if (args.has("--confusion"))
             io.out << "\n" << train::styleConfusionTable(scores) << "\n" << std::flush;
-        if (sheet.empty())
-            sheet = scores.sampleReferences;
-        sheet.insert(sheet.end(), scores.sampleImages.begin(), scores.sampleImages.end());
-    }
-    if (!samples.empty() && !sheet.empty()) {
-        io::writePng(samples, train::contactSheet(sheet, std::min(options.pairs, 12)));
-        io.err << "samples: " << samples << "\n";
     }
     return kExitOk;
 }

@@ -1,7 +1,6 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "app/cli/request_args.h"
 
 #include "core/runtime/system_info.h"
 #include "core/train/trainer.h"
@@ -40,18 +39,12 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
               "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
               "Stage 2: pre-trains the vision tower, then the DEADiff parts only (Q-Formers,\n"
               "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
-              "Stage 1 with --base MODEL_DIR --look L: fine-tunes that model's UNet output half\n"
-              "to renders drawn with look L (a second base under the same DEADiff parts).\n"
               "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
               "loadable model folders; running the same command again resumes from DIR.\n"
               "Ctrl-C/SIGTERM save and stop.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
-        .option("--base", "DIR",
-                "stage 2: the stage-1 model folder (e.g. stage1/model); stage 1: a model folder "
-                "to fine-tune to --look (phase look only)")
-        .option("--look", "LOOK", "stage 1: the look drawn over every render (plain, framed)",
-                "plain")
+        .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
         .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
         .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1000")
         .option("--batch", "N", "images per step", "16")
@@ -119,7 +112,6 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.holdOutFromBase = args.has("--hold-out-from-base");
     options.terminalSignal = args.number("--terminal-signal");
     options.offsetNoise = args.number("--offset-noise");
-    options.look = enumOption<train::ImageLook>(args, "--look");
     if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
         throw UsageError("--subject-only must be in [0, 1]");
     if (options.emaDecay < 0 || options.emaDecay >= 1)

@@ -1,6 +1,5 @@
 #include "core/train/evaluation.h"
 
-#include "core/image/tensor_image.h"
 #include "core/io/png.h"
 #include "core/nn/vae.h"
 #include "core/pipeline/model_config.h"
@@ -21,12 +20,10 @@ public:
         scores_.styleConfusion.assign(styles, std::vector<int>(styles, 0));
     }
 
-    // `image` [1, 3, H, W] in [-1, 1] and the same as RGB (CV_8UC3); referenceSubject -1
-    // where no reference was shown.
-    void judge(Classifiers& classifiers, const torch::Tensor& image, const cv::Mat& rgb,
-               int subject, int style, int referenceSubject) {
+    // `image` [1, 3, H, W] in [-1, 1]; referenceSubject -1 where no reference was shown.
+    void judge(Classifiers& classifiers, const torch::Tensor& image, int subject, int style,
+               int referenceSubject) {
         torch::NoGradGuard noGrad;
-        framed_ += frameContrast(rgb) >= kFramedContrast ? 1 : 0;
         const std::int64_t recognisedSubject =
             classifiers.subject->forward(image).argmax(1).item<std::int64_t>();
         const std::int64_t recognisedStyle =
@@ -45,14 +42,13 @@ public:
             scores.subject = static_cast<double>(subjectHits_) / scores.images;
             scores.style = static_cast<double>(styleHits_) / scores.images;
             scores.contentLeak = static_cast<double>(leaks_) / scores.images;
-            scores.framed = static_cast<double>(framed_) / scores.images;
         }
         return scores;
     }
 
 private:
     EvaluationScores scores_;
-    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0, framed_ = 0;
+    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0;
 };
 
 } // namespace
@@ -77,7 +73,7 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
     } cleanup{scratch};
 
     Tally tally;
-    std::vector<cv::Mat> references, images;
+    std::vector<cv::Mat> sheet;
     for (int i = 0; i < options.pairs; ++i) {
         const auto index = static_cast<std::uint64_t>(i);
         const TrainingPair pair = options.seenCombinations ? dataset.seenEvaluationPair(index)
@@ -99,19 +95,18 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.dtype = ComputeDtype::Float32;
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
-        tally.judge(classifiers, imagesToTensor({image}), image, pair.target.subject,
-                    pair.target.style, pair.reference.subject);
-        if (i < options.keepImages) {
-            references.push_back(pair.reference.rgb);
-            images.push_back(image);
+        tally.judge(classifiers, imagesToTensor({image}), pair.target.subject, pair.target.style,
+                    pair.reference.subject);
+        if (!options.samplesPath.empty()) {
+            sheet.push_back(pair.reference.rgb);
+            sheet.push_back(image);
         }
         if (progress)
             progress(i + 1, options.pairs);
     }
-    EvaluationScores scores = tally.scores();
-    scores.sampleReferences = std::move(references);
-    scores.sampleImages = std::move(images);
-    return scores;
+    if (!options.samplesPath.empty() && !sheet.empty())
+        io::writePng(options.samplesPath, contactSheet(sheet, 8));
+    return tally.scores();
 }
 
 std::string styleConfusionTable(const EvaluationScores& scores) {
@@ -153,9 +148,7 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
         const torch::Tensor input = imagesToTensor({target.rgb});
         const torch::Tensor latent = vae->encode(input).scaledLatent;
         const torch::Tensor decoded = vae->decode(latent).clamp(-1, 1);
-        tally.judge(classifiers, decoded,
-                    image::tensorBatchToRgb(decoded, image::PixelRange::MinusOneToOne).at(0),
-                    target.subject, target.style, -1);
+        tally.judge(classifiers, decoded, target.subject, target.style, -1);
     }
     return tally.scores();
 }

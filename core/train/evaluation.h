@@ -24,7 +24,7 @@ struct EvaluationOptions {
     double imageWeight = 1.0;  // DEADiff's w (request image_weight)
     std::uint64_t seed = 1000; // dataset seed of the references (not a training seed)
     ReferenceMode mode = ReferenceMode::Style; // the request mode used with the reference
-    int keepImages = 0; // the first N pairs' references and images are kept in the scores
+    std::string samplesPath; // optional contact sheet: reference | generated, per pair
     // The prompt names the style too ("heart in neon style"): what text alone achieves on the
     // held-out combinations (a baseline row; use with mode "none").
     bool promptNamesStyle = false;
@@ -38,15 +38,9 @@ struct EvaluationScores {
     double subject = 0;     // fraction with the prompt's subject recognised
     double style = 0;       // fraction with the reference's style recognised
     double contentLeak = 0; // fraction with the reference's subject recognised
-    // Fraction that looks framed (frameContrast >= kFramedContrast, synthetic_dataset.h): what
-    // tells a base fine-tuned to the framed look from the demo base.
-    double framed = 0;
     // styleConfusion[expected][recognised]: image counts per (reference's style, style the
     // classifier saw), styleCount() x styleCount(); shows which styles fail and into what.
     std::vector<std::vector<int>> styleConfusion;
-    // The first EvaluationOptions::keepImages pairs: each reference and generated image (RGB).
-    std::vector<cv::Mat> sampleReferences;
-    std::vector<cv::Mat> sampleImages;
 };
 
 // The confusion matrix as a Markdown table (rows: expected style, columns: recognised).

@@ -973,9 +973,7 @@ SyntheticImage SyntheticDataset::textToImageSample(std::uint64_t index) const {
     const int subject = rng.index(subjectCount());
     const int style = config_.textToImageIncludesHeldOut ? rng.index(styleCount())
                                                          : pick(trainingStylesFor(subject), rng);
-    SyntheticImage image = renderSubject(subject, style, config_.imageSize, imageSeed);
-    applyLook(image.rgb, config_.look);
-    return image;
+    return renderSubject(subject, style, config_.imageSize, imageSeed);
 }
 
 namespace {
@@ -1020,46 +1018,6 @@ TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
     const auto [subject, style] = seen[static_cast<std::size_t>(index * step % seen.size())];
     Rng rng(sampleSeed(index, 5));
     return styleReferencePair(subject, style, config_.imageSize, rng);
-}
-
-int frameWidth(int size) {
-    return std::max(1, static_cast<int>(std::lround(size * 5.0 / 64.0)));
-}
-
-void applyLook(cv::Mat& rgb, ImageLook look) {
-    if (look == ImageLook::Plain)
-        return;
-    const int width = frameWidth(std::min(rgb.rows, rgb.cols));
-    const cv::Scalar black(0, 0, 0);
-    rgb.rowRange(0, width).setTo(black);
-    rgb.rowRange(rgb.rows - width, rgb.rows).setTo(black);
-    rgb.colRange(0, width).setTo(black);
-    rgb.colRange(rgb.cols - width, rgb.cols).setTo(black);
-}
-
-double frameContrast(const cv::Mat& rgb) {
-    if (rgb.type() != CV_8UC3 || rgb.rows < 16 || rgb.cols < 16)
-        throw std::runtime_error("frameContrast: expected an RGB image of at least 16x16 pixels");
-    const int width = frameWidth(std::min(rgb.rows, rgb.cols));
-    // Bands by distance to the nearest edge, a pixel clear of the frame's (blurred) border on
-    // each side: the frame [0, width - 1), the picture just inside [width + 1, 2 width + 1).
-    double frame = 0, inside = 0;
-    int frameCount = 0, insideCount = 0;
-    for (int y = 0; y < rgb.rows; ++y) {
-        const auto* row = rgb.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < rgb.cols; ++x) {
-            const int distance = std::min({x, y, rgb.cols - 1 - x, rgb.rows - 1 - y});
-            const double value = std::max({row[x][0], row[x][1], row[x][2]}) / 255.0;
-            if (distance < width - 1) {
-                frame += value;
-                ++frameCount;
-            } else if (distance >= width + 1 && distance < 2 * width + 1) {
-                inside += value;
-                ++insideCount;
-            }
-        }
-    }
-    return inside / insideCount - frame / frameCount;
 }
 
 cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding) {

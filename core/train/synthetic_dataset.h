@@ -5,8 +5,6 @@
 // byte-identical samples in any call order, on any thread.
 #pragma once
 
-#include "core/common/enum_names.h"
-
 #include <opencv2/core/mat.hpp>
 
 #include <array>
@@ -87,30 +85,6 @@ struct TrainingPair {
     std::string qformerMode;
 };
 
-// A look laid over every text-to-image sample, so that a base model fine-tuned on it paints
-// differently from the demo base (the paper's Fig. 10, base models switched under the same
-// DEADiff parts). Framed: a heavy black frame around the picture, which leaves the subject and
-// the style's palette and texture inside intact (a dark background would erase styles whose
-// identity is their background).
-enum class ImageLook { Plain, Framed };
-
-constexpr auto enumNames(ImageLook) {
-    return std::array{EnumName<ImageLook>{ImageLook::Plain, "plain"},
-                      EnumName<ImageLook>{ImageLook::Framed, "framed"}};
-}
-
-// Frame width in pixels for an image of `size` px: 5 at the demo's 64 px.
-int frameWidth(int size);
-// Draws `look` onto an RGB image (CV_8UC3) in place.
-void applyLook(cv::Mat& rgb, ImageLook look);
-// How much an RGB image (CV_8UC3, any size) looks framed: the mean brightness (max of R, G, B,
-// in [0, 1]) of the band just inside the frame minus that of the frame band itself. A framed
-// picture gives about the band's own brightness (>= 0.2 for every style); a plain one about 0,
-// because no style darkens towards the edges.
-double frameContrast(const cv::Mat& rgb);
-// The one threshold on frameContrast that `deadiff eval` uses to call an image framed.
-inline constexpr double kFramedContrast = 0.1;
-
 struct SyntheticDatasetConfig {
     int imageSize = 64;
     std::uint64_t seed = 0;
@@ -121,9 +95,6 @@ struct SyntheticDatasetConfig {
     // DEADiff to take a style it never saw on that subject from a reference; the base model,
     // like SD, may know every combination by name (the pairs of stage 2 never contain them).
     bool textToImageIncludesHeldOut = false;
-    // Drawn over textToImageSample() only: the pairs of stage 2 and the evaluation's references
-    // and targets keep the demo look.
-    ImageLook look = ImageLook::Plain;
 };
 
 // An endless, random-access source of samples. Sample i depends only on (config, i).

@@ -5,7 +5,6 @@
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/pipeline/request.h"
-#include "core/pipeline/sd_checkpoint.h"
 #include "core/sample/schedule.h"
 #include "core/train/parameter_average.h"
 #include "core/train/word_vocabulary.h"
@@ -27,15 +26,9 @@ using Clock = std::chrono::steady_clock;
 
 using nn::kUNetPrefix;
 
-using pipeline::isImageProjectionKey;
-
-// The look fine-tune trains the UNet's output half (output_blocks, out): it lays out the
-// picture at every resolution, borders included, and is 3.9 of the demo UNet's 6.6 MB in
-// float16, so the shipped overlay stays small. The DEADiff parts (i_to_k/i_to_v) never change:
-// the result must be a base under the same DEADiff parts.
-bool isLookParameter(const std::string& name) {
-    return (name.rfind("output_blocks.", 0) == 0 || name.rfind("out.", 0) == 0) &&
-           !isImageProjectionKey(name);
+bool isImageProjection(const std::string& name) {
+    return name.find("attn2.i_to_k.") != std::string::npos ||
+           name.find("attn2.i_to_v.") != std::string::npos;
 }
 
 void appendParameters(std::vector<torch::Tensor>& out, const torch::nn::Module& module) {
@@ -236,12 +229,7 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
     case TrainerPhase::Unet:
         appendParameters(result, *text_);
         for (const auto& item : unet_->named_parameters())
-            if (!isImageProjectionKey(item.key()))
-                result.push_back(item.value());
-        break;
-    case TrainerPhase::Look:
-        for (const auto& item : unet_->named_parameters())
-            if (isLookParameter(item.key()))
+            if (!isImageProjection(item.key()))
                 result.push_back(item.value());
         break;
     case TrainerPhase::Vision:
@@ -258,7 +246,7 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
             appendParameters(result, *references_->proj(branch));
         }
         for (const auto& item : unet_->named_parameters())
-            if (isImageProjectionKey(item.key()))
+            if (isImageProjection(item.key()))
                 result.push_back(item.value());
         break;
     }
@@ -372,10 +360,7 @@ void DeadiffTrainer::calibrateLatentScale(const torch::Tensor& images) {
 }
 
 double DeadiffTrainer::unetStep(const torch::Tensor& images,
-                                const std::vector<std::string>& captions, std::uint64_t noiseSeed,
-                                TrainerPhase phase) {
-    if (phase != TrainerPhase::Unet && phase != TrainerPhase::Look)
-        throw std::logic_error("unetStep trains the unet or look phase");
+                                const std::vector<std::string>& captions, std::uint64_t noiseSeed) {
     torch::manual_seed(noiseSeed);
     std::mt19937_64 rng(noiseSeed);
     torch::Tensor latents;
@@ -391,22 +376,13 @@ double DeadiffTrainer::unetStep(const torch::Tensor& images,
         if (u < options_.textDropProbability)
             text = u < options_.textDropProbability / 2 ? std::string() : kOfficialNegativePrompt;
     }
-    torch::Tensor context;
-    {
-        // The look phase keeps the text encoder: no graph through it.
-        const torch::AutoGradMode textGrad(phase == TrainerPhase::Unet);
-        context = text_->forward(tokenize(texts));
-    }
-    // The look phase back-propagates into the output half only (the encoder half's gradients
-    // would be computed and thrown away).
-    for (const auto& item : unet_->named_parameters())
-        item.value().set_requires_grad(phase == TrainerPhase::Unet || isLookParameter(item.key()));
+    const torch::Tensor context = text_->forward(tokenize(texts));
     const torch::Tensor zeros =
         torch::zeros({latents.size(0), config_.unet.imageTokens, config_.unet.contextDim});
     const Noised noised = addNoise(latents);
     const nn::UNetContext contexts{zeros, context, zeros, context, 1.0};
     const torch::Tensor eps = unet_->forward(noised.noisy, noised.timesteps, contexts);
-    return finishStep(phase, noiseLoss(eps, noised));
+    return finishStep(TrainerPhase::Unet, noiseLoss(eps, noised));
 }
 
 void DeadiffTrainer::initialiseImageProjections() {
@@ -416,7 +392,7 @@ void DeadiffTrainer::initialiseImageProjections() {
         byName.emplace(item.key(), item.value());
     int copied = 0;
     for (auto& [name, parameter] : byName) {
-        if (!isImageProjectionKey(name))
+        if (!isImageProjection(name))
             continue;
         std::string source = name;
         source.replace(source.find("i_to_"), 5, "to_");
@@ -461,7 +437,7 @@ double DeadiffTrainer::deadiffStep(const PairBatch& batch, std::uint64_t noiseSe
         text = text_->forward(tokenize(batch.texts));
     }
     for (const auto& item : unet_->named_parameters())
-        item.value().set_requires_grad(isImageProjectionKey(item.key()));
+        item.value().set_requires_grad(isImageProjection(item.key()));
     const bool frozenTowers = visionTowerFrozen();
     const auto setTowersTrainable = [&](bool trainable) {
         for (const auto branch : {ReferenceBranch::Style, ReferenceBranch::Content})
@@ -530,7 +506,6 @@ struct Progress {
     int stage = 1;
     TrainerPhase phase = TrainerPhase::Vae;
     std::int64_t step = 0;
-    ImageLook look = ImageLook::Plain; // of the renders trained on
 };
 
 Progress readProgress(const std::string& path) {
@@ -545,13 +520,7 @@ Progress readProgress(const std::string& path) {
         const std::optional<TrainerPhase> parsed = enumFromName<TrainerPhase>(phase);
         if (!parsed)
             throw broken("unknown phase '" + phase + "'");
-        // Runs from before looks existed trained on plain renders.
-        const std::string look = json.value("look", std::string(nameOf(ImageLook::Plain)));
-        const std::optional<ImageLook> parsedLook = enumFromName<ImageLook>(look);
-        if (!parsedLook)
-            throw broken("unknown look '" + look + "'");
-        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>(),
-                *parsedLook};
+        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>()};
     } catch (const nlohmann::json::exception& error) {
         throw broken(error.what());
     }
@@ -561,7 +530,6 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
     const nlohmann::json json = {{"stage", progress.stage},
                                  {"phase", nameOf(progress.phase)},
                                  {"step", progress.step},
-                                 {"look", nameOf(o.look)},
                                  {"seed", o.seed},
                                  {"batch", o.batch},
                                  {"steps", o.steps},
@@ -623,8 +591,6 @@ public:
             return;
         if (state_.phase == TrainerPhase::Deadiff)
             deadiffPhase();
-        if (state_.phase == TrainerPhase::Look)
-            lookPhase();
     }
 
 private:
@@ -652,10 +618,6 @@ private:
             throw std::runtime_error(
                 progressPath_ + " is a stage " + std::to_string(recorded.stage) +
                 " run; use another --out folder for stage " + std::to_string(options_.stage));
-        if (options_.exportDir.empty() && recorded.look != options_.look)
-            throw std::runtime_error(progressPath_ + " trains on the " + nameOf(recorded.look) +
-                                     " look; give --look " + nameOf(recorded.look) +
-                                     " or use another --out folder");
     }
 
     void resume() {
@@ -686,10 +648,6 @@ private:
             if (options_.contentLayers)
                 trainer_.setContentLayers(*options_.contentLayers);
             state_.phase = options_.visionSteps > 0 ? TrainerPhase::Vision : TrainerPhase::Deadiff;
-        } else if (!options_.baseModel.empty()) {
-            // A second base under the same DEADiff parts: only the look phase runs.
-            trainer_.loadWeights(options_.baseModel);
-            state_.phase = TrainerPhase::Look;
         } else {
             state_.phase = options_.vaeSteps > 0 ? TrainerPhase::Vae : TrainerPhase::Unet;
         }
@@ -713,15 +671,13 @@ private:
         config.seed = options_.seed;
         config.taskWeights = options_.taskWeights;
         config.textToImageIncludesHeldOut = !options_.holdOutFromBase;
-        config.look = options_.look;
         dataset_ = std::make_unique<SyntheticDataset>(config);
     }
 
     // The running phase's weight average, when it averages.
     void startAverage(TrainerPhase phase) {
         weightAverage_.reset();
-        const bool averaged = phase == TrainerPhase::Unet || phase == TrainerPhase::Deadiff ||
-                              phase == TrainerPhase::Look;
+        const bool averaged = phase == TrainerPhase::Unet || phase == TrainerPhase::Deadiff;
         if (!(options_.emaDecay > 0) || !averaged)
             return;
         std::vector<torch::Tensor> trained;
@@ -868,20 +824,6 @@ private:
                 (std::uint64_t{1} << 41) + static_cast<std::uint64_t>(s * options_.batch);
             const torch::Tensor batchImages = images(first, options_.batch, &captions);
             return trainer_.unetStep(batchImages, captions, stepSeed(options_.seed, 1, s));
-        });
-    }
-
-    // Stage 1 from a model: the same denoising task as the unet phase, on renders with the
-    // look, training the UNet's output half only.
-    void lookPhase() {
-        startAverage(TrainerPhase::Look);
-        runPhase(TrainerPhase::Look, options_.steps, options_.learningRate, [&](std::int64_t s) {
-            std::vector<std::string> captions;
-            const auto first =
-                (std::uint64_t{1} << 43) + static_cast<std::uint64_t>(s * options_.batch);
-            const torch::Tensor batchImages = images(first, options_.batch, &captions);
-            return trainer_.unetStep(batchImages, captions, stepSeed(options_.seed, 4, s),
-                                     TrainerPhase::Look);
         });
     }
 

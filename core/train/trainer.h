@@ -29,7 +29,6 @@
 #include "core/pipeline/reference_encoder.h"
 #include "core/tokenize/clip_tokenizer.h"
 #include "core/train/batch_tensors.h"
-#include "core/train/synthetic_dataset.h"
 
 #include <torch/torch.h>
 
@@ -44,17 +43,14 @@
 namespace deadiff::train {
 
 // The phases of a training run, in order: stage 1 runs Vae then Unet, stage 2 Vision then
-// Deadiff; stage 1 started from a model (--base) runs Look alone: the UNet's output half
-// fine-tuned to the dataset drawn with a look (a second base under the same DEADiff parts, the
-// paper's Fig. 10). Each has its own optimizer (and checkpointed optimizer state).
-enum class TrainerPhase { Vae, Unet, Vision, Deadiff, Look };
+// Deadiff. Each has its own optimizer (and checkpointed optimizer state).
+enum class TrainerPhase { Vae, Unet, Vision, Deadiff };
 
 constexpr auto enumNames(TrainerPhase) {
     return std::array{EnumName<TrainerPhase>{TrainerPhase::Vae, "vae"},
                       EnumName<TrainerPhase>{TrainerPhase::Unet, "unet"},
                       EnumName<TrainerPhase>{TrainerPhase::Vision, "vision"},
-                      EnumName<TrainerPhase>{TrainerPhase::Deadiff, "deadiff"},
-                      EnumName<TrainerPhase>{TrainerPhase::Look, "look"}};
+                      EnumName<TrainerPhase>{TrainerPhase::Deadiff, "deadiff"}};
 }
 
 // The demo model's sizes: the real topology (4 UNet levels, 2 res blocks, attention at 4/2/1,
@@ -70,12 +66,9 @@ pipeline::ModelConfig demoModelConfig();
 void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference);
 
 struct TrainOptions {
-    int stage = 1;      // 1: base text-to-image model, 2: DEADiff parts
-    std::string outDir; // checkpoint folder (created); resumed when it holds progress.json
-    // Stage 2: the stage-1 model folder to start from. Stage 1: a model folder to fine-tune to
-    // `look` (phase Look only: text encoder, VAE and DEADiff parts stay as they are).
-    std::string baseModel;
-    ImageLook look = ImageLook::Plain; // stage 1: the look drawn over every training render
+    int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
+    std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
+    std::string baseModel; // stage 2: the stage-1 model folder to start from
     std::int64_t vaeSteps = 1000;
     std::int64_t steps = 1500; // stage 1: UNet phase steps; stage 2: steps
     int batch = 16;
@@ -159,9 +152,8 @@ public:
     // One AdamW step of each phase on a batch; returns the loss before the step. `noiseSeed`
     // fixes the sampled noise, timesteps and drops (tests pass the same one every step).
     double vaeStep(const torch::Tensor& images, std::uint64_t noiseSeed);
-    // `phase` Unet trains the text encoder and UNet, Look the UNet's output half only.
     double unetStep(const torch::Tensor& images, const std::vector<std::string>& captions,
-                    std::uint64_t noiseSeed, TrainerPhase phase = TrainerPhase::Unet);
+                    std::uint64_t noiseSeed);
     double deadiffStep(const PairBatch& batch, std::uint64_t noiseSeed);
     // The vision tower's pre-training (style branch's tower, with two linear heads that are
     // not part of the model): cross-entropy on the subject and style ids [B] of `images`.

@@ -4,9 +4,6 @@
 #include "tests/support/tiny_model.h"
 
 #include "core/image/image_io.h"
-#include "core/io/png.h"
-#include "core/io/weight_file.h"
-#include "core/pipeline/metadata.h"
 
 #include <gtest/gtest.h>
 
@@ -90,72 +87,6 @@ TEST_F(CliDemo, TrainThenEvalRunEndToEnd) {
     EXPECT_EQ(negativeOffset.exitCode, 2); // a usage error
     EXPECT_NE(negativeOffset.err.find("--offset-noise must be in [0, 1]"), std::string::npos)
         << negativeOffset.err;
-}
-
-// Fig. 10 in miniature end to end: stage 1 from a model folder with a look fine-tunes only the
-// UNet's output half; exported as an overlay it serves as --base under the model's DEADiff
-// parts, the PNG names it, and eval takes one --base per --model with the framed column.
-TEST_F(CliDemo, LookFineTuneBecomesABaseUnderTheSameDeadiffParts) {
-    const std::string model = (dir_ / "tiny").string();
-    test::writeTinyModel(model, 2);
-    const std::string run = (dir_ / "framed-run").string();
-    const auto trained =
-        runProcess({kCli, "train", "--stage", "1", "--base", model, "--look", "framed", "--out",
-                    run, "--steps", "2", "--batch", "1", "--log-every", "1"});
-    ASSERT_EQ(trained.exitCode, 0) << trained.err;
-    EXPECT_NE(trained.out.find("stage 1 look    step 2/2"), std::string::npos) << trained.out;
-    const auto otherLook = runProcess({kCli, "train", "--stage", "1", "--base", model, "--out", run,
-                                       "--steps", "3", "--batch", "1"});
-    EXPECT_EQ(otherLook.exitCode, 1);
-    EXPECT_NE(otherLook.err.find("trains on the framed look"), std::string::npos) << otherLook.err;
-
-    const std::string base = (dir_ / "framed").string();
-    const auto exported = runProcess(
-        {kCli, "train", "--stage", "1", "--out", run, "--export", base, "--export-base", model});
-    ASSERT_EQ(exported.exitCode, 0) << exported.err;
-    // Only the output half changed: the overlay holds no input-block, text or DEADiff tensor.
-    const io::WeightFile overlay = io::WeightFile::open(base + "/overlay.safetensors");
-    ASSERT_FALSE(overlay.tensors().empty());
-    for (const io::TensorInfo& info : overlay.tensors()) {
-        EXPECT_TRUE(info.name.rfind("model.diffusion_model.output_blocks.", 0) == 0 ||
-                    info.name.rfind("model.diffusion_model.out.", 0) == 0)
-            << info.name;
-        EXPECT_EQ(info.name.find("i_to_"), std::string::npos) << info.name;
-    }
-
-    const std::string out = (dir_ / "switched.png").string();
-    const auto generated =
-        runProcess({kCli, "generate", "--model", model, "--base", base, "--prompt", "star",
-                    "--steps", "2", "--seed", "3", "--dtype", "float32", "-o", out});
-    ASSERT_EQ(generated.exitCode, 0) << generated.err;
-    const std::optional<GenerationRequest> recorded = recordedRequest(out);
-    ASSERT_TRUE(recorded.has_value());
-    EXPECT_EQ(recorded->base, base);
-    EXPECT_EQ(recorded->baseHash.size(), 64u);
-    const std::string parameters = io::findPngText(io::readPngText(out), "parameters");
-    EXPECT_NE(parameters.find("Model: framed, Model hash: " + recorded->baseHash.substr(0, 10)),
-              std::string::npos)
-        << parameters;
-
-    const auto evaluated = runProcess({kCli,      "eval",      "--model",
-                                       model,     "--label",   "own",
-                                       "--model", model,       "--base",
-                                       "own",     "--base",    base,
-                                       "--label", "framed",    "--framed",
-                                       "--pairs", "1",         "--steps",
-                                       "1",       "--samples", (dir_ / "sheet.png").string()});
-    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
-    EXPECT_NE(evaluated.out.find("framed look |"), std::string::npos) << evaluated.out;
-    EXPECT_NE(evaluated.out.find("| framed | 1 |"), std::string::npos) << evaluated.out;
-    const cv::Mat sheet = image::readImageRgb((dir_ / "sheet.png").string());
-    EXPECT_EQ(sheet.rows, 2 + 3 * (64 + 2)); // the reference row, then one row per model
-
-    // A missing VAE file is named before anything loads.
-    const auto missingVae =
-        runProcess({kCli, "generate", "--model", model, "--base", base, "--prompt", "star",
-                    "--steps", "1", "--vae", (dir_ / "missing-vae.safetensors").string()});
-    EXPECT_EQ(missingVae.exitCode, 2);
-    EXPECT_NE(missingVae.err.find("'--vae': no such file"), std::string::npos) << missingVae.err;
 }
 
 } // namespace

@@ -79,7 +79,7 @@ private Q_SLOTS:
         const int loads = probe->loads;
         QVERIFY(lastLoad(*probe).base.empty());
 
-        // Bases shipped beside the model (like the demo model's framed base) are offered.
+        // Bases shipped beside the model (a "bases" folder of model folders) are offered.
         QVERIFY(QDir(dir_.path()).mkpath("bases/framed"));
         QVERIFY(!file("bases/framed/model.json", "{}").isEmpty());
         window.modelParts()->setModelPath(model_);
