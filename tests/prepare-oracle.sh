@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes the random-weight oracle checkpoints that the oracle tests compare against (see
-# ../shared/oracle/README.md): 7.6 GB (DEADiff) + 1.4 GB (ControlNet) under
-# ~/.cache/deadiff/oracle, written once (~1 minute). Needs Debian's python3-torch, a test-only
+# ../shared/oracle/README.md): 7.6 GB (DEADiff) + 1.4 GB (ControlNet) + 2.1 GB (plain SD 1.5,
+# section h, seed 7) under ~/.cache/deadiff/oracle, written once (~1 minute). The writing holds
+# the oracle lock (/tmp/deadiff-oracle.lock, as the oracle tests on a shared machine do), so it
+# never runs beside a test that has a 7.6 GB model in memory. Needs Debian's python3-torch, a test-only
 # dependency installed here when missing. Without ../shared it does nothing: the oracle tests
 # then skip with a message.
 set -euo pipefail
@@ -16,7 +18,7 @@ if [ ! -f "$shared/oracle/make_weights.py" ]; then
 fi
 
 make_file() {
-    local manifest=$1 target=$2
+    local manifest=$1 seed=$2 target=$3
     if [ -s "$out/$target" ]; then
         echo "prepare-oracle: $out/$target present."
         return
@@ -34,10 +36,16 @@ make_file() {
         return
     fi
     echo "prepare-oracle: writing $out/$target"
-    (cd "$shared/oracle" && /usr/bin/python3 make_weights.py "$manifest" 2024 "$out/$target.partial")
+    local lock=()
+    command -v flock >/dev/null && lock=(flock /tmp/deadiff-oracle.lock)
+    (cd "$shared/oracle" &&
+        "${lock[@]}" /usr/bin/python3 make_weights.py "$manifest" "$seed" "$out/$target.partial")
     mv "$out/$target.partial" "$out/$target"
 }
 
 mkdir -p "$out"
-make_file manifest.json deadiff_random_s2024.safetensors
-make_file controlnet_manifest.json control_random_s2024.safetensors
+make_file manifest.json 2024 deadiff_random_s2024.safetensors
+make_file controlnet_manifest.json 2024 control_random_s2024.safetensors
+if [ -f "$shared/oracle/sd15_base_manifest.json" ]; then
+    make_file sd15_base_manifest.json 7 sd15_base_random_s7.safetensors
+fi

@@ -1469,6 +1469,11 @@
             <source>Use the seed of the last image again (%1)</source>
             <translation>再次使用上一张图像的种子（%1）</translation>
         </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="703" />
+            <source>The loaded model is plain Stable Diffusion 1.5: it paints from the prompt alone. Choose a DEADiff model to use reference images.</source>
+            <translation>已加载的模型是普通的 Stable Diffusion 1.5：它只根据提示词作画。要使用参考图像，请选择 DEADiff 模型。</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::GenerationWorker</name>
@@ -2485,6 +2490,41 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <source>Preparing ControlNet hint</source>
             <translation>正在准备 ControlNet 提示图</translation>
         </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="772" />
+            <source>Could not switch the base model or VAE</source>
+            <translation>无法切换基础模型或 VAE</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="773" />
+            <source>Choose a Stable Diffusion 1.5 checkpoint as the base model (not SDXL, SD 2.x, an inpainting or a v-prediction model) and a standalone SD VAE.</source>
+            <translation>请选择 Stable Diffusion 1.5 检查点作为基础模型（不能是 SDXL、SD 2.x、局部重绘或 v-prediction 模型），并选择独立的 SD VAE 文件。</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="838" />
+            <source>The new base model or VAE is used from the next generation.</source>
+            <translation>新的基础模型或 VAE 将从下一次生成起使用。</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="860" />
+            <source>base %1</source>
+            <translation>基础模型 %1</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="863" />
+            <source>VAE %1</source>
+            <translation>VAE %1</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="865" />
+            <source>text only (plain Stable Diffusion 1.5)</source>
+            <translation>仅文本（普通 Stable Diffusion 1.5）</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="885" />
+            <source>Not found, so the current base model and VAE stay: %1.</source>
+            <translation>找不到以下文件，因此保留当前的基础模型和 VAE：%1。</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::StepPlot</name>
@@ -3098,6 +3138,74 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <location filename="../ui/control_units.cpp" line="505" />
             <source>ControlNet %1</source>
             <translation>ControlNet %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>deadiff::ui::ModelPartsMenus</name>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="67" />
+            <source>&amp;Base Model</source>
+            <translation>基础模型(&amp;B)</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="69" />
+            <source>The Stable Diffusion 1.5 model under the DEADiff parts: it paints, DEADiff brings the reference's style</source>
+            <translation>DEADiff 部件之下的 Stable Diffusion 1.5 模型：由它作画，DEADiff 带来参考图像的风格</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="73" />
+            <source>&amp;VAE</source>
+            <translation>VAE(&amp;V)</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="91" />
+            <source>The DEADiff Checkpoint's Own</source>
+            <translation>DEADiff 检查点自带的</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="94" />
+            <source>Choose Base Model…</source>
+            <translation>选择基础模型…</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="96" />
+            <source>Use the EMA Weights</source>
+            <translation>使用 EMA 权重</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="100" />
+            <source>Checkpoints saved during training may hold a second, averaged copy of the UNet (model_ema.*)</source>
+            <translation>训练时保存的检查点可能包含 UNet 的第二份滑动平均副本（model_ema.*）</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="106" />
+            <source>The Base Model's Own</source>
+            <translation>基础模型自带的</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="108" />
+            <source>Choose VAE…</source>
+            <translation>选择 VAE…</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="115" />
+            <source>Choose a Stable Diffusion 1.5 Base Model</source>
+            <translation>选择 Stable Diffusion 1.5 基础模型</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="116" />
+            <source>Checkpoints (*.safetensors *.ckpt);;Model folders (model.json);;All files (*)</source>
+            <translation>检查点 (*.safetensors *.ckpt);;模型文件夹 (model.json);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="124" />
+            <source>Choose a VAE</source>
+            <translation>选择 VAE</translation>
+        </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="125" />
+            <source>VAE files (*.safetensors *.ckpt *.pt);;All files (*)</source>
+            <translation>VAE 文件 (*.safetensors *.ckpt *.pt);;所有文件 (*)</translation>
         </message>
     </context>
 </TS>

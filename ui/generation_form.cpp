@@ -284,6 +284,8 @@ QGroupBox* GenerationForm::buildPromptGroup() {
 
 QGroupBox* GenerationForm::buildStyleGroup() {
     auto* group = new QGroupBox(tr("Style references"), this);
+    group->setObjectName("styleGroup");
+    styleGroup_ = group;
     auto* layout = new QVBoxLayout(group);
 
     styleA_ = new ImageDropZone(tr("Style A"), tr("Drop a style image here"), group);
@@ -353,6 +355,8 @@ QGroupBox* GenerationForm::buildStyleGroup() {
 
 QGroupBox* GenerationForm::buildContentGroup() {
     auto* group = new QGroupBox(tr("Content reference (optional)"), this);
+    group->setObjectName("contentGroup");
+    contentGroup_ = group;
     auto* layout = new QVBoxLayout(group);
     content_ = new ImageDropZone(tr("Content"), tr("Drop an image whose subject to keep"), group);
     content_->setObjectName("contentZone");
@@ -475,8 +479,27 @@ GenerationRequest GenerationForm::request() const {
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
     applyArtistControls(request);
 
+    if (!referenceImages_) { // the zones keep their images for the next DEADiff model
+        request.styles.clear();
+        request.mix.reset();
+        request.content.clear();
+        request.mode = ReferenceMode::None;
+    }
+
     request.controls = controls_->units();
     return request;
+}
+
+void GenerationForm::setReferenceImagesEnabled(bool enabled) {
+    referenceImages_ = enabled;
+    const QString why = enabled ? QString()
+                                : tr("The loaded model is plain Stable Diffusion 1.5: it paints "
+                                     "from the prompt alone. Choose a DEADiff model to use "
+                                     "reference images.");
+    for (QGroupBox* group : {styleGroup_, contentGroup_}) {
+        group->setEnabled(enabled);
+        group->setToolTip(why);
+    }
 }
 
 void GenerationForm::setRequest(const GenerationRequest& request) {

@@ -60,6 +60,11 @@ public:
     GenerationRequest request() const;
     // Request -> form. Every field the form shows is set; the rest is kept for request().
     void setRequest(const GenerationRequest& request);
+    // What the loaded model can do: without reference images (a plain SD 1.5 model) the style
+    // and content sections are greyed out with a tooltip saying why, and request() carries no
+    // references (mode none); the zones keep their images for the next DEADiff model.
+    void setReferenceImagesEnabled(bool enabled);
+    bool referenceImagesEnabled() const { return referenceImages_; }
 
     ImageDropZone* styleZoneA() const { return styleA_; }
     ImageDropZone* styleZoneB() const { return styleB_; }
@@ -157,6 +162,9 @@ private:
     QLabel* mixValue_ = nullptr;
     QDoubleSpinBox* imageWeight_ = nullptr;
     QComboBox* mode_ = nullptr;
+    QGroupBox* styleGroup_ = nullptr;
+    QGroupBox* contentGroup_ = nullptr;
+    bool referenceImages_ = true;
     QSpinBox* width_ = nullptr;
     QSpinBox* height_ = nullptr;
     QSpinBox* steps_ = nullptr;

@@ -20,6 +20,8 @@ void registerWorkerMetaTypes() {
     qRegisterMetaType<deadiff::ui::BatchProgressUpdate>("deadiff::ui::BatchProgressUpdate");
     qRegisterMetaType<deadiff::ui::BatchImageUpdate>("deadiff::ui::BatchImageUpdate");
     qRegisterMetaType<deadiff::ui::BatchResult>("deadiff::ui::BatchResult");
+    qRegisterMetaType<deadiff::LoadOptions>("deadiff::LoadOptions");
+    qRegisterMetaType<deadiff::ModelFacts>("deadiff::ModelFacts");
 }
 
 // Runs on the worker thread inside generate(): turns the pipeline's callbacks into signals.
@@ -112,8 +114,9 @@ void GenerationWorker::cancel(quint64 jobId) {
     }
 }
 
-std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
-    pipeline_.reset();
+std::optional<QString> GenerationWorker::load(const LoadOptions& options, bool fresh) {
+    if (fresh)
+        pipeline_.reset();
     memoryFacts_.reset();
     pipelineLoaded_.store(false);
     const QString path = QString::fromStdString(options.model);
@@ -130,9 +133,8 @@ std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
         const LoadProgress progress = [this](const std::string& what, double fraction) {
             Q_EMIT loadProgress(QString::fromStdString(what), fraction);
         };
-        pipeline_ = loader_(options, progress);
-        if (!pipeline_)
-            throw std::runtime_error("the loader returned no model");
+        // Only what changed: a new base or VAE keeps the DEADiff parts (ensureLoaded).
+        ensureLoaded(pipeline_, options, loader_, progress);
         try {
             memoryFacts_ =
                 pipeline::modelMemoryFacts(pipeline_->modelPath(), pipeline_->facts().computeDtype);
@@ -144,10 +146,13 @@ std::optional<QString> GenerationWorker::load(const LoadOptions& options) {
         Q_EMIT modelLoaded(path, QString::fromLatin1(nameOf(facts.computeDtype)),
                            facts.nativeImageSize);
         Q_EMIT vocabularyLoaded(QString::fromStdString(facts.vocabulary), facts.promptChunks);
+        Q_EMIT modelFactsChanged(facts);
         return std::nullopt;
     } catch (const std::bad_alloc&) {
+        pipelineLoaded_.store(pipeline_ != nullptr); // a refused switch keeps the old model
         return tr("Not enough memory to load %1.").arg(path);
     } catch (const std::exception& error) {
+        pipelineLoaded_.store(pipeline_ != nullptr);
         return QString::fromStdString(error.what());
     }
 }
@@ -158,7 +163,7 @@ std::optional<QString> GenerationWorker::reloadFor(const GenerationRequest& requ
     if (!needsReload(pipeline_.get(), wanted))
         return std::nullopt;
     Q_EMIT stageChanged(jobId, QStringLiteral("Loading model"));
-    std::optional<QString> error = load(wanted);
+    std::optional<QString> error = load(wanted, false);
     if (error)
         Q_EMIT loadFailed(QString::fromStdString(wanted.model), *error);
     return error;
@@ -168,8 +173,12 @@ void GenerationWorker::loadModel(const QString& path) {
     LoadOptions options;
     options.model = path.toStdString();
     options.dtype = preferredDtype_.load();
-    if (const std::optional<QString> error = load(options))
-        Q_EMIT loadFailed(path, *error);
+    loadModelWith(options, true);
+}
+
+void GenerationWorker::loadModelWith(const deadiff::LoadOptions& options, bool fresh) {
+    if (const std::optional<QString> error = load(options, fresh))
+        Q_EMIT loadFailed(QString::fromStdString(options.model), *error);
 }
 
 void GenerationWorker::generate(const deadiff::GenerationRequest& request, quint64 jobId) {

@@ -99,6 +99,10 @@ public:
 
 public Q_SLOTS:
     void loadModel(const QString& path);
+    // Loads `options` (model, base, VAE, dtype). `fresh` replaces the whole pipeline ("Reload
+    // Model"); otherwise only what differs from the loaded one is loaded (a new base or VAE
+    // keeps the DEADiff parts and their caches).
+    void loadModelWith(const deadiff::LoadOptions& options, bool fresh);
     void generate(const deadiff::GenerationRequest& request, quint64 jobId);
     // Runs a batch job into `outDir` (resume, manifest, contact sheet: core/batch). Jobs queue
     // on the worker thread behind each other and behind single generations.
@@ -113,6 +117,9 @@ Q_SIGNALS:
     // pipeline does not say) and how many 75-token chunks it reads (0: all), for token counters.
     void vocabularyLoaded(const QString& vocabulary, int promptChunks);
     void loadFailed(const QString& path, const QString& message);
+    // After modelLoaded: what the loaded model is and can do (reference images or not, the
+    // base and VAE as loaded, load notes).
+    void modelFactsChanged(const deadiff::ModelFacts& facts);
 
     void started(quint64 jobId, const deadiff::GenerationRequest& resolved);
     void stageChanged(quint64 jobId, const QString& stage);
@@ -131,9 +138,10 @@ private:
     friend class Observer;
     class BatchSignals;
 
-    // Replaces the pipeline (the old one first: two real models do not fit in memory
-    // together); emits modelLoaded, or returns the error message.
-    std::optional<QString> load(const LoadOptions& options);
+    // Makes the pipeline serve `options` (ensureLoaded; `fresh`: a whole new pipeline, the old
+    // one freed first: two real models do not fit in memory together); emits modelLoaded and
+    // modelFactsChanged, or returns the error message (the pipeline is then gone).
+    std::optional<QString> load(const LoadOptions& options, bool fresh);
     // Loads again when `request` asks for other load-time options than the loaded ones (the
     // Precision combo), as a stage of job `jobId`; the error message when that fails.
     std::optional<QString> reloadFor(const GenerationRequest& request, quint64 jobId);
@@ -162,3 +170,5 @@ Q_DECLARE_METATYPE(deadiff::batch::BatchJob)
 Q_DECLARE_METATYPE(deadiff::ui::BatchProgressUpdate)
 Q_DECLARE_METATYPE(deadiff::ui::BatchImageUpdate)
 Q_DECLARE_METATYPE(deadiff::ui::BatchResult)
+Q_DECLARE_METATYPE(deadiff::LoadOptions)
+Q_DECLARE_METATYPE(deadiff::ModelFacts)

@@ -5,6 +5,7 @@
 #include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
+#include "core/pipeline/model_files.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -15,6 +16,7 @@
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/model_parts_menus.h"
 #include "ui/start_image_panel.h"
 #include "ui/step_plot.h"
 #include "ui/text_format.h"
@@ -45,6 +47,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -151,7 +154,9 @@ void MainWindow::startWorker(PipelineLoader loader) {
     workerThread_.setObjectName(QStringLiteral("generation"));
     connect(&workerThread_, &QThread::finished, worker_, &QObject::deleteLater);
 
-    connect(this, &MainWindow::loadModelRequested, worker_, &GenerationWorker::loadModel,
+    connect(this, &MainWindow::loadRequested, worker_, &GenerationWorker::loadModelWith,
+            Qt::QueuedConnection);
+    connect(worker_, &GenerationWorker::modelFactsChanged, this, &MainWindow::onModelFacts,
             Qt::QueuedConnection);
     connect(this, &MainWindow::generationRequested, worker_, &GenerationWorker::generate,
             Qt::QueuedConnection);
@@ -281,6 +286,8 @@ void MainWindow::buildMenus() {
         modelMenu->addAction(tr("&Download Models…"), this, &MainWindow::showDownloadDialog);
     download->setObjectName("actionDownloadModels");
     modelMenu->addSeparator();
+    parts_ = new ModelPartsMenus(modelMenu, this);
+    connect(parts_, &ModelPartsMenus::changed, this, &MainWindow::onModelPartsChanged);
     QAction* realWeights =
         modelMenu->addAction(tr("Get the Real &Weights…"), this, [this] { showRealWeightsPage(); });
     realWeights->setObjectName("actionRealWeights");
@@ -643,6 +650,7 @@ void MainWindow::setModelPath(const QString& path) {
     modelPath_ = path;
     modelReady_ = false;
     modelLoading_ = false;
+    parts_->setModelPath(path);
     if (!path.isEmpty()) // remembered at once: quitting while it loads keeps the choice
         QSettings().setValue(kModelPathKey, path);
     updateModelState();
@@ -654,7 +662,7 @@ void MainWindow::setModelPath(const QString& path) {
         modelBadge_->setText(tr("Loading %1…").arg(file.fileName()));
         showStudio(true);
         worker_->setPreferredDtype(form_->request().dtype);
-        Q_EMIT loadModelRequested(path);
+        Q_EMIT loadRequested(currentLoadOptions(), true);
     } else {
         showStudio(false);
     }
@@ -761,6 +769,21 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype,
 void MainWindow::onLoadFailed(const QString& path, const QString& message) {
     if (path != modelPath_)
         return;
+    if (worker_->hasModel()) {
+        // A base or VAE was refused before anything changed: the loaded model still works.
+        parts_->showLoaded(QString::fromStdString(loadedFacts_.base), loadedFacts_.baseEma,
+                           QString::fromStdString(loadedFacts_.vae));
+        modelLoading_ = false;
+        modelReady_ = true;
+        progress_->setRange(0, 1);
+        progress_->setValue(0);
+        progress_->setFormat(tr("Ready"));
+        updateActions();
+        showError(tr("Could not switch the base model or VAE"), userMessage(message),
+                  tr("Choose a Stable Diffusion 1.5 checkpoint as the base model (not SDXL, SD "
+                     "2.x, an inpainting or a v-prediction model) and a standalone SD VAE."));
+        return;
+    }
     {
         // A file that does not load is no "recent model", nor the one to open next time.
         QSettings settings;
@@ -787,7 +810,8 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message) {
         progress_->setValue(0);
         progress_->setFormat(tr("Loading model… %p%"));
         modelBadge_->setText(tr("Loading %1…").arg(QFileInfo(back).fileName()));
-        Q_EMIT loadModelRequested(back);
+        parts_->setModelPath(back);
+        Q_EMIT loadRequested(currentLoadOptions(), true);
         return;
     }
     modelLoading_ = false;
@@ -807,7 +831,74 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message) {
 GenerationRequest MainWindow::currentRequest() const {
     GenerationRequest request = form_->request();
     request.model = modelPath_.toStdString();
+    request.base = parts_->base().toStdString();
+    request.baseEma = parts_->baseEma();
+    request.vae = parts_->vae().toStdString();
     return request;
+}
+
+LoadOptions MainWindow::currentLoadOptions() const {
+    return loadOptionsFor(currentRequest(), modelPath_.toStdString());
+}
+
+void MainWindow::onModelPartsChanged() {
+    if (modelPath_.isEmpty() || !modelReady_)
+        return; // remembered: the next load uses it
+    if (currentJob_ != 0) {
+        statusBar()->showMessage(tr("The new base model or VAE is used from the next "
+                                    "generation."),
+                                 8000);
+        return; // the next generation reloads (GenerationWorker::reloadFor)
+    }
+    modelReady_ = false;
+    modelLoading_ = true;
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setFormat(tr("Loading model… %p%"));
+    updateActions();
+    Q_EMIT loadRequested(currentLoadOptions(), false);
+}
+
+void MainWindow::onModelFacts(const deadiff::ModelFacts& facts) {
+    if (QString::fromStdString(facts.modelPath) != modelPath_)
+        return;
+    loadedFacts_ = facts;
+    form_->setReferenceImagesEnabled(facts.referenceImages);
+    QString badge = modelBadge_->text();
+    if (!facts.base.empty())
+        badge += QStringLiteral(" · ") +
+                 tr("base %1").arg(QFileInfo(QString::fromStdString(facts.base)).fileName());
+    if (!facts.vae.empty())
+        badge += QStringLiteral(" · ") +
+                 tr("VAE %1").arg(QFileInfo(QString::fromStdString(facts.vae)).fileName());
+    if (!facts.referenceImages)
+        badge += QStringLiteral(" · ") + tr("text only (plain Stable Diffusion 1.5)");
+    modelBadge_->setText(badge);
+    if (!facts.notes.empty())
+        statusBar()->showMessage(QString::fromStdString(facts.notes.front()), 10000);
+}
+
+QString MainWindow::restoreModelParts(const GenerationRequest& recorded) {
+    QStringList missing;
+    const auto find = [&](const std::string& path, const std::string& hash) -> QString {
+        if (path.empty())
+            return {};
+        const QString found = parts_->locate(
+            QString::fromStdString(path), QString::fromStdString(hash), modelPath_, recentModels());
+        if (found.isEmpty())
+            missing << QDir::toNativeSeparators(QString::fromStdString(path));
+        return found;
+    };
+    const QString base = find(recorded.base, recorded.baseHash);
+    const QString vae = find(recorded.vae, recorded.vaeHash);
+    if (!missing.isEmpty())
+        return tr("Not found, so the current base model and VAE stay: %1.")
+            .arg(missing.join(QStringLiteral(", ")));
+    const QSignalBlocker quiet(parts_); // one load for all three
+    parts_->setBase(base);
+    parts_->setBaseEma(recorded.baseEma);
+    parts_->setVae(vae);
+    return {};
 }
 
 void MainWindow::generate() {
@@ -1343,6 +1434,12 @@ bool MainWindow::openDroppedFile(const QString& path) {
         const GenerationRequest& request = *recorded;
         form_->setRequest(request);
         QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
+        const LoadOptions before = currentLoadOptions();
+        const QString missing = restoreModelParts(request);
+        if (!missing.isEmpty())
+            note += QLatin1Char(' ') + missing;
+        else if (currentLoadOptions() != before)
+            onModelPartsChanged();
         if (!request.model.empty() && QFileInfo(QString::fromStdString(request.model)).fileName() !=
                                           QFileInfo(modelPath_).fileName())
             note += QLatin1Char(' ') +

@@ -32,6 +32,8 @@ namespace deadiff::ui {
 class BatchQueuePanel;
 class Gallery;
 class GenerationForm;
+class ImageView;
+class ModelPartsMenus;
 class StepPlot;
 
 class MainWindow : public QMainWindow {
@@ -60,8 +62,10 @@ public:
     QScrollArea* formScroll() const { return formScroll_; }
     QComboBox* compareCombo() const { return compareCombo_; }
 
-    // The request the Generate button would run now (form + model).
+    // The request the Generate button would run now (form + model, base and VAE).
     GenerationRequest currentRequest() const;
+    // Model → Base Model / VAE: the base and VAE the next load or generation uses.
+    ModelPartsMenus* modelParts() const { return parts_; }
 
     // Queues a batch job on the worker (after what is already queued); its images stream into
     // the gallery. Returns the batch id (0 when no model is loaded).
@@ -112,8 +116,8 @@ public Q_SLOTS:
     void showDownloadDialog();
 
 Q_SIGNALS:
-    // To the worker (queued).
-    void loadModelRequested(const QString& path);
+    // To the worker (queued). `fresh`: a whole new pipeline; else only what changed.
+    void loadRequested(const deadiff::LoadOptions& options, bool fresh);
     void generationRequested(const deadiff::GenerationRequest& request, quint64 jobId);
     void batchRequested(const deadiff::batch::BatchJob& job, const QString& outDir,
                         quint64 batchId);
@@ -160,6 +164,14 @@ private:
     void onLoadProgress(const QString& what, double fraction);
     void onModelLoaded(const QString& path, const QString& computeDtype, int nativeSide);
     void onLoadFailed(const QString& path, const QString& message);
+    void onModelFacts(const deadiff::ModelFacts& facts);
+    // Base, EMA or VAE changed in the Model menu: load just those parts.
+    void onModelPartsChanged();
+    // What the window would load now (model, dtype, base, VAE).
+    LoadOptions currentLoadOptions() const;
+    // A dropped PNG's base and VAE: chosen again when found, else a sentence naming what is
+    // missing (empty when everything was found).
+    QString restoreModelParts(const GenerationRequest& recorded);
     void onStarted(quint64 jobId, const deadiff::GenerationRequest& resolved);
     void onStage(quint64 jobId, const QString& stage);
     void onStep(const deadiff::ui::StepUpdate& update);
@@ -209,6 +221,8 @@ private:
     QMessageBox* messageBox_ = nullptr;
     QMenu* recentModelsMenu_ = nullptr;
     QMenu* installedModelsMenu_ = nullptr;
+    ModelPartsMenus* parts_ = nullptr;
+    ModelFacts loadedFacts_; // what the worker loaded last
     QScrollArea* formScroll_ = nullptr;
     QLineEdit* gallerySearch_ = nullptr;
     QLabel* galleryCount_ = nullptr;

@@ -101,6 +101,11 @@ Args batchArgs() {
         .option("--model", "PATH|NAME",
                 "model for every image [default: the template's \"model\", else the bundled demo "
                 "model]")
+        .option("--base", "PATH",
+                "SD 1.5 base model under the DEADiff parts for every image [default: the "
+                "template's \"base\", else the model's own]")
+        .flag("--base-ema", "use the base's EMA UNet weights (template key \"base_ema\")")
+        .option("--vae", "PATH", "VAE for every image [default: the template's \"vae\"]")
         .option("--name-template", "T",
                 std::string("file names [default: the job's, else ") + batch::kDefaultNameTemplate +
                     "]")
@@ -125,6 +130,12 @@ batch::BatchJob loadJob(const Args& args) {
         job = batch::loadBatchJob(args.positionalValue("JOB"));
         if (args.has("--model"))
             job.templ.model = args.value("--model");
+        if (args.has("--base"))
+            job.templ.base = args.value("--base");
+        if (args.has("--base-ema"))
+            job.templ.baseEma = true;
+        if (args.has("--vae"))
+            job.templ.vae = args.value("--vae");
         if (args.has("--name-template")) {
             job.nameTemplate = args.value("--name-template");
             batch::NameFields probe;
@@ -314,8 +325,7 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
         return batch::isOutOfMemory(error) ? kExitRetry : kExitUsage;
     }
     bar.finish();
-    for (const std::string& note : pipeline->facts().loraNotes)
-        io.err << "LoRA " << note << "\n";
+    printLoadNotes(pipeline->facts(), io.err);
     const Pipeline::EncoderRuns before = pipeline->encoderRuns();
     CliBatchObserver observer(bar, io);
     batch::BatchOptions options;

@@ -23,7 +23,10 @@ int runEncode(const std::vector<std::string>& argv, Streams io) {
     }
     GenerationRequest request = validatedRequestFromArgs(args);
     // The text and reference encoders run in float32; the UNet dtype does not matter here.
-    auto pipeline = Pipeline::load({request.model, ComputeDtype::Float32});
+    LoadOptions options = loadOptionsFor(request, {});
+    options.dtype = ComputeDtype::Float32;
+    auto pipeline = Pipeline::load(options);
+    printLoadNotes(pipeline->facts(), io.err);
     fitToModel(request, args, pipeline->facts());
     for (const ContextStats& stats : pipeline->encode(request, args.value("--save"))) {
         std::string shape = "[";

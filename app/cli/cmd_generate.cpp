@@ -67,7 +67,14 @@ LoraChoice loraOption(const std::string& value) {
 void addRequestOptions(Args& args) {
     args.option("--model", "PATH|NAME",
                 "DEADiff checkpoint (.ckpt/.safetensors), model folder, or the name of one in the "
-                "models folder (deadiff models list) [default: the bundled demo model]")
+                "models folder (deadiff models list) [default: the bundled demo model]; a plain "
+                "Stable Diffusion 1.5 file paints from text alone")
+        .option("--base", "PATH|NAME",
+                "a Stable Diffusion 1.5 checkpoint (or model folder) under the DEADiff parts: "
+                "its UNet, VAE and text encoder [default: the model's own]")
+        .flag("--base-ema", "use the EMA weights (model_ema.*) of the base's UNet")
+        .option("--vae", "PATH|NAME",
+                "a standalone SD VAE (.safetensors/.ckpt) [default: the model's]")
         .option("--prompt", "TEXT", "what to paint (required)")
         .option("--negative-prompt", "TEXT", "what to avoid [default: the official list]")
         .repeatable("--style", "PATH", "style reference image")
@@ -115,6 +122,9 @@ void addRequestOptions(Args& args) {
 GenerationRequest requestFromArgs(const Args& args) {
     GenerationRequest request;
     request.model = args.value("--model");
+    request.base = args.value("--base");
+    request.baseEma = args.has("--base-ema");
+    request.vae = args.value("--vae");
     request.prompt = args.value("--prompt");
     if (args.has("--negative-prompt"))
         request.negativePrompt = args.value("--negative-prompt");
@@ -209,10 +219,15 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         if (!std::filesystem::is_regular_file(lora.path, error))
             throw UsageError("option '--lora': no such file: " + lora.path);
     }
-    std::error_code error;
-    if (!std::filesystem::exists(request.model, error))
-        throw UsageError("option '--model': no such file, folder or model name: " + request.model +
-                         modelsHint());
+    for (const auto& [flag, path] :
+         {std::pair<const char*, const std::string&>{"--model", request.model},
+          {"--base", request.base},
+          {"--vae", request.vae}}) {
+        std::error_code error;
+        if (!path.empty() && !std::filesystem::exists(path, error))
+            throw UsageError(std::string("option '") + flag +
+                             "': no such file, folder or model name: " + path + modelsHint());
+    }
     return request;
 }
 
@@ -231,6 +246,13 @@ std::vector<std::string> outputPaths(const std::string& output, std::uint64_t se
 
 void fitToModel(GenerationRequest& request, const Args& args, const ModelFacts& facts) {
     applyNativeSize(request, facts, args.has("--width"), args.has("--height"));
+}
+
+void printLoadNotes(const ModelFacts& facts, std::ostream& err) {
+    for (const std::string& note : facts.notes)
+        err << "note: " << note << "\n";
+    for (const std::string& note : facts.loraNotes)
+        err << "LoRA " << note << "\n";
 }
 
 LoadProgress loadProgressBar(ProgressBar& bar) {
@@ -277,8 +299,7 @@ int runGenerate(const std::vector<std::string>& argv, Streams io) {
     CliObserver observer(bar, io.err);
     auto pipeline = Pipeline::load(loadOptionsFor(request, {}), loadProgressBar(bar));
     bar.finish();
-    for (const std::string& note : pipeline->facts().loraNotes)
-        io.err << "LoRA " << note << "\n";
+    printLoadNotes(pipeline->facts(), io.err);
     fitToModel(request, args, pipeline->facts());
     GenerationResult result;
     try {

@@ -6,6 +6,7 @@
 #include "app/cli/progress.h"
 #include "core/pipeline/pipeline.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ template <typename Enum> Enum enumOption(const Args& args, const std::string& fl
 
 // After loading: sizes the user did not give become the model's (applyNativeSize).
 void fitToModel(GenerationRequest& request, const Args& args, const ModelFacts& facts);
+
+// What loading noticed (unknown keys ignored...), one "note: ..." line each.
+void printLoadNotes(const ModelFacts& facts, std::ostream& err);
 
 // Model-loading progress drawn on `bar`.
 LoadProgress loadProgressBar(ProgressBar& bar);

@@ -97,7 +97,8 @@ void resolvePaths(GenerationRequest& request, const std::string& baseDir) {
     // A model given as a relative path is a file next to the job, else a name in the models
     // folder; a model name that is neither stays as typed (the loader reports it), a missing
     // ControlNet or depth estimator is reported next to the job.
-    std::vector<std::pair<std::string*, const char*>> models = {{&request.model, "deadiff"}};
+    std::vector<std::pair<std::string*, const char*>> models = {
+        {&request.model, "deadiff"}, {&request.base, "base"}, {&request.vae, "vae"}};
     for (control::ControlUnit& unit : request.controls) {
         models.emplace_back(&unit.model, "controlnet");
         models.emplace_back(&unit.preprocessModel, "depth");

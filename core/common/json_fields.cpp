@@ -27,6 +27,12 @@ std::string asString(const Value& value, const std::string& field) {
     return value.get<std::string>();
 }
 
+bool asBool(const Value& value, const std::string& field) {
+    if (!value.is_boolean())
+        fail(field, "must be true or false");
+    return value.get<bool>();
+}
+
 double asNumber(const Value& value, const std::string& field) {
     if (!value.is_number())
         fail(field, "must be a number");

@@ -35,6 +35,7 @@ private:
 Value parse(const std::string& text);
 
 std::string asString(const Value& value, const std::string& field);
+bool asBool(const Value& value, const std::string& field);
 double asNumber(const Value& value, const std::string& field);
 std::int64_t asInteger(const Value& value, const std::string& field);
 int asInt(const Value& value, const std::string& field); // within int's range

@@ -24,11 +24,13 @@ public:
     virtual const TensorInfo* find(const std::string& name) const = 0;
     virtual torch::Tensor tensor(const std::string& name) const = 0;
     virtual const std::shared_ptr<MappedFile>& mapping() const = 0;
+    virtual const std::map<std::string, std::string>& metadata() const = 0;
 };
 
 namespace {
 
 const std::string kNoKey;
+const std::map<std::string, std::string> kNoMetadata;
 
 class SafetensorsSource final : public WeightFile::Source {
 public:
@@ -41,6 +43,7 @@ public:
     const TensorInfo* find(const std::string& name) const override { return file_.find(name); }
     torch::Tensor tensor(const std::string& name) const override { return file_.tensor(name); }
     const std::shared_ptr<MappedFile>& mapping() const override { return file_.mapping(); }
+    const std::map<std::string, std::string>& metadata() const override { return file_.metadata(); }
 
 private:
     SafetensorsFile file_;
@@ -57,6 +60,7 @@ public:
     const TensorInfo* find(const std::string& name) const override { return file_.find(name); }
     torch::Tensor tensor(const std::string& name) const override { return file_.tensor(name); }
     const std::shared_ptr<MappedFile>& mapping() const override { return file_.mapping(); }
+    const std::map<std::string, std::string>& metadata() const override { return kNoMetadata; }
 
 private:
     TorchCheckpoint file_;
@@ -134,6 +138,9 @@ torch::Tensor WeightFile::tensor(const std::string& name) const {
 }
 const std::shared_ptr<MappedFile>& WeightFile::mapping() const {
     return source_->mapping();
+}
+const std::map<std::string, std::string>& WeightFile::metadata() const {
+    return source_->metadata();
 }
 
 } // namespace deadiff::io

@@ -7,6 +7,7 @@
 
 #include <torch/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ public:
 
     // The mapped file that zero-copy tensors view (for releasing pages after conversion).
     const std::shared_ptr<MappedFile>& mapping() const;
+    // safetensors' __metadata__ strings (e.g. "modelspec.prediction_type"); empty for PyTorch
+    // checkpoints.
+    const std::map<std::string, std::string>& metadata() const;
 
     class Source;
 

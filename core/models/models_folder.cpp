@@ -201,6 +201,8 @@ std::string resolveModel(const std::string& value, const std::string& preferredK
 
 void resolveModelNames(GenerationRequest& request, const std::string& root) {
     request.model = resolveModel(request.model, "deadiff", root);
+    request.base = resolveModel(request.base, "base", root);
+    request.vae = resolveModel(request.vae, "vae", root);
     for (control::ControlUnit& unit : request.controls) {
         unit.model = resolveModel(unit.model, "controlnet", root);
         unit.preprocessModel = resolveModel(unit.preprocessModel, "depth", root);

@@ -72,7 +72,8 @@ public:
 std::string resolveModel(const std::string& value, const std::string& preferredKind,
                          const std::string& root = modelsRoot());
 
-// resolveModel on every model field of a request: model (kind "deadiff") and each ControlNet
+// resolveModel on every model field of a request: model (kind "deadiff"), base ("base"), vae
+// ("vae") and each ControlNet
 // unit's model ("controlnet") and preprocess_model ("depth").
 void resolveModelNames(GenerationRequest& request, const std::string& root = modelsRoot());
 

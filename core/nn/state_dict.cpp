@@ -59,6 +59,8 @@ void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const st
                                  shapeText(target.sizes()));
             return;
         }
+        if (options.checkOnly)
+            return;
         if (options.shareMemory && source.scalar_type() == target.scalar_type() &&
             source.device() == target.device() && source.is_contiguous()) {
             target.set_data(source);

@@ -28,6 +28,9 @@ struct LoadOptions {
     // Share the checkpoint's memory when dtype and layout already match (no copy); otherwise,
     // and always when false, copy into the module's own storage.
     bool shareMemory = true;
+    // Only check that the tensors fit (the same errors), setting nothing: lets a caller refuse
+    // weights before it frees the networks they would replace.
+    bool checkOnly = false;
 };
 
 // Sets every parameter and buffer `name` of `module` from `tensors[prefix + name]`, converted

@@ -8,7 +8,7 @@ namespace deadiff::nn {
 namespace {
 
 torch::Tensor castIfNeeded(const torch::Tensor& tensor, torch::ScalarType dtype) {
-    return tensor.scalar_type() == dtype ? tensor : tensor.to(dtype);
+    return !tensor.defined() || tensor.scalar_type() == dtype ? tensor : tensor.to(dtype);
 }
 
 void requireContext(const torch::Tensor& tensor, const char* name, std::int64_t batch,
@@ -30,10 +30,14 @@ UNetContext UNetContext::concat(const UNetContext& first, const UNetContext& sec
     if (first.imageWeight != second.imageWeight ||
         first.layerImageWeights != second.layerImageWeights)
         throw std::runtime_error("UNetContext::concat: both halves must share the image weights");
+    // Plain SD contexts have no image tokens: both halves absent stays absent.
+    const auto rows = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return !a.defined() && !b.defined() ? torch::Tensor() : torch::cat({a, b});
+    };
     UNetContext result;
-    result.styleImage = torch::cat({first.styleImage, second.styleImage});
+    result.styleImage = rows(first.styleImage, second.styleImage);
     result.styleText = torch::cat({first.styleText, second.styleText});
-    result.contentImage = torch::cat({first.contentImage, second.contentImage});
+    result.contentImage = rows(first.contentImage, second.contentImage);
     result.contentText = torch::cat({first.contentText, second.contentText});
     result.imageWeight = first.imageWeight;
     result.layerImageWeights = first.layerImageWeights;
@@ -184,7 +188,7 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
                                                        torch::nn::SiLU(),
                                                        torch::nn::Linear(timeDim, timeDim)));
     // Built after time_embed, as before the encoder was shared: same random initialisation.
-    UNetEncoderParts encoder = buildUNetEncoder(c);
+    UNetEncoderParts encoder = buildUNetEncoder(c, c.imageCrossAttention);
 
     input_blocks = register_module("input_blocks", encoder.inputBlocks);
     middle_block = register_module("middle_block", encoder.middleBlock);
@@ -204,7 +208,7 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
             block->add(ResBlock(channels + skip, timeDim, outChannels, c.dropout));
             channels = outChannels;
             if (hasAttention(c, ds)) {
-                block->add(makeTransformer(c, channels, true));
+                block->add(makeTransformer(c, channels, c.imageCrossAttention));
                 ++transformerCount_;
             }
             if (level != 0 && i == c.numResBlocks) {
@@ -241,10 +245,7 @@ std::vector<std::shared_ptr<SpatialTransformerImpl>> UNetModelImpl::transformers
 UNetContext UNetModelImpl::projectContext(const UNetContext& context) {
     const torch::ScalarType dtype = out->parameters().front().scalar_type();
     const std::int64_t batch = context.styleText.defined() ? context.styleText.size(0) : 0;
-    requireContext(context.styleImage, "styleImage", batch, config_.contextDim);
-    requireContext(context.styleText, "styleText", batch, config_.contextDim);
-    requireContext(context.contentImage, "contentImage", batch, config_.contextDim);
-    requireContext(context.contentText, "contentText", batch, config_.contextDim);
+    requireContexts(context, batch);
     const CrossAttentionContext style{castIfNeeded(context.styleImage, dtype),
                                       castIfNeeded(context.styleText, dtype), context.imageWeight};
     const CrossAttentionContext content{castIfNeeded(context.contentImage, dtype),
@@ -273,6 +274,19 @@ void UNetModelImpl::checkLayerWeights(const UNetContext& context) const {
                                  std::to_string(transformerCount_) + " cross-attention layers");
 }
 
+void UNetModelImpl::requireContexts(const UNetContext& context, std::int64_t batch) const {
+    const bool images = config_.imageCrossAttention;
+    if (!images && (context.styleImage.defined() || context.contentImage.defined()))
+        throw std::runtime_error("a plain SD UNet (no attn2.i_to_k/i_to_v) takes no image "
+                                 "tokens; leave the image contexts undefined");
+    if (images)
+        requireContext(context.styleImage, "styleImage", batch, config_.contextDim);
+    requireContext(context.styleText, "styleText", batch, config_.contextDim);
+    if (images)
+        requireContext(context.contentImage, "contentImage", batch, config_.contextDim);
+    requireContext(context.contentText, "contentText", batch, config_.contextDim);
+}
+
 bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {
     return std::find(config_.contentLayers.begin(), config_.contentLayers.end(),
                      transformerIndex) != config_.contentLayers.end();
@@ -292,10 +306,7 @@ torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor
                                  std::to_string(factor) + " (images: multiples of " +
                                  std::to_string(8 * factor) + " px)");
     const std::int64_t batch = x.size(0);
-    requireContext(context.styleImage, "styleImage", batch, c.contextDim);
-    requireContext(context.styleText, "styleText", batch, c.contextDim);
-    requireContext(context.contentImage, "contentImage", batch, c.contextDim);
-    requireContext(context.contentText, "contentText", batch, c.contextDim);
+    requireContexts(context, batch);
     const std::size_t expectedControl = input_blocks->size() + 1;
     if (!control.empty() && control.size() != expectedControl)
         throw std::runtime_error("UNet control residuals: got " + std::to_string(control.size()) +

@@ -34,10 +34,15 @@ struct UNetConfig {
     std::vector<std::int64_t> contentLayers{4, 5, 6, 7, 8};
     std::int64_t imageTokens = 16;
     double dropout = 0.0;
+    // DEADiff's joint text-image cross-attention (attn2.i_to_k/i_to_v). False: plain SD 1.5
+    // (CompVis UNetModel): every cross-attention reads the text alone, and the contexts' image
+    // tokens must be absent (undefined).
+    bool imageCrossAttention = true;
 };
 
 // Contexts of one UNet call, each [B, tokens, contextDim]. Under classifier-free guidance the
-// batch holds the unconditional rows first. An unused image branch is zeros, never absent.
+// batch holds the unconditional rows first. An unused image branch is zeros, never absent,
+// except in a plain SD UNet (UNetConfig::imageCrossAttention false), which takes none.
 struct UNetContext {
     torch::Tensor styleImage;
     torch::Tensor styleText;
@@ -137,6 +142,8 @@ struct UNetModelImpl : torch::nn::Module {
     torch::nn::Sequential out{nullptr}; // 0 GroupNorm, 1 SiLU, 2 Conv2d
 
 private:
+    // Throws naming a context that is missing, mis-shaped or (plain SD) not allowed.
+    void requireContexts(const UNetContext& context, std::int64_t batch) const;
     // The spatial transformers in forward order.
     std::vector<std::shared_ptr<SpatialTransformerImpl>> transformers() const;
     // Throws when the context names per-layer weights for another number of layers.

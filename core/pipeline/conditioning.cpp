@@ -7,8 +7,11 @@ namespace deadiff::pipeline {
 
 nn::UNetContext withoutImages(const nn::UNetContext& context) {
     nn::UNetContext result = context;
-    result.styleImage = torch::zeros_like(context.styleImage);
-    result.contentImage = torch::zeros_like(context.contentImage);
+    // A plain SD model's contexts have no image tokens to zero.
+    if (context.styleImage.defined())
+        result.styleImage = torch::zeros_like(context.styleImage);
+    if (context.contentImage.defined())
+        result.contentImage = torch::zeros_like(context.contentImage);
     result.projected = nullptr;
     return result;
 }

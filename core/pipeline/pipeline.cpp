@@ -17,6 +17,8 @@
 #include "core/pipeline/control_stack.h"
 #include "core/pipeline/init_image.h"
 #include "core/pipeline/model_config.h"
+#include "core/pipeline/model_files.h"
+#include "core/pipeline/model_parts.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/pipeline/text_conditioning.h"
 #include "core/runtime/system_info.h"
@@ -42,8 +44,8 @@
 namespace deadiff {
 
 bool LoadOptions::operator==(const LoadOptions& o) const {
-    return model == o.model && dtype == o.dtype && vocabDir == o.vocabDir && threads == o.threads &&
-           loras == o.loras;
+    return model == o.model && dtype == o.dtype && base == o.base && baseEma == o.baseEma &&
+           vae == o.vae && vocabDir == o.vocabDir && threads == o.threads && loras == o.loras;
 }
 
 LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel) {
@@ -51,6 +53,9 @@ LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& 
     options.model = request.model.empty() ? fallbackModel : request.model;
     options.dtype = request.dtype;
     options.loras = request.loras;
+    options.base = request.base;
+    options.baseEma = request.baseEma;
+    options.vae = request.vae;
     return options;
 }
 
@@ -63,8 +68,14 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFa
     }
     resolved.mode = effectiveMode(resolved);
     resolved.model = facts.modelPath;
+    resolved.base = facts.base;
+    resolved.baseEma = facts.baseEma;
+    resolved.vae = facts.vae;
     resolved.dtype = facts.computeDtype;
     resolved.loras = facts.loras;
+    resolved.modelHash = pipeline::modelFileHash(resolved.model);
+    resolved.baseHash = pipeline::modelFileHash(resolved.base);
+    resolved.vaeHash = pipeline::modelFileHash(resolved.vae);
     return resolved;
 }
 
@@ -76,19 +87,49 @@ void applyNativeSize(GenerationRequest& request, const ModelFacts& facts, bool w
         request.height = widthGiven ? request.width : facts.nativeImageSize;
 }
 
-bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted) {
+ReloadScope reloadScope(const Pipeline* pipeline, const LoadOptions& wanted) {
     if (pipeline == nullptr)
-        return true;
+        return ReloadScope::All;
     const ModelFacts& loaded = pipeline->facts();
-    return wanted.model != loaded.modelPath ||
-           resolveComputeDtype(wanted.dtype, loaded.autoDtype) != loaded.computeDtype ||
-           wanted.loras != loaded.loras;
+    if (wanted.model != loaded.modelPath ||
+        resolveComputeDtype(wanted.dtype, loaded.autoDtype) != loaded.computeDtype ||
+        wanted.loras != loaded.loras)
+        return ReloadScope::All;
+    if (wanted.base != loaded.base || wanted.baseEma != loaded.baseEma || wanted.vae != loaded.vae)
+        return ReloadScope::Parts;
+    return ReloadScope::None;
+}
+
+bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted) {
+    return reloadScope(pipeline, wanted) != ReloadScope::None;
 }
 
 PipelineLoader defaultPipelineLoader() {
     return [](const LoadOptions& options, const LoadProgress& progress) {
         return Pipeline::load(options, progress);
     };
+}
+
+bool ensureLoaded(std::unique_ptr<Pipeline>& pipeline, const LoadOptions& wanted,
+                  const PipelineLoader& loader, const LoadProgress& progress) {
+    const ReloadScope scope = reloadScope(pipeline.get(), wanted);
+    if (scope == ReloadScope::None)
+        return false;
+    try {
+        if (scope == ReloadScope::Parts && pipeline->reloadParts(wanted, progress))
+            return true;
+    } catch (...) {
+        // Refused before anything changed: the pipeline still serves what it served.
+        // Half switched (reloadScope says All): unusable.
+        if (reloadScope(pipeline.get(), wanted) == ReloadScope::All)
+            pipeline.reset();
+        throw;
+    }
+    pipeline.reset();
+    pipeline = loader(wanted, progress);
+    if (!pipeline)
+        throw std::runtime_error("the loader returned no model");
+    return true;
 }
 
 namespace {
@@ -102,127 +143,44 @@ torch::ScalarType scalarType(ComputeDtype dtype) {
     return dtype == ComputeDtype::BFloat16 ? torch::kBFloat16 : torch::kFloat;
 }
 
-// Says what kind of file this is when it is not a DEADiff checkpoint, so the user knows what
-// to pick instead.
-void checkLayout(const nn::TensorMap& tensors, const std::string& path) {
-    const auto has = [&](const std::string& key) { return tensors.count(key) != 0; };
-    const bool unet = has(std::string(kUNetPrefix) + "input_blocks.0.0.weight");
-    const bool imageKeys =
-        has(std::string(kUNetPrefix) + "input_blocks.1.1.transformer_blocks.0.attn2.i_to_k.weight");
-    const bool blips = has("style_blip.query_tokens") && has("content_blip.query_tokens");
-    if (has("control_model.input_hint_block.0.weight") && !unet)
-        throw std::runtime_error(path + " is a ControlNet checkpoint, not a DEADiff model; choose "
-                                        "it as the ControlNet and a DEADiff checkpoint as the "
-                                        "model");
-    if (!unet)
-        throw std::runtime_error(path + " has no Stable Diffusion UNet (" + kUNetPrefix +
-                                 "*): it is not a DEADiff checkpoint");
-    if (!imageKeys || !blips)
-        throw std::runtime_error(path + " is a Stable Diffusion checkpoint without the DEADiff "
-                                        "parts (attn2.i_to_k/i_to_v, style_blip, content_blip); "
-                                        "choose deadiff_v1.ckpt");
-}
-
-// After a network was converted to the compute dtype, its float32 pages of the mapped checkpoint
-// are never read again; the kernel counts them in our RSS until told (7.6 GB for the official
-// file). Tensors that were copied out of the file are skipped.
-void releaseConvertedPages(const io::WeightFile& file, const nn::TensorMap& tensors,
-                           const std::string& prefix) {
-    const std::shared_ptr<io::MappedFile>& mapping = file.mapping();
-    if (!mapping)
-        return;
-    const std::uint8_t* begin = mapping->data();
-    const std::uint8_t* end = begin + mapping->size();
-    for (auto it = tensors.lower_bound(prefix);
-         it != tensors.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-        const auto* data = static_cast<const std::uint8_t*>(it->second.data_ptr());
-        if (data >= begin && data < end)
-            mapping->releasePages(static_cast<std::size_t>(data - begin), it->second.nbytes());
-    }
-}
-
 class DeadiffPipeline final : public Pipeline {
 public:
     DeadiffPipeline(const LoadOptions& options, const LoadProgress& progress) {
         torch::NoGradGuard noGrad;
         if (options.threads > 0)
             configureThreads(options.threads);
-        const std::string& path = options.model;
-        if (path.empty())
-            throw std::runtime_error("no model given: choose a DEADiff checkpoint or model folder");
-        facts_.modelPath = path;
         const auto report = [&](const char* what, double fraction) {
             if (progress)
                 progress(what, fraction);
         };
+        report("checkpoint", 0.0);
         // A model folder (or its model.json) says its sizes, weights file and tokenizer; a
         // checkpoint file is the real-size model with the default vocabulary.
-        std::string weightsPath = path;
-        std::string vocab = options.vocabDir.empty() ? std::string() : options.vocabDir;
-        const std::string configPath = pipeline::modelConfigPath(path);
+        const pipeline::ModelParts parts = pipeline::assembleModel(options);
+        config_ = parts.config;
+        const std::string configPath = pipeline::modelConfigPath(options.model);
         if (!configPath.empty()) {
-            config_ = pipeline::readModelConfig(configPath);
-            const std::filesystem::path folder = std::filesystem::path(configPath).parent_path();
-            weightsPath = (folder / config_.weights).string();
-            // The model's own word vocabulary: its text encoder knows no other ids.
-            vocab = (folder / config_.tokenizer).string();
             facts_.autoDtype = config_.autoDtype;
             facts_.promptChunks = config_.promptChunks;
             facts_.nativeImageSize = config_.defaultImageSize;
         }
+        facts_.modelPath = options.model;
         facts_.computeDtype = resolveComputeDtype(options.dtype, facts_.autoDtype);
         facts_.latentFactor = static_cast<int>(config_.latentFactor());
         computeDtype_ = scalarType(facts_.computeDtype);
+        recordSources(options, parts);
 
-        report("tokenizer", 0.0);
-        if (vocab.empty())
-            vocab = tokenize::defaultVocabDir();
-        facts_.vocabulary = vocab;
-        tokenizer_ =
-            std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
-        if (static_cast<std::int64_t>(tokenizer_->vocabSize()) > config_.text.vocabSize)
-            throw std::runtime_error(
-                tokenizer_->source() + " holds " + std::to_string(tokenizer_->vocabSize()) +
-                " tokens but the text encoder has only " + std::to_string(config_.text.vocabSize));
-
-        report("checkpoint", 0.05);
-        pipeline::ModelWeights weights;
-        if (!configPath.empty()) {
-            weights = pipeline::openModelWeights(configPath, config_);
-        } else {
-            weights.files.push_back(io::WeightFile::open(weightsPath));
-            weights.tensors = nn::tensorsOf(weights.files.back());
+        report("text encoder", 0.05);
+        loadTextEncoder(parts);
+        if (parts.referenceImages) {
+            report("reference encoders", 0.25);
+            references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
+            references_->load(parts.tensors);
         }
-        const io::WeightFile& file = weights.files.front();
-        const nn::TensorMap& tensors = weights.tensors;
-        checkLayout(tensors, weightsPath);
-
-        report("text encoder", 0.1);
-        text_ = nn::ClipTextModel(config_.text);
-        nn::loadStateDict(*text_, tensors, nn::kClipTextPrefix);
-        text_->eval();
-
-        report("reference encoders", 0.25);
-        references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
-        references_->load(tensors);
-
         report("UNet", 0.6);
-        unet_ = nn::UNetModel(config_.unet);
-        nn::loadStateDict(*unet_, tensors, kUNetPrefix);
-        unet_->eval();
-        if (computeDtype_ != torch::kFloat) {
-            unet_->to(computeDtype_);
-            releaseConvertedPages(file, tensors, kUNetPrefix);
-        }
-
+        loadUNet(parts);
         report("VAE", 0.85);
-        vae_ = nn::AutoencoderKL(config_.vae);
-        nn::loadStateDict(*vae_, tensors, kVaePrefix);
-        vae_->eval();
-        if (computeDtype_ != torch::kFloat) {
-            vae_->to(computeDtype_);
-            releaseConvertedPages(file, tensors, kVaePrefix);
-        }
+        loadVae(parts);
         // The modules' random initial weights (replaced by the checkpoint's) and the float32
         // copies of the conversions are free now: without this the allocator would keep them
         // (3.5 GiB for the UNet alone) resident for the life of the pipeline.
@@ -232,17 +190,70 @@ public:
             report("LoRAs", 0.95);
             mergeLoras(options.loras);
         }
-
-        alphasCumprod_ = modelAlphasCumprod(tensors, config_);
+        // The DEADiff model's schedule (a base's stored buffers are SD 1.5's too, and are not
+        // among the parts it supplies).
+        alphasCumprod_ = modelAlphasCumprod(parts.tensors, config_);
         report("ready", 1.0);
     }
 
+    bool reloadParts(const LoadOptions& wanted, const LoadProgress& progress) override {
+        if (reloadScope(this, wanted) != ReloadScope::Parts ||
+            wanted.vocabDir != options_.vocabDir || wanted.threads != options_.threads)
+            return false;
+        torch::NoGradGuard noGrad;
+        const bool newBase = wanted.base != facts_.base || wanted.baseEma != facts_.baseEma;
+        if (newBase && !options_.loras.empty())
+            return false; // the LoRAs are merged into the old base's weights: load anew
+        const auto report = [&](const char* what, double fraction) {
+            if (progress)
+                progress(what, fraction);
+        };
+        report("checkpoint", 0.0);
+        // Everything that can be refused is refused while the loaded networks still serve the
+        // old choice: the files, their layout, every tensor's shape.
+        const pipeline::ModelParts parts = pipeline::assembleModel(wanted);
+        if (parts.referenceImages != facts_.referenceImages)
+            return false; // another kind of model: build it anew
+        checkFits(*vae_, parts, kVaePrefix);
+        if (newBase) {
+            checkFits(*text_, parts, nn::kClipTextPrefix);
+            checkFits(*unet_, parts, kUNetPrefix);
+        }
+        // The old networks go first: two copies of the weights would not fit beside each other.
+        vae_ = nullptr;
+        if (newBase) {
+            text_ = nullptr;
+            unet_ = nullptr;
+        }
+        releaseFreeMemory();
+        try {
+            if (newBase) {
+                report("text encoder", 0.1);
+                loadTextEncoder(parts);
+                report("UNet", 0.4);
+                loadUNet(parts);
+            }
+            report("VAE", 0.85);
+            loadVae(parts);
+        } catch (...) {
+            facts_.modelPath.clear(); // half switched: reloadScope() now asks for a new load
+            throw;
+        }
+        releaseFreeMemory();
+        recordSources(wanted, parts);
+        report("ready", 1.0);
+        return true;
+    }
+
     const ModelFacts& facts() const override { return facts_; }
-    EncoderRuns encoderRuns() const override { return {textRuns_, references_->towerRuns()}; }
+    EncoderRuns encoderRuns() const override {
+        return {textRuns_, references_ ? references_->towerRuns() : 0};
+    }
 
     GenerationResult generate(const GenerationRequest& request,
                               GenerationObserver* observer) override {
         validate(request);
+        checkCapabilities(request);
         const GenerationRequest resolved = resolveRequest(request, facts_);
         if (observer != nullptr)
             observer->onStarted(resolved);
@@ -267,14 +278,10 @@ public:
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
 
         const std::int64_t batch = resolved.batch;
-        const auto rows = [batch](const torch::Tensor& t) { return t.expand({batch, -1, -1}); };
-        const torch::Tensor zeros =
-            torch::zeros({batch, images.style.size(1), images.style.size(2)});
-        nn::UNetContext conditional{rows(images.style), rows(promptContext), rows(images.content),
-                                    rows(promptContext), resolved.imageWeight};
-        // The official unconditional branch: zero image tokens in both branches, NEG text.
-        nn::UNetContext unconditional{zeros, rows(negativeContext), zeros, rows(negativeContext),
-                                      resolved.imageWeight};
+        const nn::UNetContext conditional =
+            conditionalContext(promptContext, images, batch, resolved.imageWeight);
+        const nn::UNetContext unconditional =
+            unconditionalContext(negativeContext, images, batch, resolved.imageWeight);
         pipeline::ScheduledContexts contexts =
             scheduledContexts(resolved, unconditional, conditional);
 
@@ -377,14 +384,17 @@ public:
     std::vector<ContextStats> encode(const GenerationRequest& request,
                                      const std::string& savePath) override {
         validate(request);
+        checkCapabilities(request);
         const GenerationRequest resolved = resolveRequest(request, facts_);
         torch::NoGradGuard noGrad;
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
-        const std::vector<std::pair<std::string, torch::Tensor>> contexts = {
+        std::vector<std::pair<std::string, torch::Tensor>> contexts = {
             {"text", encodeText(resolved.prompt, "prompt")},
-            {"negative_text", encodeText(resolved.negativePrompt, "negative_prompt")},
-            {"style", images.style},
-            {"content", images.content}};
+            {"negative_text", encodeText(resolved.negativePrompt, "negative_prompt")}};
+        if (facts_.referenceImages) { // a plain SD model has no image contexts at all
+            contexts.emplace_back("style", images.style);
+            contexts.emplace_back("content", images.content);
+        }
         std::vector<ContextStats> stats;
         for (const auto& [name, tensor] : contexts) {
             const torch::Tensor values = tensor.to(torch::kDouble);
@@ -418,9 +428,76 @@ private:
         facts_.loras = choices;
     }
 
-    // [1, 77·chunks, width]: A1111's emphasis and 75-token chunks (text_conditioning.h).
+    // What was loaded from where: facts for front ends and the request as run.
+    void recordSources(const LoadOptions& options, const pipeline::ModelParts& parts) {
+        options_ = options;
+        facts_.base = options.base;
+        facts_.baseEma = options.baseEma;
+        facts_.vae = options.vae;
+        facts_.referenceImages = parts.referenceImages;
+        facts_.notes = parts.notes;
+        textEncoderSource_ = parts.textEncoderSource;
+    }
+
+    // nn::loadStateDict, naming the files the tensors came from.
+    static void loadWeights(torch::nn::Module& module, const pipeline::ModelParts& parts,
+                            const std::string& prefix, const nn::LoadOptions& options = {}) {
+        try {
+            nn::loadStateDict(module, parts.tensors, prefix, options);
+        } catch (const std::runtime_error& error) {
+            throw std::runtime_error(parts.sources + ": " + error.what());
+        }
+    }
+
+    // Whether `parts` would load into `module` (same errors as loading), changing nothing.
+    static void checkFits(torch::nn::Module& module, const pipeline::ModelParts& parts,
+                          const std::string& prefix) {
+        nn::LoadOptions check;
+        check.checkOnly = true;
+        loadWeights(module, parts, prefix, check);
+    }
+
+    // The tokenizer belongs to the text encoder: a base model folder brings its own vocabulary.
+    void loadTextEncoder(const pipeline::ModelParts& parts) {
+        const std::string vocab =
+            parts.tokenizerDir.empty() ? tokenize::defaultVocabDir() : parts.tokenizerDir;
+        facts_.vocabulary = vocab;
+        tokenizer_ =
+            std::make_unique<tokenize::ClipTokenizer>(tokenize::ClipTokenizer::load(vocab));
+        if (static_cast<std::int64_t>(tokenizer_->vocabSize()) > config_.text.vocabSize)
+            throw std::runtime_error(
+                tokenizer_->source() + " holds " + std::to_string(tokenizer_->vocabSize()) +
+                " tokens but the text encoder has only " + std::to_string(config_.text.vocabSize));
+        text_ = nn::ClipTextModel(config_.text);
+        loadWeights(*text_, parts, nn::kClipTextPrefix);
+        text_->eval();
+        pipeline::releaseCopiedPages(parts, *text_, nn::kClipTextPrefix);
+    }
+
+    void loadUNet(const pipeline::ModelParts& parts) {
+        unet_ = nn::UNetModel(config_.unet);
+        loadWeights(*unet_, parts, kUNetPrefix);
+        unet_->eval();
+        if (computeDtype_ != torch::kFloat)
+            unet_->to(computeDtype_);
+        pipeline::releaseCopiedPages(parts, *unet_, kUNetPrefix);
+    }
+
+    void loadVae(const pipeline::ModelParts& parts) {
+        vae_ = nn::AutoencoderKL(config_.vae);
+        loadWeights(*vae_, parts, kVaePrefix);
+        vae_->eval();
+        if (computeDtype_ != torch::kFloat)
+            vae_->to(computeDtype_);
+        pipeline::releaseCopiedPages(parts, *vae_, kVaePrefix);
+    }
+
+    // [1, 77·chunks, width]: A1111's emphasis and 75-token chunks (text_conditioning.h). Cached
+    // per text encoder (its source file), so switching the base back and forth reuses them and
+    // never mixes encoders.
     torch::Tensor encodeText(const std::string& prompt, const char* field) {
-        const auto cached = textCache_.find(prompt);
+        const std::string key = textEncoderSource_ + '\n' + prompt;
+        const auto cached = textCache_.find(key);
         if (cached != textCache_.end())
             return cached->second;
         tokenize::WeightedPrompt weighted;
@@ -434,7 +511,7 @@ private:
         ++textRuns_;
         if (textCache_.size() > 64)
             textCache_.clear();
-        textCache_.emplace(prompt, context);
+        textCache_.emplace(key, context);
         return context;
     }
 
@@ -443,7 +520,46 @@ private:
                                        static_cast<int>(config_.reference.blip.vision.imageSize));
     }
 
+    // A plain SD 1.5 model takes no reference images: a request with any is refused, naming
+    // the field, instead of silently painting from text alone.
+    void checkCapabilities(const GenerationRequest& request) const {
+        if (facts_.referenceImages)
+            return;
+        const char* why = "needs a DEADiff model: the loaded model is plain Stable Diffusion 1.5 "
+                          "(text only)";
+        if (!request.styles.empty())
+            throw RequestError("styles", why);
+        if (!request.content.empty())
+            throw RequestError("content", why);
+        if (request.mode && *request.mode != ReferenceMode::None)
+            throw RequestError("mode", std::string("'") + nameOf(*request.mode) + "' " + why);
+    }
+
+    // The UNet's contexts for the prompt rows: image tokens from the references (none for a
+    // plain SD model), the prompt's text in both branches.
+    nn::UNetContext conditionalContext(const torch::Tensor& prompt,
+                                       const pipeline::ReferenceContexts& images,
+                                       std::int64_t batch, double imageWeight) const {
+        const auto rows = [batch](const torch::Tensor& t) {
+            return t.defined() ? t.expand({batch, -1, -1}) : t;
+        };
+        return {rows(images.style), rows(prompt), rows(images.content), rows(prompt), imageWeight};
+    }
+
+    // The official unconditional branch: zero image tokens in both branches, negative text.
+    nn::UNetContext unconditionalContext(const torch::Tensor& negative,
+                                         const pipeline::ReferenceContexts& images,
+                                         std::int64_t batch, double imageWeight) const {
+        const torch::Tensor text = negative.expand({batch, -1, -1});
+        torch::Tensor zeros;
+        if (images.style.defined())
+            zeros = torch::zeros({batch, images.style.size(1), images.style.size(2)});
+        return {zeros, text, zeros, text, imageWeight};
+    }
+
     pipeline::ReferenceContexts encodeReferences(const GenerationRequest& request) {
+        if (!references_)
+            return {};
         const std::vector<double> weights = normalizedStyleWeights(request);
         std::vector<pipeline::WeightedReference> styles;
         for (std::size_t i = 0; i < request.styles.size(); ++i)
@@ -544,6 +660,8 @@ private:
     }
 
     ModelFacts facts_;
+    LoadOptions options_;           // as loaded (reloadParts keeps what it does not change)
+    std::string textEncoderSource_; // the text cache's key (ModelParts::textEncoderSource)
     torch::ScalarType computeDtype_ = torch::kFloat; // facts_.computeDtype as LibTorch names it
     pipeline::ModelConfig config_; // the real sizes unless a model folder says otherwise
     std::unique_ptr<tokenize::ClipTokenizer> tokenizer_;
@@ -562,6 +680,10 @@ private:
 
 std::vector<ContextStats> Pipeline::encode(const GenerationRequest&, const std::string&) {
     throw std::runtime_error("this pipeline cannot report its contexts");
+}
+
+bool Pipeline::reloadParts(const LoadOptions&, const LoadProgress&) {
+    return false;
 }
 
 std::unique_ptr<Pipeline> Pipeline::load(const LoadOptions& options, const LoadProgress& progress) {

@@ -75,9 +75,17 @@ struct LoadOptions {
         : model(std::move(modelPath))
         , dtype(computeDtype) {}
 
-    std::string model; // checkpoint (.ckpt/.safetensors, LDM key layout) or model folder
+    // DEADiff checkpoint (.ckpt/.safetensors, LDM key layout), model folder, or a plain SD 1.5
+    // single file (text-to-image only).
+    std::string model;
     // Auto: the model folder's auto_dtype, else bfloat16 where the CPU has AVX512-BF16 or AMX.
     ComputeDtype dtype = ComputeDtype::Auto;
+    // A Stable Diffusion 1.5 model under the DEADiff parts (file or model folder): it supplies
+    // the UNet except attn2.i_to_k/i_to_v, the VAE and the CLIP text encoder. Empty: the
+    // model's own.
+    std::string base;
+    bool baseEma = false; // the EMA copy (model_ema.*) of the SD parts' UNet, not the main one
+    std::string vae;      // a standalone SD VAE (or a checkpoint whose VAE to take); empty: own
     // Folder with the tokenizer vocabularies; empty: the installed/bundled default.
     std::string vocabDir;
     int threads = 0; // LibTorch's intra-op threads; 0: as configured at start-up
@@ -88,13 +96,21 @@ struct LoadOptions {
     bool operator!=(const LoadOptions& other) const { return !(*this == other); }
 };
 
-// The load options a request asks for (its model, dtype and LoRAs); `fallbackModel` when it
-// names no model.
+// The load options a request asks for (its model, base, VAE, dtype and LoRAs); `fallbackModel` when
+// it names no model.
 LoadOptions loadOptionsFor(const GenerationRequest& request, const std::string& fallbackModel);
 
 // What the loaded model is and can do, so front ends never read its files themselves.
 struct ModelFacts {
     std::string modelPath;
+    std::string base; // as loaded (LoadOptions::base, baseEma, vae)
+    bool baseEma = false;
+    std::string vae;
+    // The model has DEADiff's reference parts; false for a plain SD 1.5 model, which paints from
+    // text alone (requests with reference images are refused; front ends grey those out).
+    bool referenceImages = true;
+    // What loading noticed but did not refuse, one sentence each (unknown keys ignored...).
+    std::vector<std::string> notes;
     ComputeDtype computeDtype = ComputeDtype::Float32; // resolved: never Auto
     ComputeDtype autoDtype = ComputeDtype::Auto;       // what Auto means for this model
     int nativeImageSize = 512;          // px: the size it was trained at (a model folder says)
@@ -150,10 +166,18 @@ public:
         std::int64_t visionTower = 0; // (reference image, Q-Former branch) embeddings computed
     };
     virtual EncoderRuns encoderRuns() const { return {}; }
+
+    // Serves `wanted` by loading only what differs from what is loaded, when only the base
+    // model or the VAE changed (reloadScope() == Parts): the DEADiff parts and the reference
+    // encoder stay, and so do its caches. False when this pipeline cannot (then load anew).
+    // Throws like load(): for a refused file or mis-shaped weights before anything changed
+    // (the pipeline still serves the old options); when loading fails after the old networks
+    // were freed, facts().modelPath is cleared (reloadScope() then says All).
+    virtual bool reloadParts(const LoadOptions& wanted, const LoadProgress& progress = {});
 };
 
-// What generate() runs: seed drawn when absent, mode derived, model path and compute dtype as
-// loaded.
+// What generate() runs: seed drawn when absent, mode derived, model, base, VAE and compute
+// dtype as loaded, and the sha256 of those files (each hashed once: io::FileHashCache).
 GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFacts& facts);
 
 // The one rule for image sizes the user did not give: with neither, the model's native size
@@ -161,8 +185,11 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFa
 void applyNativeSize(GenerationRequest& request, const ModelFacts& facts, bool widthGiven,
                      bool heightGiven);
 
-// Whether `pipeline` (or no pipeline) must be replaced to serve `wanted`: another model file,
-// another compute dtype once Auto is resolved for that model, or other LoRAs.
+// What must be loaded to serve `wanted`: nothing; only the base model's parts or the VAE
+// (Pipeline::reloadParts); or everything (no pipeline, another model file, another compute
+// dtype once Auto is resolved for that model, other LoRAs: they are merged into the weights).
+enum class ReloadScope { None, Parts, All };
+ReloadScope reloadScope(const Pipeline* pipeline, const LoadOptions& wanted);
 bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted);
 
 // Makes a pipeline: Pipeline::load for the application, doubles in tests. The CLI and the
@@ -170,5 +197,13 @@ bool needsReload(const Pipeline* pipeline, const LoadOptions& wanted);
 using PipelineLoader = std::function<std::unique_ptr<Pipeline>(const LoadOptions& options,
                                                                const LoadProgress& progress)>;
 PipelineLoader defaultPipelineLoader();
+
+// Makes `pipeline` serve `wanted` with as little loading as possible (reloadScope): nothing,
+// reloadParts, or a fresh load through `loader` (the old pipeline is freed first: two real
+// models do not fit in memory together). Returns whether anything was loaded. Throws what
+// loading throws; `pipeline` is then empty, unless a base/VAE switch was refused before it
+// changed anything (then it still serves the old options).
+bool ensureLoaded(std::unique_ptr<Pipeline>& pipeline, const LoadOptions& wanted,
+                  const PipelineLoader& loader, const LoadProgress& progress = {});
 
 } // namespace deadiff

@@ -1,6 +1,7 @@
 #include "core/pipeline/request.h"
 
 #include "core/common/json_fields.h"
+#include "core/io/file_hash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,6 +31,36 @@ std::string formatNumber(double value) {
     return text.str();
 }
 
+// The name a file or model folder is known by: "demo-model" for "resources/demo-model/" and
+// for "resources/demo-model/model.json".
+std::string fileStem(const std::string& path) {
+    std::filesystem::path p(path);
+    if (!p.has_filename())
+        p = p.parent_path();
+    if (p.filename() == "model.json" && p.has_parent_path())
+        p = p.parent_path();
+    return p.stem().string();
+}
+
+// A1111's "Model" is the SD checkpoint that paints: the base when there is one (the DEADiff
+// file is named separately), else the model itself.
+void appendModelNames(std::ostream& text, const GenerationRequest& r) {
+    const auto named = [&](const char* label, const std::string& path, const std::string& hash) {
+        text << ", " << label << ": " << fileStem(path);
+        if (!hash.empty())
+            text << ", " << label << " hash: " << io::shortHash(hash);
+    };
+    if (!r.base.empty()) {
+        named("Model", r.base, r.baseHash);
+        if (!r.model.empty())
+            named("DEADiff model", r.model, r.modelHash);
+    } else if (!r.model.empty()) {
+        named("Model", r.model, r.modelHash);
+    }
+    if (!r.vae.empty())
+        named("VAE", r.vae, r.vaeHash);
+}
+
 } // namespace
 
 RequestError::RequestError(std::string field, std::string problem)
@@ -46,12 +77,14 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
                 return false;
         return true;
     };
-    return model == o.model && prompt == o.prompt && negativePrompt == o.negativePrompt &&
-           sameStyles() && mix == o.mix && content == o.content && mode == o.mode &&
-           imageWeight == o.imageWeight && seed == o.seed && steps == o.steps && cfg == o.cfg &&
-           sampler == o.sampler && timestepSpacing == o.timestepSpacing && loras == o.loras &&
-           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
-           controls == o.controls && styleStart == o.styleStart && styleEnd == o.styleEnd &&
+    return model == o.model && base == o.base && baseEma == o.baseEma && vae == o.vae &&
+           modelHash == o.modelHash && baseHash == o.baseHash && vaeHash == o.vaeHash &&
+           prompt == o.prompt && negativePrompt == o.negativePrompt && sameStyles() &&
+           mix == o.mix && content == o.content && mode == o.mode && imageWeight == o.imageWeight &&
+           seed == o.seed && steps == o.steps && cfg == o.cfg && sampler == o.sampler &&
+           timestepSpacing == o.timestepSpacing && loras == o.loras && width == o.width &&
+           height == o.height && batch == o.batch && dtype == o.dtype && controls == o.controls &&
+           styleStart == o.styleStart && styleEnd == o.styleEnd &&
            styleStrength == o.styleStrength && contentStrength == o.contentStrength &&
            layerWeights == o.layerWeights && init == o.init && strength == o.strength &&
            resizeMode == o.resizeMode && mask == o.mask && maskBlur == o.maskBlur &&
@@ -332,6 +365,18 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
     Json json;
     if (!r.model.empty())
         json["model"] = r.model;
+    if (!r.modelHash.empty())
+        json["model_hash"] = r.modelHash;
+    if (!r.base.empty())
+        json["base"] = r.base;
+    if (r.baseEma)
+        json["base_ema"] = true;
+    if (!r.baseHash.empty())
+        json["base_hash"] = r.baseHash;
+    if (!r.vae.empty())
+        json["vae"] = r.vae;
+    if (!r.vaeHash.empty())
+        json["vae_hash"] = r.vaeHash;
     json["prompt"] = r.prompt;
     json["negative_prompt"] = r.negativePrompt;
     Json styles = Json::array();
@@ -524,6 +569,18 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
         const Json& value = *it;
         if (key == "model") {
             r.model = json::asString(value, key);
+        } else if (key == "model_hash") {
+            r.modelHash = json::asString(value, key);
+        } else if (key == "base") {
+            r.base = json::asString(value, key);
+        } else if (key == "base_ema") {
+            r.baseEma = json::asBool(value, key);
+        } else if (key == "base_hash") {
+            r.baseHash = json::asString(value, key);
+        } else if (key == "vae") {
+            r.vae = json::asString(value, key);
+        } else if (key == "vae_hash") {
+            r.vaeHash = json::asString(value, key);
         } else if (key == "prompt") {
             r.prompt = json::asString(value, key);
         } else if (key == "negative_prompt") {
@@ -635,8 +692,7 @@ std::string toA1111Parameters(const GenerationRequest& r) {
     if (r.seed)
         text << ", Seed: " << *r.seed;
     text << ", Size: " << r.width << "x" << r.height;
-    if (!r.model.empty())
-        text << ", Model: " << std::filesystem::path(r.model).stem().string();
+    appendModelNames(text, r);
     if (r.batch != 1)
         text << ", Batch size: " << r.batch;
     if (!r.styles.empty()) {

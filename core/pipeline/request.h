@@ -50,6 +50,17 @@ struct GenerationRequest {
     ComputeDtype dtype = ComputeDtype::Auto;
     // Load-time too (LoadOptions::loras): merged into the weights in this order.
     std::vector<LoraChoice> loras;
+    // Load-time too: an SD 1.5 base model under the DEADiff parts, its EMA weights, a separate
+    // VAE (LoadOptions::base, baseEma, vae); empty: the model's own.
+    std::string base;
+    bool baseEma = false;
+    std::string vae;
+    // Recorded with a result, never read as input: the sha256 (hex) of the model, base and VAE
+    // as loaded (io::FileHashCache; a model folder's is over its files, modelFolderHash), so a
+    // PNG names exactly what made it.
+    std::string modelHash;
+    std::string baseHash;
+    std::string vaeHash;
 
     std::string prompt;
     std::string negativePrompt = kOfficialNegativePrompt;

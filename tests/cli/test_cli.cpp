@@ -189,6 +189,22 @@ TEST(GenerateArgs, FlagsMapOntoTheRequestFields) {
     EXPECT_EQ(r.negativePrompt, "blurry");
     EXPECT_EQ(r.mode, ReferenceMode::Both);
     EXPECT_EQ(r.content, "c.png");
+    EXPECT_TRUE(r.base.empty());
+    EXPECT_FALSE(r.baseEma);
+
+    Args parts("generate", "");
+    addRequestOptions(parts);
+    parts.parse({"--prompt", "x", "--model", "deadiff.ckpt", "--base", "anime.safetensors",
+                 "--base-ema", "--vae", "vae-ft-mse.safetensors"});
+    const GenerationRequest p = requestFromArgs(parts);
+    EXPECT_EQ(p.base, "anime.safetensors");
+    EXPECT_TRUE(p.baseEma);
+    EXPECT_EQ(p.vae, "vae-ft-mse.safetensors");
+    const LoadOptions load = loadOptionsFor(p, {});
+    EXPECT_EQ(load.model, "deadiff.ckpt");
+    EXPECT_EQ(load.base, "anime.safetensors");
+    EXPECT_TRUE(load.baseEma);
+    EXPECT_EQ(load.vae, "vae-ft-mse.safetensors");
 
     Args defaults("generate", "");
     addRequestOptions(defaults);

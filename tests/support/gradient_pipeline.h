@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -34,7 +35,13 @@ struct GradientProbe {
     // counting the decodes.
     bool readReferences = false;
     std::atomic<int> referenceDecodes{0};
+    // The options of the last load (tests/ui/gradient_pipeline.h's factory), under `mutex`.
+    std::mutex mutex;
+    LoadOptions lastLoad;
 };
+
+// Model paths containing this stand for a plain SD 1.5 model (no reference images).
+inline constexpr const char* kPlainModelMarker = "plain";
 
 // A procedural "sunset over hills" (so screenshots show something picture-like), blended with
 // fixed noise: `clarity` 0 is pure noise, 1 the clean picture, like a denoising run.
@@ -86,6 +93,15 @@ public:
         facts_.autoDtype = ComputeDtype::Float32; // as the demo model says
         facts_.computeDtype = resolveComputeDtype(dtype, facts_.autoDtype);
         facts_.nativeImageSize = nativeSide;
+        facts_.referenceImages = facts_.modelPath.find(kPlainModelMarker) == std::string::npos;
+    }
+    // As loaded with `options`: base and VAE recorded like the real pipeline's.
+    GradientPipeline(const LoadOptions& options, std::shared_ptr<GradientProbe> probe,
+                     int nativeSide = 512)
+        : GradientPipeline(options.model, std::move(probe), options.dtype, nativeSide) {
+        facts_.base = options.base;
+        facts_.baseEma = options.baseEma;
+        facts_.vae = options.vae;
     }
 
     const ModelFacts& facts() const override { return facts_; }
@@ -95,6 +111,8 @@ public:
         ++probe_->generateCalls;
         probe_->generateThread = std::this_thread::get_id();
         validate(asked);
+        if (!facts_.referenceImages && !asked.styles.empty())
+            throw RequestError("styles", "needs a DEADiff model");
         const GenerationRequest request = resolveRequest(asked, facts_);
         if (observer)
             observer->onStarted(request);

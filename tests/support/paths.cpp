@@ -38,6 +38,10 @@ std::string oracleControlNetCheckpoint() {
     return existingFile("DEADIFF_ORACLE_CONTROL_CKPT", "control_random_s2024.safetensors");
 }
 
+std::string oracleBaseCheckpoint() {
+    return existingFile("DEADIFF_ORACLE_BASE_CKPT", "sd15_base_random_s7.safetensors");
+}
+
 std::string oracleCheckpointRecipe() {
     return "mkdir -p ~/.cache/deadiff/oracle && cd " + sharedDir() +
            "/oracle && /usr/bin/python3 make_weights.py manifest.json 2024 "

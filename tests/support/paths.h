@@ -23,6 +23,10 @@ std::string oracleCheckpointRecipe();
 // (tests/prepare-oracle.sh). Empty when the file does not exist.
 std::string oracleControlNetCheckpoint();
 
+// DEADIFF_ORACLE_BASE_CKPT, else ~/.cache/deadiff/oracle/sd15_base_random_s7.safetensors: the
+// plain SD 1.5 file of oracle section (h). Empty when the file does not exist.
+std::string oracleBaseCheckpoint();
+
 } // namespace deadiff::test
 
 // Skips the current GoogleTest when the oracle checkpoint is absent, saying how to make it.
@@ -40,3 +44,12 @@ std::string oracleControlNetCheckpoint();
                  << ::deadiff::test::sharedDir()                                                   \
                  << "/oracle && /usr/bin/python3 make_weights.py controlnet_manifest.json 2024 "   \
                     "~/.cache/deadiff/oracle/control_random_s2024.safetensors"
+
+// The same for the plain SD 1.5 oracle file (section h).
+#define DEADIFF_REQUIRE_ORACLE_BASE(var)                                                           \
+    const std::string var = ::deadiff::test::oracleBaseCheckpoint();                               \
+    if (var.empty())                                                                               \
+    GTEST_SKIP() << "SD 1.5 base oracle file absent; make it with: cd "                            \
+                 << ::deadiff::test::sharedDir()                                                   \
+                 << "/oracle && /usr/bin/python3 make_weights.py sd15_base_manifest.json 7 "       \
+                    "~/.cache/deadiff/oracle/sd15_base_random_s7.safetensors"

@@ -1,5 +1,7 @@
 #include "tests/support/tiny_model.h"
 
+#include "tests/support/ckpt_writer.h"
+
 #include "core/sample/schedule.h"
 #include "core/train/synthetic_dataset.h"
 #include "core/train/trainer.h"
@@ -53,16 +55,60 @@ pipeline::ModelConfig tinyModelConfig() {
     return config;
 }
 
-std::string writeTinyModel(const std::string& dir, std::uint64_t seed) {
+nn::TensorMap tinyModelTensors(std::uint64_t seed) {
     const pipeline::ModelConfig config = tinyModelConfig();
     torch::manual_seed(seed);
     const nn::ClipTextModel text(config.text);
     const nn::UNetModel unet(config.unet);
     const nn::AutoencoderKL vae(config.vae);
     pipeline::ReferenceEncoder references(config.reference);
-    pipeline::writeModelFolder(
-        dir, config,
-        pipeline::modelTensors(text, unet, vae, references, sample::scaledLinearAlphasCumprod()));
+    nn::TensorMap tensors =
+        pipeline::modelTensors(text, unet, vae, references, sample::scaledLinearAlphasCumprod());
+    for (auto& [key, tensor] : tensors)
+        tensor = tensor.clone(); // independent of the modules, which die here
+    return tensors;
+}
+
+void writeTorchCheckpoint(const std::string& path, const nn::TensorMap& tensors,
+                          bool nestUnderStateDict) {
+    CkptSpec spec;
+    spec.nestUnderStateDict = nestUnderStateDict;
+    int index = 0;
+    for (const auto& [name, value] : tensors) {
+        const torch::Tensor data = value.contiguous();
+        CkptTensor entry;
+        entry.name = name;
+        switch (data.scalar_type()) {
+        case torch::kFloat:
+            entry.storageType = "FloatStorage";
+            break;
+        case torch::kHalf:
+            entry.storageType = "HalfStorage";
+            break;
+        case torch::kBFloat16:
+            entry.storageType = "BFloat16Storage";
+            break;
+        case torch::kLong:
+            entry.storageType = "LongStorage";
+            break;
+        default:
+            throw std::runtime_error("writeTorchCheckpoint: unsupported dtype for " + name);
+        }
+        entry.storageKey = std::to_string(index++);
+        entry.storageNumel = static_cast<std::uint64_t>(data.numel());
+        entry.shape = data.sizes().vec();
+        entry.strides = data.strides().vec();
+        spec.storages[entry.storageKey] =
+            std::string(static_cast<const char*>(data.data_ptr()),
+                        static_cast<std::size_t>(data.numel() * data.element_size()));
+        spec.tensors.push_back(entry);
+    }
+    writeBinaryFile(path, makeTorchCheckpoint(spec));
+}
+
+std::string writeTinyModel(const std::string& dir, std::uint64_t seed) {
+    const pipeline::ModelConfig config = tinyModelConfig();
+    pipeline::writeModelFolder(dir, config, tinyModelTensors(seed));
     train::writeClipWordVocabulary(train::buildClipWordVocabulary(train::captionWords()),
                                    (std::filesystem::path(dir) / config.tokenizer).string());
     return (std::filesystem::path(dir) / pipeline::kModelConfigName).string();

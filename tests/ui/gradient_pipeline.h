@@ -38,8 +38,11 @@ inline PipelineLoader gradientFactory(std::shared_ptr<GradientProbe> probe) {
                                             "the file size)");
         if (progress)
             progress("done", 1.0);
-        return std::make_unique<GradientPipeline>(path, probe, options.dtype,
-                                                  modelFolderSide(path));
+        {
+            const std::lock_guard<std::mutex> lock(probe->mutex);
+            probe->lastLoad = options;
+        }
+        return std::make_unique<GradientPipeline>(options, probe, modelFolderSide(path));
     };
 }
 

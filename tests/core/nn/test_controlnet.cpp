@@ -9,6 +9,7 @@
 #include "tests/core/nn/checkpoint_manifest.h"
 #include "tests/support/ckpt_writer.h"
 #include "tests/support/paths.h"
+#include "tests/support/tiny_model.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -269,25 +270,10 @@ protected:
 
     // torch.save({"state_dict": tensors}) or torch.save(tensors), float32 or float16 storages.
     static void writePth(const std::string& file, const TensorMap& tensors, bool nest, bool half) {
-        test::CkptSpec spec;
-        spec.nestUnderStateDict = nest;
-        int index = 0;
-        for (const auto& [name, value] : tensors) {
-            const torch::Tensor data =
-                value.to(half ? torch::kFloat16 : torch::kFloat32).contiguous();
-            test::CkptTensor entry;
-            entry.name = name;
-            entry.storageType = half ? "HalfStorage" : "FloatStorage";
-            entry.storageKey = std::to_string(index++);
-            entry.storageNumel = static_cast<std::uint64_t>(data.numel());
-            entry.shape = data.sizes().vec();
-            entry.strides = data.strides().vec();
-            spec.storages[entry.storageKey] =
-                std::string(static_cast<const char*>(data.data_ptr()),
-                            static_cast<std::size_t>(data.numel() * data.element_size()));
-            spec.tensors.push_back(entry);
-        }
-        test::writeBinaryFile(file, test::makeTorchCheckpoint(spec));
+        TensorMap stored;
+        for (const auto& [name, value] : tensors)
+            stored.emplace(name, value.to(half ? torch::kFloat16 : torch::kFloat32));
+        test::writeTorchCheckpoint(file, stored, nest);
     }
 
     void expectLoadsAs(const std::string& file, torch::ScalarType rounding) {

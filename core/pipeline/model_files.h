@@ -1,0 +1,25 @@
+// Model files as a result records them and a dropped PNG finds them again: the sha256 that
+// names a model (A1111's "Model hash" is its first 10 digits), and where to look for a file
+// that is no longer at the recorded path. Torch-free (the studio includes it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace deadiff::pipeline {
+
+// The sha256 (hex) of a model file, through the process-wide io::FileHashCache (each file read
+// once). A model folder has no single file: its hash is the sha256 of the lines
+// "<name> <sha256>\n" for model.json, its weights and overlays in order. Empty for an empty
+// path or a file that cannot be read (a hash never fails a generation).
+std::string modelFileHash(const std::string& path);
+
+// Where a recorded model file (or folder) is now: the recorded path when it exists, else the
+// first file of the same name in `folders` (e.g. the folders of the recent files and of the
+// current model). With `sha256` given, only a candidate with that hash fits (each file is
+// hashed once and remembered, so a 7 GB candidate costs a read only the first time). Empty when
+// nothing fits.
+std::string locateModelFile(const std::string& recordedPath, const std::string& sha256,
+                            const std::vector<std::string>& folders);
+
+} // namespace deadiff::pipeline
