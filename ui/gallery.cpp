@@ -11,6 +11,7 @@
 #include <QKeyEvent>
 #include <QMenu>
 #include <QPainter>
+#include <QRegularExpression>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentMap>
 
@@ -189,12 +190,17 @@ QList<int> Gallery::selectedResults() const {
 bool Gallery::matches(const GalleryEntry& e, const QStringList& words) const {
     if (words.isEmpty())
         return true;
-    const QString haystack = QString::fromStdString(e.request.prompt) + QLatin1Char(' ') +
-                             styleNames(e.request).join(QLatin1Char(' ')) + QLatin1Char(' ') +
-                             QFileInfo(e.path).fileName() + QLatin1Char(' ') +
-                             QString::number(e.request.seed.value_or(0));
-    return std::all_of(words.begin(), words.end(), [&haystack](const QString& word) {
-        return haystack.contains(word, Qt::CaseInsensitive);
+    const QString text = QString::fromStdString(e.request.prompt) + QLatin1Char(' ') +
+                         styleNames(e.request).join(QLatin1Char(' '));
+    const QString fileName = QFileInfo(e.path).fileName();
+    const QString seed = e.request.seed ? QString::number(*e.request.seed) : QString();
+    // A number is a seed: it must not also match the HHmmss time stamp every file name starts with.
+    static const QRegularExpression number(QStringLiteral("^\\d+$"));
+    return std::all_of(words.begin(), words.end(), [&](const QString& word) {
+        if (number.match(word).hasMatch())
+            return word == seed || text.contains(word);
+        return text.contains(word, Qt::CaseInsensitive) ||
+               fileName.contains(word, Qt::CaseInsensitive);
     });
 }
 

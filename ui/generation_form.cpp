@@ -35,6 +35,7 @@
 #include <QSyntaxHighlighter>
 #include <QVBoxLayout>
 #include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -568,16 +569,16 @@ void GenerationForm::buildArtistControls(QVBoxLayout* layout) {
             selectData(mode_, QStringLiteral("style"));
     });
     connect(referenceList_, &ReferenceList::takeSlotsRequested, this, [this] {
-        GenerationRequest slots;
+        GenerationRequest fromSlots;
         for (const ImageDropZone* zone : {styleA_, styleB_})
             if (zone->hasImage())
-                slots.styles.push_back({toStd(zone->path()), std::nullopt});
-        if (slots.styles.size() == 2)
-            slots.mix = mix_->value() / static_cast<double>(kMixSliderSteps);
-        const std::vector<double> weights = normalizedStyleWeights(slots);
-        for (std::size_t i = 0; i < slots.styles.size(); ++i)
-            slots.styles[i].weight = weights[i];
-        referenceList_->setReferences(slots.styles);
+                fromSlots.styles.push_back({toStd(zone->path()), std::nullopt});
+        if (fromSlots.styles.size() == 2)
+            fromSlots.mix = mix_->value() / static_cast<double>(kMixSliderSteps);
+        const std::vector<double> weights = normalizedStyleWeights(fromSlots);
+        for (std::size_t i = 0; i < fromSlots.styles.size(); ++i)
+            fromSlots.styles[i].weight = weights[i];
+        referenceList_->setReferences(fromSlots.styles);
     });
 
     referenceControls_ = new ReferenceControls(this);

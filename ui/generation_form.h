@@ -10,6 +10,7 @@
 #include "core/pipeline/model_card.h"
 #include "core/pipeline/request.h"
 
+#include <QFutureWatcher>
 #include <QString>
 #include <QWidget>
 

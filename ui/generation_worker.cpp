@@ -123,13 +123,13 @@ std::optional<QString> GenerationWorker::load(const LoadOptions& options, bool f
     try {
         // A model that cannot fit is refused before the kernel kills the studio over it. (A
         // model whose files cannot be read is not checked: loading it says what is wrong.)
-        std::optional<ModelMemoryFacts> facts;
+        std::optional<ModelMemoryFacts> needed;
         try {
-            facts = pipeline::modelMemoryFacts(options.model, options.dtype);
+            needed = pipeline::modelMemoryFacts(options.model, options.dtype);
         } catch (const std::exception&) {
         }
-        if (facts)
-            checkModelLoadFits(*facts, options.model, currentMemoryLimits());
+        if (needed)
+            checkModelLoadFits(*needed, options.model, currentMemoryLimits());
         const LoadProgress progress = [this](const std::string& what, double fraction) {
             Q_EMIT loadProgress(QString::fromStdString(what), fraction);
         };

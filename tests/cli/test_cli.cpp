@@ -354,7 +354,7 @@ TEST(CliBinary, MissingControlNetInputsAreNamedBeforeLoading) {
         runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
                     "--depth", "/nonexistent/depth.png", "--control", "/nonexistent/c.pth"});
     EXPECT_EQ(missing.exitCode, 2);
-    EXPECT_NE(missing.err.find("'--control': no such file: /nonexistent/c.pth"), std::string::npos)
+    EXPECT_NE(missing.err.find("'--control': no such file or model name: /nonexistent/c.pth"), std::string::npos)
         << missing.err;
     const auto hint =
         runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",

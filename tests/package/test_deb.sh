@@ -171,7 +171,7 @@ lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian found erro
 echo "lintian: no errors ($((SECONDS - start)) s)"
 
 echo "== apt-get install ./$deb_name"
-(cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download "./$deb_name") ||
+(cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb_name") ||
     fail "apt-get install failed"
 installed=1
 XDG_DATA_HOME="$work/xdg" run_installed /usr

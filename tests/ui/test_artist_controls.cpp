@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -244,6 +245,8 @@ private Q_SLOTS:
         form.styleZoneA()->setPath(a_);
         form.styleZoneB()->setPath(b_);
         form.mixSlider()->setValue(30);
+        // The list's buttons work once it is switched on (a checkable group disables them).
+        form.referenceList()->setChecked(true);
         form.referenceList()->findChild<QPushButton*>("referenceFromSlotsButton")->click();
         const std::vector<StyleReference> rows = form.referenceList()->references();
         QCOMPARE(rows.size(), std::size_t{2});

@@ -27,6 +27,7 @@
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QtTest>
+#include <algorithm>
 
 using deadiff::net::DownloadOutcome;
 using deadiff::net::DownloadStatus;
@@ -149,10 +150,14 @@ private Q_SLOTS:
         dialog.startDownload();
         QVERIFY(finished.wait(30000));
         QCOMPARE(outcomeOf(finished).status, DownloadStatus::Done);
+        // The server logs a request when its response ends; the cancelled one ends when the
+        // server notices the closed connection, possibly after the resumed one.
+        QTRY_COMPARE_WITH_TIMEOUT(server_.requests().size(), requestsBefore + 2, 10000);
         const auto requests = server_.requests();
-        QCOMPARE(requests.size(), requestsBefore + 2);
-        QCOMPARE(QString::fromStdString(requests.back().range),
-                 QStringLiteral("bytes=%1-").arg(kept));
+        const QString resumedRange = QStringLiteral("bytes=%1-").arg(kept);
+        QVERIFY(std::any_of(requests.end() - 2, requests.end(), [&](const auto& request) {
+            return QString::fromStdString(request.range) == resumedRange;
+        }));
         QFile::remove(root_ + "/vae/payload.bin");
     }
 

@@ -205,6 +205,12 @@ private Q_SLOTS:
         QVERIFY(gallery->item(0)->isHidden());
         again.gallerySearch()->setText("12");
         QCOMPARE(gallery->visibleCount(), 1);
+        // A number is a seed, not the HHmmss time stamp each file name starts with (at 12 o'clock
+        // "12" matched both results).
+        again.gallerySearch()->setText(QFileInfo(saved[1]).fileName().left(6));
+        QCOMPARE(gallery->visibleCount(), 0);
+        again.gallerySearch()->setText("seed12");
+        QCOMPARE(gallery->visibleCount(), 1);
         again.gallerySearch()->clear();
         QCOMPARE(gallery->visibleCount(), 2);
 

@@ -136,7 +136,7 @@ private Q_SLOTS:
                     controls->unitCount() > 0 ? controls->editor(0) : controls->addUnit();
                 unit->hintZone()->setPath(dir_.filePath("depth.png"));
                 controls->setChecked(false);
-                auto* progress = window.findChild<QProgressBar*>();
+                auto* progress = window.findChild<QProgressBar*>("progressBar");
                 QVERIFY(progress != nullptr);
 
                 switch (round % 4) {

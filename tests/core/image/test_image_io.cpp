@@ -118,7 +118,7 @@ TEST_F(ImageIoErrors, MissingFile) {
 }
 
 TEST_F(ImageIoErrors, Directory) {
-    expectImageError([&] { readImageRgb(dir_.string()); }, {dir_.string(), "directory"});
+    expectImageError([&] { readImageRgb(dir_.string()); }, {dir_.string(), "a folder"});
 }
 
 TEST_F(ImageIoErrors, EmptyFile) {

@@ -48,16 +48,23 @@ double maxDiff(const torch::Tensor& a, const torch::Tensor& b) {
     return (a - b).abs().max().item<double>();
 }
 
-SamplerSettings settingsFor(SamplerKind kind, double strength, torch::Tensor repaint = {}) {
-    SamplerSettings settings{kind, 20, 3, InitLatent{testInit(), strength, repaint}};
+// SamplerSettings with an init (or none) and every other field at its default.
+SamplerSettings withInit(SamplerKind kind, std::int64_t steps, std::uint64_t seed,
+                         std::optional<InitLatent> init) {
+    SamplerSettings settings{kind, steps, seed};
+    settings.init = std::move(init);
     return settings;
+}
+
+SamplerSettings settingsFor(SamplerKind kind, double strength, torch::Tensor repaint = {}) {
+    return withInit(kind, 20, 3, InitLatent{testInit(), strength, repaint});
 }
 
 TEST(InitLatent, RunsTheLastStrengthShareOfThePlannedSteps) {
     const torch::Tensor alphas = scaledLinearAlphasCumprod();
     for (const SamplerKind kind : kAllSamplers) {
         SCOPED_TRACE(nameOf(kind));
-        SamplerSettings text{kind, 20, 3, std::nullopt};
+        const SamplerSettings text = withInit(kind, 20, 3, std::nullopt);
         EXPECT_EQ(plannedSteps(text, alphas), 20);
         EXPECT_EQ(plannedSteps(settingsFor(kind, 0.3), alphas), 6);
         EXPECT_EQ(plannedSteps(settingsFor(kind, 1.0), alphas), 20);
@@ -65,7 +72,8 @@ TEST(InitLatent, RunsTheLastStrengthShareOfThePlannedSteps) {
         EXPECT_EQ(plannedSteps(settingsFor(kind, 0.74), alphas), 14); // floor
     }
     // DDIM runs ⌈1000/c⌉ steps (31 for 30 asked); the share is of those.
-    SamplerSettings ddim{SamplerKind::Ddim, 30, 0, InitLatent{testInit(), 0.5, {}}};
+    const SamplerSettings ddim =
+        withInit(SamplerKind::Ddim, 30, 0, InitLatent{testInit(), 0.5, {}});
     EXPECT_EQ(plannedSteps(ddim, alphas), 15);
 }
 
@@ -176,8 +184,8 @@ TEST(InitLatent, TextToImageIsUnchangedByTheInitMachinery) {
     // No init: the DDIM path is DdimSampler::sample from the noise itself.
     const torch::Tensor alphas = scaledLinearAlphasCumprod();
     RecordingDenoiser a, b;
-    const torch::Tensor viaRun = run(SamplerSettings{SamplerKind::Ddim, 10, 0, std::nullopt},
-                                     alphas, testNoise(), a.denoiser());
+    const torch::Tensor viaRun =
+        run(withInit(SamplerKind::Ddim, 10, 0, std::nullopt), alphas, testNoise(), a.denoiser());
     const torch::Tensor direct = DdimSampler(alphas, 10).sample(testNoise(), b.denoiser());
     EXPECT_TRUE(torch::equal(viaRun, direct));
 }
@@ -185,13 +193,14 @@ TEST(InitLatent, TextToImageIsUnchangedByTheInitMachinery) {
 TEST(InitLatent, BadInitsAreRefused) {
     const torch::Tensor alphas = scaledLinearAlphasCumprod();
     RecordingDenoiser model;
-    SamplerSettings wrongShape{SamplerKind::Ddim, 10, 0,
-                               InitLatent{torch::zeros({1, 4, 5, 6}), 0.5, {}}};
+    const SamplerSettings wrongShape =
+        withInit(SamplerKind::Ddim, 10, 0, InitLatent{torch::zeros({1, 4, 5, 6}), 0.5, {}});
     EXPECT_THROW(run(wrongShape, alphas, testNoise(), model.denoiser()), std::runtime_error);
-    SamplerSettings wrongMask{SamplerKind::Ddim, 10, 0,
-                              InitLatent{testInit(), 0.5, torch::zeros({1, 4, 6, 6})}};
+    const SamplerSettings wrongMask =
+        withInit(SamplerKind::Ddim, 10, 0, InitLatent{testInit(), 0.5, torch::zeros({1, 4, 6, 6})});
     EXPECT_THROW(run(wrongMask, alphas, testNoise(), model.denoiser()), std::runtime_error);
-    SamplerSettings wrongStrength{SamplerKind::Ddim, 10, 0, InitLatent{testInit(), 1.5, {}}};
+    const SamplerSettings wrongStrength =
+        withInit(SamplerKind::Ddim, 10, 0, InitLatent{testInit(), 1.5, {}});
     EXPECT_THROW(run(wrongStrength, alphas, testNoise(), model.denoiser()), std::runtime_error);
 }
 
