@@ -87,7 +87,8 @@ private Q_SLOTS:
 
         window.generate();
         QTRY_COMPARE_WITH_TIMEOUT(window.gallery()->resultCount(), 1, 300000);
-        const auto& controlled = window.gallery()->entry(0);
+        // A copy: the gallery's entries move when the next result lands.
+        const auto controlled = window.gallery()->entry(0);
         QCOMPARE(controlled.image.size(), QSize(64, 64));
         QCOMPARE(controlled.request.controls.size(), std::size_t{1});
         QCOMPARE(controlled.request.controls[0].model, control.toStdString());
