@@ -36,7 +36,9 @@ public:
     void addResult(const QImage& image, const GenerationRequest& request, const QString& path = {},
                    const QDateTime& created = QDateTime::currentDateTime());
     int resultCount() const { return static_cast<int>(entries_.size()); }
-    const GalleryEntry& entry(int index) const { return entries_.at(static_cast<size_t>(index)); }
+    // A copy: a reference would dangle when the next result lands (the entries move), as one
+    // did in a test that crashed now and then (docs/reliability.md).
+    GalleryEntry entry(int index) const { return entries_.at(static_cast<size_t>(index)); }
     // The full image (read from its file for restored results); null when it cannot be read.
     QImage image(int index) const;
     // The index of the result saved as `path`, or -1.

@@ -6,7 +6,8 @@
 // instead (docs/screenshot-demo.png), grabbing the window after three finished generations.
 // With --controls (docs/screenshot-controls.png) the real engine paints a hand-sketched square
 // as a polka house (start image, reference timing and strength), then the form is scrolled to
-// those controls with a region of the result painted for repainting.
+// those controls with a region of the result painted for repainting (a second grab, OUT-mask.png,
+// shows the start image and its mask).
 // The window opens at its first-run size for the screen unless --size WxH is given. Extra
 // options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
 // results side by side), --slider (the same with the slider), --unknown-words (a prompt with
@@ -40,6 +41,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <utility>
 
 namespace {
 
@@ -161,7 +163,7 @@ int grabControls(const QString& output) {
     window.useResultAsStartImage(0);
     deadiff::ui::StartImagePanel* start = form->startImagePanel();
     deadiff::ui::MaskPainter* painter = start->maskPainter();
-    painter->setBrushRadius(40);
+    painter->setBrushRadius(6); // image pixels: a band over the roof of the 64 px result
     const QRect area = painter->rect();
     const QPoint from(area.center().x() - area.width() / 6, area.top() + area.height() / 4);
     const QPoint to(area.center().x() + area.width() / 6, area.top() + area.height() / 4);
@@ -174,11 +176,22 @@ int grabControls(const QString& output) {
     QMouseEvent release(QEvent::MouseButtonRelease, to, painter->mapToGlobal(to), Qt::LeftButton,
                         Qt::NoButton, Qt::NoModifier);
     QCoreApplication::sendEvent(painter, &release);
-    if (auto* scroll = window.findChild<QScrollArea*>())
-        scroll->verticalScrollBar()->setValue(form->referenceControls()->y());
-    waitFor([] { return false; }, 300);
-    const bool saved = window.grab().save(output);
-    std::fprintf(stderr, "%s %s\n", saved ? "wrote" : "could not write", qPrintable(output));
+    // Two grabs: the reference timing and strengths, then the start image with its mask
+    // (OUT-mask.png); the form is taller than the window.
+    auto* scroll = window.findChild<QScrollArea*>();
+    bool saved = true;
+    const QString maskOutput =
+        QString(output).replace(QStringLiteral(".png"), QStringLiteral("-mask.png"));
+    for (const auto& [file, section] :
+         {std::pair<QString, QWidget*>{output, form->referenceControls()},
+          std::pair<QString, QWidget*>{maskOutput, start}}) {
+        if (scroll != nullptr)
+            scroll->verticalScrollBar()->setValue(section->mapTo(scroll->widget(), QPoint()).y());
+        waitFor([] { return false; }, 300);
+        const bool ok = window.grab().save(file);
+        std::fprintf(stderr, "%s %s\n", ok ? "wrote" : "could not write", qPrintable(file));
+        saved = saved && ok;
+    }
     return saved ? 0 : 1;
 }
 
