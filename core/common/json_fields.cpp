@@ -53,12 +53,6 @@ int asInt(const Value& value, const std::string& field) {
     return static_cast<int>(wide);
 }
 
-bool asBool(const Value& value, const std::string& field) {
-    if (!value.is_boolean())
-        fail(field, "must be true or false");
-    return value.get<bool>();
-}
-
 std::vector<std::string> asStrings(const Value& value, const std::string& field) {
     if (!value.is_array())
         fail(field, "must be an array of strings");

@@ -39,7 +39,6 @@ bool asBool(const Value& value, const std::string& field);
 double asNumber(const Value& value, const std::string& field);
 std::int64_t asInteger(const Value& value, const std::string& field);
 int asInt(const Value& value, const std::string& field); // within int's range
-bool asBool(const Value& value, const std::string& field);
 std::vector<std::string> asStrings(const Value& value, const std::string& field);
 std::vector<std::int64_t> asIntegers(const Value& value, const std::string& field);
 

@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QGroupBox>
 #include <QMenu>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -135,6 +136,7 @@ private Q_SLOTS:
         MainWindow window(deadiff::testing::gradientFactory(probe));
         const QString plain = file("plain-sd15.safetensors");
         window.form()->styleZoneA()->setPath(dir_.path() + "/a.png");
+        window.form()->promptEdit()->setPlainText("a lighthouse"); // an empty prompt is refused
         window.setModelPath(plain);
         QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
         auto* styles = window.form()->findChild<QGroupBox*>("styleGroup");
