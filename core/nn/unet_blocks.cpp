@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <vector>
 
 namespace deadiff::nn {
 namespace {
@@ -38,7 +40,32 @@ torch::Tensor floatOrUndefined(const torch::Tensor& parameter) {
 
 } // namespace
 
+torch::Tensor GroupNormNchwImpl::normaliseWithKept(const torch::Tensor& x) const {
+    const std::int64_t groups = options.num_groups();
+    if (!keptMean.defined() || keptMean.size(0) != x.size(0) || keptMean.size(1) != groups)
+        throw std::logic_error("GroupNorm: no statistics recorded for this batch");
+    const torch::Tensor grouped = x.to(torch::kFloat).reshape({x.size(0), groups, -1});
+    torch::Tensor y =
+        ((grouped - keptMean.unsqueeze(2)) * keptInverseStd.unsqueeze(2)).view(x.sizes());
+    std::vector<std::int64_t> channelShape(static_cast<std::size_t>(x.dim()), 1);
+    channelShape[1] = x.size(1);
+    if (weight.defined())
+        y = y * weight.to(torch::kFloat).view(channelShape);
+    if (bias.defined())
+        y = y + bias.to(torch::kFloat).view(channelShape);
+    return y.to(x.scalar_type());
+}
+
 torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
+    if (statistics == GroupStatistics::Apply)
+        return normaliseWithKept(x);
+    if (statistics == GroupStatistics::Record) {
+        const torch::Tensor grouped =
+            x.to(torch::kFloat).reshape({x.size(0), options.num_groups(), -1});
+        keptMean = grouped.mean(2);
+        const torch::Tensor variance = (grouped - keptMean.unsqueeze(2)).pow(2).mean(2);
+        keptInverseStd = torch::rsqrt(variance + options.eps());
+    }
     if (!normalisesInFloat(x))
         return torch::nn::GroupNormImpl::forward(x.contiguous());
     const auto normalise = [&](const torch::Tensor& part, std::int64_t groups, std::int64_t channel,

@@ -28,10 +28,22 @@ bool normalisesInFloat(const torch::Tensor& x);
 // Without grad, the float32 copies are made a slice of groups at a time, each at most
 // `maxFloatElements`: the VAE decoder's [1, 256, 512, 512] GroupNorm would otherwise hold
 // 0.5 GiB of float32 temporaries at the peak of a 512 px generation.
+//
+// The tiled VAE decode normalises every tile with statistics of the whole image rather than of
+// the tile (a tile's own mean and variance differ from the image's, which shows as a different
+// brightness and contrast per tile): `Record` keeps the per-(sample, group) mean and 1/std of
+// what it normalises, `Apply` normalises with the kept ones instead of the input's own.
+enum class GroupStatistics { Own, Record, Apply };
+
 struct GroupNormNchwImpl : torch::nn::GroupNormImpl {
     using torch::nn::GroupNormImpl::GroupNormImpl;
     torch::Tensor forward(const torch::Tensor& x);
     std::int64_t maxFloatElements = std::int64_t{1} << 23; // 32 MiB of float32
+    GroupStatistics statistics = GroupStatistics::Own;
+    torch::Tensor keptMean, keptInverseStd; // [batch, groups] float32, from the last Record
+
+private:
+    torch::Tensor normaliseWithKept(const torch::Tensor& x) const;
 };
 TORCH_MODULE(GroupNormNchw);
 

@@ -156,10 +156,26 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
 }
 
 torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
-    torch::Tensor h = mid->forward(conv_in->forward(z));
+    return upper(middle(z));
+}
+
+torch::Tensor VaeDecoderImpl::middle(const torch::Tensor& z) {
+    return mid->forward(conv_in->forward(z));
+}
+
+torch::Tensor VaeDecoderImpl::upper(torch::Tensor h) {
     for (std::size_t i = up->size(); i-- > 0;)
         h = up[i]->as<VaeLevel>()->forward(h);
     return conv_out->forward(swish(norm_out->forward(h)));
+}
+
+std::vector<GroupNormNchwImpl*> VaeDecoderImpl::upperNorms() {
+    std::vector<GroupNormNchwImpl*> norms;
+    for (const auto& child : up->modules())
+        if (auto* norm = dynamic_cast<GroupNormNchwImpl*>(child.get()))
+            norms.push_back(norm);
+    norms.push_back(norm_out.get());
+    return norms;
 }
 
 AutoencoderKLImpl::AutoencoderKLImpl(VaeConfig config)
@@ -235,17 +251,66 @@ torch::Tensor AutoencoderKLImpl::decodeTiled(const torch::Tensor& z) {
     const std::vector<std::int64_t> columns = tileStarts(width, tiling);
     const std::vector<torch::Tensor> rowRamps = axisRamps(rows, tileHeight, factor);
     const std::vector<torch::Tensor> columnRamps = axisRamps(columns, tileWidth, factor);
+    const torch::ScalarType dtype = post_quant_conv->weight.scalar_type();
+    const float inverseScale = static_cast<float>(1.0 / config_.scaleFactor);
+    const std::vector<GroupNormNchwImpl*> norms = decoder->upperNorms();
+    const auto setStatistics = [&](GroupStatistics statistics) {
+        for (GroupNormNchwImpl* norm : norms)
+            norm->statistics = statistics;
+    };
+    // Whatever leaves this function, the GroupNorms normalise with their own statistics again.
+    struct OwnStatisticsOnExit {
+        const std::vector<GroupNormNchwImpl*>& norms;
+        ~OwnStatisticsOnExit() {
+            for (GroupNormNchwImpl* norm : norms) {
+                norm->statistics = GroupStatistics::Own;
+                norm->keptMean = norm->keptInverseStd = torch::Tensor();
+            }
+        }
+    } restore{norms};
+
+    // A tile's context along one axis: its cells plus up to `margin` cells on each side.
+    const auto contextBegin = [&](std::int64_t start) {
+        return std::max<std::int64_t>(start - tiling.margin, 0);
+    };
+    const auto contextEnd = [&](std::int64_t start, std::int64_t tile, std::int64_t length) {
+        return std::min(start + tile + tiling.margin, length);
+    };
+    const std::int64_t shrink = statisticsShrink(tiling, height, width);
 
     std::vector<torch::Tensor> images;
-    for (std::int64_t b = 0; b < z.size(0); ++b) { // one image at a time: the peak of one tile
+    for (std::int64_t b = 0; b < z.size(0); ++b) { // one image at a time
+        const torch::Tensor scaled = castIfNeeded(z.narrow(0, b, 1), torch::kFloat) * inverseScale;
+        const torch::Tensor middle =
+            decoder->middle(post_quant_conv->forward(castIfNeeded(scaled, dtype)));
+
+        // The statistics: one untiled pass over the whole image, shrunk as far as needed to
+        // fit. Averaging keeps each channel's mean; what it loses is some variance of detail
+        // finer than the shrink factor (docs/reliability.md, "Tiled VAE decode").
+        const torch::Tensor shrunk =
+            shrink > 1 ? torch::adaptive_avg_pool2d(middle, {(height + shrink - 1) / shrink,
+                                                             (width + shrink - 1) / shrink})
+                       : middle;
+        setStatistics(GroupStatistics::Record);
+        decoder->upper(shrunk);
+        setStatistics(GroupStatistics::Apply);
+
         torch::Tensor sum = torch::zeros({config_.outChannels, height * factor, width * factor});
         torch::Tensor weight = torch::zeros({1, height * factor, width * factor});
         for (std::size_t r = 0; r < rows.size(); ++r) {
             for (std::size_t c = 0; c < columns.size(); ++c) {
-                const torch::Tensor latent = z.narrow(0, b, 1)
-                                                 .narrow(2, rows[r], tileHeight)
-                                                 .narrow(3, columns[c], tileWidth);
-                const torch::Tensor pixels = decodeWhole(latent).to(torch::kFloat).squeeze(0);
+                const std::int64_t top = contextBegin(rows[r]);
+                const std::int64_t left = contextBegin(columns[c]);
+                const torch::Tensor context =
+                    decoder
+                        ->upper(
+                            middle.narrow(2, top, contextEnd(rows[r], tileHeight, height) - top)
+                                .narrow(3, left, contextEnd(columns[c], tileWidth, width) - left))
+                        .to(torch::kFloat)
+                        .squeeze(0);
+                const torch::Tensor pixels =
+                    context.narrow(1, (rows[r] - top) * factor, tileHeight * factor)
+                        .narrow(2, (columns[c] - left) * factor, tileWidth * factor);
                 const torch::Tensor blend =
                     (rowRamps[r].unsqueeze(1) * columnRamps[c].unsqueeze(0)).unsqueeze(0);
                 sum.narrow(1, rows[r] * factor, tileHeight * factor)

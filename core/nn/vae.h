@@ -88,6 +88,12 @@ TORCH_MODULE(VaeEncoder);
 struct VaeDecoderImpl : torch::nn::Module {
     explicit VaeDecoderImpl(const VaeConfig& config);
     torch::Tensor forward(const torch::Tensor& z);
+    // forward = upper(middle(z)): the tiled decode runs `middle` (conv_in and the mid block,
+    // whose attention sees every cell) on the whole latent and `upper` tile by tile.
+    torch::Tensor middle(const torch::Tensor& z);
+    torch::Tensor upper(torch::Tensor h);
+    // Every GroupNorm of `upper`: the tiled decode records and applies whole-image statistics.
+    std::vector<GroupNormNchwImpl*> upperNorms();
     torch::nn::Conv2d conv_in{nullptr};
     VaeMidBlock mid{nullptr};
     torch::nn::ModuleList up{nullptr}; // up.0 is the full-resolution level
@@ -110,8 +116,11 @@ struct AutoencoderKLImpl : torch::nn::Module {
     // returns x's dtype. Latents larger than `tiling` allows are decoded one image at a time
     // in overlapping tiles (decodeTiled).
     torch::Tensor decode(const torch::Tensor& z);
-    // The tiled decode whatever the size: tiles of `tiling.tileSide` cells, blended linearly
-    // across their overlaps, accumulated in float32.
+    // The tiled decode whatever the size: conv_in and the mid block on the whole latent, then
+    // the upsampling levels in tiles of `tiling.tileSide` cells (each decoded with
+    // `tiling.margin` cells of context around it that are cut off again), normalised with the
+    // GroupNorm statistics of one pass over the whole image shrunk to a tile, blended linearly
+    // across the overlaps, accumulated in float32.
     torch::Tensor decodeTiled(const torch::Tensor& z);
     // Image [B, 3, H, W] in [-1, 1] (H, W multiples of 8) -> posterior.
     VaeEncoding encode(const torch::Tensor& x);

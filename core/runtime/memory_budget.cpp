@@ -268,10 +268,17 @@ MemoryEstimate estimateRequestMemory(const ModelMemoryFacts& model, const Reques
     const double pixels = static_cast<double>(shape.width) * shape.height;
     double decode = 0;
     if (nn::needsTiling(tiling, latentHeight, latentWidth)) {
-        // One tile of one image at a time, plus the float32 sum and weight images.
-        const double tilePixels = static_cast<double>(tiling.tileSide * model.latentFactor) *
-                                  static_cast<double>(tiling.tileSide * model.latentFactor);
-        decode = kVaeWorkWidths * vaeWidth * tilePixels * bytes + 2.0 * 4.0 * 4.0 * pixels;
+        // One image at a time: the larger of the statistics pass (an untiled decode of the
+        // image shrunk into the untiled limit) and one tile with its margins, plus the float32
+        // sum and weight images (the mid block's whole-latent tensors are small beside them).
+        const std::int64_t shrink = nn::statisticsShrink(tiling, latentHeight, latentWidth);
+        const double shrunkPixels =
+            static_cast<double>((latentHeight + shrink - 1) / shrink * model.latentFactor) *
+            static_cast<double>((latentWidth + shrink - 1) / shrink * model.latentFactor);
+        const double tileSide =
+            static_cast<double>((tiling.tileSide + 2 * tiling.margin) * model.latentFactor);
+        const double passPixels = std::max(shrunkPixels, tileSide * tileSide);
+        decode = kVaeWorkWidths * vaeWidth * passPixels * bytes + 2.0 * 4.0 * 4.0 * pixels;
     } else {
         decode = shape.batch * kVaeWorkWidths * vaeWidth * pixels * bytes;
     }

@@ -121,7 +121,10 @@ TEST(MemoryEstimate, GrowsWithSizeAndBatchAndTheTiledDecodeStaysSmall) {
     EXPECT_GT(at2048.sampling, 3 * at1024.sampling);
     EXPECT_GT(estimateRequestMemory(model, square(512, 4), false).sampling, 3 * at512.sampling);
     EXPECT_GT(at1024.decoding, 3 * at512.decoding); // untiled up to 1024 px
-    EXPECT_LT(at2048.decoding, at1024.decoding);    // tiles of 512 px above
+    // Tiled above: the peak is the statistics pass, an untiled 1024 px decode, plus the
+    // float32 image; an untiled 2048 px decode would need four times the 1024 px one.
+    EXPECT_LT(at2048.decoding, 2 * at1024.decoding);
+    EXPECT_GT(at2048.decoding, at1024.decoding);
     RequestShape unguided = square(512);
     unguided.guidance = false;
     EXPECT_LT(estimateRequestMemory(model, unguided, false).sampling, at512.sampling);
