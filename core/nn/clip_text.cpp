@@ -1,4 +1,5 @@
 #include "core/nn/clip_text.h"
+#include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
 #include "core/nn/quick_gelu.h"
@@ -37,9 +38,11 @@ torch::Tensor causalAttentionBias(std::int64_t length, const torch::TensorOption
 
 ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTextConfig& config) {
     token_embedding =
-        register_module("token_embedding", torch::nn::Embedding(config.vocabSize, config.width));
-    position_embedding = register_module("position_embedding",
-                                         torch::nn::Embedding(config.maxPositions, config.width));
+        register_module("token_embedding",
+                        makeEmbedding(torch::nn::EmbeddingOptions(config.vocabSize, config.width)));
+    position_embedding = register_module(
+        "position_embedding",
+        makeEmbedding(torch::nn::EmbeddingOptions(config.maxPositions, config.width)));
     position_ids = register_buffer("position_ids",
                                    torch::arange(config.maxPositions, torch::kInt64).unsqueeze(0));
 }
@@ -57,10 +60,10 @@ ClipTextAttentionImpl::ClipTextAttentionImpl(std::int64_t width, std::int64_t he
     if (width % heads != 0)
         throw std::invalid_argument("CLIP text attention: width " + std::to_string(width) +
                                     " is not divisible by " + std::to_string(heads) + " heads");
-    q_proj = register_module("q_proj", torch::nn::Linear(width, width));
-    k_proj = register_module("k_proj", torch::nn::Linear(width, width));
-    v_proj = register_module("v_proj", torch::nn::Linear(width, width));
-    out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+    q_proj = register_module("q_proj", makeLinear(torch::nn::LinearOptions(width, width)));
+    k_proj = register_module("k_proj", makeLinear(torch::nn::LinearOptions(width, width)));
+    v_proj = register_module("v_proj", makeLinear(torch::nn::LinearOptions(width, width)));
+    out_proj = register_module("out_proj", makeLinear(torch::nn::LinearOptions(width, width)));
 }
 
 torch::Tensor ClipTextAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
@@ -73,8 +76,8 @@ torch::Tensor ClipTextAttentionImpl::forward(const torch::Tensor& x, const torch
 }
 
 ClipTextMlpImpl::ClipTextMlpImpl(std::int64_t width, std::int64_t mlpWidth) {
-    fc1 = register_module("fc1", torch::nn::Linear(width, mlpWidth));
-    fc2 = register_module("fc2", torch::nn::Linear(mlpWidth, width));
+    fc1 = register_module("fc1", makeLinear(torch::nn::LinearOptions(width, mlpWidth)));
+    fc2 = register_module("fc2", makeLinear(torch::nn::LinearOptions(mlpWidth, width)));
 }
 
 torch::Tensor ClipTextMlpImpl::forward(const torch::Tensor& x) {

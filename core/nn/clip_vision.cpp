@@ -1,4 +1,5 @@
 #include "core/nn/clip_vision.h"
+#include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
 #include "core/nn/quick_gelu.h"
@@ -22,9 +23,9 @@ PackedSelfAttentionImpl::PackedSelfAttentionImpl(std::int64_t width, std::int64_
                                     " is not divisible by " + std::to_string(heads) + " heads");
     // Same initialisation as torch.nn.MultiheadAttention, so fresh modules stay trainable.
     in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width, width}));
-    torch::nn::init::xavier_uniform_(in_proj_weight);
+    initialiseUnlessFromFile([&] { torch::nn::init::xavier_uniform_(in_proj_weight); });
     in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * width}));
-    out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+    out_proj = register_module("out_proj", makeLinear(torch::nn::LinearOptions(width, width)));
 }
 
 torch::Tensor PackedSelfAttentionImpl::forward(const torch::Tensor& x) {
@@ -36,8 +37,8 @@ torch::Tensor PackedSelfAttentionImpl::forward(const torch::Tensor& x) {
 }
 
 ClipVisionMlpImpl::ClipVisionMlpImpl(std::int64_t width, std::int64_t mlpWidth) {
-    c_fc = register_module("c_fc", torch::nn::Linear(width, mlpWidth));
-    c_proj = register_module("c_proj", torch::nn::Linear(mlpWidth, width));
+    c_fc = register_module("c_fc", makeLinear(torch::nn::LinearOptions(width, mlpWidth)));
+    c_proj = register_module("c_proj", makeLinear(torch::nn::LinearOptions(mlpWidth, width)));
 }
 
 torch::Tensor ClipVisionMlpImpl::forward(const torch::Tensor& x) {
@@ -74,11 +75,10 @@ ClipVisionModelImpl::ClipVisionModelImpl(const ClipVisionConfig& config)
         throw std::invalid_argument("CLIP vision: image size " + std::to_string(config.imageSize) +
                                     " is not a multiple of the patch size " +
                                     std::to_string(config.patchSize));
-    conv1 = register_module(
-        "conv1",
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(config.channels, config.width, config.patchSize)
-                              .stride(config.patchSize)
-                              .bias(false)));
+    conv1 = register_module("conv1", makeConv2d(torch::nn::Conv2dOptions(
+                                                    config.channels, config.width, config.patchSize)
+                                                    .stride(config.patchSize)
+                                                    .bias(false)));
     const double scale = 1.0 / std::sqrt(static_cast<double>(config.width));
     class_embedding = register_parameter("class_embedding", scale * torch::randn({config.width}));
     positional_embedding = register_parameter(

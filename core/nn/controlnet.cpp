@@ -1,4 +1,5 @@
 #include "core/nn/controlnet.h"
+#include "core/nn/layers.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -12,8 +13,7 @@ torch::Tensor castIfNeeded(const torch::Tensor& tensor, torch::ScalarType dtype)
 
 torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
                        std::int64_t stride = 1) {
-    return torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+    return makeConv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
 }
 
 std::string shapeText(const torch::Tensor& tensor) {
@@ -47,10 +47,11 @@ ControlNetModelImpl::ControlNetModelImpl(ControlNetConfig config)
     const std::int64_t timeDim = c.modelChannels * 4;
     // Registration order as cldm.py's constructor: time_embed, input_hint_block, input_blocks
     // with their zero convs, middle_block, middle_block_out.
-    time_embed = register_module("time_embed",
-                                 torch::nn::Sequential(torch::nn::Linear(c.modelChannels, timeDim),
-                                                       torch::nn::SiLU(),
-                                                       torch::nn::Linear(timeDim, timeDim)));
+    time_embed = register_module(
+        "time_embed",
+        torch::nn::Sequential(makeLinear(torch::nn::LinearOptions(c.modelChannels, timeDim)),
+                              torch::nn::SiLU(),
+                              makeLinear(torch::nn::LinearOptions(timeDim, timeDim))));
 
     input_hint_block = torch::nn::Sequential();
     const std::vector<std::int64_t>& widths = config_.hintWidths;
@@ -291,7 +292,10 @@ ControlNetModel loadControlNetFor(const TensorMap& tensors, const UNetConfig& un
     const ControlNetConfig config =
         controlNetConfigFromTensors(tensors, layout, unet.numHeads, path);
     checkControlNetFits(config, unet, latentFactor, path);
-    ControlNetModel control(config);
+    ControlNetModel control = [&] {
+        const WeightsFromFile fromFile; // loadControlNet sets every parameter, or throws
+        return ControlNetModel(config);
+    }();
     loadControlNet(*control, tensors, path);
     control->eval();
     return control;

@@ -1,4 +1,5 @@
 #include "core/nn/qformer.h"
+#include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
 
@@ -41,10 +42,11 @@ void checkInputs(const QFormerConfig& config, const torch::Tensor& ids,
 } // namespace
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const QFormerConfig& config) {
-    word_embeddings =
-        register_module("word_embeddings", torch::nn::Embedding(config.vocabSize, config.hidden));
-    position_embeddings = register_module("position_embeddings",
-                                          torch::nn::Embedding(config.maxPositions, config.hidden));
+    word_embeddings = register_module("word_embeddings", makeEmbedding(torch::nn::EmbeddingOptions(
+                                                             config.vocabSize, config.hidden)));
+    position_embeddings = register_module(
+        "position_embeddings",
+        makeEmbedding(torch::nn::EmbeddingOptions(config.maxPositions, config.hidden)));
     LayerNorm = register_module("LayerNorm", layerNorm(config.hidden, config.layerNormEps));
     position_ids = register_buffer("position_ids",
                                    torch::arange(config.maxPositions, torch::kInt64).unsqueeze(0));
@@ -64,9 +66,10 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const QFormerConfig& config, std::i
         throw std::invalid_argument("Q-Former: hidden " + std::to_string(config.hidden) +
                                     " is not divisible by " + std::to_string(config.heads) +
                                     " heads");
-    query = register_module("query", torch::nn::Linear(config.hidden, config.hidden));
-    key = register_module("key", torch::nn::Linear(keyWidth, config.hidden));
-    value = register_module("value", torch::nn::Linear(keyWidth, config.hidden));
+    query = register_module("query",
+                            makeLinear(torch::nn::LinearOptions(config.hidden, config.hidden)));
+    key = register_module("key", makeLinear(torch::nn::LinearOptions(keyWidth, config.hidden)));
+    value = register_module("value", makeLinear(torch::nn::LinearOptions(keyWidth, config.hidden)));
 }
 
 torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x,
@@ -77,7 +80,7 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x,
 }
 
 BertResidualOutputImpl::BertResidualOutputImpl(std::int64_t inWidth, const QFormerConfig& config) {
-    dense = register_module("dense", torch::nn::Linear(inWidth, config.hidden));
+    dense = register_module("dense", makeLinear(torch::nn::LinearOptions(inWidth, config.hidden)));
     LayerNorm = register_module("LayerNorm", layerNorm(config.hidden, config.layerNormEps));
 }
 
@@ -96,7 +99,8 @@ torch::Tensor BertAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 BertIntermediateImpl::BertIntermediateImpl(const QFormerConfig& config) {
-    dense = register_module("dense", torch::nn::Linear(config.hidden, config.intermediate));
+    dense = register_module(
+        "dense", makeLinear(torch::nn::LinearOptions(config.hidden, config.intermediate)));
 }
 
 torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& x) {

@@ -65,7 +65,7 @@ void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const st
             source.device() == target.device() && source.is_contiguous()) {
             target.set_data(source);
         } else {
-            target.copy_(source.to(target.scalar_type()));
+            target.copy_(source); // converts the dtype on the way: no temporary copy
         }
     };
 

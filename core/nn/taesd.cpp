@@ -1,4 +1,5 @@
 #include "core/nn/taesd.h"
+#include "core/nn/layers.h"
 
 #include <stdexcept>
 #include <string>
@@ -7,7 +8,7 @@ namespace deadiff::nn {
 namespace {
 
 torch::nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, bool bias = true) {
-    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(bias));
+    return makeConv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(bias));
 }
 
 } // namespace
@@ -19,8 +20,7 @@ TaesdBlockImpl::TaesdBlockImpl(std::int64_t inChannels, std::int64_t outChannels
                                       conv3x3(outChannels, outChannels)));
     if (inChannels != outChannels)
         skip = register_module(
-            "skip",
-            torch::nn::Conv2d(torch::nn::Conv2dOptions(inChannels, outChannels, 1).bias(false)));
+            "skip", makeConv2d(torch::nn::Conv2dOptions(inChannels, outChannels, 1).bias(false)));
 }
 
 torch::Tensor TaesdBlockImpl::forward(const torch::Tensor& x) {

@@ -1,4 +1,5 @@
 #include "core/nn/unet.h"
+#include "core/nn/layers.h"
 
 #include <algorithm>
 #include <sstream>
@@ -142,8 +143,8 @@ UNetEncoderParts buildUNetEncoder(const UNetConfig& c, bool imageCrossAttention)
     parts.inputBlocks = torch::nn::ModuleList();
     {
         UNetBlock first;
-        first->add(torch::nn::Conv2d(
-            torch::nn::Conv2dOptions(c.inChannels, c.modelChannels, 3).padding(1)));
+        first->add(
+            makeConv2d(torch::nn::Conv2dOptions(c.inChannels, c.modelChannels, 3).padding(1)));
         parts.inputBlocks->push_back(first);
         parts.blockChannels.push_back(c.modelChannels);
     }
@@ -183,10 +184,11 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
     const UNetConfig& c = config_;
     checkConfig(c);
     const std::int64_t timeDim = c.modelChannels * 4;
-    time_embed = register_module("time_embed",
-                                 torch::nn::Sequential(torch::nn::Linear(c.modelChannels, timeDim),
-                                                       torch::nn::SiLU(),
-                                                       torch::nn::Linear(timeDim, timeDim)));
+    time_embed = register_module(
+        "time_embed",
+        torch::nn::Sequential(makeLinear(torch::nn::LinearOptions(c.modelChannels, timeDim)),
+                              torch::nn::SiLU(),
+                              makeLinear(torch::nn::LinearOptions(timeDim, timeDim))));
     // Built after time_embed, as before the encoder was shared: same random initialisation.
     UNetEncoderParts encoder = buildUNetEncoder(c, c.imageCrossAttention);
 
@@ -223,8 +225,7 @@ UNetModelImpl::UNetModelImpl(UNetConfig config)
         "out",
         torch::nn::Sequential(
             GroupNormNchw(torch::nn::GroupNormOptions(32, channels).eps(1e-5)), torch::nn::SiLU(),
-            torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
+            makeConv2d(torch::nn::Conv2dOptions(c.modelChannels, c.outChannels, 3).padding(1))));
 }
 
 std::vector<std::shared_ptr<SpatialTransformerImpl>> UNetModelImpl::transformers() const {

@@ -1,4 +1,5 @@
 #include "core/nn/unet_blocks.h"
+#include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
 
@@ -18,12 +19,11 @@ GroupNormNchw groupNorm(std::int64_t channels, double eps) {
 
 torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
                        std::int64_t stride = 1) {
-    return torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+    return makeConv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
 }
 
 torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+    return makeLinear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
 } // namespace

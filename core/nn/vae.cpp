@@ -1,4 +1,5 @@
 #include "core/nn/vae.h"
+#include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
 
@@ -15,9 +16,9 @@ GroupNormNchw normalize(std::int64_t channels) {
 
 torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
                        std::int64_t stride = 1, std::int64_t padding = -1) {
-    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                                 .stride(stride)
-                                 .padding(padding < 0 ? kernel / 2 : padding));
+    return makeConv2d(torch::nn::Conv2dOptions(in, out, kernel)
+                          .stride(stride)
+                          .padding(padding < 0 ? kernel / 2 : padding));
 }
 
 torch::Tensor swish(const torch::Tensor& x) {

@@ -9,6 +9,7 @@
 #include "core/io/weight_file.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/controlnet.h"
+#include "core/nn/layers.h"
 #include "core/nn/lora.h"
 #include "core/nn/state_dict.h"
 #include "core/nn/unet.h"
@@ -174,7 +175,10 @@ public:
         loadTextEncoder(parts);
         if (parts.referenceImages) {
             report("reference encoders", 0.25);
-            references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
+            {
+                const nn::WeightsFromFile fromFile; // load() sets every parameter, or throws
+                references_ = std::make_unique<pipeline::ReferenceEncoder>(config_.reference);
+            }
             references_->load(parts.tensors);
         }
         report("UNet", 0.6);
@@ -457,6 +461,14 @@ private:
         loadWeights(module, parts, prefix, check);
     }
 
+    // A network about to be loaded: not randomly initialised first (loadWeights sets every
+    // parameter or throws, and a failed load leaves the pipeline unusable anyway).
+    template <typename Network, typename Config>
+    static Network builtForLoading(const Config& config, torch::ScalarType dtype = torch::kFloat) {
+        const nn::WeightsFromFile fromFile(dtype);
+        return Network(config);
+    }
+
     // The tokenizer belongs to the text encoder: a base model folder brings its own vocabulary.
     void loadTextEncoder(const pipeline::ModelParts& parts) {
         const std::string vocab =
@@ -468,14 +480,14 @@ private:
             throw std::runtime_error(
                 tokenizer_->source() + " holds " + std::to_string(tokenizer_->vocabSize()) +
                 " tokens but the text encoder has only " + std::to_string(config_.text.vocabSize));
-        text_ = nn::ClipTextModel(config_.text);
+        text_ = builtForLoading<nn::ClipTextModel>(config_.text);
         loadWeights(*text_, parts, nn::kClipTextPrefix);
         text_->eval();
         pipeline::releaseCopiedPages(parts, *text_, nn::kClipTextPrefix);
     }
 
     void loadUNet(const pipeline::ModelParts& parts) {
-        unet_ = nn::UNetModel(config_.unet);
+        unet_ = builtForLoading<nn::UNetModel>(config_.unet, computeDtype_);
         loadWeights(*unet_, parts, kUNetPrefix);
         unet_->eval();
         if (computeDtype_ != torch::kFloat)
@@ -484,7 +496,7 @@ private:
     }
 
     void loadVae(const pipeline::ModelParts& parts) {
-        vae_ = nn::AutoencoderKL(config_.vae);
+        vae_ = builtForLoading<nn::AutoencoderKL>(config_.vae, computeDtype_);
         loadWeights(*vae_, parts, kVaePrefix);
         vae_->eval();
         if (computeDtype_ != torch::kFloat)

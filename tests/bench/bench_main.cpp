@@ -350,9 +350,23 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
                 "load s", "RSS load GiB", "peak gen GiB", "weights GiB");
     for (const std::string& dtypeName : dtypes) {
         const auto loadStart = Clock::now();
-        auto pipeline =
-            deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtypeName)});
+        // Where the load spends its time: seconds from each stage's start to the next one's.
+        std::string stage = "open";
+        auto stageStart = loadStart;
+        std::string stages;
+        const auto progress = [&](const std::string& what, double) {
+            const auto now = Clock::now();
+            char line[96];
+            std::snprintf(line, sizeof line, " %s %.2f s,", stage.c_str(),
+                          std::chrono::duration<double>(now - stageStart).count());
+            stages += line;
+            stage = what;
+            stageStart = now;
+        };
+        auto pipeline = deadiff::Pipeline::load(
+            {model, parsedChoice<deadiff::ComputeDtype>(dtypeName)}, progress);
         const double loadSeconds = std::chrono::duration<double>(Clock::now() - loadStart).count();
+        std::printf("load stages:%s\n", stages.c_str());
         const double weights = weightGiB(model, dtypeName);
         for (const std::string& sizeText : sizes) {
             deadiff::GenerationRequest request;
