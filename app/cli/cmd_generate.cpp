@@ -10,6 +10,7 @@
 #include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
+#include "core/pipeline/model_files.h"
 #include "core/pipeline/model_memory.h"
 #include "core/pipeline/pipeline.h"
 
@@ -59,9 +60,9 @@ LoraChoice loraOption(const std::string& value) {
         char* end = nullptr;
         const double parsed = std::strtod(weight.c_str(), &end);
         if (!weight.empty() && end == weight.c_str() + weight.size())
-            return {value.substr(0, colon), parsed};
+            return {value.substr(0, colon), parsed, {}};
     }
-    return {value, 1.0};
+    return {value, 1.0, {}};
 }
 
 void addRequestOptions(Args& args) {
@@ -92,6 +93,10 @@ void addRequestOptions(Args& args) {
         .option("--timestep-spacing", "NAME",
                 "leading | trailing (trailing: ddim and euler-a, for Hyper-SD-style LoRAs)",
                 "leading")
+        .option("--decoder", "NAME",
+                "vae | taesd (taesd: the tiny decoder, for fast drafts; needs "
+                "taesd_decoder.safetensors in the models folder's taesd/ or the model's folder)",
+                "vae")
         .repeatable("--lora", "PATH[:W]",
                     "LoRA file (kohya/A1111, LyCORIS LoCon, diffusers/PEFT) merged at weight W "
                     "[default 1]")
@@ -147,6 +152,7 @@ GenerationRequest requestFromArgs(const Args& args) {
     request.cfg = args.number("--cfg");
     request.sampler = enumOption<SamplerKind>(args, "--sampler");
     request.timestepSpacing = enumOption<TimestepSpacing>(args, "--timestep-spacing");
+    request.decoder = enumOption<DecoderKind>(args, "--decoder");
     for (const std::string& value : args.values("--lora"))
         request.loras.push_back(loraOption(value));
     if (args.has("--width"))
@@ -187,6 +193,10 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
     if (request.model.empty())
         throw UsageError("no model given: pass --model PATH (a DEADiff .ckpt or .safetensors, or "
                          "a model folder); the bundled demo model is not installed");
+    if (request.decoder == DecoderKind::Taesd && pipeline::taesdDecoderPath(request.model).empty())
+        throw UsageError("option '--decoder': taesd needs taesd_decoder.safetensors "
+                         "(madebyollin/taesd) in the models folder's taesd/ or in the model's "
+                         "folder");
     // What the user typed is checked before the (slow) load; sizes not typed become the
     // model's own after it (fitToModel).
     try {

@@ -25,11 +25,15 @@ std::optional<Preprocessor> effectivePreprocessor(const ControlUnit& unit) {
     return defaultPreprocessor(effectiveType(unit));
 }
 
-bool actsAt(const ControlUnit& unit, int step, int total) {
-    if (total <= 0 || unit.scale == 0.0)
+bool stepInWindow(double start, double end, int step, int total) {
+    if (total <= 0)
         return false;
     const double fraction = static_cast<double>(step) / static_cast<double>(total);
-    return fraction >= unit.start && fraction <= unit.end;
+    return fraction >= start && fraction <= end;
+}
+
+bool actsAt(const ControlUnit& unit, int step, int total) {
+    return unit.scale != 0.0 && stepInWindow(unit.start, unit.end, step, total);
 }
 
 } // namespace deadiff::control

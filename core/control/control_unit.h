@@ -39,8 +39,12 @@ ControlType effectiveType(const ControlUnit& unit);
 // the type's default (defaultPreprocessor); nullopt when there is none to use.
 std::optional<Preprocessor> effectivePreprocessor(const ControlUnit& unit);
 
-// Whether the unit acts at sampler step `step` (0-based, run order) of `total`: when
-// step / total lies in [start, end] (A1111's guidance start/end), so 0..1 is every step. A unit
+// Whether sampler step `step` (0-based, run order) of `total` lies in the window [start, end] of
+// fractions of the steps: step / total in [start, end] (A1111's guidance start/end), so 0..1 is
+// every step and start 1 none. The one rule for ControlNet units and the reference window.
+bool stepInWindow(double start, double end, int step, int total);
+
+// Whether the unit acts at sampler step `step` of `total`: in its window (stepInWindow). A unit
 // of strength 0 never acts.
 bool actsAt(const ControlUnit& unit, int step, int total);
 

@@ -114,10 +114,35 @@ void FileHashCache::write() const {
 }
 
 std::string FileHashCache::sha256(const std::string& path) {
+    return cached(path, "", [](const std::string& file) { return sha256OfFile(file); });
+}
+
+std::string FileHashCache::safetensorsDataSha256(const std::string& path) {
+    return cached(path, "safetensors-data:", [](const std::string& file) {
+        std::error_code notRegular;
+        if (!fs::is_regular_file(file, notRegular)) // a FIFO would block the read below
+            throw std::runtime_error("cannot read " + file + ": not a regular file");
+        std::ifstream in(file, std::ios::binary);
+        unsigned char length[8] = {};
+        if (!in.read(reinterpret_cast<char*>(length), sizeof length))
+            throw std::runtime_error("cannot read " + file + ": too short for a safetensors file");
+        std::uint64_t headerBytes = 0;
+        for (int i = 7; i >= 0; --i) // little-endian
+            headerBytes = headerBytes << 8 | length[i];
+        if (headerBytes > (std::uint64_t{1} << 40))
+            throw std::runtime_error("cannot read " + file + ": not a safetensors file");
+        return sha256OfFile(file, {}, 8 + headerBytes);
+    });
+}
+
+// `kind` tells hashes of the same file apart in the cache ("" for the whole file's sha256).
+std::string FileHashCache::cached(const std::string& path, const char* kind,
+                                  const std::function<std::string(const std::string&)>& compute) {
     std::error_code error;
     const std::string absolute = fs::weakly_canonical(fs::absolute(path), error).string();
-    const std::string key = error ? fs::absolute(path).string() : absolute;
-    const FileStamp stamp = stampOf(key);
+    const std::string file = error ? fs::absolute(path).string() : absolute;
+    const std::string key = kind + file;
+    const FileStamp stamp = stampOf(file);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!loaded_)
@@ -128,7 +153,7 @@ std::string FileHashCache::sha256(const std::string& path) {
             return known->second.sha256;
     }
     // Hashed outside the lock: a 7 GB file must not block other lookups.
-    const std::string hash = sha256OfFile(key);
+    const std::string hash = compute(file);
     std::lock_guard<std::mutex> lock(mutex_);
     entries_[key] = {stamp.size, stamp.modified, hash};
     ++filesHashed_;

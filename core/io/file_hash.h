@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -31,6 +32,11 @@ public:
     // otherwise computed and stored (the cache file is rewritten atomically; failing to write
     // it only loses the memory). Thread-safe. Throws as sha256OfFile.
     std::string sha256(const std::string& path);
+    // The sha256 of a .safetensors file's tensor data (everything after its JSON header):
+    // kohya's "addnet" hash, which A1111 prints in "Lora hashes" and which stays the same when
+    // only the file's metadata changes. Cached like sha256(); throws as sha256OfFile, or when
+    // the file is too short for its header.
+    std::string safetensorsDataSha256(const std::string& path);
     // How many files were actually read since construction (tests).
     int filesHashed() const;
 
@@ -43,6 +49,8 @@ private:
         std::int64_t modified = 0; // nanoseconds since the epoch
         std::string sha256;
     };
+    std::string cached(const std::string& path, const char* kind,
+                       const std::function<std::string(const std::string&)>& compute);
     void read();
     void write() const;
 

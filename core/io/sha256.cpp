@@ -52,7 +52,8 @@ std::string Sha256::hexDigest() {
     return hex;
 }
 
-std::string sha256OfFile(const std::string& path, const HashProgress& progress) {
+std::string sha256OfFile(const std::string& path, const HashProgress& progress,
+                         std::uint64_t from) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
@@ -64,9 +65,15 @@ std::string sha256OfFile(const std::string& path, const HashProgress& progress) 
     // Sequential read-ahead; the pages are not needed again, so they need not crowd the cache.
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     const auto total = static_cast<std::uint64_t>(info.st_size);
+    if (from > total ||
+        (from > 0 && ::lseek(fd, static_cast<off_t>(from), SEEK_SET) != static_cast<off_t>(from))) {
+        ::close(fd);
+        throw std::runtime_error("cannot read " + path + ": shorter than " + std::to_string(from) +
+                                 " bytes");
+    }
     Sha256 hash;
     std::vector<char> buffer(std::size_t{4} << 20);
-    std::uint64_t done = 0;
+    std::uint64_t done = from;
     for (;;) {
         const ssize_t got = ::read(fd, buffer.data(), buffer.size());
         if (got < 0 && errno == EINTR)

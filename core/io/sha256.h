@@ -29,8 +29,10 @@ private:
 // Called with (bytes hashed, file size) every few megabytes; returning false stops the hash.
 using HashProgress = std::function<bool(std::uint64_t done, std::uint64_t total)>;
 
-// Lowercase hex SHA-256 of a file's contents. Throws std::runtime_error naming the file when
-// it cannot be read; returns an empty string when `progress` stopped it.
-std::string sha256OfFile(const std::string& path, const HashProgress& progress = {});
+// Lowercase hex SHA-256 of a file's contents from byte `from` on (0: the whole file). Throws
+// std::runtime_error naming the file when it cannot be read or is shorter than `from`;
+// returns an empty string when `progress` stopped it.
+std::string sha256OfFile(const std::string& path, const HashProgress& progress = {},
+                         std::uint64_t from = 0);
 
 } // namespace deadiff::io

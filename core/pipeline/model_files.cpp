@@ -1,8 +1,11 @@
 #include "core/pipeline/model_files.h"
 
 #include "core/io/file_hash.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/model_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace deadiff::pipeline {
@@ -32,6 +35,37 @@ std::string modelFileHash(const std::string& path) {
         const std::string configPath = modelConfigPath(path);
         return configPath.empty() ? io::FileHashCache::shared().sha256(path)
                                   : folderHash(configPath);
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::string taesdDecoderPath(const std::string& modelPath) {
+    std::error_code error;
+    const std::string configPath = modelPath.empty() ? std::string() : modelConfigPath(modelPath);
+    if (!configPath.empty()) {
+        const fs::path own = fs::path(configPath).parent_path() / kTaesdDecoderFile;
+        if (fs::is_regular_file(own, error))
+            return own.string();
+    }
+    const std::string root = models::modelsRoot();
+    if (!root.empty()) {
+        const fs::path shared = fs::path(root) / "taesd" / kTaesdDecoderFile;
+        if (fs::is_regular_file(shared, error))
+            return shared.string();
+    }
+    return {};
+}
+
+std::string loraFileHash(const std::string& path) {
+    if (path.empty())
+        return {};
+    try {
+        std::string extension = fs::path(path).extension().string();
+        std::transform(extension.begin(), extension.end(), extension.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return extension == ".safetensors" ? io::FileHashCache::shared().safetensorsDataSha256(path)
+                                           : io::FileHashCache::shared().sha256(path);
     } catch (const std::exception&) {
         return {};
     }

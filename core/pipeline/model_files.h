@@ -14,6 +14,17 @@ namespace deadiff::pipeline {
 // path or a file that cannot be read (a hash never fails a generation).
 std::string modelFileHash(const std::string& path);
 
+// The TAESD decoder file for a model: taesd_decoder.safetensors in the model's folder (a model
+// folder brings the one trained for its VAE), else in the models folder's taesd/. Empty when
+// neither exists.
+inline constexpr const char* kTaesdDecoderFile = "taesd_decoder.safetensors";
+std::string taesdDecoderPath(const std::string& modelPath);
+
+// A LoRA file's hash as A1111 records it in "Lora hashes": for .safetensors the sha256 of the
+// tensor data after the header (kohya's addnet hash), for other files the whole file's sha256.
+// Empty when the file cannot be read.
+std::string loraFileHash(const std::string& path);
+
 // Where a recorded model file (or folder) is now: the recorded path when it exists, else the
 // first file of the same name in `folders` (e.g. the folders of the recent files and of the
 // current model). With `sha256` given, only a candidate with that hash fits (each file is

@@ -12,6 +12,7 @@
 #include "core/nn/layers.h"
 #include "core/nn/lora.h"
 #include "core/nn/state_dict.h"
+#include "core/nn/taesd.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
 #include "core/pipeline/conditioning.h"
@@ -77,6 +78,8 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelFa
     resolved.modelHash = pipeline::modelFileHash(resolved.model);
     resolved.baseHash = pipeline::modelFileHash(resolved.base);
     resolved.vaeHash = pipeline::modelFileHash(resolved.vae);
+    for (LoraChoice& lora : resolved.loras)
+        lora.hash = pipeline::loraFileHash(lora.path);
     return resolved;
 }
 
@@ -258,6 +261,7 @@ public:
                               GenerationObserver* observer) override {
         validate(request);
         checkCapabilities(request);
+        checkDecoder(request);
         const GenerationRequest resolved = resolveRequest(request, facts_);
         if (observer != nullptr)
             observer->onStarted(resolved);
@@ -354,10 +358,7 @@ public:
                     const int every = observer->fullDecodeEvery();
                     const bool full = every > 0 && ((info.step + 1) % every == 0);
                     step.previews =
-                        full ? decode(info.predictedX0)
-                             : image::tensorBatchToRgb(
-                                   sample::latentPreview(info.predictedX0, config_.latentFactor()),
-                                   image::PixelRange::ZeroToOne);
+                        full ? decode(info.predictedX0) : cheapPreview(info.predictedX0);
                     step.previewIsFullDecode = full;
                 }
                 observer->onStep(step);
@@ -377,7 +378,10 @@ public:
         stage("Decoding image");
         GenerationResult result;
         result.request = resolved;
-        result.images = decode(latent);
+        result.images = resolved.decoder == DecoderKind::Taesd
+                            ? image::tensorBatchToRgb(taesd()->forward(latent.to(torch::kFloat)),
+                                                      image::PixelRange::ZeroToOne)
+                            : decode(latent);
         if (start)
             result.images = start->pasteBack(result.images);
         result.hints = std::move(hintsUsed);
@@ -547,6 +551,85 @@ private:
             throw RequestError("mode", std::string("'") + nameOf(*request.mode) + "' " + why);
     }
 
+    // The TAESD decoder for `--decoder taesd` and the live previews: the model folder's
+    // taesd_decoder.safetensors, else the models folder's taesd/ one (pipeline::taesdDecoderPath),
+    // loaded once. Null when there is none; throws std::runtime_error naming the file when it is
+    // not a TAESD decoder for this model's latents.
+    nn::TaesdDecoder taesd() {
+        if (!taesdError_.empty())
+            throw std::runtime_error(taesdError_);
+        if (taesdLookedUp_)
+            return taesd_;
+        taesdLookedUp_ = true;
+        const std::string path = pipeline::taesdDecoderPath(facts_.modelPath);
+        if (path.empty())
+            return taesd_;
+        try {
+            taesd_ = loadTaesd(path);
+        } catch (const std::exception& error) {
+            taesdError_ = error.what(); // the same answer on every later use
+            throw;
+        }
+        return taesd_;
+    }
+
+    nn::TaesdDecoder loadTaesd(const std::string& path) const {
+        const io::WeightFile file = io::WeightFile::open(path);
+        const nn::TensorMap tensors = nn::tensorsOf(file);
+        const auto first = tensors.find("1.weight"); // latent -> channels, the first conv
+        if (first == tensors.end() || first->second.dim() != 4)
+            throw std::runtime_error(path +
+                                     " is not a TAESD decoder (no \"1.weight\" convolution)");
+        nn::TaesdConfig config;
+        config.channels = first->second.size(0);
+        config.latentChannels = first->second.size(1);
+        config.upsamplings = 0;
+        for (std::int64_t factor = config_.latentFactor(); factor > 1; factor /= 2)
+            ++config.upsamplings;
+        nn::TaesdDecoder decoder(config);
+        nn::LoadOptions copy;
+        copy.shareMemory = false; // small: its own memory, so the file may close
+        try {
+            nn::loadStateDict(*decoder, tensors, "", copy);
+        } catch (const std::exception& error) {
+            throw std::runtime_error(path + " is not a TAESD decoder for this model: " +
+                                     error.what());
+        }
+        decoder->eval();
+        return decoder;
+    }
+
+    // `--decoder taesd` without a TAESD file is a request error, found before any work.
+    void checkDecoder(const GenerationRequest& request) {
+        if (request.decoder != DecoderKind::Taesd)
+            return;
+        nn::TaesdDecoder decoder{nullptr};
+        try {
+            decoder = taesd();
+        } catch (const std::exception& error) {
+            throw RequestError("decoder", std::string("taesd: ") + error.what());
+        }
+        if (!decoder)
+            throw RequestError("decoder",
+                               "taesd needs taesd_decoder.safetensors (madebyollin/taesd) in the "
+                               "models folder's taesd/ or in the model's folder");
+    }
+
+    // The live preview of a step: through TAESD when there is one (a broken file falls back, once
+    // refused, to the linear map), else the linear latent -> RGB map.
+    std::vector<cv::Mat> cheapPreview(const torch::Tensor& predictedX0) {
+        nn::TaesdDecoder decoder{nullptr};
+        try {
+            decoder = taesd();
+        } catch (const std::exception&) {
+        }
+        if (decoder)
+            return image::tensorBatchToRgb(decoder->forward(predictedX0.to(torch::kFloat)),
+                                           image::PixelRange::ZeroToOne);
+        return image::tensorBatchToRgb(sample::latentPreview(predictedX0, config_.latentFactor()),
+                                       image::PixelRange::ZeroToOne);
+    }
+
     // The UNet's contexts for the prompt rows: image tokens from the references (none for a
     // plain SD model), the prompt's text in both branches.
     nn::UNetContext conditionalContext(const torch::Tensor& prompt,
@@ -681,6 +764,9 @@ private:
     std::unique_ptr<pipeline::ReferenceEncoder> references_;
     nn::UNetModel unet_{nullptr};
     nn::AutoencoderKL vae_{nullptr};
+    nn::TaesdDecoder taesd_{nullptr}; // taesd(): looked up once, on first use
+    bool taesdLookedUp_ = false;
+    std::string taesdError_; // why the TAESD file found was refused
     torch::Tensor alphasCumprod_;
     std::map<std::string, torch::Tensor> textCache_;
     std::map<std::string, nn::ControlNetModel> controlNets_; // by path

@@ -59,6 +59,20 @@ void appendModelNames(std::ostream& text, const GenerationRequest& r) {
     }
     if (!r.vae.empty())
         named("VAE", r.vae, r.vaeHash);
+    // A1111's `Lora hashes: "name: hash, ..."`: the file's stem without ':' and ',' (they
+    // would split the list), the first 12 hex digits of loraFileHash.
+    std::string loraHashes;
+    for (const LoraChoice& lora : r.loras) {
+        if (lora.hash.empty())
+            continue;
+        std::string name = fileStem(lora.path);
+        name.erase(
+            std::remove_if(name.begin(), name.end(), [](char c) { return c == ':' || c == ','; }),
+            name.end());
+        loraHashes += (loraHashes.empty() ? "" : ", ") + name + ": " + lora.hash.substr(0, 12);
+    }
+    if (!loraHashes.empty())
+        text << ", Lora hashes: \"" << loraHashes << "\"";
 }
 
 } // namespace
@@ -82,9 +96,9 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
            prompt == o.prompt && negativePrompt == o.negativePrompt && sameStyles() &&
            mix == o.mix && content == o.content && mode == o.mode && imageWeight == o.imageWeight &&
            seed == o.seed && steps == o.steps && cfg == o.cfg && sampler == o.sampler &&
-           timestepSpacing == o.timestepSpacing && loras == o.loras && width == o.width &&
-           height == o.height && batch == o.batch && dtype == o.dtype && controls == o.controls &&
-           styleStart == o.styleStart && styleEnd == o.styleEnd &&
+           timestepSpacing == o.timestepSpacing && decoder == o.decoder && loras == o.loras &&
+           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
+           controls == o.controls && styleStart == o.styleStart && styleEnd == o.styleEnd &&
            styleStrength == o.styleStrength && contentStrength == o.contentStrength &&
            layerWeights == o.layerWeights && init == o.init && strength == o.strength &&
            resizeMode == o.resizeMode && mask == o.mask && maskBlur == o.maskBlur &&
@@ -282,13 +296,6 @@ void validate(const GenerationRequest& request) {
     validateInitImage(request);
 }
 
-bool stepInWindow(double start, double end, int step, int total) {
-    if (total <= 0)
-        return false;
-    const double fraction = static_cast<double>(step) / static_cast<double>(total);
-    return fraction >= start && fraction <= end;
-}
-
 bool referencesActAt(const GenerationRequest& request, int step, int total) {
     return stepInWindow(request.styleStart, request.styleEnd, step, total);
 }
@@ -400,10 +407,16 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
     json["sampler"] = nameOf(r.sampler);
     if (r.timestepSpacing != TimestepSpacing::Leading)
         json["timestep_spacing"] = nameOf(r.timestepSpacing);
+    if (r.decoder != DecoderKind::Vae)
+        json["decoder"] = nameOf(r.decoder);
     if (!r.loras.empty()) {
         Json loras = Json::array();
-        for (const LoraChoice& lora : r.loras)
-            loras.push_back({{"path", lora.path}, {"weight", lora.weight}});
+        for (const LoraChoice& lora : r.loras) {
+            Json entry = {{"path", lora.path}, {"weight", lora.weight}};
+            if (!lora.hash.empty())
+                entry["hash"] = lora.hash;
+            loras.push_back(entry);
+        }
         json["loras"] = loras;
     }
     json["width"] = r.width;
@@ -617,13 +630,21 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
             r.sampler = json::asEnum<SamplerKind>(value, key);
         } else if (key == "timestep_spacing") {
             r.timestepSpacing = json::asEnum<TimestepSpacing>(value, key);
+        } else if (key == "decoder") {
+            r.decoder = json::asEnum<DecoderKind>(value, key);
         } else if (key == "loras") {
             if (!value.is_array())
                 fail(key, "must be a list of {\"path\", \"weight\"} objects");
             for (std::size_t i = 0; i < value.size(); ++i) {
-                const StyleReference entry =
-                    pathAndWeightFromJson(value[i], "loras[" + std::to_string(i) + "]", strict);
-                r.loras.push_back({entry.path, entry.weight.value_or(1.0)});
+                const std::string where = "loras[" + std::to_string(i) + "]";
+                Json item = value[i];
+                std::string hash;
+                if (item.is_object() && item.contains("hash")) { // as a result recorded it
+                    hash = json::asString(item["hash"], where + ".hash");
+                    item.erase("hash");
+                }
+                const StyleReference entry = pathAndWeightFromJson(item, where, strict);
+                r.loras.push_back({entry.path, entry.weight.value_or(1.0), hash});
             }
         } else if (key == "width") {
             r.width = json::asInt(value, key);

@@ -4,12 +4,14 @@
 // GUI). Torch-free: the GUI includes it.
 #pragma once
 
+#include "core/common/enum_names.h"
 #include "core/control/control_unit.h"
 #include "core/image/resize_mode.h"
 #include "core/pipeline/reference_mode.h"
 #include "core/runtime/compute_dtype.h"
 #include "core/sample/sampler_kind.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,6 +23,15 @@ namespace deadiff {
 
 using sample::SamplerKind;
 using sample::TimestepSpacing;
+
+// What turns the final latent into the image (conventions `decoder`): the model's KL VAE, or
+// TAESD (madebyollin/taesd), a tiny decoder that is much faster and slightly softer, for drafts.
+enum class DecoderKind { Vae, Taesd };
+
+constexpr auto enumNames(DecoderKind) {
+    return std::array{EnumName<DecoderKind>{DecoderKind::Vae, "vae"},
+                      EnumName<DecoderKind>{DecoderKind::Taesd, "taesd"}};
+}
 
 // The negative prompt hard-coded in the official scripts (inference.py, app.py).
 extern const char* const kOfficialNegativePrompt;
@@ -36,8 +47,11 @@ struct StyleReference {
 struct LoraChoice {
     std::string path;
     double weight = 1.0;
+    // Recorded with a result, never read as input (like GenerationRequest::modelHash):
+    // pipeline::loraFileHash of the file as merged.
+    std::string hash;
     bool operator==(const LoraChoice& other) const {
-        return path == other.path && weight == other.weight;
+        return path == other.path && weight == other.weight && hash == other.hash;
     }
     bool operator!=(const LoraChoice& other) const { return !(*this == other); }
 };
@@ -74,6 +88,7 @@ struct GenerationRequest {
     double cfg = 7.5;
     SamplerKind sampler = SamplerKind::Ddim;
     TimestepSpacing timestepSpacing = TimestepSpacing::Leading; // trailing: ddim, euler-a
+    DecoderKind decoder = DecoderKind::Vae;
     int width = 512;
     int height = 512;
     int batch = 1;
@@ -146,10 +161,8 @@ std::vector<double> normalizedStyleWeights(const GenerationRequest& request);
 // Throws RequestError naming the first invalid field.
 void validate(const GenerationRequest& request);
 
-// Whether sampler step `step` (0-based, run order) of `total` lies in the window [start, end] of
-// fractions of the steps (A1111's ControlNet convention: start 0 and end 1 cover every step;
-// start 1 none).
-bool stepInWindow(double start, double end, int step, int total);
+// The reference window uses the ControlNet window's rule (control::stepInWindow).
+using control::stepInWindow;
 
 // Whether the reference images act at sampler step `step` of `total` (style_start/style_end).
 bool referencesActAt(const GenerationRequest& request, int step, int total);

@@ -222,10 +222,10 @@ TEST(GenerateArgs, LoraAndFewStepFlagsMapOntoTheRequestFields) {
                 "--lora", "dir:with:colons/a.safetensors", "--lora", "neg.safetensors:-1.5",
                 "--sampler", "tcd", "--timestep-spacing", "trailing"});
     const GenerationRequest r = requestFromArgs(args);
-    EXPECT_EQ(r.loras, (std::vector<LoraChoice>{{"style.safetensors", 0.6},
-                                                {"/m/lcm.safetensors", 1.0},
-                                                {"dir:with:colons/a.safetensors", 1.0},
-                                                {"neg.safetensors", -1.5}}));
+    EXPECT_EQ(r.loras, (std::vector<LoraChoice>{{"style.safetensors", 0.6, {}},
+                                                {"/m/lcm.safetensors", 1.0, {}},
+                                                {"dir:with:colons/a.safetensors", 1.0, {}},
+                                                {"neg.safetensors", -1.5, {}}}));
     EXPECT_EQ(r.sampler, SamplerKind::Tcd);
     EXPECT_EQ(r.timestepSpacing, TimestepSpacing::Trailing);
 
@@ -354,7 +354,8 @@ TEST(CliBinary, MissingControlNetInputsAreNamedBeforeLoading) {
         runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",
                     "--depth", "/nonexistent/depth.png", "--control", "/nonexistent/c.pth"});
     EXPECT_EQ(missing.exitCode, 2);
-    EXPECT_NE(missing.err.find("'--control': no such file or model name: /nonexistent/c.pth"), std::string::npos)
+    EXPECT_NE(missing.err.find("'--control': no such file or model name: /nonexistent/c.pth"),
+              std::string::npos)
         << missing.err;
     const auto hint =
         runProcess({kCli, "generate", "--model", "/nonexistent/model.ckpt", "--prompt", "x",

@@ -5,6 +5,8 @@
 #include "tests/support/tiny_model.h"
 
 #include "core/image/image_io.h"
+#include "core/io/file_hash.h"
+#include "core/io/png.h"
 #include "core/pipeline/metadata.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 namespace deadiff::cli {
@@ -82,11 +85,35 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
     ASSERT_EQ(recorded->loras.size(), 1u);
     EXPECT_EQ(recorded->loras[0].path, lora);
     EXPECT_DOUBLE_EQ(recorded->loras[0].weight, 0.8);
+    // A1111's "Lora hashes": kohya's addnet hash, the sha256 of the bytes after the header.
+    std::ifstream file(lora, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(file)),
+                            std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 8u);
+    std::uint64_t headerBytes = 0;
+    for (int i = 7; i >= 0; --i)
+        headerBytes = headerBytes << 8 | static_cast<unsigned char>(bytes[i]);
+    const std::string addnet =
+        io::sha256Hex(bytes.data() + 8 + headerBytes, bytes.size() - 8 - headerBytes);
+    EXPECT_EQ(recorded->loras[0].hash, addnet);
+    EXPECT_NE(addnet, io::sha256Hex(bytes.data(), bytes.size()));
+    const std::string parameters = io::findPngText(io::readPngText(merged), "parameters");
+    EXPECT_NE(parameters.find("Lora hashes: \"lora_kohya: " + addnet.substr(0, 12) + "\""),
+              std::string::npos)
+        << parameters;
 
     const auto missing = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
                                      "--lora", (dir_ / "none.safetensors").string()});
     EXPECT_EQ(missing.exitCode, 2);
     EXPECT_NE(missing.err.find("'--lora': no such file"), std::string::npos) << missing.err;
+    // --decoder taesd with no taesd_decoder.safetensors anywhere: refused before the load.
+    const auto noTaesd = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
+                                     "--decoder", "taesd", "-o", (dir_ / "taesd.png").string()});
+    EXPECT_EQ(noTaesd.exitCode, 2);
+    EXPECT_NE(noTaesd.err.find("'--decoder': taesd needs taesd_decoder.safetensors"),
+              std::string::npos)
+        << noTaesd.err;
+    EXPECT_FALSE(fs::exists(dir_ / "taesd.png"));
     const auto trailing = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
                                       "--sampler", "lcm", "--timestep-spacing", "trailing"});
     EXPECT_EQ(trailing.exitCode, 2);
@@ -101,10 +128,9 @@ TEST_F(CliDemo, TrailingSpacingReachesTheSampler) {
     const std::string model = (dir_ / "tiny").string();
     test::writeTinyModel(model, 2);
     const auto run = [&](const std::string& name, const std::string& spacing) {
-        const auto result =
-            runProcess({kCli, "generate", "--model", model, "--prompt", "star", "--steps", "2",
-                        "--seed", "3", "--dtype", "float32", "--timestep-spacing", spacing, "-o",
-                        (dir_ / name).string()});
+        const auto result = runProcess(
+            {kCli, "generate", "--model", model, "--prompt", "star", "--steps", "2", "--seed", "3",
+             "--dtype", "float32", "--timestep-spacing", spacing, "-o", (dir_ / name).string()});
         EXPECT_EQ(result.exitCode, 0) << result.err;
         return image::readImageRgb((dir_ / name).string());
     };

@@ -123,8 +123,8 @@ TEST(BatchJob, TemplateLorasAreRelativeToTheJobFile) {
         R"({"template": {"prompt": "p", "loras": [{"path": "l/style.safetensors", "weight": 0.5},
                                                   "/abs/lcm.safetensors"]}})",
         "/jobs/x");
-    EXPECT_EQ(job.templ.loras, (std::vector<LoraChoice>{{"/jobs/x/l/style.safetensors", 0.5},
-                                                        {"/abs/lcm.safetensors", 1.0}}));
+    EXPECT_EQ(job.templ.loras, (std::vector<LoraChoice>{{"/jobs/x/l/style.safetensors", 0.5, {}},
+                                                        {"/abs/lcm.safetensors", 1.0, {}}}));
     // Every image of the job is made with them (they are fixed while the model is loaded).
     const BatchPlan plan = expandJob(job, 0);
     ASSERT_FALSE(plan.requests.empty());

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +51,45 @@ TEST_F(FileHash, KnownVectors) {
     EXPECT_EQ(shortHash(kAbc), "ba7816bf8f");
     EXPECT_THROW(sha256OfFile((dir_ / "absent").string()), std::runtime_error);
     EXPECT_THROW(sha256OfFile(dir_.string()), std::runtime_error); // a folder
+}
+
+// kohya's addnet hash (A1111's "Lora hashes"): the tensor data after the JSON header, so a file
+// that differs only in its metadata keeps it.
+TEST_F(FileHash, SafetensorsDataHashSkipsTheHeader) {
+    const auto safetensors = [](const std::string& header, const std::string& data) {
+        std::string bytes(8, '\0');
+        for (int i = 0; i < 8; ++i)
+            bytes[i] = static_cast<char>(header.size() >> (8 * i) & 0xff);
+        return bytes + header + data;
+    };
+    const std::string data(1000, 'x');
+    const std::string a =
+        write("a.safetensors", safetensors(R"({"__metadata__":{"a":"1"}})", data));
+    const std::string b =
+        write("b.safetensors", safetensors(R"({"__metadata__":{"b":"22"}})", data));
+    FileHashCache cache("");
+    EXPECT_EQ(cache.safetensorsDataSha256(a), sha256Hex(data.data(), data.size()));
+    EXPECT_EQ(cache.safetensorsDataSha256(b), cache.safetensorsDataSha256(a));
+    EXPECT_NE(cache.sha256(a), cache.sha256(b));
+    // Both kinds of hash of one file are cached apart.
+    EXPECT_NE(cache.sha256(a), cache.safetensorsDataSha256(a));
+    const int read = cache.filesHashed();
+    EXPECT_EQ(cache.safetensorsDataSha256(a), sha256Hex(data.data(), data.size()));
+    EXPECT_EQ(cache.filesHashed(), read);
+    // A header longer than the file, a file too short for the length, a FIFO: errors, no hang.
+    EXPECT_THROW(cache.safetensorsDataSha256(write("short.safetensors", "abc")),
+                 std::runtime_error);
+    std::string lying = safetensors("{}", "");
+    lying[0] = 100;
+    EXPECT_THROW(cache.safetensorsDataSha256(write("lying.safetensors", lying)),
+                 std::runtime_error);
+    const std::string fifo = (dir_ / "fifo.safetensors").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_THROW(cache.safetensorsDataSha256(fifo), std::runtime_error);
+    // pipeline::loraFileHash picks the kind by extension and never throws.
+    EXPECT_EQ(pipeline::loraFileHash(a), cache.safetensorsDataSha256(a));
+    EXPECT_EQ(pipeline::loraFileHash(write("abc.pt", "abc")), kAbc);
+    EXPECT_EQ(pipeline::loraFileHash((dir_ / "absent.safetensors").string()), "");
 }
 
 TEST_F(FileHash, EachFileIsReadOncePerSizeAndTime) {

@@ -2,6 +2,7 @@
 // error messages, and Pipeline::load generating from the tiny random-weight folder.
 #include "core/build_config.h"
 #include "core/io/safetensors.h"
+#include "core/nn/taesd.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/pipeline.h"
@@ -182,6 +183,107 @@ TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
     // Another seed gives another image.
     const GenerationResult c = second->generate(request(12));
     EXPECT_GT(cv::norm(a.images[0], c.images[0], cv::NORM_INF), 0.0);
+}
+
+// `--decoder taesd`: the model folder's taesd_decoder.safetensors decodes the final image and,
+// once present, every live preview. A TAESD whose weights are zero but for the last bias paints
+// one colour whatever the latent, so the pixels say which decoder ran.
+TEST_F(ModelFolder, TaesdDecoderInTheFolderDecodesTheImageAndThePreviews) {
+    const std::string folder = (dir_ / "tiny").string();
+    test::writeTinyModel(folder, 3);
+    const std::string data = (dir_ / "data").string(); // an empty models folder
+    const char* oldData = std::getenv("XDG_DATA_HOME");
+    const std::string savedData = oldData ? oldData : "";
+    ::setenv("XDG_DATA_HOME", data.c_str(), 1);
+    struct Restore {
+        std::string value;
+        bool had;
+        ~Restore() {
+            if (had)
+                ::setenv("XDG_DATA_HOME", value.c_str(), 1);
+            else
+                ::unsetenv("XDG_DATA_HOME");
+        }
+    } restore{savedData, oldData != nullptr};
+
+    GenerationRequest taesdRequest = request(5);
+    taesdRequest.decoder = DecoderKind::Taesd;
+    {
+        const auto pipeline = Pipeline::load({folder, ComputeDtype::Float32});
+        try {
+            pipeline->generate(taesdRequest);
+            FAIL() << "decoder taesd without a file was accepted";
+        } catch (const RequestError& error) {
+            EXPECT_EQ(error.field(), "decoder");
+            EXPECT_NE(std::string(error.what()).find("taesd_decoder.safetensors"),
+                      std::string::npos)
+                << error.what();
+        }
+    }
+
+    nn::TaesdConfig config;
+    config.channels = 8;
+    config.upsamplings = 2; // the tiny VAE's factor 4
+    const nn::TaesdDecoder constant(config);
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    std::string lastBias;
+    int lastIndex = -1;
+    for (const auto& item : constant->named_parameters()) {
+        item.value().detach().zero_();
+        const int index = std::stoi(item.key().substr(0, item.key().find('.')));
+        if (item.key() == std::to_string(index) + ".bias" && index > lastIndex) {
+            lastIndex = index;
+            lastBias = item.key();
+        }
+    }
+    ASSERT_FALSE(lastBias.empty());
+    constant->named_parameters()[lastBias].detach().copy_(torch::tensor({0.2f, 0.4f, 0.8f}));
+    for (const auto& item : constant->named_parameters())
+        tensors.emplace_back(item.key(), item.value().detach());
+    io::writeSafetensors((fs::path(folder) / "taesd_decoder.safetensors").string(), tensors);
+
+    struct Previews : GenerationObserver {
+        std::vector<cv::Mat> seen;
+        int steps = 0;
+        void onStep(const StepInfo& info) override {
+            ++steps;
+            seen.insert(seen.end(), info.previews.begin(), info.previews.end());
+        }
+    } previews;
+    const auto pipeline = Pipeline::load({folder, ComputeDtype::Float32});
+    const GenerationResult drafted = pipeline->generate(taesdRequest, &previews);
+    ASSERT_EQ(drafted.images.size(), 1u);
+    EXPECT_EQ(drafted.images[0].size(), cv::Size(64, 64));
+    EXPECT_EQ(drafted.request.decoder, DecoderKind::Taesd);
+    const cv::Mat colour(64, 64, CV_8UC3, cv::Scalar(51, 102, 204)); // RGB
+    EXPECT_EQ(cv::norm(drafted.images[0], colour, cv::NORM_INF), 0.0);
+    ASSERT_GE(previews.steps, 3);
+    ASSERT_EQ(previews.seen.size(), static_cast<std::size_t>(previews.steps)); // one per step
+    for (const cv::Mat& preview : previews.seen)
+        EXPECT_EQ(cv::norm(preview, colour, cv::NORM_INF), 0.0);
+    // The VAE still decodes a request that asks for it.
+    const GenerationResult full = pipeline->generate(request(5));
+    EXPECT_GT(cv::norm(full.images[0], colour, cv::NORM_INF), 10.0);
+
+    // A file that is no TAESD decoder is refused naming it and what is wrong, on every request
+    // (not "no file" the second time); the VAE path is unaffected.
+    const std::string broken = (dir_ / "broken").string();
+    test::writeTinyModel(broken, 3);
+    io::writeSafetensors((fs::path(broken) / "taesd_decoder.safetensors").string(),
+                         {{"1.weight", torch::zeros({8, 4, 3, 3})}});
+    const auto brokenPipeline = Pipeline::load({broken, ComputeDtype::Float32});
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            brokenPipeline->generate(taesdRequest);
+            FAIL() << "a broken TAESD file was accepted";
+        } catch (const RequestError& error) {
+            EXPECT_EQ(error.field(), "decoder");
+            const std::string message = error.what();
+            EXPECT_NE(message.find("taesd_decoder.safetensors"), std::string::npos) << message;
+            EXPECT_NE(message.find("missing"), std::string::npos) << message;
+        }
+    }
+    EXPECT_EQ(brokenPipeline->generate(request(5)).images.size(), 1u);
 }
 
 TEST_F(ModelFolder, TinyModelReadsStyleReferencesAtItsOwnSize) {

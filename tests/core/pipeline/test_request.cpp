@@ -322,7 +322,7 @@ TEST(Request, A1111ParametersText) {
 
 TEST(Request, LorasAndTimestepSpacingUseTheConventionKeysAndRoundTrip) {
     GenerationRequest r = sample();
-    r.loras = {{"/loras/style.safetensors", 0.6}, {"lcm.safetensors", -1.5}};
+    r.loras = {{"/loras/style.safetensors", 0.6, {}}, {"lcm.safetensors", -1.5, {}}};
     r.sampler = SamplerKind::EulerAncestral;
     r.timestepSpacing = TimestepSpacing::Trailing;
     const nlohmann::json json = nlohmann::json::parse(toJson(r));
@@ -334,14 +334,38 @@ TEST(Request, LorasAndTimestepSpacingUseTheConventionKeysAndRoundTrip) {
     other.loras[0].weight = 0.7;
     EXPECT_NE(other, r);
 
+    // A result records each LoRA's hash: kept in JSON, A1111's "Lora hashes" (12 digits,
+    // names without the list's separators).
+    GenerationRequest hashed = r;
+    hashed.loras[0].path = "/loras/a:b,c.safetensors";
+    hashed.loras[0].hash = "0123456789abcdef0123";
+    const nlohmann::json hashedJson = nlohmann::json::parse(toJson(hashed));
+    EXPECT_EQ(hashedJson["loras"][0]["hash"], "0123456789abcdef0123");
+    EXPECT_FALSE(hashedJson["loras"][1].contains("hash"));
+    EXPECT_EQ(requestFromJson(toJson(hashed)), hashed);
+    const std::string parameters = toA1111Parameters(hashed);
+    EXPECT_NE(parameters.find(", Lora hashes: \"abc: 0123456789ab\""), std::string::npos)
+        << parameters;
+    EXPECT_EQ(toA1111Parameters(r).find("Lora hashes"), std::string::npos);
+
+    GenerationRequest drafted = r;
+    drafted.decoder = DecoderKind::Taesd;
+    EXPECT_EQ(nlohmann::json::parse(toJson(drafted))["decoder"], "taesd");
+    EXPECT_EQ(requestFromJson(toJson(drafted)), drafted);
+    EXPECT_NE(drafted, r);
+    EXPECT_EQ(
+        errorOf([] { requestFromJson(R"({"prompt": "x", "decoder": "tiny"})"); }).find("'decoder'"),
+        0u);
+
     const nlohmann::json plain = nlohmann::json::parse(toJson(sample()));
+    EXPECT_FALSE(plain.contains("decoder"));
     EXPECT_FALSE(plain.contains("loras"));
     EXPECT_FALSE(plain.contains("timestep_spacing"));
 
     const GenerationRequest bare =
         requestFromJson(R"({"prompt": "x", "loras": ["a.safetensors"], "sampler": "lcm"})");
     ASSERT_EQ(bare.loras.size(), 1u);
-    EXPECT_EQ(bare.loras[0], (LoraChoice{"a.safetensors", 1.0}));
+    EXPECT_EQ(bare.loras[0], (LoraChoice{"a.safetensors", 1.0, {}}));
     EXPECT_EQ(bare.sampler, SamplerKind::Lcm);
     EXPECT_EQ(errorOf([] { requestFromJson(R"({"prompt": "x", "loras": [{"weight": 1}]})"); }),
               "'loras[0].path' is missing");
@@ -368,9 +392,9 @@ TEST(Request, FewStepSettingsAreValidated) {
               "'timestep_spacing' trailing applies to ddim and euler-a, not lcm");
     r.sampler = SamplerKind::Ddim;
     EXPECT_NO_THROW(validate(r));
-    r.loras = {{"a.safetensors", 11.0}};
+    r.loras = {{"a.safetensors", 11.0, {}}};
     EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].weight' must lie in [-10, 10], got 11");
-    r.loras = {{"", 1.0}};
+    r.loras = {{"", 1.0, {}}};
     EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].path' is empty");
 }
 
@@ -408,7 +432,7 @@ private:
 
 TEST(Request, LorasAreALoadTimeOption) {
     GenerationRequest request = sample();
-    request.loras = {{"style.safetensors", 0.5}};
+    request.loras = {{"style.safetensors", 0.5, {}}};
     const LoadOptions wanted = loadOptionsFor(request, "");
     EXPECT_EQ(wanted.loras, request.loras);
     EXPECT_NE(wanted, loadOptionsFor(sample(), ""));
