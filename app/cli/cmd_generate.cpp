@@ -13,6 +13,7 @@
 #include "core/pipeline/model_files.h"
 #include "core/pipeline/model_memory.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/prompt_loras.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -228,6 +229,12 @@ GenerationRequest validatedRequestFromArgs(const Args& args) {
         std::error_code error;
         if (!std::filesystem::is_regular_file(lora.path, error))
             throw UsageError("option '--lora': no such file: " + lora.path);
+    }
+    // A1111's <lora:NAME:W> in the prompt: LoRAs from the models folder, merged at load time.
+    try {
+        pipeline::addPromptLoras(request, models::modelsRoot());
+    } catch (const RequestError& error) {
+        throw UsageError(error.what());
     }
     for (const auto& [flag, path] :
          {std::pair<const char*, const std::string&>{"--model", request.model},

@@ -7,6 +7,7 @@
 #include "core/io/mapped_file.h"
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
+#include "core/models/models_folder.h"
 #include "core/nn/clip_text.h"
 #include "core/nn/controlnet.h"
 #include "core/nn/layers.h"
@@ -21,6 +22,7 @@
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/model_files.h"
 #include "core/pipeline/model_parts.h"
+#include "core/pipeline/prompt_loras.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/pipeline/text_conditioning.h"
 #include "core/runtime/system_info.h"
@@ -262,6 +264,7 @@ public:
         validate(request);
         checkCapabilities(request);
         checkDecoder(request);
+        checkPromptLoras(request);
         const GenerationRequest resolved = resolveRequest(request, facts_);
         if (observer != nullptr)
             observer->onStarted(resolved);
@@ -278,7 +281,9 @@ public:
         };
 
         stage("Encoding prompt");
-        const torch::Tensor promptContext = encodeText(resolved.prompt, "prompt");
+        // `<lora:…>` tags name LoRAs (merged at load time), not text for the encoder.
+        const torch::Tensor promptContext =
+            encodeText(pipeline::withoutPromptLoras(resolved.prompt), "prompt");
         const torch::Tensor negativeContext =
             encodeText(resolved.negativePrompt, "negative_prompt");
 
@@ -397,7 +402,7 @@ public:
         torch::NoGradGuard noGrad;
         const pipeline::ReferenceContexts images = encodeReferences(resolved);
         std::vector<std::pair<std::string, torch::Tensor>> contexts = {
-            {"text", encodeText(resolved.prompt, "prompt")},
+            {"text", encodeText(pipeline::withoutPromptLoras(resolved.prompt), "prompt")},
             {"negative_text", encodeText(resolved.negativePrompt, "negative_prompt")}};
         if (facts_.referenceImages) { // a plain SD model has no image contexts at all
             contexts.emplace_back("style", images.style);
@@ -592,11 +597,26 @@ private:
         try {
             nn::loadStateDict(*decoder, tensors, "", copy);
         } catch (const std::exception& error) {
-            throw std::runtime_error(path + " is not a TAESD decoder for this model: " +
-                                     error.what());
+            throw std::runtime_error(path +
+                                     " is not a TAESD decoder for this model: " + error.what());
         }
         decoder->eval();
         return decoder;
+    }
+
+    // LoRAs merge when the model loads: a `<lora:…>` tag naming one that is not loaded would
+    // silently do nothing, so it is a request error (the CLI adds the prompt's LoRAs to the
+    // load options; addPromptLoras).
+    void checkPromptLoras(const GenerationRequest& request) const {
+        GenerationRequest loaded;
+        loaded.prompt = request.prompt;
+        loaded.loras = facts_.loras;
+        pipeline::addPromptLoras(loaded, models::modelsRoot());
+        if (loaded.loras.size() != facts_.loras.size())
+            throw RequestError("prompt", "names a LoRA that is not loaded: " +
+                                             loaded.loras[facts_.loras.size()].path +
+                                             " (LoRAs load with the model: --lora, a batch "
+                                             "template's loras)");
     }
 
     // `--decoder taesd` without a TAESD file is a request error, found before any work.

@@ -479,8 +479,13 @@ void measureMemory(const std::string& network, int px, const std::string& dtypeN
         const auto z = torch::randn({1, 4, px / 8, px / 8});
         const double before = procStatusGiB("VmRSS");
         resetPeakRss();
+        const auto started = Clock::now();
         vae->decode(z);
         peak = procStatusGiB("VmHWM") - before;
+        // The first decode of the process (no warm-up: the memory is what is measured); the
+        // time is printed beside it, as the VAE's share of an image.
+        std::printf("%s %d px %s: decode %.2f s\n", network.c_str(), px, dtypeName.c_str(),
+                    std::chrono::duration<double>(Clock::now() - started).count());
         // In tensors as wide as the decoder's second level, per pixel (untiled).
         const double elements = peak * (1 << 30) / (dtype == torch::kFloat ? 4.0 : 2.0);
         perElement = elements / (static_cast<double>(px) * px) /

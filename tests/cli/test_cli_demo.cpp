@@ -70,6 +70,25 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
     draft("plain.png", {});
     const std::string mergedLog = draft("lora.png", {"--lora", lora + ":0.8"});
     draft("zero.png", {"--lora", lora + ":0"});
+    // The same LoRA named in the prompt (A1111's syntax) makes the same image: merged at the
+    // same weight, and the tag is no text for the encoder.
+    {
+        std::vector<std::string> command = {
+            kCli,        "generate", "--model", model, "--prompt", "star <lora:" + lora + ":0.8>",
+            "--steps",   "2",        "--seed",  "3",   "--dtype",  "float32",
+            "--sampler", "lcm",      "--cfg",   "1",   "-o",       (dir_ / "tagged.png").string()};
+        const auto tagged = runProcess(command);
+        EXPECT_EQ(tagged.exitCode, 0) << tagged.err;
+        EXPECT_EQ(cv::norm(image::readImageRgb((dir_ / "tagged.png").string()),
+                           image::readImageRgb((dir_ / "lora.png").string()), cv::NORM_L1),
+                  0.0);
+        const auto unknown =
+            runProcess({kCli, "generate", "--model", model, "--prompt", "star <lora:no_such_lora>",
+                        "-o", (dir_ / "unknown.png").string()});
+        EXPECT_EQ(unknown.exitCode, 2);
+        EXPECT_NE(unknown.err.find("<lora:no_such_lora> is neither a LoRA"), std::string::npos)
+            << unknown.err;
+    }
     EXPECT_NE(mergedLog.find("LoRA lora_kohya"), std::string::npos) << mergedLog;
     EXPECT_NE(mergedLog.find(" keys matched nothing"), std::string::npos) << mergedLog;
 
