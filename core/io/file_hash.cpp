@@ -1,6 +1,7 @@
 #include "core/io/file_hash.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/bounded_file.h"
 #include "core/io/sha256.h"
 
 #include <nlohmann/json.hpp>
@@ -119,12 +120,10 @@ std::string FileHashCache::sha256(const std::string& path) {
 
 std::string FileHashCache::safetensorsDataSha256(const std::string& path) {
     return cached(path, "safetensors-data:", [](const std::string& file) {
-        std::error_code notRegular;
-        if (!fs::is_regular_file(file, notRegular)) // a FIFO would block the read below
-            throw std::runtime_error("cannot read " + file + ": not a regular file");
-        std::ifstream in(file, std::ios::binary);
-        unsigned char length[8] = {};
-        if (!in.read(reinterpret_cast<char*>(length), sizeof length))
+        // Through the bounded reader: a FIFO or device is refused, never waited for.
+        const std::vector<std::uint8_t> length =
+            BoundedFile::open(file, kMaxWeightFileBytes, "safetensors file").readHead(8);
+        if (length.size() < 8)
             throw std::runtime_error("cannot read " + file + ": too short for a safetensors file");
         std::uint64_t headerBytes = 0;
         for (int i = 7; i >= 0; --i) // little-endian
