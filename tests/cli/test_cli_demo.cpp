@@ -126,8 +126,10 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
     EXPECT_EQ(missing.exitCode, 2);
     EXPECT_NE(missing.err.find("'--lora': no such file"), std::string::npos) << missing.err;
     // --decoder taesd with no taesd_decoder.safetensors anywhere: refused before the load.
+    // (An empty models folder: a TAESD installed on this machine must not change the answer.)
     const auto noTaesd = runProcess({kCli, "generate", "--model", model, "--prompt", "star",
-                                     "--decoder", "taesd", "-o", (dir_ / "taesd.png").string()});
+                                     "--decoder", "taesd", "-o", (dir_ / "taesd.png").string()},
+                                    {"XDG_DATA_HOME=" + (dir_ / "empty-data").string()});
     EXPECT_EQ(noTaesd.exitCode, 2);
     EXPECT_NE(noTaesd.err.find("'--decoder': taesd needs taesd_decoder.safetensors"),
               std::string::npos)
