@@ -2525,6 +2525,26 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <source>Not found, so the current base model and VAE stay: %1.</source>
             <translation>找不到以下文件，因此保留当前的基础模型和 VAE：%1。</translation>
         </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="934" />
+            <source>LoRA not found (or changed since): %1.</source>
+            <translation>找不到 LoRA（或文件已改变）：%1。</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="974" />
+            <source>LoRA file missing</source>
+            <translation>LoRA 文件缺失</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="975" />
+            <source>These LoRA files do not exist: %1</source>
+            <translation>这些 LoRA 文件不存在：%1</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="977" />
+            <source>Remove them from the LoRAs list, or put the files back.</source>
+            <translation>请从 LoRA 列表中移除它们，或把文件放回原处。</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::StepPlot</name>
@@ -3206,6 +3226,82 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <location filename="../ui/model_parts_menus.cpp" line="125" />
             <source>VAE files (*.safetensors *.ckpt *.pt);;All files (*)</source>
             <translation>VAE 文件 (*.safetensors *.ckpt *.pt);;所有文件 (*)</translation>
+        </message>
+    </context>
+    <context>
+        <name>deadiff::ui::LoraListPanel</name>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="138" />
+            <source>LoRAs</source>
+            <translation>LoRA</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="140" />
+            <source>LoRA files change the model's look or teach it a subject; they are merged into the model when the next image starts. A prompt can also name one as &lt;lora:name:weight&gt;.</source>
+            <translation>LoRA 文件改变模型的画风或教它一个主题；下一张图像开始时合并进模型。提示词里也可以写 &lt;lora:名称:权重&gt; 来使用。</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="144" />
+            <source>No LoRA: the model as it is.</source>
+            <translation>没有 LoRA：使用模型本身。</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="150" />
+            <source>Add LoRA</source>
+            <translation>添加 LoRA</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="181" />
+            <source>(no LoRA in the models folder's lora/)</source>
+            <translation>（模型文件夹的 lora/ 中没有 LoRA）</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="185" />
+            <source>Choose a file…</source>
+            <translation>选择文件…</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="197" />
+            <source>Choose a LoRA file</source>
+            <translation>选择 LoRA 文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="198" />
+            <source>LoRA files (*.safetensors *.ckpt *.pt *.pth *.bin);;All files (*)</source>
+            <translation>LoRA 文件 (*.safetensors *.ckpt *.pt *.pth *.bin);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="252" />
+            <source>Merged into the model when the next image starts.</source>
+            <translation>下一张图像开始时合并进模型。</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="261" />
+            <source>Merged at %1; the new weight applies from the next image.</source>
+            <translation>已按 %1 合并；新权重从下一张图像起生效。</translation>
+        </message>
+    </context>
+    <context>
+        <name>deadiff::ui::LoraRow</name>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="62" />
+            <source>How strongly this LoRA changes the model (1: as trained, 0: not at all, negative: the opposite)</source>
+            <translation>此 LoRA 改变模型的强度（1：按训练效果，0：不改变，负数：反向）</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="70" />
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="72" />
+            <source>Take this LoRA out of the model</source>
+            <translation>从模型中去掉此 LoRA</translation>
+        </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="123" />
+            <source>File not found: %1</source>
+            <translation>找不到文件：%1</translation>
         </message>
     </context>
 </TS>

@@ -5,6 +5,7 @@
 #include "ui/enum_combo.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/lora_list.h"
 #include "ui/reference_controls.h"
 #include "ui/reference_list.h"
 #include "ui/start_image_panel.h"
@@ -131,6 +132,9 @@ GenerationForm::GenerationForm(QWidget* parent)
     addSection(buildPromptGroup());
     addSection(buildStyleGroup());
     addSection(buildSamplingGroup());
+    loras_ = new LoraListPanel(this);
+    addSection(loras_);
+    connect(loras_, &LoraListPanel::rowAdded, this, &GenerationForm::guardWheel);
     addSection(buildContentGroup());
     controls_ = new ControlUnitsPanel(this);
     addSection(controls_);
@@ -488,6 +492,7 @@ GenerationRequest GenerationForm::request() const {
     }
 
     request.controls = controls_->units();
+    request.loras = loras_->loras();
     return request;
 }
 
@@ -537,6 +542,7 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     // A request without ControlNets switches the panel off but keeps its units (their files
     // are tools, like the model path).
     controls_->setUnits(request.controls);
+    loras_->setLoras(request.loras);
 }
 
 void GenerationForm::buildArtistControls(QVBoxLayout* layout) {

@@ -40,6 +40,7 @@ namespace deadiff::ui {
 class ControlUnitsPanel;
 class ImageDropZone;
 class ImageView;
+class LoraListPanel;
 class ReferenceControls;
 class ReferenceList;
 class StartImagePanel;
@@ -57,7 +58,7 @@ public:
 
     // Form -> request. The model path is not part of the form (the window owns it); fields the
     // form does not show (extra styles) come from the last setRequest(). The ControlNets are
-    // those of the ControlNet panel while it is switched on.
+    // those of the ControlNet panel while it is switched on; the LoRAs those of the LoRA panel.
     GenerationRequest request() const;
     // Request -> form. Every field the form shows is set; the rest is kept for request().
     void setRequest(const GenerationRequest& request);
@@ -76,6 +77,7 @@ public:
     StartImagePanel* startImagePanel() const { return startImage_; }
     TokenCounter* promptTokenCounter() const { return promptTokens_; }
     ControlUnitsPanel* controlPanel() const { return controls_; }
+    LoraListPanel* loraPanel() const { return loras_; }
     QComboBox* samplerCombo() const { return sampler_; }
 
     // Appends a section (usually a QGroupBox) below the others; its spin boxes, combo boxes and
@@ -177,6 +179,7 @@ private:
     QSpinBox* batch_ = nullptr;
     QComboBox* dtype_ = nullptr;
     ControlUnitsPanel* controls_ = nullptr;
+    LoraListPanel* loras_ = nullptr;
 
     ReferenceControls* referenceControls_ = nullptr;
     ReferenceList* referenceList_ = nullptr;

@@ -6,6 +6,7 @@
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
 #include "core/pipeline/model_files.h"
+#include "core/pipeline/prompt_loras.h"
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
@@ -16,6 +17,7 @@
 #include "ui/generation_form.h"
 #include "ui/image_convert.h"
 #include "ui/image_view.h"
+#include "ui/lora_list.h"
 #include "ui/model_parts_menus.h"
 #include "ui/start_image_panel.h"
 #include "ui/step_plot.h"
@@ -864,6 +866,10 @@ void MainWindow::onModelFacts(const deadiff::ModelFacts& facts) {
         return;
     loadedFacts_ = facts;
     form_->setReferenceImagesEnabled(facts.referenceImages);
+    QStringList loraNotes;
+    for (const std::string& note : facts.loraNotes)
+        loraNotes << QString::fromStdString(note);
+    form_->loraPanel()->setLoaded(facts.loras, loraNotes);
     QString badge = modelBadge_->text();
     if (!facts.base.empty())
         badge += QStringLiteral(" · ") +
@@ -901,6 +907,33 @@ QString MainWindow::restoreModelParts(const GenerationRequest& recorded) {
     return {};
 }
 
+QString MainWindow::locateLoras(std::vector<LoraChoice>& loras) const {
+    std::vector<std::string> folders;
+    const auto addFolderOf = [&](const QString& file) {
+        const std::string folder = QFileInfo(file).absolutePath().toStdString();
+        if (std::find(folders.begin(), folders.end(), folder) == folders.end())
+            folders.push_back(folder);
+    };
+    if (const std::string root = models::modelsRoot(); !root.empty())
+        addFolderOf(QDir(QString::fromStdString(root)).filePath(QStringLiteral("lora/any")));
+    if (!modelPath_.isEmpty())
+        addFolderOf(modelPath_);
+    for (const LoraChoice& listed : form_->loraPanel()->loras())
+        addFolderOf(QString::fromStdString(listed.path));
+    QStringList missing;
+    for (LoraChoice& lora : loras) {
+        const std::string found =
+            pipeline::locateModelFile(lora.path, lora.hash, folders, pipeline::loraFileHash);
+        if (found.empty())
+            missing << QDir::toNativeSeparators(QString::fromStdString(lora.path));
+        else
+            lora.path = found;
+    }
+    if (missing.isEmpty())
+        return {};
+    return tr("LoRA not found (or changed since): %1.").arg(missing.join(QStringLiteral(", ")));
+}
+
 void MainWindow::generate() {
     if (currentJob_ != 0)
         return;
@@ -910,7 +943,7 @@ void MainWindow::generate() {
                                  8000);
         return;
     }
-    const GenerationRequest request = currentRequest();
+    GenerationRequest request = currentRequest();
     const QString incomplete = form_->incompleteSettings();
     if (!incomplete.isEmpty()) {
         showError(tr("Cannot generate yet"), incomplete,
@@ -918,6 +951,8 @@ void MainWindow::generate() {
         return;
     }
     try {
+        // `<lora:NAME:W>` in the prompt loads like a listed LoRA (as in `deadiff generate`).
+        pipeline::addPromptLoras(request, models::modelsRoot());
         validate(request);
     } catch (const RequestError& error) {
         showError(tr("Cannot generate yet"), userMessage(error),
@@ -931,6 +966,17 @@ void MainWindow::generate() {
     for (const std::string* path : {&request.content, &request.init, &request.mask})
         if (!path->empty() && !QFileInfo::exists(QString::fromStdString(*path)))
             missing << QString::fromStdString(*path);
+    QStringList missingLoras;
+    for (const LoraChoice& lora : request.loras)
+        if (!QFileInfo::exists(QString::fromStdString(lora.path)))
+            missingLoras << QString::fromStdString(lora.path);
+    if (!missingLoras.isEmpty()) {
+        showError(tr("LoRA file missing"),
+                  tr("These LoRA files do not exist: %1")
+                      .arg(QDir::toNativeSeparators(missingLoras.join(QStringLiteral(", ")))),
+                  tr("Remove them from the LoRAs list, or put the files back."));
+        return;
+    }
     if (!missing.isEmpty()) {
         showError(tr("Reference image missing"),
                   tr("These reference images do not exist: %1")
@@ -1431,9 +1477,12 @@ bool MainWindow::openDroppedFile(const QString& path) {
         recorded.reset(); // not a PNG (a JPEG reference, say): no settings to restore
     }
     if (recorded) {
-        const GenerationRequest& request = *recorded;
+        GenerationRequest& request = *recorded;
+        const QString missingLoras = locateLoras(request.loras);
         form_->setRequest(request);
         QString note = tr("Settings restored from %1.").arg(QFileInfo(path).fileName());
+        if (!missingLoras.isEmpty())
+            note += QLatin1Char(' ') + missingLoras;
         const LoadOptions before = currentLoadOptions();
         const QString missing = restoreModelParts(request);
         if (!missing.isEmpty())

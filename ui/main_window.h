@@ -172,6 +172,10 @@ private:
     // A dropped PNG's base and VAE: chosen again when found, else a sentence naming what is
     // missing (empty when everything was found).
     QString restoreModelParts(const GenerationRequest& recorded);
+    // A dropped PNG's LoRAs where they are now: the recorded path, else a file of that name
+    // and recorded hash in the models folder's lora/, beside the model or beside a listed LoRA.
+    // Returns a sentence naming those found nowhere (they stay listed, marked missing).
+    QString locateLoras(std::vector<LoraChoice>& loras) const;
     void onStarted(quint64 jobId, const deadiff::GenerationRequest& resolved);
     void onStage(quint64 jobId, const QString& stage);
     void onStep(const deadiff::ui::StepUpdate& update);

@@ -214,6 +214,10 @@ bool isPickleFile(const std::string& path) {
     return extension == ".ckpt" || extension == ".pth" || extension == ".pt" || extension == ".bin";
 }
 
+bool isSafetensorsFile(const std::string& path) {
+    return lower(fs::path(path).extension().string()) == ".safetensors";
+}
+
 std::string convertedPath(const std::string& path) {
     return fs::path(path).replace_extension(".safetensors").string();
 }

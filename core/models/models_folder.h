@@ -80,6 +80,8 @@ void resolveModelNames(GenerationRequest& request, const std::string& root = mod
 // Whether a file name is a pickle checkpoint (.ckpt, .pth, .pt): loading it runs the restricted
 // unpickler; converting it to safetensors once avoids that.
 bool isPickleFile(const std::string& path);
+// Whether a file name is a safetensors file (.safetensors, any case).
+bool isSafetensorsFile(const std::string& path);
 // Where the safetensors conversion of a weight file goes: the same folder and stem,
 // ".safetensors" (the path itself for a .safetensors file).
 std::string convertedPath(const std::string& path);

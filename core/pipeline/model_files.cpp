@@ -4,8 +4,6 @@
 #include "core/models/models_folder.h"
 #include "core/pipeline/model_config.h"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 
 namespace deadiff::pipeline {
@@ -61,25 +59,23 @@ std::string loraFileHash(const std::string& path) {
     if (path.empty())
         return {};
     try {
-        std::string extension = fs::path(path).extension().string();
-        std::transform(extension.begin(), extension.end(), extension.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return extension == ".safetensors" ? io::FileHashCache::shared().safetensorsDataSha256(path)
-                                           : io::FileHashCache::shared().sha256(path);
+        return models::isSafetensorsFile(path)
+                   ? io::FileHashCache::shared().safetensorsDataSha256(path)
+                   : io::FileHashCache::shared().sha256(path);
     } catch (const std::exception&) {
         return {};
     }
 }
 
 std::string locateModelFile(const std::string& recordedPath, const std::string& sha256,
-                            const std::vector<std::string>& folders) {
+                            const std::vector<std::string>& folders, FileHasher hashOf) {
     if (recordedPath.empty())
         return {};
     std::error_code error;
     const auto fits = [&](const fs::path& candidate) {
         if (!fs::exists(candidate, error))
             return false;
-        return sha256.empty() || modelFileHash(candidate.string()) == sha256;
+        return sha256.empty() || hashOf(candidate.string()) == sha256;
     };
     if (fits(recordedPath))
         return recordedPath;

@@ -29,8 +29,10 @@ std::string loraFileHash(const std::string& path);
 // first file of the same name in `folders` (e.g. the folders of the recent files and of the
 // current model). With `sha256` given, only a candidate with that hash fits (each file is
 // hashed once and remembered, so a 7 GB candidate costs a read only the first time). Empty when
-// nothing fits.
+// nothing fits. `hashOf` is the hash `sha256` was recorded with (loraFileHash for a LoRA).
+using FileHasher = std::string (*)(const std::string& path);
 std::string locateModelFile(const std::string& recordedPath, const std::string& sha256,
-                            const std::vector<std::string>& folders);
+                            const std::vector<std::string>& folders,
+                            FileHasher hashOf = modelFileHash);
 
 } // namespace deadiff::pipeline

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -102,6 +103,10 @@ public:
         facts_.base = options.base;
         facts_.baseEma = options.baseEma;
         facts_.vae = options.vae;
+        facts_.loras = options.loras;
+        for (const LoraChoice& lora : options.loras) // as nn::describeLora starts its line
+            facts_.loraNotes.push_back(std::filesystem::path(lora.path).stem().string() +
+                                       ": merged by the double");
     }
 
     const ModelFacts& facts() const override { return facts_; }

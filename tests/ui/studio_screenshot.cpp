@@ -11,13 +11,15 @@
 // The window opens at its first-run size for the screen unless --size WxH is given. Extra
 // options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
 // results side by side), --slider (the same with the slider), --unknown-words (a prompt with
-// words the demo model does not know, typed after the runs).
+// words the demo model does not know, typed after the runs), --loras (two LoRAs listed after the
+// runs, the form scrolled to them).
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
+#include "ui/lora_list.h"
 #include "ui/main_window.h"
 #include "ui/mask_painter.h"
 #include "ui/reference_controls.h"
@@ -79,6 +81,7 @@ struct DemoOptions {
     bool compare = false;
     bool slider = false;
     bool unknownWords = false;
+    bool loras = false;
 };
 
 // Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
@@ -130,6 +133,21 @@ int grabDemo(const QString& output, const DemoOptions& options) {
     if (options.unknownWords)
         form->findChild<QPlainTextEdit*>("promptEdit")
             ->setPlainText(QStringLiteral("a house on a cliff"));
+    if (options.loras) {
+        // Two copies of a test LoRA in the models folder's lora/, as an artist would install.
+        const QString folder = qEnvironmentVariable("XDG_DATA_HOME") + "/deadiff/models/lora";
+        QDir().mkpath(folder);
+        auto* panel = form->loraPanel();
+        for (const auto& [name, weight] :
+             {std::pair<const char*, double>{"ink-wash", 0.8}, {"paper-grain", -0.35}}) {
+            const QString path = folder + "/" + name + ".safetensors";
+            QFile::copy(QStringLiteral(DEADIFF_FIXTURES_DIR "/lora/lora_kohya.safetensors"), path);
+            panel->addLora(path)->setWeight(weight);
+        }
+        if (auto* scroll = window.findChild<QScrollArea*>())
+            scroll->verticalScrollBar()->setValue(panel->mapTo(scroll->widget(), QPoint()).y() -
+                                                  40);
+    }
     waitFor([] { return false; }, 300);
     const bool saved = window.grab().save(output);
     std::fprintf(stderr, "%s %s (%dx%d)\n", saved ? "wrote" : "could not write", qPrintable(output),
@@ -202,7 +220,7 @@ int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr,
                      "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
-                     "[--lang zh_CN] [--compare | --slider] [--unknown-words]]\n");
+                     "[--lang zh_CN] [--compare | --slider] [--unknown-words] [--loras]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -228,6 +246,7 @@ int main(int argc, char** argv) {
         options.compare = args.contains(QStringLiteral("--compare"));
         options.slider = args.contains(QStringLiteral("--slider"));
         options.unknownWords = args.contains(QStringLiteral("--unknown-words"));
+        options.loras = args.contains(QStringLiteral("--loras"));
         return grabDemo(output, options);
     }
     if (args.contains(QStringLiteral("--controls")))
