@@ -29,6 +29,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--pairs", "N", "held-out pairs per model", "48")
         .option("--steps", "N", "DDIM steps per image", "25")
         .option("--cfg", "F", "guidance scale", "5")
+        .option("--cache-interval", "N", "DeepCache step reuse: deep features every N-th step", "1")
         .option("--image-weight", "F", "DEADiff image weight w", "1")
         .option("--mode", "MODE", "reference mode (style, content, both, none)", "style")
         .flag("--prompt-names-style",
@@ -101,6 +102,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.pairs = static_cast<int>(args.integer("--pairs"));
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
+    options.cacheInterval = static_cast<int>(args.integer("--cache-interval"));
     options.imageWeight = args.number("--image-weight");
     options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");

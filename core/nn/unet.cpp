@@ -243,6 +243,22 @@ std::vector<std::shared_ptr<SpatialTransformerImpl>> UNetModelImpl::transformers
     return result;
 }
 
+std::int64_t UNetModelImpl::transformersBeforeOutputBlock(std::size_t block) const {
+    std::int64_t count = 0;
+    const auto add = [&](const UNetBlockImpl& part) {
+        for (const UNetBlockImpl::Layer& layer : part.layers)
+            count += layer.kind == UNetBlockImpl::Kind::Transformer ? 1 : 0;
+    };
+    for (const auto& part : *input_blocks)
+        add(*part->as<UNetBlock>());
+    add(*middle_block);
+    std::size_t index = 0;
+    for (const auto& part : *output_blocks)
+        if (index++ < block)
+            add(*part->as<UNetBlock>());
+    return count;
+}
+
 UNetContext UNetModelImpl::projectContext(const UNetContext& context) {
     const torch::ScalarType dtype = out->parameters().front().scalar_type();
     const std::int64_t batch = context.styleText.defined() ? context.styleText.size(0) : 0;
@@ -296,7 +312,7 @@ bool UNetModelImpl::isContentLayer(std::int64_t transformerIndex) const {
 torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps,
                                      const UNetContext& context,
                                      const std::vector<torch::Tensor>& control,
-                                     const UNetObserver& observer) {
+                                     const UNetObserver& observer, UNetDeepCache* deepCache) {
     const UNetConfig& c = config_;
     if (x.dim() != 4 || x.size(1) != c.inChannels)
         throw std::runtime_error("UNet input must be [batch, " + std::to_string(c.inChannels) +
@@ -348,22 +364,54 @@ torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor
         return layer;
     };
 
+    const std::size_t blocks = input_blocks->size();
+    std::size_t shallow = blocks; // input blocks to run: all, unless the deep features are reused
+    if (deepCache != nullptr) {
+        if (!control.empty())
+            throw std::runtime_error("UNet: the deep-feature cache does not work with ControlNet "
+                                     "residuals");
+        if (deepCache->shallowBlocks < 1 ||
+            deepCache->shallowBlocks >= static_cast<std::int64_t>(blocks))
+            throw std::runtime_error("UNet deep-feature cache: shallowBlocks must lie in [1, " +
+                                     std::to_string(blocks - 1) + "]");
+        shallow = static_cast<std::size_t>(deepCache->shallowBlocks);
+    }
+
     std::int64_t transformerIndex = 0;
     std::vector<torch::Tensor> skips;
     torch::Tensor h = castIfNeeded(x, dtype);
-    for (std::size_t i = 0; i < input_blocks->size(); ++i) {
+    const auto runInputBlock = [&](std::size_t i) {
         h = input_blocks[i]->as<UNetBlock>()->forward(h, emb, contextFor, transformerIndex,
                                                       observerPtr);
         skips.push_back(h);
         if (observerPtr)
             observer("input_blocks." + std::to_string(i), h);
+    };
+    for (std::size_t i = 0; i < (deepCache != nullptr ? shallow : blocks); ++i)
+        runInputBlock(i);
+    // The deep features fit when they were made for this batch and these skips' size.
+    const bool reuse =
+        deepCache != nullptr && deepCache->reuse && deepCache->deep.defined() &&
+        deepCache->deep.size(0) == batch && deepCache->deep.size(2) == skips.back().size(2) &&
+        deepCache->deep.size(3) == skips.back().size(3) && deepCache->deep.scalar_type() == dtype;
+    std::size_t firstOutput = 0;
+    if (reuse) {
+        h = deepCache->deep;
+        firstOutput = output_blocks->size() - shallow;
+        transformerIndex = transformersBeforeOutputBlock(firstOutput);
+        ++deepCache->reusedCalls;
+    } else {
+        for (std::size_t i = skips.size(); i < blocks; ++i)
+            runInputBlock(i);
+        h = middle_block->forward(h, emb, contextFor, transformerIndex, observerPtr);
+        if (!control.empty())
+            h = h + castIfNeeded(control.back(), dtype);
+        if (observerPtr)
+            observer("middle_block", h);
     }
-    h = middle_block->forward(h, emb, contextFor, transformerIndex, observerPtr);
-    if (!control.empty())
-        h = h + castIfNeeded(control.back(), dtype);
-    if (observerPtr)
-        observer("middle_block", h);
-    for (std::size_t i = 0; i < output_blocks->size(); ++i) {
+    for (std::size_t i = firstOutput; i < output_blocks->size(); ++i) {
+        if (deepCache != nullptr && !reuse && i == output_blocks->size() - shallow)
+            deepCache->deep = h;
         const std::size_t skipIndex = skips.size() - 1;
         torch::Tensor skip = skips[skipIndex];
         if (!control.empty())

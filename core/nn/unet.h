@@ -113,6 +113,19 @@ struct UNetEncoderParts {
 };
 UNetEncoderParts buildUNetEncoder(const UNetConfig& config, bool imageCrossAttention = true);
 
+// DeepCache (Ma et al., CVPR 2024): the deep features of the UNet change slowly from one sampler
+// step to the next, so a call may reuse those of an earlier call and run only the shallow branch:
+// the first `shallowBlocks` input blocks and the last `shallowBlocks` output blocks (with the
+// fresh skips) and `out`. One cache per call site whose batch keeps its meaning across steps
+// (e.g. the guidance batch). A full call records; a reusing call falls back to a full one (and
+// records) when nothing fits its batch and size.
+struct UNetDeepCache {
+    std::int64_t shallowBlocks = 1; // DeepCache's shallowest branch for SD: conv_in, last block
+    bool reuse = false;             // this call: reuse `deep` when it fits
+    torch::Tensor deep;             // what entered output block (count - shallowBlocks)
+    std::int64_t reusedCalls = 0;   // calls that reused `deep` (tests, benchmarks)
+};
+
 struct UNetModelImpl : torch::nn::Module {
     explicit UNetModelImpl(UNetConfig config = {});
 
@@ -120,10 +133,13 @@ struct UNetModelImpl : torch::nn::Module {
     // `control`: optional ControlNet residuals, one per input block plus the middle block (13
     // for SD 1.5), added to the skips and the middle output (spec §7).
     // Runs in the dtype of the weights; returns eps in x's dtype.
+    // `deepCache`: see UNetDeepCache; never together with `control` (a reusing call would add
+    // residuals to features they were not made for: refused).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timesteps,
                           const UNetContext& context,
                           const std::vector<torch::Tensor>& control = {},
-                          const UNetObserver& observer = nullptr);
+                          const UNetObserver& observer = nullptr,
+                          UNetDeepCache* deepCache = nullptr);
 
     // `context` with its cross-attention keys/values projected once (UNetContext::projected),
     // for a sampler that calls forward() many times with the same contexts. Same results as
@@ -146,6 +162,8 @@ private:
     void requireContexts(const UNetContext& context, std::int64_t batch) const;
     // The spatial transformers in forward order.
     std::vector<std::shared_ptr<SpatialTransformerImpl>> transformers() const;
+    // Spatial transformers before output block `block` (the forward-order index of its first).
+    std::int64_t transformersBeforeOutputBlock(std::size_t block) const;
     // Throws when the context names per-layer weights for another number of layers.
     void checkLayerWeights(const UNetContext& context) const;
 

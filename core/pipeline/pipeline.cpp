@@ -325,17 +325,34 @@ public:
             return referencesActAt(resolved, static_cast<int>(step), totalSteps);
         });
 
+        // DeepCache: one cache per UNet call of a step (the k-th call of every step evaluates
+        // the same rows), refreshed every cacheInterval-th step.
+        std::vector<nn::UNetDeepCache> deepCaches;
+        std::int64_t cacheStep = -1;
+        std::size_t callInStep = 0;
         const auto model = [&](const torch::Tensor& rowsX, std::int64_t t, std::int64_t step,
                                bool withUnconditional) {
+            if (step != cacheStep) {
+                cacheStep = step;
+                callInStep = 0;
+            }
             return contexts.evaluate(
                 rowsX, step, withUnconditional,
                 [&](const torch::Tensor& x, const nn::UNetContext& projected) {
                     const torch::Tensor timesteps = torch::full({x.size(0)}, t, torch::kInt64);
+                    nn::UNetDeepCache* cache = nullptr;
+                    if (resolved.cacheInterval > 1) {
+                        if (deepCaches.size() <= callInStep)
+                            deepCaches.resize(callInStep + 1);
+                        cache = &deepCaches[callInStep++];
+                        cache->reuse = step % resolved.cacheInterval != 0;
+                    }
                     // ControlLDM gives the ControlNet the plain text context the UNet reads
                     // ([NEG; prompt] under CFG), never DEADiff's image tokens.
                     return unet_->forward(x, timesteps, projected,
                                           controls.residuals(x, timesteps, projected.styleText,
-                                                             static_cast<int>(step), totalSteps));
+                                                             static_cast<int>(step), totalSteps),
+                                          nullptr, cache);
                 });
         };
         const sample::Denoiser denoise = sample::classifierFreeGuidance(model, resolved.cfg);

@@ -96,9 +96,10 @@ bool GenerationRequest::operator==(const GenerationRequest& o) const {
            prompt == o.prompt && negativePrompt == o.negativePrompt && sameStyles() &&
            mix == o.mix && content == o.content && mode == o.mode && imageWeight == o.imageWeight &&
            seed == o.seed && steps == o.steps && cfg == o.cfg && sampler == o.sampler &&
-           timestepSpacing == o.timestepSpacing && decoder == o.decoder && loras == o.loras &&
-           width == o.width && height == o.height && batch == o.batch && dtype == o.dtype &&
-           controls == o.controls && styleStart == o.styleStart && styleEnd == o.styleEnd &&
+           timestepSpacing == o.timestepSpacing && decoder == o.decoder &&
+           cacheInterval == o.cacheInterval && loras == o.loras && width == o.width &&
+           height == o.height && batch == o.batch && dtype == o.dtype && controls == o.controls &&
+           styleStart == o.styleStart && styleEnd == o.styleEnd &&
            styleStrength == o.styleStrength && contentStrength == o.contentStrength &&
            layerWeights == o.layerWeights && init == o.init && strength == o.strength &&
            resizeMode == o.resizeMode && mask == o.mask && maskBlur == o.maskBlur &&
@@ -292,6 +293,12 @@ void validate(const GenerationRequest& request) {
                              " act together");
     for (std::size_t i = 0; i < request.controls.size(); ++i)
         validateControl(request.controls[i], "controls[" + std::to_string(i) + "]");
+    if (request.cacheInterval < 1 || request.cacheInterval > kMaxCacheInterval)
+        fail("cache_interval", "must lie in [1, " + std::to_string(kMaxCacheInterval) +
+                                   "] (1: off), got " + std::to_string(request.cacheInterval));
+    if (request.cacheInterval > 1 && !request.controls.empty())
+        fail("cache_interval", "does not work with ControlNets (their residuals enter the deep "
+                               "features it reuses); use 1 or remove the ControlNets");
     validateReferenceControls(request);
     validateInitImage(request);
 }
@@ -409,6 +416,8 @@ std::string toJson(const GenerationRequest& r, bool pretty) {
         json["timestep_spacing"] = nameOf(r.timestepSpacing);
     if (r.decoder != DecoderKind::Vae)
         json["decoder"] = nameOf(r.decoder);
+    if (r.cacheInterval != 1)
+        json["cache_interval"] = r.cacheInterval;
     if (!r.loras.empty()) {
         Json loras = Json::array();
         for (const LoraChoice& lora : r.loras) {
@@ -632,6 +641,8 @@ GenerationRequest requestFromJson(const Json& document, JsonStrictness strictnes
             r.timestepSpacing = json::asEnum<TimestepSpacing>(value, key);
         } else if (key == "decoder") {
             r.decoder = json::asEnum<DecoderKind>(value, key);
+        } else if (key == "cache_interval") {
+            r.cacheInterval = json::asInt(value, key);
         } else if (key == "loras") {
             if (!value.is_array())
                 fail(key, "must be a list of {\"path\", \"weight\"} objects");

@@ -89,6 +89,9 @@ struct GenerationRequest {
     SamplerKind sampler = SamplerKind::Ddim;
     TimestepSpacing timestepSpacing = TimestepSpacing::Leading; // trailing: ddim, euler-a
     DecoderKind decoder = DecoderKind::Vae;
+    // DeepCache-style step reuse (conventions `cache_interval`): the UNet's deep features are
+    // computed every N-th step and reused in between (only its shallowest branch runs). 1: off.
+    int cacheInterval = 1;
     int width = 512;
     int height = 512;
     int batch = 1;
@@ -142,6 +145,7 @@ constexpr int kMinImageSide = 64;
 constexpr int kMaxImageSide = 2048;
 constexpr int kMaxBatch = 16;
 constexpr int kMaxSteps = 1000;
+constexpr int kMaxCacheInterval = 10;   // steps apart: beyond it the reused features are stale
 constexpr double kMaxLoraWeight = 10.0; // |weight|: beyond it a LoRA only destroys the model
 constexpr int kMaxControls = 8;
 

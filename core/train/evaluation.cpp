@@ -89,6 +89,7 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.seed = static_cast<std::uint64_t>(i);
         request.steps = options.steps;
         request.cfg = options.cfg;
+        request.cacheInterval = options.cacheInterval;
         request.imageWeight = options.imageWeight;
         request.width = imageSize;
         request.height = imageSize;

@@ -21,6 +21,7 @@ struct EvaluationOptions {
     int pairs = 48; // cycles through the 12 held-out combinations
     int steps = 25; // DDIM steps per image
     double cfg = 5.0;
+    int cacheInterval = 1;     // DeepCache step reuse (request cache_interval); 1: off
     double imageWeight = 1.0;  // DEADiff's w (request image_weight)
     std::uint64_t seed = 1000; // dataset seed of the references (not a training seed)
     ReferenceMode mode = ReferenceMode::Style; // the request mode used with the reference

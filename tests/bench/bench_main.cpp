@@ -11,10 +11,14 @@
 // (min/median) with the RSS after loading, the peak RSS during generation and the bytes of the
 // weights in the compute dtype.
 #include "app/cli/args.h"
+#include "core/io/png.h"
+#include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/nn/attention.h"
+#include "core/nn/taesd.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
+#include "core/pipeline/metadata.h"
 #include "core/pipeline/pipeline.h"
 #include "core/runtime/system_info.h"
 
@@ -32,6 +36,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -396,42 +402,142 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
 
 // The samplers against DDIM-50 on the same model, seed and prompt: PSNR / RMSE of the decoded
 // images (8-bit RGB). DDIM-20 is listed too, as the baseline a faster sampler must beat.
+// PSNR (dB, 99 for identical images) and RMSE of two 8-bit RGB images.
+std::pair<double, double> imageDistance(const cv::Mat& image, const cv::Mat& reference) {
+    cv::Mat difference;
+    cv::absdiff(image, reference, difference);
+    difference.convertTo(difference, CV_64F);
+    const cv::Scalar perChannel = cv::mean(difference.mul(difference));
+    const double meanSquare = (perChannel[0] + perChannel[1] + perChannel[2]) / 3.0;
+    const double psnr = meanSquare > 0 ? 10.0 * std::log10(255.0 * 255.0 / meanSquare) : 99.0;
+    return {psnr, std::sqrt(meanSquare)};
+}
+
+// One image of "a castle on a hill" (seed 1, default CFG) and the seconds generate() took.
+std::pair<cv::Mat, double> timedImage(deadiff::Pipeline& pipeline, int px, const std::string& style,
+                                      const std::string& sampler, int steps,
+                                      int cacheInterval = 1) {
+    deadiff::GenerationRequest request;
+    request.prompt = "a castle on a hill";
+    if (!style.empty())
+        request.styles.push_back({style, std::nullopt});
+    request.width = request.height = px;
+    request.steps = steps;
+    request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
+    request.cacheInterval = cacheInterval;
+    request.seed = 1;
+    StepTimer timer;
+    const auto start = Clock::now();
+    const cv::Mat image = pipeline.generate(request, &timer).images.front();
+    return {image, std::chrono::duration<double>(Clock::now() - start).count()};
+}
+
 void compareSamplers(const std::string& model, const std::string& dtype, int px,
                      const std::string& style) {
     auto pipeline = deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtype)});
-    const auto run = [&](const std::string& sampler, int steps) {
-        deadiff::GenerationRequest request;
-        request.prompt = "a castle on a hill";
-        if (!style.empty())
-            request.styles.push_back({style, std::nullopt});
-        request.width = request.height = px;
-        request.steps = steps;
-        request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
-        request.seed = 1;
-        StepTimer timer;
-        const auto start = Clock::now();
-        const cv::Mat image = pipeline->generate(request, &timer).images.front();
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        return std::make_pair(image, seconds);
-    };
     std::printf("\nSamplers vs DDIM-50 (%s, %d px, %s, seed 1, cfg default)\n", model.c_str(), px,
                 dtype.c_str());
     std::printf("%-12s %6s %9s %9s %10s\n", "sampler", "steps", "PSNR dB", "RMSE", "seconds");
-    const auto [reference, referenceSeconds] = run("ddim", 50);
+    const auto [reference, referenceSeconds] = timedImage(*pipeline, px, style, "ddim", 50);
     std::printf("%-12s %6d %9s %9s %10.1f\n", "ddim", 50, "-", "-", referenceSeconds);
     for (const auto& [sampler, steps] : std::vector<std::pair<std::string, int>>{
              {"ddim", 20}, {"dpmpp-2m", 20}, {"euler-a", 20}}) {
-        const auto [image, seconds] = run(sampler, steps);
-        cv::Mat difference;
-        cv::absdiff(image, reference, difference);
-        difference.convertTo(difference, CV_64F);
-        const cv::Scalar perChannel = cv::mean(difference.mul(difference));
-        const double meanSquare = (perChannel[0] + perChannel[1] + perChannel[2]) / 3.0;
-        const double rmse = std::sqrt(meanSquare);
-        const double psnr = meanSquare > 0 ? 10.0 * std::log10(255.0 * 255.0 / meanSquare) : 99.0;
+        const auto [image, seconds] = timedImage(*pipeline, px, style, sampler, steps);
+        const auto [psnr, rmse] = imageDistance(image, reference);
         std::printf("%-12s %6d %9.2f %9.2f %10.1f\n", sampler.c_str(), steps, psnr, rmse, seconds);
         std::fflush(stdout);
     }
+}
+
+// DeepCache's step reuse (--cache-interval N) against the uncached image of the same sampler,
+// steps, seed and prompt: speed-up and PSNR.
+void compareCacheIntervals(const std::string& model, const std::string& dtype, int px,
+                           const std::string& style, const std::string& sampler, int steps) {
+    auto pipeline = deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtype)});
+    std::printf("\nStep reuse vs uncached (%s, %d px, %s, %s %d steps, seed 1, cfg default)\n",
+                model.c_str(), px, dtype.c_str(), sampler.c_str(), steps);
+    std::printf("%-8s %9s %9s %10s %9s\n", "interval", "PSNR dB", "RMSE", "seconds", "speed-up");
+    const auto [reference, referenceSeconds] = timedImage(*pipeline, px, style, sampler, steps);
+    std::printf("%-8d %9s %9s %10.1f %9s\n", 1, "-", "-", referenceSeconds, "-");
+    for (const int interval : {2, 3, 5}) {
+        const auto [image, seconds] = timedImage(*pipeline, px, style, sampler, steps, interval);
+        const auto [psnr, rmse] = imageDistance(image, reference);
+        std::printf("%-8d %9.2f %9.2f %10.1f %8.2fx\n", interval, psnr, rmse, seconds,
+                    referenceSeconds / seconds);
+        std::fflush(stdout);
+    }
+}
+
+// Whole images end to end (--drafts, instead of the per-step run), as `deadiff generate` makes them
+// (conditioning, sampler steps, decode, PNG with metadata): the few-step drafts of issue 22 (DDIM
+// 50 / DPM++ 20 / LCM 4 at CFG 1, each with the VAE and with TAESD) and issue 27's 20-step DPM++
+// image with guidance. A full-size TAESD decoder with random weights stands in for
+// taesd_decoder.safetensors (timing only: its images are noise), in a temporary models folder.
+void benchDrafts(const std::string& model, const std::string& dtype, int px,
+                 const std::string& style) {
+    namespace fs = std::filesystem;
+    const fs::path home =
+        fs::temp_directory_path() / ("deadiff-bench-" + std::to_string(::getpid()));
+    fs::create_directories(home / "deadiff/models/taesd");
+    {
+        torch::manual_seed(0);
+        deadiff::nn::TaesdDecoder taesd;
+        std::vector<std::pair<std::string, torch::Tensor>> tensors;
+        for (const auto& item : taesd->named_parameters())
+            tensors.emplace_back(item.key(), item.value().detach());
+        deadiff::io::writeSafetensors(
+            (home / "deadiff/models/taesd/taesd_decoder.safetensors").string(), tensors);
+    }
+    ::setenv("XDG_DATA_HOME", home.c_str(), 1);
+    auto pipeline = deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtype)});
+    std::printf("\nWhole images end to end (%s, %d px, %s, seed 1): conditioning + steps + decode "
+                "+ PNG\n",
+                model.c_str(), px, dtype.c_str());
+    std::printf("%-10s %5s %5s %-8s %9s %9s %9s %7s %9s\n", "sampler", "steps", "cfg", "decoder",
+                "total s", "steps s", "s/step", "PNG s", "other s");
+    struct Case {
+        const char* sampler;
+        int steps;
+        double cfg; // 0: the request's default (guidance)
+    };
+    const deadiff::GenerationRequest defaults;
+    for (const Case& run : {Case{"lcm", 4, 1.0}, Case{"dpmpp-2m", 20, 1.0}, Case{"ddim", 50, 1.0},
+                            Case{"dpmpp-2m", 20, 0.0}}) {
+        for (const deadiff::DecoderKind decoder :
+             {deadiff::DecoderKind::Vae, deadiff::DecoderKind::Taesd}) {
+            if (run.cfg == 0.0 && decoder == deadiff::DecoderKind::Taesd)
+                continue; // issue 27's target is with the VAE
+            deadiff::GenerationRequest request;
+            request.prompt = "a castle on a hill";
+            if (!style.empty())
+                request.styles.push_back({style, std::nullopt});
+            request.width = request.height = px;
+            request.steps = run.steps;
+            request.sampler = parsedChoice<deadiff::SamplerKind>(run.sampler);
+            request.cfg = run.cfg == 0.0 ? defaults.cfg : run.cfg;
+            request.decoder = decoder;
+            request.seed = 1;
+            StepTimer timer;
+            const auto start = Clock::now();
+            const deadiff::GenerationResult result = pipeline->generate(request, &timer);
+            const auto pngStart = Clock::now();
+            deadiff::io::writePng((home / "draft.png").string(), result.images.front(),
+                                  deadiff::resultMetadata(result.request));
+            const auto end = Clock::now();
+            const double total = std::chrono::duration<double>(end - start).count();
+            const double png = std::chrono::duration<double>(end - pngStart).count();
+            double steps = 0;
+            for (const double seconds : timer.seconds)
+                steps += seconds;
+            std::printf("%-10s %5d %5.1f %-8s %9.2f %9.2f %9.3f %7.2f %9.2f\n", run.sampler,
+                        run.steps, request.cfg,
+                        decoder == deadiff::DecoderKind::Vae ? "vae" : "taesd", total, steps,
+                        steps / run.steps, png, total - steps - png);
+            std::fflush(stdout);
+        }
+    }
+    std::error_code ignored;
+    fs::remove_all(home, ignored);
 }
 
 // Peak memory of one UNet call (batch 2, as under guidance) or one VAE decode (batch 1, whole
@@ -517,7 +623,13 @@ int main(int argc, char** argv) {
         .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
         .flag("--compare-samplers",
               "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
-              "(first of --sizes and --dtypes)");
+              "(first of --sizes and --dtypes)")
+        .flag("--compare-cache",
+              "with --model: --cache-interval 2/3/5 against the uncached image (--sampler, "
+              "--steps; first of --sizes and --dtypes)")
+        .flag("--drafts",
+              "with --model: whole images end to end, DDIM 50 / DPM++ 20 / LCM 4 at CFG 1 with the "
+              "VAE and with TAESD, and DPM++ 20 with guidance (first of --sizes and --dtypes)");
     try {
         args.parse({argv + 1, argv + argc});
     } catch (const deadiff::cli::UsageError& error) {
@@ -560,10 +672,17 @@ int main(int argc, char** argv) {
         if (!args.has("--attention-only"))
             benchUNet(sizes, dtypes, runs, gemm);
     }
-    if (args.has("--model"))
+    if (args.has("--model") && args.has("--compare-cache"))
+        compareCacheIntervals(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
+                              args.value("--style"), args.value("--sampler"),
+                              static_cast<int>(args.integer("--steps")));
+    if (args.has("--model") && !args.has("--drafts") && !args.has("--compare-cache"))
         benchPipeline(args.value("--model"), sizes, dtypes,
                       static_cast<int>(args.integer("--steps")), args.value("--style"),
                       args.value("--sampler"));
+    if (args.has("--model") && args.has("--drafts"))
+        benchDrafts(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
+                    args.value("--style"));
     if (args.has("--model") && args.has("--compare-samplers"))
         compareSamplers(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
                         args.value("--style"));

@@ -250,6 +250,22 @@ TEST(CliBinary, GenerateRejectsABadSizeBeforeLoadingAnything) {
         << result.err;
 }
 
+TEST(GenerateArgs, CacheIntervalMapsOntoTheRequestAndIsCheckedBeforeLoading) {
+    Args args("generate", "");
+    addRequestOptions(args);
+    args.parse({"--prompt", "x", "--cache-interval", "3"});
+    EXPECT_EQ(requestFromArgs(args).cacheInterval, 3);
+    Args defaults("generate", "");
+    addRequestOptions(defaults);
+    defaults.parse({"--prompt", "x"});
+    EXPECT_EQ(requestFromArgs(defaults).cacheInterval, 1);
+    // A value past int is refused, not wrapped into range.
+    const auto huge = runProcess({kCli, "generate", "--model", "/nonexistent.ckpt", "--prompt", "x",
+                                  "--cache-interval", "4294967298"});
+    EXPECT_EQ(huge.exitCode, 2);
+    EXPECT_NE(huge.err.find("'cache_interval' must lie in [1, 10]"), std::string::npos) << huge.err;
+}
+
 TEST(CliBinary, GenerateNeedsAPrompt) {
     const auto result = runProcess({kCli, "generate", "--model", "/nonexistent.ckpt"});
     EXPECT_EQ(result.exitCode, 2);

@@ -540,5 +540,111 @@ TEST(GEGLU, IsTheFirstHalfTimesGeluOfTheSecond) {
     }
 }
 
+// DeepCache: a reusing call runs only the shallow branch (the first and last `shallowBlocks`
+// blocks, with the transformers' own contexts) and, given the same input as the recording call,
+// reproduces the full call.
+TEST(UNet, DeepCacheReuseRunsOnlyTheShallowBranch) {
+    torch::manual_seed(8);
+    torch::NoGradGuard noGrad;
+    UNetModel unet(smallConfig());
+    const torch::Tensor x = torch::randn({2, 4, 8, 8});
+    const torch::Tensor t = torch::full({2}, 300, torch::kLong);
+    const UNetContext context = randomContext(2);
+    const torch::Tensor full = unet->forward(x, t, context);
+    for (const std::int64_t shallow : {1, 3}) {
+        UNetDeepCache cache;
+        cache.shallowBlocks = shallow;
+        EXPECT_TRUE(torch::equal(unet->forward(x, t, context, {}, nullptr, &cache), full));
+        ASSERT_TRUE(cache.deep.defined());
+        EXPECT_EQ(cache.reusedCalls, 0);
+
+        cache.reuse = true;
+        std::vector<std::string> ran;
+        const torch::Tensor reused = unet->forward(
+            x, t, context, {},
+            [&](const std::string& name, const torch::Tensor&) { ran.push_back(name); }, &cache);
+        EXPECT_EQ(cache.reusedCalls, 1);
+        EXPECT_LT(relativeDifference(reused, full), 1e-6) << "shallow " << shallow;
+        std::vector<std::string> expected = {"time_emb"};
+        if (shallow == 1) {
+            expected.insert(expected.end(),
+                            {"input_blocks.0", "spatial_transformer.15", "output_blocks.11"});
+        } else {
+            expected.insert(expected.end(),
+                            {"input_blocks.0", "spatial_transformer.0", "input_blocks.1",
+                             "spatial_transformer.1", "input_blocks.2", "spatial_transformer.13",
+                             "output_blocks.9", "spatial_transformer.14", "output_blocks.10",
+                             "spatial_transformer.15", "output_blocks.11"});
+        }
+        EXPECT_EQ(ran, expected) << "shallow " << shallow;
+    }
+}
+
+// With another input, the reusing call is the last output block on the recorded deep features
+// and the new first skip, computed here from the blocks themselves.
+TEST(UNet, DeepCacheReuseCombinesTheRecordedDeepFeaturesWithTheNewSkip) {
+    torch::manual_seed(9);
+    torch::NoGradGuard noGrad;
+    const UNetConfig config = smallConfig();
+    UNetModel unet(config);
+    const torch::Tensor x1 = torch::randn({1, 4, 8, 8});
+    const torch::Tensor x2 = torch::randn({1, 4, 8, 8});
+    const torch::Tensor t1 = torch::full({1}, 500, torch::kLong);
+    const torch::Tensor t2 = torch::full({1}, 400, torch::kLong);
+    const UNetContext context = randomContext(1, 0.7);
+    std::map<std::string, torch::Tensor> first, second;
+    const auto keep = [](std::map<std::string, torch::Tensor>& into) {
+        return [&into](const std::string& name, const torch::Tensor& v) { into[name] = v.clone(); };
+    };
+    UNetDeepCache cache;
+    unet->forward(x1, t1, context, {}, keep(first), &cache);
+    EXPECT_TRUE(torch::equal(cache.deep, first["output_blocks.10"]));
+    const torch::Tensor fresh = unet->forward(x2, t2, context, {}, keep(second));
+    cache.reuse = true;
+    const torch::Tensor reused = unet->forward(x2, t2, context, {}, nullptr, &cache);
+
+    const torch::Tensor emb =
+        unet->time_embed->forward(timestepEmbedding(t2, config.modelChannels));
+    std::int64_t index = 15; // the last transformer: a style layer
+    const auto styleContext = [&](std::int64_t) {
+        return CrossAttentionContext{context.styleImage, context.styleText, 0.7};
+    };
+    const torch::Tensor h = unet->output_blocks[11]->as<UNetBlock>()->forward(
+        torch::cat({first["output_blocks.10"], second["input_blocks.0"]}, 1), emb, styleContext,
+        index, nullptr);
+    EXPECT_LT(relativeDifference(reused, unet->out->forward(h)), 1e-6);
+    EXPECT_GT(relativeDifference(reused, fresh), 1e-3); // the deep features are x1's, not x2's
+}
+
+TEST(UNet, DeepCacheFallsBackToAFullCallWhenNothingFitsAndRefusesControl) {
+    torch::manual_seed(10);
+    torch::NoGradGuard noGrad;
+    UNetModel unet(smallConfig());
+    const torch::Tensor t = torch::full({1}, 200, torch::kLong);
+    UNetDeepCache cache;
+    cache.reuse = true; // nothing recorded yet: a full call, which records
+    const torch::Tensor x = torch::randn({1, 4, 8, 8});
+    const UNetContext context = randomContext(1);
+    EXPECT_TRUE(torch::equal(unet->forward(x, t, context, {}, nullptr, &cache),
+                             unet->forward(x, t, context)));
+    EXPECT_EQ(cache.reusedCalls, 0);
+    // Another batch or size: full again.
+    const torch::Tensor pair = torch::randn({2, 4, 8, 8});
+    const UNetContext pairContext = randomContext(2);
+    EXPECT_TRUE(torch::equal(unet->forward(pair, t, pairContext, {}, nullptr, &cache),
+                             unet->forward(pair, t, pairContext)));
+    const torch::Tensor larger = torch::randn({2, 4, 16, 16});
+    EXPECT_TRUE(torch::equal(unet->forward(larger, t, pairContext, {}, nullptr, &cache),
+                             unet->forward(larger, t, pairContext)));
+    EXPECT_EQ(cache.reusedCalls, 0);
+
+    std::vector<torch::Tensor> control;
+    for (int i = 0; i < 13; ++i)
+        control.push_back(torch::zeros({1}));
+    EXPECT_THROW(unet->forward(x, t, context, control, nullptr, &cache), std::runtime_error);
+    cache.shallowBlocks = 12;
+    EXPECT_THROW(unet->forward(x, t, context, {}, nullptr, &cache), std::runtime_error);
+}
+
 } // namespace
 } // namespace deadiff::nn

@@ -185,6 +185,28 @@ TEST_F(ModelFolder, TinyModelGenerates64PxDeterministicallyPerSeed) {
     EXPECT_GT(cv::norm(a.images[0], c.images[0], cv::NORM_INF), 0.0);
 }
 
+// `cache_interval`: the first step always runs the whole UNet (one step: the same image), later
+// steps between refreshes reuse its deep features (another image, the same for the same seed).
+TEST_F(ModelFolder, CacheIntervalReusesDeepFeaturesBetweenRefreshes) {
+    const std::string folder = (dir_ / "tiny").string();
+    test::writeTinyModel(folder, 3);
+    const auto pipeline = Pipeline::load({folder, ComputeDtype::Float32});
+    GenerationRequest oneStep = request(4);
+    oneStep.steps = 1;
+    const cv::Mat plainOne = pipeline->generate(oneStep).images.at(0);
+    oneStep.cacheInterval = 3;
+    EXPECT_EQ(cv::norm(pipeline->generate(oneStep).images.at(0), plainOne, cv::NORM_INF), 0.0);
+
+    GenerationRequest cached = request(4);
+    const cv::Mat plain = pipeline->generate(cached).images.at(0);
+    cached.cacheInterval = 3;
+    const GenerationResult first = pipeline->generate(cached);
+    EXPECT_EQ(first.request.cacheInterval, 3);
+    EXPECT_GT(cv::norm(first.images.at(0), plain, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(pipeline->generate(cached).images.at(0), first.images.at(0), cv::NORM_INF),
+              0.0);
+}
+
 // `--decoder taesd`: the model folder's taesd_decoder.safetensors decodes the final image and,
 // once present, every live preview. A TAESD whose weights are zero but for the last bias paints
 // one colour whatever the latent, so the pixels say which decoder ran.

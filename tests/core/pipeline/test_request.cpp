@@ -398,6 +398,36 @@ TEST(Request, FewStepSettingsAreValidated) {
     EXPECT_EQ(errorOf([&] { validate(r); }), "'loras[0].path' is empty");
 }
 
+// DeepCache's step reuse: `cache_interval` (1 = off, not written), 1-10, never with ControlNets.
+TEST(Request, CacheIntervalRoundTripsAndIsValidated) {
+    GenerationRequest r;
+    r.prompt = "x";
+    EXPECT_FALSE(nlohmann::json::parse(toJson(r)).contains("cache_interval"));
+    r.cacheInterval = 3;
+    EXPECT_EQ(nlohmann::json::parse(toJson(r))["cache_interval"], 3);
+    const GenerationRequest read = requestFromJson(toJson(r));
+    EXPECT_EQ(read.cacheInterval, 3);
+    EXPECT_EQ(requestFromJson(toJson(read)), read);
+    EXPECT_NE(r, GenerationRequest{});
+    EXPECT_NO_THROW(validate(r));
+    for (const int bad : {0, -2, 11}) {
+        r.cacheInterval = bad;
+        EXPECT_EQ(errorOf([&] { validate(r); }),
+                  "'cache_interval' must lie in [1, 10] (1: off), got " + std::to_string(bad));
+    }
+    r.cacheInterval = 2;
+    r.controls.push_back(cannyUnit());
+    EXPECT_EQ(
+        errorOf([&] { validate(r); }).rfind("'cache_interval' does not work with ControlNets", 0),
+        0u);
+    r.cacheInterval = 1;
+    EXPECT_NO_THROW(validate(r));
+    EXPECT_EQ(errorOf([] {
+                  requestFromJson(R"({"prompt": "x", "cache_interval": "often"})");
+              }).find("'cache_interval'"),
+              0u);
+}
+
 // The few-step samplers and the trailing grid start from pure noise: a start image with them is a
 // request error naming the sampler, not a failure deep in sampling.
 TEST(Request, AStartImageNeedsASamplerThatTakesOne) {
