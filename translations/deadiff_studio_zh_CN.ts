@@ -1474,6 +1474,31 @@
             <source>The loaded model is plain Stable Diffusion 1.5: it paints from the prompt alone. Choose a DEADiff model to use reference images.</source>
             <translation>已加载的模型是普通的 Stable Diffusion 1.5：它只根据提示词作画。要使用参考图像，请选择 DEADiff 模型。</translation>
         </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="439" />
+            <source>off</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="440" />
+            <source>every </source>
+            <translation>每 </translation>
+        </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="441" />
+            <source> steps</source>
+            <translation> 步</translation>
+        </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="443" />
+            <source>Faster drafts (DeepCache): the model's deep features are computed every N-th step and reused in between. About 1.8× faster at 2 and 2.2× at 3; details change. Not with ControlNets.</source>
+            <translation>更快的草图（DeepCache）：模型的深层特征每 N 步计算一次，其间重复使用。设为 2 约快 1.8 倍，设为 3 约快 2.2 倍；细节会有变化。不能与 ControlNet 同时使用。</translation>
+        </message>
+        <message>
+            <location filename="../ui/generation_form.cpp" line="448" />
+            <source>Reuse</source>
+            <translation>复用</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::GenerationWorker</name>

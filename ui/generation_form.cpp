@@ -433,7 +433,21 @@ QGroupBox* GenerationForm::buildSamplingGroup() {
     for (const auto& entry : enumNames(SamplerKind{}))
         sampler_->addItem(QString::fromLatin1(sample::a1111SamplerName(entry.value)),
                           QString::fromLatin1(entry.name));
-    form->addRow(tr("Sampler"), sampler_);
+    cacheInterval_ = new QSpinBox(group);
+    cacheInterval_->setObjectName("cacheIntervalSpin");
+    cacheInterval_->setRange(1, kMaxCacheInterval);
+    cacheInterval_->setSpecialValueText(tr("off"));
+    cacheInterval_->setPrefix(tr("every "));
+    cacheInterval_->setSuffix(tr(" steps"));
+    cacheInterval_->setToolTip(
+        tr("Faster drafts (DeepCache): the model's deep features are computed every N-th step "
+           "and reused in between. About 1.8× faster at 2 and 2.2× at 3; details change. Not "
+           "with ControlNets."));
+    auto* samplerRow = new QHBoxLayout;
+    samplerRow->addWidget(sampler_, 1);
+    samplerRow->addWidget(new QLabel(tr("Reuse"), group));
+    samplerRow->addWidget(cacheInterval_, 1);
+    form->addRow(tr("Sampler"), samplerRow);
 
     batch_ = new QSpinBox(group);
     batch_->setObjectName("batchSpin");
@@ -480,6 +494,7 @@ GenerationRequest GenerationForm::request() const {
     if (!randomSeed_->isChecked() && valid) // more than 64 bits: treated as random
         request.seed = seed;
     request.sampler = comboChoice<SamplerKind>(sampler_).value_or(SamplerKind::Ddim);
+    request.cacheInterval = cacheInterval_->value();
     request.batch = batch_->value();
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
     applyArtistControls(request);
@@ -534,6 +549,7 @@ void GenerationForm::setRequest(const GenerationRequest& request) {
     randomSeed_->setChecked(!request.seed.has_value());
     seed_->setText(request.seed ? QString::number(*request.seed) : QString());
     selectData(sampler_, QString::fromLatin1(nameOf(request.sampler)));
+    cacheInterval_->setValue(request.cacheInterval);
     batch_->setValue(request.batch);
     selectData(dtype_, QString::fromLatin1(nameOf(request.dtype)));
     updateSeedState();

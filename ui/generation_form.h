@@ -176,6 +176,7 @@ private:
     QCheckBox* randomSeed_ = nullptr;
     QPushButton* reuseSeed_ = nullptr;
     QComboBox* sampler_ = nullptr;
+    QSpinBox* cacheInterval_ = nullptr;
     QSpinBox* batch_ = nullptr;
     QComboBox* dtype_ = nullptr;
     ControlUnitsPanel* controls_ = nullptr;

@@ -146,7 +146,7 @@ int grabDemo(const QString& output, const DemoOptions& options) {
         }
         if (auto* scroll = window.findChild<QScrollArea*>())
             scroll->verticalScrollBar()->setValue(panel->mapTo(scroll->widget(), QPoint()).y() -
-                                                  40);
+                                                  3 * 40);
     }
     waitFor([] { return false; }, 300);
     const bool saved = window.grab().save(output);

@@ -130,6 +130,23 @@ private Q_SLOTS:
         QVERIFY2(second.request() == original, deadiff::toJson(second.request()).c_str());
     }
 
+    // The sampler row's "Reuse" spin is the request's cache_interval (1 shows "off").
+    void stepReuseSpinIsTheCacheInterval() {
+        GenerationForm form;
+        auto* reuse = form.findChild<QSpinBox*>("cacheIntervalSpin");
+        QVERIFY(reuse != nullptr);
+        QCOMPARE(form.request().cacheInterval, 1);
+        QCOMPARE(reuse->text(), QStringLiteral("off"));
+        reuse->setValue(3);
+        QCOMPARE(form.request().cacheInterval, 3);
+        QCOMPARE(reuse->maximum(), deadiff::kMaxCacheInterval);
+        GenerationRequest recorded = form.request();
+        recorded.cacheInterval = 2;
+        form.setRequest(recorded);
+        QCOMPARE(reuse->value(), 2);
+        QCOMPARE(form.request().cacheInterval, 2);
+    }
+
     void randomSeedLeavesSeedOut() {
         GenerationRequest withSeed;
         withSeed.prompt = "x";
