@@ -3,6 +3,7 @@
 #include "core/image/image_io.h"
 
 #include <csetjmp>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -57,6 +58,10 @@ void onMessage(j_common_ptr cinfo, int level) {
     }
 }
 
+// The least coded data a real JPEG can hold is about one bit per 8x8 block; 64 times less
+// still passes (margin for arithmetic coding), anything below is refused unread.
+constexpr std::uint64_t kBlocksPerCodedBitAllowed = 64;
+
 // Pillow's "CMYK;I" unpacking (Adobe-inverted samples) followed by its cmyk2rgb.
 inline std::uint8_t cmykChannelToRgb(int inverted, int invertedBlack) {
     const int c = 255 - inverted;
@@ -91,6 +96,21 @@ bool decodeInto(JpegJob* job, const std::uint8_t* data, std::size_t size, int ma
         job->error = "the image is " + std::to_string(cinfo->image_width) + "x" +
                      std::to_string(cinfo->image_height) +
                      " pixels; the largest side accepted is " + std::to_string(maxSide);
+        jpeg_destroy_decompress(cinfo);
+        return false;
+    }
+    // Every 8x8 block costs at least one bit of coded data (its DC difference, in baseline and
+    // progressive files alike). A file with far less than that declares a size its data cannot
+    // fill: libjpeg would decode it all the same, painting the rest gray, so a few hundred
+    // bytes could cost a 16384-px decode (fuzzing found a 294-byte file declaring 8237x7936).
+    const std::uint64_t blocks = ((std::uint64_t{cinfo->image_width} + 7) / 8) *
+                                 ((std::uint64_t{cinfo->image_height} + 7) / 8);
+    if (std::uint64_t{size} * 8 * kBlocksPerCodedBitAllowed < blocks) {
+        job->error = "the file declares " + std::to_string(cinfo->image_width) + "x" +
+                     std::to_string(cinfo->image_height) + " pixels in only " +
+                     std::to_string(size) +
+                     " bytes, far too little data for that size (a damaged file or a "
+                     "decompression bomb)";
         jpeg_destroy_decompress(cinfo);
         return false;
     }
