@@ -24,7 +24,10 @@ export DEADIFF_THREADS=${DEADIFF_THREADS:-1}
 MODEL=$ROOT/resources/demo-model
 NEON=$ROOT/resources/examples/neon.png
 FIX=$ROOT/tests/fixtures
-GEN=(generate --model "$MODEL" --prompt house --steps 2 --seed 1 --dtype float32)
+# Without --steps and --seed, for the cases that give their own (an option given twice is a
+# different refusal).
+GEN0=(generate --model "$MODEL" --prompt house --dtype float32)
+GEN=("${GEN0[@]}" --steps 2 --seed 1)
 
 echo "| case | exit | s | message |"
 echo "|---|---|---|---|"
@@ -82,8 +85,11 @@ run "pickle with 200k nested MARKs" inspect "$W/nested-marks.ckpt"
 run "PNG announcing 60000x60000" "${GEN[@]}" --style "$W/bomb.png" -o "$W/o.png"
 head -c 3000 "$NEON" >"$W/truncated.png"
 run "truncated PNG as style" "${GEN[@]}" --style "$W/truncated.png" -o "$W/o.png"
-head -c 1500 "$FIX/image/decode/jpeg_420.jpg" >"$W/truncated.jpg"
+JPEG=$FIX/image/decode/jpeg_420.jpg
+head -c $(($(stat -c %s "$JPEG") / 2)) "$JPEG" >"$W/truncated.jpg"
 run "truncated JPEG as style" "${GEN[@]}" --style "$W/truncated.jpg" -o "$W/o.png"
+run "294-byte JPEG declaring 8237x7936" "${GEN[@]}" \
+    --style "$ROOT/tests/fuzz/corpus/image_decode/regression-jpeg-size-bomb.jpg" -o "$W/o.png"
 printf 'GIF89a' >"$W/a.gif"
 run "GIF as style" "${GEN[@]}" --style "$W/a.gif" -o "$W/o.png"
 : >"$W/empty.png"
@@ -106,12 +112,13 @@ done
 # --- arguments ---
 run "--width 100000" "${GEN[@]}" --width 100000 -o "$W/o.png"
 run "--width 100" "${GEN[@]}" --width 100 -o "$W/o.png"
-run "--steps 0" "${GEN[@]}" --steps 0 -o "$W/o.png"
-run "--steps 10000000" "${GEN[@]}" --steps 10000000 -o "$W/o.png"
-run "--seed -5" "${GEN[@]}" --seed -5 -o "$W/o.png"
-run "--seed 99999999999999999999999" "${GEN[@]}" --seed 99999999999999999999999 -o "$W/o.png"
+run "--steps 0" "${GEN0[@]}" --seed 1 --steps 0 -o "$W/o.png"
+run "--steps 10000000" "${GEN0[@]}" --seed 1 --steps 10000000 -o "$W/o.png"
+run "--seed -5" "${GEN0[@]}" --steps 2 --seed -5 -o "$W/o.png"
+run "--seed 99999999999999999999999" "${GEN0[@]}" --steps 2 --seed 99999999999999999999999 -o "$W/o.png"
 run "--cfg nan" "${GEN[@]}" --cfg nan -o "$W/o.png"
 run "--batch 1000" "${GEN[@]}" --batch 1000 -o "$W/o.png"
+run "--cache-interval 0" "${GEN[@]}" --cache-interval 0 -o "$W/o.png"
 run "--mix 7 with one style" "${GEN[@]}" --style "$NEON" --mix 7 -o "$W/o.png"
 printf '{"prompts": [' >"$W/broken.json"
 run "batch job: broken JSON" batch "$W/broken.json" -o "$W/out"
