@@ -139,6 +139,8 @@ GenerationForm::GenerationForm(QWidget* parent)
     controls_ = new ControlUnitsPanel(this);
     addSection(controls_);
     connect(controls_, &ControlUnitsPanel::unitAdded, this, &GenerationForm::guardWheel);
+    // Step reuse and ControlNets exclude each other (their residuals enter the reused features).
+    connect(controls_, &QGroupBox::toggled, cacheInterval_, &QWidget::setDisabled);
     connect(controls_, &ControlUnitsPanel::hintRefused, this, &GenerationForm::referenceRefused);
     const auto followSize = [this] { controls_->setHintSize(width_->value(), height_->value()); };
     connect(width_, qOverload<int>(&QSpinBox::valueChanged), this, followSize);
@@ -494,7 +496,7 @@ GenerationRequest GenerationForm::request() const {
     if (!randomSeed_->isChecked() && valid) // more than 64 bits: treated as random
         request.seed = seed;
     request.sampler = comboChoice<SamplerKind>(sampler_).value_or(SamplerKind::Ddim);
-    request.cacheInterval = cacheInterval_->value();
+    request.cacheInterval = controls_->isChecked() ? 1 : cacheInterval_->value();
     request.batch = batch_->value();
     request.dtype = comboChoice<ComputeDtype>(dtype_).value_or(ComputeDtype::Auto);
     applyArtistControls(request);

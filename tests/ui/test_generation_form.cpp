@@ -145,6 +145,14 @@ private Q_SLOTS:
         form.setRequest(recorded);
         QCOMPARE(reuse->value(), 2);
         QCOMPARE(form.request().cacheInterval, 2);
+
+        // Not with ControlNets: greyed out and left out while the panel is on, back after.
+        form.controlPanel()->setChecked(true);
+        QVERIFY(!reuse->isEnabledTo(&form));
+        QCOMPARE(form.request().cacheInterval, 1);
+        form.controlPanel()->setChecked(false);
+        QVERIFY(reuse->isEnabledTo(&form));
+        QCOMPARE(form.request().cacheInterval, 2);
     }
 
     void randomSeedLeavesSeedOut() {
