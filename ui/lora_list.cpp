@@ -231,14 +231,11 @@ std::vector<LoraChoice> LoraListPanel::loras() const {
 }
 
 void LoraListPanel::setLoras(const std::vector<LoraChoice>& loras) {
-    {
-        const QSignalBlocker quiet(this);
-        for (LoraRow* row : std::vector<LoraRow*>(rows_))
-            removeRow(row);
-        for (const LoraChoice& lora : loras)
-            addLora(QString::fromStdString(lora.path))->setWeight(lora.weight);
-    }
-    Q_EMIT lorasChanged();
+    // Not quiet: rowAdded must reach the form, which keeps the wheel off each new row.
+    for (LoraRow* row : std::vector<LoraRow*>(rows_))
+        removeRow(row);
+    for (const LoraChoice& lora : loras)
+        addLora(QString::fromStdString(lora.path))->setWeight(lora.weight);
 }
 
 void LoraListPanel::setLoaded(const std::vector<LoraChoice>& loaded, const QStringList& notes) {

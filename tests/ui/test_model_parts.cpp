@@ -364,6 +364,9 @@ private Q_SLOTS:
         QCOMPARE(panel->row(0)->weight(), 0.7);
         QVERIFY(!panel->row(0)->fileMissing());
         QVERIFY(panel->row(1)->fileMissing());
+        // Restored rows, like added ones, change only while focused (the wheel scrolls the form).
+        QCOMPARE(panel->row(0)->weightBox()->focusPolicy(), Qt::StrongFocus);
+        QCOMPARE(panel->row(1)->slider()->focusPolicy(), Qt::StrongFocus);
         QVERIFY2(window.statusBar()->currentMessage().contains("absent-lora.safetensors"),
                  qPrintable(window.statusBar()->currentMessage()));
 
