@@ -347,6 +347,21 @@ double weightGiB(const std::string& model, const std::string& dtype) {
     return bytes / (1024.0 * 1024.0 * 1024.0);
 }
 
+// The request every pipeline benchmark runs: "a castle on a hill" with the style reference (if
+// any), `px` square, seed 1, default CFG.
+deadiff::GenerationRequest benchRequest(int px, const std::string& style,
+                                        const std::string& sampler, int steps) {
+    deadiff::GenerationRequest request;
+    request.prompt = "a castle on a hill";
+    if (!style.empty())
+        request.styles.push_back({style, std::nullopt});
+    request.width = request.height = px;
+    request.steps = steps;
+    request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
+    request.seed = 1;
+    return request;
+}
+
 void benchPipeline(const std::string& model, const std::vector<std::string>& sizes,
                    const std::vector<std::string>& dtypes, int steps, const std::string& style,
                    const std::string& sampler) {
@@ -375,14 +390,8 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
         std::printf("load stages:%s\n", stages.c_str());
         const double weights = weightGiB(model, dtypeName);
         for (const std::string& sizeText : sizes) {
-            deadiff::GenerationRequest request;
-            request.prompt = "a castle on a hill";
-            if (!style.empty())
-                request.styles.push_back({style, std::nullopt});
-            request.width = request.height = std::stoi(sizeText);
-            request.steps = steps;
-            request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
-            request.seed = 1;
+            const deadiff::GenerationRequest request =
+                benchRequest(std::stoi(sizeText), style, sampler, steps);
             StepTimer timer;
             double fileLoaded = 0;
             const double rssLoaded = residentGiB(&fileLoaded);
@@ -417,15 +426,8 @@ std::pair<double, double> imageDistance(const cv::Mat& image, const cv::Mat& ref
 std::pair<cv::Mat, double> timedImage(deadiff::Pipeline& pipeline, int px, const std::string& style,
                                       const std::string& sampler, int steps,
                                       int cacheInterval = 1) {
-    deadiff::GenerationRequest request;
-    request.prompt = "a castle on a hill";
-    if (!style.empty())
-        request.styles.push_back({style, std::nullopt});
-    request.width = request.height = px;
-    request.steps = steps;
-    request.sampler = parsedChoice<deadiff::SamplerKind>(sampler);
+    deadiff::GenerationRequest request = benchRequest(px, style, sampler, steps);
     request.cacheInterval = cacheInterval;
-    request.seed = 1;
     StepTimer timer;
     const auto start = Clock::now();
     const cv::Mat image = pipeline.generate(request, &timer).images.front();
@@ -500,23 +502,16 @@ void benchDrafts(const std::string& model, const std::string& dtype, int px,
         int steps;
         double cfg; // 0: the request's default (guidance)
     };
-    const deadiff::GenerationRequest defaults;
     for (const Case& run : {Case{"lcm", 4, 1.0}, Case{"dpmpp-2m", 20, 1.0}, Case{"ddim", 50, 1.0},
                             Case{"dpmpp-2m", 20, 0.0}}) {
         for (const deadiff::DecoderKind decoder :
              {deadiff::DecoderKind::Vae, deadiff::DecoderKind::Taesd}) {
             if (run.cfg == 0.0 && decoder == deadiff::DecoderKind::Taesd)
                 continue; // issue 27's target is with the VAE
-            deadiff::GenerationRequest request;
-            request.prompt = "a castle on a hill";
-            if (!style.empty())
-                request.styles.push_back({style, std::nullopt});
-            request.width = request.height = px;
-            request.steps = run.steps;
-            request.sampler = parsedChoice<deadiff::SamplerKind>(run.sampler);
-            request.cfg = run.cfg == 0.0 ? defaults.cfg : run.cfg;
+            deadiff::GenerationRequest request = benchRequest(px, style, run.sampler, run.steps);
+            if (run.cfg != 0.0)
+                request.cfg = run.cfg;
             request.decoder = decoder;
-            request.seed = 1;
             StepTimer timer;
             const auto start = Clock::now();
             const deadiff::GenerationResult result = pipeline->generate(request, &timer);
