@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "core/batch/batch_runner.h"
 #include "core/io/output_path.h"
 #include "core/io/png.h"
 #include "core/models/models_folder.h"
@@ -1669,6 +1670,8 @@ quint64 MainWindow::startBatch(const batch::BatchJob& job, const QString& outDir
     int images = 0;
     try {
         io::checkOutputFolder(outDir.toStdString());
+        // `<lora:NAME:W>` in the prompts loads with the job's model, as in Generate.
+        batch::addPromptLoras(withModel, models::modelsRoot());
         images = static_cast<int>(batch::expandJob(withModel, 0).images.size());
     } catch (const std::exception& error) {
         showError(tr("The batch job cannot run"), userMessage(QString::fromStdString(error.what())),

@@ -11,8 +11,8 @@
 #include "core/batch/batch_runner.h"
 #include "core/batch/file_names.h"
 #include "core/batch/shard.h"
-#include "core/models/models_folder.h"
 #include "core/io/output_path.h"
+#include "core/models/models_folder.h"
 #include "core/pipeline/default_model.h"
 #include "core/pipeline/model_memory.h"
 
@@ -143,6 +143,7 @@ batch::BatchJob loadJob(const Args& args) {
             batch::renderFileName(job.nameTemplate, probe);
         }
         models::resolveModelNames(job.templ); // --model NAME; the job's own names already are
+        batch::addPromptLoras(job, models::modelsRoot()); // <lora:NAME:W> in its prompts
     } catch (const batch::BatchJobError& error) {
         throw UsageError(error.what());
     } catch (const models::AmbiguousModelName& error) {

@@ -3,6 +3,7 @@
 #include "core/batch/contact_sheet.h"
 #include "core/image/image_io.h"
 #include "core/pipeline/metadata.h"
+#include "core/pipeline/prompt_loras.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -525,6 +526,38 @@ private:
 };
 
 } // namespace
+
+void addPromptLoras(BatchJob& job, const std::string& modelsRoot) {
+    const BatchPlan plan = expandJob(job, job.templ.seed.value_or(0));
+    std::optional<std::vector<LoraChoice>> named;
+    std::string firstPrompt;
+    for (const PlannedRequest& planned : plan.requests) {
+        GenerationRequest tags;
+        tags.prompt = planned.request.prompt;
+        try {
+            pipeline::addPromptLoras(tags, modelsRoot);
+        } catch (const RequestError& error) {
+            throw BatchJobError(std::string("prompt \"") + tags.prompt + "\": " + error.what());
+        }
+        if (!named) {
+            named = tags.loras;
+            firstPrompt = tags.prompt;
+        } else if (*named != tags.loras) {
+            throw BatchJobError(
+                "the prompts \"" + firstPrompt + "\" and \"" + tags.prompt +
+                "\" name different LoRAs (<lora:...> tags), but a batch job loads its LoRAs once, "
+                "for every image: name the same ones in every prompt, or list them in the "
+                "template's \"loras\"");
+        }
+    }
+    if (!named || named->empty())
+        return;
+    // Added as `deadiff generate` adds them (a LoRA the template already lists stays as listed).
+    GenerationRequest withTags = job.templ;
+    withTags.prompt = firstPrompt;
+    pipeline::addPromptLoras(withTags, modelsRoot);
+    job.templ.loras = withTags.loras;
+}
 
 BatchSummary runBatch(Pipeline& pipeline, const BatchJob& job, const std::string& outDir,
                       BatchObserver* observer, BatchControl* control, const BatchOptions& options) {

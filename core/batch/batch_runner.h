@@ -129,6 +129,13 @@ constexpr const char* kContactSheetName = "contact-sheet.png";
 // c10::Error ("can't allocate memory"), which is not a bad_alloc.
 bool isOutOfMemory(const std::exception& error);
 
+// A job loads one model for all its images, so the `<lora:NAME:W>` tags of its prompts load
+// with it: they are added to the template's "loras" (as `deadiff generate` adds a prompt's)
+// when every prompt of the job names the same LoRAs at the same weights. Throws BatchJobError
+// when the prompts name different ones (which would merge a LoRA into images whose prompt does
+// not name it) or a tag names no LoRA file.
+void addPromptLoras(BatchJob& job, const std::string& modelsRoot);
+
 // Runs `job` into `outDir` (created when missing). Never throws for a failing image: a user
 // error (unreadable reference, disk full, invalid job) ends the job with Failed and the files
 // written so far stay (manifest included). Throws BatchJobError only for a job that cannot be

@@ -89,6 +89,29 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
         EXPECT_NE(unknown.err.find("<lora:no_such_lora> is neither a LoRA"), std::string::npos)
             << unknown.err;
     }
+    // A batch job whose prompt names it loads it with the model: the same image again.
+    {
+        const fs::path job = dir_ / "lora-job.json";
+        std::ofstream(job) << R"({"template": {"model": ")" << model
+                           << R"(", "prompt": "star <lora:)" << lora
+                           << R"(:0.8>", "steps": 2, "seed": 3, "dtype": "float32",
+                                  "sampler": "lcm", "cfg": 1}})";
+        const fs::path out = dir_ / "lora-batch";
+        const auto batch = runProcess({kCli, "batch", job.string(), "-o", out.string()});
+        ASSERT_EQ(batch.exitCode, 0) << batch.err;
+        int images = 0;
+        for (const auto& entry : fs::directory_iterator(out)) {
+            if (entry.path().extension() != ".png" ||
+                entry.path().filename() == "contact-sheet.png")
+                continue;
+            ++images;
+            EXPECT_EQ(cv::norm(image::readImageRgb(entry.path().string()),
+                               image::readImageRgb((dir_ / "lora.png").string()), cv::NORM_L1),
+                      0.0)
+                << entry.path();
+        }
+        EXPECT_EQ(images, 1);
+    }
     EXPECT_NE(mergedLog.find("LoRA lora_kohya"), std::string::npos) << mergedLog;
     EXPECT_NE(mergedLog.find(" keys matched nothing"), std::string::npos) << mergedLog;
 

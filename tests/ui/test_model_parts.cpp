@@ -3,10 +3,12 @@
 // files are found (recorded path, or the same name beside the current model), else names them.
 // The LoRA list (issue 22): merged at the slider's weight by the next generation's load, prompt
 // `<lora:…>` tags, missing files, and a dropped PNG's LoRAs found again.
+#include "core/batch/batch_job.h"
 #include "core/io/png.h"
 #include "core/pipeline/metadata.h"
 #include "core/pipeline/model_files.h"
 #include "tests/ui/gradient_pipeline.h"
+#include "ui/batch_queue.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/lora_list.h"
@@ -311,6 +313,21 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(lastLoad(*probe).loras[0].path), ink);
         QCOMPARE(lastLoad(*probe).loras[0].weight, 0.5);
         QCOMPARE(outcome->request.prompt, std::string("star <lora:ink:0.5>"));
+
+        // Batch Export of a prompt naming it: the job's model loads with it too (after a plain
+        // image, so the batch has to load it again).
+        window.form()->setRequest(smallRequest("star"));
+        QVERIFY(generateOnce(window));
+        QVERIFY(lastLoad(*probe).loras.empty());
+        deadiff::batch::BatchJob job;
+        job.templ = smallRequest("star <lora:ink:0.5>");
+        job.seeds = {1, 2};
+        const quint64 batch = window.startBatch(job, dir_.path() + "/lora-batch");
+        QVERIFY(batch != 0);
+        QTRY_COMPARE_WITH_TIMEOUT(window.batchQueue()->state(batch), QString("done"), 10000);
+        QCOMPARE(lastLoad(*probe).loras.size(), std::size_t{1});
+        QCOMPARE(QString::fromStdString(lastLoad(*probe).loras[0].path), ink);
+        QCOMPARE(lastLoad(*probe).loras[0].weight, 0.5);
 
         // A tag naming nothing: refused with the tag named, nothing starts.
         QSignalSpy errors(&window, &MainWindow::errorShown);

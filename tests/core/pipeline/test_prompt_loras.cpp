@@ -1,5 +1,6 @@
 // A1111's <lora:NAME:W> prompt syntax: found, left out of the encoder's text, resolved in the
 // models folder, and never merged twice.
+#include "core/batch/batch_runner.h"
 #include "core/pipeline/prompt_loras.h"
 
 #include <gtest/gtest.h>
@@ -71,6 +72,66 @@ TEST(PromptLoras, NamesResolveInTheModelsFolderAndAreNotAddedTwice) {
     EXPECT_NE(problemOf([&] {
                   addPromptLoras(unknown, root.string());
               }).find("<lora:nothing> is neither a LoRA in " + root.string() + "/lora"),
+              std::string::npos);
+    fs::remove_all(root);
+}
+
+// A batch job loads one model: its prompts' tags load with it when they agree, and a job whose
+// prompts name different LoRAs is refused rather than merging one into every image.
+TEST(PromptLoras, ABatchJobLoadsThePromptsLorasWhenEveryPromptNamesTheSame) {
+    const fs::path root = fs::temp_directory_path() /
+                          ("deadiff_batch_loras_" + std::to_string(std::random_device{}()));
+    fs::create_directories(root / "lora");
+    std::ofstream(root / "lora" / "ink.safetensors") << "x";
+    std::ofstream(root / "lora" / "neon.safetensors") << "y";
+    const std::string ink = (root / "lora" / "ink.safetensors").string();
+
+    batch::BatchJob job = batch::parseBatchJob(
+        R"({"template": {"prompt": "a cat <lora:ink:0.7>", "steps": 4}, "seeds": [1, 2]})",
+        root.string());
+    batch::addPromptLoras(job, root.string());
+    ASSERT_EQ(job.templ.loras.size(), 1u);
+    EXPECT_EQ(fs::path(job.templ.loras[0].path), fs::path(ink));
+    EXPECT_DOUBLE_EQ(job.templ.loras[0].weight, 0.7);
+    for (const batch::PlannedRequest& planned : batch::expandJob(job, 0).requests)
+        EXPECT_EQ(planned.request.loras, job.templ.loras);
+
+    // A prompts axis whose values all name it: the same.
+    batch::BatchJob axis = batch::parseBatchJob(
+        R"({"template": {"steps": 4}, "prompts": ["a cat <lora:ink:0.7>", "a dog <lora:ink:0.7>"]})",
+        root.string());
+    batch::addPromptLoras(axis, root.string());
+    ASSERT_EQ(axis.templ.loras.size(), 1u);
+
+    // No tags: nothing added.
+    batch::BatchJob plain = batch::parseBatchJob(
+        R"({"template": {"prompt": "a cat", "steps": 4}, "seeds": [1, 2]})", root.string());
+    batch::addPromptLoras(plain, root.string());
+    EXPECT_TRUE(plain.templ.loras.empty());
+
+    const auto refusal = [&](const std::string& json) -> std::string {
+        batch::BatchJob mixed = batch::parseBatchJob(json, root.string());
+        try {
+            batch::addPromptLoras(mixed, root.string());
+        } catch (const batch::BatchJobError& error) {
+            EXPECT_TRUE(mixed.templ.loras.empty()); // the job is left as it was
+            return error.what();
+        }
+        return "(no error)";
+    };
+    EXPECT_NE(refusal(R"({"template": {"steps": 4},
+                          "prompts": ["a cat <lora:ink:0.7>", "a dog <lora:neon>"]})")
+                  .find("name different LoRAs"),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"template": {"steps": 4}, "prompts": ["a cat <lora:ink:0.7>", "a dog"]})")
+                  .find("a batch job loads its LoRAs once"),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"template": {"steps": 4},
+                          "prompts": ["a cat <lora:ink:0.7>", "a dog <lora:ink:0.5>"]})")
+                  .find("\"a dog <lora:ink:0.5>\""),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"template": {"prompt": "a cat <lora:nowhere>", "steps": 4}})")
+                  .find("<lora:nowhere> is neither a LoRA"),
               std::string::npos);
     fs::remove_all(root);
 }
