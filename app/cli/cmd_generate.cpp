@@ -141,8 +141,14 @@ GenerationRequest requestFromArgs(const Args& args) {
         request.negativePrompt = args.value("--negative-prompt");
     for (const std::string& path : args.values("--style"))
         request.styles.push_back({path, std::nullopt});
-    if (args.has("--mix"))
+    if (args.has("--mix")) {
+        // Ignoring it would make an image the user did not ask for without a word.
+        if (request.styles.size() != 2)
+            throw UsageError("option '--mix' sets the share of the second of two --style images; " +
+                             std::to_string(request.styles.size()) +
+                             " given (with more than two, each weighs the same)");
         request.mix = args.number("--mix");
+    }
     request.content = args.value("--content");
     if (args.has("--mode"))
         request.mode = enumOption<ReferenceMode>(args, "--mode");

@@ -266,6 +266,29 @@ TEST(GenerateArgs, CacheIntervalMapsOntoTheRequestAndIsCheckedBeforeLoading) {
     EXPECT_NE(huge.err.find("'cache_interval' must lie in [1, 10]"), std::string::npos) << huge.err;
 }
 
+TEST(GenerateArgs, MixNeedsTwoStyles) {
+    for (const std::vector<std::string>& styles :
+         {std::vector<std::string>{},
+          {"--style", "a.png"},
+          {"--style", "a.png", "--style", "b.png", "--style", "c.png"}}) {
+        Args args("generate", "");
+        addRequestOptions(args);
+        std::vector<std::string> argv = {"--prompt", "x", "--mix", "0.7"};
+        argv.insert(argv.end(), styles.begin(), styles.end());
+        args.parse(argv);
+        try {
+            requestFromArgs(args);
+            ADD_FAILURE() << "--mix with " << styles.size() / 2 << " styles was accepted";
+        } catch (const UsageError& error) {
+            EXPECT_NE(
+                std::string(error.what())
+                    .find("second of two --style images; " + std::to_string(styles.size() / 2)),
+                std::string::npos)
+                << error.what();
+        }
+    }
+}
+
 TEST(CliBinary, GenerateNeedsAPrompt) {
     const auto result = runProcess({kCli, "generate", "--model", "/nonexistent.ckpt"});
     EXPECT_EQ(result.exitCode, 2);
