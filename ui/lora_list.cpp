@@ -169,15 +169,38 @@ QStringList LoraListPanel::installedLoras() {
     return paths;
 }
 
+void LoraListPanel::setModelLoraFolder(const QString& folder) {
+    modelLoraFolder_ = folder;
+}
+
+QStringList LoraListPanel::modelLoras() const {
+    QStringList paths;
+    if (modelLoraFolder_.isEmpty())
+        return paths;
+    const QDir folder(modelLoraFolder_);
+    for (const QFileInfo& file :
+         folder.entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name))
+        paths << file.absoluteFilePath();
+    return paths;
+}
+
 void LoraListPanel::fillAddMenu() {
     addMenu_->clear();
+    const QStringList own = modelLoras();
     const QStringList installed = installedLoras();
-    for (const QString& path : installed) {
-        QAction* action = addMenu_->addAction(QFileInfo(path).completeBaseName());
-        action->setToolTip(QDir::toNativeSeparators(path));
-        connect(action, &QAction::triggered, this, [this, path] { addLora(path); });
+    for (const QStringList* list : {&own, &installed}) {
+        if (list == &installed && !own.isEmpty() && !installed.isEmpty())
+            addMenu_->addSeparator();
+        for (const QString& path : *list) {
+            QAction* action = addMenu_->addAction(
+                list == &own
+                    ? tr("%1 (made for this model)").arg(QFileInfo(path).completeBaseName())
+                    : QFileInfo(path).completeBaseName());
+            action->setToolTip(QDir::toNativeSeparators(path));
+            connect(action, &QAction::triggered, this, [this, path] { addLora(path); });
+        }
     }
-    if (installed.isEmpty()) {
+    if (installed.isEmpty() && own.isEmpty()) {
         QAction* none = addMenu_->addAction(tr("(no LoRA in the models folder's lora/)"));
         none->setEnabled(false);
     }

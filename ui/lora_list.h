@@ -76,6 +76,11 @@ public:
     QPushButton* addButton() const { return add_; }
     // The LoRA files in the models folder's lora/, as the Add menu lists them.
     static QStringList installedLoras();
+    // LoRAs made for the loaded model (its folder's lora/, such as the demo model's LCM-LoRA),
+    // listed first in the Add menu; empty: none (a single-file model).
+    void setModelLoraFolder(const QString& folder);
+    QStringList modelLoras() const;
+    QMenu* addMenu() const { return addMenu_; }
 
 Q_SIGNALS:
     void lorasChanged();
@@ -94,6 +99,7 @@ private:
     QPushButton* add_ = nullptr;
     QMenu* addMenu_ = nullptr;
     std::vector<LoraRow*> rows_;
+    QString modelLoraFolder_;
     std::vector<LoraChoice> loaded_;
     QStringList loadedNotes_;
 };

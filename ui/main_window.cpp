@@ -871,6 +871,10 @@ void MainWindow::onModelFacts(const deadiff::ModelFacts& facts) {
     for (const std::string& note : facts.loraNotes)
         loraNotes << QString::fromStdString(note);
     form_->loraPanel()->setLoaded(facts.loras, loraNotes);
+    // A model folder's own lora/ holds LoRAs made for it (the demo model's LCM-LoRA).
+    form_->loraPanel()->setModelLoraFolder(QFileInfo(modelPath_).isDir()
+                                               ? QDir(modelPath_).filePath(QStringLiteral("lora"))
+                                               : QString());
     QString badge = modelBadge_->text();
     if (!facts.base.empty())
         badge += QStringLiteral(" · ") +

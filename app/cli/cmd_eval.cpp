@@ -7,6 +7,8 @@
 #include "core/train/classifier.h"
 #include "core/train/evaluation.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ostream>
 
@@ -30,6 +32,9 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         .option("--steps", "N", "DDIM steps per image", "25")
         .option("--cfg", "F", "guidance scale", "5")
         .option("--cache-interval", "N", "DeepCache step reuse: deep features every N-th step", "1")
+        .option("--sampler", "NAME", "ddim, dpmpp_2m, euler_a, lcm, tcd, ...", "ddim")
+        .option("--decoder", "NAME", "vae, or taesd (the model folder's TAESD decoder)", "vae")
+        .repeatable("--lora", "FILE[:W]", "merge this LoRA (weight W, default 1) into every model")
         .option("--image-weight", "F", "DEADiff image weight w", "1")
         .option("--mode", "MODE", "reference mode (style, content, both, none)", "style")
         .flag("--prompt-names-style",
@@ -103,6 +108,11 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
     options.cacheInterval = static_cast<int>(args.integer("--cache-interval"));
+    options.sampler = enumOption<SamplerKind>(args, "--sampler");
+    options.decoder = enumOption<DecoderKind>(args, "--decoder");
+    std::vector<LoraChoice> loras;
+    for (const std::string& value : args.values("--lora"))
+        loras.push_back(loraOption(value));
     options.imageWeight = args.number("--image-weight");
     options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
@@ -117,13 +127,23 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
             scores =
                 train::evaluateAutoencoder(models[m], 0, classifiers, options.pairs, options.seed);
         } else {
-            auto pipeline = Pipeline::load({models[m], ComputeDtype::Float32});
+            LoadOptions load;
+            load.model = models[m];
+            load.dtype = ComputeDtype::Float32;
+            load.loras = loras;
+            auto pipeline = Pipeline::load(load);
+            const auto started = std::chrono::steady_clock::now();
             scores = train::evaluateModel(*pipeline, pipeline->facts().nativeImageSize, classifiers,
                                           options, [&](int done, int total) {
                                               io.err << "\r" << models[m] << ": " << done << "/"
                                                      << total << std::flush;
                                           });
-            io.err << "\n";
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            char timing[128];
+            std::snprintf(timing, sizeof timing, " in %.1f s (%.3f s per image)\n", seconds,
+                          seconds / std::max(1, scores.images));
+            io.err << timing;
         }
         char row[256];
         std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",

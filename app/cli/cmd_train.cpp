@@ -3,11 +3,14 @@
 #include "app/cli/progress.h"
 
 #include "core/runtime/system_info.h"
+#include "core/train/lcm_distillation.h"
+#include "core/train/taesd_distillation.h"
 #include "core/train/trainer.h"
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <ostream>
 #include <sstream>
 
@@ -31,6 +34,114 @@ std::array<double, 3> parseTaskWeights(const std::string& text) {
     return weights;
 }
 
+int runLcmDistillation(const Args& args, Streams io) {
+    if (!args.has("--base") || !args.has("--out"))
+        throw UsageError("--lcm needs --base MODEL_DIR (the model to distil) and --out "
+                         "FILE.safetensors (the LoRA to write)");
+    if (args.has("--stage"))
+        throw UsageError("--lcm trains a LoRA for a finished model: leave out --stage");
+    train::LcmDistillOptions options;
+    options.model = args.value("--base");
+    options.out = args.value("--out");
+    if (std::filesystem::path(options.out).extension() != ".safetensors")
+        throw UsageError("--out of --lcm is the LoRA file to write; name it *.safetensors, got " +
+                         options.out);
+    if (args.has("--steps"))
+        options.steps = args.integer("--steps");
+    if (args.has("--batch"))
+        options.batch = static_cast<int>(args.integer("--batch"));
+    if (args.has("--lr"))
+        options.learningRate = args.number("--lr");
+    options.rank = static_cast<int>(args.integer("--rank"));
+    options.teacherCfg = args.number("--teacher-cfg");
+    options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
+    options.maxMinutes = args.number("--max-minutes");
+    options.saveEverySeconds = args.number("--save-every");
+    if (options.steps < 1 || options.batch < 1 || options.rank < 1 || options.rank > 256 ||
+        !(options.learningRate > 0) || !(options.teacherCfg >= 1 && options.teacherCfg <= 30))
+        throw UsageError("--lcm needs --steps, --batch >= 1, --rank 1-256, --lr > 0 and "
+                         "--teacher-cfg 1-30");
+    const long long logEvery = std::max(1LL, args.integer("--log-every"));
+    stopRequested = false;
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    train::distillLcmLora(
+        options,
+        [&](const train::LcmDistillProgress& p) {
+            if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
+                return;
+            char line[200];
+            std::snprintf(
+                line, sizeof line,
+                "lcm step %lld/%lld  loss %.5f  avg %.5f  %.2f s/step  ETA %s%s\n",
+                static_cast<long long>(p.step), static_cast<long long>(p.total), p.loss,
+                p.averageLoss, p.secondsPerStep,
+                formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
+                p.saved ? "  [saved]" : "");
+            io.out << line << std::flush;
+        },
+        [] { return stopRequested.load(); });
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    io.out << (stopRequested ? "stopped; " : "") << "LCM-LoRA: " << options.out << "\n";
+    return stopRequested ? kExitCancelled : kExitOk;
+}
+
+int runTaesdDistillation(const Args& args, Streams io) {
+    if (!args.has("--base") || !args.has("--out"))
+        throw UsageError("--taesd needs --base MODEL_DIR (whose VAE to fit) and --out "
+                         "FILE.safetensors (the decoder to write)");
+    if (args.has("--stage"))
+        throw UsageError("--taesd fits a decoder for a finished model: leave out --stage");
+    train::TaesdDistillOptions options;
+    options.model = args.value("--base");
+    options.out = args.value("--out");
+    if (std::filesystem::path(options.out).extension() != ".safetensors")
+        throw UsageError("--out of --taesd is the decoder file to write; name it "
+                         "taesd_decoder.safetensors, got " +
+                         options.out);
+    options.steps = args.has("--steps") ? args.integer("--steps") : 3000;
+    if (args.has("--batch"))
+        options.batch = static_cast<int>(args.integer("--batch"));
+    if (args.has("--lr"))
+        options.learningRate = args.number("--lr");
+    options.channels = static_cast<int>(args.integer("--taesd-channels"));
+    options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
+    options.maxMinutes = args.number("--max-minutes");
+    if (options.steps < 1 || options.batch < 1 || options.channels < 4 || options.channels > 256 ||
+        !(options.learningRate > 0))
+        throw UsageError(
+            "--taesd needs --steps, --batch >= 1, --taesd-channels 4-256 and --lr > 0");
+    const long long logEvery = std::max(1LL, args.integer("--log-every"));
+    stopRequested = false;
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    const double psnr = train::distillTaesd(
+        options,
+        [&](const train::TaesdDistillProgress& p) {
+            if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
+                return;
+            char line[200];
+            std::snprintf(
+                line, sizeof line,
+                "taesd step %lld/%lld  L1 %.5f  avg %.5f  %.3f s/step  ETA %s%s\n",
+                static_cast<long long>(p.step), static_cast<long long>(p.total), p.loss,
+                p.averageLoss, p.secondsPerStep,
+                formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
+                p.saved ? "  [saved]" : "");
+            io.out << line << std::flush;
+        },
+        [] { return stopRequested.load(); });
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    char line[160];
+    std::snprintf(line, sizeof line, "PSNR to the VAE's decode on 64 unseen renders: %.2f dB\n",
+                  psnr);
+    io.out << line << (stopRequested ? "stopped; " : "") << "TAESD decoder: " << options.out
+           << "\n";
+    return stopRequested ? kExitCancelled : kExitOk;
+}
+
 } // namespace
 
 int runTrain(const std::vector<std::string>& argv, Streams io) {
@@ -41,8 +152,19 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
               "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
               "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
               "loadable model folders; running the same command again resumes from DIR.\n"
-              "Ctrl-C/SIGTERM save and stop.");
+              "Ctrl-C/SIGTERM save and stop.\n"
+              "--lcm --base MODEL_DIR --out FILE.safetensors distils the model into an LCM-LoRA\n"
+              "for 4-step drafts (--sampler lcm --cfg 1 --lora FILE); defaults for it: 1500\n"
+              "steps, batch 8, --lr 0.0001.\n"
+              "--taesd --base MODEL_DIR --out DIR/taesd_decoder.safetensors fits a TAESD decoder\n"
+              "to the model's VAE (--decoder taesd, live previews); defaults for it: 3000\n"
+              "steps, batch 16, --lr 0.001.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
+        .flag("--lcm", "distil --base into an LCM-LoRA written to --out (a .safetensors file)")
+        .flag("--taesd", "fit a TAESD decoder to --base's VAE, written to --out (a file)")
+        .option("--taesd-channels", "N", "--taesd: the decoder's width", "32")
+        .option("--rank", "N", "--lcm: the LoRA's rank", "8")
+        .option("--teacher-cfg", "F", "--lcm: the guidance scale the teacher is used at", "5")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
         .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
         .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
@@ -93,6 +215,12 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         return kExitOk;
     }
     configureThreads(static_cast<int>(args.integer("--threads")));
+    if (args.has("--lcm") && args.has("--taesd"))
+        throw UsageError("--lcm and --taesd are two runs: give one");
+    if (args.has("--lcm"))
+        return runLcmDistillation(args, io);
+    if (args.has("--taesd"))
+        return runTaesdDistillation(args, io);
     if (!args.has("--stage") || !args.has("--out"))
         throw UsageError("--stage and --out are required");
     train::TrainOptions options;

@@ -90,6 +90,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.steps = options.steps;
         request.cfg = options.cfg;
         request.cacheInterval = options.cacheInterval;
+        request.sampler = options.sampler;
+        request.decoder = options.decoder;
         request.imageWeight = options.imageWeight;
         request.width = imageSize;
         request.height = imageSize;

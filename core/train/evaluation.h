@@ -21,9 +21,11 @@ struct EvaluationOptions {
     int pairs = 48; // cycles through the 12 held-out combinations
     int steps = 25; // DDIM steps per image
     double cfg = 5.0;
-    int cacheInterval = 1;     // DeepCache step reuse (request cache_interval); 1: off
-    double imageWeight = 1.0;  // DEADiff's w (request image_weight)
-    std::uint64_t seed = 1000; // dataset seed of the references (not a training seed)
+    int cacheInterval = 1; // DeepCache step reuse (request cache_interval); 1: off
+    SamplerKind sampler = SamplerKind::Ddim;
+    DecoderKind decoder = DecoderKind::Vae; // taesd: the model folder's TAESD decoder
+    double imageWeight = 1.0;               // DEADiff's w (request image_weight)
+    std::uint64_t seed = 1000;              // dataset seed of the references (not a training seed)
     ReferenceMode mode = ReferenceMode::Style; // the request mode used with the reference
     std::string samplesPath; // optional contact sheet: reference | generated, per pair
     // The prompt names the style too ("heart in neon style"): what text alone achieves on the

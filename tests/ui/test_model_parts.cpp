@@ -243,6 +243,32 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(lastLoad(*probe).base.empty(), 5000);
     }
 
+    // A model folder's own lora/ (the demo model's LCM-LoRA) is offered first in the Add menu.
+    void modelFolderLorasComeFirstInTheAddMenu() {
+        auto probe = std::make_shared<GradientProbe>();
+        MainWindow window(deadiff::testing::gradientFactory(probe));
+        const QString folder = dir_.path() + "/folder-model";
+        const QString own = copyLora(folder + "/lora", "own-draft.safetensors");
+        QVERIFY(!own.isEmpty());
+        window.setModelPath(folder);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        auto* panel = window.form()->loraPanel();
+        QTRY_COMPARE_WITH_TIMEOUT(panel->modelLoras(), QStringList{own}, 5000);
+        panel->addMenu()->aboutToShow();
+        QVERIFY(!panel->addMenu()->actions().isEmpty());
+        QAction* first = panel->addMenu()->actions().first();
+        QVERIFY2(first->text().contains("own-draft") && first->text().contains("this model"),
+                 qPrintable(first->text()));
+        QCOMPARE(first->toolTip(), QDir::toNativeSeparators(own));
+        first->trigger();
+        QCOMPARE(panel->rowCount(), 1);
+
+        // A single-file model has no folder of its own.
+        window.setModelPath(model_);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->modelLoras().isEmpty(), 5000);
+    }
+
     void loraListMergesAtTheSlidersWeight() {
         auto probe = std::make_shared<GradientProbe>();
         MainWindow window(deadiff::testing::gradientFactory(probe));
