@@ -199,6 +199,42 @@ TEST_F(CliDemo, BrokenModelJsonIsAUserErrorNamingTheField) {
         << result.err;
 }
 
+// train --lcm and --taesd on the tiny model, and what they write used by generate and eval.
+TEST_F(CliDemo, DistilledLcmLoraAndTaesdRunEndToEnd) {
+    const std::string model = (dir_ / "tiny").string();
+    test::writeTinyModel(model, 2);
+    const std::string lora = (dir_ / "lcm.safetensors").string();
+    const auto lcm = runProcess({kCli, "train", "--lcm", "--base", model, "--out", lora, "--steps",
+                                 "2", "--batch", "2", "--log-every", "1"});
+    ASSERT_EQ(lcm.exitCode, 0) << lcm.err;
+    EXPECT_NE(lcm.out.find("lcm step 2/2"), std::string::npos) << lcm.out;
+    ASSERT_TRUE(fs::exists(lora));
+    const auto draft = runProcess({kCli, "generate", "--model", model, "--prompt", "star", "--lora",
+                                   lora, "--sampler", "lcm", "--steps", "2", "--cfg", "1", "--seed",
+                                   "1", "-o", (dir_ / "draft.png").string()});
+    ASSERT_EQ(draft.exitCode, 0) << draft.err;
+
+    const std::string decoder = (fs::path(model) / "taesd_decoder.safetensors").string();
+    const auto taesd = runProcess({kCli, "train", "--taesd", "--base", model, "--out", decoder,
+                                   "--steps", "2", "--batch", "2", "--log-every", "1"});
+    ASSERT_EQ(taesd.exitCode, 0) << taesd.err;
+    EXPECT_NE(taesd.out.find("PSNR to the VAE's decode"), std::string::npos) << taesd.out;
+    const auto evaluated =
+        runProcess({kCli, "eval", "--model", model, "--label", "draft", "--lora", lora, "--sampler",
+                    "lcm", "--steps", "2", "--cfg", "1", "--decoder", "taesd", "--pairs", "1"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+    EXPECT_NE(evaluated.out.find("| draft | 1 |"), std::string::npos) << evaluated.out;
+    EXPECT_NE(evaluated.err.find("s per image"), std::string::npos) << evaluated.err;
+
+    const auto notSafetensors = runProcess(
+        {kCli, "train", "--lcm", "--base", model, "--out", (dir_ / "lcm.ckpt").string()});
+    EXPECT_EQ(notSafetensors.exitCode, 2);
+    EXPECT_NE(notSafetensors.err.find("*.safetensors"), std::string::npos) << notSafetensors.err;
+    const auto both =
+        runProcess({kCli, "train", "--lcm", "--taesd", "--base", model, "--out", lora});
+    EXPECT_EQ(both.exitCode, 2);
+}
+
 TEST_F(CliDemo, TrainThenEvalRunEndToEnd) {
     const std::string out = (dir_ / "stage1").string();
     const auto trained =
