@@ -3305,6 +3305,11 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <source>Merged at %1; the new weight applies from the next image.</source>
             <translation>已按 %1 合并；新权重从下一张图像起生效。</translation>
         </message>
+        <message>
+            <location filename="../ui/lora_list.cpp" line="197" />
+            <source>%1 (made for this model)</source>
+            <translation>%1（为此模型制作）</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::LoraRow</name>
