@@ -54,13 +54,18 @@ int runLcmDistillation(const Args& args, Streams io) {
         options.learningRate = args.number("--lr");
     options.rank = static_cast<int>(args.integer("--rank"));
     options.teacherCfg = args.number("--teacher-cfg");
+    options.huberC = args.number("--huber-c");
+    if (args.has("--subject-only"))
+        options.subjectOnly = args.number("--subject-only");
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.maxMinutes = args.number("--max-minutes");
     options.saveEverySeconds = args.number("--save-every");
     if (options.steps < 1 || options.batch < 1 || options.rank < 1 || options.rank > 256 ||
-        !(options.learningRate > 0) || !(options.teacherCfg >= 1 && options.teacherCfg <= 30))
-        throw UsageError("--lcm needs --steps, --batch >= 1, --rank 1-256, --lr > 0 and "
-                         "--teacher-cfg 1-30");
+        !(options.learningRate > 0) || !(options.teacherCfg >= 1 && options.teacherCfg <= 30) ||
+        !(options.huberC >= 0 && options.huberC <= 1) ||
+        !(options.subjectOnly >= 0 && options.subjectOnly <= 1))
+        throw UsageError("--lcm needs --steps, --batch >= 1, --rank 1-256, --lr > 0, "
+                         "--teacher-cfg 1-30, --huber-c and --subject-only in [0, 1]");
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
     stopRequested = false;
     std::signal(SIGINT, requestStop);
@@ -165,6 +170,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--taesd-channels", "N", "--taesd: the decoder's width", "32")
         .option("--rank", "N", "--lcm: the LoRA's rank", "8")
         .option("--teacher-cfg", "F", "--lcm: the guidance scale the teacher is used at", "5")
+        .option("--huber-c", "C", "--lcm: pseudo-Huber loss with this c (0: squared error)", "0")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
         .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
         .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")

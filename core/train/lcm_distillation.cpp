@@ -263,7 +263,12 @@ double LcmLoraDistiller::step(const PairBatch& batch, std::uint64_t noiseSeed) {
     const torch::Tensor x0 = (xStart - (1 - aStart).sqrt() * eps) / aStart.sqrt();
     const torch::Tensor prediction =
         perSample(tStart, skipOf) * xStart + perSample(tStart, outOf) * x0;
-    const torch::Tensor loss = torch::mse_loss(prediction, target);
+    const torch::Tensor loss =
+        options_.huberC > 0 ? ((prediction - target).pow(2) + options_.huberC * options_.huberC)
+                                  .sqrt()
+                                  .sub(options_.huberC)
+                                  .mean()
+                            : torch::mse_loss(prediction, target);
     optimizer_->zero_grad();
     loss.backward();
     optimizer_->step();

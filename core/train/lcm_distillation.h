@@ -8,7 +8,8 @@
 //   - the student (UNet + LoRA) maps x_{t_n} through LCM's boundary condition
 //     f(x, t) = c_skip(t)·x + c_out(t)·x0(ε(x, t)); the target is the same function of the
 //     teacher's x_{t_{n−1}} without gradients (LCM-LoRA uses the student itself, no EMA copy);
-//   - the squared error of f and the target, averaged (the script's default "l2" loss).
+//   - the squared error of f and the target, averaged (the script's default "l2" loss), or with
+//     `huberC` > 0 the pseudo-Huber loss √((f − target)² + c²) − c of the LCM paper.
 // Conditioning is what `deadiff eval` and the studio give the model: a style reference through
 // the style Q-Former (content tokens zero), a prompt naming the subject (and, for a share of the
 // samples, the style too), and the official negative prompt with zero image tokens as the
@@ -40,6 +41,7 @@ struct LcmDistillOptions {
     double learningRate = 1e-4; // AdamW on the LoRA factors (diffusers' LCM-LoRA default)
     double teacherCfg = 5.0;    // the guidance scale the model is used at (`deadiff eval`'s)
     int solverSteps = 50;       // the teacher's DDIM grid (diffusers: num_ddim_timesteps)
+    double huberC = 0.0;        // > 0: pseudo-Huber loss with this c (the paper: 0.001)
     double subjectOnly = 0.7;   // share of prompts naming the subject alone (eval's prompts)
     std::uint64_t seed = 0;
     double maxMinutes = 0;         // save and stop when reached; 0: no limit
