@@ -627,6 +627,7 @@ private:
     void checkPromptLoras(const GenerationRequest& request) const {
         GenerationRequest loaded;
         loaded.prompt = request.prompt;
+        loaded.model = facts_.modelPath;
         loaded.loras = facts_.loras;
         pipeline::addPromptLoras(loaded, models::modelsRoot());
         if (loaded.loras.size() != facts_.loras.size())

@@ -80,8 +80,18 @@ std::string withoutPromptLoras(const std::string& prompt) {
 void addPromptLoras(GenerationRequest& request, const std::string& modelsRoot) {
     namespace fs = std::filesystem;
     for (const PromptLora& lora : findPromptLoras(request.prompt)) {
-        const std::string path = models::resolveModel(lora.name, "lora", modelsRoot);
+        std::string path = models::resolveModel(lora.name, "lora", modelsRoot);
         std::error_code error;
+        // Else a LoRA made for the model, in its folder's lora/ (the demo model's LCM-LoRA).
+        if (!fs::is_regular_file(path, error) && !request.model.empty() &&
+            fs::is_directory(request.model, error))
+            for (const std::string& file : {lora.name + ".safetensors", lora.name}) {
+                const fs::path own = fs::path(request.model) / "lora" / file;
+                if (fs::path(file).filename() == file && fs::is_regular_file(own, error)) {
+                    path = own.string();
+                    break;
+                }
+            }
         if (!fs::is_regular_file(path, error))
             throw RequestError("prompt", "<lora:" + lora.name + "> is neither a LoRA in " +
                                              (modelsRoot.empty() ? std::string("the models folder")

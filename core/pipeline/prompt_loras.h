@@ -24,7 +24,8 @@ std::vector<PromptLora> findPromptLoras(const std::string& prompt);
 // `prompt` without its `<lora:…>` tags (what the text encoder reads).
 std::string withoutPromptLoras(const std::string& prompt);
 
-// Adds the prompt's LoRAs to request.loras (resolved to files; one the list already names, by
+// Adds the prompt's LoRAs to request.loras (resolved to files: a models-folder name or a path,
+// else a file of that name in the request's model folder's lora/; one the list already names, by
 // path, is not added again, so a request read back from a PNG does not merge it twice). Throws
 // RequestError on "prompt" naming a tag whose LoRA is neither a models-folder name nor a file.
 void addPromptLoras(GenerationRequest& request, const std::string& modelsRoot);

@@ -82,6 +82,17 @@ TEST_F(CliDemo, LoraAndLcmDraftOnTheTinyModel) {
         EXPECT_EQ(cv::norm(image::readImageRgb((dir_ / "tagged.png").string()),
                            image::readImageRgb((dir_ / "lora.png").string()), cv::NORM_L1),
                   0.0);
+        // By name from the model folder's own lora/: the same image again.
+        fs::create_directories(fs::path(model) / "lora");
+        fs::copy_file(lora, fs::path(model) / "lora" / "own-draft.safetensors");
+        command[5] = "star <lora:own-draft:0.8>";
+        command.back() = (dir_ / "own.png").string();
+        const auto own = runProcess(command, {"XDG_DATA_HOME=" + (dir_ / "empty-data").string()});
+        EXPECT_EQ(own.exitCode, 0) << own.err;
+        EXPECT_EQ(cv::norm(image::readImageRgb((dir_ / "own.png").string()),
+                           image::readImageRgb((dir_ / "lora.png").string()), cv::NORM_L1),
+                  0.0);
+        fs::remove_all(fs::path(model) / "lora");
         const auto unknown =
             runProcess({kCli, "generate", "--model", model, "--prompt", "star <lora:no_such_lora>",
                         "-o", (dir_ / "unknown.png").string()});

@@ -67,6 +67,28 @@ TEST(PromptLoras, NamesResolveInTheModelsFolderAndAreNotAddedTwice) {
     addPromptLoras(request, root.string());
     EXPECT_EQ(request.loras.size(), 2u);
 
+    // A LoRA made for the model, in its folder's lora/ (the demo model's LCM-LoRA): found by name
+    // when the models folder has none of that name; the models folder's wins.
+    fs::create_directories(root / "model-folder" / "lora");
+    std::ofstream(root / "model-folder" / "lora" / "own-draft.safetensors") << "z";
+    std::ofstream(root / "model-folder" / "lora" / "style.safetensors") << "w";
+    GenerationRequest own;
+    own.model = (root / "model-folder").string();
+    own.prompt = "a cat <lora:own-draft:0.5> <lora:style>";
+    addPromptLoras(own, root.string());
+    ASSERT_EQ(own.loras.size(), 2u);
+    EXPECT_EQ(fs::path(own.loras[0].path),
+              root / "model-folder" / "lora" / "own-draft.safetensors");
+    EXPECT_DOUBLE_EQ(own.loras[0].weight, 0.5);
+    EXPECT_EQ(fs::path(own.loras[1].path), root / "lora" / "style.safetensors");
+    GenerationRequest elsewhereModel = own;
+    elsewhereModel.loras.clear();
+    elsewhereModel.model = (root / "other.safetensors").string(); // a single file: no folder
+    EXPECT_NE(problemOf([&] {
+                  addPromptLoras(elsewhereModel, root.string());
+              }).find("<lora:own-draft> is neither"),
+              std::string::npos);
+
     GenerationRequest unknown;
     unknown.prompt = "<lora:nothing:1>";
     EXPECT_NE(problemOf([&] {
