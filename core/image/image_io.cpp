@@ -80,6 +80,23 @@ std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
     return std::nullopt;
 }
 
+// The formats whose bytes may reach cv::imdecode. OpenCV also hands bytes to decoders of
+// formats no reference comes in (DICOM through GDCM, JPEG 2000, OpenEXR, Radiance HDR, Sun
+// raster, ...), and Debian's GDCM aborts the whole process on a malformed file (an assert in
+// gdcm::Reader; fuzzing found a 134-byte "DICM" file that took the studio down).
+bool openCvMayDecode(const std::uint8_t* data, std::size_t size) {
+    const auto pnmDigit = [&](char low, char high) {
+        return size >= 2 && data[0] == 'P' && data[1] >= low && data[1] <= high;
+    };
+    return startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) || startsWith(data, size, "BM", 2) ||
+           (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8)) ||
+           startsWith(data, size, "II*\0", 4) || startsWith(data, size, "MM\0*", 4) ||
+           startsWith(data, size, "II+\0", 4) || startsWith(data, size, "MM\0+", 4) ||
+           pnmDigit('1', '7') || // PBM, PGM, PPM, PAM
+           (size >= 3 && (startsWith(data, size, "PF", 2) || startsWith(data, size, "Pf", 2)) &&
+            std::isspace(data[2]) != 0); // PFM (depth maps)
+}
+
 std::string sizeText(std::uint64_t width, std::uint64_t height) {
     return std::to_string(width) + "x" + std::to_string(height);
 }
@@ -143,6 +160,9 @@ cv::Mat toRgb8(const cv::Mat& decoded, const std::string& name) {
 
 namespace {
 
+constexpr const char* kUnsupportedFormat =
+    ": not an image in a supported format (PNG, JPEG, WebP, BMP, TIFF, PBM/PGM/PPM, PFM)";
+
 // What OpenCV (or our JPEG/TIFF decoders) decoded, before any depth or colour conversion.
 struct Decoded {
     cv::Mat pixels;
@@ -164,6 +184,12 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
         if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))
             return {*rgb, true};
 
+    if (!openCvMayDecode(data, size)) {
+        if (startsWith(data, size, "GIF8", 4))
+            throw ImageError(nameForErrors +
+                             ": GIF images are not supported; convert it to PNG first");
+        throw ImageError(nameForErrors + kUnsupportedFormat);
+    }
     // IMREAD_UNCHANGED: no EXIF rotation, no colour conversion by OpenCV (its 16->8 bit
     // scaling and gray weights differ from Pillow's); toRgb8 does Pillow's conversion.
     const cv::Mat encoded(1, static_cast<int>(size), CV_8U, const_cast<std::uint8_t*>(data));
@@ -176,13 +202,9 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
     if (decoded.empty()) {
         const bool known =
             announcedSize(data, size).has_value() || detail::looksLikeTiff(data, size);
-        if (startsWith(data, size, "GIF8", 4))
-            throw ImageError(nameForErrors +
-                             ": GIF images are not supported; convert it to PNG first");
         throw ImageError(nameForErrors +
-                         (known ? ": the image data is truncated or corrupt"
-                                : ": not an image in a supported format (PNG, JPEG, WebP, BMP, "
-                                  "TIFF, PPM/PGM, ...)"));
+                         (known ? std::string(": the image data is truncated or corrupt")
+                                : std::string(kUnsupportedFormat)));
     }
     checkSize(static_cast<std::uint64_t>(decoded.cols), static_cast<std::uint64_t>(decoded.rows),
               nameForErrors);

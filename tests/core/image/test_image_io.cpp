@@ -256,6 +256,34 @@ TEST_F(ImageIoErrors, JpegDeclaringFarMoreThanItsDataCanFillIsRefused) {
     EXPECT_EQ(decoded.rows, 2048);
 }
 
+// Found by fuzzing: OpenCV hands a file with "DICM" at byte 128 to GDCM, whose reader asserts
+// (abort: the whole studio) on this one. Formats no reference comes in never reach OpenCV.
+TEST_F(ImageIoErrors, FormatsOutsideTheSupportedOnesNeverReachOpenCv) {
+    std::vector<std::uint8_t> dicom = {'6', '6', '#', ' ', 0x10};
+    dicom.resize(128, '\n');
+    for (const char c : std::string("DICM4"))
+        dicom.push_back(static_cast<std::uint8_t>(c));
+    dicom.push_back(0);
+    ASSERT_EQ(dicom.size(), 134u);
+    expectImageError([&] { decodeImageRgb(dicom, "scan.dcm"); },
+                     {"scan.dcm", "not an image in a supported format", "PFM"});
+    expectImageError([&] { decodeImageGrayFloat(dicom.data(), dicom.size(), "scan.dcm"); },
+                     {"scan.dcm", "not an image in a supported format"});
+    // Radiance HDR and Sun raster, which OpenCV would decode: refused by name too.
+    for (const std::string& text :
+         {std::string("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n"),
+          std::string("\x59\xa6\x6a\x95") + std::string(40, '\0')})
+        expectImageError(
+            [&] { decodeImageRgb(std::vector<std::uint8_t>(text.begin(), text.end()), "other"); },
+            {"other", "not an image in a supported format"});
+    // What is supported still decodes: a PFM depth map (MiDaS writes them) and a PAM.
+    const std::string pfm = std::string("Pf\n2 1\n-1.0\n") + std::string(8, '\0');
+    const cv::Mat depth = decodeImageGrayFloat(reinterpret_cast<const std::uint8_t*>(pfm.data()),
+                                               pfm.size(), "depth.pfm");
+    EXPECT_EQ(depth.cols, 2);
+    EXPECT_EQ(depth.rows, 1);
+}
+
 TEST_F(ImageIoErrors, AbsurdTiffAndPpmSizesRefused) {
     // A gray TIFF whose IFD announces 100000 x 8 (one strip, data absent): refused from the
     // tags, before anything reads or allocates the pixels.
