@@ -27,8 +27,8 @@ constexpr int kMaxImageSide = 2048;
 constexpr int kMaxImageSide = 16384;
 #endif
 
-// Decodes PNG, JPEG, WebP, BMP, TIFF and the other formats OpenCV reads into 8-bit RGB
-// (CV_8UC3, channel 0 = red), byte for byte as Pillow 9.4's `.convert('RGB')`:
+// Decodes PNG, JPEG, WebP, BMP, TIFF, PBM/PGM/PPM/PAM and PFM (nothing else reaches OpenCV) into
+// 8-bit RGB (CV_8UC3, channel 0 = red), byte for byte as Pillow 9.4's `.convert('RGB')`:
 // - JPEG through libjpeg-turbo with Pillow's settings (ISLOW DCT, fancy upsampling); CMYK
 //   JPEGs are taken as Adobe-inverted and converted with Pillow's formula;
 // - alpha is dropped, not composited (Pillow's RGBA->RGB), palettes are expanded, grayscale
