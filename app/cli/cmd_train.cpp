@@ -2,6 +2,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
 
+#include "core/io/output_path.h"
 #include "core/runtime/system_info.h"
 #include "core/train/lcm_distillation.h"
 #include "core/train/taesd_distillation.h"
@@ -34,6 +35,14 @@ std::array<double, 3> parseTaskWeights(const std::string& text) {
     return weights;
 }
 
+void checkWritable(const std::string& path) {
+    try {
+        io::checkOutputFile(path);
+    } catch (const io::OutputPathError& error) {
+        throw UsageError(std::string("option '--out': ") + error.what());
+    }
+}
+
 int runLcmDistillation(const Args& args, Streams io) {
     if (!args.has("--base") || !args.has("--out"))
         throw UsageError("--lcm needs --base MODEL_DIR (the model to distil) and --out "
@@ -46,6 +55,7 @@ int runLcmDistillation(const Args& args, Streams io) {
     if (std::filesystem::path(options.out).extension() != ".safetensors")
         throw UsageError("--out of --lcm is the LoRA file to write; name it *.safetensors, got " +
                          options.out);
+    checkWritable(options.out); // before minutes of training, not after
     if (args.has("--steps"))
         options.steps = args.integer("--steps");
     if (args.has("--batch"))
@@ -105,6 +115,7 @@ int runTaesdDistillation(const Args& args, Streams io) {
         throw UsageError("--out of --taesd is the decoder file to write; name it "
                          "taesd_decoder.safetensors, got " +
                          options.out);
+    checkWritable(options.out);
     options.steps = args.has("--steps") ? args.integer("--steps") : 3000;
     if (args.has("--batch"))
         options.batch = static_cast<int>(args.integer("--batch"));

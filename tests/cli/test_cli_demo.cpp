@@ -241,6 +241,13 @@ TEST_F(CliDemo, DistilledLcmLoraAndTaesdRunEndToEnd) {
         {kCli, "train", "--lcm", "--base", model, "--out", (dir_ / "lcm.ckpt").string()});
     EXPECT_EQ(notSafetensors.exitCode, 2);
     EXPECT_NE(notSafetensors.err.find("*.safetensors"), std::string::npos) << notSafetensors.err;
+    // A folder that does not exist is refused before any training, not after it.
+    const auto missingFolder =
+        runProcess({kCli, "train", "--taesd", "--base", model, "--out",
+                    (dir_ / "no-such-folder" / "taesd_decoder.safetensors").string()});
+    EXPECT_EQ(missingFolder.exitCode, 2);
+    EXPECT_NE(missingFolder.err.find("option '--out'"), std::string::npos) << missingFolder.err;
+    EXPECT_EQ(missingFolder.out.find("taesd step"), std::string::npos) << missingFolder.out;
     const auto both =
         runProcess({kCli, "train", "--lcm", "--taesd", "--base", model, "--out", lora});
     EXPECT_EQ(both.exitCode, 2);
