@@ -1123,10 +1123,6 @@ void MainWindow::showError(const QString& title, const QString& message, const Q
     messageBox_->setObjectName("errorMessageBox");
     messageBox_->setInformativeText(advice);
     messageBox_->setAttribute(Qt::WA_DeleteOnClose);
-    connect(messageBox_, &QObject::destroyed, this, [this, box = messageBox_] {
-        if (messageBox_ == box)
-            messageBox_ = nullptr;
-    });
     messageBox_->open();
     Q_EMIT errorShown(message);
 }

@@ -11,6 +11,7 @@
 #include "ui/result_history.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QThread>
 
 class QAction;
@@ -222,7 +223,10 @@ private:
     quint64 lastBatch_ = 0;
     QAction* generateAction_ = nullptr;
     QAction* cancelAction_ = nullptr;
-    QMessageBox* messageBox_ = nullptr;
+    // Null once the box is gone. A QPointer, not a `destroyed` handler: the box is a child and
+    // is deleted in ~QWidget, after ~MainWindow, where a handler would write to a destroyed
+    // MainWindow (UBSan found it in the sanitizer run of test_studio_stress).
+    QPointer<QMessageBox> messageBox_;
     QMenu* recentModelsMenu_ = nullptr;
     QMenu* installedModelsMenu_ = nullptr;
     ModelPartsMenus* parts_ = nullptr;
