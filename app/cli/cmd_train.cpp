@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <ostream>
 #include <sstream>
 
@@ -33,6 +34,38 @@ std::array<double, 3> parseTaskWeights(const std::string& text) {
         throw UsageError("--tasks expects STRE:SERE:RECONSTRUCTION odds such as 1:1:1, got '" +
                          text + "'");
     return weights;
+}
+
+// SIGINT/SIGTERM ask a training run to save and stop, while this guard lives.
+struct StopOnSignals {
+    StopOnSignals() {
+        stopRequested = false;
+        std::signal(SIGINT, requestStop);
+        std::signal(SIGTERM, requestStop);
+    }
+    ~StopOnSignals() {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+};
+
+// A progress line of `train --lcm` / `--taesd` every `logEvery` steps, on saves and at the end.
+std::function<void(const train::DistillProgress&)> distillReport(const char* run,
+                                                                 const char* lossName,
+                                                                 int secondsDecimals,
+                                                                 long long logEvery, Streams io) {
+    return [=](const train::DistillProgress& p) {
+        if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
+            return;
+        char line[200];
+        std::snprintf(
+            line, sizeof line, "%s step %lld/%lld  %s %.5f  avg %.5f  %.*f s/step  ETA %s%s\n", run,
+            static_cast<long long>(p.step), static_cast<long long>(p.total), lossName, p.loss,
+            p.averageLoss, secondsDecimals, p.secondsPerStep,
+            formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
+            p.saved ? "  [saved]" : "");
+        io.out << line << std::flush;
+    };
 }
 
 void checkWritable(const std::string& path) {
@@ -77,27 +110,11 @@ int runLcmDistillation(const Args& args, Streams io) {
         throw UsageError("--lcm needs --steps, --batch >= 1, --rank 1-256, --lr > 0, "
                          "--teacher-cfg 1-30, --huber-c and --subject-only in [0, 1]");
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
-    stopRequested = false;
-    std::signal(SIGINT, requestStop);
-    std::signal(SIGTERM, requestStop);
-    train::distillLcmLora(
-        options,
-        [&](const train::LcmDistillProgress& p) {
-            if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
-                return;
-            char line[200];
-            std::snprintf(
-                line, sizeof line,
-                "lcm step %lld/%lld  loss %.5f  avg %.5f  %.2f s/step  ETA %s%s\n",
-                static_cast<long long>(p.step), static_cast<long long>(p.total), p.loss,
-                p.averageLoss, p.secondsPerStep,
-                formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
-                p.saved ? "  [saved]" : "");
-            io.out << line << std::flush;
-        },
-        [] { return stopRequested.load(); });
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    {
+        const StopOnSignals signals;
+        train::distillLcmLora(options, distillReport("lcm", "loss", 2, logEvery, io),
+                              [] { return stopRequested.load(); });
+    }
     io.out << (stopRequested ? "stopped; " : "") << "LCM-LoRA: " << options.out << "\n";
     return stopRequested ? kExitCancelled : kExitOk;
 }
@@ -129,27 +146,12 @@ int runTaesdDistillation(const Args& args, Streams io) {
         throw UsageError(
             "--taesd needs --steps, --batch >= 1, --taesd-channels 4-256 and --lr > 0");
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
-    stopRequested = false;
-    std::signal(SIGINT, requestStop);
-    std::signal(SIGTERM, requestStop);
-    const double psnr = train::distillTaesd(
-        options,
-        [&](const train::TaesdDistillProgress& p) {
-            if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
-                return;
-            char line[200];
-            std::snprintf(
-                line, sizeof line,
-                "taesd step %lld/%lld  L1 %.5f  avg %.5f  %.3f s/step  ETA %s%s\n",
-                static_cast<long long>(p.step), static_cast<long long>(p.total), p.loss,
-                p.averageLoss, p.secondsPerStep,
-                formatDuration(p.secondsPerStep * static_cast<double>(p.total - p.step)).c_str(),
-                p.saved ? "  [saved]" : "");
-            io.out << line << std::flush;
-        },
-        [] { return stopRequested.load(); });
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    double psnr = 0;
+    {
+        const StopOnSignals signals;
+        psnr = train::distillTaesd(options, distillReport("taesd", "L1", 3, logEvery, io),
+                                   [] { return stopRequested.load(); });
+    }
     char line[160];
     std::snprintf(line, sizeof line, "PSNR to the VAE's decode on 64 unseen renders: %.2f dB\n",
                   psnr);
@@ -295,9 +297,6 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     }
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
 
-    stopRequested = false;
-    std::signal(SIGINT, requestStop);
-    std::signal(SIGTERM, requestStop);
     const auto report = [&](const train::TrainProgress& p) {
         if (p.step % logEvery != 0 && !p.saved && p.step != p.total)
             return;
@@ -313,9 +312,10 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
             p.saved ? "  [saved]" : "");
         io.out << line << std::flush;
     };
-    train::train(options, report, [] { return stopRequested.load(); });
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    {
+        const StopOnSignals signals;
+        train::train(options, report, [] { return stopRequested.load(); });
+    }
     if (!options.exportDir.empty())
         io.out << (options.exportBase.empty() ? "exported model folder: "
                                               : "exported overlay folder: ")

@@ -10,14 +10,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <random>
 #include <stdexcept>
 
 namespace deadiff::train {
 namespace {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // diffusers' LCM-LoRA target modules (train_lcm_distill_lora_sd_wds.py) in our module names.
@@ -296,18 +294,13 @@ void LcmLoraDistiller::save(const std::string& path) const {
 }
 
 void distillLcmLora(const LcmDistillOptions& options,
-                    const std::function<void(const LcmDistillProgress&)>& report,
+                    const std::function<void(const DistillProgress&)>& report,
                     const std::function<bool()>& stop) {
-    const std::string jsonPath = pipeline::modelConfigPath(options.model);
-    if (jsonPath.empty() || !fs::exists(jsonPath))
-        throw std::runtime_error(options.model + " is not a model folder (no model.json)");
     if (options.out.empty())
         throw std::invalid_argument("LCM distillation: no output file given");
-    const pipeline::ModelConfig config = pipeline::readModelConfig(jsonPath);
-    const std::string tokenizerDir = (fs::path(jsonPath).parent_path() / "tokenizer").string();
-    DeadiffTrainer trainer(config, tokenizerDir, options.seed);
-    trainer.loadWeights(options.model);
-    LcmLoraDistiller distiller(trainer, tokenizerDir, options);
+    DistillTeacher teacher = openDistillTeacher(options.model, options.seed);
+    const pipeline::ModelConfig& config = teacher.config;
+    LcmLoraDistiller distiller(*teacher.model, teacher.tokenizerDir, options);
 
     SyntheticDatasetConfig dataConfig;
     dataConfig.imageSize = static_cast<int>(config.reference.blip.vision.imageSize);
@@ -318,7 +311,7 @@ void distillLcmLora(const LcmDistillOptions& options,
 
     const auto started = Clock::now();
     auto lastSave = started;
-    LcmDistillProgress progress;
+    DistillProgress progress;
     progress.total = options.steps;
     for (std::int64_t s = 0; s < options.steps; ++s) {
         std::vector<cv::Mat> references, targets;
@@ -335,16 +328,9 @@ void distillLcmLora(const LcmDistillOptions& options,
         }
         batch.references = imagesToTensor(references);
         batch.targets = imagesToTensor(targets);
-        progress.loss =
+        const double loss =
             distiller.step(batch, options.seed * 1000003ull + static_cast<std::uint64_t>(s));
-        progress.step = s + 1;
-        progress.averageLoss =
-            s == 0 ? progress.loss : 0.98 * progress.averageLoss + 0.02 * progress.loss;
-        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-        progress.secondsPerStep = elapsed / static_cast<double>(s + 1);
-        const bool last = s + 1 == options.steps ||
-                          (options.maxMinutes > 0 && elapsed >= 60 * options.maxMinutes) ||
-                          (stop && stop());
+        const bool last = recordDistillStep(progress, s, loss, started, options.maxMinutes, stop);
         progress.saved = last || std::chrono::duration<double>(Clock::now() - lastSave).count() >=
                                      options.saveEverySeconds;
         if (progress.saved) {

@@ -23,6 +23,7 @@
 
 #include "core/nn/lora.h"
 #include "core/train/batch_tensors.h"
+#include "core/train/distillation.h"
 #include "core/train/trainer.h"
 
 #include <cstdint>
@@ -46,12 +47,6 @@ struct LcmDistillOptions {
     std::uint64_t seed = 0;
     double maxMinutes = 0;         // save and stop when reached; 0: no limit
     double saveEverySeconds = 120; // the LoRA file is rewritten this often
-};
-
-struct LcmDistillProgress {
-    std::int64_t step = 0, total = 0;
-    double loss = 0, averageLoss = 0, secondsPerStep = 0;
-    bool saved = false;
 };
 
 // The LoRA factors and one distillation step, on a model already in `trainer` (its UNet, text
@@ -92,7 +87,7 @@ private:
 // Loads options.model, distils for options.steps (or options.maxMinutes) and writes options.out.
 // `report` after each step; `stop` returning true saves and ends early.
 void distillLcmLora(const LcmDistillOptions& options,
-                    const std::function<void(const LcmDistillProgress&)>& report = {},
+                    const std::function<void(const DistillProgress&)>& report = {},
                     const std::function<bool()>& stop = {});
 
 } // namespace deadiff::train

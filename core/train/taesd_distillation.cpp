@@ -9,13 +9,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <stdexcept>
 
 namespace deadiff::train {
 namespace {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 nn::TaesdConfig configFor(const nn::VaeConfig& vae, int channels) {
@@ -90,36 +88,25 @@ void TaesdDistiller::save(const std::string& path) const {
 }
 
 double distillTaesd(const TaesdDistillOptions& options,
-                    const std::function<void(const TaesdDistillProgress&)>& report,
+                    const std::function<void(const DistillProgress&)>& report,
                     const std::function<bool()>& stop) {
-    const std::string jsonPath = pipeline::modelConfigPath(options.model);
-    if (jsonPath.empty() || !fs::exists(jsonPath))
-        throw std::runtime_error(options.model + " is not a model folder (no model.json)");
     if (options.out.empty())
         throw std::invalid_argument("TAESD distillation: no output file given");
-    const pipeline::ModelConfig config = pipeline::readModelConfig(jsonPath);
-    DeadiffTrainer model(config, (fs::path(jsonPath).parent_path() / "tokenizer").string(),
-                         options.seed);
-    model.loadWeights(options.model);
-    TaesdDistiller distiller(model.vae(), options.channels, options.learningRate, options.seed);
+    DistillTeacher teacher = openDistillTeacher(options.model, options.seed);
+    const pipeline::ModelConfig& config = teacher.config;
+    TaesdDistiller distiller(teacher.model->vae(), options.channels, options.learningRate,
+                             options.seed);
     const int size = static_cast<int>(config.reference.blip.vision.imageSize);
     const torch::Tensor unseen = renders(options.seed + 1, std::uint64_t{1} << 44, 64, size);
 
     const auto started = Clock::now();
-    TaesdDistillProgress progress;
+    DistillProgress progress;
     progress.total = options.steps;
     for (std::int64_t s = 0; s < options.steps; ++s) {
         const torch::Tensor images = renders(
             options.seed, static_cast<std::uint64_t>(s) * options.batch, options.batch, size);
-        progress.loss = distiller.step(images);
-        progress.step = s + 1;
-        progress.averageLoss =
-            s == 0 ? progress.loss : 0.98 * progress.averageLoss + 0.02 * progress.loss;
-        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-        progress.secondsPerStep = elapsed / static_cast<double>(s + 1);
-        const bool last = s + 1 == options.steps ||
-                          (options.maxMinutes > 0 && elapsed >= 60 * options.maxMinutes) ||
-                          (stop && stop());
+        const double loss = distiller.step(images);
+        const bool last = recordDistillStep(progress, s, loss, started, options.maxMinutes, stop);
         progress.saved = last;
         if (last)
             distiller.save(options.out);

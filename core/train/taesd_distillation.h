@@ -9,6 +9,7 @@
 
 #include "core/nn/taesd.h"
 #include "core/nn/vae.h"
+#include "core/train/distillation.h"
 
 #include <torch/torch.h>
 
@@ -28,12 +29,6 @@ struct TaesdDistillOptions {
     double learningRate = 1e-3;
     std::uint64_t seed = 0;
     double maxMinutes = 0;
-};
-
-struct TaesdDistillProgress {
-    std::int64_t step = 0, total = 0;
-    double loss = 0, averageLoss = 0, secondsPerStep = 0;
-    bool saved = false;
 };
 
 class TaesdDistiller {
@@ -64,7 +59,7 @@ private:
 // and style) and writes options.out; returns the PSNR to the VAE on 64 renders the fit never
 // saw.
 double distillTaesd(const TaesdDistillOptions& options,
-                    const std::function<void(const TaesdDistillProgress&)>& report = {},
+                    const std::function<void(const DistillProgress&)>& report = {},
                     const std::function<bool()>& stop = {});
 
 } // namespace deadiff::train

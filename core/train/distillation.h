@@ -1,0 +1,60 @@
+// What `deadiff train --lcm` and `--taesd` share: opening the model folder they distil from, and
+// the step bookkeeping of their loops (progress, moving average, when to stop).
+#pragma once
+
+#include "core/pipeline/model_config.h"
+#include "core/train/trainer.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace deadiff::train {
+
+struct DistillProgress {
+    std::int64_t step = 0, total = 0;
+    double loss = 0, averageLoss = 0, secondsPerStep = 0;
+    bool saved = false;
+};
+
+// The model folder's networks in a trainer (nothing of it trains), and its tokenizer folder.
+struct DistillTeacher {
+    pipeline::ModelConfig config;
+    std::string tokenizerDir;
+    std::unique_ptr<DeadiffTrainer> model;
+};
+
+inline DistillTeacher openDistillTeacher(const std::string& folder, std::uint64_t seed) {
+    namespace fs = std::filesystem;
+    const std::string jsonPath = pipeline::modelConfigPath(folder);
+    if (jsonPath.empty() || !fs::exists(jsonPath))
+        throw std::runtime_error(folder + " is not a model folder (no model.json)");
+    DistillTeacher teacher;
+    teacher.config = pipeline::readModelConfig(jsonPath);
+    teacher.tokenizerDir = (fs::path(jsonPath).parent_path() / "tokenizer").string();
+    teacher.model = std::make_unique<DeadiffTrainer>(teacher.config, teacher.tokenizerDir, seed);
+    teacher.model->loadWeights(folder);
+    return teacher;
+}
+
+// Step `s` (0-based) of `total` gave `loss`: updates `progress` (step, loss, its moving average,
+// seconds per step since `started`) and returns whether this is the last step: the last of
+// `total`, `maxMinutes` reached (0: no limit), or `stop` asking.
+inline bool recordDistillStep(DistillProgress& progress, std::int64_t s, double loss,
+                              std::chrono::steady_clock::time_point started, double maxMinutes,
+                              const std::function<bool()>& stop) {
+    progress.loss = loss;
+    progress.step = s + 1;
+    progress.averageLoss = s == 0 ? loss : 0.98 * progress.averageLoss + 0.02 * loss;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress.secondsPerStep = elapsed / static_cast<double>(s + 1);
+    return s + 1 == progress.total || (maxMinutes > 0 && elapsed >= 60 * maxMinutes) ||
+           (stop && stop());
+}
+
+} // namespace deadiff::train
