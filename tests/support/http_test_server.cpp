@@ -255,14 +255,23 @@ void HttpTestServer::handle(int fd) {
     const std::string response = "HTTP/1.1 " + std::to_string(request.status) + " " +
                                  reason(request.status) + "\r\n" + headers +
                                  "Connection: close\r\n\r\n";
-    const auto record = [&] {
+    // The log entry is written before the client can see the answer it describes, and each
+    // chunk is counted before it is sent: a test that reads the log as soon as its download
+    // returns must find everything the client saw (recording after the last send raced with it).
+    std::size_t entry = 0;
+    {
         std::lock_guard<std::mutex> lock(mutex_);
+        entry = log_.size();
         log_.push_back(request);
-    };
-    if (!sendAll(fd, response.data(), response.size()) || request.method == "HEAD") {
-        record();
-        return;
     }
+    const auto addBodyBytes = [&](std::int64_t bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        log_[entry].bodyBytesSent = static_cast<std::uint64_t>(
+            static_cast<std::int64_t>(log_[entry].bodyBytesSent) + bytes);
+        request.bodyBytesSent = log_[entry].bodyBytesSent;
+    };
+    if (!sendAll(fd, response.data(), response.size()) || request.method == "HEAD")
+        return;
     constexpr std::size_t kChunk = 16384;
     const auto started = std::chrono::steady_clock::now();
     std::size_t at = from;
@@ -273,21 +282,25 @@ void HttpTestServer::handle(int fd) {
                 std::min<std::size_t>(chunk, static_cast<std::size_t>(cutAfter) -
                                                  static_cast<std::size_t>(request.bodyBytesSent));
         if (chunk == 0) {
-            request.cut = true; // close without the rest: the client sees a short body
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                log_[entry].cut = true; // closed without the rest: the client sees a short body
+            }
             ::shutdown(fd, SHUT_RDWR);
             break;
         }
-        if (!sendAll(fd, body.data() + at, chunk))
+        addBodyBytes(static_cast<std::int64_t>(chunk));
+        if (!sendAll(fd, body.data() + at, chunk)) {
+            addBodyBytes(-static_cast<std::int64_t>(chunk));
             break;
+        }
         at += chunk;
-        request.bodyBytesSent += chunk;
         if (rate > 0) {
             const auto due =
                 started + std::chrono::microseconds(request.bodyBytesSent * 1000000 / rate);
             std::this_thread::sleep_until(due);
         }
     }
-    record();
 }
 
 } // namespace deadiff::test
