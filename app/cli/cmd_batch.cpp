@@ -143,7 +143,11 @@ batch::BatchJob loadJob(const Args& args) {
             batch::renderFileName(job.nameTemplate, probe);
         }
         models::resolveModelNames(job.templ); // --model NAME; the job's own names already are
-        batch::addPromptLoras(job, models::modelsRoot()); // <lora:NAME:W> in its prompts
+        // Chosen before the prompts' <lora:NAME:W> tags are looked up: a LoRA made for the
+        // bundled model sits in its folder's lora/.
+        if (job.templ.model.empty())
+            job.templ.model = pipeline::bundledModelDir(); // as `generate` does
+        batch::addPromptLoras(job, models::modelsRoot());  // <lora:NAME:W> in its prompts
     } catch (const batch::BatchJobError& error) {
         throw UsageError(error.what());
     } catch (const models::AmbiguousModelName& error) {
@@ -301,8 +305,6 @@ int runBatchJob(const std::vector<std::string>& argv, Streams io, const Pipeline
     }
     if (args.has("--merge"))
         return merge(job, args, io, writer);
-    if (job.templ.model.empty())
-        job.templ.model = pipeline::bundledModelDir(); // as `generate` does
     if (job.templ.model.empty())
         throw UsageError("no model: pass --model PATH or set \"model\" in the job's template (the "
                          "bundled demo model is not installed)");

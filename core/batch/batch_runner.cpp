@@ -534,6 +534,7 @@ void addPromptLoras(BatchJob& job, const std::string& modelsRoot) {
     for (const PlannedRequest& planned : plan.requests) {
         GenerationRequest tags;
         tags.prompt = planned.request.prompt;
+        tags.model = planned.request.model; // its folder's own lora/ is searched too
         try {
             pipeline::addPromptLoras(tags, modelsRoot);
         } catch (const RequestError& error) {

@@ -155,6 +155,19 @@ TEST(PromptLoras, ABatchJobLoadsThePromptsLorasWhenEveryPromptNamesTheSame) {
     EXPECT_NE(refusal(R"({"template": {"prompt": "a cat <lora:nowhere>", "steps": 4}})")
                   .find("<lora:nowhere> is neither a LoRA"),
               std::string::npos);
+
+    // A LoRA made for the job's model, in its folder's lora/ (the demo model's LCM-LoRA), as in
+    // `generate`: the job's model is searched (it was not: every prompt was refused).
+    fs::create_directories(root / "own-model" / "lora");
+    std::ofstream(root / "own-model" / "lora" / "draft.safetensors") << "z";
+    batch::BatchJob own = batch::parseBatchJob(
+        R"({"template": {"model": "own-model", "prompt": "a cat <lora:draft:0.8>", "steps": 4},
+            "seeds": [1, 2]})",
+        root.string());
+    batch::addPromptLoras(own, root.string());
+    ASSERT_EQ(own.templ.loras.size(), 1u);
+    EXPECT_EQ(fs::path(own.templ.loras[0].path), root / "own-model" / "lora" / "draft.safetensors");
+    EXPECT_DOUBLE_EQ(own.templ.loras[0].weight, 0.8);
     fs::remove_all(root);
 }
 
