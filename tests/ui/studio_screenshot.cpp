@@ -12,7 +12,7 @@
 // options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
 // results side by side), --slider (the same with the slider), --unknown-words (a prompt with
 // words the demo model does not know, typed after the runs), --loras (two LoRAs listed after the
-// runs, the form scrolled to them).
+// runs, the form scrolled to them), --lora-menu (the same with the Add LoRA menu open).
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
@@ -29,9 +29,11 @@
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
@@ -82,6 +84,7 @@ struct DemoOptions {
     bool slider = false;
     bool unknownWords = false;
     bool loras = false;
+    bool loraMenu = false; // the Add LoRA menu open over the form (a screen grab)
 };
 
 // Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
@@ -148,8 +151,20 @@ int grabDemo(const QString& output, const DemoOptions& options) {
             scroll->verticalScrollBar()->setValue(panel->mapTo(scroll->widget(), QPoint()).y() -
                                                   3 * 40);
     }
+    if (options.loraMenu) {
+        // A popup is a window of its own: window.grab() leaves it out, the screen has it.
+        waitFor([] { return false; }, 300); // the scrolled form settles first
+        QMenu* menu = form->loraPanel()->addMenu();
+        QWidget* button = menu->parentWidget();
+        menu->popup(button->mapToGlobal(QPoint(0, button->height())));
+    }
     waitFor([] { return false; }, 300);
-    const bool saved = window.grab().save(output);
+    const QPixmap image = options.loraMenu
+                              ? window.screen()->grabWindow(
+                                    0, window.frameGeometry().x(), window.frameGeometry().y(),
+                                    window.frameGeometry().width(), window.frameGeometry().height())
+                              : window.grab();
+    const bool saved = image.save(output);
     std::fprintf(stderr, "%s %s (%dx%d)\n", saved ? "wrote" : "could not write", qPrintable(output),
                  window.width(), window.height());
     return saved ? 0 : 1;
@@ -246,7 +261,8 @@ int main(int argc, char** argv) {
         options.compare = args.contains(QStringLiteral("--compare"));
         options.slider = args.contains(QStringLiteral("--slider"));
         options.unknownWords = args.contains(QStringLiteral("--unknown-words"));
-        options.loras = args.contains(QStringLiteral("--loras"));
+        options.loraMenu = args.contains(QStringLiteral("--lora-menu"));
+        options.loras = options.loraMenu || args.contains(QStringLiteral("--loras"));
         return grabDemo(output, options);
     }
     if (args.contains(QStringLiteral("--controls")))
