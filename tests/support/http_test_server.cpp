@@ -264,23 +264,20 @@ void HttpTestServer::handle(int fd) {
         entry = log_.size();
         log_.push_back(request);
     }
-    const auto addBodyBytes = [&](std::int64_t bytes) {
+    const auto logSent = [&](std::uint64_t bytes) {
         std::lock_guard<std::mutex> lock(mutex_);
-        log_[entry].bodyBytesSent = static_cast<std::uint64_t>(
-            static_cast<std::int64_t>(log_[entry].bodyBytesSent) + bytes);
-        request.bodyBytesSent = log_[entry].bodyBytesSent;
+        log_[entry].bodyBytesSent = bytes;
     };
     if (!sendAll(fd, response.data(), response.size()) || request.method == "HEAD")
         return;
     constexpr std::size_t kChunk = 16384;
     const auto started = std::chrono::steady_clock::now();
+    std::uint64_t sent = 0; // body bytes handed to the socket
     std::size_t at = from;
     while (at < to && !stopping_) {
         std::size_t chunk = std::min(kChunk, to - at);
         if (cutAfter >= 0)
-            chunk =
-                std::min<std::size_t>(chunk, static_cast<std::size_t>(cutAfter) -
-                                                 static_cast<std::size_t>(request.bodyBytesSent));
+            chunk = std::min<std::size_t>(chunk, static_cast<std::size_t>(cutAfter) - sent);
         if (chunk == 0) {
             {
                 std::lock_guard<std::mutex> lock(mutex_);
@@ -289,15 +286,15 @@ void HttpTestServer::handle(int fd) {
             ::shutdown(fd, SHUT_RDWR);
             break;
         }
-        addBodyBytes(static_cast<std::int64_t>(chunk));
+        logSent(sent + chunk);
         if (!sendAll(fd, body.data() + at, chunk)) {
-            addBodyBytes(-static_cast<std::int64_t>(chunk));
+            logSent(sent);
             break;
         }
+        sent += chunk;
         at += chunk;
         if (rate > 0) {
-            const auto due =
-                started + std::chrono::microseconds(request.bodyBytesSent * 1000000 / rate);
+            const auto due = started + std::chrono::microseconds(sent * 1000000 / rate);
             std::this_thread::sleep_until(due);
         }
     }
