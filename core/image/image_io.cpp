@@ -10,10 +10,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstring>
 #include <optional>
+#include <string>
 
 namespace deadiff::image {
 namespace {
@@ -28,24 +30,155 @@ bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, s
     return size >= at + n && std::memcmp(data + at, magic, n) == 0;
 }
 
-// PBM/PGM/PPM: "P6", then width and height as decimal text, with # comments.
-std::optional<Size2> netpbmSize(const std::uint8_t* data, std::size_t size) {
-    std::size_t at = 2;
-    std::uint64_t values[2] = {0, 0};
-    for (std::uint64_t& value : values) {
-        while (at < size && (std::isspace(data[at]) || data[at] == '#')) {
-            if (data[at] == '#')
-                while (at < size && data[at] != '\n')
-                    ++at;
-            else
-                ++at;
-        }
-        if (at >= size || !std::isdigit(data[at]))
-            return std::nullopt;
-        while (at < size && std::isdigit(data[at]) && value < (std::uint64_t{1} << 40))
-            value = value * 10 + static_cast<std::uint64_t>(data[at++] - '0');
+// A Netpbm header: "P1".."P6", then width, height and (but for bitmaps) the largest sample
+// value as decimal text, with # comments, then one whitespace byte before the raster; "P7"
+// (PAM) has "KEY value" lines up to ENDHDR instead.
+struct NetpbmHeader {
+    char kind = '0';
+    Size2 size;
+    std::uint64_t channels = 1;
+    std::uint64_t maxValue = 1;
+    std::size_t rasterOffset = 0;
+};
+
+class NetpbmReader {
+public:
+    NetpbmReader(const std::uint8_t* data, std::size_t size)
+        : data_(data)
+        , size_(size) {}
+
+    std::size_t at() const { return at_; }
+
+    // The next run of non-space bytes after whitespace and comments; empty at the end.
+    std::string token() {
+        skipSpaceAndComments();
+        std::string text;
+        while (at_ < size_ && std::isspace(data_[at_]) == 0 && text.size() < 16)
+            text.push_back(static_cast<char>(data_[at_++]));
+        return text;
     }
-    return Size2{values[0], values[1]};
+
+    std::optional<std::uint64_t> number() {
+        skipSpaceAndComments();
+        if (at_ >= size_ || std::isdigit(data_[at_]) == 0)
+            return std::nullopt;
+        std::uint64_t value = 0;
+        while (at_ < size_ && std::isdigit(data_[at_]) != 0 && value < (std::uint64_t{1} << 40))
+            value = value * 10 + static_cast<std::uint64_t>(data_[at_++] - '0');
+        return value;
+    }
+
+    void skipOneSpace() {
+        if (at_ < size_ && std::isspace(data_[at_]) != 0)
+            ++at_;
+    }
+
+    void skipLine() {
+        while (at_ < size_ && data_[at_] != '\n')
+            ++at_;
+        if (at_ < size_)
+            ++at_;
+    }
+
+private:
+    void skipSpaceAndComments() {
+        while (at_ < size_ && (std::isspace(data_[at_]) != 0 || data_[at_] == '#')) {
+            if (data_[at_] == '#')
+                skipLine();
+            else
+                ++at_;
+        }
+    }
+
+    const std::uint8_t* data_;
+    std::size_t size_;
+    std::size_t at_ = 2;
+};
+
+std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t size) {
+    if (size < 3 || data[0] != 'P' || data[1] < '1' || data[1] > '7')
+        return std::nullopt;
+    NetpbmHeader header;
+    header.kind = static_cast<char>(data[1]);
+    NetpbmReader reader(data, size);
+    if (header.kind == '7') {
+        std::optional<std::uint64_t> width, height;
+        for (std::string key = reader.token(); key != "ENDHDR"; key = reader.token()) {
+            if (key.empty())
+                return std::nullopt;
+            if (key == "TUPLTYPE") {
+                reader.skipLine();
+                continue;
+            }
+            const auto value = reader.number();
+            if (!value)
+                return std::nullopt;
+            if (key == "WIDTH")
+                width = value;
+            else if (key == "HEIGHT")
+                height = value;
+            else if (key == "DEPTH")
+                header.channels = *value;
+            else if (key == "MAXVAL")
+                header.maxValue = *value;
+        }
+        if (!width || !height)
+            return std::nullopt;
+        reader.skipLine();
+        header.size = {*width, *height};
+        header.rasterOffset = reader.at();
+        return header;
+    }
+    const auto width = reader.number();
+    const auto height = reader.number();
+    if (!width || !height)
+        return std::nullopt;
+    header.size = {*width, *height};
+    header.channels = header.kind == '3' || header.kind == '6' ? 3 : 1;
+    if (header.kind != '1' && header.kind != '4') {
+        const auto maxValue = reader.number();
+        if (!maxValue)
+            return header; // the size is known; the decoder will find the rest missing
+        header.maxValue = *maxValue;
+    }
+    reader.skipOneSpace();
+    header.rasterOffset = reader.at();
+    return header;
+}
+
+// The fewest raster bytes a Netpbm image of that header can have: binary samples are 1 or 2
+// bytes (bitmaps 8 pixels a byte, rows padded), text samples at least one digit each. OpenCV
+// allocates and fills the whole image before it finds the data missing (a 16-byte header
+// declaring 16000x16000 cost half a second and 170 MB), so a short file is refused first.
+std::uint64_t netpbmMinimumRasterBytes(const NetpbmHeader& header) {
+    const std::uint64_t pixels = header.size.width * header.size.height;
+    const std::uint64_t sampleBytes = header.maxValue > 255 ? 2 : 1;
+    switch (header.kind) {
+    case '4':
+        return (header.size.width + 7) / 8 * header.size.height;
+    case '5':
+    case '6':
+    case '7':
+        return pixels * header.channels * sampleBytes;
+    default:
+        return pixels * header.channels;
+    }
+}
+
+const char* netpbmName(char kind) {
+    switch (kind) {
+    case '1':
+    case '4':
+        return "PBM";
+    case '2':
+    case '5':
+        return "PGM";
+    case '3':
+    case '6':
+        return "PPM";
+    default:
+        return "PAM";
+    }
 }
 
 // The size a header announces, for the formats whose header is trivial to read, so that an
@@ -75,8 +208,8 @@ std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
             return Size2{io::readLittleEndian16(data + 26) & 0x3fffu,
                          io::readLittleEndian16(data + 28) & 0x3fffu};
     }
-    if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6')
-        return netpbmSize(data, size);
+    if (const auto netpbm = netpbmHeader(data, size))
+        return netpbm->size;
     return std::nullopt;
 }
 
@@ -180,6 +313,16 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
                          " bytes)");
     if (const auto announced = announcedSize(data, size))
         checkSize(announced->width, announced->height, nameForErrors);
+    if (const auto netpbm = netpbmHeader(data, size)) {
+        const std::uint64_t needed = netpbmMinimumRasterBytes(*netpbm);
+        const std::uint64_t present = size - std::min(size, netpbm->rasterOffset);
+        if (present < needed)
+            throw ImageError(nameForErrors + ": the image data is truncated: a " +
+                             sizeText(netpbm->size.width, netpbm->size.height) + " " +
+                             netpbmName(netpbm->kind) + " needs at least " +
+                             std::to_string(needed) + " bytes of pixels, the file has " +
+                             std::to_string(present));
+    }
     if (detail::looksLikeTiff(data, size))
         if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))
             return {*rgb, true};

@@ -317,6 +317,57 @@ TEST_F(ImageIoErrors, AbsurdTiffAndPpmSizesRefused) {
 
     const std::string ppmPath = write("big.ppm", "P6\n# comment\n32768 32768\n255\n\x01\x02\x03");
     expectImageError([&] { readImageRgb(ppmPath); }, {ppmPath, "32768x32768", "16384"});
+    // PAM states its size in "KEY value" lines; checked before decoding as well.
+    const std::string pamPath =
+        write("big.pam", "P7\nWIDTH 20000\nHEIGHT 20\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n");
+    expectImageError([&] { readImageRgb(pamPath); }, {pamPath, "20000x20", "16384"});
+}
+
+std::string repeat(const std::string& text, int times) {
+    std::string out;
+    for (int i = 0; i < times; ++i)
+        out += text;
+    return out;
+}
+
+// A Netpbm header alone made OpenCV allocate and fill the whole declared image before it found
+// the pixels missing; a file shorter than its raster is refused from the header, with the
+// numbers. The smallest raster: bitmaps 8 pixels a byte with rows padded, binary samples 1 or 2
+// bytes, text samples one digit.
+TEST_F(ImageIoErrors, NetpbmFilesShorterThanTheirPixelsRefusedFromTheHeader) {
+    struct Case {
+        std::string name, header;
+        std::size_t rasterBytes; // what the file carries after the header
+        std::string neededText;
+    };
+    const std::vector<Case> cases = {
+        {"bits.pbm", "P4\n# 16000 x 16000 bitmap\n16000 16000\n", 0, "needs at least 32000000"},
+        {"gray.pgm", "P5\n16000 16000\n255\n", 0, "needs at least 256000000"},
+        {"deep.pgm", "P5 10 10 65535\n", 199, "needs at least 200"},
+        {"rgb.ppm", "P6\n10 10\n255\n", 299, "needs at least 300"},
+        {"text.pbm", "P1\n10 10\n", 99, "needs at least 100"},
+        {"text.ppm", "P3\n10 10\n255\n", 299, "needs at least 300"},
+        {"rgba.pam", "P7\nWIDTH 10\nHEIGHT 10\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n",
+         399, "needs at least 400"},
+    };
+    for (const Case& c : cases) {
+        const std::string path = write(c.name, c.header + std::string(c.rasterBytes, '1'));
+        expectImageError(
+            [&] { readImageRgb(path); },
+            {path, "truncated", c.neededText, "the file has " + std::to_string(c.rasterBytes)});
+    }
+    // Files with their pixels decode (a binary raster of exactly the bound is complete).
+    const cv::Mat pgm =
+        readImageRgb(write("deep_ok.pgm", "P5 10 10 65535\n" + std::string(200, '\x80')));
+    EXPECT_EQ(pgm.size(), cv::Size(10, 10));
+    const cv::Mat pbm = readImageRgb(write("text_ok.pbm", "P1\n10 10\n" + repeat("1 ", 100)));
+    EXPECT_EQ(pbm.size(), cv::Size(10, 10));
+    const cv::Mat pam =
+        readImageRgb(write("rgba_ok.pam", "P7\nWIDTH 10\nHEIGHT 10\nDEPTH 4\nMAXVAL 255\nTUPLTYPE "
+                                          "RGB_ALPHA\nENDHDR\n" +
+                                              std::string(400, '\x40')));
+    EXPECT_EQ(pam.size(), cv::Size(10, 10));
+    EXPECT_EQ(pam.at<cv::Vec3b>(3, 3), cv::Vec3b(0x40, 0x40, 0x40));
 }
 
 // Damaged files of every format either decode to some RGB image or throw ImageError: no
