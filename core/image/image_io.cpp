@@ -14,6 +14,7 @@
 #include <cctype>
 #include <climits>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,9 @@ bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, s
 // A Netpbm header: "P1".."P6", then width, height and (but for bitmaps) the largest sample
 // value as decimal text, with # comments, then one whitespace byte before the raster; "P7"
 // (PAM) has "KEY value" lines up to ENDHDR instead.
+// PBM, PGM and PPM in text (1-3) and binary (4-6), and PAM (7).
+constexpr char kNetpbmKinds[] = {'1', '2', '3', '4', '5', '6', '7'};
+
 struct NetpbmHeader {
     char kind = '0';
     Size2 size;
@@ -96,7 +100,7 @@ private:
 };
 
 std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t size) {
-    if (size < 3 || data[0] != 'P' || data[1] < '1' || data[1] > '7')
+    if (size < 3 || data[0] != 'P' || data[1] < '1' || data[1] > '7' || std::isspace(data[2]) == 0)
         return std::nullopt;
     NetpbmHeader header;
     header.kind = static_cast<char>(data[1]);
@@ -217,17 +221,26 @@ std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
 // formats no reference comes in (DICOM through GDCM, JPEG 2000, OpenEXR, Radiance HDR, Sun
 // raster, ...), and Debian's GDCM aborts the whole process on a malformed file (an assert in
 // gdcm::Reader; fuzzing found a 134-byte "DICM" file that took the studio down).
+// OpenCV gives the bytes to the first decoder whose signature check accepts them, and for WebP
+// (the header must parse) and big TIFF its checks are stricter than the magic bytes here: such
+// a file that fails them falls through to the decoders after ours, two of which look at fixed
+// offsets, GDCM ("DICM" at byte 128) and GDAL ("DTED" at byte 140). So those are refused unless
+// the magic alone decides (PNG, BMP, classic TIFF; Netpbm and PFM need the space OpenCV wants).
 bool openCvMayDecode(const std::uint8_t* data, std::size_t size) {
-    const auto pnmDigit = [&](char low, char high) {
-        return size >= 2 && data[0] == 'P' && data[1] >= low && data[1] <= high;
+    const bool claimedByMagic =
+        startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) || startsWith(data, size, "BM", 2) ||
+        startsWith(data, size, "II*\0", 4) || startsWith(data, size, "MM\0*", 4);
+    if (claimedByMagic)
+        return true;
+    if (startsWith(data, size, "DICM", 4, 128) || startsWith(data, size, "DTED", 4, 140))
+        return false;
+    const auto netpbmOrPfm = [&](char kind) {
+        return size >= 3 && data[0] == 'P' && data[1] == kind && std::isspace(data[2]) != 0;
     };
-    return startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) || startsWith(data, size, "BM", 2) ||
-           (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8)) ||
-           startsWith(data, size, "II*\0", 4) || startsWith(data, size, "MM\0*", 4) ||
+    return (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8)) ||
            startsWith(data, size, "II+\0", 4) || startsWith(data, size, "MM\0+", 4) ||
-           pnmDigit('1', '7') || // PBM, PGM, PPM, PAM
-           (size >= 3 && (startsWith(data, size, "PF", 2) || startsWith(data, size, "Pf", 2)) &&
-            std::isspace(data[2]) != 0); // PFM (depth maps)
+           std::any_of(std::begin(kNetpbmKinds), std::end(kNetpbmKinds), netpbmOrPfm) ||
+           netpbmOrPfm('F') || netpbmOrPfm('f'); // PFM (depth maps)
 }
 
 std::string sizeText(std::uint64_t width, std::uint64_t height) {

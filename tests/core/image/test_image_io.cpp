@@ -269,6 +269,25 @@ TEST_F(ImageIoErrors, FormatsOutsideTheSupportedOnesNeverReachOpenCv) {
                      {"scan.dcm", "not an image in a supported format", "PFM"});
     expectImageError([&] { decodeImageGrayFloat(dicom.data(), dicom.size(), "scan.dcm"); },
                      {"scan.dcm", "not an image in a supported format"});
+    // The same DICOM tail behind the start of a supported format that OpenCV's own signature
+    // check refuses (a WebP header that does not parse, a Netpbm magic without its space),
+    // so OpenCV would pass it on to GDCM (fuzzing found the "P6" one); and GDAL's DTED mark.
+    const auto disguised = [](const std::string& start, std::size_t at, const std::string& mark) {
+        std::vector<std::uint8_t> bytes(start.begin(), start.end());
+        bytes.resize(at, '\n');
+        bytes.insert(bytes.end(), mark.begin(), mark.end());
+        return bytes;
+    };
+    for (const std::string& start :
+         {std::string("P69 I05\n"), std::string("P7x"), std::string("RIFF\x10\0\0\0WEBPXXXX", 16),
+          std::string("II+\0", 4), std::string("Pf\n")}) {
+        expectImageError(
+            [&] { decodeImageRgb(disguised(start, 128, std::string("DICM4\0", 6)), "x.dcm"); },
+            {"x.dcm", "not an image in a supported format"});
+        expectImageError(
+            [&] { decodeImageRgb(disguised(start, 140, std::string("DTED", 4)), "x.dt0"); },
+            {"x.dt0", "not an image in a supported format"});
+    }
     // Radiance HDR and Sun raster, which OpenCV would decode: refused by name too.
     for (const std::string& text :
          {std::string("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n"),
