@@ -39,6 +39,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -194,25 +195,15 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
     }
 }
 
-// One UNet call under LibTorch's (legacy) profiler: wall time of the outermost ATen ops, by op
-// and by op with its input shapes (where the time goes; --profile).
-void profileUNet(int px, const std::string& dtypeName) {
+// `run` once to warm up, then once under LibTorch's (legacy) profiler: wall time of the
+// outermost ATen ops, by op and by op with its input shapes (where the time goes; --profile).
+void profileOps(const std::string& title, const std::function<void()>& run) {
     namespace prof = torch::autograd::profiler;
-    torch::NoGradGuard noGrad;
-    torch::manual_seed(0);
-    deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
-    unet->eval();
-    unet->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
-    const auto x = torch::randn({2, 4, px / 8, px / 8});
-    const auto t = torch::full({2}, 500, torch::kInt64);
-    const deadiff::nn::UNetContext context =
-        unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
-                              torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
-    unet->forward(x, t, context); // warm-up
+    run(); // warm-up
     prof::enableProfilerLegacy(
         torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, true));
     const auto start = Clock::now();
-    unet->forward(x, t, context);
+    run();
     const double total = std::chrono::duration<double>(Clock::now() - start).count();
     const prof::thread_event_lists lists = prof::disableProfilerLegacy();
 
@@ -258,13 +249,40 @@ void profileUNet(int px, const std::string& dtypeName) {
                         100.0 * sorted[i].second.seconds / total, sorted[i].second.calls,
                         sorted[i].first.c_str());
     };
-    std::printf("\nProfile of one UNet call, %d px %s, batch 2: %.3f s (profiled)\n", px,
-                dtypeName.c_str(), total);
+    std::printf("\nProfile of %s: %.3f s (profiled)\n", title.c_str(), total);
     std::printf("%9s %6s %5s  %s\n", "s", "share", "calls", "outermost op");
     print(byOp, 40);
     std::printf("\n%9s %6s %5s  %s\n", "s", "share", "calls", "op [input shapes]");
     print(byShape, 40);
     std::fflush(stdout);
+}
+
+void profileUNet(int px, const std::string& dtypeName) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(0);
+    deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
+    unet->eval();
+    unet->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    const auto x = torch::randn({2, 4, px / 8, px / 8});
+    const auto t = torch::full({2}, 500, torch::kInt64);
+    const deadiff::nn::UNetContext context =
+        unet->projectContext({torch::randn({2, 16, 768}), torch::randn({2, 77, 768}),
+                              torch::zeros({2, 16, 768}), torch::randn({2, 77, 768}), 1.0});
+    profileOps("one UNet call, " + std::to_string(px) + " px " + dtypeName + ", batch 2",
+               [&] { unet->forward(x, t, context); });
+}
+
+// The real-size VAE's decode of one image, untiled (--profile-vae).
+void profileVaeDecode(int px, const std::string& dtypeName) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(0);
+    deadiff::nn::AutoencoderKL vae{deadiff::nn::VaeConfig{}};
+    vae->eval();
+    vae->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    vae->tiling.maxUntiledSide = std::numeric_limits<std::int64_t>::max();
+    const auto z = torch::randn({1, 4, px / 8, px / 8});
+    profileOps("one VAE decode, " + std::to_string(px) + " px " + dtypeName,
+               [&] { vae->decode(z); });
 }
 
 // Resident set in GiB from /proc/self/statm (cheap enough to poll every millisecond).
@@ -616,6 +634,7 @@ int main(int argc, char** argv) {
         .flag("--skip-unet", "only the pipeline (and the GEMM rates)")
         .flag("--attention-only", "only the self-attention (and the GEMM rates)")
         .flag("--profile", "per-op profile of one UNet call (first of --sizes and --dtypes)")
+        .flag("--profile-vae", "per-op profile of one VAE decode (first of --sizes and --dtypes)")
         .flag("--compare-samplers",
               "with --model: image distance of DPM++ 2M / Euler a / DDIM at 20 steps to DDIM-50 "
               "(first of --sizes and --dtypes)")
@@ -660,6 +679,10 @@ int main(int argc, char** argv) {
     const int runs = static_cast<int>(args.integer("--runs"));
     if (args.has("--profile")) {
         profileUNet(std::stoi(sizes.front()), dtypes.front());
+        return 0;
+    }
+    if (args.has("--profile-vae")) {
+        profileVaeDecode(std::stoi(sizes.front()), dtypes.front());
         return 0;
     }
     if (!args.has("--skip-unet")) {
