@@ -488,6 +488,48 @@ void compareCacheIntervals(const std::string& model, const std::string& dtype, i
     }
 }
 
+// What the artist waits for before the first live preview (issue 27, point 5): seconds from
+// generate() to each stage, to the end of step 1 (whose onStep carries the first preview) and
+// of step 2; the run stops there. Twice: the first generation of the process, then a warm one.
+class FirstPreviewTimer : public deadiff::GenerationObserver {
+public:
+    void onStage(const std::string& stage) override { marks.push_back({stage, elapsed()}); }
+    void onStep(const deadiff::StepInfo& info) override {
+        ++steps; // info.step counts from 0
+        if (steps == 1)
+            previewDelivered = !info.previews.empty();
+        marks.push_back({"step " + std::to_string(steps) + " ends" +
+                             (steps == 1 && previewDelivered ? " (first preview)" : ""),
+                         elapsed()});
+    }
+    bool cancelled() const override { return steps >= 2; }
+    double elapsed() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+    Clock::time_point start = Clock::now();
+    std::vector<std::pair<std::string, double>> marks;
+    bool previewDelivered = false;
+    int steps = 0;
+};
+
+void benchFirstPreview(const std::string& model, const std::string& dtype, int px,
+                       const std::string& style, const std::string& sampler, int steps) {
+    auto pipeline = deadiff::Pipeline::load({model, parsedChoice<deadiff::ComputeDtype>(dtype)});
+    std::printf("\nTime to the first live preview, %d px %s, %s %d steps, guidance\n", px,
+                dtype.c_str(), sampler.c_str(), steps);
+    for (const char* which : {"first generation of the process", "second generation"}) {
+        FirstPreviewTimer timer;
+        try {
+            pipeline->generate(benchRequest(px, style, sampler, steps), &timer);
+        } catch (const deadiff::CancelledError&) { // stopped after step 2, as intended
+        }
+        std::printf("%s:", which);
+        for (const auto& [what, seconds] : timer.marks)
+            std::printf(" %s %.2f s;", what.c_str(), seconds);
+        std::printf(" preview with step 1: %s\n", timer.previewDelivered ? "yes" : "NO");
+        std::fflush(stdout);
+    }
+}
+
 // Whole images end to end (--drafts, instead of the per-step run), as `deadiff generate` makes them
 // (conditioning, sampler steps, decode, PNG with metadata): the few-step drafts of issue 22 (DDIM
 // 50 / DPM++ 20 / LCM 4 at CFG 1, each with the VAE and with TAESD) and issue 27's 20-step DPM++
@@ -641,6 +683,9 @@ int main(int argc, char** argv) {
         .flag("--compare-cache",
               "with --model: --cache-interval 2/3/5 against the uncached image (--sampler, "
               "--steps; first of --sizes and --dtypes)")
+        .flag("--first-preview",
+              "with --model: seconds from Generate to the first live preview and to the end of "
+              "step 2 (first of --sizes and --dtypes; --sampler, --steps)")
         .flag("--drafts",
               "with --model: whole images end to end, DDIM 50 / DPM++ 20 / LCM 4 at CFG 1 with the "
               "VAE and with TAESD, and DPM++ 20 with guidance (first of --sizes and --dtypes)");
@@ -694,6 +739,12 @@ int main(int argc, char** argv) {
         compareCacheIntervals(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
                               args.value("--style"), args.value("--sampler"),
                               static_cast<int>(args.integer("--steps")));
+    if (args.has("--model") && args.has("--first-preview")) {
+        benchFirstPreview(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
+                          args.value("--style"), args.value("--sampler"),
+                          static_cast<int>(args.integer("--steps")));
+        return 0;
+    }
     if (args.has("--model") && !args.has("--drafts") && !args.has("--compare-cache"))
         benchPipeline(args.value("--model"), sizes, dtypes,
                       static_cast<int>(args.integer("--steps")), args.value("--style"),
