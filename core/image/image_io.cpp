@@ -33,7 +33,7 @@ bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, s
 
 // A Netpbm header: "P1".."P6", then width, height and (but for bitmaps) the largest sample
 // value as decimal text, with # comments, then one whitespace byte before the raster; "P7"
-// (PAM) has "KEY value" lines up to ENDHDR instead.
+// (PAM) has "KEY value" lines up to ENDHDR instead. PFM's header is read the same way.
 // PBM, PGM and PPM in text (1-3) and binary (4-6), and PAM (7).
 constexpr char kNetpbmKinds[] = {'1', '2', '3', '4', '5', '6', '7'};
 
@@ -77,8 +77,9 @@ public:
             ++at_;
     }
 
+    // To the end of the line: a carriage return or a newline, as Netpbm's comments end.
     void skipLine() {
-        while (at_ < size_ && data_[at_] != '\n')
+        while (at_ < size_ && data_[at_] != '\n' && data_[at_] != '\r')
             ++at_;
         if (at_ < size_)
             ++at_;
@@ -100,11 +101,29 @@ private:
 };
 
 std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t size) {
-    if (size < 3 || data[0] != 'P' || data[1] < '1' || data[1] > '7' || std::isspace(data[2]) == 0)
+    if (size < 3 || data[0] != 'P' || std::isspace(data[2]) == 0)
         return std::nullopt;
     NetpbmHeader header;
     header.kind = static_cast<char>(data[1]);
     NetpbmReader reader(data, size);
+    if (header.kind == 'F' || header.kind == 'f') {
+        // PFM: "PF" (RGB) or "Pf" (gray) and a newline, width, height and a scale whose sign
+        // gives the byte order, then 4-byte floats.
+        if (data[2] != '\n')
+            return std::nullopt;
+        const auto width = reader.number();
+        const auto height = reader.number();
+        const std::string scale = reader.token();
+        if (!width || !height || scale.empty())
+            return std::nullopt;
+        header.size = {*width, *height};
+        header.channels = header.kind == 'F' ? 3 : 1;
+        reader.skipOneSpace();
+        header.rasterOffset = reader.at();
+        return header;
+    }
+    if (header.kind < '1' || header.kind > '7')
+        return std::nullopt;
     if (header.kind == '7') {
         std::optional<std::uint64_t> width, height;
         for (std::string key = reader.token(); key != "ENDHDR"; key = reader.token()) {
@@ -160,6 +179,9 @@ std::uint64_t netpbmMinimumRasterBytes(const NetpbmHeader& header) {
     switch (header.kind) {
     case '4':
         return (header.size.width + 7) / 8 * header.size.height;
+    case 'F':
+    case 'f':
+        return pixels * header.channels * 4;
     case '5':
     case '6':
     case '7':
@@ -180,8 +202,10 @@ const char* netpbmName(char kind) {
     case '3':
     case '6':
         return "PPM";
-    default:
+    case '7':
         return "PAM";
+    default:
+        return "PFM";
     }
 }
 
@@ -225,7 +249,10 @@ std::optional<Size2> announcedSize(const std::uint8_t* data, std::size_t size) {
 // (the header must parse) and big TIFF its checks are stricter than the magic bytes here: such
 // a file that fails them falls through to the decoders after ours, two of which look at fixed
 // offsets, GDCM ("DICM" at byte 128) and GDAL ("DTED" at byte 140). So those are refused unless
-// the magic alone decides (PNG, BMP, classic TIFF; Netpbm and PFM need the space OpenCV wants).
+// a magic whose decoder accepts on the magic alone decides: PNG, BMP and classic TIFF. Netpbm
+// and PFM need the space OpenCV's checks want and are kept behind the guard all the same (a
+// real one with those bytes there is refused: cheaper than trusting every OpenCV version's
+// check to match ours).
 bool openCvMayDecode(const std::uint8_t* data, std::size_t size) {
     const bool claimedByMagic =
         startsWith(data, size, "\x89PNG\r\n\x1a\n", 8) || startsWith(data, size, "BM", 2) ||
@@ -364,6 +391,10 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
     }
     checkSize(static_cast<std::uint64_t>(decoded.cols), static_cast<std::uint64_t>(decoded.rows),
               nameForErrors);
+    // OpenCV returns PAM samples in the file's order (RGB, RGBA), unlike its other decoders.
+    if (startsWith(data, size, "P7", 2) && (decoded.channels() == 3 || decoded.channels() == 4))
+        cv::cvtColor(decoded, decoded,
+                     decoded.channels() == 3 ? cv::COLOR_RGB2BGR : cv::COLOR_RGBA2BGRA);
     return {decoded, false};
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -288,6 +289,13 @@ TEST_F(ImageIoErrors, FormatsOutsideTheSupportedOnesNeverReachOpenCv) {
             [&] { decodeImageRgb(disguised(start, 140, std::string("DTED", 4)), "x.dt0"); },
             {"x.dt0", "not an image in a supported format"});
     }
+    // A real BMP whose pixels happen to hold those bytes is BMP's by its magic and decodes.
+    std::vector<std::uint8_t> bmp;
+    ASSERT_TRUE(cv::imencode(".bmp", cv::Mat(8, 16, CV_8UC3, cv::Scalar(1, 2, 3)), bmp));
+    ASSERT_GT(bmp.size(), 200u);
+    std::copy_n("DICM", 4, bmp.begin() + 128);
+    std::copy_n("DTED", 4, bmp.begin() + 140);
+    EXPECT_EQ(decodeImageRgb(bmp, "dicm.bmp").size(), cv::Size(16, 8));
     // Radiance HDR and Sun raster, which OpenCV would decode: refused by name too.
     for (const std::string& text :
          {std::string("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n"),
@@ -366,6 +374,9 @@ TEST_F(ImageIoErrors, NetpbmFilesShorterThanTheirPixelsRefusedFromTheHeader) {
         {"rgb.ppm", "P6\n10 10\n255\n", 299, "needs at least 300"},
         {"text.pbm", "P1\n10 10\n", 99, "needs at least 100"},
         {"text.ppm", "P3\n10 10\n255\n", 299, "needs at least 300"},
+        {"odd.pbm", "P4\n10 2\n", 3, "needs at least 4"}, // rows of 10 bits take 2 bytes
+        {"float.pfm", "Pf\n2 1\n-1.0\n", 7, "needs at least 8"},
+        {"rgb.pfm", "PF\n10 10\n-1\n", 1199, "needs at least 1200"},
         {"rgba.pam", "P7\nWIDTH 10\nHEIGHT 10\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n",
          399, "needs at least 400"},
     };
@@ -379,6 +390,8 @@ TEST_F(ImageIoErrors, NetpbmFilesShorterThanTheirPixelsRefusedFromTheHeader) {
     const cv::Mat pgm =
         readImageRgb(write("deep_ok.pgm", "P5 10 10 65535\n" + std::string(200, '\x80')));
     EXPECT_EQ(pgm.size(), cv::Size(10, 10));
+    const cv::Mat odd = readImageRgb(write("odd_ok.pbm", "P4\n10 2\n" + std::string(4, '\xf0')));
+    EXPECT_EQ(odd.size(), cv::Size(10, 2));
     const cv::Mat pbm = readImageRgb(write("text_ok.pbm", "P1\n10 10\n" + repeat("1 ", 100)));
     EXPECT_EQ(pbm.size(), cv::Size(10, 10));
     const cv::Mat pam =
@@ -387,6 +400,50 @@ TEST_F(ImageIoErrors, NetpbmFilesShorterThanTheirPixelsRefusedFromTheHeader) {
                                               std::string(400, '\x40')));
     EXPECT_EQ(pam.size(), cv::Size(10, 10));
     EXPECT_EQ(pam.at<cv::Vec3b>(3, 3), cv::Vec3b(0x40, 0x40, 0x40));
+}
+
+// Netpbm comments end at a carriage return as well as a newline, and PAM headers may carry
+// comment lines: such headers are read as OpenCV reads them, so their size is checked before
+// decoding and valid files still decode. PFM headers are checked the same way.
+TEST_F(ImageIoErrors, NetpbmHeadersWithCarriageReturnsCommentsAndPfmSizesAreRead) {
+    const std::string crBomb = write("cr.pgm", std::string("P5\r#\r30000 30000\r255\r"));
+    expectImageError([&] { readImageRgb(crBomb); }, {crBomb, "30000x30000", "16384"});
+    const std::string pfmBomb = write("big.pfm", std::string("PF\n30000 30000\n-1\n"));
+    expectImageError([&] { readImageRgb(pfmBomb); }, {pfmBomb, "30000x30000", "16384"});
+
+    const cv::Mat cr = readImageRgb(write("cr_ok.pgm", std::string("P5\r#\r4 1\r255\r\n9 9")));
+    EXPECT_EQ(cr.size(), cv::Size(4, 1));
+    EXPECT_EQ(cr.at<cv::Vec3b>(0, 1), cv::Vec3b('9', '9', '9'));
+    const cv::Mat pam = readImageRgb(
+        write("commented.pam", "P7\n# written by hand\nWIDTH 2\nHEIGHT 1\nDEPTH 3\nMAXVAL "
+                               "255\n# two pixels\nTUPLTYPE RGB\nENDHDR\n" +
+                                   std::string("\x01\x02\x03\x04\x05\x06", 6)));
+    EXPECT_EQ(pam.size(), cv::Size(2, 1));
+    EXPECT_EQ(pam.at<cv::Vec3b>(0, 1), cv::Vec3b(4, 5, 6));
+}
+
+// Netpbm samples are stored red first; OpenCV hands back PPM and PFM as BGR but PAM in file
+// order, and every one must come out as the file's RGB (alpha dropped).
+TEST_F(ImageIoErrors, NetpbmAndPfmColoursKeepTheirOrder) {
+    const std::string rgb("\x04\x05\x06", 3);
+    EXPECT_EQ(readImageRgb(write("p.ppm", "P6\n1 1\n255\n" + rgb)).at<cv::Vec3b>(0, 0),
+              cv::Vec3b(4, 5, 6));
+    EXPECT_EQ(readImageRgb(write("p.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 3\nMAXVAL 255\nTUPLTYPE "
+                                          "RGB\nENDHDR\n" +
+                                              rgb))
+                  .at<cv::Vec3b>(0, 0),
+              cv::Vec3b(4, 5, 6));
+    EXPECT_EQ(readImageRgb(write("pa.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 4\nMAXVAL "
+                                           "255\nTUPLTYPE RGB_ALPHA\nENDHDR\n" +
+                                               rgb + "\x07"))
+                  .at<cv::Vec3b>(0, 0),
+              cv::Vec3b(4, 5, 6));
+    const float floats[3] = {4.0f, 5.0f, 6.0f}; // little endian: negative scale
+    EXPECT_EQ(readImageRgb(write("p.pfm", "PF\n1 1\n-1.0\n" +
+                                              std::string(reinterpret_cast<const char*>(floats),
+                                                          sizeof floats)))
+                  .at<cv::Vec3b>(0, 0),
+              cv::Vec3b(4, 5, 6));
 }
 
 // Damaged files of every format either decode to some RGB image or throw ImageError: no
