@@ -100,6 +100,16 @@ private:
     std::size_t at_ = 2;
 };
 
+// "P1".."P7" (Netpbm) or "PF"/"Pf" (PFM, depth maps) and the whitespace OpenCV's checks want.
+bool hasNetpbmMagic(const std::uint8_t* data, std::size_t size) {
+    if (size < 3 || data[0] != 'P' || std::isspace(data[2]) == 0)
+        return false;
+    const char kind = static_cast<char>(data[1]);
+    return kind == 'F' || kind == 'f' ||
+           std::find(std::begin(kNetpbmKinds), std::end(kNetpbmKinds), kind) !=
+               std::end(kNetpbmKinds);
+}
+
 std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t size) {
     if (size < 3 || data[0] != 'P' || std::isspace(data[2]) == 0)
         return std::nullopt;
@@ -261,13 +271,9 @@ bool openCvMayDecode(const std::uint8_t* data, std::size_t size) {
         return true;
     if (startsWith(data, size, "DICM", 4, 128) || startsWith(data, size, "DTED", 4, 140))
         return false;
-    const auto netpbmOrPfm = [&](char kind) {
-        return size >= 3 && data[0] == 'P' && data[1] == kind && std::isspace(data[2]) != 0;
-    };
     return (startsWith(data, size, "RIFF", 4) && startsWith(data, size, "WEBP", 4, 8)) ||
            startsWith(data, size, "II+\0", 4) || startsWith(data, size, "MM\0+", 4) ||
-           std::any_of(std::begin(kNetpbmKinds), std::end(kNetpbmKinds), netpbmOrPfm) ||
-           netpbmOrPfm('F') || netpbmOrPfm('f'); // PFM (depth maps)
+           hasNetpbmMagic(data, size);
 }
 
 std::string sizeText(std::uint64_t width, std::uint64_t height) {
@@ -362,6 +368,11 @@ Decoded decodeUnchanged(const std::uint8_t* data, std::size_t size,
                              netpbmName(netpbm->kind) + " needs at least " +
                              std::to_string(needed) + " bytes of pixels, the file has " +
                              std::to_string(present));
+    } else if (hasNetpbmMagic(data, size)) {
+        // OpenCV's own header readers take more than ours (PFM's reads any text up to a space
+        // as a number: "7777\x01" is 7777), so a header ours cannot read never reaches them.
+        throw ImageError(nameForErrors + ": the " + netpbmName(static_cast<char>(data[1])) +
+                         " header is damaged or incomplete");
     }
     if (detail::looksLikeTiff(data, size))
         if (auto rgb = detail::decodeTiffWithExtraSamples(data, size, nameForErrors, kMaxImageSide))

@@ -281,7 +281,7 @@ TEST_F(ImageIoErrors, FormatsOutsideTheSupportedOnesNeverReachOpenCv) {
     };
     for (const std::string& start :
          {std::string("P69 I05\n"), std::string("P7x"), std::string("RIFF\x10\0\0\0WEBPXXXX", 16),
-          std::string("II+\0", 4), std::string("Pf\n")}) {
+          std::string("II+\0", 4), std::string("Pf\n2 1\n-1.0\n")}) {
         expectImageError(
             [&] { decodeImageRgb(disguised(start, 128, std::string("DICM4\0", 6)), "x.dcm"); },
             {"x.dcm", "not an image in a supported format"});
@@ -410,6 +410,11 @@ TEST_F(ImageIoErrors, NetpbmHeadersWithCarriageReturnsCommentsAndPfmSizesAreRead
     expectImageError([&] { readImageRgb(crBomb); }, {crBomb, "30000x30000", "16384"});
     const std::string pfmBomb = write("big.pfm", std::string("PF\n30000 30000\n-1\n"));
     expectImageError([&] { readImageRgb(pfmBomb); }, {pfmBomb, "30000x30000", "16384"});
+    // OpenCV's PFM reader takes "7777\x01" for 7777 (and so 7777x77777: 2.4 GB); ours cannot
+    // read such a header, and what it cannot read is refused, not handed on (found by fuzzing).
+    const std::string damaged =
+        write("damaged.pfm", std::string("Pf\n7777\x01\n77777\n7777\x01\n") + std::string(64, '7'));
+    expectImageError([&] { readImageRgb(damaged); }, {damaged, "PFM header is damaged"});
 
     const cv::Mat cr = readImageRgb(write("cr_ok.pgm", std::string("P5\r#\r4 1\r255\r\n9 9")));
     EXPECT_EQ(cr.size(), cv::Size(4, 1));
