@@ -441,21 +441,25 @@ cv::Mat readImageGrayFloat(const std::string& path) {
 cv::Mat decodeImageGrayFloat(const std::uint8_t* data, std::size_t size,
                              const std::string& nameForErrors) {
     const Decoded decoded = decodeUnchanged(data, size, nameForErrors);
+    cv::Mat pixels = decoded.pixels;
+    // cvtColor takes 8- and 16-bit unsigned and float samples only; a TIFF may hold signed or
+    // 32-bit integers or doubles (OpenCV threw from cvtColor and the process ended).
+    if (pixels.depth() != CV_8U && pixels.depth() != CV_16U && pixels.depth() != CV_32F)
+        pixels.convertTo(pixels, CV_32F);
     cv::Mat gray;
-    switch (decoded.pixels.channels()) {
+    switch (pixels.channels()) {
     case 1:
-        gray = decoded.pixels;
+        gray = pixels;
         break;
     case 3:
-        cv::cvtColor(decoded.pixels, gray,
-                     decoded.rgbOrder ? cv::COLOR_RGB2GRAY : cv::COLOR_BGR2GRAY);
+        cv::cvtColor(pixels, gray, decoded.rgbOrder ? cv::COLOR_RGB2GRAY : cv::COLOR_BGR2GRAY);
         break;
     case 4:
-        cv::cvtColor(decoded.pixels, gray, cv::COLOR_BGRA2GRAY); // drops alpha
+        cv::cvtColor(pixels, gray, cv::COLOR_BGRA2GRAY); // drops alpha
         break;
     default:
         throw ImageError(nameForErrors + ": unsupported image with " +
-                         std::to_string(decoded.pixels.channels()) + " channels");
+                         std::to_string(pixels.channels()) + " channels");
     }
     cv::Mat result;
     gray.convertTo(result, CV_32F);
