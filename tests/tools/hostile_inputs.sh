@@ -90,7 +90,7 @@ head -c $(($(stat -c %s "$JPEG") / 2)) "$JPEG" >"$W/truncated.jpg"
 run "truncated JPEG as style" "${GEN[@]}" --style "$W/truncated.jpg" -o "$W/o.png"
 run "294-byte JPEG declaring 8237x7936" "${GEN[@]}" \
     --style "$ROOT/tests/fuzz/corpus/image_decode/regression-jpeg-size-bomb.jpg" -o "$W/o.png"
-run "16-byte PBM declaring 16000x16000" "${GEN[@]}" \
+run "15-byte PBM declaring 16000x16000" "${GEN[@]}" \
     --style "$ROOT/tests/fuzz/corpus/image_decode/regression-pnm-header-only.pbm" -o "$W/o.png"
 run "'P6' without its space, DICM at 128" "${GEN[@]}" \
     --style "$ROOT/tests/fuzz/corpus/image_decode/regression-netpbm-magic-gdcm-abort" -o "$W/o.png"
