@@ -97,6 +97,12 @@ Stats statsOf(std::vector<double> seconds) {
     return {seconds.front(), seconds[seconds.size() / 2]};
 }
 
+// The dtype named on the command line: "bfloat16", anything else float32 (main refuses other
+// names except for --memory, which runs first).
+torch::ScalarType scalarType(const std::string& dtypeName) {
+    return dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+}
+
 double gemmGflops(torch::ScalarType dtype, int n = 2048) {
     torch::NoGradGuard noGrad;
     const auto a = torch::randn({n, n}).to(dtype);
@@ -136,7 +142,7 @@ void benchAttention(const std::vector<std::string>& sizes, const std::vector<std
     std::printf("%-6s %-9s %9s %9s %12s %9s\n", "px", "dtype", "min s", "median s", "tokens/s",
                 "GFLOP/s");
     for (const std::string& dtypeName : dtypes) {
-        const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+        const auto dtype = scalarType(dtypeName);
         for (const std::string& sizeText : sizes) {
             const std::int64_t tokens = (std::stoll(sizeText) / 8) * (std::stoll(sizeText) / 8);
             const auto q = torch::randn({2, 8, tokens, 40}).to(dtype);
@@ -169,7 +175,7 @@ void benchUNet(const std::vector<std::string>& sizes, const std::vector<std::str
     std::printf("%-6s %-9s %9s %9s %18s %10s\n", "px", "dtype", "min s", "median s",
                 "GFLOP/s (of GEMM)", "peak GiB");
     for (const std::string& dtypeName : dtypes) {
-        const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+        const auto dtype = scalarType(dtypeName);
         unet->to(dtype);
         for (const std::string& sizeText : sizes) {
             const int px = std::stoi(sizeText);
@@ -262,7 +268,7 @@ void profileUNet(int px, const std::string& dtypeName) {
     torch::manual_seed(0);
     deadiff::nn::UNetModel unet{deadiff::nn::UNetConfig{}};
     unet->eval();
-    unet->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    unet->to(scalarType(dtypeName));
     const auto x = torch::randn({2, 4, px / 8, px / 8});
     const auto t = torch::full({2}, 500, torch::kInt64);
     const deadiff::nn::UNetContext context =
@@ -278,7 +284,7 @@ void profileVaeDecode(int px, const std::string& dtypeName) {
     torch::manual_seed(0);
     deadiff::nn::AutoencoderKL vae{deadiff::nn::VaeConfig{}};
     vae->eval();
-    vae->to(dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
+    vae->to(scalarType(dtypeName));
     vae->tiling.maxUntiledSide = std::numeric_limits<std::int64_t>::max();
     const auto z = torch::randn({1, 4, px / 8, px / 8});
     profileOps("one VAE decode, " + std::to_string(px) + " px " + dtypeName,
@@ -602,7 +608,7 @@ void benchDrafts(const std::string& model, const std::string& dtype, int px,
 void measureMemory(const std::string& network, int px, const std::string& dtypeName) {
     torch::NoGradGuard noGrad;
     torch::manual_seed(0);
-    const auto dtype = dtypeName == "bfloat16" ? torch::kBFloat16 : torch::kFloat;
+    const auto dtype = scalarType(dtypeName);
     const std::int64_t cells = static_cast<std::int64_t>(px / 8) * (px / 8);
     double peak = 0;
     double perElement = 0;
