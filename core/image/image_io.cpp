@@ -34,9 +34,6 @@ bool startsWith(const std::uint8_t* data, std::size_t size, const char* magic, s
 // A Netpbm header: "P1".."P6", then width, height and (but for bitmaps) the largest sample
 // value as decimal text, with # comments, then one whitespace byte before the raster; "P7"
 // (PAM) has "KEY value" lines up to ENDHDR instead. PFM's header is read the same way.
-// PBM, PGM and PPM in text (1-3) and binary (4-6), and PAM (7).
-constexpr char kNetpbmKinds[] = {'1', '2', '3', '4', '5', '6', '7'};
-
 struct NetpbmHeader {
     char kind = '0';
     Size2 size;
@@ -100,6 +97,9 @@ private:
     std::size_t at_ = 2;
 };
 
+// PBM, PGM and PPM in text (1-3) and binary (4-6), and PAM (7).
+constexpr char kNetpbmKinds[] = {'1', '2', '3', '4', '5', '6', '7'};
+
 // "P1".."P7" (Netpbm) or "PF"/"Pf" (PFM, depth maps) and the whitespace OpenCV's checks want.
 bool hasNetpbmMagic(const std::uint8_t* data, std::size_t size) {
     if (size < 3 || data[0] != 'P' || std::isspace(data[2]) == 0)
@@ -111,7 +111,7 @@ bool hasNetpbmMagic(const std::uint8_t* data, std::size_t size) {
 }
 
 std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t size) {
-    if (size < 3 || data[0] != 'P' || std::isspace(data[2]) == 0)
+    if (!hasNetpbmMagic(data, size))
         return std::nullopt;
     NetpbmHeader header;
     header.kind = static_cast<char>(data[1]);
@@ -132,8 +132,6 @@ std::optional<NetpbmHeader> netpbmHeader(const std::uint8_t* data, std::size_t s
         header.rasterOffset = reader.at();
         return header;
     }
-    if (header.kind < '1' || header.kind > '7')
-        return std::nullopt;
     if (header.kind == '7') {
         std::optional<std::uint64_t> width, height;
         for (std::string key = reader.token(); key != "ENDHDR"; key = reader.token()) {
