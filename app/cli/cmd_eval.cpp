@@ -24,6 +24,10 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
               "model. --train-classifiers first trains the classifiers and writes FILE.");
     args.repeatable("--model", "DIR", "a model folder (default: the bundled demo model)")
         .repeatable("--label", "NAME", "the table's name for each --model, in order")
+        .repeatable("--base", "DIR",
+                    "the base model under each --model, in order (own: the model's own)")
+        .flag("--look", "add a column: the share of images with the vignette look (a base's "
+                        "own look, the second demo base's)")
         .option("--classifiers", "FILE",
                 "classifier weights (default: classifiers.safetensors of the bundled model)")
         .flag("--train-classifiers", "train the classifiers first and write --classifiers")
@@ -63,6 +67,10 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         models.push_back(bundled);
     }
     const std::vector<std::string> labels = args.values("--label");
+    const std::vector<std::string> bases = args.values("--base");
+    if (bases.size() > models.size())
+        throw UsageError("more --base than --model: give one base per model, in order (own: "
+                         "the model's own)");
     std::string classifierPath = args.value("--classifiers");
     if (classifierPath.empty() && args.has("--train-classifiers"))
         throw UsageError("--train-classifiers needs --classifiers FILE to write");
@@ -117,18 +125,26 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     options.mode = enumOption<ReferenceMode>(args, "--mode");
     options.promptNamesStyle = args.has("--prompt-names-style");
     options.seenCombinations = args.has("--seen");
+    const bool look = args.has("--look");
     io.out << "| model | images | prompt's subject | reference's style | reference's subject "
-              "(leak) |\n|---|---|---|---|---|\n";
+              "(leak) |"
+           << (look ? " vignette look |\n|---|---|---|---|---|---|\n"
+                    : "\n|---|---|---|---|---|\n");
     for (std::size_t m = 0; m < models.size(); ++m) {
         if (m + 1 == models.size())
             options.samplesPath = args.value("--samples");
         train::EvaluationScores scores;
         if (args.has("--autoencoder")) {
+            // The base supplies the VAE where one is given.
+            const std::string& vaeSource =
+                m < bases.size() && bases[m] != "own" ? bases[m] : models[m];
             scores =
-                train::evaluateAutoencoder(models[m], 0, classifiers, options.pairs, options.seed);
+                train::evaluateAutoencoder(vaeSource, 0, classifiers, options.pairs, options.seed);
         } else {
             LoadOptions load;
             load.model = models[m];
+            if (m < bases.size() && bases[m] != "own")
+                load.base = bases[m];
             load.dtype = ComputeDtype::Float32;
             load.loras = loras;
             auto pipeline = Pipeline::load(load);
@@ -146,10 +162,15 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
             io.err << timing;
         }
         char row[256];
-        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |\n",
+        std::snprintf(row, sizeof row, "| %s | %d | %.1f %% | %.1f %% | %.1f %% |",
                       (m < labels.size() ? labels[m] : models[m]).c_str(), scores.images,
                       100 * scores.subject, 100 * scores.style, 100 * scores.contentLeak);
-        io.out << row << std::flush;
+        io.out << row;
+        if (look) {
+            std::snprintf(row, sizeof row, " %.1f %% |", 100 * scores.vignetted);
+            io.out << row;
+        }
+        io.out << "\n" << std::flush;
         if (args.has("--confusion"))
             io.out << "\n" << train::styleConfusionTable(scores) << "\n" << std::flush;
     }

@@ -1,6 +1,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "app/cli/request_args.h"
 
 #include "core/io/output_path.h"
 #include "core/runtime/system_info.h"
@@ -185,7 +186,13 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         .option("--teacher-cfg", "F", "--lcm: the guidance scale the teacher is used at", "5")
         .option("--huber-c", "C", "--lcm: pseudo-Huber loss with this c (0: squared error)", "0")
         .option("--out", "DIR", "checkpoint folder (created; resumed when it holds a run)")
-        .option("--base", "DIR", "stage 2: the stage-1 model folder (e.g. stage1/model)")
+        .option("--base", "DIR",
+                "stage 2: the stage-1 model folder (e.g. stage1/model); stage 1: a finished "
+                "model whose UNet to fine-tune (no VAE phase; text encoder, VAE and DEADiff "
+                "parts kept)")
+        .option("--look", "NAME",
+                "stage 1: the renders' look, plain or vignette (a fine-tuned base's own look)",
+                "plain")
         .option("--steps", "N", "stage 1: UNet steps; stage 2: steps", "1500")
         .option("--vae-steps", "N", "stage 1: VAE steps before the UNet", "1000")
         .option("--batch", "N", "images per step", "16")
@@ -259,6 +266,7 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.holdOutFromBase = args.has("--hold-out-from-base");
     options.terminalSignal = args.number("--terminal-signal");
     options.offsetNoise = args.number("--offset-noise");
+    options.look = enumOption<train::BaseLook>(args, "--look");
     if (options.subjectOnlyCaptions < 0 || options.subjectOnlyCaptions > 1)
         throw UsageError("--subject-only must be in [0, 1]");
     if (options.emaDecay < 0 || options.emaDecay >= 1)

@@ -1,5 +1,6 @@
 #include "core/train/evaluation.h"
 
+#include "core/image/tensor_image.h"
 #include "core/io/png.h"
 #include "core/nn/vae.h"
 #include "core/pipeline/model_config.h"
@@ -20,10 +21,12 @@ public:
         scores_.styleConfusion.assign(styles, std::vector<int>(styles, 0));
     }
 
-    // `image` [1, 3, H, W] in [-1, 1]; referenceSubject -1 where no reference was shown.
-    void judge(Classifiers& classifiers, const torch::Tensor& image, int subject, int style,
-               int referenceSubject) {
+    // `image` [1, 3, H, W] in [-1, 1] and the same as `rgb` (CV_8UC3); referenceSubject -1
+    // where no reference was shown.
+    void judge(Classifiers& classifiers, const torch::Tensor& image, const cv::Mat& rgb,
+               int subject, int style, int referenceSubject) {
         torch::NoGradGuard noGrad;
+        vignetted_ += looksVignetted(rgb) ? 1 : 0;
         const std::int64_t recognisedSubject =
             classifiers.subject->forward(image).argmax(1).item<std::int64_t>();
         const std::int64_t recognisedStyle =
@@ -42,13 +45,14 @@ public:
             scores.subject = static_cast<double>(subjectHits_) / scores.images;
             scores.style = static_cast<double>(styleHits_) / scores.images;
             scores.contentLeak = static_cast<double>(leaks_) / scores.images;
+            scores.vignetted = static_cast<double>(vignetted_) / scores.images;
         }
         return scores;
     }
 
 private:
     EvaluationScores scores_;
-    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0;
+    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0, vignetted_ = 0;
 };
 
 } // namespace
@@ -98,8 +102,8 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.dtype = ComputeDtype::Float32;
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
-        tally.judge(classifiers, imagesToTensor({image}), pair.target.subject, pair.target.style,
-                    pair.reference.subject);
+        tally.judge(classifiers, imagesToTensor({image}), image, pair.target.subject,
+                    pair.target.style, pair.reference.subject);
         if (!options.samplesPath.empty()) {
             sheet.push_back(pair.reference.rgb);
             sheet.push_back(image);
@@ -151,7 +155,9 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
         const torch::Tensor input = imagesToTensor({target.rgb});
         const torch::Tensor latent = vae->encode(input).scaledLatent;
         const torch::Tensor decoded = vae->decode(latent).clamp(-1, 1);
-        tally.judge(classifiers, decoded, target.subject, target.style, -1);
+        tally.judge(classifiers, decoded,
+                    image::tensorToRgb(decoded, image::PixelRange::MinusOneToOne), target.subject,
+                    target.style, -1);
     }
     return tally.scores();
 }

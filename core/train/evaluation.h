@@ -9,6 +9,7 @@
 
 #include "core/pipeline/pipeline.h"
 #include "core/train/classifier.h"
+#include "core/train/synthetic_dataset.h"
 
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,7 @@ struct EvaluationScores {
     double subject = 0;     // fraction with the prompt's subject recognised
     double style = 0;       // fraction with the reference's style recognised
     double contentLeak = 0; // fraction with the reference's subject recognised
+    double vignetted = 0;   // fraction with the vignette look (looksVignetted; a base's look)
     // styleConfusion[expected][recognised]: image counts per (reference's style, style the
     // classifier saw), styleCount() x styleCount(); shows which styles fail and into what.
     std::vector<std::vector<int>> styleConfusion;

@@ -973,7 +973,9 @@ SyntheticImage SyntheticDataset::textToImageSample(std::uint64_t index) const {
     const int subject = rng.index(subjectCount());
     const int style = config_.textToImageIncludesHeldOut ? rng.index(styleCount())
                                                          : pick(trainingStylesFor(subject), rng);
-    return renderSubject(subject, style, config_.imageSize, imageSeed);
+    SyntheticImage image = renderSubject(subject, style, config_.imageSize, imageSeed);
+    image.rgb = applyLook(image.rgb, config_.look);
+    return image;
 }
 
 namespace {
@@ -1018,6 +1020,50 @@ TrainingPair SyntheticDataset::seenEvaluationPair(std::uint64_t index) const {
     const auto [subject, style] = seen[static_cast<std::size_t>(index * step % seen.size())];
     Rng rng(sampleSeed(index, 5));
     return styleReferencePair(subject, style, config_.imageSize, rng);
+}
+
+cv::Mat applyLook(const cv::Mat& rgb, BaseLook look) {
+    if (look == BaseLook::Plain)
+        return rgb.clone();
+    if (rgb.type() != CV_8UC3)
+        throw std::runtime_error("applyLook: expected an 8-bit RGB image");
+    cv::Mat result(rgb.size(), rgb.type());
+    const double cx = 0.5 * rgb.cols, cy = 0.5 * rgb.rows;
+    const double scale = 1.0 / std::max(rgb.cols, rgb.rows);
+    for (int y = 0; y < rgb.rows; ++y) {
+        for (int x = 0; x < rgb.cols; ++x) {
+            // Pixel centres, so that the factor is symmetric about the image's centre.
+            const double r = std::hypot(x + 0.5 - cx, y + 0.5 - cy) * scale;
+            const double t = std::clamp((r - kVignetteStart) / (0.75 - kVignetteStart), 0.0, 1.0);
+            const double factor = 1.0 - kVignetteDepth * t * t * (3.0 - 2.0 * t);
+            const auto& in = rgb.at<cv::Vec3b>(y, x);
+            auto& out = result.at<cv::Vec3b>(y, x);
+            for (int c = 0; c < 3; ++c)
+                out[c] = cv::saturate_cast<std::uint8_t>(in[c] * factor);
+        }
+    }
+    return result;
+}
+
+double vignetteRatio(const cv::Mat& rgb) {
+    if (rgb.type() != CV_8UC3 || rgb.cols < 8 || rgb.rows < 8)
+        throw std::runtime_error("vignetteRatio: expected an 8-bit RGB image of 8 px or more");
+    const int w = rgb.cols, h = rgb.rows, bw = std::max(1, w / 8), bh = std::max(1, h / 8);
+    const auto luma = [&](int x, int y) {
+        const cv::Rect block(x, y, bw, bh);
+        const cv::Scalar mean = cv::mean(rgb(block));
+        return 0.299 * mean[0] + 0.587 * mean[1] + 0.114 * mean[2];
+    };
+    const double corners = luma(0, 0) + luma(w - bw, 0) + luma(0, h - bh) + luma(w - bw, h - bh);
+    const double edges = luma((w - bw) / 2, 0) + luma((w - bw) / 2, h - bh) +
+                         luma(0, (h - bh) / 2) + luma(w - bw, (h - bh) / 2);
+    if (edges < 4 * 4.0) // edge blocks darker than 4/255 on average
+        return 1.0;
+    return corners / edges;
+}
+
+bool looksVignetted(const cv::Mat& rgb) {
+    return vignetteRatio(rgb) < kVignetteThreshold;
 }
 
 cv::Mat contactSheet(const std::vector<cv::Mat>& rgbImages, int columns, int padding) {

@@ -5,6 +5,8 @@
 // byte-identical samples in any call order, on any thread.
 #pragma once
 
+#include "core/common/enum_names.h"
+
 #include <opencv2/core/mat.hpp>
 
 #include <array>
@@ -85,6 +87,38 @@ struct TrainingPair {
     std::string qformerMode;
 };
 
+// A base model's own look (issue 20, the paper's Fig. 10 in miniature): what a fine-tune of the
+// demo base learns besides the subjects and styles. Vignette darkens every render towards its
+// corners (applyLook); the centre, where the subject and most of the style's texture sit, keeps
+// its colours, so the subject and style classifiers still read it.
+enum class BaseLook { Plain, Vignette };
+
+constexpr auto enumNames(BaseLook) {
+    return std::array{EnumName<BaseLook>{BaseLook::Plain, "plain"},
+                      EnumName<BaseLook>{BaseLook::Vignette, "vignette"}};
+}
+
+// The render with `look` applied (a copy; Plain returns the image unchanged). Vignette multiplies
+// each pixel by 1 - kVignetteDepth * smoothstep(kVignetteStart, 0.75, r), r = the distance from
+// the centre in image sizes: untouched inside r 0.55 (the subject never reaches further than
+// 0.45 from the centre along an axis), about a third at the corner pixels (r 0.70). Milder or nearer
+// vignettes were measured against the shipped classifiers on 600 renders: darkening from r 0.35
+// cost the subject classifier up to 17 % of pastel-stripes images, a frame 70 % of everything.
+constexpr double kVignetteStart = 0.55;
+constexpr double kVignetteDepth = 0.8;
+cv::Mat applyLook(const cv::Mat& rgb, BaseLook look);
+
+// The statistic that tells a vignetted image from a plain one: mean luma of the four corner
+// blocks (side size/8) over mean luma of the four blocks at the middles of the edges. Plain
+// backgrounds are about even there (~1; a vertical gradient such as sunset's cancels over the
+// four), the vignette takes it to ~0.75. Images whose edge blocks are near black give 1 (no
+// evidence either way). Neon's own glow darkens its corners relative to the edges (down to 0.33
+// when the subject sits near an edge), so about half of plain neon renders read as vignetted.
+double vignetteRatio(const cv::Mat& rgb);
+// vignetteRatio below kVignetteThreshold: the image carries the vignette look.
+constexpr double kVignetteThreshold = 0.88;
+bool looksVignetted(const cv::Mat& rgb);
+
 struct SyntheticDatasetConfig {
     int imageSize = 64;
     std::uint64_t seed = 0;
@@ -95,6 +129,9 @@ struct SyntheticDatasetConfig {
     // DEADiff to take a style it never saw on that subject from a reference; the base model,
     // like SD, may know every combination by name (the pairs of stage 2 never contain them).
     bool textToImageIncludesHeldOut = false;
+    // The look of textToImageSample()'s renders (a base model's fine-tune data); the paired
+    // samples of stage 2 and evaluation stay plain.
+    BaseLook look = BaseLook::Plain;
 };
 
 // An endless, random-access source of samples. Sample i depends only on (config, i).

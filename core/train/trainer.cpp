@@ -230,7 +230,8 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
         appendParameters(result, *vae_);
         break;
     case TrainerPhase::Unet:
-        appendParameters(result, *text_);
+        if (!fineTuningBase())
+            appendParameters(result, *text_);
         for (const auto& item : unet_->named_parameters())
             if (!isImageProjection(item.key()))
                 result.push_back(item.value());
@@ -552,6 +553,8 @@ void checkOptions(const TrainOptions& options) {
         throw std::runtime_error("no checkpoint folder given (--out)");
     if (options.batch < 1 || options.vaeBatch < 1)
         throw std::runtime_error("--batch and --vae-batch must be >= 1");
+    if (options.stage != 1 && options.look != BaseLook::Plain)
+        throw std::runtime_error("--look is for stage 1: the look of the base model's renders");
 }
 
 // One run of train(): a checkpoint folder, resumed or fresh, driven phase by phase.
@@ -651,6 +654,9 @@ private:
             if (options_.contentLayers)
                 trainer_.setContentLayers(*options_.contentLayers);
             state_.phase = options_.visionSteps > 0 ? TrainerPhase::Vision : TrainerPhase::Deadiff;
+        } else if (!options_.baseModel.empty()) { // a fine-tune of a finished base
+            trainer_.loadWeights(options_.baseModel);
+            state_.phase = TrainerPhase::Unet;
         } else {
             state_.phase = options_.vaeSteps > 0 ? TrainerPhase::Vae : TrainerPhase::Unet;
         }
@@ -674,6 +680,7 @@ private:
         config.seed = options_.seed;
         config.taskWeights = options_.taskWeights;
         config.textToImageIncludesHeldOut = !options_.holdOutFromBase;
+        config.look = options_.look;
         dataset_ = std::make_unique<SyntheticDataset>(config);
     }
 

@@ -29,6 +29,7 @@
 #include "core/pipeline/reference_encoder.h"
 #include "core/tokenize/clip_tokenizer.h"
 #include "core/train/batch_tensors.h"
+#include "core/train/synthetic_dataset.h"
 
 #include <torch/torch.h>
 
@@ -66,9 +67,15 @@ pipeline::ModelConfig demoModelConfig();
 void useCompactQFormerVocabulary(pipeline::ReferenceEncoderConfig& reference);
 
 struct TrainOptions {
-    int stage = 1;         // 1: base text-to-image model, 2: DEADiff parts
-    std::string outDir;    // checkpoint folder (created); resumed when it holds progress.json
-    std::string baseModel; // stage 2: the stage-1 model folder to start from
+    int stage = 1;      // 1: base text-to-image model, 2: DEADiff parts
+    std::string outDir; // checkpoint folder (created); resumed when it holds progress.json
+    // Stage 2: the stage-1 model folder to start from. Stage 1: a model folder to fine-tune
+    // (issue 20's second demo base): its UNet trains from its weights, without the VAE phase;
+    // the text encoder, VAE and DEADiff parts stay as they are, so DEADiff parts trained on the
+    // original base keep the text features they were trained with.
+    std::string baseModel;
+    // Stage 1: the look of the renders the UNet learns (a fine-tune's new look).
+    BaseLook look = BaseLook::Plain;
     std::int64_t vaeSteps = 1000;
     std::int64_t steps = 1500; // stage 1: UNet phase steps; stage 2: steps
     int batch = 16;
@@ -204,6 +211,8 @@ private:
     torch::Tensor noiseLoss(const torch::Tensor& eps, const Noised& noised) const;
     // Stage 2 keeps the pre-trained vision towers fixed, as the paper keeps CLIP's.
     bool visionTowerFrozen() const { return options_.visionSteps > 0; }
+    // Stage 1 from a finished base: only the UNet trains (TrainOptions::baseModel).
+    bool fineTuningBase() const { return options_.stage == 1 && !options_.baseModel.empty(); }
 
     pipeline::ModelConfig config_;
     std::string tokenizerDir_;

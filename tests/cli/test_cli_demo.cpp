@@ -7,11 +7,13 @@
 #include "core/image/image_io.h"
 #include "core/io/file_hash.h"
 #include "core/io/png.h"
+#include "core/pipeline/default_model.h"
 #include "core/pipeline/metadata.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -285,6 +287,40 @@ TEST_F(CliDemo, TrainThenEvalRunEndToEnd) {
     EXPECT_EQ(negativeOffset.exitCode, 2); // a usage error
     EXPECT_NE(negativeOffset.err.find("--offset-noise must be in [0, 1]"), std::string::npos)
         << negativeOffset.err;
+}
+
+// The second demo base (issue 20): eval scores a DEADiff model over another base and counts the
+// vignette look; the bases pair with the models in order.
+TEST_F(CliDemo, EvalPutsEachModelOverItsBaseAndCountsTheLook) {
+    const std::string bundled = pipeline::bundledModelDir();
+    if (bundled.empty() || !fs::exists(fs::path(bundled) / "bases" / "vignette" / "model.json"))
+        GTEST_SKIP() << "no demo model with its vignette base in resources/demo-model";
+    const std::string vignette = (fs::path(bundled) / "bases" / "vignette").string();
+    const auto evaluated = runProcess(
+        {kCli, "eval", "--model", bundled, "--model", bundled, "--base", "own", "--base", vignette,
+         "--label", "own", "--label", "vignette", "--look", "--pairs", "1", "--steps", "2"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+    EXPECT_NE(evaluated.out.find("| vignette look |"), std::string::npos) << evaluated.out;
+    for (const char* label : {"| own | 1 |", "| vignette | 1 |"}) {
+        const std::size_t row = evaluated.out.find(label);
+        ASSERT_NE(row, std::string::npos) << evaluated.out;
+        const std::string line = evaluated.out.substr(row, evaluated.out.find('\n', row) - row);
+        EXPECT_EQ(std::count(line.begin(), line.end(), '|'), 7) << line; // six columns
+    }
+    const auto tooManyBases = runProcess(
+        {kCli, "eval", "--model", bundled, "--base", "own", "--base", vignette, "--pairs", "1"});
+    EXPECT_EQ(tooManyBases.exitCode, 2);
+    EXPECT_NE(tooManyBases.err.find("more --base than --model"), std::string::npos)
+        << tooManyBases.err;
+    const auto lookInStage2 = runProcess({kCli, "train", "--stage", "2", "--base", bundled, "--out",
+                                          (dir_ / "s2").string(), "--look", "vignette"});
+    EXPECT_EQ(lookInStage2.exitCode, 1);
+    EXPECT_NE(lookInStage2.err.find("--look is for stage 1"), std::string::npos)
+        << lookInStage2.err;
+    const auto unknownLook = runProcess(
+        {kCli, "train", "--stage", "1", "--out", (dir_ / "s1").string(), "--look", "sepia"});
+    EXPECT_EQ(unknownLook.exitCode, 2);
+    EXPECT_NE(unknownLook.err.find("vignette"), std::string::npos) << unknownLook.err;
 }
 
 } // namespace

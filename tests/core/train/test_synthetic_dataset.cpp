@@ -404,5 +404,72 @@ TEST(SyntheticDataset, ContactSheetPlacesEveryImage) {
     EXPECT_EQ(sheet.at<cv::Vec3b>(10, 10), cv::Vec3b(255, 255, 255)); // the empty fourth cell
 }
 
+// The second demo base's look (issue 20): the vignette leaves the subject's disc untouched,
+// darkens the corners by the documented smoothstep, and the statistic tells it from plain
+// renders.
+TEST(BaseLook, VignetteDarkensTowardsTheCornersOnly) {
+    const cv::Mat plain = renderSubject(subjectIndex("cat"), styleIndex("watercolor"), 64, 3).rgb;
+    EXPECT_EQ(cv::norm(applyLook(plain, BaseLook::Plain), plain, cv::NORM_INF), 0.0);
+    const cv::Mat dark = applyLook(plain, BaseLook::Vignette);
+    int untouched = 0;
+    for (int y = 0; y < 64; ++y) {
+        for (int x = 0; x < 64; ++x) {
+            // The factor computed here on its own: 1 - 0.8 * smoothstep(0.55, 0.75, r).
+            const double r = std::hypot(x + 0.5 - 32.0, y + 0.5 - 32.0) / 64.0;
+            const double t = std::clamp((r - 0.55) / 0.2, 0.0, 1.0);
+            const double factor = 1.0 - 0.8 * t * t * (3.0 - 2.0 * t);
+            for (int c = 0; c < 3; ++c) {
+                const double expected = std::round(plain.at<cv::Vec3b>(y, x)[c] * factor);
+                ASSERT_NEAR(dark.at<cv::Vec3b>(y, x)[c], expected, 1.0) << x << "," << y;
+            }
+            untouched += r <= 0.55 ? 1 : 0;
+            if (r <= 0.55) {
+                ASSERT_EQ(dark.at<cv::Vec3b>(y, x), plain.at<cv::Vec3b>(y, x));
+            }
+        }
+    }
+    EXPECT_GT(untouched, 64 * 64 * 3 / 4); // the vignette is in the corners only
+    // The corner pixel (r 0.696) keeps about a third of its value.
+    EXPECT_NEAR(dark.at<cv::Vec3b>(0, 0)[0], plain.at<cv::Vec3b>(0, 0)[0] * 0.342, 2.0);
+}
+
+TEST(BaseLook, TheStatisticTellsVignettedRendersFromPlainOnes) {
+    // Every style but neon, whose glow darkens its own corners (documented in the header).
+    int plainFlagged = 0, vignettedMissed = 0, count = 0;
+    for (int style = 0; style < styleCount(); ++style) {
+        if (styleNames()[static_cast<std::size_t>(style)] == "neon")
+            continue;
+        for (int subject = 0; subject < subjectCount(); ++subject) {
+            const cv::Mat plain =
+                renderSubject(subject, style, 64, 100 + static_cast<std::uint64_t>(subject)).rgb;
+            plainFlagged += looksVignetted(plain) ? 1 : 0;
+            vignettedMissed += looksVignetted(applyLook(plain, BaseLook::Vignette)) ? 0 : 1;
+            ++count;
+        }
+    }
+    EXPECT_EQ(count, 108);
+    EXPECT_EQ(plainFlagged, 0);
+    EXPECT_EQ(vignettedMissed, 0);
+    // A flat image reads as plain; a black one gives no evidence (1).
+    EXPECT_DOUBLE_EQ(vignetteRatio(cv::Mat(64, 64, CV_8UC3, cv::Scalar(120, 80, 40))), 1.0);
+    EXPECT_DOUBLE_EQ(vignetteRatio(cv::Mat(64, 64, CV_8UC3, cv::Scalar(0, 0, 0))), 1.0);
+    EXPECT_THROW(vignetteRatio(cv::Mat(64, 64, CV_8UC1, cv::Scalar(9))), std::runtime_error);
+}
+
+TEST(BaseLook, TextToImageSamplesCarryTheConfiguredLookAndPairsStayPlain) {
+    SyntheticDatasetConfig plainConfig, lookConfig;
+    lookConfig.look = BaseLook::Vignette;
+    const SyntheticDataset plain(plainConfig), look(lookConfig);
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        const SyntheticImage a = plain.textToImageSample(i), b = look.textToImageSample(i);
+        EXPECT_EQ(a.subject, b.subject);
+        EXPECT_EQ(a.style, b.style);
+        EXPECT_EQ(cv::norm(applyLook(a.rgb, BaseLook::Vignette), b.rgb, cv::NORM_INF), 0.0);
+        EXPECT_EQ(cv::norm(plain.trainingPair(i).target.rgb, look.trainingPair(i).target.rgb,
+                           cv::NORM_INF),
+                  0.0);
+    }
+}
+
 } // namespace
 } // namespace deadiff::train

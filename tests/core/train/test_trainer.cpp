@@ -3,6 +3,7 @@
 // and resumes where it stopped.
 #include "core/io/weight_file.h"
 #include "core/nn/blip2_qformer.h"
+#include "core/pipeline/default_model.h"
 #include "core/pipeline/pipeline.h"
 #include "core/train/parameter_average.h"
 #include "core/train/trainer.h"
@@ -357,6 +358,80 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     // A stage-1 folder is not silently reused for stage 2.
     second.outDir = options.outDir;
     EXPECT_THROW(train(second, record), std::runtime_error);
+}
+
+// Stage 1 from a finished model (issue 20's second demo base): only the UNet trains, from the
+// model's weights, without a VAE phase; the overlay it exports holds UNet tensors only, and a
+// DEADiff model paints over it as a base.
+TEST_F(Trainer, AFineTunedBaseChangesOnlyTheUNetAndShipsAsAnOverlay) {
+    const std::string bundled = pipeline::bundledModelDir();
+    if (bundled.empty())
+        GTEST_SKIP() << "no trained demo model in resources/demo-model (docs/demo-model.md)";
+    TrainOptions options;
+    options.stage = 1;
+    options.outDir = (dir_ / "fine-tune").string();
+    options.baseModel = bundled;
+    options.look = BaseLook::Vignette;
+    options.steps = 2;
+    options.batch = 2;
+    std::vector<std::string> seen;
+    train(options, [&](const TrainProgress& p) {
+        seen.push_back(nameOf(p.phase) + std::to_string(p.step));
+    });
+    EXPECT_EQ(seen, (std::vector<std::string>{"unet1", "unet2"})); // no VAE phase
+
+    const nn::TensorMap base =
+        nn::tensorsOf(io::WeightFile::open((fs::path(bundled) / "model.safetensors").string()));
+    const nn::TensorMap tuned = nn::tensorsOf(
+        io::WeightFile::open((dir_ / "fine-tune" / "model" / "model.safetensors").string()));
+    int changedUNet = 0, keptUNet = 0;
+    for (const auto& [key, value] : base) {
+        ASSERT_TRUE(tuned.count(key)) << key;
+        const bool same = torch::equal(tuned.at(key), value.to(torch::kFloat32));
+        const bool unet = key.rfind(nn::kUNetPrefix, 0) == 0;
+        if (unet && key.find("attn2.i_to_") == std::string::npos)
+            (same ? keptUNet : changedUNet) += 1;
+        else
+            EXPECT_TRUE(same) << key << " is not the base's UNet: it must not train";
+    }
+    EXPECT_GT(changedUNet, 100) << "kept " << keptUNet;
+
+    options.exportDir = (dir_ / "vignette").string();
+    options.exportBase = bundled;
+    train(options, {});
+    const nn::TensorMap overlay =
+        nn::tensorsOf(io::WeightFile::open((dir_ / "vignette" / "overlay.safetensors").string()));
+    EXPECT_GT(overlay.size(), 100u);
+    for (const auto& [key, value] : overlay) {
+        EXPECT_EQ(key.rfind(nn::kUNetPrefix, 0), 0u) << key;
+        EXPECT_EQ(key.find("attn2.i_to_"), std::string::npos) << key;
+    }
+    // The bundled DEADiff model paints over it as a base: not the image of its own base.
+    LoadOptions load(bundled, ComputeDtype::Float32);
+    GenerationRequest request;
+    request.prompt = "star";
+    request.seed = 3;
+    request.steps = 2;
+    request.width = 64;
+    request.height = 64;
+    request.mode = ReferenceMode::None;
+    const cv::Mat own = Pipeline::load(load)->generate(request).images.at(0);
+    load.base = (dir_ / "vignette").string();
+    const cv::Mat switched = Pipeline::load(load)->generate(request).images.at(0);
+    ASSERT_EQ(own.size(), switched.size());
+    EXPECT_GT(cv::norm(own, switched, cv::NORM_INF), 0.0);
+
+    TrainOptions stage2 = options;
+    stage2.stage = 2;
+    stage2.exportDir.clear();
+    stage2.exportBase.clear();
+    stage2.outDir = (dir_ / "stage2").string();
+    EXPECT_THROW(
+        {
+            stage2.look = BaseLook::Vignette;
+            train(stage2, {});
+        },
+        std::runtime_error);
 }
 
 } // namespace
