@@ -101,9 +101,10 @@ constexpr auto enumNames(BaseLook) {
 // The render with `look` applied (a copy; Plain returns the image unchanged). Vignette multiplies
 // each pixel by 1 - kVignetteDepth * smoothstep(kVignetteStart, 0.75, r), r = the distance from
 // the centre in image sizes: untouched inside r 0.55 (the subject never reaches further than
-// 0.45 from the centre along an axis), about a third at the corner pixels (r 0.70). Milder or nearer
-// vignettes were measured against the shipped classifiers on 600 renders: darkening from r 0.35
-// cost the subject classifier up to 17 % of pastel-stripes images, a frame 70 % of everything.
+// 0.45 from the centre along an axis), about a third at the corner pixels (r 0.70). Nearer
+// vignettes and a frame were measured against the shipped classifiers on 600 renders:
+// darkening from r 0.35 cost the subject classifier up to 17 % of pastel-stripes images, a dark
+// frame 70 % of everything.
 constexpr double kVignetteStart = 0.55;
 constexpr double kVignetteDepth = 0.8;
 cv::Mat applyLook(const cv::Mat& rgb, BaseLook look);
