@@ -26,7 +26,7 @@ public:
     void judge(Classifiers& classifiers, const torch::Tensor& image, const cv::Mat& rgb,
                int subject, int style, int referenceSubject) {
         torch::NoGradGuard noGrad;
-        vignetted_ += looksVignetted(rgb) ? 1 : 0;
+        vignetted_ += rgb.cols >= 8 && rgb.rows >= 8 && looksVignetted(rgb) ? 1 : 0;
         const std::int64_t recognisedSubject =
             classifiers.subject->forward(image).argmax(1).item<std::int64_t>();
         const std::int64_t recognisedStyle =

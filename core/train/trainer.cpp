@@ -380,7 +380,14 @@ double DeadiffTrainer::unetStep(const torch::Tensor& images,
         if (u < options_.textDropProbability)
             text = u < options_.textDropProbability / 2 ? std::string() : kOfficialNegativePrompt;
     }
-    const torch::Tensor context = text_->forward(tokenize(texts));
+    torch::Tensor context;
+    {
+        // A fine-tune keeps the text encoder: no gradients through it (time, memory).
+        std::optional<torch::NoGradGuard> frozen;
+        if (fineTuningBase())
+            frozen.emplace();
+        context = text_->forward(tokenize(texts));
+    }
     const torch::Tensor zeros =
         torch::zeros({latents.size(0), config_.unet.imageTokens, config_.unet.contextDim});
     const Noised noised = addNoise(latents);
@@ -506,10 +513,18 @@ void DeadiffTrainer::shareVisionTower() {
 namespace {
 
 // What progress.json records: where a run stands.
+bool isFineTune(const TrainOptions& options) {
+    return options.stage == 1 && !options.baseModel.empty();
+}
+
 struct Progress {
     int stage = 1;
     TrainerPhase phase = TrainerPhase::Vae;
     std::int64_t step = 0;
+    // Stage 1 from a finished model (TrainOptions::baseModel) and the renders' look: a resumed
+    // run must be given the same, or it would train other parameters on other images.
+    bool fineTune = false;
+    BaseLook look = BaseLook::Plain;
 };
 
 Progress readProgress(const std::string& path) {
@@ -524,7 +539,16 @@ Progress readProgress(const std::string& path) {
         const std::optional<TrainerPhase> parsed = enumFromName<TrainerPhase>(phase);
         if (!parsed)
             throw broken("unknown phase '" + phase + "'");
-        return {json.at("stage").get<int>(), *parsed, json.at("step").get<std::int64_t>()};
+        Progress progress{json.at("stage").get<int>(), *parsed,
+                          json.at("step").get<std::int64_t>()};
+        // Runs from before fine-tuning existed have neither key: plain renders, from scratch.
+        progress.fineTune = json.value("fine_tune", false);
+        const std::string look = json.value("look", std::string(nameOf(BaseLook::Plain)));
+        const std::optional<BaseLook> parsedLook = enumFromName<BaseLook>(look);
+        if (!parsedLook)
+            throw broken("unknown look '" + look + "'");
+        progress.look = *parsedLook;
+        return progress;
     } catch (const nlohmann::json::exception& error) {
         throw broken(error.what());
     }
@@ -539,7 +563,10 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
                                  {"steps", o.steps},
                                  {"vae_steps", o.vaeSteps},
                                  {"learning_rate", o.learningRate},
-                                 {"task_weights", o.taskWeights}};
+                                 {"task_weights", o.taskWeights},
+                                 {"fine_tune", isFineTune(o)},
+                                 {"base_model", o.baseModel},
+                                 {"look", nameOf(o.look)}};
     const std::string text = json.dump(2) + "\n";
     io::AtomicFile file(path);
     file.write(text.data(), text.size());
@@ -629,6 +656,13 @@ private:
     void resume() {
         state_ = readProgress(progressPath_);
         checkStage(state_);
+        if (options_.stage == 1 &&
+            (state_.fineTune != isFineTune(options_) || state_.look != options_.look))
+            throw std::runtime_error(
+                progressPath_ + " is a stage-1 run " +
+                (state_.fineTune ? "fine-tuning a finished model (--base)" : "from scratch") +
+                " on " + nameOf(state_.look) + " renders (--look " + nameOf(state_.look) +
+                "); resume it with the same options, or use another --out folder");
         trainer_.loadWeights(modelDir_.string());
         if (state_.phase == TrainerPhase::Vision && fs::exists(visionHeadsPath()))
             torch::load(trainer_.visionHeads(), visionHeadsPath());

@@ -31,6 +31,8 @@ def read_png(path):
     rows, previous = [], bytearray(stride)
     for y in range(height):
         kind = raw[y * (stride + 1)]
+        if kind > 4:
+            sys.exit(f"{path}: row {y} has an unknown filter type {kind}")
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):  # undo the PNG row filter (spec section 9)
             a = line[i - channels] if i >= channels else 0

@@ -12,7 +12,8 @@
 // options for the hands-on pass (docs/studio-hands-on.md): --lang zh_CN, --compare (the last two
 // results side by side), --slider (the same with the slider), --unknown-words (a prompt with
 // words the demo model does not know, typed after the runs), --loras (two LoRAs listed after the
-// runs, the form scrolled to them), --lora-menu (the same with the Add LoRA menu open).
+// runs, the form scrolled to them), --lora-menu (the same with the Add LoRA menu open),
+// --base-menu (the runs on the demo model's vignette base, Model > Base Model open).
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
@@ -85,6 +86,7 @@ struct DemoOptions {
     bool unknownWords = false;
     bool loras = false;
     bool loraMenu = false; // the Add LoRA menu open over the form (a screen grab)
+    bool baseMenu = false; // the runs on the demo's vignette base, its menu open (a screen grab)
 };
 
 // Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
@@ -113,6 +115,22 @@ int grabDemo(const QString& output, const DemoOptions& options) {
     form->findChild<QPlainTextEdit*>("promptEdit")->setPlainText(QStringLiteral("house"));
     form->styleZoneA()->setPath(examples.filePath("neon.png"));
     form->styleZoneB()->setPath(examples.filePath("polka.png"));
+    QMenu* baseMenu = window.findChild<QMenu*>(QStringLiteral("baseModelMenu"));
+    if (options.baseMenu) {
+        if (baseMenu == nullptr)
+            return 1;
+        Q_EMIT baseMenu->aboutToShow(); // fills it as opening it would
+        QAction* vignette = nullptr;
+        for (QAction* action : baseMenu->actions())
+            if (action->text() == QStringLiteral("vignette"))
+                vignette = action;
+        if (vignette == nullptr) {
+            std::fprintf(stderr, "no vignette base beside the bundled demo model\n");
+            return 1;
+        }
+        vignette->trigger(); // refills the menu: the actions above are gone after this
+        waitFor([&] { return window.modelReady(); }, 60000);
+    }
     struct Run {
         std::uint64_t seed;
         int mix; // slider value: 0 all A, 100 all B
@@ -158,8 +176,12 @@ int grabDemo(const QString& output, const DemoOptions& options) {
         QWidget* button = menu->parentWidget();
         menu->popup(button->mapToGlobal(QPoint(0, button->height())));
     }
+    if (options.baseMenu) {
+        waitFor([] { return false; }, 300);
+        baseMenu->popup(window.mapToGlobal(QPoint(60, 40)));
+    }
     waitFor([] { return false; }, 300);
-    const QPixmap image = options.loraMenu
+    const QPixmap image = options.loraMenu || options.baseMenu
                               ? window.screen()->grabWindow(
                                     0, window.frameGeometry().x(), window.frameGeometry().y(),
                                     window.frameGeometry().width(), window.frameGeometry().height())
@@ -233,9 +255,11 @@ int grabControls(const QString& output) {
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr,
-                     "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
-                     "[--lang zh_CN] [--compare | --slider] [--unknown-words] [--loras]]\n");
+        std::fprintf(
+            stderr,
+            "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
+            "[--lang zh_CN] [--compare | --slider] [--unknown-words] [--loras] [--lora-menu] "
+            "[--base-menu]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -263,6 +287,7 @@ int main(int argc, char** argv) {
         options.unknownWords = args.contains(QStringLiteral("--unknown-words"));
         options.loraMenu = args.contains(QStringLiteral("--lora-menu"));
         options.loras = options.loraMenu || args.contains(QStringLiteral("--loras"));
+        options.baseMenu = args.contains(QStringLiteral("--base-menu"));
         return grabDemo(output, options);
     }
     if (args.contains(QStringLiteral("--controls")))

@@ -375,10 +375,24 @@ TEST_F(Trainer, AFineTunedBaseChangesOnlyTheUNetAndShipsAsAnOverlay) {
     options.steps = 2;
     options.batch = 2;
     std::vector<std::string> seen;
-    train(options, [&](const TrainProgress& p) {
+    const auto record = [&](const TrainProgress& p) {
         seen.push_back(nameOf(p.phase) + std::to_string(p.step));
-    });
+    };
+    train(options, record);
     EXPECT_EQ(seen, (std::vector<std::string>{"unet1", "unet2"})); // no VAE phase
+    // Resumed only as it was started: without the base or with another look it would train
+    // other parameters or on other images.
+    TrainOptions other = options;
+    other.steps = 3;
+    other.look = BaseLook::Plain;
+    EXPECT_THROW(train(other, record), std::runtime_error);
+    other.look = BaseLook::Vignette;
+    other.baseModel.clear();
+    EXPECT_THROW(train(other, record), std::runtime_error);
+    options.steps = 3;
+    seen.clear();
+    train(options, record);
+    EXPECT_EQ(seen, (std::vector<std::string>{"unet3"}));
 
     const nn::TensorMap base =
         nn::tensorsOf(io::WeightFile::open((fs::path(bundled) / "model.safetensors").string()));
