@@ -3252,6 +3252,11 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <source>VAE files (*.safetensors *.ckpt *.pt);;All files (*)</source>
             <translation>VAE 文件 (*.safetensors *.ckpt *.pt);;所有文件 (*)</translation>
         </message>
+        <message>
+            <location filename="../ui/model_parts_menus.cpp" line="94" />
+            <source>%1 (made for this model)</source>
+            <translation>%1（为此模型制作）</translation>
+        </message>
     </context>
     <context>
         <name>deadiff::ui::LoraListPanel</name>

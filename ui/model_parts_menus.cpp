@@ -25,9 +25,10 @@ constexpr auto kRecentBasesKey = "model/recentBases";
 constexpr auto kRecentVaesKey = "model/recentVaes";
 constexpr int kMaxRecent = 6;
 
-// One checkable entry per choice, the current one checked; missing files greyed out.
+// One checkable entry per choice, the current one checked; missing files greyed out. Shipped
+// entries (beside the model) are named with `shippedFormat` ("%1": the folder's name).
 void addChoices(QMenu* menu, const QString& ownText, const QString& current,
-                const QStringList& shipped, const QStringList& recent,
+                const QStringList& shipped, const QString& shippedFormat, const QStringList& recent,
                 const std::function<void(const QString&)>& choose) {
     menu->clear();
     qDeleteAll(menu->findChildren<QActionGroup*>(QString(), Qt::FindDirectChildrenOnly));
@@ -44,8 +45,9 @@ void addChoices(QMenu* menu, const QString& ownText, const QString& current,
     if (!entries.isEmpty())
         menu->addSeparator();
     for (const QString& path : entries) {
-        QAction* action =
-            menu->addAction(QFileInfo(path).fileName(), menu, [choose, path] { choose(path); });
+        const QString name = QFileInfo(path).fileName();
+        QAction* action = menu->addAction(shipped.contains(path) ? shippedFormat.arg(name) : name,
+                                          menu, [choose, path] { choose(path); });
         action->setToolTip(QDir::toNativeSeparators(path));
         action->setCheckable(true);
         action->setChecked(path == current);
@@ -88,7 +90,8 @@ QStringList ModelPartsMenus::recentVaes() const {
 }
 
 void ModelPartsMenus::fillBaseMenu() {
-    addChoices(baseMenu_, tr("The DEADiff Checkpoint's Own"), base_, shippedBases(), recentBases(),
+    addChoices(baseMenu_, tr("The DEADiff Checkpoint's Own"), base_, shippedBases(),
+               tr("%1 (made for this model)"), recentBases(),
                [this](const QString& path) { setBase(path); });
     QAction* choose =
         baseMenu_->addAction(tr("Choose Base Model…"), this, &ModelPartsMenus::chooseBase);
@@ -103,7 +106,7 @@ void ModelPartsMenus::fillBaseMenu() {
 }
 
 void ModelPartsMenus::fillVaeMenu() {
-    addChoices(vaeMenu_, tr("The Base Model's Own"), vae_, {}, recentVaes(),
+    addChoices(vaeMenu_, tr("The Base Model's Own"), vae_, {}, QString(), recentVaes(),
                [this](const QString& path) { setVae(path); });
     QAction* choose = vaeMenu_->addAction(tr("Choose VAE…"), this, &ModelPartsMenus::chooseVae);
     choose->setObjectName("chooseVaeAction");

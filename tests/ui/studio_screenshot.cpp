@@ -122,7 +122,7 @@ int grabDemo(const QString& output, const DemoOptions& options) {
         Q_EMIT baseMenu->aboutToShow(); // fills it as opening it would
         QAction* vignette = nullptr;
         for (QAction* action : baseMenu->actions())
-            if (action->text() == QStringLiteral("vignette"))
+            if (action->text().startsWith(QStringLiteral("vignette")))
                 vignette = action;
         if (vignette == nullptr) {
             std::fprintf(stderr, "no vignette base beside the bundled demo model\n");

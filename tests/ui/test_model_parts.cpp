@@ -130,6 +130,12 @@ private Q_SLOTS:
         QVERIFY(!file("bases/framed/model.json", "{}").isEmpty());
         window.modelParts()->setModelPath(model_);
         QCOMPARE(window.modelParts()->shippedBases(), QStringList{dir_.path() + "/bases/framed"});
+        // ... and named as the LoRAs made for the model are, so an artist sees where they belong.
+        Q_EMIT window.modelParts()->baseMenu()->aboutToShow();
+        QStringList texts;
+        for (QAction* action : window.modelParts()->baseMenu()->actions())
+            texts << action->text();
+        QVERIFY2(texts.contains("framed (made for this model)"), qPrintable(texts.join(" | ")));
 
         // The menu offers the checkpoint's own parts, checked, and a file dialog.
         QMenu* menu = window.modelParts()->baseMenu();
