@@ -134,17 +134,15 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         if (m + 1 == models.size())
             options.samplesPath = args.value("--samples");
         train::EvaluationScores scores;
+        const std::string base = m < bases.size() && bases[m] != "own" ? bases[m] : std::string();
         if (args.has("--autoencoder")) {
             // The base supplies the VAE where one is given.
-            const std::string& vaeSource =
-                m < bases.size() && bases[m] != "own" ? bases[m] : models[m];
-            scores =
-                train::evaluateAutoencoder(vaeSource, 0, classifiers, options.pairs, options.seed);
+            scores = train::evaluateAutoencoder(base.empty() ? models[m] : base, 0, classifiers,
+                                                options.pairs, options.seed);
         } else {
             LoadOptions load;
             load.model = models[m];
-            if (m < bases.size() && bases[m] != "own")
-                load.base = bases[m];
+            load.base = base;
             load.dtype = ComputeDtype::Float32;
             load.loras = loras;
             auto pipeline = Pipeline::load(load);

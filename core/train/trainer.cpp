@@ -230,7 +230,7 @@ std::vector<torch::Tensor> DeadiffTrainer::parameters(TrainerPhase phase) {
         appendParameters(result, *vae_);
         break;
     case TrainerPhase::Unet:
-        if (!fineTuningBase())
+        if (!finetunesBase(options_))
             appendParameters(result, *text_);
         for (const auto& item : unet_->named_parameters())
             if (!isImageProjection(item.key()))
@@ -384,7 +384,7 @@ double DeadiffTrainer::unetStep(const torch::Tensor& images,
     {
         // A fine-tune keeps the text encoder: no gradients through it (time, memory).
         std::optional<torch::NoGradGuard> frozen;
-        if (fineTuningBase())
+        if (finetunesBase(options_))
             frozen.emplace();
         context = text_->forward(tokenize(texts));
     }
@@ -513,10 +513,6 @@ void DeadiffTrainer::shareVisionTower() {
 namespace {
 
 // What progress.json records: where a run stands.
-bool isFineTune(const TrainOptions& options) {
-    return options.stage == 1 && !options.baseModel.empty();
-}
-
 struct Progress {
     int stage = 1;
     TrainerPhase phase = TrainerPhase::Vae;
@@ -564,7 +560,7 @@ void writeProgress(const std::string& path, const Progress& progress, const Trai
                                  {"vae_steps", o.vaeSteps},
                                  {"learning_rate", o.learningRate},
                                  {"task_weights", o.taskWeights},
-                                 {"fine_tune", isFineTune(o)},
+                                 {"fine_tune", finetunesBase(o)},
                                  {"base_model", o.baseModel},
                                  {"look", nameOf(o.look)}};
     const std::string text = json.dump(2) + "\n";
@@ -657,7 +653,7 @@ private:
         state_ = readProgress(progressPath_);
         checkStage(state_);
         if (options_.stage == 1 &&
-            (state_.fineTune != isFineTune(options_) || state_.look != options_.look))
+            (state_.fineTune != finetunesBase(options_) || state_.look != options_.look))
             throw std::runtime_error(
                 progressPath_ + " is a stage-1 run " +
                 (state_.fineTune ? "fine-tuning a finished model (--base)" : "from scratch") +

@@ -126,6 +126,11 @@ struct TrainOptions {
     std::optional<std::vector<std::int64_t>> contentLayers;
 };
 
+// Stage 1 from a finished model: only its UNet trains (TrainOptions::baseModel).
+inline bool finetunesBase(const TrainOptions& options) {
+    return options.stage == 1 && !options.baseModel.empty();
+}
+
 struct TrainProgress {
     int stage = 1;
     TrainerPhase phase = TrainerPhase::Vae;
@@ -211,8 +216,6 @@ private:
     torch::Tensor noiseLoss(const torch::Tensor& eps, const Noised& noised) const;
     // Stage 2 keeps the pre-trained vision towers fixed, as the paper keeps CLIP's.
     bool visionTowerFrozen() const { return options_.visionSteps > 0; }
-    // Stage 1 from a finished base: only the UNet trains (TrainOptions::baseModel).
-    bool fineTuningBase() const { return options_.stage == 1 && !options_.baseModel.empty(); }
 
     pipeline::ModelConfig config_;
     std::string tokenizerDir_;

@@ -37,6 +37,18 @@ protected:
         return SyntheticDataset(config);
     }
 
+    // A text-only request at the demo model's 64 px, two steps.
+    static GenerationRequest textOnlyRequest(const std::string& prompt, std::uint64_t seed) {
+        GenerationRequest request;
+        request.prompt = prompt;
+        request.seed = seed;
+        request.steps = 2;
+        request.width = 64;
+        request.height = 64;
+        request.mode = ReferenceMode::None;
+        return request;
+    }
+
     std::unique_ptr<DeadiffTrainer> tinyTrainer(double learningRate) const {
         auto trainer = std::make_unique<DeadiffTrainer>(test::tinyModelConfig(),
                                                         (dir_ / "tokenizer").string(), 1);
@@ -264,14 +276,7 @@ TEST_F(Trainer, TrainCheckpointsALoadableModelAndResumes) {
     // The checkpoint is a model folder the pipeline generates from, at its 64 px default.
     const auto pipeline =
         Pipeline::load({(dir_ / "stage1" / "model").string(), ComputeDtype::Float32});
-    GenerationRequest request;
-    request.prompt = "star in neon style";
-    request.seed = 1;
-    request.steps = 2;
-    request.width = 64;
-    request.height = 64;
-    request.mode = ReferenceMode::None;
-    EXPECT_EQ(pipeline->generate(request).images.at(0).cols, 64);
+    EXPECT_EQ(pipeline->generate(textOnlyRequest("star in neon style", 1)).images.at(0).cols, 64);
     // Stage 1 rescaled the schedule (--terminal-signal) and saved it with the weights,
     // where the pipeline and stage 2 read it.
     const nn::TensorMap stage1 = nn::tensorsOf(
@@ -422,13 +427,7 @@ TEST_F(Trainer, AFineTunedBaseChangesOnlyTheUNetAndShipsAsAnOverlay) {
     }
     // The bundled DEADiff model paints over it as a base: not the image of its own base.
     LoadOptions load(bundled, ComputeDtype::Float32);
-    GenerationRequest request;
-    request.prompt = "star";
-    request.seed = 3;
-    request.steps = 2;
-    request.width = 64;
-    request.height = 64;
-    request.mode = ReferenceMode::None;
+    const GenerationRequest request = textOnlyRequest("star", 3);
     const cv::Mat own = Pipeline::load(load)->generate(request).images.at(0);
     load.base = (dir_ / "vignette").string();
     const cv::Mat switched = Pipeline::load(load)->generate(request).images.at(0);
