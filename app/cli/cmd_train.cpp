@@ -5,6 +5,7 @@
 
 #include "core/io/output_path.h"
 #include "core/runtime/system_info.h"
+#include "core/train/controlnet_training.h"
 #include "core/train/lcm_distillation.h"
 #include "core/train/taesd_distillation.h"
 #include "core/train/trainer.h"
@@ -161,6 +162,55 @@ int runTaesdDistillation(const Args& args, Streams io) {
     return stopRequested ? kExitCancelled : kExitOk;
 }
 
+int runControlNetTraining(const Args& args, Streams io) {
+    if (!args.has("--base") || !args.has("--out"))
+        throw UsageError("--controlnet needs --base MODEL_DIR (the model it is for) and --out "
+                         "FILE.safetensors (the ControlNet to write)");
+    if (args.has("--stage"))
+        throw UsageError(
+            "--controlnet trains a ControlNet for a finished model: leave out --stage");
+    train::ControlNetTrainOptions options;
+    options.type = enumOption<control::ControlType>(args, "--controlnet");
+    if (!train::isTrainableControlType(options.type))
+        throw UsageError(std::string("--controlnet ") + nameOf(options.type) +
+                         ": the renderer makes exact hints for canny and depth only");
+    options.model = args.value("--base");
+    options.out = args.value("--out");
+    if (std::filesystem::path(options.out).extension() != ".safetensors")
+        throw UsageError("--out of --controlnet is the ControlNet file to write; name it "
+                         "*.safetensors with the kind in the name (control_demo_" +
+                         std::string(nameOf(options.type)) + ".safetensors), got " + options.out);
+    if (control::controlTypeFromFileName(options.out) != options.type)
+        throw UsageError("--out " + options.out + " does not say '" + nameOf(options.type) +
+                         "' in its name; --control reads a ControlNet's kind from its file name");
+    checkWritable(options.out);
+    options.steps = args.has("--steps") ? args.integer("--steps") : 3000;
+    if (args.has("--batch"))
+        options.batch = static_cast<int>(args.integer("--batch"));
+    options.learningRate = args.has("--lr") ? args.number("--lr") : 1e-4;
+    if (args.has("--subject-only"))
+        options.subjectOnly = args.number("--subject-only");
+    options.emaDecay = args.number("--ema");
+    options.snrGamma = args.number("--snr-gamma");
+    options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
+    options.maxMinutes = args.number("--max-minutes");
+    options.saveEverySeconds = args.number("--save-every");
+    if (options.steps < 1 || options.batch < 1 || !(options.learningRate > 0) ||
+        !(options.subjectOnly >= 0 && options.subjectOnly <= 1) ||
+        !(options.emaDecay >= 0 && options.emaDecay < 1) || options.snrGamma < 0)
+        throw UsageError("--controlnet needs --steps, --batch >= 1, --lr > 0, --subject-only in "
+                         "[0, 1], --ema in [0, 1) and --snr-gamma >= 0");
+    const long long logEvery = std::max(1LL, args.integer("--log-every"));
+    {
+        const StopOnSignals signals;
+        train::trainControlNet(options, distillReport("controlnet", "loss", 2, logEvery, io),
+                               [] { return stopRequested.load(); });
+    }
+    io.out << (stopRequested ? "stopped; " : "") << "ControlNet (" << nameOf(options.type)
+           << "): " << options.out << "\n";
+    return stopRequested ? kExitCancelled : kExitOk;
+}
+
 } // namespace
 
 int runTrain(const std::vector<std::string>& argv, Streams io) {
@@ -177,10 +227,15 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
               "steps, batch 8, --lr 0.0001.\n"
               "--taesd --base MODEL_DIR --out DIR/taesd_decoder.safetensors fits a TAESD decoder\n"
               "to the model's VAE (--decoder taesd, live previews); defaults for it: 3000\n"
-              "steps, batch 16, --lr 0.001.");
+              "steps, batch 16, --lr 0.001.\n"
+              "--controlnet canny|depth --base MODEL_DIR --out FILE.safetensors trains a\n"
+              "ControlNet for the model on the renderer's exact outlines or depth maps\n"
+              "(--control FILE --hint IMG); defaults for it: 3000 steps, batch 16, --lr 0.0001.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .flag("--lcm", "distil --base into an LCM-LoRA written to --out (a .safetensors file)")
         .flag("--taesd", "fit a TAESD decoder to --base's VAE, written to --out (a file)")
+        .option("--controlnet", "TYPE",
+                "train a canny or depth ControlNet for --base, written to --out (a file)")
         .option("--taesd-channels", "N", "--taesd: the decoder's width", "32")
         .option("--rank", "N", "--lcm: the LoRA's rank", "8")
         .option("--teacher-cfg", "F", "--lcm: the guidance scale the teacher is used at", "5")
@@ -241,8 +296,12 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
         return kExitOk;
     }
     configureThreads(static_cast<int>(args.integer("--threads")));
-    if (args.has("--lcm") && args.has("--taesd"))
-        throw UsageError("--lcm and --taesd are two runs: give one");
+    if (static_cast<int>(args.has("--lcm")) + static_cast<int>(args.has("--taesd")) +
+            static_cast<int>(args.has("--controlnet")) >
+        1)
+        throw UsageError("--lcm, --taesd and --controlnet are separate runs: give one");
+    if (args.has("--controlnet"))
+        return runControlNetTraining(args, io);
     if (args.has("--lcm"))
         return runLcmDistillation(args, io);
     if (args.has("--taesd"))

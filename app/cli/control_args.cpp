@@ -39,6 +39,30 @@ std::vector<std::string> splitColons(const std::string& text) {
     return parts;
 }
 
+// NAME, NAME:a or NAME:a:b.
+void applyPreprocessSpec(const std::string& text, ControlUnit& unit) {
+    const std::vector<std::string> parts = splitColons(text);
+    const auto preprocessor = enumFromName<control::Preprocessor>(parts[0]);
+    if (!preprocessor)
+        throw UsageError("option '--preprocess' must be " + enumNameList<control::Preprocessor>() +
+                         ", got '" + parts[0] + "'");
+    unit.preprocess = *preprocessor;
+    if (parts.size() > 3)
+        throw UsageError("option '--preprocess' expects NAME[:a[:b]], got '" + text + "'");
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+        const std::optional<double> value = parseNumber(parts[i]);
+        if (!value)
+            throw UsageError("option '--preprocess' expects numbers after the name, got '" + text +
+                             "'");
+        (i == 1 ? unit.thresholdA : unit.thresholdB) = *value;
+    }
+}
+
+const char* const kLegacyFlags[] = {"--depth",         "--depth-from",    "--depth-model",
+                                    "--control-scale", "--control-start", "--control-end"};
+
+} // namespace
+
 // PATH, PATH:scale or PATH:scale:start:end (numbers are read from the right, so a path may
 // itself hold colons).
 ControlUnit controlSpec(const std::string& text) {
@@ -65,30 +89,6 @@ ControlUnit controlSpec(const std::string& text) {
         throw UsageError("option '--control' needs a ControlNet file, got '" + text + "'");
     return unit;
 }
-
-// NAME, NAME:a or NAME:a:b.
-void applyPreprocessSpec(const std::string& text, ControlUnit& unit) {
-    const std::vector<std::string> parts = splitColons(text);
-    const auto preprocessor = enumFromName<control::Preprocessor>(parts[0]);
-    if (!preprocessor)
-        throw UsageError("option '--preprocess' must be " + enumNameList<control::Preprocessor>() +
-                         ", got '" + parts[0] + "'");
-    unit.preprocess = *preprocessor;
-    if (parts.size() > 3)
-        throw UsageError("option '--preprocess' expects NAME[:a[:b]], got '" + text + "'");
-    for (std::size_t i = 1; i < parts.size(); ++i) {
-        const std::optional<double> value = parseNumber(parts[i]);
-        if (!value)
-            throw UsageError("option '--preprocess' expects numbers after the name, got '" + text +
-                             "'");
-        (i == 1 ? unit.thresholdA : unit.thresholdB) = *value;
-    }
-}
-
-const char* const kLegacyFlags[] = {"--depth",         "--depth-from",    "--depth-model",
-                                    "--control-scale", "--control-start", "--control-end"};
-
-} // namespace
 
 void addControlOptions(Args& args) {
     args.repeatable("--control", "PATH[:S[:A:B]]",

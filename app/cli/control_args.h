@@ -17,6 +17,10 @@ namespace deadiff::cli {
 
 void addControlOptions(Args& args);
 
+// One `--control` value: PATH, PATH:scale or PATH:scale:start:end (numbers are read from the
+// right, so a path may hold colons). UsageError for a malformed one.
+control::ControlUnit controlSpec(const std::string& text);
+
 // The units in command-line order. UsageError for a hint before any --control, a malformed
 // PATH:scale:start:end or NAME:a:b, a flag given twice for one ControlNet, or old flags with
 // several ControlNets.

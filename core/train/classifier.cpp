@@ -18,6 +18,24 @@ struct LabelledBatch {
     torch::Tensor images, subjects, styles;
 };
 
+// Half the batch blurred (2x down and up), all with a little noise: what generated images show.
+torch::Tensor degrade(torch::Tensor images, std::mt19937_64& rng) {
+    const std::int64_t batch = images.size(0);
+    const std::int64_t half = batch / 2;
+    if (half > 0) {
+        namespace F = torch::nn::functional;
+        const torch::Tensor blurred =
+            F::interpolate(F::avg_pool2d(images.narrow(0, 0, half), F::AvgPool2dFuncOptions(2)),
+                           F::InterpolateFuncOptions()
+                               .size(std::vector<std::int64_t>{images.size(2), images.size(3)})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+        images = torch::cat({blurred, images.narrow(0, half, batch - half)});
+    }
+    const double sigma = static_cast<double>(rng() % 1000) / 1000.0 * 0.1;
+    return images + sigma * torch::randn_like(images);
+}
+
 LabelledBatch labelledBatch(int imageSize, int batch, std::mt19937_64& rng, bool augment) {
     std::vector<cv::Mat> rgb;
     std::vector<std::int64_t> subjects, styles;
@@ -29,23 +47,43 @@ LabelledBatch labelledBatch(int imageSize, int batch, std::mt19937_64& rng, bool
         styles.push_back(style);
     }
     torch::Tensor images = imagesToTensor(rgb);
-    if (augment) {
-        // Half the batch blurred (2x down and up), all with a little noise.
-        const std::int64_t half = batch / 2;
-        if (half > 0) {
-            namespace F = torch::nn::functional;
-            const torch::Tensor blurred =
-                F::interpolate(F::avg_pool2d(images.narrow(0, 0, half), F::AvgPool2dFuncOptions(2)),
-                               F::InterpolateFuncOptions()
-                                   .size(std::vector<std::int64_t>{imageSize, imageSize})
-                                   .mode(torch::kBilinear)
-                                   .align_corners(false));
-            images = torch::cat({blurred, images.narrow(0, half, batch - half)});
-        }
-        const double sigma = static_cast<double>(rng() % 1000) / 1000.0 * 0.1;
-        images = images + sigma * torch::randn_like(images);
-    }
+    if (augment)
+        images = degrade(images, rng);
     return {images, torch::tensor(subjects, torch::kInt64), torch::tensor(styles, torch::kInt64)};
+}
+
+// Renders with their exact masks [B, 1, H, W] in 0..1; odd draws at free placements.
+std::pair<torch::Tensor, torch::Tensor> maskedBatch(int imageSize, int batch, std::mt19937_64& rng,
+                                                    bool augment) {
+    std::vector<cv::Mat> rgb;
+    std::vector<torch::Tensor> masks;
+    for (int i = 0; i < batch; ++i) {
+        const int subject = static_cast<int>(rng() % static_cast<std::uint64_t>(subjectCount()));
+        const int style = static_cast<int>(rng() % static_cast<std::uint64_t>(styleCount()));
+        const std::uint64_t seed = rng();
+        const SubjectPlacement placement = (augment && i % 2 == 0)
+                                               ? jitteredPlacement(subject, seed)
+                                               : freePlacement(subject, seed);
+        const SyntheticImage render = renderSubject(subject, style, imageSize, seed, placement);
+        rgb.push_back(render.rgb);
+        masks.push_back(
+            torch::from_blob(render.mask.data, {1, 1, imageSize, imageSize}, torch::kUInt8)
+                .to(torch::kFloat32)
+                .div(255.0));
+    }
+    torch::Tensor images = imagesToTensor(rgb);
+    if (augment)
+        images = degrade(images, rng);
+    return {images, torch::cat(masks)};
+}
+
+// Appends conv 3x3 -> GroupNorm(8) -> ReLU to `layers`.
+void addConvNormRelu(torch::nn::Sequential& layers, std::int64_t in, std::int64_t out,
+                     std::int64_t stride, std::int64_t dilation) {
+    layers->push_back(torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(dilation).dilation(dilation)));
+    layers->push_back(torch::nn::GroupNorm(torch::nn::GroupNormOptions(8, out)));
+    layers->push_back(torch::nn::ReLU());
 }
 
 } // namespace
@@ -148,6 +186,113 @@ Classifiers loadClassifiers(const std::string& path) {
     classifiers.subject->eval();
     classifiers.style->eval();
     return classifiers;
+}
+
+SubjectSegmenterImpl::SubjectSegmenterImpl(std::int64_t width) {
+    const std::int64_t w = width;
+    stem = torch::nn::Sequential();
+    addConvNormRelu(stem, 3, w, 1, 1);
+    context = torch::nn::Sequential();
+    addConvNormRelu(context, w, 2 * w, 2, 1);
+    addConvNormRelu(context, 2 * w, 2 * w, 2, 1);
+    addConvNormRelu(context, 2 * w, 2 * w, 1, 2);
+    addConvNormRelu(context, 2 * w, 2 * w, 1, 4);
+    head = torch::nn::Sequential();
+    addConvNormRelu(head, 3 * w, w, 1, 1);
+    head->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(w, 1, 1)));
+    register_module("stem", stem);
+    register_module("context", context);
+    register_module("head", head);
+}
+
+torch::Tensor SubjectSegmenterImpl::forward(const torch::Tensor& images) {
+    namespace F = torch::nn::functional;
+    const torch::Tensor mean = images.mean({1, 2, 3}, true);
+    const torch::Tensor spread = images.std({1, 2, 3}, true, true).clamp_min(1e-3);
+    const torch::Tensor fine = stem->forward((images - mean) / spread);
+    const torch::Tensor coarse = F::interpolate(
+        context->forward(fine), F::InterpolateFuncOptions()
+                                    .size(std::vector<std::int64_t>{images.size(2), images.size(3)})
+                                    .mode(torch::kBilinear)
+                                    .align_corners(false));
+    return head->forward(torch::cat({fine, coarse}, 1));
+}
+
+SubjectSegmenter
+trainSubjectSegmenter(int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
+                      const std::function<void(std::int64_t, std::int64_t, double)>& progress) {
+    torch::manual_seed(seed);
+    SubjectSegmenter segmenter;
+    torch::optim::AdamW adam(segmenter->parameters(), torch::optim::AdamWOptions(2e-3));
+    std::mt19937_64 rng(seed);
+    for (std::int64_t step = 0; step < steps; ++step) {
+        // The last fifth at a tenth of the rate, for sharper boundaries.
+        if (step == steps * 4 / 5)
+            for (auto& group : adam.param_groups())
+                static_cast<torch::optim::AdamWOptions&>(group.options()).lr(2e-4);
+        const auto [images, masks] = maskedBatch(imageSize, batch, rng, true);
+        const torch::Tensor loss =
+            torch::binary_cross_entropy_with_logits(segmenter->forward(images), masks);
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        if (progress)
+            progress(step + 1, steps, loss.item<double>());
+    }
+    segmenter->eval();
+    return segmenter;
+}
+
+cv::Mat segmentSubject(SubjectSegmenter& segmenter, const cv::Mat& rgb) {
+    torch::NoGradGuard noGrad;
+    const torch::Tensor logits = segmenter->forward(imagesToTensor({rgb}));
+    const torch::Tensor inside = logits.gt(0).to(torch::kUInt8).mul(255).squeeze().contiguous();
+    return cv::Mat(rgb.rows, rgb.cols, CV_8UC1, inside.data_ptr<std::uint8_t>()).clone();
+}
+
+double maskIoU(const cv::Mat& a, const cv::Mat& b) {
+    if (a.size() != b.size() || a.type() != CV_8UC1 || b.type() != CV_8UC1)
+        throw std::invalid_argument("maskIoU: two single-channel 8-bit masks of one size needed");
+    std::int64_t both = 0, either = 0;
+    for (int y = 0; y < a.rows; ++y)
+        for (int x = 0; x < a.cols; ++x) {
+            const bool inA = a.at<std::uint8_t>(y, x) >= 128, inB = b.at<std::uint8_t>(y, x) >= 128;
+            both += inA && inB ? 1 : 0;
+            either += inA || inB ? 1 : 0;
+        }
+    return either == 0 ? 1.0 : static_cast<double>(both) / static_cast<double>(either);
+}
+
+double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    double total = 0;
+    for (int i = 0; i < count; ++i) {
+        const int subject = static_cast<int>(rng() % static_cast<std::uint64_t>(subjectCount()));
+        const int style = static_cast<int>(rng() % static_cast<std::uint64_t>(styleCount()));
+        const std::uint64_t renderSeed = rng();
+        const SyntheticImage render = renderSubject(subject, style, imageSize, renderSeed,
+                                                    freePlacement(subject, renderSeed));
+        total += maskIoU(segmentSubject(segmenter, render.rgb), render.mask);
+    }
+    return count > 0 ? total / count : 0.0;
+}
+
+void saveSubjectSegmenter(SubjectSegmenter& segmenter, const std::string& path) {
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& [key, tensor] : nn::stateDictOf(*segmenter, "segmenter."))
+        tensors.emplace_back(key, tensor.contiguous());
+    io::writeSafetensors(path, tensors, {{"format", "deadiff-demo-segmenter"}});
+}
+
+SubjectSegmenter loadSubjectSegmenter(const std::string& path) {
+    const io::SafetensorsFile file = io::SafetensorsFile::open(path);
+    const nn::TensorMap tensors = nn::tensorsOf(file);
+    SubjectSegmenter segmenter;
+    nn::LoadOptions copy;
+    copy.shareMemory = false;
+    nn::loadStateDict(*segmenter, tensors, "segmenter.", copy);
+    segmenter->eval();
+    return segmenter;
 }
 
 } // namespace deadiff::train

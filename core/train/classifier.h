@@ -6,6 +6,7 @@
 
 #include "core/nn/state_dict.h"
 
+#include <opencv2/core/mat.hpp>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -54,5 +55,41 @@ std::pair<double, double> classifierAccuracy(Classifiers& classifiers, int image
 // safetensors with keys "subject.*" and "style.*"; load throws naming the file and key.
 void saveClassifiers(const Classifiers& classifiers, const std::string& path);
 Classifiers loadClassifiers(const std::string& path);
+
+// Where the subject is in an image (issue 21's layout measure): a small fully convolutional
+// network trained on renders, whose masks the renderer knows exactly. Per-image standardisation,
+// conv 3x3 (3 -> w), two stride-2 convs (w -> 2w -> 2w), two dilated convs (2w, dilation 2 and
+// 4: a receptive field over the whole 64 px image), bilinear 4x up, concatenated with the first
+// features, conv 3x3 (3w -> w), conv 1x1 -> one logit per pixel. GroupNorm(8) and ReLU after
+// every conv but the last.
+struct SubjectSegmenterImpl : torch::nn::Module {
+    explicit SubjectSegmenterImpl(std::int64_t width = 16);
+    // Images [B, 3, H, W] in [-1, 1] (H, W multiples of 4) -> logits [B, 1, H, W].
+    torch::Tensor forward(const torch::Tensor& images);
+
+    torch::nn::Sequential stem{nullptr}, context{nullptr}, head{nullptr};
+};
+TORCH_MODULE(SubjectSegmenter);
+
+// Trains one on fresh renders: every combination, half at the renders' own placements, half
+// anywhere (freePlacement), blurred and noised as classifiers are. Binary cross-entropy against
+// the exact coverage. Deterministic per seed.
+SubjectSegmenter
+trainSubjectSegmenter(int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
+                      const std::function<void(std::int64_t, std::int64_t, double)>& progress = {});
+
+// The subject's mask of one RGB image (CV_8UC3): CV_8UC1, 255 where the logit is positive.
+cv::Mat segmentSubject(SubjectSegmenter& segmenter, const cv::Mat& rgb);
+
+// Intersection over union of two masks (CV_8UC1, "inside" = 128 and above). 1 when both are
+// empty. Throws std::invalid_argument for masks of different sizes or types.
+double maskIoU(const cv::Mat& a, const cv::Mat& b);
+
+// Mean IoU of its masks with the exact ones on `count` renders at free placements (seed).
+double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed);
+
+// safetensors with keys "segmenter.*"; load throws naming the file and key.
+void saveSubjectSegmenter(SubjectSegmenter& segmenter, const std::string& path);
+SubjectSegmenter loadSubjectSegmenter(const std::string& path);
 
 } // namespace deadiff::train

@@ -5,6 +5,7 @@
 #include "core/nn/vae.h"
 #include "core/pipeline/model_config.h"
 #include "core/train/batch_tensors.h"
+#include "core/train/controlnet_training.h"
 #include "core/train/synthetic_dataset.h"
 
 #include <filesystem>
@@ -22,13 +23,17 @@ public:
     }
 
     // `image` [1, 3, H, W] in [-1, 1] and the same as `rgb` (CV_8UC3); referenceSubject -1
-    // where no reference was shown.
+    // where no reference was shown. The subject classifier reads `subjectImage` when given (the
+    // layout's region, cropToPlacement), else the image.
     void judge(Classifiers& classifiers, const torch::Tensor& image, const cv::Mat& rgb,
-               int subject, int style, int referenceSubject) {
+               int subject, int style, int referenceSubject,
+               const torch::Tensor& subjectImage = {}) {
         torch::NoGradGuard noGrad;
         vignetted_ += rgb.cols >= 8 && rgb.rows >= 8 && looksVignetted(rgb) ? 1 : 0;
         const std::int64_t recognisedSubject =
-            classifiers.subject->forward(image).argmax(1).item<std::int64_t>();
+            classifiers.subject->forward(subjectImage.defined() ? subjectImage : image)
+                .argmax(1)
+                .item<std::int64_t>();
         const std::int64_t recognisedStyle =
             classifiers.style->forward(image).argmax(1).item<std::int64_t>();
         subjectHits_ += recognisedSubject == subject ? 1 : 0;
@@ -39,8 +44,19 @@ public:
         ++scores_.images;
     }
 
+    void judgeLayout(SubjectSegmenter& segmenter, const cv::Mat& rgb, const cv::Mat& layoutMask) {
+        const double iou = maskIoU(segmentSubject(segmenter, rgb), layoutMask);
+        iouSum_ += iou;
+        layoutHeld_ += iou >= 0.5 ? 1 : 0;
+        ++layouts_;
+    }
+
     EvaluationScores scores() const {
         EvaluationScores scores = scores_;
+        if (layouts_ > 0) {
+            scores.layoutIoU = iouSum_ / layouts_;
+            scores.layoutHeld = static_cast<double>(layoutHeld_) / layouts_;
+        }
         if (scores.images > 0) {
             scores.subject = static_cast<double>(subjectHits_) / scores.images;
             scores.style = static_cast<double>(styleHits_) / scores.images;
@@ -52,15 +68,21 @@ public:
 
 private:
     EvaluationScores scores_;
-    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0, vignetted_ = 0;
+    int subjectHits_ = 0, styleHits_ = 0, leaks_ = 0, vignetted_ = 0, layouts_ = 0, layoutHeld_ = 0;
+    double iouSum_ = 0;
 };
 
 } // namespace
 
 EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
                                const EvaluationOptions& options,
-                               const std::function<void(int, int)>& progress) {
+                               const std::function<void(int, int)>& progress,
+                               SubjectSegmenter* segmenter) {
     namespace fs = std::filesystem;
+    if (options.layout && segmenter == nullptr)
+        throw std::invalid_argument("the layout measure needs the subject segmenter");
+    if (options.control && !options.layout)
+        throw std::invalid_argument("a ControlNet is evaluated on layouts: give the layout kind");
     SyntheticDatasetConfig config;
     config.imageSize = imageSize;
     config.seed = options.seed;
@@ -100,19 +122,39 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
         request.width = imageSize;
         request.height = imageSize;
         request.dtype = ComputeDtype::Float32;
+        cv::Mat hint, layoutMask;
+        SubjectPlacement placement;
+        if (options.layout) {
+            placement = offPriorPlacement(pair.target.subject, options.seed * 7919 + index);
+            hint = layoutHint(*options.layout, pair.target.subject, imageSize, placement);
+            layoutMask = renderSubjectMask(pair.target.subject, imageSize, placement);
+            if (options.control) {
+                control::ControlUnit unit = *options.control;
+                unit.type = *options.layout;
+                unit.hint = (scratch / ("hint-" + std::to_string(i) + ".png")).string();
+                io::writePng(unit.hint, hint);
+                request.controls.push_back(unit);
+            }
+        }
         const GenerationResult result = pipeline.generate(request);
         const cv::Mat& image = result.images.at(0);
         tally.judge(classifiers, imagesToTensor({image}), image, pair.target.subject,
-                    pair.target.style, pair.reference.subject);
+                    pair.target.style, pair.reference.subject,
+                    options.layout ? imagesToTensor({cropToPlacement(image, placement)})
+                                   : torch::Tensor());
+        if (options.layout)
+            tally.judgeLayout(*segmenter, image, layoutMask);
         if (!options.samplesPath.empty()) {
             sheet.push_back(pair.reference.rgb);
+            if (options.layout)
+                sheet.push_back(hint);
             sheet.push_back(image);
         }
         if (progress)
             progress(i + 1, options.pairs);
     }
     if (!options.samplesPath.empty() && !sheet.empty())
-        io::writePng(options.samplesPath, contactSheet(sheet, 8));
+        io::writePng(options.samplesPath, contactSheet(sheet, options.layout ? 9 : 8));
     return tally.scores();
 }
 

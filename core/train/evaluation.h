@@ -7,12 +7,14 @@
 //   content leak    = the reference's subject is recognised instead (what DEADiff reduces).
 #pragma once
 
+#include "core/control/control_unit.h"
 #include "core/pipeline/pipeline.h"
 #include "core/train/classifier.h"
 #include "core/train/synthetic_dataset.h"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,15 @@ struct EvaluationOptions {
     // Targets from training combinations instead of held-out ones (seenEvaluationPair): how
     // well the model takes a style from a reference at all, apart from composing.
     bool seenCombinations = false;
+    // Issue 21's layout measure: each target gets a layout the base never paints
+    // (offPriorPlacement) and the hint of that layout of this kind (layoutHint); `control` (when
+    // given: its model, strength and window) reads the hint. Needs a segmenter: the score is the
+    // IoU of the subject it finds in the image with the layout's mask. Without a ControlNet the
+    // same layouts are scored (how far the model alone is from them). The subject classifier
+    // then reads the layout's region (cropToPlacement): the prompt's subject must be where the
+    // hint put it.
+    std::optional<control::ControlType> layout;
+    std::optional<control::ControlUnit> control;
 };
 
 struct EvaluationScores {
@@ -43,6 +54,10 @@ struct EvaluationScores {
     double style = 0;       // fraction with the reference's style recognised
     double contentLeak = 0; // fraction with the reference's subject recognised
     double vignetted = 0;   // fraction with the vignette look (looksVignetted; a base's look)
+    // With EvaluationOptions::layout: the mean IoU of the subject's mask in the image with the
+    // layout's, and the fraction of images whose IoU is at least 0.5.
+    double layoutIoU = 0;
+    double layoutHeld = 0;
     // styleConfusion[expected][recognised]: image counts per (reference's style, style the
     // classifier saw), styleCount() x styleCount(); shows which styles fail and into what.
     std::vector<std::vector<int>> styleConfusion;
@@ -53,9 +68,11 @@ std::string styleConfusionTable(const EvaluationScores& scores);
 
 // Generates one image per pair (seed = pair index) at the model's default size. Throws what
 // the pipeline throws; `progress(done, total)` after each image.
+// `segmenter` is needed with options.layout (std::invalid_argument without).
 EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& classifiers,
                                const EvaluationOptions& options,
-                               const std::function<void(int, int)>& progress = {});
+                               const std::function<void(int, int)>& progress = {},
+                               SubjectSegmenter* segmenter = nullptr);
 
 // The ceiling a latent model's VAE sets: `count` renders of the held-out combinations (the
 // targets of evaluationPair, dataset seed options.seed) encoded to the posterior mean and

@@ -58,6 +58,12 @@ const std::vector<std::string> kStyles = {"neon",       "pastel stripes", "ink s
                                           "watercolor", "woodcut",        "polka",      "blueprint",
                                           "pixel art",  "sunset"};
 
+void checkImageSize(int size) {
+    if (size < 16 || size > 1024)
+        throw std::runtime_error("synthetic dataset: image size " + std::to_string(size) +
+                                 " is outside 16..1024");
+}
+
 void checkSubject(int subject) {
     if (subject < 0 || subject >= static_cast<int>(kSubjects.size()))
         throw std::runtime_error("synthetic dataset: subject id " + std::to_string(subject) +
@@ -845,21 +851,94 @@ SubjectPlacement jitteredPlacement(int subject, std::uint64_t seed) {
 
 cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placement) {
     checkSubject(subject);
-    if (size < 16 || size > 1024)
-        throw std::runtime_error("synthetic dataset: image size " + std::to_string(size) +
-                                 " is outside 16..1024");
+    checkImageSize(size);
     cv::Mat mask;
     rasterise(subject, size, placement).coverage.convertTo(mask, CV_8UC1, 255.0);
     return mask;
+}
+
+SubjectPlacement freePlacement(int subject, std::uint64_t seed) {
+    checkSubject(subject);
+    Rng rng(combineSeeds(seed, 0x66726565ULL));
+    SubjectPlacement placement;
+    placement.radius = rng.uniform(0.14, 0.38);
+    // The unit shapes reach radius 1 at most, so a centre this far from the borders keeps the
+    // subject whole (one pixel of margin at 64 px).
+    const double margin = placement.radius + 0.02;
+    placement.centerX = rng.uniform(margin, 1.0 - margin);
+    placement.centerY = rng.uniform(margin, 1.0 - margin);
+    placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
+    return placement;
+}
+
+SubjectPlacement offPriorPlacement(int subject, std::uint64_t seed) {
+    checkSubject(subject);
+    Rng rng(combineSeeds(seed, 0x6F6666ULL));
+    SubjectPlacement placement;
+    placement.radius = rng.uniform(0.20, 0.28);
+    const double reach = std::min(0.25, 0.5 - placement.radius - 0.02);
+    placement.centerX = 0.5 + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(0.12, reach);
+    placement.centerY = 0.5 + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(0.12, reach);
+    placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
+    return placement;
+}
+
+cv::Mat renderSubjectEdges(int subject, int size, const SubjectPlacement& placement) {
+    checkSubject(subject);
+    checkImageSize(size);
+    const Geometry g = rasterise(subject, size, placement);
+    // Contours drawn kSupersample fine pixels wide are one image pixel wide after the area
+    // average; any pixel the line covers by a quarter becomes an edge pixel.
+    cv::Mat fineLines = cv::Mat::zeros(g.fineMask.size(), CV_8UC1);
+    cv::drawContours(fineLines, g.edges, -1, cv::Scalar(255), kSupersample);
+    const cv::Mat coverage = downsample(fineLines, size);
+    cv::Mat edges;
+    cv::threshold(coverage, edges, 0.25, 255.0, cv::THRESH_BINARY);
+    edges.convertTo(edges, CV_8UC1);
+    return edges;
+}
+
+cv::Mat renderSubjectDepth(int subject, int size, const SubjectPlacement& placement) {
+    checkSubject(subject);
+    checkImageSize(size);
+    const Geometry g = rasterise(subject, size, placement);
+    cv::Mat fineDistance;
+    cv::distanceTransform(g.fineMask, fineDistance, cv::DIST_L2, 3);
+    double deepest = 0;
+    cv::minMaxLoc(fineDistance, nullptr, &deepest);
+    const cv::Mat relief = downsample(fineDistance / std::max(deepest, 1.0), size);
+    cv::Mat depth(size, size, CV_32FC1);
+    for (int y = 0; y < size; ++y) {
+        const float ground = 0.3f * static_cast<float>(y) / static_cast<float>(size - 1);
+        for (int x = 0; x < size; ++x) {
+            const float cover = g.coverage.at<float>(y, x);
+            const float raised =
+                0.55f + 0.45f * std::min(1.0f, relief.at<float>(y, x) / std::max(cover, 1e-3f));
+            depth.at<float>(y, x) = (1.0f - cover) * ground + cover * raised;
+        }
+    }
+    return depth;
+}
+
+cv::Mat cropToPlacement(const cv::Mat& image, const SubjectPlacement& placement) {
+    if (image.empty() || image.rows != image.cols || !(placement.radius > 0))
+        throw std::invalid_argument("cropToPlacement: a square image and a positive radius");
+    const double size = image.cols;
+    const double scale = 0.34 / placement.radius;
+    // Pixel centres: destination u = scale * (x - cx) + size / 2 in continuous coordinates.
+    const cv::Matx23d transform(
+        scale, 0, size / 2 - scale * placement.centerX * size + 0.5 * (scale - 1), 0, scale,
+        size / 2 - scale * placement.centerY * size + 0.5 * (scale - 1));
+    cv::Mat crop;
+    cv::warpAffine(image, crop, transform, image.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return crop;
 }
 
 SyntheticImage renderSubject(int subject, int style, int size, std::uint64_t seed,
                              const SubjectPlacement& placement) {
     checkSubject(subject);
     checkStyle(style);
-    if (size < 16 || size > 1024)
-        throw std::runtime_error("synthetic dataset: image size " + std::to_string(size) +
-                                 " is outside 16..1024");
+    checkImageSize(size);
     const Geometry geometry = rasterise(subject, size, placement);
     Rng rng(combineSeeds(seed, 0x7374796C65ULL + static_cast<std::uint64_t>(style)));
     SyntheticImage image;

@@ -67,6 +67,29 @@ SyntheticImage renderSubject(int subject, int style, int size, std::uint64_t see
 // The subject's coverage alone (CV_8UC1, 255 inside), antialiased.
 cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placement);
 
+// Layouts for the demo ControlNets (issue 21). The renders above keep the subject near the
+// centre at about a third of the size (jitteredPlacement), so a model trained on them always
+// paints it there; a ControlNet must move it.
+// Anywhere the subject fits, radius 0.14..0.38 of the size, any of the subject's rotations: what
+// a ControlNet trains on.
+SubjectPlacement freePlacement(int subject, std::uint64_t seed);
+// A layout the base never paints: radius 0.20..0.28 (the base: 0.30..0.38) and the centre
+// 0.12..0.25 of the size away from the middle along both axes (the base: within 0.07), towards
+// a corner drawn from `seed`; the subject stays whole. What `deadiff eval --layout` asks for.
+SubjectPlacement offPriorPlacement(int subject, std::uint64_t seed);
+// The subject's outline as a canny ControlNet reads it: white lines about one pixel wide on
+// black (CV_8UC1), traced from the exact shape (holes included), not from a render's texture.
+cv::Mat renderSubjectEdges(int subject, int size, const SubjectPlacement& placement);
+// A depth map of the scene as MiDaS-style depth ControlNets read it (near = bright): the subject
+// a raised relief (0.55 at its rim to 1 at its innermost point, from the distance to its edge)
+// over a ground that comes nearer towards the bottom (0 at the top row, 0.3 at the bottom).
+// CV_32FC1 in [0, 1].
+cv::Mat renderSubjectDepth(int subject, int size, const SubjectPlacement& placement);
+// The part of an image around `placement`, scaled so that a subject there has the renders' usual
+// radius (0.34 of the size) at the centre of a size x size picture; outside the image the border
+// pixels repeat. What the subject classifier, trained on centred subjects, reads of a layout.
+cv::Mat cropToPlacement(const cv::Mat& image, const SubjectPlacement& placement);
+
 // The paper's three training tasks (architecture spec §8). The numeric values are the index
 // into SyntheticDatasetConfig::taskWeights.
 enum class PairTask {

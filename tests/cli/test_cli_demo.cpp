@@ -323,5 +323,44 @@ TEST_F(CliDemo, EvalPutsEachModelOverItsBaseAndCountsTheLook) {
     EXPECT_NE(unknownLook.err.find("vignette"), std::string::npos) << unknownLook.err;
 }
 
+// Issue 21, point 5: `train --controlnet` writes a ControlNet the model's pipeline reads, and
+// `eval --layout` scores the same off-centre layouts with and without it.
+TEST_F(CliDemo, TrainsAControlNetAndEvalScoresLayoutsWithAndWithoutIt) {
+    const std::string bundled = pipeline::bundledModelDir();
+    if (bundled.empty() || pipeline::bundledModelFile("segmenter.safetensors").empty())
+        GTEST_SKIP() << "no demo model with its segmenter in resources/demo-model";
+    const std::string net = (dir_ / "control_test_canny.safetensors").string();
+    const auto trained = runProcess({kCli, "train", "--controlnet", "canny", "--base", bundled,
+                                     "--out", net, "--steps", "2", "--batch", "2"});
+    ASSERT_EQ(trained.exitCode, 0) << trained.err;
+    ASSERT_TRUE(fs::exists(net));
+    const auto evaluated = runProcess({kCli,        "eval",    "--layout", "canny",     "--model",
+                                       bundled,     "--model", bundled,    "--control", "none",
+                                       "--control", net,       "--label",  "without",   "--label",
+                                       "with",      "--pairs", "1",        "--steps",   "2"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+    EXPECT_NE(evaluated.out.find("| layout IoU |"), std::string::npos) << evaluated.out;
+    for (const char* label : {"| without | 1 |", "| with | 1 |"}) {
+        const std::size_t row = evaluated.out.find(label);
+        ASSERT_NE(row, std::string::npos) << evaluated.out;
+        const std::string line = evaluated.out.substr(row, evaluated.out.find('\n', row) - row);
+        EXPECT_EQ(std::count(line.begin(), line.end(), '|'), 8) << line; // seven columns
+    }
+
+    const auto noLayout =
+        runProcess({kCli, "eval", "--model", bundled, "--control", net, "--pairs", "1"});
+    EXPECT_EQ(noLayout.exitCode, 2);
+    EXPECT_NE(noLayout.err.find("--layout"), std::string::npos) << noLayout.err;
+    const auto openpose = runProcess({kCli, "train", "--controlnet", "openpose", "--base", bundled,
+                                      "--out", (dir_ / "control_x_openpose.safetensors").string()});
+    EXPECT_EQ(openpose.exitCode, 2);
+    EXPECT_NE(openpose.err.find("canny and depth only"), std::string::npos) << openpose.err;
+    const auto unnamed = runProcess({kCli, "train", "--controlnet", "depth", "--base", bundled,
+                                     "--out", (dir_ / "mine.safetensors").string()});
+    EXPECT_EQ(unnamed.exitCode, 2);
+    EXPECT_NE(unnamed.err.find("does not say 'depth'"), std::string::npos) << unnamed.err;
+    EXPECT_FALSE(fs::exists(dir_ / "mine.safetensors"));
+}
+
 } // namespace
 } // namespace deadiff::cli

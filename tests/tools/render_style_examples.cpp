@@ -1,9 +1,12 @@
-// Renders the example style references in resources/examples/ and a contact sheet of the
-// synthetic dataset (every style × every subject), from the demo model's procedural styles.
+// Renders the example style references in resources/examples/, the layout hints of the demo
+// ControlNets (a small house off centre: its outline and its depth map), and a contact sheet of
+// the synthetic dataset (every style × every subject), from the demo model's procedural styles.
 //
 //   build/release/bin/deadiff_render_examples resources/examples [sheet.png]
 //
 // Deterministic: rerunning it reproduces the committed files byte for byte.
+#include "core/control/control_type.h"
+#include "core/train/controlnet_training.h"
 #include "core/train/synthetic_dataset.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -68,6 +71,20 @@ int main(int argc, char** argv) {
             const std::string path = (directory / (fileName(example.style) + ".png")).string();
             writeRgbPng(path, image.rgb);
             std::printf("%s  %s\n", path.c_str(), caption(subject, style).c_str());
+        }
+        // Where the demo base never paints (small, lower left; docs/controlnet.md), at the demo
+        // model's 64 px.
+        SubjectPlacement layout;
+        layout.centerX = 0.32;
+        layout.centerY = 0.66;
+        layout.radius = 0.22;
+        for (const auto type :
+             {deadiff::control::ControlType::Canny, deadiff::control::ControlType::Depth}) {
+            const std::string path =
+                (directory / (std::string("layout_house_") + deadiff::nameOf(type) + ".png"))
+                    .string();
+            writeRgbPng(path, layoutHint(type, subjectIndex("house"), 64, layout));
+            std::printf("%s  %s hint of a house\n", path.c_str(), deadiff::nameOf(type));
         }
         if (argc == 3) {
             std::vector<cv::Mat> cells;
