@@ -9,8 +9,10 @@
 #include "ui/image_view.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
@@ -161,8 +163,12 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
     model_->setPlaceholderText(tr("control_v11p_sd15_canny.pth"));
     auto* browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, [this] {
+        const QString start = !model_->text().isEmpty() ? model_->text()
+                              : modelControlNets_.isEmpty()
+                                  ? QString()
+                                  : QFileInfo(modelControlNets_.front()).absolutePath();
         const QString file = QFileDialog::getOpenFileName(
-            this, tr("Choose a ControlNet checkpoint"), model_->text(),
+            this, tr("Choose a ControlNet checkpoint"), start,
             tr("ControlNet checkpoints (*.pth *.ckpt *.safetensors);;All files (*)"));
         if (!file.isEmpty())
             model_->setText(file);
@@ -271,6 +277,19 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
         refreshPreview();
     };
     connect(type_, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
+    // A ControlNet made for the model of the kind now chosen replaces one of another kind.
+    connect(type_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        const QString kind = type_->currentData().toString();
+        if (kind.isEmpty() || !modelControlNets_.contains(model_->text()))
+            return;
+        for (const QString& file : modelControlNets_)
+            if (QString::fromLatin1(nameOf(control::controlTypeFromFileName(file.toStdString()))) ==
+                kind) {
+                if (file != model_->text())
+                    model_->setText(file);
+                return;
+            }
+    });
     connect(preprocess_, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
     connect(hintZone_, &ImageDropZone::pathChanged, this, changed);
     connect(thresholdA_, &QDoubleSpinBox::editingFinished, this, changed);
@@ -289,6 +308,10 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
     });
     saveHint_->setEnabled(false);
     updateSettingsState();
+}
+
+void ControlUnitEditor::setModelControlNets(const QStringList& files) {
+    modelControlNets_ = files;
 }
 
 void ControlUnitEditor::setTitle(const QString& title) {
@@ -451,11 +474,27 @@ ControlUnitsPanel::ControlUnitsPanel(QWidget* parent)
     });
 }
 
+void ControlUnitsPanel::setModelControlNetFolder(const QString& folder) {
+    modelControlNets_.clear();
+    if (!folder.isEmpty())
+        for (const QFileInfo& file :
+             QDir(folder).entryInfoList({QStringLiteral("*.safetensors"), QStringLiteral("*.pth"),
+                                         QStringLiteral("*.ckpt")},
+                                        QDir::Files, QDir::Name))
+            modelControlNets_ << file.absoluteFilePath();
+    for (ControlUnitEditor* editor : editors_)
+        editor->setModelControlNets(modelControlNets_);
+}
+
 ControlUnitEditor* ControlUnitsPanel::addUnit() {
     auto* editor = new ControlUnitEditor(this);
+    editor->setModelControlNets(modelControlNets_);
     control::ControlUnit fresh;
-    fresh.model =
-        QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString().toStdString();
+    const QString last = QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString();
+    if (modelControlNets_.isEmpty() || modelControlNets_.contains(last))
+        fresh.model = last.toStdString();
+    else
+        fresh.model = modelControlNets_.front().toStdString();
     editor->setHintSize(width_, height_);
     editor->setUnit(fresh);
     connect(editor, &ControlUnitEditor::removeRequested, this,

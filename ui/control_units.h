@@ -11,6 +11,7 @@
 #include <QGroupBox>
 #include <QImage>
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -56,6 +57,9 @@ public:
     QPushButton* saveHintButton() const { return saveHint_; }
     // Writes the hint shown in the preview to `path` (PNG); false with a message on failure.
     bool saveHint(const QString& path, QString* error = nullptr) const;
+    // ControlNets made for the loaded model (its folder's controlnet/): Browse… opens there, and
+    // while the file is one of them, choosing another kind picks the one of that kind.
+    void setModelControlNets(const QStringList& files);
 
 Q_SIGNALS:
     void removeRequested();
@@ -85,6 +89,7 @@ private:
     QDoubleSpinBox* end_ = nullptr;
     QPushButton* saveHint_ = nullptr;
     QFutureWatcher<HintPreview>* watcher_ = nullptr;
+    QStringList modelControlNets_;
     QString previewKey_; // inputs of the preview shown or being computed
     int width_ = 512;
     int height_ = 512;
@@ -103,6 +108,12 @@ public:
     // Replaces the units; switched on when there are any (off keeps the editors).
     void setUnits(const std::vector<control::ControlUnit>& units);
     void setHintSize(int width, int height);
+    // The loaded model's own ControlNets: the *.safetensors/*.pth/*.ckpt in `folder` (a model
+    // folder's controlnet/; empty or missing: none). A new unit starts with one of them (the
+    // last one chosen when it is among them, else the first) instead of the last ControlNet
+    // chosen for another model, which would not fit.
+    void setModelControlNetFolder(const QString& folder);
+    const QStringList& modelControlNets() const { return modelControlNets_; }
 
     int unitCount() const { return static_cast<int>(editors_.size()); }
     ControlUnitEditor* editor(int index) const {
@@ -129,6 +140,7 @@ private:
     QVBoxLayout* list_ = nullptr;
     QPushButton* add_ = nullptr;
     std::vector<ControlUnitEditor*> editors_;
+    QStringList modelControlNets_;
     int width_ = 512;
     int height_ = 512;
 };

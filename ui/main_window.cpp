@@ -11,6 +11,7 @@
 #include "core/runtime/system_info.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_queue.h"
+#include "ui/control_units.h"
 #include "ui/download_dialog.h"
 #include "ui/drop_zone.h"
 #include "ui/engine_messages.h"
@@ -875,6 +876,10 @@ void MainWindow::onModelFacts(const deadiff::ModelFacts& facts) {
     form_->loraPanel()->setModelLoraFolder(QFileInfo(modelPath_).isDir()
                                                ? QDir(modelPath_).filePath(QStringLiteral("lora"))
                                                : QString());
+    // And its controlnet/ the ControlNets made for it (the demo model's canny and depth).
+    form_->controlPanel()->setModelControlNetFolder(
+        QFileInfo(modelPath_).isDir() ? QDir(modelPath_).filePath(QStringLiteral("controlnet"))
+                                      : QString());
     QString badge = modelBadge_->text();
     if (!facts.base.empty())
         badge += QStringLiteral(" · ") +

@@ -17,6 +17,7 @@
 #include "core/pipeline/default_model.h"
 #include "tests/ui/gradient_pipeline.h"
 #include "ui/application.h"
+#include "ui/control_units.h"
 #include "ui/drop_zone.h"
 #include "ui/generation_form.h"
 #include "ui/image_view.h"
@@ -85,8 +86,9 @@ struct DemoOptions {
     bool slider = false;
     bool unknownWords = false;
     bool loras = false;
-    bool loraMenu = false; // the Add LoRA menu open over the form (a screen grab)
-    bool baseMenu = false; // the runs on the demo's vignette base, its menu open (a screen grab)
+    bool loraMenu = false;    // the Add LoRA menu open over the form (a screen grab)
+    bool baseMenu = false;    // the runs on the demo's vignette base, its menu open (a screen grab)
+    bool controlNets = false; // the demo's canny and depth ControlNets on the house layout
 };
 
 // Shows `window` (at `size` when valid, else its first-run size) and waits until it has opened
@@ -131,6 +133,23 @@ int grabDemo(const QString& output, const DemoOptions& options) {
         vignette->trigger(); // refills the menu: the actions above are gone after this
         waitFor([&] { return window.modelReady(); }, 60000);
     }
+    if (options.controlNets) {
+        // The two ControlNets made for the demo model, each with its layout hint as it is.
+        const QDir nets(QDir(QString::fromStdString(deadiff::pipeline::bundledModelDir()))
+                            .filePath(QStringLiteral("controlnet")));
+        deadiff::GenerationRequest request = form->request();
+        for (const auto& [kind, scale] :
+             {std::pair<const char*, double>{"canny", 0.9}, {"depth", 0.6}}) {
+            deadiff::control::ControlUnit unit;
+            unit.model = nets.filePath(QStringLiteral("control_demo_%1.safetensors").arg(kind))
+                             .toStdString();
+            unit.hint =
+                examples.filePath(QStringLiteral("layout_house_%1.png").arg(kind)).toStdString();
+            unit.scale = scale;
+            request.controls.push_back(unit);
+        }
+        form->setRequest(request);
+    }
     struct Run {
         std::uint64_t seed;
         int mix; // slider value: 0 all A, 100 all B
@@ -169,6 +188,13 @@ int grabDemo(const QString& output, const DemoOptions& options) {
             scroll->verticalScrollBar()->setValue(panel->mapTo(scroll->widget(), QPoint()).y() -
                                                   3 * 40);
     }
+    if (options.controlNets)
+        if (auto* scroll = window.findChild<QScrollArea*>()) {
+            waitFor([&] { return false; }, 500); // the hint previews
+            auto* panel = form->controlPanel();
+            scroll->verticalScrollBar()->setValue(panel->mapTo(scroll->widget(), QPoint()).y() -
+                                                  20);
+        }
     if (options.loraMenu) {
         // A popup is a window of its own: window.grab() leaves it out, the screen has it.
         waitFor([] { return false; }, 300); // the scrolled form settles first
@@ -259,7 +285,7 @@ int main(int argc, char** argv) {
             stderr,
             "usage: ui_screenshot OUT.png [step | --controls | --demo [--size WxH] "
             "[--lang zh_CN] [--compare | --slider] [--unknown-words] [--loras] [--lora-menu] "
-            "[--base-menu]]\n");
+            "[--base-menu] [--controlnets]]\n");
         return 2;
     }
     const QString output = QString::fromLocal8Bit(argv[1]);
@@ -288,6 +314,7 @@ int main(int argc, char** argv) {
         options.loraMenu = args.contains(QStringLiteral("--lora-menu"));
         options.loras = options.loraMenu || args.contains(QStringLiteral("--loras"));
         options.baseMenu = args.contains(QStringLiteral("--base-menu"));
+        options.controlNets = args.contains(QStringLiteral("--controlnets"));
         return grabDemo(output, options);
     }
     if (args.contains(QStringLiteral("--controls")))

@@ -13,8 +13,10 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QGroupBox>
 #include <QImage>
 #include <QLabel>
@@ -303,6 +305,46 @@ private Q_SLOTS:
         next.controlPanel()->setChecked(true);
         QCOMPARE(next.controlPanel()->unitCount(), 1);
         QCOMPARE(next.request().controls.at(0).model, unit.model);
+    }
+
+    // A model folder's controlnet/ (the demo model's canny and depth): a new unit starts with
+    // one of them rather than the last file chosen for another model, and choosing another kind
+    // picks the model's ControlNet of that kind. A file chosen elsewhere is left alone.
+    void aModelsOwnControlNetsComeFirstAndFollowTheKind() {
+        QDir folder(dir_.filePath("model/controlnet"));
+        QVERIFY(folder.mkpath("."));
+        for (const char* name :
+             {"control_demo_canny.safetensors", "control_demo_depth.safetensors", "notes.txt"}) {
+            QFile file(folder.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        QSettings().setValue("controlnet/last", "/models/control_v11p_sd15_canny.pth");
+        GenerationForm form;
+        auto* panel = form.controlPanel();
+        panel->setModelControlNetFolder(folder.path());
+        QCOMPARE(panel->modelControlNets().size(), 2);
+        const QString canny = folder.absoluteFilePath("control_demo_canny.safetensors");
+        const QString depth = folder.absoluteFilePath("control_demo_depth.safetensors");
+        panel->setChecked(true);
+        QCOMPARE(panel->unitCount(), 1);
+        auto* editor = panel->editor(0);
+        QCOMPARE(editor->modelEdit()->text(), canny);
+        editor->typeBox()->setCurrentIndex(editor->typeBox()->findData(QString("depth")));
+        QCOMPARE(editor->modelEdit()->text(), depth);
+        QCOMPARE(form.request().controls.at(0).model, depth.toStdString());
+        // The last one chosen, being the model's, is what the next unit gets.
+        QTest::mouseClick(panel->addButton(), Qt::LeftButton);
+        QCOMPARE(panel->editor(1)->modelEdit()->text(), depth);
+        // A ControlNet from elsewhere stays when the kind changes.
+        editor->modelEdit()->setText("/models/control_v11p_sd15_canny.pth");
+        editor->typeBox()->setCurrentIndex(editor->typeBox()->findData(QString("depth")) - 1);
+        editor->typeBox()->setCurrentIndex(editor->typeBox()->findData(QString("depth")));
+        QCOMPARE(editor->modelEdit()->text(), QString("/models/control_v11p_sd15_canny.pth"));
+        // Another model without ControlNets: back to the last file chosen.
+        panel->setModelControlNetFolder(QString());
+        QTest::mouseClick(panel->addButton(), Qt::LeftButton);
+        QCOMPARE(panel->editor(2)->modelEdit()->text(),
+                 QString("/models/control_v11p_sd15_canny.pth"));
     }
 
     // The preview is the hint at the generation size, made by the same code as generation:
