@@ -35,6 +35,9 @@ using control::Preprocessor;
 // Special value of the threshold spins: the preprocessor's default.
 constexpr double kDefaultSetting = -1.0;
 const char* const kLastControlNetKey = "controlnet/last";
+// The last of a model folder's own ControlNets chosen: kept apart, so that a model's own file
+// never becomes the default for a model without any (it would not fit).
+const char* const kLastOwnControlNetKey = "controlnet/lastOwn";
 
 QString describe(Preprocessor preprocessor) {
     switch (preprocessor) {
@@ -297,8 +300,7 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
     connect(preprocessModel_, &QLineEdit::editingFinished, this, changed);
     connect(model_, &QLineEdit::editingFinished, this, changed);
     connect(model_, &QLineEdit::textChanged, this, [this, changed](const QString& text) {
-        if (!text.isEmpty())
-            QSettings().setValue(QString::fromLatin1(kLastControlNetKey), text);
+        rememberChoice(text);
         if (!model_->hasFocus())
             changed(); // chosen in the dialog or set by code; typing waits for editingFinished
     });
@@ -312,6 +314,15 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
 
 void ControlUnitEditor::setModelControlNets(const QStringList& files) {
     modelControlNets_ = files;
+}
+
+void ControlUnitEditor::rememberChoice(const QString& file) const {
+    if (file.isEmpty())
+        return;
+    QSettings().setValue(QString::fromLatin1(modelControlNets_.contains(file)
+                                                 ? kLastOwnControlNetKey
+                                                 : kLastControlNetKey),
+                         file);
 }
 
 void ControlUnitEditor::setTitle(const QString& title) {
@@ -346,8 +357,7 @@ void ControlUnitEditor::setUnit(const control::ControlUnit& unit) {
     const QSignalBlocker blockType(type_), blockPreprocess(preprocess_), blockZone(hintZone_),
         blockModel(model_), blockDepthModel(preprocessModel_);
     model_->setText(QString::fromStdString(unit.model));
-    if (!unit.model.empty()) // a restored request's file is the last one chosen, too
-        QSettings().setValue(QString::fromLatin1(kLastControlNetKey), model_->text());
+    rememberChoice(model_->text()); // a restored request's file is the last one chosen, too
     selectData(type_, unit.type ? QString::fromLatin1(nameOf(*unit.type)) : QString(), 0);
     if (!unit.hint.empty()) {
         selectData(preprocess_, QString::fromLatin1(nameOf(Preprocessor::None)));
@@ -490,11 +500,15 @@ ControlUnitEditor* ControlUnitsPanel::addUnit() {
     auto* editor = new ControlUnitEditor(this);
     editor->setModelControlNets(modelControlNets_);
     control::ControlUnit fresh;
-    const QString last = QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString();
-    if (modelControlNets_.isEmpty() || modelControlNets_.contains(last))
-        fresh.model = last.toStdString();
-    else
-        fresh.model = modelControlNets_.front().toStdString();
+    if (modelControlNets_.isEmpty()) {
+        fresh.model =
+            QSettings().value(QString::fromLatin1(kLastControlNetKey)).toString().toStdString();
+    } else {
+        const QString own =
+            QSettings().value(QString::fromLatin1(kLastOwnControlNetKey)).toString();
+        fresh.model =
+            (modelControlNets_.contains(own) ? own : modelControlNets_.front()).toStdString();
+    }
     editor->setHintSize(width_, height_);
     editor->setUnit(fresh);
     connect(editor, &ControlUnitEditor::removeRequested, this,

@@ -69,6 +69,8 @@ Q_SIGNALS:
 private:
     void updateSettingsState();
     void refreshPreview();
+    // Remembers `file` as the last ControlNet chosen (the model's own apart from others).
+    void rememberChoice(const QString& file) const;
 
     QLabel* title_ = nullptr;
     QPushButton* remove_ = nullptr;
@@ -111,7 +113,8 @@ public:
     // The loaded model's own ControlNets: the *.safetensors/*.pth/*.ckpt in `folder` (a model
     // folder's controlnet/; empty or missing: none). A new unit starts with one of them (the
     // last one chosen when it is among them, else the first) instead of the last ControlNet
-    // chosen for another model, which would not fit.
+    // chosen for another model, which would not fit; and a model's own ControlNet never becomes
+    // the default for another model.
     void setModelControlNetFolder(const QString& folder);
     const QStringList& modelControlNets() const { return modelControlNets_; }
 

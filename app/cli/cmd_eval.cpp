@@ -67,7 +67,10 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         // One thread by default: these small networks parallelise poorly, and on a busy
         // machine OpenMP's spin-waiting made two threads 40x slower than one (measured).
         .option("--threads", "N", "intra-op threads (0: DEADIFF_THREADS or every core)", "1")
-        .option("--samples", "PNG", "write a contact sheet (reference | image) of the last model");
+        .option(
+            "--samples", "PNG",
+            "write a contact sheet (reference | image, with --layout reference | hint | image) of "
+            "the last model");
     args.parse(argv);
     if (args.helpRequested()) {
         io.out << args.help();
@@ -99,6 +102,37 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
                          ")");
     }
 
+    // Every layout and ControlNet argument is checked before minutes of training or loading.
+    train::EvaluationOptions options;
+    if (args.has("--layout")) {
+        options.layout = enumOption<control::ControlType>(args, "--layout");
+        if (!train::isTrainableControlType(*options.layout))
+            throw UsageError("--layout is canny or depth (the hints the renderer makes)");
+        if (args.has("--autoencoder"))
+            throw UsageError("--layout scores generated images; --autoencoder generates none");
+    }
+    const std::vector<std::string> controlValues = args.values("--control");
+    if (!controlValues.empty() && !options.layout)
+        throw UsageError("--control is evaluated on layouts: give --layout canny|depth");
+    if (controlValues.size() > models.size())
+        throw UsageError("more --control than --model: give one per model, in order (none: "
+                         "without)");
+    std::vector<std::optional<control::ControlUnit>> controls;
+    for (const std::string& value : controlValues) {
+        if (value == "none") {
+            controls.emplace_back();
+            continue;
+        }
+        control::ControlUnit unit = controlSpec(value);
+        checkControlFiles({unit});
+        const control::ControlType named = control::controlTypeFromFileName(unit.model);
+        if (named != control::ControlType::Given && named != *options.layout)
+            throw UsageError("--control " + unit.model + " is a " + nameOf(named) +
+                             " ControlNet by its name, but --layout " + nameOf(*options.layout) +
+                             " makes " + nameOf(*options.layout) + " hints");
+        controls.emplace_back(unit);
+    }
+
     train::Classifiers classifiers;
     if (args.has("--train-classifiers")) {
         const auto steps = args.integer("--classifier-steps");
@@ -120,7 +154,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
                       "classifiers on 600 fresh renders: subject %.1f %%, style %.1f %% -> %s\n",
                       100 * subject, 100 * style, classifierPath.c_str());
         io.out << line;
-        if (models.empty())
+        if (models.empty() && !args.has("--train-segmenter"))
             return kExitOk; // only the classifiers were asked for
     } else {
         classifiers = train::loadClassifiers(classifierPath);
@@ -159,19 +193,6 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
                              "the bundled model)");
         segmenter = train::loadSubjectSegmenter(path);
     }
-    const std::vector<std::string> controls = args.values("--control");
-    if (!controls.empty() && !args.has("--layout"))
-        throw UsageError("--control is evaluated on layouts: give --layout canny|depth");
-    if (controls.size() > models.size())
-        throw UsageError("more --control than --model: give one per model, in order (none: "
-                         "without)");
-
-    train::EvaluationOptions options;
-    if (args.has("--layout")) {
-        options.layout = enumOption<control::ControlType>(args, "--layout");
-        if (!train::isTrainableControlType(*options.layout))
-            throw UsageError("--layout is canny or depth (the hints the renderer makes)");
-    }
     options.pairs = static_cast<int>(args.integer("--pairs"));
     options.steps = static_cast<int>(args.integer("--steps"));
     options.cfg = args.number("--cfg");
@@ -208,9 +229,7 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
             load.dtype = ComputeDtype::Float32;
             load.loras = loras;
             auto pipeline = Pipeline::load(load);
-            options.control.reset();
-            if (m < controls.size() && controls[m] != "none")
-                options.control = controlSpec(controls[m]);
+            options.control = m < controls.size() ? controls[m] : std::nullopt;
             const auto started = std::chrono::steady_clock::now();
             scores = train::evaluateModel(
                 *pipeline, pipeline->facts().nativeImageSize, classifiers, options,

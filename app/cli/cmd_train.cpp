@@ -51,7 +51,8 @@ struct StopOnSignals {
     }
 };
 
-// A progress line of `train --lcm` / `--taesd` every `logEvery` steps, on saves and at the end.
+// A progress line of `train --lcm` / `--taesd` / `--controlnet` every `logEvery` steps, on saves
+// and at the end.
 std::function<void(const train::DistillProgress&)> distillReport(const char* run,
                                                                  const char* lossName,
                                                                  int secondsDecimals,

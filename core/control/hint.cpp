@@ -1,5 +1,7 @@
 #include "core/control/hint.h"
 
+#include "core/common/splitmix.h"
+
 #include "core/depth/depth_estimator.h"
 #include "core/depth/depth_map.h"
 #include "core/image/image_io.h"
@@ -55,23 +57,15 @@ cv::Mat depthToHint(const cv::Mat& normalized, int width, int height) {
     return hint;
 }
 
-// splitmix64, so the shuffle is the same with every standard library.
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
 // A smooth random field over width x height in [0, 1] (the annotator's make_noise_disk): uniform
 // noise on a grid of `cell` px, bicubically enlarged, min-max normalised.
 cv::Mat noiseField(int width, int height, int cell, std::uint64_t seed) {
     const int gridW = width / cell + 2, gridH = height / cell + 2;
     cv::Mat grid(gridH, gridW, CV_32F);
-    std::uint64_t state = mix(seed);
+    std::uint64_t state = splitmix64(seed);
     for (int y = 0; y < gridH; ++y)
         for (int x = 0; x < gridW; ++x) {
-            state = mix(state);
+            state = splitmix64(state);
             grid.at<float>(y, x) = static_cast<float>((state >> 11) * (1.0 / 9007199254740992.0));
         }
     cv::Mat large;
@@ -136,7 +130,7 @@ cv::Mat contentShuffle(const cv::Mat& rgb, std::uint64_t seed) {
     // The annotator's cell is 256 px at its 512 px working size: half the picture.
     const int cell = std::max(4, std::max(rgb.cols, rgb.rows) / 2);
     cv::Mat mapX = noiseField(rgb.cols, rgb.rows, cell, seed) * static_cast<float>(rgb.cols - 1);
-    cv::Mat mapY = noiseField(rgb.cols, rgb.rows, cell, mix(seed) ^ 0x5348554646ULL) *
+    cv::Mat mapY = noiseField(rgb.cols, rgb.rows, cell, splitmix64(seed) ^ 0x5348554646ULL) *
                    static_cast<float>(rgb.rows - 1);
     cv::Mat shuffled;
     cv::remap(rgb, shuffled, mapX, mapY, cv::INTER_LINEAR, cv::BORDER_REFLECT);

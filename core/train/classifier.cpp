@@ -5,6 +5,7 @@
 #include "core/train/synthetic_dataset.h"
 
 #include <random>
+#include <stdexcept>
 
 namespace deadiff::train {
 namespace {
@@ -181,8 +182,12 @@ Classifiers loadClassifiers(const std::string& path) {
     Classifiers classifiers = makeClassifiers();
     nn::LoadOptions copy;
     copy.shareMemory = false;
-    nn::loadStateDict(*classifiers.subject, tensors, "subject.", copy);
-    nn::loadStateDict(*classifiers.style, tensors, "style.", copy);
+    try {
+        nn::loadStateDict(*classifiers.subject, tensors, "subject.", copy);
+        nn::loadStateDict(*classifiers.style, tensors, "style.", copy);
+    } catch (const std::runtime_error& error) {
+        throw std::runtime_error(path + ": " + error.what());
+    }
     classifiers.subject->eval();
     classifiers.style->eval();
     return classifiers;
@@ -290,7 +295,11 @@ SubjectSegmenter loadSubjectSegmenter(const std::string& path) {
     SubjectSegmenter segmenter;
     nn::LoadOptions copy;
     copy.shareMemory = false;
-    nn::loadStateDict(*segmenter, tensors, "segmenter.", copy);
+    try {
+        nn::loadStateDict(*segmenter, tensors, "segmenter.", copy);
+    } catch (const std::runtime_error& error) {
+        throw std::runtime_error(path + ": " + error.what());
+    }
     segmenter->eval();
     return segmenter;
 }

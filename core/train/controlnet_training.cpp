@@ -1,6 +1,7 @@
 #include "core/train/controlnet_training.h"
 
 #include "core/common/enum_names.h"
+#include "core/common/splitmix.h"
 #include "core/image/clip_preprocess.h"
 #include "core/io/safetensors.h"
 #include "core/pipeline/reference_encoder.h"
@@ -20,31 +21,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using control::ControlType;
 
-// splitmix64: the draws of sample i of step s depend on (seed, s, i) alone.
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-class Draws {
-public:
-    explicit Draws(std::uint64_t seed)
-        : state_(mix(seed)) {}
-    double uniform() {
-        state_ = mix(state_);
-        return static_cast<double>(state_ >> 11) * (1.0 / 9007199254740992.0);
-    }
-    int index(int count) { return std::min(count - 1, static_cast<int>(uniform() * count)); }
-    std::uint64_t seed() { return state_ = mix(state_); }
-
-private:
-    std::uint64_t state_;
-};
-
 // A (subject, style) pair that is not held out.
-std::pair<int, int> trainingCombination(Draws& draws) {
+std::pair<int, int> trainingCombination(SplitMixRng& draws) {
     for (;;) {
         const int subject = draws.index(subjectCount());
         const int style = draws.index(styleCount());
@@ -129,15 +107,18 @@ void saveControlNet(nn::ControlNetModel& net, ControlType type, const std::strin
                                               " ControlNet (deadiff train --controlnet)"}});
 }
 
-ControlBatch controlBatch(const ControlNetTrainOptions& options, int imageSize, std::int64_t step) {
+ControlBatch controlBatch(const ControlNetTrainOptions& options, int imageSize, int referenceSize,
+                          std::int64_t step) {
     ControlBatch batch;
     std::vector<cv::Mat> targets, references, hints;
     for (int i = 0; i < options.batch; ++i) {
-        Draws draws(options.seed * 0x100000001B3ULL +
-                    static_cast<std::uint64_t>(step) * static_cast<std::uint64_t>(options.batch) +
-                    static_cast<std::uint64_t>(i));
+        // The draws of sample i of step s depend on (seed, s, i) alone.
+        SplitMixRng draws(
+            combineSeeds(options.seed, static_cast<std::uint64_t>(step) *
+                                               static_cast<std::uint64_t>(options.batch) +
+                                           static_cast<std::uint64_t>(i)));
         const auto [subject, style] = trainingCombination(draws);
-        const std::uint64_t renderSeed = draws.seed();
+        const std::uint64_t renderSeed = draws.next();
         const SubjectPlacement placement = draws.uniform() < options.priorPlacements
                                                ? jitteredPlacement(subject, renderSeed)
                                                : freePlacement(subject, renderSeed);
@@ -147,7 +128,8 @@ ControlBatch controlBatch(const ControlNetTrainOptions& options, int imageSize, 
         int other = subject;
         while (other == subject || isHeldOut(other, style))
             other = draws.index(subjectCount());
-        references.push_back(renderSubject(other, style, imageSize, draws.seed()).rgb);
+        references.push_back(renderSubject(other, style, referenceSize, draws.next()).rgb);
+        batch.rendered.emplace_back(subject, style);
         const double roll = draws.uniform();
         const bool unconditional = roll < options.unconditional;
         const bool dropReference =
@@ -246,12 +228,13 @@ void trainControlNet(const ControlNetTrainOptions& options,
     DistillTeacher model = openDistillTeacher(options.model, options.seed);
     ControlNetTrainer trainer(*model.model, options);
     const int imageSize = static_cast<int>(model.config.defaultImageSize);
+    const auto referenceSize = static_cast<int>(model.config.reference.blip.vision.imageSize);
     const auto started = Clock::now();
     auto lastSave = started;
     DistillProgress progress;
     progress.total = options.steps;
     for (std::int64_t s = 0; s < options.steps; ++s) {
-        const ControlBatch batch = controlBatch(options, imageSize, s);
+        const ControlBatch batch = controlBatch(options, imageSize, referenceSize, s);
         // Warm-up over the first 100 steps, as the model's own training.
         const double warm = std::min(1.0, 0.01 + 0.99 * static_cast<double>(s) / 100.0);
         for (auto& group : trainer.optimizer().param_groups())

@@ -30,6 +30,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace deadiff::train {
 
@@ -78,13 +80,16 @@ struct ControlNetTrainOptions {
 
 // One batch: the renders, their references, prompts and hints.
 struct ControlBatch {
-    PairBatch pairs;                 // targets, references (style branch), texts
-    torch::Tensor hints;             // [B, 3, H, W] in [0, 1]
-    std::vector<float> useReference; // per sample, 1 or 0
+    PairBatch pairs;                           // targets, references (style branch), texts
+    torch::Tensor hints;                       // [B, 3, H, W] in [0, 1]
+    std::vector<float> useReference;           // per sample, 1 or 0
+    std::vector<std::pair<int, int>> rendered; // (subject, style) of each target
 };
 
-// The batch of step `step`: a pure function of (options.seed, step).
-ControlBatch controlBatch(const ControlNetTrainOptions& options, int imageSize, std::int64_t step);
+// The batch of step `step`: a pure function of (options.seed, step). Targets and hints are
+// imageSize px, references referenceSize px (the vision tower's input).
+ControlBatch controlBatch(const ControlNetTrainOptions& options, int imageSize, int referenceSize,
+                          std::int64_t step);
 
 // The ControlNet and one training step, on a model already in `model` (nothing of it trains).
 class ControlNetTrainer {

@@ -1,4 +1,4 @@
-// What `deadiff train --lcm` and `--taesd` share: opening the model folder they distil from, and
+// What `deadiff train --lcm`, `--taesd` and `--controlnet` share: opening the model folder they
 // the step bookkeeping of their loops (progress, moving average, when to stop).
 #pragma once
 

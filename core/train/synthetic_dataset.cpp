@@ -1,5 +1,7 @@
 #include "core/train/synthetic_dataset.h"
 
+#include "core/common/splitmix.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -17,35 +19,7 @@ constexpr double kPi = 3.14159265358979323846;
 // Randomness. Our own generator and distributions: std::uniform_real_distribution and friends
 // are implementation-defined, and samples must be identical with any standard library.
 
-std::uint64_t mix64(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-std::uint64_t combineSeeds(std::uint64_t a, std::uint64_t b) {
-    return mix64(a ^ mix64(b + 0x632BE59BD9B4E019ULL));
-}
-
-// Draw at most once per full-expression (one named local per draw): the evaluation order of
-// function arguments is unspecified, and GCC and Clang differ.
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed)
-        : state_(mix64(seed)) {}
-    std::uint64_t next() {
-        state_ += 0x9E3779B97F4A7C15ULL;
-        return mix64(state_);
-    }
-    double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
-    double uniform(double low, double high) { return low + (high - low) * uniform(); }
-    int index(int count) { return static_cast<int>(uniform() * count); }
-    double symmetric(double amplitude) { return uniform(-amplitude, amplitude); }
-
-private:
-    std::uint64_t state_;
-};
+using Rng = SplitMixRng;
 
 // ---------------------------------------------------------------------------------------------
 // Names.
@@ -193,6 +167,16 @@ double rotationJitterDegrees(int subject) {
     default:
         return 12.0;
     }
+}
+
+// The farthest any point of the subject's unit shape is from its centre: how far it reaches in
+// any rotation, in units of SubjectPlacement::radius.
+double subjectExtent(int subject) {
+    double extent = 0;
+    for (const UnitPolygon& polygon : subjectPolygons(subject))
+        for (const cv::Point2d& point : polygon.points)
+            extent = std::max(extent, std::hypot(point.x, point.y));
+    return extent;
 }
 
 // The subject rasterised at kSupersample× for antialiasing, with what the styles need.
@@ -862,9 +846,9 @@ SubjectPlacement freePlacement(int subject, std::uint64_t seed) {
     Rng rng(combineSeeds(seed, 0x66726565ULL));
     SubjectPlacement placement;
     placement.radius = rng.uniform(0.14, 0.38);
-    // The unit shapes reach radius 1 at most, so a centre this far from the borders keeps the
-    // subject whole (one pixel of margin at 64 px).
-    const double margin = placement.radius + 0.02;
+    // A centre this far from the borders keeps the subject whole in any rotation (one pixel of
+    // margin at 64 px); some shapes reach past the unit circle (a triangle's corners to 1.22).
+    const double margin = subjectExtent(subject) * placement.radius + 0.02;
     placement.centerX = rng.uniform(margin, 1.0 - margin);
     placement.centerY = rng.uniform(margin, 1.0 - margin);
     placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
@@ -876,9 +860,13 @@ SubjectPlacement offPriorPlacement(int subject, std::uint64_t seed) {
     Rng rng(combineSeeds(seed, 0x6F6666ULL));
     SubjectPlacement placement;
     placement.radius = rng.uniform(0.20, 0.28);
-    const double reach = std::min(0.25, 0.5 - placement.radius - 0.02);
-    placement.centerX = 0.5 + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(0.12, reach);
-    placement.centerY = 0.5 + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(0.12, reach);
+    const double reach = std::min(0.25, 0.5 - subjectExtent(subject) * placement.radius - 0.02);
+    const double leftOrRight = rng.uniform();
+    const double offsetX = rng.uniform(0.12, reach);
+    const double upOrDown = rng.uniform();
+    const double offsetY = rng.uniform(0.12, reach);
+    placement.centerX = 0.5 + (leftOrRight < 0.5 ? -offsetX : offsetX);
+    placement.centerY = 0.5 + (upOrDown < 0.5 ? -offsetY : offsetY);
     placement.rotationDegrees = rng.symmetric(rotationJitterDegrees(subject));
     return placement;
 }

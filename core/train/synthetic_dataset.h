@@ -70,8 +70,8 @@ cv::Mat renderSubjectMask(int subject, int size, const SubjectPlacement& placeme
 // Layouts for the demo ControlNets (issue 21). The renders above keep the subject near the
 // centre at about a third of the size (jitteredPlacement), so a model trained on them always
 // paints it there; a ControlNet must move it.
-// Anywhere the subject fits, radius 0.14..0.38 of the size, any of the subject's rotations: what
-// a ControlNet trains on.
+// Anywhere the subject fits whole, radius 0.14..0.38 of the size, any of the subject's rotations:
+// what a ControlNet trains on.
 SubjectPlacement freePlacement(int subject, std::uint64_t seed);
 // A layout the base never paints: radius 0.20..0.28 (the base: 0.30..0.38) and the centre
 // 0.12..0.25 of the size away from the middle along both axes (the base: within 0.07), towards

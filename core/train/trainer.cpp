@@ -1,5 +1,7 @@
 #include "core/train/trainer.h"
 
+#include "core/common/splitmix.h"
+
 #include "core/image/clip_preprocess.h"
 #include "core/io/atomic_file.h"
 #include "core/io/bounded_file.h"
@@ -36,17 +38,9 @@ void appendParameters(std::vector<torch::Tensor>& out, const torch::nn::Module& 
         out.push_back(parameter);
 }
 
-// splitmix64: decorrelates (seed, phase, step) into one generator seed.
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
 std::uint64_t stepSeed(std::uint64_t seed, int phase, std::int64_t step) {
-    return mix(mix(seed) ^
-               mix(static_cast<std::uint64_t>(phase) << 40 ^ static_cast<std::uint64_t>(step)));
+    return splitmix64(splitmix64(seed) ^ splitmix64(static_cast<std::uint64_t>(phase) << 40 ^
+                                                    static_cast<std::uint64_t>(step)));
 }
 
 // Uniform double in [0, 1) from a 64-bit generator (no implementation-defined distributions).
@@ -56,7 +50,8 @@ double uniform(std::mt19937_64& rng) {
 
 // A fixed per-sample coin in [0, 1): which captions lose their style words.
 double sampleCoin(std::uint64_t seed, std::uint64_t index) {
-    return static_cast<double>(mix(mix(seed ^ 0x5EED) ^ index) >> 11) * (1.0 / 9007199254740992.0);
+    return static_cast<double>(splitmix64(splitmix64(seed ^ 0x5EED) ^ index) >> 11) *
+           (1.0 / 9007199254740992.0);
 }
 
 // pairBatch(), with the STRE caption reduced to the subject alone for a share of samples: the
@@ -837,7 +832,7 @@ private:
         if (crop > 0 && crop < size) {
             const auto cells = static_cast<std::uint64_t>((size - crop) / factor + 1);
             const auto offset = [&](std::uint64_t k) {
-                return static_cast<std::int64_t>(mix(seed + k) % cells) * factor;
+                return static_cast<std::int64_t>(splitmix64(seed + k) % cells) * factor;
             };
             batchImages =
                 batchImages.narrow(2, offset(1), crop).narrow(3, offset(2), crop).contiguous();

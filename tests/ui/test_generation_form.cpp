@@ -335,6 +335,12 @@ private Q_SLOTS:
         // The last one chosen, being the model's, is what the next unit gets.
         QTest::mouseClick(panel->addButton(), Qt::LeftButton);
         QCOMPARE(panel->editor(1)->modelEdit()->text(), depth);
+        // ... but not a model without ControlNets: it gets the last file from elsewhere.
+        panel->setModelControlNetFolder(QString());
+        QTest::mouseClick(panel->addButton(), Qt::LeftButton);
+        QCOMPARE(panel->editor(2)->modelEdit()->text(),
+                 QString("/models/control_v11p_sd15_canny.pth"));
+        panel->setModelControlNetFolder(folder.path());
         // A ControlNet from elsewhere stays when the kind changes.
         editor->modelEdit()->setText("/models/control_v11p_sd15_canny.pth");
         editor->typeBox()->setCurrentIndex(editor->typeBox()->findData(QString("depth")) - 1);
@@ -343,7 +349,7 @@ private Q_SLOTS:
         // Another model without ControlNets: back to the last file chosen.
         panel->setModelControlNetFolder(QString());
         QTest::mouseClick(panel->addButton(), Qt::LeftButton);
-        QCOMPARE(panel->editor(2)->modelEdit()->text(),
+        QCOMPARE(panel->editor(3)->modelEdit()->text(),
                  QString("/models/control_v11p_sd15_canny.pth"));
     }
 

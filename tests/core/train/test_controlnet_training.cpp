@@ -63,14 +63,6 @@ TEST(LayoutHints, TheEdgeHintTracesTheSubjectsOutlineAndNothingElse) {
         EXPECT_EQ(cv::countNonZero(missed), 0) << subject << ": outline not traced";
         EXPECT_GT(onEdge, 20) << subject;
     }
-    // A ring's hole has its own outline: edge pixels inside the outer disc, away from its rim.
-    const cv::Mat ring = renderSubjectEdges(subjectId("ring"), 64, placement);
-    const int cx = static_cast<int>(0.3 * 64), cy = static_cast<int>(0.6 * 64);
-    int innerEdges = 0;
-    for (int y = cy - 6; y <= cy + 6; ++y)
-        for (int x = cx - 6; x <= cx + 6; ++x)
-            innerEdges += ring.at<std::uint8_t>(y, x) == 255 ? 1 : 0;
-    EXPECT_GT(innerEdges, 0);
 }
 
 TEST(LayoutHints, TheDepthHintRaisesTheSubjectOverAGroundThatComesNearer) {
@@ -115,7 +107,7 @@ TEST(LayoutHints, OffPriorLayoutsAreWhereTheBaseNeverPaintsAndStayInTheImage) {
         const SubjectPlacement off = offPriorPlacement(subject, seed);
         // The renders' prior: radius 0.30..0.38, centre within 0.07 of the middle.
         EXPECT_LE(off.radius, 0.28);
-        EXPECT_GE(std::abs(off.centerX - 0.5), 0.12 - 1e-9);
+        EXPECT_GE(std::abs(off.centerX - 0.5), 0.12 - 1e-9) << subject;
         EXPECT_GE(std::abs(off.centerY - 0.5), 0.12 - 1e-9);
         for (const SubjectPlacement& placement : {off, freePlacement(subject, seed)}) {
             const cv::Mat mask = renderSubjectMask(subject, 64, placement);
@@ -188,17 +180,9 @@ protected:
     }
     void TearDown() override { fs::remove_all(dir_); }
 
-    // The tiny model's references are 32 px; its images 64 px. Targets and hints at 64 px,
-    // references re-rendered at 32.
-    ControlBatch batch(const ControlNetTrainOptions& options) const {
-        ControlBatch result = controlBatch(options, 64, 0);
-        namespace F = torch::nn::functional;
-        result.pairs.references =
-            F::interpolate(result.pairs.references, F::InterpolateFuncOptions()
-                                                        .size(std::vector<std::int64_t>{32, 32})
-                                                        .mode(torch::kBilinear)
-                                                        .align_corners(false));
-        return result;
+    // The tiny model's images are 64 px, its references 32 px.
+    static ControlBatch batch(const ControlNetTrainOptions& options) {
+        return controlBatch(options, 64, 32, 0);
     }
 
     torch::Tensor unetOutput(const std::vector<torch::Tensor>& residuals) {
@@ -238,7 +222,10 @@ TEST_F(ControlNetTraining, StartsAsTheUNetEncoderAndChangesNothing) {
     const nn::TensorMap unet = nn::stateDictOf(*trainer_->unet(), "");
     int copied = 0;
     for (const auto& [name, tensor] : nn::stateDictOf(*net, "")) {
-        if (name.rfind("zero_convs.", 0) == 0 || name.rfind("middle_block_out.", 0) == 0) {
+        const std::string lastHintConv =
+            "input_hint_block." + std::to_string(net->input_hint_block->size() - 1) + ".";
+        if (name.rfind("zero_convs.", 0) == 0 || name.rfind("middle_block_out.", 0) == 0 ||
+            name.rfind(lastHintConv, 0) == 0) {
             EXPECT_EQ(tensor.abs().max().item<float>(), 0.0f) << name;
         } else if (name.rfind("input_hint_block.", 0) != 0) {
             ASSERT_TRUE(unet.count(name)) << name;
@@ -295,18 +282,20 @@ TEST_F(ControlNetTraining, LearnsOnAFixedBatchAndLeavesTheModelAlone) {
 TEST_F(ControlNetTraining, BatchesAreAPureFunctionOfSeedAndStepAndNeverHeldOut) {
     ControlNetTrainOptions opts = options();
     opts.batch = 8;
-    const ControlBatch a = controlBatch(opts, 64, 5), b = controlBatch(opts, 64, 5);
+    const ControlBatch a = controlBatch(opts, 64, 32, 5), b = controlBatch(opts, 64, 32, 5);
     EXPECT_TRUE(torch::equal(a.pairs.targets, b.pairs.targets));
     EXPECT_TRUE(torch::equal(a.hints, b.hints));
     EXPECT_EQ(a.pairs.texts, b.pairs.texts);
-    EXPECT_FALSE(torch::equal(a.pairs.targets, controlBatch(opts, 64, 6).pairs.targets));
+    EXPECT_FALSE(torch::equal(a.pairs.targets, controlBatch(opts, 64, 32, 6).pairs.targets));
     opts.type = ControlType::Depth;
-    const ControlBatch depth = controlBatch(opts, 64, 5);
+    const ControlBatch depth = controlBatch(opts, 64, 32, 5);
     EXPECT_TRUE(torch::equal(depth.pairs.targets, a.pairs.targets)); // same renders
     EXPECT_FALSE(torch::equal(depth.hints, a.hints));
-    for (const std::string& text : a.pairs.texts)
-        for (const auto& [subject, style] : heldOutCombinations())
-            EXPECT_NE(text, caption(subject, style));
+    EXPECT_EQ(a.pairs.references.size(2), 32);
+    ASSERT_EQ(a.rendered.size(), 8u);
+    for (std::int64_t step = 0; step < 40; ++step)
+        for (const auto& [subject, style] : controlBatch(opts, 64, 32, step).rendered)
+            EXPECT_FALSE(isHeldOut(subject, style)) << subject << ", " << style;
     opts.type = ControlType::Openpose;
     EXPECT_THROW(ControlNetTrainer(*trainer_, opts), std::invalid_argument);
 }
@@ -328,7 +317,7 @@ TEST(SubjectMasks, TheShippedSegmenterFindsTheSubjectInRenders) {
     if (path.empty())
         GTEST_SKIP() << "no segmenter.safetensors beside the bundled demo model";
     SubjectSegmenter segmenter = loadSubjectSegmenter(path);
-    // docs/controlnet.md: 0.95 on 600 renders; 60 fresh ones here.
+    // docs/controlnet.md: 0.922 on 600 renders; 60 fresh ones here.
     EXPECT_GE(segmenterIoU(segmenter, 64, 60, 4242), 0.85);
     const std::string copy =
         (fs::temp_directory_path() /
@@ -337,6 +326,14 @@ TEST(SubjectMasks, TheShippedSegmenterFindsTheSubjectInRenders) {
     saveSubjectSegmenter(segmenter, copy);
     SubjectSegmenter again = loadSubjectSegmenter(copy);
     fs::remove(copy);
+    // Another weights file is refused naming it.
+    const std::string classifiers = pipeline::bundledModelFile("classifiers.safetensors");
+    try {
+        loadSubjectSegmenter(classifiers);
+        ADD_FAILURE() << "the classifiers were read as a segmenter";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find(classifiers), std::string::npos) << error.what();
+    }
     const torch::Tensor image = torch::rand({1, 3, 64, 64}) * 2 - 1;
     torch::NoGradGuard noGrad;
     EXPECT_TRUE(torch::equal(segmenter->forward(image), again->forward(image)));
