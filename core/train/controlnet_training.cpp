@@ -245,16 +245,9 @@ void trainControlNet(const ControlNetTrainOptions& options,
         if (!std::isfinite(loss))
             throw std::runtime_error("the ControlNet loss became " + std::to_string(loss) +
                                      " at step " + std::to_string(s) + "; try a lower --lr");
-        const bool last = recordDistillStep(progress, s, loss, started, options.maxMinutes, stop);
-        progress.saved = last || std::chrono::duration<double>(Clock::now() - lastSave).count() >=
-                                     options.saveEverySeconds;
-        if (progress.saved) {
-            trainer.save(options.out);
-            lastSave = Clock::now();
-        }
-        if (report)
-            report(progress);
-        if (last)
+        if (finishDistillStep(
+                progress, s, loss, started, lastSave, options.maxMinutes, options.saveEverySeconds,
+                [&] { trainer.save(options.out); }, report, stop))
             break;
     }
 }

@@ -57,4 +57,27 @@ inline bool recordDistillStep(DistillProgress& progress, std::int64_t s, double 
            (stop && stop());
 }
 
+// The end of step `s` of a distillation loop: records `loss` (recordDistillStep), calls `save`
+// when saveEverySeconds have passed since `lastSave` or this is the last step, then `report`.
+// Returns whether the loop ends here.
+inline bool finishDistillStep(DistillProgress& progress, std::int64_t s, double loss,
+                              std::chrono::steady_clock::time_point started,
+                              std::chrono::steady_clock::time_point& lastSave, double maxMinutes,
+                              double saveEverySeconds, const std::function<void()>& save,
+                              const std::function<void(const DistillProgress&)>& report,
+                              const std::function<bool()>& stop) {
+    const bool last = recordDistillStep(progress, s, loss, started, maxMinutes, stop);
+    progress.saved =
+        last ||
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - lastSave).count() >=
+            saveEverySeconds;
+    if (progress.saved) {
+        save();
+        lastSave = std::chrono::steady_clock::now();
+    }
+    if (report)
+        report(progress);
+    return last;
+}
+
 } // namespace deadiff::train

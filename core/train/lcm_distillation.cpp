@@ -330,16 +330,9 @@ void distillLcmLora(const LcmDistillOptions& options,
         batch.targets = imagesToTensor(targets);
         const double loss =
             distiller.step(batch, options.seed * 1000003ull + static_cast<std::uint64_t>(s));
-        const bool last = recordDistillStep(progress, s, loss, started, options.maxMinutes, stop);
-        progress.saved = last || std::chrono::duration<double>(Clock::now() - lastSave).count() >=
-                                     options.saveEverySeconds;
-        if (progress.saved) {
-            distiller.save(options.out);
-            lastSave = Clock::now();
-        }
-        if (report)
-            report(progress);
-        if (last)
+        if (finishDistillStep(
+                progress, s, loss, started, lastSave, options.maxMinutes, options.saveEverySeconds,
+                [&] { distiller.save(options.out); }, report, stop))
             break;
     }
 }
