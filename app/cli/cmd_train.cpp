@@ -196,19 +196,31 @@ int runControlNetTraining(const Args& args, Streams io) {
     options.seed = static_cast<std::uint64_t>(args.integer("--seed"));
     options.maxMinutes = args.number("--max-minutes");
     options.saveEverySeconds = args.number("--save-every");
+    options.workers = static_cast<int>(args.integer("--workers"));
+    if (options.workers < 1 || options.workers > options.batch)
+        throw UsageError("--workers needs 1 to --batch threads, got " +
+                         std::to_string(options.workers));
     if (options.steps < 1 || options.batch < 1 || !(options.learningRate > 0) ||
         !(options.subjectOnly >= 0 && options.subjectOnly <= 1) ||
         !(options.emaDecay >= 0 && options.emaDecay < 1) || options.snrGamma < 0)
         throw UsageError("--controlnet needs --steps, --batch >= 1, --lr > 0, --subject-only in "
                          "[0, 1], --ema in [0, 1) and --snr-gamma >= 0");
     const long long logEvery = std::max(1LL, args.integer("--log-every"));
+    train::ControlNetRun run;
     {
         const StopOnSignals signals;
-        train::trainControlNet(options, distillReport("controlnet", "loss", 2, logEvery, io),
-                               [] { return stopRequested.load(); });
+        run = train::trainControlNet(options, distillReport("controlnet", "loss", 2, logEvery, io),
+                                     [] { return stopRequested.load(); });
     }
+    char summary[160];
+    std::snprintf(summary, sizeof summary, " (%lld of %lld steps, %s of training%s)",
+                  static_cast<long long>(run.steps), static_cast<long long>(options.steps),
+                  formatDuration(run.seconds).c_str(), run.resumedAt > 0 ? ", resumed" : "");
     io.out << (stopRequested ? "stopped; " : "") << "ControlNet (" << nameOf(options.type)
-           << "): " << options.out << "\n";
+           << "): " << options.out << summary << "\n";
+    if (run.steps < options.steps)
+        io.out << "the same command continues it from " << train::controlNetStateDir(options.out)
+               << "\n";
     return stopRequested ? kExitCancelled : kExitOk;
 }
 
@@ -231,12 +243,16 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
               "steps, batch 16, --lr 0.001.\n"
               "--controlnet canny|depth --base MODEL_DIR --out FILE.safetensors trains a\n"
               "ControlNet for the model on the renderer's exact outlines or depth maps\n"
-              "(--control FILE --hint IMG); defaults for it: 3000 steps, batch 16, --lr 0.0001.");
+              "(--control FILE --hint IMG); defaults for it: 3000 steps, batch 16, --lr 0.0001;\n"
+              "its state is kept in FILE.safetensors.train/ and the same command resumes it.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .flag("--lcm", "distil --base into an LCM-LoRA written to --out (a .safetensors file)")
         .flag("--taesd", "fit a TAESD decoder to --base's VAE, written to --out (a file)")
         .option("--controlnet", "TYPE",
                 "train a canny or depth ControlNet for --base, written to --out (a file)")
+        .option("--workers", "N",
+                "--controlnet: threads that each take a share of the batch (2 uses both cores)",
+                "1")
         .option("--taesd-channels", "N", "--taesd: the decoder's width", "32")
         .option("--rank", "N", "--lcm: the LoRA's rank", "8")
         .option("--teacher-cfg", "F", "--lcm: the guidance scale the teacher is used at", "5")

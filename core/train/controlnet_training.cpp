@@ -3,21 +3,28 @@
 #include "core/common/enum_names.h"
 #include "core/common/splitmix.h"
 #include "core/image/clip_preprocess.h"
+#include "core/io/atomic_file.h"
+#include "core/io/bounded_file.h"
 #include "core/io/safetensors.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/train/batch_tensors.h"
 #include "core/train/parameter_average.h"
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 namespace deadiff::train {
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using control::ControlType;
 
@@ -165,49 +172,139 @@ ControlNetTrainer::ControlNetTrainer(DeadiffTrainer& model, const ControlNetTrai
         net_->parameters(), torch::optim::AdamWOptions(options.learningRate).weight_decay(1e-2));
     if (options.emaDecay > 0)
         average_ = std::make_unique<ParameterAverage>(net_->parameters());
+    if (options.workers < 1)
+        throw std::invalid_argument("ControlNet training needs at least one worker");
+    for (int w = 1; w < options.workers; ++w)
+        replicas_.push_back(controlNetFromUNet(model_.unet(), model_.config().latentFactor()));
+    syncReplicas();
 }
 
 ControlNetTrainer::~ControlNetTrainer() = default;
 
-double ControlNetTrainer::step(const ControlBatch& batch, std::uint64_t noiseSeed) {
+// What a step draws before any worker starts, so that the split changes nothing.
+struct ControlNetTrainer::StepDraws {
+    torch::Tensor tokens, timesteps, noise, useReference;
+};
+
+double ControlNetTrainer::accumulate(nn::ControlNetModel& net, const ControlBatch& batch,
+                                     const StepDraws& draws, std::int64_t begin, std::int64_t end) {
     using pipeline::ReferenceBranch;
-    torch::manual_seed(noiseSeed);
-    const torch::Tensor& targets = batch.pairs.targets;
-    const std::int64_t size = targets.size(0);
+    const std::int64_t batchSize = batch.pairs.targets.size(0), size = end - begin;
+    const auto part = [&](const torch::Tensor& whole) { return whole.slice(0, begin, end); };
     torch::Tensor latents, text, style;
     {
         torch::NoGradGuard noGrad;
-        latents = model_.vae()->encode(targets).scaledLatent;
-        text = model_.text()->forward(model_.tokenize(batch.pairs.texts));
+        latents = model_.vae()->encode(part(batch.pairs.targets)).scaledLatent;
+        text = model_.text()->forward(part(draws.tokens));
         pipeline::ReferenceEncoder& references = model_.references();
         const torch::Tensor ids = references.textIds(ReferenceBranch::Style).expand({size, -1});
-        style = references.proj(ReferenceBranch::Style)
-                    ->forward(references.blip(ReferenceBranch::Style)
-                                  ->forward(image::clipNormalize(batch.pairs.references), ids)) *
-                torch::tensor(batch.useReference).view({size, 1, 1});
+        style =
+            references.proj(ReferenceBranch::Style)
+                ->forward(references.blip(ReferenceBranch::Style)
+                              ->forward(image::clipNormalize(part(batch.pairs.references)), ids)) *
+            part(draws.useReference).view({size, 1, 1});
     }
     const nn::UNetContext contexts{style, text, torch::zeros_like(style), text, 1.0};
     const torch::Tensor& abarAll = model_.alphasCumprod();
-    const torch::Tensor timesteps = torch::randint(0, abarAll.size(0), {size}, torch::kInt64);
-    const torch::Tensor noise = torch::randn_like(latents);
+    const torch::Tensor timesteps = part(draws.timesteps), noise = part(draws.noise);
     const torch::Tensor abar = abarAll.index_select(0, timesteps).view({size, 1, 1, 1});
     const torch::Tensor noisy = abar.sqrt() * latents + (1.0 - abar).sqrt() * noise;
 
-    const std::vector<torch::Tensor> residuals = net_->forward(noisy, batch.hints, timesteps, text);
+    const std::vector<torch::Tensor> residuals =
+        net->forward(noisy, part(batch.hints), timesteps, text);
     const torch::Tensor eps = model_.unet()->forward(noisy, timesteps, contexts, residuals);
     torch::Tensor perSample = (eps - noise).pow(2).mean({1, 2, 3});
     if (options_.snrGamma > 0)
         perSample = perSample * minSnrWeights(abarAll, timesteps, options_.snrGamma);
-    const torch::Tensor loss = perSample.mean();
-    optimizer_->zero_grad();
+    const torch::Tensor loss = perSample.sum() / static_cast<double>(batchSize);
     loss.backward();
+    return loss.item<double>();
+}
+
+double ControlNetTrainer::computeGradients(const ControlBatch& batch, std::uint64_t noiseSeed) {
+    const torch::Tensor& targets = batch.pairs.targets;
+    const std::int64_t size = targets.size(0), factor = model_.config().latentFactor();
+    StepDraws draws;
+    draws.tokens = model_.tokenize(batch.pairs.texts);
+    torch::manual_seed(noiseSeed);
+    draws.timesteps = torch::randint(0, model_.alphasCumprod().size(0), {size}, torch::kInt64);
+    draws.noise = torch::randn({size, model_.config().latentChannels(), targets.size(2) / factor,
+                                targets.size(3) / factor});
+    draws.useReference = torch::tensor(batch.useReference);
+
+    optimizer_->zero_grad();
+    const std::int64_t workers =
+        std::min<std::int64_t>(size, 1 + static_cast<std::int64_t>(replicas_.size()));
+    const auto bound = [&](std::int64_t w) { return size * w / workers; };
+    std::vector<double> losses(static_cast<std::size_t>(workers), 0.0);
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
+    std::vector<std::thread> threads;
+    for (std::int64_t w = 1; w < workers; ++w) {
+        nn::ControlNetModel& replica = replicas_[static_cast<std::size_t>(w - 1)];
+        for (torch::Tensor& parameter : replica->parameters())
+            if (parameter.grad().defined())
+                parameter.mutable_grad().zero_();
+        threads.emplace_back([&, w] {
+            try {
+                losses[static_cast<std::size_t>(w)] =
+                    accumulate(replica, batch, draws, bound(w), bound(w + 1));
+            } catch (...) {
+                errors[static_cast<std::size_t>(w)] = std::current_exception();
+            }
+        });
+    }
+    try {
+        losses[0] = accumulate(net_, batch, draws, 0, bound(1));
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (std::thread& thread : threads)
+        thread.join();
+    for (const std::exception_ptr& error : errors)
+        if (error)
+            std::rethrow_exception(error);
+    // The replicas' gradients into the network the optimizer steps, in worker order.
+    torch::NoGradGuard noGrad;
+    const std::vector<torch::Tensor> parameters = net_->parameters();
+    for (std::int64_t w = 1; w < workers; ++w) {
+        const std::vector<torch::Tensor> theirs =
+            replicas_[static_cast<std::size_t>(w - 1)]->parameters();
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            if (!theirs[i].grad().defined())
+                continue;
+            torch::Tensor parameter = parameters[i];
+            if (parameter.grad().defined())
+                parameter.mutable_grad().add_(theirs[i].grad());
+            else
+                parameter.mutable_grad() = theirs[i].grad().clone();
+        }
+    }
+    double loss = 0;
+    for (const double part : losses)
+        loss += part;
+    return loss;
+}
+
+double ControlNetTrainer::step(const ControlBatch& batch, std::uint64_t noiseSeed) {
+    const double loss = computeGradients(batch, noiseSeed);
     torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
     optimizer_->step();
     if (average_)
         average_->update(std::min(options_.emaDecay, (1.0 + static_cast<double>(steps_)) /
                                                          (10.0 + static_cast<double>(steps_))));
     ++steps_;
-    return loss.item<double>();
+    syncReplicas();
+    return loss;
+}
+
+void ControlNetTrainer::syncReplicas() {
+    torch::NoGradGuard noGrad;
+    const std::vector<torch::Tensor> parameters = net_->parameters();
+    for (nn::ControlNetModel& replica : replicas_) {
+        std::vector<torch::Tensor> theirs = replica->parameters();
+        for (std::size_t i = 0; i < parameters.size(); ++i)
+            theirs[i].copy_(parameters[i]);
+    }
 }
 
 void ControlNetTrainer::save(const std::string& path) {
@@ -217,23 +314,105 @@ void ControlNetTrainer::save(const std::string& path) {
         saveControlNet(net_, options_.type, path, true);
 }
 
-void trainControlNet(const ControlNetTrainOptions& options,
-                     const std::function<void(const DistillProgress&)>& report,
-                     const std::function<bool()>& stop) {
+std::string controlNetStateDir(const std::string& out) {
+    return out + ".train";
+}
+
+void ControlNetTrainer::saveState(const std::string& dir) {
+    fs::create_directories(dir);
+    const auto atomically = [&](const std::string& name, const auto& write) {
+        const std::string path = (fs::path(dir) / name).string();
+        write(path + ".tmp");
+        fs::rename(path + ".tmp", path);
+    };
+    atomically("controlnet.pt", [&](const std::string& path) { torch::save(net_, path); });
+    atomically("optimizer.pt", [&](const std::string& path) { torch::save(*optimizer_, path); });
+    if (average_)
+        average_->save((fs::path(dir) / "ema.pt").string());
+}
+
+void ControlNetTrainer::loadState(const std::string& dir, std::int64_t stepsDone) {
+    try {
+        torch::load(net_, (fs::path(dir) / "controlnet.pt").string());
+        torch::load(*optimizer_, (fs::path(dir) / "optimizer.pt").string());
+    } catch (const c10::Error&) {
+        throw std::runtime_error(dir + " holds the state of another ControlNet (another model or "
+                                       "an older version); delete it to start over");
+    }
+    if (average_)
+        average_->load((fs::path(dir) / "ema.pt").string());
+    steps_ = stepsDone;
+    syncReplicas();
+}
+
+namespace {
+
+// What the state's progress.json records: where the run stands, and the options that must not
+// change when it resumes.
+nlohmann::json runRecord(const ControlNetTrainOptions& options) {
+    return {{"kind", nameOf(options.type)},
+            {"model", fs::weakly_canonical(options.model).string()},
+            {"seed", options.seed},
+            {"batch", options.batch},
+            {"learning_rate", options.learningRate}};
+}
+
+} // namespace
+
+ControlNetRun trainControlNet(const ControlNetTrainOptions& options,
+                              const std::function<void(const DistillProgress&)>& report,
+                              const std::function<bool()>& stop) {
     if (options.out.empty())
         throw std::invalid_argument("ControlNet training: no output file given");
     if (options.batch < 1 || options.steps < 1 || !(options.learningRate > 0))
         throw std::invalid_argument("ControlNet training: steps, batch >= 1 and a learning rate "
                                     "> 0 are needed");
+    const std::string stateDir = controlNetStateDir(options.out);
+    const std::string progressPath = (fs::path(stateDir) / "progress.json").string();
+    const nlohmann::json record = runRecord(options);
+    ControlNetRun run;
+    nlohmann::json saved;
+    if (fs::exists(progressPath)) {
+        try {
+            saved = nlohmann::json::parse(io::readBoundedTextFile(
+                progressPath, io::kMaxJsonFileBytes, "training progress file"));
+            for (const auto& [key, value] : record.items())
+                if (saved.at(key) != value)
+                    throw std::runtime_error(progressPath + ": this run was begun with " + key +
+                                             " " + saved.at(key).dump() + ", not " + value.dump() +
+                                             "; resume it with the same options, or delete " +
+                                             stateDir + " to start over");
+            run.resumedAt = run.steps = saved.at("step").get<std::int64_t>();
+            run.seconds = saved.at("seconds").get<double>();
+        } catch (const nlohmann::json::exception& error) {
+            throw std::runtime_error(progressPath + ": not a training progress file (" +
+                                     error.what() + "); delete " + stateDir + " to start over");
+        }
+    }
     DistillTeacher model = openDistillTeacher(options.model, options.seed);
     ControlNetTrainer trainer(*model.model, options);
+    if (run.resumedAt > 0)
+        trainer.loadState(stateDir, run.resumedAt);
     const int imageSize = static_cast<int>(model.config.defaultImageSize);
     const auto referenceSize = static_cast<int>(model.config.reference.blip.vision.imageSize);
     const auto started = Clock::now();
     auto lastSave = started;
+    const auto save = [&](std::int64_t stepsDone) {
+        trainer.saveState(stateDir);
+        nlohmann::json progress = record;
+        progress["step"] = stepsDone;
+        progress["seconds"] =
+            run.seconds + std::chrono::duration<double>(Clock::now() - started).count();
+        const std::string text = progress.dump(2) + "\n";
+        io::AtomicFile file(progressPath);
+        file.write(text.data(), text.size());
+        file.commit();
+        trainer.save(options.out);
+    };
     DistillProgress progress;
     progress.total = options.steps;
-    for (std::int64_t s = 0; s < options.steps; ++s) {
+    progress.firstStep = progress.step = run.resumedAt;
+    for (std::int64_t s = run.resumedAt; s < options.steps; ++s) {
         const ControlBatch batch = controlBatch(options, imageSize, referenceSize, s);
         // Warm-up over the first 100 steps, as the model's own training.
         const double warm = std::min(1.0, 0.01 + 0.99 * static_cast<double>(s) / 100.0);
@@ -247,9 +426,14 @@ void trainControlNet(const ControlNetTrainOptions& options,
                                      " at step " + std::to_string(s) + "; try a lower --lr");
         if (finishDistillStep(
                 progress, s, loss, started, lastSave, options.maxMinutes, options.saveEverySeconds,
-                [&] { trainer.save(options.out); }, report, stop))
+                [&] { save(s + 1); }, report, stop))
             break;
     }
+    if (progress.step == run.resumedAt && !fs::exists(options.out))
+        save(run.resumedAt); // nothing left to train: the file from the state
+    run.steps = progress.step;
+    run.seconds += std::chrono::duration<double>(Clock::now() - started).count();
+    return run;
 }
 
 } // namespace deadiff::train

@@ -76,6 +76,11 @@ struct ControlNetTrainOptions {
     std::uint64_t seed = 0;
     double maxMinutes = 0;         // save and stop when reached; 0: no limit
     double saveEverySeconds = 120; // the output file is rewritten this often
+    // Threads that each take an equal share of a step's batch (data parallel: their gradients
+    // are summed before the one optimizer step). 2 uses both cores of a 2-core machine, where
+    // a second intra-op thread gives these small networks nothing. The result does not depend
+    // on it beyond float rounding: noise and timesteps are drawn for the whole batch first.
+    int workers = 1;
 };
 
 // One batch: the renders, their references, prompts and hints.
@@ -99,24 +104,54 @@ public:
 
     // One AdamW step; the loss before it. `noiseSeed` fixes noise and timesteps.
     double step(const ControlBatch& batch, std::uint64_t noiseSeed);
+    // The first half of step: the batch's loss with its gradients in controlNet(), no update.
+    double computeGradients(const ControlBatch& batch, std::uint64_t noiseSeed);
     nn::ControlNetModel& controlNet() { return net_; }
     torch::optim::AdamW& optimizer() { return *optimizer_; }
     // Writes the averaged weights (the last ones without averaging), float16.
     void save(const std::string& path);
+    // Everything a later run needs to continue exactly where this one is: the weights as they
+    // train, their average, the optimizer's moments and the steps done (files in `dir`).
+    void saveState(const std::string& dir);
+    // The state saveState wrote after `stepsDone` steps. Throws std::runtime_error naming `dir`
+    // when its files do not fit this ControlNet.
+    void loadState(const std::string& dir, std::int64_t stepsDone);
+    std::int64_t stepsDone() const { return steps_; }
 
 private:
+    struct StepDraws;
+    // Samples [begin, end) of the batch through `net`: their share of the batch's mean loss,
+    // its gradients added to `net`'s.
+    double accumulate(nn::ControlNetModel& net, const ControlBatch& batch, const StepDraws& draws,
+                      std::int64_t begin, std::int64_t end);
+    // The replicas take the network's current weights.
+    void syncReplicas();
+
     DeadiffTrainer& model_;
     ControlNetTrainOptions options_;
     nn::ControlNetModel net_{nullptr};
+    std::vector<nn::ControlNetModel> replicas_; // one per worker after the first
     std::unique_ptr<torch::optim::AdamW> optimizer_;
     std::unique_ptr<ParameterAverage> average_;
     std::int64_t steps_ = 0;
 };
 
+// Where the state of a run writing `out` is kept: `out` + ".train" (a folder).
+std::string controlNetStateDir(const std::string& out);
+
+struct ControlNetRun {
+    std::int64_t steps = 0;     // done, over every session of the run
+    std::int64_t resumedAt = 0; // steps done before this session (0: a fresh run)
+    double seconds = 0;         // spent training, over every session
+};
+
 // Loads options.model, trains for options.steps (or options.maxMinutes) and writes options.out.
-// `report` after each step; `stop` returning true saves and ends early.
-void trainControlNet(const ControlNetTrainOptions& options,
-                     const std::function<void(const DistillProgress&)>& report = {},
-                     const std::function<bool()>& stop = {});
+// `report` after each step; `stop` returning true saves and ends early. Resumable: each save
+// also writes the run's state (controlNetStateDir), and a run whose state is there continues
+// from it, exactly as if it had not stopped; its options must be the same (kind, model, seed,
+// batch, learning rate), else std::runtime_error says which differs.
+ControlNetRun trainControlNet(const ControlNetTrainOptions& options,
+                              const std::function<void(const DistillProgress&)>& report = {},
+                              const std::function<bool()>& stop = {});
 
 } // namespace deadiff::train

@@ -17,6 +17,7 @@ namespace deadiff::train {
 
 struct DistillProgress {
     std::int64_t step = 0, total = 0;
+    std::int64_t firstStep = 0; // where this session began (a resumed run's steps done before)
     double loss = 0, averageLoss = 0, secondsPerStep = 0;
     bool saved = false;
 };
@@ -49,10 +50,11 @@ inline bool recordDistillStep(DistillProgress& progress, std::int64_t s, double 
                               const std::function<bool()>& stop) {
     progress.loss = loss;
     progress.step = s + 1;
-    progress.averageLoss = s == 0 ? loss : 0.98 * progress.averageLoss + 0.02 * loss;
+    progress.averageLoss =
+        s == progress.firstStep ? loss : 0.98 * progress.averageLoss + 0.02 * loss;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress.secondsPerStep = elapsed / static_cast<double>(s + 1);
+    progress.secondsPerStep = elapsed / static_cast<double>(s + 1 - progress.firstStep);
     return s + 1 == progress.total || (maxMinutes > 0 && elapsed >= 60 * maxMinutes) ||
            (stop && stop());
 }

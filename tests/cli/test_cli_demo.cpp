@@ -334,6 +334,17 @@ TEST_F(CliDemo, TrainsAControlNetAndEvalScoresLayoutsWithAndWithoutIt) {
                                      "--out", net, "--steps", "2", "--batch", "2"});
     ASSERT_EQ(trained.exitCode, 0) << trained.err;
     ASSERT_TRUE(fs::exists(net));
+    // The same command with more steps continues the run; with another batch it is refused.
+    const auto resumed = runProcess({kCli, "train", "--controlnet", "canny", "--base", bundled,
+                                     "--out", net, "--steps", "3", "--batch", "2"});
+    ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+    EXPECT_NE(resumed.out.find("(3 of 3 steps"), std::string::npos) << resumed.out;
+    EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
+    EXPECT_EQ(resumed.out.find("step 1/3"), std::string::npos) << resumed.out;
+    const auto otherBatch = runProcess({kCli, "train", "--controlnet", "canny", "--base", bundled,
+                                        "--out", net, "--steps", "4", "--batch", "4"});
+    EXPECT_NE(otherBatch.exitCode, 0);
+    EXPECT_NE(otherBatch.err.find("batch 2, not 4"), std::string::npos) << otherBatch.err;
     const auto evaluated = runProcess({kCli,        "eval",    "--layout", "canny",     "--model",
                                        bundled,     "--model", bundled,    "--control", "none",
                                        "--control", net,       "--label",  "without",   "--label",

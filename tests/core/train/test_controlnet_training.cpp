@@ -279,6 +279,111 @@ TEST_F(ControlNetTraining, LearnsOnAFixedBatchAndLeavesTheModelAlone) {
     }
 }
 
+std::map<std::string, torch::Tensor> gradientsOf(nn::ControlNetModel& net) {
+    std::map<std::string, torch::Tensor> gradients;
+    for (const auto& item : net->named_parameters())
+        gradients[item.key()] = item.value().grad().defined() ? item.value().grad().clone()
+                                                              : torch::zeros_like(item.value());
+    return gradients;
+}
+
+// Data parallel: two threads, each with half the batch on its own copy of the ControlNet, must
+// give the one optimizer step the gradients one thread gives, and keep their copies in step.
+TEST_F(ControlNetTraining, TwoWorkersComputeTheGradientsOfOne) {
+    ControlNetTrainOptions opts = options();
+    ControlNetTrainer one(*trainer_, opts);
+    opts.workers = 2;
+    ControlNetTrainer two(*trainer_, opts);
+    const ControlBatch fixed = batch(opts);
+    // Within `tolerance` of the largest gradient; returns the body's share of it (its largest
+    // gradient over the largest of all).
+    const auto expectSameGradients = [&](double tolerance) {
+        const auto a = gradientsOf(one.controlNet());
+        const auto b = gradientsOf(two.controlNet());
+        double scale = 0, body = 0;
+        for (const auto& [name, gradient] : a) {
+            scale = std::max(scale, gradient.abs().max().item<double>());
+            if (name.rfind("input_blocks.", 0) == 0)
+                body = std::max(body, gradient.abs().max().item<double>());
+        }
+        EXPECT_GT(scale, 0.0);
+        EXPECT_EQ(a.size(), b.size());
+        for (const auto& [name, gradient] : a) {
+            if (!b.count(name)) {
+                ADD_FAILURE() << name << " has no gradient with two workers";
+                continue;
+            }
+            EXPECT_LE((b.at(name) - gradient).abs().max().item<double>(), tolerance * scale)
+                << name;
+        }
+        return body / scale;
+    };
+    const double lossOne = one.computeGradients(fixed, 77);
+    EXPECT_NEAR(two.computeGradients(fixed, 77), lossOne, 1e-5 * lossOne);
+    // Before the first step next to nothing reaches the body (the zero convolutions block it).
+    EXPECT_LT(expectSameGradients(1e-5), 1e-4);
+    one.step(fixed, 77);
+    two.step(fixed, 77);
+    one.computeGradients(fixed, 78);
+    two.computeGradients(fixed, 78);
+    // After it the body learns; a copy that missed the update would give half its gradient.
+    EXPECT_GT(expectSameGradients(1e-3), 1e-2);
+    opts.workers = 0;
+    EXPECT_THROW(ControlNetTrainer(*trainer_, opts), std::invalid_argument);
+}
+
+// A run stopped and started again writes the file a run that never stopped writes.
+TEST_F(ControlNetTraining, AStoppedRunResumesExactlyWhereItStopped) {
+    const std::string model = (dir_ / "model").string();
+    trainer_->saveModel(model);
+    ControlNetTrainOptions opts = options();
+    opts.model = model;
+    opts.batch = 2;
+    opts.steps = 3;
+    opts.saveEverySeconds = 1e9; // saves on stopping and at the end only
+    opts.out = (dir_ / "straight" / "control_tiny_canny.safetensors").string();
+    fs::create_directories(dir_ / "straight");
+    const ControlNetRun straight = trainControlNet(opts);
+    EXPECT_EQ(straight.steps, 3);
+    EXPECT_EQ(straight.resumedAt, 0);
+
+    opts.out = (dir_ / "stopped" / "control_tiny_canny.safetensors").string();
+    fs::create_directories(dir_ / "stopped");
+    int checks = 0;
+    const ControlNetRun first = trainControlNet(opts, {}, [&] { return ++checks == 2; });
+    EXPECT_EQ(first.steps, 2);
+    ASSERT_TRUE(fs::exists(controlNetStateDir(opts.out)));
+    const nn::TensorMap halfway = nn::tensorsOf(io::SafetensorsFile::open(opts.out));
+
+    // Another seed or batch would train another network: refused, naming what differs.
+    ControlNetTrainOptions other = opts;
+    other.seed = 9;
+    try {
+        trainControlNet(other);
+        ADD_FAILURE() << "resumed with another seed";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("seed"), std::string::npos) << error.what();
+    }
+
+    std::vector<std::int64_t> reported;
+    const ControlNetRun second =
+        trainControlNet(opts, [&](const DistillProgress& p) { reported.push_back(p.step); });
+    EXPECT_EQ(second.resumedAt, 2);
+    EXPECT_EQ(second.steps, 3);
+    EXPECT_EQ(reported, (std::vector<std::int64_t>{3}));
+    const nn::TensorMap resumed = nn::tensorsOf(io::SafetensorsFile::open(opts.out));
+    const nn::TensorMap expected = nn::tensorsOf(
+        io::SafetensorsFile::open((dir_ / "straight" / "control_tiny_canny.safetensors").string()));
+    ASSERT_EQ(resumed.size(), expected.size());
+    int moved = 0;
+    for (const auto& [name, tensor] : expected) {
+        ASSERT_TRUE(resumed.count(name)) << name;
+        EXPECT_TRUE(torch::equal(resumed.at(name), tensor)) << name;
+        moved += torch::equal(halfway.at(name), tensor) ? 0 : 1;
+    }
+    EXPECT_GT(moved, 0); // the third step changed the file
+}
+
 TEST_F(ControlNetTraining, BatchesAreAPureFunctionOfSeedAndStepAndNeverHeldOut) {
     ControlNetTrainOptions opts = options();
     opts.batch = 8;
