@@ -358,6 +358,13 @@ int runTrain(const std::vector<std::string>& argv, Streams io) {
     options.exportBase = args.value("--export-base");
     if (!options.exportBase.empty() && options.exportDir.empty())
         throw UsageError("--export-base needs --export DIR");
+    // A fine-tune of a finished base has no VAE phase: these would be ignored without a word.
+    if (options.stage == 1 && !options.baseModel.empty())
+        for (const char* vaeOption : {"--vae-steps", "--vae-batch"})
+            if (args.has(vaeOption))
+                throw UsageError(std::string(vaeOption) +
+                                 " is for a stage-1 run from scratch; a fine-tune of --base "
+                                 "keeps the base's VAE (it trains the UNet only)");
     if (args.has("--content-layers")) {
         std::vector<std::int64_t> layers;
         const std::string text = args.value("--content-layers");

@@ -317,6 +317,13 @@ TEST_F(CliDemo, EvalPutsEachModelOverItsBaseAndCountsTheLook) {
     EXPECT_EQ(lookInStage2.exitCode, 1);
     EXPECT_NE(lookInStage2.err.find("--look is for stage 1"), std::string::npos)
         << lookInStage2.err;
+    const auto vaeStepsInFineTune =
+        runProcess({kCli, "train", "--stage", "1", "--base", bundled, "--out",
+                    (dir_ / "s1b").string(), "--vae-steps", "100"});
+    EXPECT_EQ(vaeStepsInFineTune.exitCode, 2);
+    EXPECT_NE(vaeStepsInFineTune.err.find("keeps the base's VAE"), std::string::npos)
+        << vaeStepsInFineTune.err;
+    EXPECT_FALSE(fs::exists(dir_ / "s1b"));
     const auto unknownLook = runProcess(
         {kCli, "train", "--stage", "1", "--out", (dir_ / "s1").string(), "--look", "sepia"});
     EXPECT_EQ(unknownLook.exitCode, 2);
