@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <ostream>
 
@@ -89,6 +90,12 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
     if (bases.size() > models.size())
         throw UsageError("more --base than --model: give one base per model, in order (own: "
                          "the model's own)");
+    if (args.has("--autoencoder"))
+        for (const std::string& base : bases)
+            if (base != "own" && !std::filesystem::is_directory(base))
+                throw UsageError("--autoencoder scores the VAE of a model folder; --base " + base +
+                                 " is not one (a single checkpoint file is a base for "
+                                 "generating, not for --autoencoder)");
     std::string classifierPath = args.value("--classifiers");
     if (classifierPath.empty() && args.has("--train-classifiers"))
         throw UsageError("--train-classifiers needs --classifiers FILE to write");

@@ -312,6 +312,12 @@ TEST_F(CliDemo, EvalPutsEachModelOverItsBaseAndCountsTheLook) {
     EXPECT_EQ(tooManyBases.exitCode, 2);
     EXPECT_NE(tooManyBases.err.find("more --base than --model"), std::string::npos)
         << tooManyBases.err;
+    const auto autoencoderOfAFile =
+        runProcess({kCli, "eval", "--autoencoder", "--model", bundled, "--base",
+                    (fs::path(bundled) / "model.safetensors").string(), "--pairs", "1"});
+    EXPECT_EQ(autoencoderOfAFile.exitCode, 2);
+    EXPECT_NE(autoencoderOfAFile.err.find("scores the VAE of a model folder"), std::string::npos)
+        << autoencoderOfAFile.err;
     const auto lookInStage2 = runProcess({kCli, "train", "--stage", "2", "--base", bundled, "--out",
                                           (dir_ / "s2").string(), "--look", "vignette"});
     EXPECT_EQ(lookInStage2.exitCode, 1);
