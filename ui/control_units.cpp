@@ -179,12 +179,13 @@ ControlUnitEditor::ControlUnitEditor(QWidget* parent)
 
     hintZone_ = new ImageDropZone(tr("Hint"), tr("Drop a picture or a ready hint"), this);
     hintZone_->setObjectName("hintZone");
-    hintZone_->setMinimumHeight(120);
-    hintZone_->setMaximumHeight(140);
+    // The zone's own minimum fits its title, thumbnail and buttons; a lower cap made the buttons
+    // cover the thumbnail. The preview beside it matches its height.
+    hintZone_->setMaximumHeight(hintZone_->minimumHeight() + 20);
     preview_ = new ImageView(this);
     preview_->setObjectName("hintPreview");
     preview_->setMinimumHeight(120);
-    preview_->setMaximumHeight(140);
+    preview_->setMaximumHeight(hintZone_->maximumHeight());
     preview_->setPlaceholderText(tr("Hint preview"));
     preview_->setToolTip(tr("The hint as the ControlNet sees it, at the image size"));
     auto* zones = new QHBoxLayout;

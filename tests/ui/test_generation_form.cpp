@@ -382,6 +382,17 @@ private Q_SLOTS:
         QCOMPARE(qGray(shown.pixel(32, 19)), 0);
         QVERIFY(editor->previewError().isEmpty());
         QVERIFY(editor->saveHintButton()->isEnabled());
+        // The hint zone's buttons sit below its thumbnail, not over it.
+        form.resize(420, 900);
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        const auto* thumbnail = editor->hintZone()->findChild<QWidget*>("thumbnail");
+        const auto* browse = editor->hintZone()->findChild<QWidget*>("browseButton");
+        QVERIFY(thumbnail != nullptr && browse != nullptr);
+        QVERIFY2(thumbnail->geometry().bottom() < browse->geometry().top(),
+                 qPrintable(QStringLiteral("thumbnail ends at %1, buttons start at %2")
+                                .arg(thumbnail->geometry().bottom())
+                                .arg(browse->geometry().top())));
         const QString saved = dir_.filePath("hint.png");
         QVERIFY(editor->saveHint(saved));
         QCOMPARE(QImage(saved).convertToFormat(QImage::Format_RGB888),
