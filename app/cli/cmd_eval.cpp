@@ -42,6 +42,9 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
                 "bundled model)")
         .flag("--train-segmenter", "train the segmenter first and write --segmenter")
         .option("--segmenter-steps", "N", "training steps of the segmenter", "800")
+        .option("--segmenter-autoencoder", "MODEL_DIR",
+                "--train-segmenter: half of its renders go through this model's autoencoder "
+                "(default: the bundled model's; none: renders only)")
         .flag("--look", "add a column: the share of images with the vignette look (a base's "
                         "own look, the second demo base's)")
         .option("--classifiers", "FILE",
@@ -172,6 +175,16 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
         const std::string path = args.value("--segmenter");
         if (path.empty())
             throw UsageError("--train-segmenter needs --segmenter FILE to write");
+        // Generated images come through a decoder: half of every batch goes through the
+        // model's autoencoder (with an imperfect latent) so that the decoder's rendition of a
+        // subject is known too. The model of --segmenter-autoencoder, else the bundled one.
+        std::string autoencoderModel = args.value("--segmenter-autoencoder");
+        if (autoencoderModel.empty())
+            autoencoderModel = pipeline::bundledModelDir();
+        train::ImageRoundTrip roundTrip;
+        if (!autoencoderModel.empty() && autoencoderModel != "none")
+            roundTrip = train::autoencoderRoundTrip(train::loadModelAutoencoder(autoencoderModel),
+                                                    train::kSegmenterLatentNoise);
         segmenter = train::trainSubjectSegmenter(
             64, args.integer("--segmenter-steps"), 24, 11,
             [&](std::int64_t step, std::int64_t total, double loss) {
@@ -182,13 +195,20 @@ int runEval(const std::vector<std::string>& argv, Streams io) {
                                   loss);
                     io.err << line << std::flush;
                 }
-            });
+            },
+            roundTrip);
         train::saveSubjectSegmenter(*segmenter, path);
-        char line[160];
+        char line[256];
         std::snprintf(line, sizeof line,
                       "segmenter on 600 fresh renders at free placements: mean IoU %.3f -> %s\n",
                       train::segmenterIoU(*segmenter, 64, 600, 99), path.c_str());
         io.out << line;
+        if (roundTrip) {
+            std::snprintf(
+                line, sizeof line, "  the same renders through %s's autoencoder: mean IoU %.3f\n",
+                autoencoderModel.c_str(), train::segmenterIoU(*segmenter, 64, 600, 99, roundTrip));
+            io.out << line;
+        }
         if (args.values("--model").empty())
             return kExitOk;
     } else if (args.has("--layout")) {

@@ -1,5 +1,6 @@
 #include "core/train/classifier.h"
 
+#include "core/image/tensor_image.h"
 #include "core/io/safetensors.h"
 #include "core/train/batch_tensors.h"
 #include "core/train/synthetic_dataset.h"
@@ -55,7 +56,8 @@ LabelledBatch labelledBatch(int imageSize, int batch, std::mt19937_64& rng, bool
 
 // Renders with their exact masks [B, 1, H, W] in 0..1; odd draws at free placements.
 std::pair<torch::Tensor, torch::Tensor> maskedBatch(int imageSize, int batch, std::mt19937_64& rng,
-                                                    bool augment) {
+                                                    bool augment,
+                                                    const ImageRoundTrip& roundTrip = {}) {
     std::vector<cv::Mat> rgb;
     std::vector<torch::Tensor> masks;
     for (int i = 0; i < batch; ++i) {
@@ -73,6 +75,11 @@ std::pair<torch::Tensor, torch::Tensor> maskedBatch(int imageSize, int batch, st
                 .div(255.0));
     }
     torch::Tensor images = imagesToTensor(rgb);
+    if (roundTrip && batch >= 2) {
+        torch::NoGradGuard noGrad;
+        images = torch::cat({roundTrip(images.narrow(0, 0, batch / 2), rng).clamp(-1, 1),
+                             images.narrow(0, batch / 2, batch - batch / 2)});
+    }
     if (augment)
         images = degrade(images, rng);
     return {images, torch::cat(masks)};
@@ -225,7 +232,8 @@ torch::Tensor SubjectSegmenterImpl::forward(const torch::Tensor& images) {
 
 SubjectSegmenter
 trainSubjectSegmenter(int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
-                      const std::function<void(std::int64_t, std::int64_t, double)>& progress) {
+                      const std::function<void(std::int64_t, std::int64_t, double)>& progress,
+                      const ImageRoundTrip& roundTrip) {
     torch::manual_seed(seed);
     SubjectSegmenter segmenter;
     torch::optim::AdamW adam(segmenter->parameters(), torch::optim::AdamWOptions(2e-3));
@@ -235,7 +243,7 @@ trainSubjectSegmenter(int imageSize, std::int64_t steps, int batch, std::uint64_
         if (step == steps * 4 / 5)
             for (auto& group : adam.param_groups())
                 static_cast<torch::optim::AdamWOptions&>(group.options()).lr(2e-4);
-        const auto [images, masks] = maskedBatch(imageSize, batch, rng, true);
+        const auto [images, masks] = maskedBatch(imageSize, batch, rng, true, roundTrip);
         const torch::Tensor loss =
             torch::binary_cross_entropy_with_logits(segmenter->forward(images), masks);
         adam.zero_grad();
@@ -268,7 +276,8 @@ double maskIoU(const cv::Mat& a, const cv::Mat& b) {
     return either == 0 ? 1.0 : static_cast<double>(both) / static_cast<double>(either);
 }
 
-double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed) {
+double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed,
+                    const ImageRoundTrip& roundTrip) {
     std::mt19937_64 rng(seed);
     double total = 0;
     for (int i = 0; i < count; ++i) {
@@ -277,7 +286,13 @@ double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::
         const std::uint64_t renderSeed = rng();
         const SyntheticImage render = renderSubject(subject, style, imageSize, renderSeed,
                                                     freePlacement(subject, renderSeed));
-        total += maskIoU(segmentSubject(segmenter, render.rgb), render.mask);
+        cv::Mat rgb = render.rgb;
+        if (roundTrip) {
+            torch::NoGradGuard noGrad;
+            rgb = image::tensorToRgb(roundTrip(imagesToTensor({rgb}), rng).clamp(-1, 1),
+                                     image::PixelRange::MinusOneToOne);
+        }
+        total += maskIoU(segmentSubject(segmenter, rgb), render.mask);
     }
     return count > 0 ? total / count : 0.0;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 
 namespace deadiff::train {
@@ -71,12 +72,19 @@ struct SubjectSegmenterImpl : torch::nn::Module {
 };
 TORCH_MODULE(SubjectSegmenter);
 
+// Images [B, 3, H, W] in [-1, 1] as a model would give them back (e.g. through its autoencoder);
+// draws what it needs from the generator.
+using ImageRoundTrip = std::function<torch::Tensor(const torch::Tensor&, std::mt19937_64&)>;
+
 // Trains one on fresh renders: every combination, half at the renders' own placements, half
-// anywhere (freePlacement), blurred and noised as classifiers are. Binary cross-entropy against
-// the exact coverage. Deterministic per seed.
+// anywhere (freePlacement), blurred and noised as classifiers are. With `roundTrip`, the first
+// half of every batch goes through it first, so that the segmenter also knows a model's
+// rendition of the renders (generated images come through its decoder). Binary cross-entropy
+// against the exact coverage. Deterministic per seed.
 SubjectSegmenter
 trainSubjectSegmenter(int imageSize, std::int64_t steps, int batch, std::uint64_t seed,
-                      const std::function<void(std::int64_t, std::int64_t, double)>& progress = {});
+                      const std::function<void(std::int64_t, std::int64_t, double)>& progress = {},
+                      const ImageRoundTrip& roundTrip = {});
 
 // The subject's mask of one RGB image (CV_8UC3): CV_8UC1, 255 where the logit is positive.
 cv::Mat segmentSubject(SubjectSegmenter& segmenter, const cv::Mat& rgb);
@@ -85,8 +93,10 @@ cv::Mat segmentSubject(SubjectSegmenter& segmenter, const cv::Mat& rgb);
 // empty. Throws std::invalid_argument for masks of different sizes or types.
 double maskIoU(const cv::Mat& a, const cv::Mat& b);
 
-// Mean IoU of its masks with the exact ones on `count` renders at free placements (seed).
-double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed);
+// Mean IoU of its masks with the exact ones on `count` renders at free placements (seed), each
+// through `roundTrip` when given.
+double segmenterIoU(SubjectSegmenter& segmenter, int imageSize, int count, std::uint64_t seed,
+                    const ImageRoundTrip& roundTrip = {});
 
 // safetensors with keys "segmenter.*"; load throws naming the file and key.
 void saveSubjectSegmenter(SubjectSegmenter& segmenter, const std::string& path);

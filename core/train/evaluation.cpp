@@ -8,6 +8,8 @@
 #include "core/train/controlnet_training.h"
 #include "core/train/synthetic_dataset.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <filesystem>
 #include <random>
 
@@ -175,8 +177,7 @@ std::string styleConfusionTable(const EvaluationScores& scores) {
     return table;
 }
 
-EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSize,
-                                     Classifiers& classifiers, int count, std::uint64_t seed) {
+nn::AutoencoderKL loadModelAutoencoder(const std::string& modelFolder) {
     const std::string jsonPath = pipeline::modelConfigPath(modelFolder);
     if (jsonPath.empty())
         throw std::runtime_error(modelFolder + " is not a model folder (no model.json)");
@@ -185,6 +186,31 @@ EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSi
     nn::AutoencoderKL vae(config.vae);
     nn::loadStateDict(*vae, weights.tensors, nn::kVaePrefix);
     vae->eval();
+    return vae;
+}
+
+ImageRoundTrip autoencoderRoundTrip(nn::AutoencoderKL vae, double maxLatentNoise) {
+    return [vae, maxLatentNoise](const torch::Tensor& images, std::mt19937_64& rng) mutable {
+        torch::NoGradGuard noGrad;
+        torch::Tensor latent = vae->encode(images).scaledLatent;
+        if (maxLatentNoise > 0) {
+            std::uniform_real_distribution<double> spread(0.0, maxLatentNoise);
+            std::vector<float> sigmas;
+            for (std::int64_t i = 0; i < latent.size(0); ++i)
+                sigmas.push_back(static_cast<float>(spread(rng)));
+            const at::Generator generator = at::detail::createCPUGenerator(rng());
+            latent = latent + torch::randn(latent.sizes(), generator, latent.options()) *
+                                  torch::tensor(sigmas).view({-1, 1, 1, 1});
+        }
+        return vae->decode(latent).clamp(-1, 1);
+    };
+}
+
+EvaluationScores evaluateAutoencoder(const std::string& modelFolder, int imageSize,
+                                     Classifiers& classifiers, int count, std::uint64_t seed) {
+    nn::AutoencoderKL vae = loadModelAutoencoder(modelFolder);
+    const pipeline::ModelConfig config =
+        pipeline::readModelConfig(pipeline::modelConfigPath(modelFolder));
 
     SyntheticDatasetConfig datasetConfig;
     datasetConfig.imageSize = imageSize > 0 ? imageSize : config.defaultImageSize;

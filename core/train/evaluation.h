@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/control/control_unit.h"
+#include "core/nn/vae.h"
 #include "core/pipeline/pipeline.h"
 #include "core/train/classifier.h"
 #include "core/train/synthetic_dataset.h"
@@ -73,6 +74,18 @@ EvaluationScores evaluateModel(Pipeline& pipeline, int imageSize, Classifiers& c
                                const EvaluationOptions& options,
                                const std::function<void(int, int)>& progress = {},
                                SubjectSegmenter* segmenter = nullptr);
+
+// The autoencoder of a model folder, ready for inference. Throws std::runtime_error when the
+// folder has no model.json.
+nn::AutoencoderKL loadModelAutoencoder(const std::string& modelFolder);
+
+// Images through `vae` as a generation gives them: encoded, the latent perturbed by Gaussian
+// noise of a standard deviation drawn per image from [0, maxLatentNoise) (a sampled latent is
+// never the encoder's), decoded. Deterministic given the generator's state.
+ImageRoundTrip autoencoderRoundTrip(nn::AutoencoderKL vae, double maxLatentNoise);
+// The segmenter's training round trip (eval --train-segmenter): the scaled latent has about unit
+// spread, and a sampled latent is near the encoder's, not it.
+constexpr double kSegmenterLatentNoise = 0.3;
 
 // The ceiling a latent model's VAE sets: `count` renders of the held-out combinations (the
 // targets of evaluationPair, dataset seed options.seed) encoded to the posterior mean and
