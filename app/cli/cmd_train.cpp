@@ -119,6 +119,9 @@ int runLcmDistillation(const Args& args, Streams io) {
                               [] { return stopRequested.load(); });
     }
     io.out << (stopRequested ? "stopped; " : "") << "LCM-LoRA: " << options.out << "\n";
+    if (stopRequested)
+        io.out << "the same command continues it from " << train::trainingStateDir(options.out)
+               << "\n";
     return stopRequested ? kExitCancelled : kExitOk;
 }
 
@@ -160,6 +163,9 @@ int runTaesdDistillation(const Args& args, Streams io) {
                   psnr);
     io.out << line << (stopRequested ? "stopped; " : "") << "TAESD decoder: " << options.out
            << "\n";
+    if (stopRequested)
+        io.out << "the same command continues it from " << train::trainingStateDir(options.out)
+               << "\n";
     return stopRequested ? kExitCancelled : kExitOk;
 }
 
@@ -219,7 +225,7 @@ int runControlNetTraining(const Args& args, Streams io) {
     io.out << (stopRequested ? "stopped; " : "") << "ControlNet (" << nameOf(options.type)
            << "): " << options.out << summary << "\n";
     if (run.steps < options.steps)
-        io.out << "the same command continues it from " << train::controlNetStateDir(options.out)
+        io.out << "the same command continues it from " << train::trainingStateDir(options.out)
                << "\n";
     return stopRequested ? kExitCancelled : kExitOk;
 }
@@ -227,24 +233,26 @@ int runControlNetTraining(const Args& args, Streams io) {
 } // namespace
 
 int runTrain(const std::vector<std::string>& argv, Streams io) {
-    Args args("train --stage 1|2 --out DIR [--base MODEL_DIR] [options]",
-              "Train the demo DEADiff on the procedural paired dataset (resumable).\n"
-              "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
-              "Stage 2: pre-trains the vision tower, then the DEADiff parts only (Q-Formers,\n"
-              "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
-              "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
-              "loadable model folders; running the same command again resumes from DIR.\n"
-              "Ctrl-C/SIGTERM save and stop.\n"
-              "--lcm --base MODEL_DIR --out FILE.safetensors distils the model into an LCM-LoRA\n"
-              "for 4-step drafts (--sampler lcm --cfg 1 --lora FILE); defaults for it: 1500\n"
-              "steps, batch 8, --lr 0.0001.\n"
-              "--taesd --base MODEL_DIR --out DIR/taesd_decoder.safetensors fits a TAESD decoder\n"
-              "to the model's VAE (--decoder taesd, live previews); defaults for it: 3000\n"
-              "steps, batch 16, --lr 0.001.\n"
-              "--controlnet canny|depth --base MODEL_DIR --out FILE.safetensors trains a\n"
-              "ControlNet for the model on the renderer's exact outlines or depth maps\n"
-              "(--control FILE --hint IMG); defaults for it: 3000 steps, batch 16, --lr 0.0001;\n"
-              "its state is kept in FILE.safetensors.train/ and the same command resumes it.");
+    Args args(
+        "train --stage 1|2 --out DIR [--base MODEL_DIR] [options]",
+        "Train the demo DEADiff on the procedural paired dataset (resumable).\n"
+        "Stage 1: the base text-to-image model (a small VAE, then text encoder + UNet).\n"
+        "Stage 2: pre-trains the vision tower, then the DEADiff parts only (Q-Formers,\n"
+        "ProjLayers, i_to_k/i_to_v), tasks STRE:SERE:reconstruction 1:1:1.\n"
+        "DIR/model (last weights) and DIR/ema (their moving average: use it) are\n"
+        "loadable model folders; running the same command again resumes from DIR.\n"
+        "Ctrl-C/SIGTERM save and stop.\n"
+        "--lcm --base MODEL_DIR --out FILE.safetensors distils the model into an LCM-LoRA\n"
+        "for 4-step drafts (--sampler lcm --cfg 1 --lora FILE); defaults for it: 1500\n"
+        "steps, batch 8, --lr 0.0001.\n"
+        "--taesd --base MODEL_DIR --out DIR/taesd_decoder.safetensors fits a TAESD decoder\n"
+        "to the model's VAE (--decoder taesd, live previews); defaults for it: 3000\n"
+        "steps, batch 16, --lr 0.001. Both keep their state in FILE.train/; the same command\n"
+        "resumes a stopped run.\n"
+        "--controlnet canny|depth --base MODEL_DIR --out FILE.safetensors trains a\n"
+        "ControlNet for the model on the renderer's exact outlines or depth maps\n"
+        "(--control FILE --hint IMG); defaults for it: 3000 steps, batch 16, --lr 0.0001;\n"
+        "its state is kept in FILE.safetensors.train/ and the same command resumes it.");
     args.option("--stage", "N", "1 (base model) or 2 (DEADiff parts)")
         .flag("--lcm", "distil --base into an LCM-LoRA written to --out (a .safetensors file)")
         .flag("--taesd", "fit a TAESD decoder to --base's VAE, written to --out (a file)")

@@ -314,31 +314,17 @@ void ControlNetTrainer::save(const std::string& path) {
         saveControlNet(net_, options_.type, path, true);
 }
 
-std::string controlNetStateDir(const std::string& out) {
-    return out + ".train";
-}
-
 void ControlNetTrainer::saveState(const std::string& dir) {
     fs::create_directories(dir);
-    const auto atomically = [&](const std::string& name, const auto& write) {
-        const std::string path = (fs::path(dir) / name).string();
-        write(path + ".tmp");
-        fs::rename(path + ".tmp", path);
-    };
-    atomically("controlnet.pt", [&](const std::string& path) { torch::save(net_, path); });
-    atomically("optimizer.pt", [&](const std::string& path) { torch::save(*optimizer_, path); });
+    saveStateFile(net_, (fs::path(dir) / "controlnet.pt").string());
+    saveStateFile(*optimizer_, (fs::path(dir) / "optimizer.pt").string());
     if (average_)
         average_->save((fs::path(dir) / "ema.pt").string());
 }
 
 void ControlNetTrainer::loadState(const std::string& dir, std::int64_t stepsDone) {
-    try {
-        torch::load(net_, (fs::path(dir) / "controlnet.pt").string());
-        torch::load(*optimizer_, (fs::path(dir) / "optimizer.pt").string());
-    } catch (const c10::Error&) {
-        throw std::runtime_error(dir + " holds the state of another ControlNet (another model or "
-                                       "an older version); delete it to start over");
-    }
+    loadStateFile(net_, (fs::path(dir) / "controlnet.pt").string(), dir);
+    loadStateFile(*optimizer_, (fs::path(dir) / "optimizer.pt").string(), dir);
     if (average_)
         average_->load((fs::path(dir) / "ema.pt").string());
     steps_ = stepsDone;
@@ -367,46 +353,21 @@ ControlNetRun trainControlNet(const ControlNetTrainOptions& options,
     if (options.batch < 1 || options.steps < 1 || !(options.learningRate > 0))
         throw std::invalid_argument("ControlNet training: steps, batch >= 1 and a learning rate "
                                     "> 0 are needed");
-    const std::string stateDir = controlNetStateDir(options.out);
-    const std::string progressPath = (fs::path(stateDir) / "progress.json").string();
-    const nlohmann::json record = runRecord(options);
+    const ResumableRun state(options.out, runRecord(options));
     ControlNetRun run;
-    nlohmann::json saved;
-    if (fs::exists(progressPath)) {
-        try {
-            saved = nlohmann::json::parse(io::readBoundedTextFile(
-                progressPath, io::kMaxJsonFileBytes, "training progress file"));
-            for (const auto& [key, value] : record.items())
-                if (saved.at(key) != value)
-                    throw std::runtime_error(progressPath + ": this run was begun with " + key +
-                                             " " + saved.at(key).dump() + ", not " + value.dump() +
-                                             "; resume it with the same options, or delete " +
-                                             stateDir + " to start over");
-            run.resumedAt = run.steps = saved.at("step").get<std::int64_t>();
-            run.seconds = saved.at("seconds").get<double>();
-        } catch (const nlohmann::json::exception& error) {
-            throw std::runtime_error(progressPath + ": not a training progress file (" +
-                                     error.what() + "); delete " + stateDir + " to start over");
-        }
-    }
+    run.resumedAt = run.steps = state.resumedAt();
+    run.seconds = state.secondsBefore();
     DistillTeacher model = openDistillTeacher(options.model, options.seed);
     ControlNetTrainer trainer(*model.model, options);
     if (run.resumedAt > 0)
-        trainer.loadState(stateDir, run.resumedAt);
+        trainer.loadState(state.dir(), run.resumedAt);
     const int imageSize = static_cast<int>(model.config.defaultImageSize);
     const auto referenceSize = static_cast<int>(model.config.reference.blip.vision.imageSize);
     const auto started = Clock::now();
     auto lastSave = started;
     const auto save = [&](std::int64_t stepsDone) {
-        trainer.saveState(stateDir);
-        nlohmann::json progress = record;
-        progress["step"] = stepsDone;
-        progress["seconds"] =
-            run.seconds + std::chrono::duration<double>(Clock::now() - started).count();
-        const std::string text = progress.dump(2) + "\n";
-        io::AtomicFile file(progressPath);
-        file.write(text.data(), text.size());
-        file.commit();
+        trainer.saveState(state.dir());
+        state.recordProgress(stepsDone, started);
         trainer.save(options.out);
     };
     DistillProgress progress;

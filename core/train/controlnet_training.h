@@ -136,9 +136,6 @@ private:
     std::int64_t steps_ = 0;
 };
 
-// Where the state of a run writing `out` is kept: `out` + ".train" (a folder).
-std::string controlNetStateDir(const std::string& out);
-
 struct ControlNetRun {
     std::int64_t steps = 0;     // done, over every session of the run
     std::int64_t resumedAt = 0; // steps done before this session (0: a fresh run)
@@ -147,7 +144,7 @@ struct ControlNetRun {
 
 // Loads options.model, trains for options.steps (or options.maxMinutes) and writes options.out.
 // `report` after each step; `stop` returning true saves and ends early. Resumable: each save
-// also writes the run's state (controlNetStateDir), and a run whose state is there continues
+// also writes the run's state (ResumableRun), and a run whose state is there continues
 // from it, exactly as if it had not stopped; its options must be the same (kind, model, seed,
 // batch, learning rate), else std::runtime_error says which differs.
 ControlNetRun trainControlNet(const ControlNetTrainOptions& options,

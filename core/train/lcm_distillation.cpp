@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 
@@ -293,6 +294,43 @@ void LcmLoraDistiller::save(const std::string& path) const {
               std::to_string(options_.solverSteps) + " steps; use --sampler lcm --cfg 1"}});
 }
 
+namespace {
+
+std::vector<torch::Tensor> factorsOf(const std::vector<nn::LoraModule>& modules) {
+    std::vector<torch::Tensor> factors;
+    for (const nn::LoraModule& module : modules)
+        for (const torch::Tensor& factor : {module.down, module.up, module.mid})
+            if (factor.defined())
+                factors.push_back(factor);
+    return factors;
+}
+
+} // namespace
+
+void LcmLoraDistiller::saveState(const std::string& dir) const {
+    std::filesystem::create_directories(dir);
+    saveStateFile(factorsOf(modules_), (std::filesystem::path(dir) / "lora.pt").string());
+    saveStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string());
+}
+
+void LcmLoraDistiller::loadState(const std::string& dir) {
+    std::vector<torch::Tensor> saved;
+    loadStateFile(saved, (std::filesystem::path(dir) / "lora.pt").string(), dir);
+    std::vector<torch::Tensor> factors = factorsOf(modules_);
+    if (saved.size() != factors.size())
+        throw std::runtime_error(dir + " holds the state of another LoRA (" +
+                                 std::to_string(saved.size()) + " tensors, this one has " +
+                                 std::to_string(factors.size()) + "); delete it to start over");
+    torch::NoGradGuard noGrad;
+    for (std::size_t i = 0; i < factors.size(); ++i) {
+        if (!saved[i].sizes().equals(factors[i].sizes()))
+            throw std::runtime_error(dir + " holds the state of another LoRA (other ranks or "
+                                           "layers); delete it to start over");
+        factors[i].copy_(saved[i]);
+    }
+    loadStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string(), dir);
+}
+
 void distillLcmLora(const LcmDistillOptions& options,
                     const std::function<void(const DistillProgress&)>& report,
                     const std::function<bool()>& stop) {
@@ -309,11 +347,33 @@ void distillLcmLora(const LcmDistillOptions& options,
     std::mt19937_64 coins(options.seed ^ 0x1C3ull);
     std::uniform_real_distribution<double> coin(0.0, 1.0);
 
+    const ResumableRun state(options.out,
+                             {{"model", std::filesystem::weakly_canonical(options.model).string()},
+                              {"rank", options.rank},
+                              {"batch", options.batch},
+                              {"learning_rate", options.learningRate},
+                              {"teacher_cfg", options.teacherCfg},
+                              {"solver_steps", options.solverSteps},
+                              {"huber_c", options.huberC},
+                              {"subject_only", options.subjectOnly},
+                              {"seed", options.seed}});
+    if (state.resumedAt() > 0) {
+        distiller.loadState(state.dir());
+        // The caption coins of the steps done, drawn again: one per sample.
+        for (std::int64_t drawn = 0; drawn < state.resumedAt() * options.batch; ++drawn)
+            coin(coins);
+    }
     const auto started = Clock::now();
     auto lastSave = started;
+    const auto save = [&](std::int64_t stepsDone) {
+        distiller.saveState(state.dir());
+        state.recordProgress(stepsDone, started);
+        distiller.save(options.out);
+    };
     DistillProgress progress;
     progress.total = options.steps;
-    for (std::int64_t s = 0; s < options.steps; ++s) {
+    progress.firstStep = progress.step = state.resumedAt();
+    for (std::int64_t s = state.resumedAt(); s < options.steps; ++s) {
         std::vector<cv::Mat> references, targets;
         PairBatch batch;
         for (int i = 0; i < options.batch; ++i) {
@@ -332,9 +392,11 @@ void distillLcmLora(const LcmDistillOptions& options,
             distiller.step(batch, options.seed * 1000003ull + static_cast<std::uint64_t>(s));
         if (finishDistillStep(
                 progress, s, loss, started, lastSave, options.maxMinutes, options.saveEverySeconds,
-                [&] { distiller.save(options.out); }, report, stop))
+                [&] { save(s + 1); }, report, stop))
             break;
     }
+    if (progress.step == state.resumedAt() && !std::filesystem::exists(options.out))
+        save(state.resumedAt()); // nothing left to train: the file from the state
 }
 
 } // namespace deadiff::train

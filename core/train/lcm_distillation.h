@@ -65,6 +65,10 @@ public:
     void useLora(double weight);
     // The LoRA as a kohya file: lora_down [r, in(, kh, kw)], lora_up [out, r(, 1, 1)], alpha.
     void save(const std::string& path) const;
+    // What a later run needs to continue exactly: the factors as they train and AdamW's moments
+    // (files in `dir`). loadState throws std::runtime_error naming `dir` when they do not fit.
+    void saveState(const std::string& dir) const;
+    void loadState(const std::string& dir);
     const std::vector<nn::LoraModule>& modules() const { return modules_; }
 
     // The UNet module names (our paths) a distillation LoRA changes: diffusers' LCM-LoRA
@@ -85,6 +89,8 @@ private:
 };
 
 // Loads options.model, distils for options.steps (or options.maxMinutes) and writes options.out.
+// Resumable as trainControlNet: each save keeps the run's state (ResumableRun) and the same
+// options continue it.
 // `report` after each step; `stop` returning true saves and ends early.
 void distillLcmLora(const LcmDistillOptions& options,
                     const std::function<void(const DistillProgress&)>& report = {},

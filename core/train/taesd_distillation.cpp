@@ -4,11 +4,13 @@
 #include "core/nn/state_dict.h"
 #include "core/pipeline/model_config.h"
 #include "core/train/batch_tensors.h"
+#include "core/train/distillation.h"
 #include "core/train/synthetic_dataset.h"
 #include "core/train/trainer.h"
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 namespace deadiff::train {
@@ -87,6 +89,17 @@ void TaesdDistiller::save(const std::string& path) const {
                                             "--taesd); madebyollin/taesd layout"}});
 }
 
+void TaesdDistiller::saveState(const std::string& dir) const {
+    std::filesystem::create_directories(dir);
+    saveStateFile(decoder_, (std::filesystem::path(dir) / "decoder.pt").string());
+    saveStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string());
+}
+
+void TaesdDistiller::loadState(const std::string& dir) {
+    loadStateFile(decoder_, (std::filesystem::path(dir) / "decoder.pt").string(), dir);
+    loadStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string(), dir);
+}
+
 double distillTaesd(const TaesdDistillOptions& options,
                     const std::function<void(const DistillProgress&)>& report,
                     const std::function<bool()>& stop) {
@@ -99,22 +112,38 @@ double distillTaesd(const TaesdDistillOptions& options,
     const int size = static_cast<int>(config.reference.blip.vision.imageSize);
     const torch::Tensor unseen = renders(options.seed + 1, std::uint64_t{1} << 44, 64, size);
 
+    const ResumableRun state(options.out,
+                             {{"model", std::filesystem::weakly_canonical(options.model).string()},
+                              {"channels", options.channels},
+                              {"batch", options.batch},
+                              {"learning_rate", options.learningRate},
+                              {"seed", options.seed}});
+    if (state.resumedAt() > 0)
+        distiller.loadState(state.dir());
     const auto started = Clock::now();
+    const auto save = [&](std::int64_t stepsDone) {
+        distiller.saveState(state.dir());
+        state.recordProgress(stepsDone, started);
+        distiller.save(options.out);
+    };
     DistillProgress progress;
     progress.total = options.steps;
-    for (std::int64_t s = 0; s < options.steps; ++s) {
+    progress.firstStep = progress.step = state.resumedAt();
+    for (std::int64_t s = state.resumedAt(); s < options.steps; ++s) {
         const torch::Tensor images = renders(
             options.seed, static_cast<std::uint64_t>(s) * options.batch, options.batch, size);
         const double loss = distiller.step(images);
         const bool last = recordDistillStep(progress, s, loss, started, options.maxMinutes, stop);
         progress.saved = last;
         if (last)
-            distiller.save(options.out);
+            save(s + 1);
         if (report)
             report(progress);
         if (last)
             break;
     }
+    if (progress.step == state.resumedAt() && !std::filesystem::exists(options.out))
+        save(state.resumedAt()); // nothing left to train: the file from the state
     return distiller.psnrToVae(unseen);
 }
 

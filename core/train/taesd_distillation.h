@@ -45,6 +45,10 @@ public:
     nn::TaesdDecoder& decoder() { return decoder_; }
     // The decoder's tensors in float16 under the upstream keys ("1.weight", ...).
     void save(const std::string& path) const;
+    // What a later run needs to continue exactly: the decoder as it trains and Adam's moments
+    // (files in `dir`). loadState throws std::runtime_error naming `dir` when they do not fit.
+    void saveState(const std::string& dir) const;
+    void loadState(const std::string& dir);
 
 private:
     // The UNet-space latents of `images` and the VAE's decode of them in [0, 1].
@@ -57,7 +61,8 @@ private:
 
 // Loads options.model's VAE, fits a decoder on renders of the synthetic dataset (every subject
 // and style) and writes options.out; returns the PSNR to the VAE on 64 renders the fit never
-// saw.
+// saw. Resumable as trainControlNet: a stopped run keeps its state (ResumableRun) and the same
+// options continue it.
 double distillTaesd(const TaesdDistillOptions& options,
                     const std::function<void(const DistillProgress&)>& report = {},
                     const std::function<bool()>& stop = {});

@@ -217,8 +217,9 @@ TEST_F(CliDemo, DistilledLcmLoraAndTaesdRunEndToEnd) {
     const std::string model = (dir_ / "tiny").string();
     test::writeTinyModel(model, 2);
     const std::string lora = (dir_ / "lcm.safetensors").string();
+    // Seed 1: its caption coins tell a resumed run that skipped redrawing them (below).
     const auto lcm = runProcess({kCli, "train", "--lcm", "--base", model, "--out", lora, "--steps",
-                                 "2", "--batch", "2", "--log-every", "1"});
+                                 "2", "--batch", "2", "--log-every", "1", "--seed", "1"});
     ASSERT_EQ(lcm.exitCode, 0) << lcm.err;
     EXPECT_NE(lcm.out.find("lcm step 2/2"), std::string::npos) << lcm.out;
     ASSERT_TRUE(fs::exists(lora));
@@ -228,10 +229,37 @@ TEST_F(CliDemo, DistilledLcmLoraAndTaesdRunEndToEnd) {
     ASSERT_EQ(draft.exitCode, 0) << draft.err;
 
     const std::string decoder = (fs::path(model) / "taesd_decoder.safetensors").string();
-    const auto taesd = runProcess({kCli, "train", "--taesd", "--base", model, "--out", decoder,
-                                   "--steps", "2", "--batch", "2", "--log-every", "1"});
+    const auto taesd =
+        runProcess({kCli, "train", "--taesd", "--base", model, "--out", decoder, "--steps", "2",
+                    "--batch", "2", "--log-every", "1", "--seed", "1"});
     ASSERT_EQ(taesd.exitCode, 0) << taesd.err;
     EXPECT_NE(taesd.out.find("PSNR to the VAE's decode"), std::string::npos) << taesd.out;
+    // Both runs are resumable: the same command with one more step continues from the state the
+    // first run kept and writes the file a run of three steps writes.
+    const auto bytesOf = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    for (const auto& [kind, out] : {std::pair<std::string, std::string>{"--lcm", lora},
+                                    std::pair<std::string, std::string>{"--taesd", decoder}}) {
+        const std::string straight = (dir_ / (kind.substr(2) + "_straight.safetensors")).string();
+        const auto three =
+            runProcess({kCli, "train", kind, "--base", model, "--out", straight, "--steps", "3",
+                        "--batch", "2", "--log-every", "1", "--seed", "1"});
+        ASSERT_EQ(three.exitCode, 0) << three.err;
+        const auto resumed =
+            runProcess({kCli, "train", kind, "--base", model, "--out", out, "--steps", "3",
+                        "--batch", "2", "--log-every", "1", "--seed", "1"});
+        ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+        EXPECT_NE(resumed.out.find("step 3/3"), std::string::npos) << resumed.out;
+        EXPECT_EQ(resumed.out.find("step 1/3"), std::string::npos) << resumed.out;
+        EXPECT_TRUE(bytesOf(out) == bytesOf(straight))
+            << kind << ": the resumed run wrote another file than a run that never stopped";
+        const auto otherBatch = runProcess(
+            {kCli, "train", kind, "--base", model, "--out", out, "--steps", "4", "--batch", "3"});
+        EXPECT_NE(otherBatch.exitCode, 0) << kind;
+        EXPECT_NE(otherBatch.err.find("batch 2, not 3"), std::string::npos) << otherBatch.err;
+    }
     const auto evaluated =
         runProcess({kCli, "eval", "--model", model, "--label", "draft", "--lora", lora, "--sampler",
                     "lcm", "--steps", "2", "--cfg", "1", "--decoder", "taesd", "--pairs", "1"});

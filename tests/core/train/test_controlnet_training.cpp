@@ -353,7 +353,7 @@ TEST_F(ControlNetTraining, AStoppedRunResumesExactlyWhereItStopped) {
     int checks = 0;
     const ControlNetRun first = trainControlNet(opts, {}, [&] { return ++checks == 2; });
     EXPECT_EQ(first.steps, 2);
-    ASSERT_TRUE(fs::exists(controlNetStateDir(opts.out)));
+    ASSERT_TRUE(fs::exists(trainingStateDir(opts.out)));
     const nn::TensorMap halfway = nn::tensorsOf(io::SafetensorsFile::open(opts.out));
 
     // Another seed or batch would train another network: refused, naming what differs.
