@@ -3,8 +3,6 @@
 #include "core/common/enum_names.h"
 #include "core/common/splitmix.h"
 #include "core/image/clip_preprocess.h"
-#include "core/io/atomic_file.h"
-#include "core/io/bounded_file.h"
 #include "core/io/safetensors.h"
 #include "core/pipeline/reference_encoder.h"
 #include "core/train/batch_tensors.h"
@@ -314,19 +312,18 @@ void ControlNetTrainer::save(const std::string& path) {
         saveControlNet(net_, options_.type, path, true);
 }
 
-void ControlNetTrainer::saveState(const std::string& dir) {
-    fs::create_directories(dir);
-    saveStateFile(net_, (fs::path(dir) / "controlnet.pt").string());
-    saveStateFile(*optimizer_, (fs::path(dir) / "optimizer.pt").string());
+void ControlNetTrainer::saveState(const ResumableRun& state) {
+    saveStateFile(net_, state.file("controlnet.pt"));
+    saveStateFile(*optimizer_, state.file("optimizer.pt"));
     if (average_)
-        average_->save((fs::path(dir) / "ema.pt").string());
+        average_->save(state.file("ema.pt"));
 }
 
-void ControlNetTrainer::loadState(const std::string& dir, std::int64_t stepsDone) {
-    loadStateFile(net_, (fs::path(dir) / "controlnet.pt").string(), dir);
-    loadStateFile(*optimizer_, (fs::path(dir) / "optimizer.pt").string(), dir);
+void ControlNetTrainer::loadState(const ResumableRun& state, std::int64_t stepsDone) {
+    loadStateFile(net_, state.file("controlnet.pt"), state.dir());
+    loadStateFile(*optimizer_, state.file("optimizer.pt"), state.dir());
     if (average_)
-        average_->load((fs::path(dir) / "ema.pt").string());
+        average_->load(state.file("ema.pt"));
     steps_ = stepsDone;
     syncReplicas();
 }
@@ -360,13 +357,13 @@ ControlNetRun trainControlNet(const ControlNetTrainOptions& options,
     DistillTeacher model = openDistillTeacher(options.model, options.seed);
     ControlNetTrainer trainer(*model.model, options);
     if (run.resumedAt > 0)
-        trainer.loadState(state.dir(), run.resumedAt);
+        trainer.loadState(state, run.resumedAt);
     const int imageSize = static_cast<int>(model.config.defaultImageSize);
     const auto referenceSize = static_cast<int>(model.config.reference.blip.vision.imageSize);
     const auto started = Clock::now();
     auto lastSave = started;
     const auto save = [&](std::int64_t stepsDone) {
-        trainer.saveState(state.dir());
+        trainer.saveState(state);
         state.recordProgress(stepsDone, started);
         trainer.save(options.out);
     };

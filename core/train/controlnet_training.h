@@ -111,11 +111,11 @@ public:
     // Writes the averaged weights (the last ones without averaging), float16.
     void save(const std::string& path);
     // Everything a later run needs to continue exactly where this one is: the weights as they
-    // train, their average, the optimizer's moments and the steps done (files in `dir`).
-    void saveState(const std::string& dir);
-    // The state saveState wrote after `stepsDone` steps. Throws std::runtime_error naming `dir`
-    // when its files do not fit this ControlNet.
-    void loadState(const std::string& dir, std::int64_t stepsDone);
+    // train, their average and the optimizer's moments (files of `state`).
+    void saveState(const ResumableRun& state);
+    // The state saveState wrote after `stepsDone` steps. Throws std::runtime_error naming its
+    // folder when its files do not fit this ControlNet.
+    void loadState(const ResumableRun& state, std::int64_t stepsDone);
     std::int64_t stepsDone() const { return steps_; }
 
 private:

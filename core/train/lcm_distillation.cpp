@@ -307,15 +307,15 @@ std::vector<torch::Tensor> factorsOf(const std::vector<nn::LoraModule>& modules)
 
 } // namespace
 
-void LcmLoraDistiller::saveState(const std::string& dir) const {
-    std::filesystem::create_directories(dir);
-    saveStateFile(factorsOf(modules_), (std::filesystem::path(dir) / "lora.pt").string());
-    saveStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string());
+void LcmLoraDistiller::saveState(const ResumableRun& state) const {
+    saveStateFile(factorsOf(modules_), state.file("lora.pt"));
+    saveStateFile(*optimizer_, state.file("optimizer.pt"));
 }
 
-void LcmLoraDistiller::loadState(const std::string& dir) {
+void LcmLoraDistiller::loadState(const ResumableRun& state) {
+    const std::string& dir = state.dir();
     std::vector<torch::Tensor> saved;
-    loadStateFile(saved, (std::filesystem::path(dir) / "lora.pt").string(), dir);
+    loadStateFile(saved, state.file("lora.pt"), dir);
     std::vector<torch::Tensor> factors = factorsOf(modules_);
     if (saved.size() != factors.size())
         throw std::runtime_error(dir + " holds the state of another LoRA (" +
@@ -328,7 +328,7 @@ void LcmLoraDistiller::loadState(const std::string& dir) {
                                            "layers); delete it to start over");
         factors[i].copy_(saved[i]);
     }
-    loadStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string(), dir);
+    loadStateFile(*optimizer_, state.file("optimizer.pt"), dir);
 }
 
 void distillLcmLora(const LcmDistillOptions& options,
@@ -358,7 +358,7 @@ void distillLcmLora(const LcmDistillOptions& options,
                               {"subject_only", options.subjectOnly},
                               {"seed", options.seed}});
     if (state.resumedAt() > 0) {
-        distiller.loadState(state.dir());
+        distiller.loadState(state);
         // The caption coins of the steps done, drawn again: one per sample.
         for (std::int64_t drawn = 0; drawn < state.resumedAt() * options.batch; ++drawn)
             coin(coins);
@@ -366,7 +366,7 @@ void distillLcmLora(const LcmDistillOptions& options,
     const auto started = Clock::now();
     auto lastSave = started;
     const auto save = [&](std::int64_t stepsDone) {
-        distiller.saveState(state.dir());
+        distiller.saveState(state);
         state.recordProgress(stepsDone, started);
         distiller.save(options.out);
     };

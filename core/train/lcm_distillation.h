@@ -66,9 +66,10 @@ public:
     // The LoRA as a kohya file: lora_down [r, in(, kh, kw)], lora_up [out, r(, 1, 1)], alpha.
     void save(const std::string& path) const;
     // What a later run needs to continue exactly: the factors as they train and AdamW's moments
-    // (files in `dir`). loadState throws std::runtime_error naming `dir` when they do not fit.
-    void saveState(const std::string& dir) const;
-    void loadState(const std::string& dir);
+    // (files of `state`). loadState throws std::runtime_error naming its folder when they do
+    // not fit.
+    void saveState(const ResumableRun& state) const;
+    void loadState(const ResumableRun& state);
     const std::vector<nn::LoraModule>& modules() const { return modules_; }
 
     // The UNet module names (our paths) a distillation LoRA changes: diffusers' LCM-LoRA

@@ -89,15 +89,14 @@ void TaesdDistiller::save(const std::string& path) const {
                                             "--taesd); madebyollin/taesd layout"}});
 }
 
-void TaesdDistiller::saveState(const std::string& dir) const {
-    std::filesystem::create_directories(dir);
-    saveStateFile(decoder_, (std::filesystem::path(dir) / "decoder.pt").string());
-    saveStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string());
+void TaesdDistiller::saveState(const ResumableRun& state) const {
+    saveStateFile(decoder_, state.file("decoder.pt"));
+    saveStateFile(*optimizer_, state.file("optimizer.pt"));
 }
 
-void TaesdDistiller::loadState(const std::string& dir) {
-    loadStateFile(decoder_, (std::filesystem::path(dir) / "decoder.pt").string(), dir);
-    loadStateFile(*optimizer_, (std::filesystem::path(dir) / "optimizer.pt").string(), dir);
+void TaesdDistiller::loadState(const ResumableRun& state) {
+    loadStateFile(decoder_, state.file("decoder.pt"), state.dir());
+    loadStateFile(*optimizer_, state.file("optimizer.pt"), state.dir());
 }
 
 double distillTaesd(const TaesdDistillOptions& options,
@@ -119,10 +118,10 @@ double distillTaesd(const TaesdDistillOptions& options,
                               {"learning_rate", options.learningRate},
                               {"seed", options.seed}});
     if (state.resumedAt() > 0)
-        distiller.loadState(state.dir());
+        distiller.loadState(state);
     const auto started = Clock::now();
     const auto save = [&](std::int64_t stepsDone) {
-        distiller.saveState(state.dir());
+        distiller.saveState(state);
         state.recordProgress(stepsDone, started);
         distiller.save(options.out);
     };

@@ -46,9 +46,10 @@ public:
     // The decoder's tensors in float16 under the upstream keys ("1.weight", ...).
     void save(const std::string& path) const;
     // What a later run needs to continue exactly: the decoder as it trains and Adam's moments
-    // (files in `dir`). loadState throws std::runtime_error naming `dir` when they do not fit.
-    void saveState(const std::string& dir) const;
-    void loadState(const std::string& dir);
+    // (files of `state`). loadState throws std::runtime_error naming its folder when they do
+    // not fit.
+    void saveState(const ResumableRun& state) const;
+    void loadState(const ResumableRun& state);
 
 private:
     // The UNet-space latents of `images` and the VAE's decode of them in [0, 1].
