@@ -1,5 +1,7 @@
 #include "core/nn/attention.h"
 
+#include "core/nn/attention_bf16.h"
+
 #include <torch/version.h>
 
 #include <ATen/Parallel.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -170,15 +173,60 @@ void softmaxBf16InPlace(torch::Tensor& scores) {
 #endif
 }
 
+AttentionKernel kernelFromEnvironment() {
+    const char* text = std::getenv("DEADIFF_ATTENTION");
+    if (text == nullptr)
+        return AttentionKernel::Automatic;
+    const std::string name = text;
+    if (name == "math")
+        return AttentionKernel::Math;
+    if (name == "fused")
+        return AttentionKernel::FusedBf16;
+    if (name == "aten")
+        return AttentionKernel::ATen;
+    return AttentionKernel::Automatic;
+}
+
+bool needsGrad(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+    return torch::GradMode::is_enabled() &&
+           (q.requires_grad() || k.requires_grad() || v.requires_grad());
+}
+
+bool fusedBf16Applies(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                      const torch::Tensor* bias) {
+    return bias == nullptr && !needsGrad(q, k, v) && detail::fusedBf16AttentionSupported() &&
+           detail::fusedBf16AttentionAccepts(q, k, v);
+}
+
+// The kernel for this call: the requested one where it applies, else the math path.
+AttentionKernel kernelFor(AttentionKernel requested, const torch::Tensor& q, const torch::Tensor& k,
+                          const torch::Tensor& v, const torch::Tensor* bias) {
+    if (requested == AttentionKernel::Automatic) {
+        static const AttentionKernel fromEnvironment = kernelFromEnvironment();
+        requested = fromEnvironment != AttentionKernel::Automatic ? fromEnvironment
+                                                                  : defaultAttentionKernel();
+        if (requested == AttentionKernel::ATen && !DEADIFF_FUSED_SDPA)
+            requested = AttentionKernel::FusedBf16;
+    }
+    if (requested == AttentionKernel::FusedBf16 && fusedBf16Applies(q, k, v, bias))
+        return AttentionKernel::FusedBf16;
+    if (requested == AttentionKernel::ATen && DEADIFF_FUSED_SDPA &&
+        q.scalar_type() == v.scalar_type() && q.size(-1) == v.size(-1))
+        return AttentionKernel::ATen;
+    return AttentionKernel::Math;
+}
+
 torch::Tensor attendChunk(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                          double scale, const torch::Tensor* bias) {
+                          double scale, const torch::Tensor* bias, bool aten) {
 #if DEADIFF_FUSED_SDPA
-    if (q.scalar_type() == v.scalar_type() && q.size(-1) == v.size(-1)) {
+    if (aten) {
         std::optional<torch::Tensor> mask;
         if (bias != nullptr)
             mask = bias->to(q.scalar_type());
         return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale);
     }
+#else
+    (void)aten;
 #endif
     // Scale q before the product, as the reference (xformers' math) does.
     torch::Tensor scores = torch::matmul(q * scale, k.transpose(-2, -1));
@@ -193,6 +241,27 @@ torch::Tensor attendChunk(const torch::Tensor& q, const torch::Tensor& k, const 
 
 } // namespace
 
+AttentionKernel defaultAttentionKernel() {
+    if (DEADIFF_FUSED_SDPA)
+        return AttentionKernel::ATen;
+    return detail::fusedBf16AttentionSupported() ? AttentionKernel::FusedBf16
+                                                 : AttentionKernel::Math;
+}
+
+const char* attentionKernelName(AttentionKernel kernel) {
+    switch (kernel) {
+    case AttentionKernel::Automatic:
+        return "automatic";
+    case AttentionKernel::Math:
+        return "math";
+    case AttentionKernel::FusedBf16:
+        return "fused";
+    case AttentionKernel::ATen:
+        return "aten";
+    }
+    return "?";
+}
+
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v, const AttentionOptions& options) {
     TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
@@ -203,6 +272,10 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     const double scale =
         options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(q.size(3)));
     const torch::Tensor* bias = options.bias ? &*options.bias : nullptr;
+    const AttentionKernel kernel = kernelFor(options.kernel, q, k, v, bias);
+    if (kernel == AttentionKernel::FusedBf16)
+        return detail::fusedBf16Attention(q, k, v, scale);
+    const bool aten = kernel == AttentionKernel::ATen;
 
     std::int64_t chunk = queries;
     std::int64_t budget = options.maxScoreElements;
@@ -211,7 +284,7 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     if (budget > 0 && batchHeads * keys > 0)
         chunk = std::clamp<std::int64_t>(budget / (batchHeads * keys), 1, queries);
     if (chunk >= queries)
-        return attendChunk(q, k, v, scale, bias);
+        return attendChunk(q, k, v, scale, bias, aten);
 
     // A bias with a query axis is sliced along it; a broadcast one (size 1) is shared.
     const bool biasHasQueries =
@@ -224,7 +297,7 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
         if (bias != nullptr)
             biasChunk = biasHasQueries ? bias->narrow(-2, start, length) : *bias;
         outputs.push_back(attendChunk(q.narrow(2, start, length), k, v, scale,
-                                      bias != nullptr ? &biasChunk : nullptr));
+                                      bias != nullptr ? &biasChunk : nullptr, aten));
     }
     return torch::cat(outputs, 2);
 }

@@ -9,6 +9,23 @@
 
 namespace deadiff::nn {
 
+// Which implementation computes it. Automatic takes a fused kernel where one applies
+// (LibTorch >= 2.1's at::scaled_dot_product_attention; on 1.13 ours for bfloat16 inference on
+// CPUs with AVX512-BF16, attention_bf16.h) and the math path elsewhere; DEADIFF_ATTENTION=math,
+// fused or aten overrides that choice for the whole process (benchmarks, A/B runs). An explicit
+// kernel that does not apply to the call falls back to the math path.
+enum class AttentionKernel {
+    Automatic,
+    Math,      // query chunks of matmul → softmax → matmul; the only differentiable one
+    FusedBf16, // attention_bf16.h
+    ATen,      // at::scaled_dot_product_attention (LibTorch >= 2.1)
+};
+
+// The kernel Automatic resolves to for a bfloat16 inference call without bias on this machine
+// and build (bench output, `deadiff version`).
+AttentionKernel defaultAttentionKernel();
+const char* attentionKernelName(AttentionKernel kernel);
+
 struct AttentionOptions {
     // Multiplies q·kᵀ; 0 means 1/sqrt(head_dim).
     double scale = 0.0;
@@ -18,6 +35,7 @@ struct AttentionOptions {
     // Upper bound on score elements held at once (batch × heads × chunk × keys); 0 = unlimited.
     // With a limit, bfloat16 attention holds at most 2^22 (cache-sized chunks, attention.cpp).
     std::int64_t maxScoreElements = std::int64_t{1} << 26; // 256 MB of float32
+    AttentionKernel kernel = AttentionKernel::Automatic;
 };
 
 // q: [batch, heads, queries, head_dim], k/v: [batch, heads, keys, head_dim] (v may have its own

@@ -1,5 +1,7 @@
 #include "core/nn/attention.h"
 
+#include "core/nn/attention_bf16.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -149,10 +151,12 @@ TEST(Attention, InPlaceBfloat16SoftmaxMatchesTheDifferentiablePath) {
     const auto k = (torch::randn({2, 3, 37, 8}) * 2.0).to(torch::kBFloat16);
     const auto v = torch::randn({2, 3, 37, 8}).to(torch::kBFloat16);
     const auto qCopy = q.clone();
-    AttentionOptions causal;
+    AttentionOptions plain; // the math path: without a bias inference would take the fused one
+    plain.kernel = AttentionKernel::Math;
+    AttentionOptions causal = plain;
     causal.bias =
         torch::full({37, 37}, -std::numeric_limits<float>::infinity()).triu(1).to(torch::kBFloat16);
-    for (const AttentionOptions& options : {AttentionOptions{}, causal}) {
+    for (const AttentionOptions& options : {plain, causal}) {
         torch::Tensor inference;
         {
             torch::NoGradGuard noGrad;
@@ -175,6 +179,95 @@ TEST(Attention, InPlaceBfloat16SoftmaxMatchesTheDifferentiablePath) {
     torch::NoGradGuard noGrad;
     const auto first = scaledDotProductAttention(q, k, v, causal).narrow(2, 0, 1);
     EXPECT_TRUE(torch::equal(first, v.narrow(2, 0, 1)));
+}
+
+// The fused bfloat16 kernel (attention_bf16.h) against the double reference, on shapes that
+// exercise its edges: query counts not a multiple of its 4-query tiles, key counts not a multiple
+// of its 64-key blocks (and a single key), head dims from 2 to 512 (one to 32 output vectors,
+// 40 as the 512 px UNet), q as a strided view as splitHeads makes it, and logits of ±50 whose
+// softmax underflows for most keys. Its scores and softmax are float32, so it must be at least
+// as close to the reference as the math path, which rounds the scores to bfloat16.
+TEST(Attention, FusedBfloat16MatchesAnIndependentReference) {
+    if (!detail::fusedBf16AttentionSupported())
+        GTEST_SKIP() << "this CPU has no AVX512-BF16: the fused kernel is not used here";
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(11);
+    struct Shape {
+        int64_t batch, heads, queries, keys, headDim;
+        double logitScale;
+    };
+    for (const Shape shape :
+         {Shape{2, 3, 37, 83, 40, 1}, Shape{1, 2, 5, 1, 2, 1}, Shape{2, 2, 129, 65, 64, 1},
+          Shape{1, 1, 9, 130, 160, 1}, Shape{1, 1, 6, 70, 512, 1}, Shape{1, 2, 21, 200, 40, 8}}) {
+        SCOPED_TRACE("queries " + std::to_string(shape.queries) + ", keys " +
+                     std::to_string(shape.keys) + ", head dim " + std::to_string(shape.headDim));
+        const auto q =
+            splitHeads(torch::randn({shape.batch, shape.queries, shape.heads * shape.headDim}),
+                       shape.heads)
+                .to(torch::kBFloat16);
+        const auto k =
+            (torch::randn({shape.batch, shape.heads, shape.keys, shape.headDim}) * shape.logitScale)
+                .to(torch::kBFloat16);
+        const auto v = torch::randn({shape.batch, shape.heads, shape.keys, shape.headDim})
+                           .to(torch::kBFloat16);
+        const double scale = 1.0 / std::sqrt(static_cast<double>(shape.headDim));
+        const auto fused = detail::fusedBf16Attention(q, k, v, scale);
+        AttentionOptions math;
+        math.kernel = AttentionKernel::Math;
+        const auto reference = scaledDotProductAttention(q, k, v, math);
+        const auto exact = naiveAttention(q, k, v, scale, torch::Tensor());
+        ASSERT_EQ(fused.sizes(), exact.sizes());
+        ASSERT_TRUE(torch::isfinite(fused).all().item<bool>());
+        const double fusedError = (fused.to(torch::kDouble) - exact).abs().max().item<double>();
+        const double mathError = (reference.to(torch::kDouble) - exact).abs().max().item<double>();
+        EXPECT_LT(fusedError, 0.02);
+        EXPECT_LE(fusedError, mathError * 1.25 + 2e-3);
+    }
+}
+
+// Inference without a bias takes the fused kernel where the CPU has one; training (grad), a
+// bias, float32 or an explicit Math request take the math path, bit for bit.
+TEST(Attention, AutomaticTakesTheFusedKernelOnlyWhereItApplies) {
+    torch::manual_seed(12);
+    const auto q = torch::randn({1, 2, 19, 40}).to(torch::kBFloat16);
+    const auto k = torch::randn({1, 2, 23, 40}).to(torch::kBFloat16);
+    const auto v = torch::randn({1, 2, 23, 40}).to(torch::kBFloat16);
+    AttentionOptions math;
+    math.kernel = AttentionKernel::Math;
+    AttentionOptions fused;
+    fused.kernel = AttentionKernel::FusedBf16;
+    const auto mathResult = [&](const torch::Tensor& query) {
+        torch::NoGradGuard noGrad;
+        return scaledDotProductAttention(query, k, v, math);
+    };
+
+    const auto trained = scaledDotProductAttention(q.clone().requires_grad_(), k, v, fused);
+    EXPECT_TRUE(trained.requires_grad());
+    EXPECT_TRUE(torch::equal(trained.detach(), mathResult(q)));
+
+    torch::NoGradGuard noGrad;
+    AttentionOptions biased = fused;
+    biased.bias = torch::zeros({19, 23}, torch::kBFloat16);
+    math.bias = biased.bias;
+    EXPECT_TRUE(torch::equal(scaledDotProductAttention(q, k, v, biased),
+                             scaledDotProductAttention(q, k, v, math)));
+    math.bias.reset();
+    const auto q32 = q.to(torch::kFloat);
+    EXPECT_TRUE(torch::equal(
+        scaledDotProductAttention(q32, k.to(torch::kFloat), v.to(torch::kFloat), fused),
+        scaledDotProductAttention(q32, k.to(torch::kFloat), v.to(torch::kFloat), math)));
+
+    const auto automatic = scaledDotProductAttention(q, k, v);
+    if (defaultAttentionKernel() != AttentionKernel::FusedBf16) {
+        EXPECT_TRUE(torch::equal(automatic, mathResult(q)));
+        GTEST_SKIP() << "this CPU or LibTorch does not use the fused bfloat16 kernel";
+    }
+    const auto fusedResult = scaledDotProductAttention(q, k, v, fused);
+    EXPECT_TRUE(torch::equal(automatic, fusedResult));
+    EXPECT_FALSE(torch::equal(fusedResult, mathResult(q))); // float32 scores: not the math path
+    // Its output merges back to [batch, tokens, heads·dim] without a copy.
+    EXPECT_TRUE(fusedResult.transpose(1, 2).is_contiguous());
+    EXPECT_EQ(mergeHeads(fusedResult).data_ptr(), fusedResult.data_ptr());
 }
 
 TEST(Attention, HeadsSplitAndMergeRoundTrip) {
