@@ -1,6 +1,7 @@
 #include "core/runtime/system_info.h"
 
 #include "core/build_config.h"
+#include "core/nn/attention.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -217,6 +218,19 @@ std::string describeRuntime(const RuntimeInfo& info) {
         << (info.atenCapability.empty() ? "LibTorch's default"
                                         : "ATEN_CPU_CAPABILITY=" + info.atenCapability)
         << "\n";
+    out << "Attention:  ";
+    switch (nn::defaultAttentionKernel()) {
+    case nn::AttentionKernel::FusedBf16:
+        out << "fused bfloat16 kernel (AVX512-BF16); math path for float32 and training";
+        break;
+    case nn::AttentionKernel::ATen:
+        out << "LibTorch's scaled_dot_product_attention";
+        break;
+    default:
+        out << "query chunks (matmul, softmax, matmul)";
+        break;
+    }
+    out << " (DEADIFF_ATTENTION=math|fused|aten overrides)\n";
     out << "bfloat16:   "
         << (info.cpu.avx512Bf16 || info.cpu.amxBf16
                 ? "supported (about 2x faster than float32 here)"

@@ -15,6 +15,7 @@
 #include "core/io/safetensors.h"
 #include "core/io/weight_file.h"
 #include "core/nn/attention.h"
+#include "core/nn/attention_bf16.h"
 #include "core/nn/taesd.h"
 #include "core/nn/unet.h"
 #include "core/nn/vae.h"
@@ -24,6 +25,7 @@
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <sys/resource.h>
 
@@ -135,32 +137,58 @@ std::string rate(double gflop, double seconds, double gemm) {
 }
 
 // Self-attention of a 512 px (4096 tokens) or 256 px (1024 tokens) UNet level-0 transformer:
-// batch 2, 8 heads of 40, as the UNet calls it. tokens/s counts query tokens of the batch.
+// batch 2, 8 heads of 40, as the UNet calls it (q, k, v as views of [batch, tokens, heads·40],
+// the output merged back). tokens/s counts query tokens of the batch. Every kernel that runs
+// here is timed: the math path, the fused bfloat16 kernel, LibTorch's own (>= 2.1).
 void benchAttention(const std::vector<std::string>& sizes, const std::vector<std::string>& dtypes,
                     int runs) {
-    std::printf("\nSelf-attention, batch 2 x 8 heads x 40, tokens = (px/8)^2\n");
-    std::printf("%-6s %-9s %9s %9s %12s %9s\n", "px", "dtype", "min s", "median s", "tokens/s",
-                "GFLOP/s");
+    using deadiff::nn::AttentionKernel;
+    torch::NoGradGuard noGrad;
+    std::printf(
+        "\nSelf-attention, batch 2 x 8 heads x 40, tokens = (px/8)^2 (default kernel: %s)\n",
+        deadiff::nn::attentionKernelName(deadiff::nn::defaultAttentionKernel()));
+    std::printf("%-6s %-9s %-7s %9s %9s %12s %9s\n", "px", "dtype", "kernel", "min s", "median s",
+                "tokens/s", "GFLOP/s");
+    std::vector<AttentionKernel> kernels{AttentionKernel::Math};
+    if (deadiff::nn::detail::fusedBf16AttentionSupported())
+        kernels.push_back(AttentionKernel::FusedBf16);
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+    kernels.push_back(AttentionKernel::ATen);
+#endif
     for (const std::string& dtypeName : dtypes) {
         const auto dtype = scalarType(dtypeName);
         for (const std::string& sizeText : sizes) {
             const std::int64_t tokens = (std::stoll(sizeText) / 8) * (std::stoll(sizeText) / 8);
-            const auto q = torch::randn({2, 8, tokens, 40}).to(dtype);
-            const auto k = torch::randn({2, 8, tokens, 40}).to(dtype);
-            const auto v = torch::randn({2, 8, tokens, 40}).to(dtype);
+            const auto heads = [&] {
+                return deadiff::nn::splitHeads(torch::randn({2, tokens, 8 * 40}).to(dtype), 8);
+            };
+            const auto q = heads();
+            const auto k = heads();
+            const auto v = heads();
             const double gflop = 4.0 * 2 * 8 * static_cast<double>(tokens * tokens) * 40 / 1e9;
-            std::vector<double> seconds;
-            deadiff::nn::scaledDotProductAttention(q, k, v); // warm-up
-            for (int run = 0; run < runs; ++run) {
-                const auto start = Clock::now();
-                deadiff::nn::scaledDotProductAttention(q, k, v);
-                seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+            for (const AttentionKernel kernel : kernels) {
+                if (kernel == AttentionKernel::FusedBf16 && dtype != torch::kBFloat16)
+                    continue;
+                deadiff::nn::AttentionOptions options;
+                options.kernel = kernel;
+                const auto attend = [&] {
+                    return deadiff::nn::mergeHeads(
+                        deadiff::nn::scaledDotProductAttention(q, k, v, options));
+                };
+                attend(); // warm-up
+                std::vector<double> seconds;
+                for (int run = 0; run < runs; ++run) {
+                    const auto start = Clock::now();
+                    attend();
+                    seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+                }
+                const Stats stats = statsOf(seconds);
+                std::printf("%-6s %-9s %-7s %9.3f %9.3f %12.0f %9.0f\n", sizeText.c_str(),
+                            dtypeName.c_str(), deadiff::nn::attentionKernelName(kernel), stats.min,
+                            stats.median, 2.0 * static_cast<double>(tokens) / stats.min,
+                            gflop / stats.min);
+                std::fflush(stdout);
             }
-            const Stats stats = statsOf(seconds);
-            std::printf("%-6s %-9s %9.3f %9.3f %12.0f %9.0f\n", sizeText.c_str(), dtypeName.c_str(),
-                        stats.min, stats.median, 2.0 * static_cast<double>(tokens) / stats.min,
-                        gflop / stats.min);
-            std::fflush(stdout);
         }
     }
 }

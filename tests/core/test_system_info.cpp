@@ -1,5 +1,7 @@
 #include "core/runtime/system_info.h"
 
+#include "core/nn/attention.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -114,6 +116,11 @@ TEST(SystemInfo, DescribeRuntimeNamesWhatMatters) {
     EXPECT_NE(text.find("LibTorch:   " + info.torchVersion), std::string::npos) << text;
     EXPECT_NE(text.find(info.blas.vendorName), std::string::npos) << text;
     EXPECT_NE(text.find("bfloat16:"), std::string::npos) << text;
+    EXPECT_NE(text.find(nn::defaultAttentionKernel() == nn::AttentionKernel::FusedBf16
+                            ? "Attention:  fused bfloat16"
+                            : "Attention:  "),
+              std::string::npos)
+        << text;
 }
 
 TEST(SystemInfo, ReferenceBlasDescriptionCarriesAdvice) {
