@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DEADIFF_FUSED_BF16 1
@@ -299,6 +300,15 @@ const std::uint16_t* bf16Data(const torch::Tensor& tensor) {
 
 } // namespace
 #endif
+
+int parallelLoopThreads() {
+    const int threads = at::get_num_threads();
+    std::vector<char> ran(static_cast<std::size_t>(threads), 0);
+    at::parallel_for(0, threads, 1, [&](std::int64_t, std::int64_t) {
+        ran[static_cast<std::size_t>(at::get_thread_num())] = 1;
+    });
+    return static_cast<int>(std::count(ran.begin(), ran.end(), 1));
+}
 
 bool fusedBf16AttentionSupported() {
 #if DEADIFF_FUSED_BF16

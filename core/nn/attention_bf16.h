@@ -30,4 +30,9 @@ bool fusedBf16AttentionAccepts(const torch::Tensor& q, const torch::Tensor& k,
 torch::Tensor fusedBf16Attention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, double scale);
 
+// How many threads a parallel loop of the attention sources runs on: at::get_num_threads() when
+// they were built with OpenMP, 1 when not (LibTorch 1.13's at::parallel_for is an OpenMP pragma
+// in its headers, silently serial without it). For the test that guards the build.
+int parallelLoopThreads();
+
 } // namespace deadiff::nn::detail

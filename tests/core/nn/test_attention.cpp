@@ -2,6 +2,7 @@
 
 #include "core/nn/attention_bf16.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -268,6 +269,17 @@ TEST(Attention, AutomaticTakesTheFusedKernelOnlyWhereItApplies) {
     // Its output merges back to [batch, tokens, heads·dim] without a copy.
     EXPECT_TRUE(fusedResult.transpose(1, 2).is_contiguous());
     EXPECT_EQ(mergeHeads(fusedResult).data_ptr(), fusedResult.data_ptr());
+}
+
+// The attention's parallel loops run on every thread LibTorch is given. They ran on one for
+// long time when the sources were built without OpenMP (at::parallel_for is an OpenMP pragma in
+// LibTorch 1.13's headers), which no result showed, only the time.
+TEST(Attention, ItsParallelLoopsRunOnEveryThread) {
+    const int saved = at::get_num_threads();
+    at::set_num_threads(2);
+    const int used = detail::parallelLoopThreads();
+    at::set_num_threads(saved);
+    EXPECT_EQ(used, 2);
 }
 
 TEST(Attention, HeadsSplitAndMergeRoundTrip) {
