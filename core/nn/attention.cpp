@@ -1,6 +1,7 @@
 #include "core/nn/attention.h"
 
 #include "core/nn/attention_bf16.h"
+#include "core/runtime/system_info.h"
 
 #include <torch/version.h>
 
@@ -148,7 +149,7 @@ DEADIFF_AVX512 void softmaxRowsBf16(std::uint16_t* data, std::int64_t rows, std:
 // autograd does not need (the training path keeps LibTorch's differentiable softmax).
 bool canSoftmaxInPlace(const torch::Tensor& scores) {
 #if DEADIFF_AVX512_SOFTMAX
-    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    static const bool avx512 = detectCpuFeatures().avx512f;
     return avx512 && scores.scalar_type() == torch::kBFloat16 && scores.is_contiguous() &&
            scores.device().is_cpu() && !(torch::GradMode::is_enabled() && scores.requires_grad()) &&
            scores.size(-1) > 0;

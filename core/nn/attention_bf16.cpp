@@ -1,5 +1,7 @@
 #include "core/nn/attention_bf16.h"
 
+#include "core/runtime/system_info.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -312,9 +314,10 @@ int parallelLoopThreads() {
 
 bool fusedBf16AttentionSupported() {
 #if DEADIFF_FUSED_BF16
-    static const bool supported =
-        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+    static const bool supported = [] {
+        const CpuFeatures cpu = detectCpuFeatures();
+        return cpu.avx512Kernels && cpu.avx512Bf16; // F/BW/DQ/VL, BF16, enabled by the OS
+    }();
     return supported;
 #else
     return false;
