@@ -202,13 +202,8 @@ bool fusedBf16Applies(const torch::Tensor& q, const torch::Tensor& k, const torc
 // The kernel for this call: the requested one where it applies, else the math path.
 AttentionKernel kernelFor(AttentionKernel requested, const torch::Tensor& q, const torch::Tensor& k,
                           const torch::Tensor& v, const torch::Tensor* bias) {
-    if (requested == AttentionKernel::Automatic) {
-        static const AttentionKernel fromEnvironment = kernelFromEnvironment();
-        requested = fromEnvironment != AttentionKernel::Automatic ? fromEnvironment
-                                                                  : defaultAttentionKernel();
-        if (requested == AttentionKernel::ATen && !DEADIFF_FUSED_SDPA)
-            requested = AttentionKernel::FusedBf16;
-    }
+    if (requested == AttentionKernel::Automatic)
+        requested = defaultAttentionKernel();
     if (requested == AttentionKernel::FusedBf16 && fusedBf16Applies(q, k, v, bias))
         return AttentionKernel::FusedBf16;
     if (requested == AttentionKernel::ATen && DEADIFF_FUSED_SDPA &&
@@ -243,10 +238,21 @@ torch::Tensor attendChunk(const torch::Tensor& q, const torch::Tensor& k, const 
 } // namespace
 
 AttentionKernel defaultAttentionKernel() {
-    if (DEADIFF_FUSED_SDPA)
-        return AttentionKernel::ATen;
-    return detail::fusedBf16AttentionSupported() ? AttentionKernel::FusedBf16
-                                                 : AttentionKernel::Math;
+    static const AttentionKernel chosen = [] {
+        const AttentionKernel fromEnvironment = kernelFromEnvironment();
+        if (fromEnvironment == AttentionKernel::Math ||
+            (fromEnvironment == AttentionKernel::ATen && !DEADIFF_FUSED_SDPA) ||
+            (fromEnvironment == AttentionKernel::FusedBf16 &&
+             !detail::fusedBf16AttentionSupported()))
+            return AttentionKernel::Math; // asked for, or what an unavailable one falls back to
+        if (fromEnvironment != AttentionKernel::Automatic)
+            return fromEnvironment;
+        if (DEADIFF_FUSED_SDPA)
+            return AttentionKernel::ATen;
+        return detail::fusedBf16AttentionSupported() ? AttentionKernel::FusedBf16
+                                                     : AttentionKernel::Math;
+    }();
+    return chosen;
 }
 
 const char* attentionKernelName(AttentionKernel kernel) {
