@@ -1,6 +1,7 @@
 #include "core/nn/attention.h"
 
 #include "core/nn/attention_bf16.h"
+#include "core/nn/bf16_simd.h"
 #include "core/runtime/system_info.h"
 
 #include <torch/version.h>
@@ -51,61 +52,18 @@ torch::Tensor softmaxLastDim(const torch::Tensor& scores) {
 // scaled in float32, and rounded once to bfloat16 (nearest even), as LibTorch's kernel does.
 // Against LibTorch's bf16 softmax (AVX-512 kernels) it saves the second score buffer: with
 // L3-sized chunks the 512 px UNet's 4096-token attention takes 0.120 instead of 0.127 s.
-float bf16ToFloat(std::uint16_t value) {
-    const std::uint32_t bits = static_cast<std::uint32_t>(value) << 16;
-    float result;
-    std::memcpy(&result, &bits, sizeof result);
-    return result;
-}
+using simd::bf16ToFloat;
+using simd::floatToBf16;
 
-std::uint16_t floatToBf16(float value) {
-    std::uint32_t bits;
-    std::memcpy(&bits, &value, sizeof bits);
-    if (std::isnan(value))
-        return static_cast<std::uint16_t>((bits >> 16) | 0x40);
-    bits += 0x7fff + ((bits >> 16) & 1);
-    return static_cast<std::uint16_t>(bits >> 16);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
+#if DEADIFF_AVX512_KERNELS
 #define DEADIFF_AVX512_SOFTMAX 1
-#define DEADIFF_AVX512 __attribute__((target("avx512f")))
+using simd::expNonPositive;
+using simd::loadBf16;
+using simd::storeBf16;
 // GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_* placeholders).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-DEADIFF_AVX512 inline __m512 loadBf16(const std::uint16_t* source) {
-    const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(source));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
-}
-
-DEADIFF_AVX512 inline void storeBf16(std::uint16_t* target, __m512 value) {
-    // Round to nearest even; softmax outputs are finite (no NaN handling needed here).
-    const __m512i bits = _mm512_castps_si512(value);
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-    const __m512i rounded =
-        _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(target),
-                        _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
-}
-
-// exp(x) for x <= 0 (Cephes expf): 2^n · p(r), r = x - n·ln2; exactly 0 below -87 (and -inf).
-DEADIFF_AVX512 inline __m512 expNonPositive(__m512 x) {
-    const __mmask16 inRange = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_GE_OQ);
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_maskz_mov_ps(inRange, _mm512_scalef_ps(p, n));
-}
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 DEADIFF_AVX512 void softmaxRowsBf16(std::uint16_t* data, std::int64_t rows, std::int64_t cols,
                                     float* buffer) {

@@ -3,6 +3,7 @@
 #include "core/runtime/system_info.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <cmath>
@@ -340,6 +341,7 @@ bool fusedBf16AttentionAccepts(const torch::Tensor& q, const torch::Tensor& k,
 
 torch::Tensor fusedBf16Attention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, double scale) {
+    RECORD_FUNCTION("deadiff::fused_attention_bf16", std::vector<c10::IValue>({q, k, v}));
     TORCH_CHECK(fusedBf16AttentionSupported(), "the fused bfloat16 attention needs AVX512-BF16");
     TORCH_CHECK(fusedBf16AttentionAccepts(q, k, v),
                 "the fused bfloat16 attention does not take these tensors");

@@ -422,7 +422,9 @@ torch::Tensor UNetModelImpl::forward(const torch::Tensor& x, const torch::Tensor
         if (observerPtr)
             observer("output_blocks." + std::to_string(i), h);
     }
-    return castIfNeeded(out->forward(h), x.scalar_type());
+    // out: 0 GroupNorm, 1 SiLU (folded into the norm's pass), 2 Conv2d.
+    h = out[2]->as<torch::nn::Conv2d>()->forward(out[0]->as<GroupNormNchw>()->forwardThenSiLU(h));
+    return castIfNeeded(h, x.scalar_type());
 }
 
 } // namespace deadiff::nn

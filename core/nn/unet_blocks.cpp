@@ -2,6 +2,7 @@
 #include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
+#include "core/nn/norm_bf16.h"
 
 #include <algorithm>
 #include <cmath>
@@ -66,6 +67,9 @@ torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
         const torch::Tensor variance = (grouped - keptMean.unsqueeze(2)).pow(2).mean(2);
         keptInverseStd = torch::rsqrt(variance + options.eps());
     }
+    if (statistics == GroupStatistics::Own &&
+        groupNormBf16Applies(x, options.num_groups(), weight, bias))
+        return groupNormBf16(x, options.num_groups(), weight, bias, options.eps(), false);
     if (!normalisesInFloat(x))
         return torch::nn::GroupNormImpl::forward(x.contiguous());
     const auto normalise = [&](const torch::Tensor& part, std::int64_t groups, std::int64_t channel,
@@ -101,7 +105,23 @@ torch::Tensor GroupNormNchwImpl::forward(const torch::Tensor& x) {
     return output;
 }
 
+torch::Tensor GroupNormNchwImpl::forwardThenSiLU(const torch::Tensor& x,
+                                                 const torch::Tensor& channelShift) {
+    if (statistics == GroupStatistics::Own &&
+        groupNormBf16Applies(x, options.num_groups(), weight, bias, channelShift))
+        return groupNormBf16(x, options.num_groups(), weight, bias, options.eps(), true,
+                             channelShift);
+    if (!channelShift.defined())
+        return torch::silu(forward(x));
+    std::vector<std::int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
+    shape[0] = channelShift.size(0);
+    shape[1] = channelShift.size(1);
+    return torch::silu(forward(x + channelShift.to(x.scalar_type()).view(shape)));
+}
+
 torch::Tensor LayerNormFloatImpl::forward(const torch::Tensor& x) {
+    if (options.normalized_shape().size() == 1 && layerNormBf16Applies(x, weight, bias))
+        return layerNormBf16(x, weight, bias, options.eps());
     if (!normalisesInFloat(x))
         return torch::nn::LayerNormImpl::forward(x);
     return torch::layer_norm(x.to(torch::kFloat), options.normalized_shape(),
@@ -139,10 +159,13 @@ ResBlockImpl::ResBlockImpl(std::int64_t channels, std::int64_t embChannels,
 }
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
-    torch::Tensor h = in_layers->forward(x);
+    // The Sequentials keep the checkpoint's names; their norm and SiLU run as one step.
+    torch::Tensor h = in_layers[2]->as<torch::nn::Conv2d>()->forward(
+        in_layers[0]->as<GroupNormNchw>()->forwardThenSiLU(x));
     const torch::Tensor embOut = emb_layers->forward(emb).to(h.scalar_type());
-    h = h + embOut.unsqueeze(-1).unsqueeze(-1);
-    h = out_layers->forward(h);
+    h = out_layers[0]->as<GroupNormNchw>()->forwardThenSiLU(h, embOut);
+    h = out_layers[3]->as<torch::nn::Conv2d>()->forward(
+        out_layers[2]->as<torch::nn::Dropout>()->forward(h));
     const torch::Tensor skip = skip_connection ? skip_connection->forward(x) : x;
     return skip + h;
 }

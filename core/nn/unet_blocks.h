@@ -35,9 +35,15 @@ bool normalisesInFloat(const torch::Tensor& x);
 // what it normalises, `Apply` normalises with the kept ones instead of the input's own.
 enum class GroupStatistics { Own, Record, Apply };
 
+//
+// bfloat16 inference on CPUs with AVX-512 with the module's own statistics takes the fused kernel
+// (norm_bf16.h) instead; `forwardThenSiLU` folds the SiLU that follows every ResBlock norm, and
+// the timestep embedding added before it, into that pass.
 struct GroupNormNchwImpl : torch::nn::GroupNormImpl {
     using torch::nn::GroupNormImpl::GroupNormImpl;
     torch::Tensor forward(const torch::Tensor& x);
+    // silu(forward(x + channelShift[n, c])); `channelShift` [N, C] or undefined.
+    torch::Tensor forwardThenSiLU(const torch::Tensor& x, const torch::Tensor& channelShift = {});
     std::int64_t maxFloatElements = std::int64_t{1} << 23; // 32 MiB of float32
     GroupStatistics statistics = GroupStatistics::Own;
     torch::Tensor keptMean, keptInverseStd; // [batch, groups] float32, from the last Record

@@ -2,6 +2,7 @@
 #include "core/nn/layers.h"
 
 #include "core/nn/attention.h"
+#include "core/nn/norm_bf16.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -21,10 +22,6 @@ torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel,
                           .padding(padding < 0 ? kernel / 2 : padding));
 }
 
-torch::Tensor swish(const torch::Tensor& x) {
-    return torch::silu(x);
-}
-
 torch::Tensor castIfNeeded(const torch::Tensor& tensor, torch::ScalarType dtype) {
     return tensor.scalar_type() == dtype ? tensor : tensor.to(dtype);
 }
@@ -41,8 +38,8 @@ VaeResnetBlockImpl::VaeResnetBlockImpl(std::int64_t inChannels, std::int64_t out
 }
 
 torch::Tensor VaeResnetBlockImpl::forward(const torch::Tensor& x) {
-    torch::Tensor h = conv1->forward(swish(norm1->forward(x)));
-    h = conv2->forward(swish(norm2->forward(h)));
+    torch::Tensor h = conv1->forward(norm1->forwardThenSiLU(x));
+    h = conv2->forward(norm2->forwardThenSiLU(h));
     return (nin_shortcut ? nin_shortcut->forward(x) : x) + h;
 }
 
@@ -135,7 +132,7 @@ torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& x) {
     for (const auto& level : *down)
         h = level->as<VaeLevel>()->forward(h);
     h = mid->forward(h);
-    return conv_out->forward(swish(norm_out->forward(h)));
+    return conv_out->forward(norm_out->forwardThenSiLU(h));
 }
 
 VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
@@ -161,13 +158,15 @@ torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
 }
 
 torch::Tensor VaeDecoderImpl::middle(const torch::Tensor& z) {
-    return mid->forward(conv_in->forward(z));
+    // See channelsLastPays (norm_bf16.h); upper() hands back NCHW.
+    return mid->forward(conv_in->forward(
+        channelsLastPays(z) ? z.contiguous(torch::MemoryFormat::ChannelsLast) : z));
 }
 
 torch::Tensor VaeDecoderImpl::upper(torch::Tensor h) {
     for (std::size_t i = up->size(); i-- > 0;)
         h = up[i]->as<VaeLevel>()->forward(h);
-    return conv_out->forward(swish(norm_out->forward(h)));
+    return conv_out->forward(norm_out->forwardThenSiLU(h)).contiguous();
 }
 
 std::vector<GroupNormNchwImpl*> VaeDecoderImpl::upperNorms() {

@@ -287,7 +287,7 @@ void profileOps(const std::string& title, const std::function<void()>& run) {
     std::printf("%9s %6s %5s  %s\n", "s", "share", "calls", "outermost op");
     print(byOp, 40);
     std::printf("\n%9s %6s %5s  %s\n", "s", "share", "calls", "op [input shapes]");
-    print(byShape, 40);
+    print(byShape, 90);
     std::fflush(stdout);
 }
 
