@@ -332,6 +332,20 @@ TEST(FusedNorms, VaeDecoderRunsChannelsLastAndHandsBackNchw) {
     EXPECT_LT(relative(image, reference), 5e-2);
     EXPECT_LT(relative(image, reference), 1.5 * relative(routed, reference) + 1e-3);
     EXPECT_GT(relative(image, routed), 0.0) << "both decodes took the same path";
+
+    // Tiled: the middle's channels-last output cut into tiles, normalised with recorded
+    // statistics (the float32 route) and blended; unshrunk statistics, so only bf16 noise apart.
+    const torch::Tensor large = torch::randn({1, 4, 40, 36});
+    const torch::Tensor whole = vae->decode(large);
+    VaeTiling tiles;
+    tiles.tileSide = 16;
+    tiles.overlap = 4;
+    tiles.margin = 4;
+    tiles.maxUntiledSide = 40;
+    vae->tiling = tiles;
+    const torch::Tensor tiled = vae->decodeTiled(large);
+    ASSERT_EQ(tiled.sizes(), whole.sizes());
+    EXPECT_LT(relative(tiled, whole), 5e-2);
 }
 
 } // namespace
