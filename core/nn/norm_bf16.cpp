@@ -355,6 +355,53 @@ DEADIFF_AVX512 void layerNormRows(const std::uint16_t* x, std::uint16_t* y, std:
     }
 }
 
+// erf(x) (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7): 1 - poly(t)·exp(-x²), t = 1/(1 + p|x|),
+// sign restored.
+DEADIFF_AVX512 inline __m512 erf(__m512 x) {
+    const __m512i signBit = _mm512_set1_epi32(INT32_MIN);
+    const __m512i bits = _mm512_castps_si512(x);
+    const __m512 magnitude = _mm512_castsi512_ps(_mm512_andnot_si512(signBit, bits));
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 t =
+        _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), magnitude, one));
+    __m512 poly = _mm512_set1_ps(1.061405429f);
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
+    poly = _mm512_mul_ps(poly, t);
+    const __m512 negativeSquare =
+        _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(_mm512_mul_ps(x, x)), signBit));
+    const __m512 value = _mm512_fnmadd_ps(poly, expNonPositive(negativeSquare), one);
+    return _mm512_castsi512_ps(
+        _mm512_or_si512(_mm512_castps_si512(value), _mm512_and_si512(bits, signBit)));
+}
+
+DEADIFF_AVX512 void gegluRows(const std::uint16_t* x, std::uint16_t* y, std::int64_t rows,
+                              std::int64_t width) {
+    const std::int64_t vectorEnd = width - width % 16;
+    const __m512 half = _mm512_set1_ps(0.5f);
+    const __m512 inverseSqrt2 = _mm512_set1_ps(0.70710678118654752f);
+    for (std::int64_t row = 0; row < rows; ++row) {
+        const std::uint16_t* a = x + row * 2 * width;
+        const std::uint16_t* g = a + width;
+        std::uint16_t* out = y + row * width;
+        std::int64_t i = 0;
+        for (; i < vectorEnd; i += 16) {
+            const __m512 gate = loadBf16(g + i);
+            const __m512 gelu = _mm512_mul_ps(
+                _mm512_mul_ps(half, gate),
+                _mm512_add_ps(_mm512_set1_ps(1.0f), erf(_mm512_mul_ps(gate, inverseSqrt2))));
+            storeBf16(out + i, _mm512_mul_ps(loadBf16(a + i), gelu));
+        }
+        for (; i < width; ++i) {
+            const float gate = bf16ToFloat(g[i]);
+            const float gelu = 0.5f * gate * (1.0f + std::erf(gate * 0.70710678118654752f));
+            out[i] = floatToBf16(bf16ToFloat(a[i]) * gelu);
+        }
+    }
+}
+
 #pragma GCC diagnostic pop
 #endif
 
@@ -498,6 +545,33 @@ torch::Tensor layerNormBf16(const torch::Tensor& x, const torch::Tensor& weight,
 #else
     (void)eps;
     return x;
+#endif
+}
+
+bool gegluBf16Applies(const torch::Tensor& projected) {
+    return isBf16OnCpu(projected) && projected.dim() >= 1 && projected.size(-1) % 2 == 0 &&
+           !needsGrad({&projected}) && fusedNormsEnabled();
+}
+
+torch::Tensor gegluBf16(const torch::Tensor& projected) {
+    RECORD_FUNCTION("deadiff::geglu_bf16", std::vector<c10::IValue>({projected}));
+    TORCH_CHECK(gegluBf16Applies(projected), "gegluBf16 does not apply to this tensor");
+#if DEADIFF_AVX512_KERNELS
+    const torch::Tensor input = projected.contiguous();
+    const std::int64_t width = input.size(-1) / 2;
+    std::vector<std::int64_t> sizes = input.sizes().vec();
+    sizes.back() = width;
+    torch::Tensor output = torch::empty(sizes, input.options());
+    const std::int64_t rows = width > 0 ? output.numel() / width : 0;
+    const std::uint16_t* in = bf16Data(input);
+    std::uint16_t* out = bf16Data(output);
+    const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(width, 1));
+    at::parallel_for(0, rows, grain, [&](std::int64_t begin, std::int64_t end) {
+        gegluRows(in + begin * 2 * width, out + begin * width, end - begin, width);
+    });
+    return output;
+#else
+    return projected;
 #endif
 }
 

@@ -5,7 +5,8 @@
 // 1.13's bf16 norms are slow and inaccurate, so the modules (unet_blocks.h) normalised a float32
 // copy and rounded it back, then ran SiLU: five passes over the activation and float32
 // temporaries, where these kernels read it twice from memory (the third read hits the cache)
-// and write it once.
+// and write it once. GEGLU's gate (the feed-forward's one elementwise step) is here too, under
+// the same switch.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,8 +15,9 @@
 
 namespace deadiff::nn {
 
-// Whether the kernels run: on this CPU (AVX-512 F), unless switched off for the process by
-// DEADIFF_FUSED_NORMS=0 (for A/B measurements) or by setFusedNormsEnabled(false).
+// Whether the kernels of this file (norms and GEGLU) run: on this CPU (AVX-512 F), unless
+// switched off for the process by DEADIFF_FUSED_NORMS=0 (for A/B measurements) or by
+// setFusedNormsEnabled(false).
 bool fusedNormsEnabled();
 
 // Switches the kernels off (false) or back on where the CPU has them (true), for tests that
@@ -51,5 +53,12 @@ bool layerNormBf16Applies(const torch::Tensor& x, const torch::Tensor& weight,
 // LayerNorm over the last axis, bfloat16 in and out, contiguous.
 torch::Tensor layerNormBf16(const torch::Tensor& x, const torch::Tensor& weight,
                             const torch::Tensor& bias, double eps);
+
+// GEGLU's gate, the feed-forward's elementwise step: [..., 2·n] = [a | g] -> a · gelu_erf(g),
+// [..., n], computed in float32 and rounded once (LibTorch: a strided-half copy, GELU and the
+// product, each rounded to bf16). Applies like the norms: bfloat16 on the CPU, an even last axis,
+// no gradient needed, fusedNormsEnabled().
+bool gegluBf16Applies(const torch::Tensor& projected);
+torch::Tensor gegluBf16(const torch::Tensor& projected);
 
 } // namespace deadiff::nn

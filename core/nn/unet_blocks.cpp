@@ -266,7 +266,10 @@ GEGLUImpl::GEGLUImpl(std::int64_t dimIn, std::int64_t dimOut) {
 }
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
-    const auto halves = proj->forward(x).chunk(2, -1);
+    const torch::Tensor projected = proj->forward(x);
+    if (gegluBf16Applies(projected))
+        return gegluBf16(projected); // one pass, one rounding (norm_bf16.h)
+    const auto halves = projected.chunk(2, -1);
     // The gate half is a strided view; LibTorch 1.13's bfloat16 GELU is ~9x slower on it than a
     // contiguous copy plus GELU ([2, 4096, 1280]: 22 ms vs 2.5 ms). Same values either way.
     return halves[0] * torch::gelu(halves[1].contiguous());

@@ -193,6 +193,39 @@ TEST(FusedNorms, LayerNormIsTheFloat64ResultRoundedOnce) {
     }
 }
 
+// GEGLU's gate in one pass: a · gelu_erf(g) from [a | g], against float64 erf. The erf
+// approximation (|error| < 1.5e-7) and float32's 1 + erf near -1 allow an absolute 2e-7 · |a·g|
+// beside the one rounding; tails (widths off 16), saturated and negative gates included.
+TEST(FusedNorms, GegluIsTheFloat64ResultRoundedOnce) {
+    SKIP_WITHOUT_FUSED_NORMS();
+    torch::manual_seed(37);
+    torch::NoGradGuard noGrad;
+    for (const std::int64_t width : {1280, 40, 7}) {
+        const torch::Tensor projected =
+            (torch::randn({3, 5, 2 * width}) * 3.0).to(torch::kBFloat16);
+        ASSERT_TRUE(gegluBf16Applies(projected));
+        const torch::Tensor x = projected.to(torch::kDouble);
+        const torch::Tensor a = x.narrow(-1, 0, width);
+        const torch::Tensor g = x.narrow(-1, width, width);
+        const torch::Tensor expected = a * 0.5 * g * (1.0 + torch::erf(g / std::sqrt(2.0)));
+        const torch::Tensor out = gegluBf16(projected);
+        ASSERT_EQ(out.sizes(), expected.sizes());
+        const torch::Tensor error = (out.to(torch::kDouble) - expected).abs();
+        const torch::Tensor allowed =
+            expected.abs() * std::pow(2.0, -8) + (a * g).abs() * 2e-7 + 1e-9;
+        EXPECT_TRUE((error <= allowed).all().item<bool>())
+            << "width " << width << ": max error " << error.max().item<double>();
+    }
+    // The gate saturates: gelu(g) = g for large g, 0 for very negative g.
+    const torch::Tensor extremes =
+        torch::tensor({1.0, 2.0, -3.0, 0.5, 12.0, -12.0, 90.0, -90.0}, torch::kDouble).view({1, 8});
+    const torch::Tensor out = gegluBf16(extremes.to(torch::kBFloat16)).to(torch::kDouble);
+    const torch::Tensor saturated = torch::tensor({12.0, 0.0, -270.0, 0.0}, torch::kDouble);
+    EXPECT_TRUE(torch::allclose(out, saturated.view({1, 4}), 1e-2, 1e-6)) << out;
+    EXPECT_FALSE(gegluBf16Applies(torch::ones({2, 5}).to(torch::kBFloat16))); // odd width
+    EXPECT_FALSE(gegluBf16Applies(torch::ones({2, 6})));                      // float32
+}
+
 TEST(FusedNorms, TheyStepAsideForGradFloat32AndOtherShapes) {
     SKIP_WITHOUT_FUSED_NORMS();
     const torch::Tensor x = torch::randn({2, 8, 4, 4}).to(torch::kBFloat16);
