@@ -435,13 +435,17 @@ bool setFusedNormsEnabled(bool enabled) {
     return fusedNormsState().exchange(enabled && fusedNormsSupported());
 }
 
-bool channelsLastPays(const torch::Tensor& x) {
+bool channelsLastEnabled() {
     static const bool allowed = [] {
         const char* setting = std::getenv("DEADIFF_CHANNELS_LAST");
         return !(setting != nullptr && std::strcmp(setting, "0") == 0);
     }();
-    return allowed && isBf16OnCpu(x) && x.dim() == 4 && !torch::GradMode::is_enabled() &&
-           fusedNormsEnabled();
+    return allowed && fusedNormsEnabled();
+}
+
+bool channelsLastPays(const torch::Tensor& x) {
+    return channelsLastEnabled() && isBf16OnCpu(x) && x.dim() == 4 &&
+           !torch::GradMode::is_enabled();
 }
 
 bool groupNormBf16Applies(const torch::Tensor& x, std::int64_t groups, const torch::Tensor& weight,

@@ -30,6 +30,8 @@ bool setFusedNormsEnabled(bool enabled);
 // and the group norm normalises it as it is (LibTorch's would convert it back at every norm).
 // The UNet measured the same either way within noise, and stays NCHW.
 bool channelsLastPays(const torch::Tensor& x);
+// The switch part of it: fusedNormsEnabled() and not DEADIFF_CHANNELS_LAST=0.
+bool channelsLastEnabled();
 
 // Whether groupNormBf16 takes these: `x` bfloat16 on the CPU with at least 2 dims [N, C, ...] and
 // C divisible by `groups`; weight/bias (either may be undefined) [C]; `channelShift` undefined or

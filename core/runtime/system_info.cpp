@@ -2,6 +2,7 @@
 
 #include "core/build_config.h"
 #include "core/nn/attention.h"
+#include "core/nn/norm_bf16.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -231,6 +232,11 @@ std::string describeRuntime(const RuntimeInfo& info) {
         break;
     }
     out << " (DEADIFF_ATTENTION=math|fused|aten overrides)\n";
+    out << "Norms:      "
+        << (nn::fusedNormsEnabled() ? "fused bfloat16 kernels (GroupNorm + SiLU, LayerNorm, GEGLU)"
+                                    : "float32 route for bfloat16 (LibTorch's kernels)")
+        << (nn::channelsLastEnabled() ? "; VAE decoder channels-last" : "")
+        << " (DEADIFF_FUSED_NORMS=0, DEADIFF_CHANNELS_LAST=0 switch off)\n";
     out << "bfloat16:   "
         << (info.cpu.avx512Bf16 || info.cpu.amxBf16
                 ? "supported (about 2x faster than float32 here)"

@@ -1,6 +1,7 @@
 #include "core/runtime/system_info.h"
 
 #include "core/nn/attention.h"
+#include "core/nn/norm_bf16.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -119,6 +120,10 @@ TEST(SystemInfo, DescribeRuntimeNamesWhatMatters) {
     EXPECT_NE(text.find(nn::defaultAttentionKernel() == nn::AttentionKernel::FusedBf16
                             ? "Attention:  fused bfloat16"
                             : "Attention:  "),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find(nn::fusedNormsEnabled() ? "Norms:      fused bfloat16"
+                                                : "Norms:      float32 route"),
               std::string::npos)
         << text;
 }
