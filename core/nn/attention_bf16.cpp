@@ -1,5 +1,6 @@
 #include "core/nn/attention_bf16.h"
 
+#include "core/nn/bf16_simd.h"
 #include "core/runtime/system_info.h"
 
 #include <ATen/Parallel.h>
@@ -297,9 +298,7 @@ DEADIFF_BF16_TARGET void attendQueryBlock(const std::uint16_t* const* queryRows,
 
 #pragma GCC diagnostic pop
 
-const std::uint16_t* bf16Data(const torch::Tensor& tensor) {
-    return reinterpret_cast<const std::uint16_t*>(tensor.data_ptr<at::BFloat16>());
-}
+using simd::bf16Data;
 
 } // namespace
 #endif

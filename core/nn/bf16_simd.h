@@ -4,6 +4,8 @@
 // baseline instruction set. Internal to core/nn.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -17,6 +19,15 @@
 #endif
 
 namespace deadiff::nn::simd {
+
+// The raw bits of a bfloat16 tensor's data.
+inline const std::uint16_t* bf16Data(const torch::Tensor& tensor) {
+    return reinterpret_cast<const std::uint16_t*>(tensor.data_ptr<at::BFloat16>());
+}
+
+inline std::uint16_t* bf16Data(torch::Tensor& tensor) {
+    return reinterpret_cast<std::uint16_t*>(tensor.data_ptr<at::BFloat16>());
+}
 
 inline float bf16ToFloat(std::uint16_t value) {
     const std::uint32_t bits = static_cast<std::uint32_t>(value) << 16;

@@ -36,6 +36,7 @@ bool isVectorOf(const torch::Tensor& parameter, std::int64_t size) {
 }
 
 #if DEADIFF_AVX512_KERNELS
+using simd::bf16Data;
 using simd::bf16ToFloat;
 using simd::expNonPositive;
 using simd::floatToBf16;
@@ -51,14 +52,6 @@ torch::Tensor floatVector(const torch::Tensor& parameter, std::int64_t size, flo
     if (!parameter.defined())
         return torch::full({size}, fill, torch::TensorOptions().dtype(torch::kFloat));
     return parameter.detach().to(torch::kFloat).contiguous();
-}
-
-const std::uint16_t* bf16Data(const torch::Tensor& tensor) {
-    return reinterpret_cast<const std::uint16_t*>(tensor.data_ptr<at::BFloat16>());
-}
-
-std::uint16_t* bf16Data(torch::Tensor& tensor) {
-    return reinterpret_cast<std::uint16_t*>(tensor.data_ptr<at::BFloat16>());
 }
 
 // Elements summed in float32 lanes before the partial sum goes to double: the VAE's groups hold
@@ -417,11 +410,14 @@ bool fusedNormsSupported() {
 #endif
 }
 
+// Whether the process switched a path off with `name`=0.
+bool switchedOff(const char* name) {
+    const char* setting = std::getenv(name);
+    return setting != nullptr && std::strcmp(setting, "0") == 0;
+}
+
 std::atomic<bool>& fusedNormsState() {
-    static std::atomic<bool> state{[] {
-        const char* setting = std::getenv("DEADIFF_FUSED_NORMS");
-        return fusedNormsSupported() && !(setting != nullptr && std::strcmp(setting, "0") == 0);
-    }()};
+    static std::atomic<bool> state{fusedNormsSupported() && !switchedOff("DEADIFF_FUSED_NORMS")};
     return state;
 }
 
@@ -436,10 +432,7 @@ bool setFusedNormsEnabled(bool enabled) {
 }
 
 bool channelsLastEnabled() {
-    static const bool allowed = [] {
-        const char* setting = std::getenv("DEADIFF_CHANNELS_LAST");
-        return !(setting != nullptr && std::strcmp(setting, "0") == 0);
-    }();
+    static const bool allowed = !switchedOff("DEADIFF_CHANNELS_LAST");
     return allowed && fusedNormsEnabled();
 }
 

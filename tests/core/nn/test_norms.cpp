@@ -74,26 +74,29 @@ void expectRoundedOnce(const torch::Tensor& out, const torch::Tensor& expected,
         << (error - allowed).max().item<double>();
 }
 
+// A group-norm input: shape, groups, and the normal distribution its values are drawn from.
+struct NormCase {
+    std::vector<std::int64_t> shape;
+    std::int64_t groups;
+    double mean, scale;
+    torch::Tensor draw() const { return (torch::randn(shape) * scale + mean).to(torch::kBFloat16); }
+};
+
 TEST(FusedNorms, GroupNormWithShiftAndSiLUIsTheFloat64ResultRoundedOnce) {
     SKIP_WITHOUT_FUSED_NORMS();
     torch::manual_seed(31);
     torch::NoGradGuard noGrad;
-    struct Case {
-        std::vector<std::int64_t> shape;
-        std::int64_t groups;
-        double mean, scale;
-    };
     // 64 and 15 spatial values (vector loop, scalar tail); 9 channels of 96² per group (runs of
     // 4096 values summed in float32, then double); a large mean against a small spread, where a
     // one-pass variance would cancel; a 3-d input.
-    const std::vector<Case> cases = {{{2, 64, 8, 8}, 32, 0.5, 2.0},
-                                     {{2, 8, 5, 3}, 4, -1.0, 3.0},
-                                     {{1, 288, 96, 96}, 32, 0.0, 1.0},
-                                     {{1, 32, 16, 16}, 8, 200.0, 0.5},
-                                     {{3, 12, 20}, 3, 0.0, 1.0}};
-    for (const Case& c : cases) {
+    const std::vector<NormCase> cases = {{{2, 64, 8, 8}, 32, 0.5, 2.0},
+                                         {{2, 8, 5, 3}, 4, -1.0, 3.0},
+                                         {{1, 288, 96, 96}, 32, 0.0, 1.0},
+                                         {{1, 32, 16, 16}, 8, 200.0, 0.5},
+                                         {{3, 12, 20}, 3, 0.0, 1.0}};
+    for (const NormCase& c : cases) {
         const std::int64_t channels = c.shape[1];
-        const torch::Tensor x = (torch::randn(c.shape) * c.scale + c.mean).to(torch::kBFloat16);
+        const torch::Tensor x = c.draw();
         const torch::Tensor weight = torch::empty({channels}).uniform_(-2.0, 2.0);
         const torch::Tensor bias = torch::empty({channels}).uniform_(-1.0, 1.0);
         const torch::Tensor shift = torch::randn({c.shape[0], channels});
@@ -121,22 +124,15 @@ TEST(FusedNorms, ChannelsLastInputIsNormalisedInItsOwnLayout) {
     SKIP_WITHOUT_FUSED_NORMS();
     torch::manual_seed(35);
     torch::NoGradGuard noGrad;
-    struct Case {
-        std::vector<std::int64_t> shape;
-        std::int64_t groups;
-        double mean;
-    };
     // 2 channels per group over 16 columns; 96² pixels (runs of 4096 rows flushed to double);
     // a large mean; 24 channels (not a multiple of 16).
-    const std::vector<Case> cases = {{{2, 64, 8, 8}, 32, 0.5},
-                                     {{1, 128, 96, 96}, 32, 0.0},
-                                     {{2, 48, 5, 7}, 4, 150.0},
-                                     {{2, 24, 4, 4}, 8, 0.0}};
-    for (const Case& c : cases) {
+    const std::vector<NormCase> cases = {{{2, 64, 8, 8}, 32, 0.5, 2.0},
+                                         {{1, 128, 96, 96}, 32, 0.0, 2.0},
+                                         {{2, 48, 5, 7}, 4, 150.0, 2.0},
+                                         {{2, 24, 4, 4}, 8, 0.0, 2.0}};
+    for (const NormCase& c : cases) {
         const std::int64_t channels = c.shape[1];
-        const torch::Tensor x = (torch::randn(c.shape) * 2.0 + c.mean)
-                                    .to(torch::kBFloat16)
-                                    .contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor x = c.draw().contiguous(torch::MemoryFormat::ChannelsLast);
         const torch::Tensor weight = torch::empty({channels}).uniform_(-2.0, 2.0);
         const torch::Tensor bias = torch::empty({channels}).uniform_(-1.0, 1.0);
         const torch::Tensor shift = torch::randn({c.shape[0], channels});
@@ -148,10 +144,10 @@ TEST(FusedNorms, ChannelsLastInputIsNormalisedInItsOwnLayout) {
         EXPECT_EQ(plain.is_contiguous(torch::MemoryFormat::ChannelsLast), columns) << name;
         EXPECT_EQ(fused.is_contiguous(), !columns) << name;
         expectRoundedOnce(plain.contiguous(), groupNorm64(x, c.groups, weight, bias, 1e-5, {}),
-                          name, c.mean / 2.0);
+                          name, c.mean / c.scale);
         expectRoundedOnce(fused.contiguous(),
                           silu64(groupNorm64(x, c.groups, weight, bias, 1e-6, shift)),
-                          name + ", shift + SiLU", c.mean / 2.0);
+                          name + ", shift + SiLU", c.mean / c.scale);
     }
 }
 
