@@ -2065,9 +2065,14 @@ Drop a style image on the left, write a prompt, then press Generate (Ctrl+Enter)
             <translation>结果：%1 / %2 张</translation>
         </message>
         <message>
-            <location filename="../ui/main_window.cpp" line="811" />
-            <source>The model is still loading.</source>
-            <translation>模型仍在加载中。</translation>
+            <location filename="../ui/main_window.cpp" line="960" />
+            <source>Generates as soon as the model has loaded (Esc or Cancel takes it back).</source>
+            <translation>模型加载完成后立即开始生成（按 Esc 或“取消”可撤回）。</translation>
+        </message>
+        <message>
+            <location filename="../ui/main_window.cpp" line="1036" />
+            <source>The queued generation was taken back.</source>
+            <translation>已撤回排队中的生成。</translation>
         </message>
         <message>
             <location filename="../ui/main_window.cpp" line="812" />

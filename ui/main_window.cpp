@@ -710,8 +710,8 @@ void MainWindow::updateModelState() {
 }
 
 void MainWindow::updateActions() {
-    const bool busy = currentJob_ != 0;
-    const bool canGenerate = modelReady_ && !busy;
+    const bool busy = currentJob_ != 0 || generateWhenLoaded_;
+    const bool canGenerate = (modelReady_ || modelLoading_) && !busy;
     if (generateButton_ != nullptr) {
         generateButton_->setEnabled(canGenerate);
         cancelButton_->setEnabled(busy);
@@ -768,11 +768,16 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype,
     loadedModelSide_ = side;
     statusBar()->showMessage(loaded, 8000);
     updateActions();
+    if (generateWhenLoaded_) {
+        generateWhenLoaded_ = false;
+        generate();
+    }
 }
 
 void MainWindow::onLoadFailed(const QString& path, const QString& message) {
     if (path != modelPath_)
         return;
+    generateWhenLoaded_ = false; // the error says why; the user decides what to run next
     if (worker_->hasModel()) {
         // A base or VAE was refused before anything changed: the loaded model still works.
         parts_->showLoaded(QString::fromStdString(loadedFacts_.base), loadedFacts_.baseEma,
@@ -947,10 +952,17 @@ QString MainWindow::locateLoras(std::vector<LoraChoice>& loras) const {
 void MainWindow::generate() {
     if (currentJob_ != 0)
         return;
+    if (!modelReady_ && modelLoading_) {
+        // The form is usable while the model loads; the request is read from it once the model
+        // is there (a model's native size may change it).
+        generateWhenLoaded_ = true;
+        statusBar()->showMessage(
+            tr("Generates as soon as the model has loaded (Esc or Cancel takes it back)."));
+        updateActions();
+        return;
+    }
     if (!modelReady_) {
-        statusBar()->showMessage(modelLoading_ ? tr("The model is still loading.")
-                                               : tr("Choose a model first (Model menu)."),
-                                 8000);
+        statusBar()->showMessage(tr("Choose a model first (Model menu)."), 8000);
         return;
     }
     GenerationRequest request = currentRequest();
@@ -1019,6 +1031,12 @@ void MainWindow::generate() {
 }
 
 void MainWindow::cancel() {
+    if (generateWhenLoaded_) {
+        generateWhenLoaded_ = false;
+        statusBar()->showMessage(tr("The queued generation was taken back."), 8000);
+        updateActions();
+        return;
+    }
     if (currentJob_ == 0)
         return;
     worker_->cancel(currentJob_);

@@ -50,6 +50,8 @@ public:
     QStringList recentModels() const;
     bool modelReady() const { return modelReady_; }
     bool isGenerating() const { return currentJob_ != 0; }
+    // Generate was pressed while the model loaded: it runs when the load ends.
+    bool generationQueued() const { return generateWhenLoaded_; }
 
     GenerationForm* form() const { return form_; }
     ImageView* preview() const { return preview_; }
@@ -199,6 +201,7 @@ private:
     // for a checkpoint): the form follows it when a model with another size loads.
     int loadedModelSide_ = 512;
     bool modelLoading_ = false;
+    bool generateWhenLoaded_ = false; // Generate pressed during a load
     quint64 lastJob_ = 0;
     quint64 currentJob_ = 0; // 0: idle
 

@@ -34,6 +34,11 @@
 #include <QUrl>
 #include <QtTest>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
 using deadiff::GenerationRequest;
 using deadiff::testing::GradientProbe;
 using deadiff::testing::visibleBox;
@@ -43,6 +48,18 @@ namespace {
 
 void dropOnWindow(QWidget* window, const QString& path) {
     QVERIFY(deadiff::testing::dropFile(window, path));
+}
+
+// The gradient factory, held at the start of every load until `open` is set: a slow model.
+deadiff::PipelineLoader heldLoader(std::shared_ptr<GradientProbe> probe,
+                                   std::shared_ptr<std::atomic<bool>> open) {
+    deadiff::PipelineLoader inner = deadiff::testing::gradientFactory(std::move(probe));
+    return
+        [inner, open](const deadiff::LoadOptions& options, const deadiff::LoadProgress& progress) {
+            while (!open->load())
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            return inner(options, progress);
+        };
 }
 
 } // namespace
@@ -230,6 +247,76 @@ private Q_SLOTS:
         generateWith("auto"); // this model's automatic choice is float32: nothing to reload
         QCOMPARE(probe_->loads.load(), loads + 2);
         QCOMPARE(window.gallery()->entry(3).request.dtype, deadiff::ComputeDtype::Float32);
+    }
+
+    void generateDuringTheLoadRunsOnceTheModelIsThere() {
+        probe_->stepMillis = 1;
+        auto open = std::make_shared<std::atomic<bool>>(false);
+        MainWindow window(heldLoader(probe_, open));
+        window.show();
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a harbour");
+        window.setModelPath(model_);
+        QVERIFY(!window.modelReady());
+        auto* generate = window.findChild<QPushButton*>("generateButton");
+        auto* cancel = window.findChild<QPushButton*>("cancelButton");
+        QVERIFY(generate->isEnabled()); // the studio is usable while the model loads
+        QSignalSpy added(&window, &MainWindow::resultAdded);
+        generate->click();
+        QVERIFY(window.generationQueued());
+        QVERIFY(!generate->isEnabled());
+        QVERIFY(cancel->isEnabled());
+        QVERIFY(window.statusBar()->currentMessage().contains("as soon as the model has loaded"));
+        QTest::qWait(50);
+        QCOMPARE(probe_->generateCalls.load(), 0);
+        // Settings changed while it waits are the ones it runs with: the form is read at the end.
+        GenerationRequest request = window.form()->request();
+        request.steps = 3;
+        request.width = 64;
+        request.height = 64;
+        window.form()->setRequest(request);
+        open->store(true);
+        QVERIFY(added.wait(10000));
+        QCOMPARE(probe_->generateCalls.load(), 1);
+        QVERIFY(!window.generationQueued());
+        QCOMPARE(window.gallery()->entry(added.at(0).at(0).toInt()).request.steps, 3);
+        QTRY_VERIFY_WITH_TIMEOUT(generate->isEnabled(), 5000);
+    }
+
+    void aQueuedGenerationCanBeTakenBackAndAFailedLoadDropsIt() {
+        probe_->stepMillis = 1;
+        auto open = std::make_shared<std::atomic<bool>>(false);
+        MainWindow window(heldLoader(probe_, open));
+        window.show();
+        window.form()->findChild<QPlainTextEdit*>("promptEdit")->setPlainText("a harbour");
+        window.setModelPath(model_);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.generate();
+        QVERIFY(window.generationQueued());
+        QTest::keyClick(&window, Qt::Key_Escape); // Esc takes it back
+        QVERIFY(!window.generationQueued());
+        QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
+        open->store(true);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000);
+        QTest::qWait(100);
+        QCOMPARE(probe_->generateCalls.load(), 0);
+
+        // A model that fails to load runs nothing: the error is shown instead.
+        const QString broken = dir_.filePath("broken-queued.safetensors");
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("junk");
+        file.close();
+        open->store(false);
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.setModelPath(broken);
+        window.generate();
+        QVERIFY(window.generationQueued());
+        open->store(true);
+        QVERIFY(errors.wait(5000));
+        QVERIFY(!window.generationQueued());
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000); // back on the working model
+        QTest::qWait(100);
+        QCOMPARE(probe_->generateCalls.load(), 0);
     }
 
     void cancelStopsTheRunningGeneration() {
