@@ -14,6 +14,18 @@ torch::nn::LayerNorm layerNorm(std::int64_t width, double eps) {
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(eps));
 }
 
+// The checkpoint's float16 linear and convolution weights stay float16, shared with the mapped
+// file (pipeline::ReferenceEncoder::load): each use widens them exactly to the input's dtype.
+torch::Tensor inDtypeOf(const torch::Tensor& weight, const torch::Tensor& input) {
+    return weight.defined() && weight.scalar_type() != input.scalar_type()
+               ? weight.to(input.scalar_type())
+               : weight;
+}
+
+torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
+    return torch::nn::functional::linear(x, inDtypeOf(layer->weight, x), inDtypeOf(layer->bias, x));
+}
+
 } // namespace
 
 PackedSelfAttentionImpl::PackedSelfAttentionImpl(std::int64_t width, std::int64_t heads)
@@ -30,10 +42,11 @@ PackedSelfAttentionImpl::PackedSelfAttentionImpl(std::int64_t width, std::int64_
 
 torch::Tensor PackedSelfAttentionImpl::forward(const torch::Tensor& x) {
     const std::vector<torch::Tensor> qkv =
-        torch::nn::functional::linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);
+        torch::nn::functional::linear(x, inDtypeOf(in_proj_weight, x), inDtypeOf(in_proj_bias, x))
+            .chunk(3, -1);
     const torch::Tensor attended = scaledDotProductAttention(
         splitHeads(qkv[0], heads), splitHeads(qkv[1], heads), splitHeads(qkv[2], heads));
-    return out_proj(mergeHeads(attended));
+    return linear(out_proj, mergeHeads(attended));
 }
 
 ClipVisionMlpImpl::ClipVisionMlpImpl(std::int64_t width, std::int64_t mlpWidth) {
@@ -42,7 +55,7 @@ ClipVisionMlpImpl::ClipVisionMlpImpl(std::int64_t width, std::int64_t mlpWidth) 
 }
 
 torch::Tensor ClipVisionMlpImpl::forward(const torch::Tensor& x) {
-    return c_proj(quickGelu(c_fc(x)));
+    return linear(c_proj, quickGelu(linear(c_fc, x)));
 }
 
 ClipResidualBlockImpl::ClipResidualBlockImpl(const ClipVisionConfig& config) {
@@ -95,8 +108,12 @@ torch::Tensor ClipVisionModelImpl::forward(const torch::Tensor& image) {
             std::to_string(config.channels) + ", " + std::to_string(config.imageSize) + ", " +
             std::to_string(config.imageSize) + "], got " + c10::str(image.sizes()));
     // Preprocessed images are float32; the tower may have been converted (e.g. to bfloat16).
+    // Its norms say which: its convolution and linear weights may be float16 from the file.
+    const torch::Tensor input = image.to(ln_pre->weight.scalar_type());
     const torch::Tensor patches =
-        conv1(image.to(conv1->weight.scalar_type())).flatten(2).transpose(1, 2); // [B, P, width]
+        torch::conv2d(input, inDtypeOf(conv1->weight, input), {}, *conv1->options.stride())
+            .flatten(2)
+            .transpose(1, 2); // [B, P, width]
     const torch::Tensor classToken =
         class_embedding.to(patches.dtype()).view({1, 1, -1}).expand({patches.size(0), 1, -1});
     const torch::Tensor tokens = torch::cat({classToken, patches}, 1) + positional_embedding;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 namespace deadiff::pipeline {
 namespace {
@@ -23,6 +24,34 @@ std::uint64_t contentHash(const torch::Tensor& contiguous) {
     mixIn(static_cast<const unsigned char*>(contiguous.data_ptr()),
           static_cast<std::size_t>(contiguous.nbytes()));
     return hash;
+}
+
+// The ViT's layers that widen float16 weights at each use (nn::ClipVisionModel): BLIP-2 stores
+// these in float16 (the official checkpoint: 0.4 GiB per tower).
+bool widenedAtUse(const std::string& name) {
+    for (const char* layer :
+         {"conv1.", "attn.in_proj_", "attn.out_proj.", "mlp.c_fc.", "mlp.c_proj."})
+        if (name.rfind(layer, 0) == 0 || name.find(std::string(".") + layer) != std::string::npos)
+            return true;
+    return false;
+}
+
+// The float16 weights of the checkpoint stay float16 and are shared with the mapped file instead
+// of widened into 0.8 GiB of float32 per tower at load: that was half the load's new memory,
+// whose first touch costs more than the conversion (and, in a VM, a fault on the host). Exact:
+// float16 widens to float32 without rounding, at each use.
+void keepFloat16VisionWeights(nn::Blip2QFormer& blip, const nn::TensorMap& checkpoint,
+                              const std::string& prefix) {
+    for (auto& item : blip->visual_encoder->named_parameters()) {
+        if (!widenedAtUse(item.key()))
+            continue;
+        const auto stored = checkpoint.find(prefix + "visual_encoder." + item.key());
+        torch::Tensor& parameter = item.value();
+        if (stored == checkpoint.end() || stored->second.scalar_type() != torch::kHalf ||
+            parameter.scalar_type() != torch::kFloat || stored->second.sizes() != parameter.sizes())
+            continue;
+        parameter.set_data(torch::empty(parameter.sizes(), torch::kHalf)); // loadStateDict shares
+    }
 }
 
 } // namespace
@@ -44,6 +73,8 @@ ReferenceEncoder::ReferenceEncoder(const ReferenceEncoderConfig& config)
 
 void ReferenceEncoder::load(const nn::TensorMap& checkpoint) {
     const nn::LoadOptions blipOptions = nn::blip2QFormerLoadOptions();
+    keepFloat16VisionWeights(styleBlip_, checkpoint, nn::kStyleBlipPrefix);
+    keepFloat16VisionWeights(contentBlip_, checkpoint, nn::kContentBlipPrefix);
     nn::loadStateDict(*styleBlip_, checkpoint, nn::kStyleBlipPrefix, blipOptions);
     nn::loadStateDict(*contentBlip_, checkpoint, nn::kContentBlipPrefix, blipOptions);
     nn::loadStateDict(*styleProj_, checkpoint, nn::kStyleProjPrefix);

@@ -217,5 +217,58 @@ TEST(ReferenceEncoder, LoadsBothBranchesFromTheOfficialPrefixes) {
     EXPECT_THROW(target.load(checkpoint), std::runtime_error);
 }
 
+// BLIP-2 checkpoints store the ViT's linear and convolution weights in float16: the load keeps
+// them so, shared with the file's memory, and the tower widens them at each use, exactly.
+TEST(ReferenceEncoder, KeepsTheCheckpointsFloat16VisionWeightsSharedAndExact) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(6);
+    ReferenceEncoder source(tinyConfig());
+    nn::TensorMap checkpoint;
+    const auto add = [&checkpoint](torch::nn::Module& module, const std::string& prefix,
+                                   bool halfWeights) {
+        for (auto& item : module.named_parameters()) {
+            const std::string& name = item.key();
+            const bool linearOrConv =
+                name.find("visual_encoder.") == 0 &&
+                (name.find("conv1.") != std::string::npos ||
+                 name.find("proj") != std::string::npos || name.find("c_fc.") != std::string::npos);
+            if (halfWeights && linearOrConv) {
+                const torch::Tensor half = item.value().to(torch::kHalf);
+                item.value().copy_(half); // the source computes with the same (rounded) values
+                checkpoint.emplace(prefix + name, half);
+            } else {
+                checkpoint.emplace(prefix + name, item.value().detach().clone());
+            }
+        }
+        for (const auto& item : module.named_buffers())
+            checkpoint.emplace(prefix + item.key(), item.value().clone());
+    };
+    add(*source.blip(ReferenceBranch::Style), nn::kStyleBlipPrefix, true);
+    add(*source.blip(ReferenceBranch::Content), nn::kContentBlipPrefix, true);
+    add(*source.proj(ReferenceBranch::Style), nn::kStyleProjPrefix, false);
+    add(*source.proj(ReferenceBranch::Content), nn::kContentProjPrefix, false);
+
+    ReferenceEncoder target(tinyConfig());
+    target.load(checkpoint);
+    int shared = 0;
+    for (const auto& [branch, prefix] :
+         {std::pair{ReferenceBranch::Style, std::string(nn::kStyleBlipPrefix)},
+          std::pair{ReferenceBranch::Content, std::string(nn::kContentBlipPrefix)}}) {
+        for (const auto& item : target.blip(branch)->named_parameters()) {
+            const torch::Tensor& stored = checkpoint.at(prefix + item.key());
+            EXPECT_EQ(item.value().scalar_type(), stored.scalar_type()) << item.key();
+            if (stored.scalar_type() == torch::kHalf) {
+                EXPECT_EQ(item.value().data_ptr(), stored.data_ptr()) << item.key();
+                ++shared;
+            }
+        }
+    }
+    // conv1, and per layer in_proj, out_proj, c_fc, c_proj (weight and bias but conv1's).
+    EXPECT_EQ(shared, 2 * (1 + 8 * tinyConfig().blip.vision.layers));
+    const torch::Tensor a = image();
+    for (const ReferenceBranch branch : {ReferenceBranch::Style, ReferenceBranch::Content})
+        EXPECT_TRUE(torch::equal(target.embed(a, branch), source.embed(a, branch)));
+}
+
 } // namespace
 } // namespace deadiff::pipeline
