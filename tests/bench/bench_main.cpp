@@ -27,6 +27,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <opencv2/core.hpp>
@@ -394,7 +395,10 @@ double weightGiB(const std::string& model, const std::string& dtype) {
             count *= static_cast<double>(size);
         const bool converted = info.name.rfind("model.diffusion_model.", 0) == 0 ||
                                info.name.rfind("first_stage_model.", 0) == 0;
-        bytes += count * (converted && dtype == "bfloat16" ? 2.0 : 4.0);
+        // The ViTs' float16 weights stay float16 (pipeline::ReferenceEncoder::load).
+        const bool keptFloat16 = info.dtype == deadiff::io::DType::F16 &&
+                                 info.name.find("blip.visual_encoder.") != std::string::npos;
+        bytes += count * ((converted && dtype == "bfloat16") || keptFloat16 ? 2.0 : 4.0);
     }
     return bytes / (1024.0 * 1024.0 * 1024.0);
 }
@@ -459,6 +463,41 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
             std::fflush(stdout);
         }
     }
+}
+
+// GB/s of writing one byte per 4 KiB page into `bytes` of anonymous memory on huge pages (as the
+// loaded weights are): the cost of memory the process has not touched before.
+double firstTouchRate(std::size_t bytes) {
+    void* memory =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+        return 0;
+#ifdef MADV_HUGEPAGE
+    ::madvise(memory, bytes, MADV_HUGEPAGE);
+#endif
+    auto* bytesOf = static_cast<volatile char*>(memory);
+    const auto start = Clock::now();
+    for (std::size_t offset = 0; offset < bytes; offset += 4096)
+        bytesOf[offset] = 1;
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    ::munmap(memory, bytes);
+    return static_cast<double>(bytes) / seconds / 1e9;
+}
+
+// A bf16 load writes 1.8 GiB of fresh memory (the UNet and VAE converted to bf16).
+// On a desktop the kernel clears such pages at ~10 GB/s; in a VM whose balloon driver reports
+// free pages to the host, each first touch also faults on the host (0.5-0.8 GB/s measured on
+// the development VM), which then dominates the load. Measured after the pipeline runs so that
+// it takes nothing from them: memory the system has not used for a while, then the same
+// amount again at once (pages just freed, not yet handed back).
+void printFirstTouchRates() {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    const std::size_t bytes = std::size_t{1} << 30;
+    const double fresh = firstTouchRate(bytes);
+    const double reused = firstTouchRate(bytes);
+    std::printf("first touch of 1 GiB of memory: %.2f GB/s fresh, %.2f GB/s just freed "
+                "(the load's new weights pay the fresh rate)\n",
+                fresh, reused);
 }
 
 // The samplers against DDIM-50 on the same model, seed and prompt: PSNR / RMSE of the decoded
@@ -779,10 +818,12 @@ int main(int argc, char** argv) {
                           static_cast<int>(args.integer("--steps")));
         return 0;
     }
-    if (args.has("--model") && !args.has("--drafts") && !args.has("--compare-cache"))
+    if (args.has("--model") && !args.has("--drafts") && !args.has("--compare-cache")) {
         benchPipeline(args.value("--model"), sizes, dtypes,
                       static_cast<int>(args.integer("--steps")), args.value("--style"),
                       args.value("--sampler"));
+        printFirstTouchRates();
+    }
     if (args.has("--model") && args.has("--drafts"))
         benchDrafts(args.value("--model"), dtypes.front(), std::stoi(sizes.front()),
                     args.value("--style"));
