@@ -57,15 +57,23 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dty
 
     // Element counts of the tensors the pipeline loads (an overlay replaces by name).
     std::map<std::string, std::uint64_t> counts;
+    std::set<std::string> float16; // the ViTs keep these as stored (ReferenceEncoder::load)
     for (const std::string& file : files) {
         // Named: tensors() refers into the file, which a temporary would free mid-loop.
         const io::WeightFile weights = io::WeightFile::open(file);
-        for (const io::TensorInfo& tensor : weights.tensors())
+        for (const io::TensorInfo& tensor : weights.tensors()) {
             counts[tensor.name] = numel(tensor);
+            if (tensor.dtype == io::DType::F16 &&
+                tensor.name.find("blip.visual_encoder.") != std::string::npos)
+                float16.insert(tensor.name);
+            else
+                float16.erase(tensor.name);
+        }
     }
     std::uint64_t converted = 0; // UNet and VAE: copied, then converted to the compute dtype
     std::uint64_t largestConverted = 0;
     std::uint64_t unet = 0, vae = 0, kept = 0; // kept: the encoders stay float32
+    std::uint64_t keptFloat16 = 0;             // ... but for the ViTs' float16 weights
     for (const auto& [name, count] : counts) {
         if (startsWith(name, nn::kUNetPrefix))
             unet += count;
@@ -74,11 +82,11 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dty
         else if (startsWith(name, nn::kClipTextPrefix) || startsWith(name, nn::kStyleBlipPrefix) ||
                  startsWith(name, nn::kContentBlipPrefix) ||
                  startsWith(name, nn::kStyleProjPrefix) || startsWith(name, nn::kContentProjPrefix))
-            kept += count;
+            (float16.count(name) ? keptFloat16 : kept) += count;
     }
     converted = (unet + vae) * static_cast<std::uint64_t>(facts.computeBytes);
     largestConverted = std::max(unet, vae);
-    facts.weightBytes = kept * 4 + converted;
+    facts.weightBytes = kept * 4 + keptFloat16 * 2 + converted;
     // While loading, a network's float32 copy and its converted copy coexist.
     facts.loadPeakBytes = facts.weightBytes + (facts.computeBytes < 4 ? largestConverted * 4 : 0);
     return facts;
