@@ -767,11 +767,11 @@ void MainWindow::onModelLoaded(const QString& path, const QString& computeDtype,
     }
     loadedModelSide_ = side;
     statusBar()->showMessage(loaded, 8000);
+    const bool queued = generateWhenLoaded_;
+    generateWhenLoaded_ = false;
     updateActions();
-    if (generateWhenLoaded_) {
-        generateWhenLoaded_ = false;
-        generate();
-    }
+    if (queued)
+        generate(); // a form that is not ready says so, and Generate is enabled again
 }
 
 void MainWindow::onLoadFailed(const QString& path, const QString& message) {

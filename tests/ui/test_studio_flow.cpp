@@ -317,6 +317,24 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.modelReady(), 5000); // back on the working model
         QTest::qWait(100);
         QCOMPARE(probe_->generateCalls.load(), 0);
+        QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
+        QVERIFY(!window.findChild<QPushButton*>("cancelButton")->isEnabled());
+    }
+
+    void aQueuedGenerationWithAnIncompleteFormExplainsItOnceLoaded() {
+        auto open = std::make_shared<std::atomic<bool>>(false);
+        MainWindow window(heldLoader(probe_, open));
+        window.show();
+        window.setModelPath(model_);
+        window.generate(); // no prompt yet
+        QVERIFY(window.generationQueued());
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        open->store(true);
+        QVERIFY(errors.wait(5000));
+        QVERIFY(errors.at(0).at(0).toString().contains("prompt"));
+        QCOMPARE(probe_->generateCalls.load(), 0);
+        QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
+        QVERIFY(!window.findChild<QPushButton*>("cancelButton")->isEnabled());
     }
 
     void cancelStopsTheRunningGeneration() {
