@@ -83,6 +83,33 @@ TEST(StateDict, HalfPrecisionWeightsAreUpcastExactly) {
     EXPECT_TRUE(torch::equal(target->proj->weight, half.to(torch::kFloat)));
 }
 
+// Large loads first touch their targets' pages from several threads, then convert into them:
+// every byte must still come from the checkpoint (a few pages past 64 MiB, sizes not a multiple
+// of a page, a shared tensor beside them that must not be written).
+TEST(StateDict, LargeConvertedLoadsAreExactWherePagesWereTouchedFirst) {
+    struct BigImpl : torch::nn::Module {
+        BigImpl() {
+            a = register_parameter("a",
+                                   torch::empty({(std::int64_t{33} << 20) + 7}, torch::kBFloat16));
+            b = register_parameter("b",
+                                   torch::empty({(std::int64_t{1} << 20) + 3}, torch::kBFloat16));
+            shared = register_parameter("shared", torch::empty({1000}));
+        }
+        torch::Tensor a, b, shared;
+    };
+    torch::manual_seed(9);
+    TensorMap saved{{"a", torch::randn({(std::int64_t{33} << 20) + 7})},
+                    {"b", torch::randn({(std::int64_t{1} << 20) + 3})},
+                    {"shared", torch::randn({1000})}};
+    const torch::Tensor sharedBefore = saved["shared"].clone();
+    BigImpl target;
+    loadStateDict(target, saved, "");
+    EXPECT_TRUE(torch::equal(target.a, saved["a"].to(torch::kBFloat16)));
+    EXPECT_TRUE(torch::equal(target.b, saved["b"].to(torch::kBFloat16)));
+    EXPECT_EQ(target.shared.data_ptr(), saved["shared"].data_ptr());
+    EXPECT_TRUE(torch::equal(saved["shared"], sharedBefore));
+}
+
 TEST(StateDict, MismatchesNameTheKeyAndBothShapes) {
     Tiny source;
     TensorMap saved = stateDictOf(*source, "m.");
