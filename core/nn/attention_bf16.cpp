@@ -58,6 +58,7 @@ struct PackedLayout {
     std::int64_t pairs = 0;      // head_dim / 2
     std::int64_t paddedDim = 0;  // head_dim rounded up to 16
     std::int64_t paddedKeys = 0; // keys rounded up to kKeyBlock
+    bool halfTail = false;       // head_dim = 16·n + 8, 1 <= n <= 4: the last 8 dims in 256 bits
     std::int64_t keyWords() const { return paddedKeys * pairs; }
     std::int64_t valueWords() const { return paddedKeys / 2 * paddedDim; }
 };
@@ -118,35 +119,53 @@ DEADIFF_BF16_TARGET inline __m512bh loadPairs(const std::uint32_t* words) {
 }
 
 // outputs[query][vectorBegin .. +Vectors) = outputs · correction[query] + probabilities · values
-// over `keyPairs` pairs of one block's keys.
-template <int Vectors>
+// over `keyPairs` pairs of one block's keys; with HalfTail, 8 more dims after those vectors in
+// 256-bit registers (a 40-dim head is 2 vectors and a half: padding it to 3 vectors spent a sixth
+// of the products on zeros). Each lane computes the same as in a full vector.
+template <int Vectors, bool HalfTail>
 DEADIFF_BF16_TARGET inline void
 accumulateValues(float* outputs, std::int64_t paddedDim, std::int64_t vectorBegin,
                  const float* correction, const std::uint16_t (*probabilities)[kKeyBlock],
                  const std::uint32_t* values, std::int64_t keyPairs) {
     __m512 accumulators[kQueryTile][Vectors];
+    __m256 tails[kQueryTile];
     for (int query = 0; query < kQueryTile; ++query) {
         const __m512 scale = _mm512_set1_ps(correction[query]);
+        float* row = outputs + query * paddedDim + vectorBegin * 16;
         for (int vector = 0; vector < Vectors; ++vector)
-            accumulators[query][vector] = _mm512_mul_ps(
-                _mm512_loadu_ps(outputs + query * paddedDim + (vectorBegin + vector) * 16), scale);
+            accumulators[query][vector] = _mm512_mul_ps(_mm512_loadu_ps(row + vector * 16), scale);
+        if constexpr (HalfTail)
+            tails[query] =
+                _mm256_mul_ps(_mm256_loadu_ps(row + Vectors * 16), _mm512_castps512_ps256(scale));
     }
     const std::uint32_t* valueColumn = values + vectorBegin * 16;
     for (std::int64_t pair = 0; pair < keyPairs; ++pair) {
         __m512bh valueVectors[Vectors];
         for (int vector = 0; vector < Vectors; ++vector)
             valueVectors[vector] = loadPairs(valueColumn + pair * paddedDim + vector * 16);
+        __m256bh tailValues;
+        if constexpr (HalfTail)
+            tailValues = reinterpret_cast<__m256bh>(_mm256_loadu_si256(
+                reinterpret_cast<const __m256i*>(valueColumn + pair * paddedDim + Vectors * 16)));
         for (int query = 0; query < kQueryTile; ++query) {
             const __m512bh weight = broadcastPair(probabilities[query] + 2 * pair);
             for (int vector = 0; vector < Vectors; ++vector)
                 accumulators[query][vector] =
                     _mm512_dpbf16_ps(accumulators[query][vector], weight, valueVectors[vector]);
+            if constexpr (HalfTail)
+                tails[query] = _mm256_dpbf16_ps(tails[query],
+                                                reinterpret_cast<__m256bh>(_mm512_castsi512_si256(
+                                                    reinterpret_cast<__m512i>(weight))),
+                                                tailValues);
         }
     }
-    for (int query = 0; query < kQueryTile; ++query)
+    for (int query = 0; query < kQueryTile; ++query) {
+        float* row = outputs + query * paddedDim + vectorBegin * 16;
         for (int vector = 0; vector < Vectors; ++vector)
-            _mm512_storeu_ps(outputs + query * paddedDim + (vectorBegin + vector) * 16,
-                             accumulators[query][vector]);
+            _mm512_storeu_ps(row + vector * 16, accumulators[query][vector]);
+        if constexpr (HalfTail)
+            _mm256_storeu_ps(row + Vectors * 16, tails[query]);
+    }
 }
 
 using AccumulateValues = void (*)(float*, std::int64_t, std::int64_t, const float*,
@@ -156,15 +175,29 @@ using AccumulateValues = void (*)(float*, std::int64_t, std::int64_t, const floa
 AccumulateValues accumulatorFor(std::int64_t vectors) {
     switch (vectors) {
     case 1:
-        return &accumulateValues<1>;
+        return &accumulateValues<1, false>;
     case 2:
-        return &accumulateValues<2>;
+        return &accumulateValues<2, false>;
     case 3:
-        return &accumulateValues<3>;
+        return &accumulateValues<3, false>;
     case 4:
-        return &accumulateValues<4>;
+        return &accumulateValues<4, false>;
     default:
-        return &accumulateValues<5>;
+        return &accumulateValues<5, false>;
+    }
+}
+
+// Head dims of 16·n + 8 (1 <= n <= 4): n full vectors and a 256-bit tail in one pass.
+AccumulateValues halfTailAccumulatorFor(std::int64_t fullVectors) {
+    switch (fullVectors) {
+    case 1:
+        return &accumulateValues<1, true>;
+    case 2:
+        return &accumulateValues<2, true>;
+    case 3:
+        return &accumulateValues<3, true>;
+    default:
+        return &accumulateValues<4, true>;
     }
 }
 
@@ -242,6 +275,11 @@ attendKeyBlock(const std::uint16_t* const* queryRows, TileState& state, float* o
 
     // outputs = outputs · correction + probabilities · values (bfloat16 pairs of keys).
     const std::int64_t keyPairs = (validKeys + 1) / 2;
+    if (layout.halfTail) {
+        halfTailAccumulatorFor(layout.paddedDim / 16 - 1)(outputs, layout.paddedDim, 0, correction,
+                                                          probabilities, valueBlock, keyPairs);
+        return;
+    }
     const std::int64_t vectors = layout.paddedDim / 16;
     for (std::int64_t begin = 0; begin < vectors; begin += kMaxOutputVectors) {
         const std::int64_t count = std::min<std::int64_t>(kMaxOutputVectors, vectors - begin);
@@ -357,6 +395,7 @@ torch::Tensor fusedBf16Attention(const torch::Tensor& q, const torch::Tensor& k,
     layout.pairs = headDim / 2;
     layout.paddedDim = roundUp(headDim, 16);
     layout.paddedKeys = roundUp(keyCount, kKeyBlock);
+    layout.halfTail = headDim % 16 == 8 && headDim > 16 && headDim / 16 <= 4;
     const std::int64_t headCount = batch * heads;
     // Uninitialised: packHead writes every word, padding included.
     std::unique_ptr<std::uint32_t[]> packedKeys(

@@ -199,7 +199,9 @@ TEST(Attention, FusedBfloat16MatchesAnIndependentReference) {
     };
     for (const Shape shape :
          {Shape{2, 3, 37, 83, 40, 1}, Shape{1, 2, 5, 1, 2, 1}, Shape{2, 2, 129, 65, 64, 1},
-          Shape{1, 1, 9, 130, 160, 1}, Shape{1, 1, 6, 70, 512, 1}, Shape{1, 2, 21, 200, 40, 8}}) {
+          Shape{1, 1, 9, 130, 160, 1}, Shape{1, 1, 6, 70, 512, 1}, Shape{1, 2, 21, 200, 40, 8},
+          // 16·n + 8 dims: the last 8 in 256-bit registers (n = 1 and 4)
+          Shape{1, 2, 11, 90, 24, 1}, Shape{1, 1, 7, 66, 72, 1}}) {
         SCOPED_TRACE("queries " + std::to_string(shape.queries) + ", keys " +
                      std::to_string(shape.keys) + ", head dim " + std::to_string(shape.headDim));
         const auto q =
