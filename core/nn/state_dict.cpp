@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -114,9 +115,15 @@ void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const st
         assign(item.key(), item.value());
     for (auto& item : module.named_buffers(/*recurse=*/true))
         assign(item.key(), item.value());
+    // Not a target whose storage is also a source (a module that shares a file's tensors and
+    // is loaded from them again): its bytes must stay until they are copied.
+    std::unordered_set<const void*> sourceStorages;
+    for (const auto& [target, source] : copies)
+        sourceStorages.insert(source.storage().data());
     std::vector<torch::Tensor> wholeTargets;
     for (const auto& [target, source] : copies)
-        if (target.device().is_cpu() && target.is_contiguous())
+        if (target.device().is_cpu() && target.is_contiguous() &&
+            sourceStorages.count(target.storage().data()) == 0)
             wholeTargets.push_back(target);
     touchPagesInParallel(wholeTargets);
     for (auto& [target, source] : copies)

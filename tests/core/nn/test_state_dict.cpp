@@ -97,6 +97,13 @@ TEST(StateDict, LargeConvertedLoadsAreExactWherePagesWereTouchedFirst) {
         }
         torch::Tensor a, b, shared;
     };
+    // Two threads, as configureThreads() sets on this 2-thread machine (LibTorch's default is
+    // one per core): the touching runs only with more than one.
+    struct Threads {
+        int saved = at::get_num_threads();
+        Threads() { at::set_num_threads(2); }
+        ~Threads() { at::set_num_threads(saved); }
+    } threads;
     torch::manual_seed(9);
     TensorMap saved{{"a", torch::randn({(std::int64_t{33} << 20) + 7})},
                     {"b", torch::randn({(std::int64_t{1} << 20) + 3})},
@@ -108,6 +115,13 @@ TEST(StateDict, LargeConvertedLoadsAreExactWherePagesWereTouchedFirst) {
     EXPECT_TRUE(torch::equal(target.b, saved["b"].to(torch::kBFloat16)));
     EXPECT_EQ(target.shared.data_ptr(), saved["shared"].data_ptr());
     EXPECT_TRUE(torch::equal(saved["shared"], sharedBefore));
+
+    // Loaded again from tensors whose storage it shares (without sharing this time): those bytes
+    // are the source, so they must not be touched before they are copied.
+    TensorMap own{{"a", target.a}, {"b", target.b}, {"shared", target.shared}};
+    const torch::Tensor aBefore = target.a.clone();
+    loadStateDict(target, own, "", {{}, /*shareMemory=*/false});
+    EXPECT_TRUE(torch::equal(target.a, aBefore));
 }
 
 TEST(StateDict, MismatchesNameTheKeyAndBothShapes) {
