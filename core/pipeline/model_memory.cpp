@@ -6,6 +6,7 @@
 #include "core/nn/proj_layer.h"
 #include "core/pipeline/model_config.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/reference_encoder.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -57,14 +58,13 @@ ModelMemoryFacts modelMemoryFacts(const std::string& modelPath, ComputeDtype dty
 
     // Element counts of the tensors the pipeline loads (an overlay replaces by name).
     std::map<std::string, std::uint64_t> counts;
-    std::set<std::string> float16; // the ViTs keep these as stored (ReferenceEncoder::load)
+    std::set<std::string> float16; // kept as stored by ReferenceEncoder::load
     for (const std::string& file : files) {
         // Named: tensors() refers into the file, which a temporary would free mid-loop.
         const io::WeightFile weights = io::WeightFile::open(file);
         for (const io::TensorInfo& tensor : weights.tensors()) {
             counts[tensor.name] = numel(tensor);
-            if (tensor.dtype == io::DType::F16 &&
-                tensor.name.find("blip.visual_encoder.") != std::string::npos)
+            if (tensor.dtype == io::DType::F16 && keepsFloat16AsStored(tensor.name))
                 float16.insert(tensor.name);
             else
                 float16.erase(tensor.name);

@@ -26,16 +26,6 @@ std::uint64_t contentHash(const torch::Tensor& contiguous) {
     return hash;
 }
 
-// The ViT's layers that widen float16 weights at each use (nn::ClipVisionModel): BLIP-2 stores
-// these in float16 (the official checkpoint: 0.4 GiB per tower).
-bool widenedAtUse(const std::string& name) {
-    for (const char* layer :
-         {"conv1.", "attn.in_proj_", "attn.out_proj.", "mlp.c_fc.", "mlp.c_proj."})
-        if (name.rfind(layer, 0) == 0 || name.find(std::string(".") + layer) != std::string::npos)
-            return true;
-    return false;
-}
-
 // The float16 weights of the checkpoint stay float16 and are shared with the mapped file instead
 // of widened into 0.8 GiB of float32 per tower at load: that was half the load's new memory,
 // whose first touch costs more than the conversion (and, in a VM, a fault on the host). Exact:
@@ -43,9 +33,10 @@ bool widenedAtUse(const std::string& name) {
 void keepFloat16VisionWeights(nn::Blip2QFormer& blip, const nn::TensorMap& checkpoint,
                               const std::string& prefix) {
     for (auto& item : blip->visual_encoder->named_parameters()) {
-        if (!widenedAtUse(item.key()))
+        const std::string key = prefix + "visual_encoder." + item.key();
+        if (!keepsFloat16AsStored(key))
             continue;
-        const auto stored = checkpoint.find(prefix + "visual_encoder." + item.key());
+        const auto stored = checkpoint.find(key);
         torch::Tensor& parameter = item.value();
         if (stored == checkpoint.end() || stored->second.scalar_type() != torch::kHalf ||
             parameter.scalar_type() != torch::kFloat || stored->second.sizes() != parameter.sizes())
@@ -55,6 +46,21 @@ void keepFloat16VisionWeights(nn::Blip2QFormer& blip, const nn::TensorMap& check
 }
 
 } // namespace
+
+bool keepsFloat16AsStored(const std::string& key) {
+    std::string rest;
+    for (const char* blip : {nn::kStyleBlipPrefix, nn::kContentBlipPrefix})
+        if (const std::string tower = std::string(blip) + "visual_encoder.";
+            key.compare(0, tower.size(), tower) == 0)
+            rest = key.substr(tower.size());
+    if (rest.empty())
+        return false;
+    for (const char* layer :
+         {"conv1.", "attn.in_proj_", "attn.out_proj.", "mlp.c_fc.", "mlp.c_proj."})
+        if (rest.rfind(layer, 0) == 0 || rest.find(std::string(".") + layer) != std::string::npos)
+            return true;
+    return false;
+}
 
 ReferenceEncoder::ReferenceEncoder(const ReferenceEncoderConfig& config)
     : config_(config)

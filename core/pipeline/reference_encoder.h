@@ -24,6 +24,11 @@ using deadiff::ReferenceMode;
 
 enum class ReferenceBranch { Style, Content };
 
+// Whether ReferenceEncoder::load keeps the checkpoint tensor `key` (its full name) as stored when
+// it is float16, sharing the file's memory: the ViTs' linear and convolution weights, which
+// BLIP-2 stores in float16 and nn::ClipVisionModel widens at each use.
+bool keepsFloat16AsStored(const std::string& key);
+
 struct WeightedReference {
     torch::Tensor clipInput; // [1, 3, 224, 224], CLIP mean/std normalised
     double weight = 1.0;     // relative; weights are normalised to sum 1

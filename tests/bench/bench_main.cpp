@@ -21,6 +21,7 @@
 #include "core/nn/vae.h"
 #include "core/pipeline/metadata.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/reference_encoder.h"
 #include "core/runtime/system_info.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -400,9 +401,8 @@ double weightGiB(const std::string& model, const std::string& dtype) {
             count *= static_cast<double>(size);
         const bool converted = info.name.rfind("model.diffusion_model.", 0) == 0 ||
                                info.name.rfind("first_stage_model.", 0) == 0;
-        // The ViTs' float16 weights stay float16 (pipeline::ReferenceEncoder::load).
         const bool keptFloat16 = info.dtype == deadiff::io::DType::F16 &&
-                                 info.name.find("blip.visual_encoder.") != std::string::npos;
+                                 deadiff::pipeline::keepsFloat16AsStored(info.name);
         bytes += count * ((converted && dtype == "bfloat16") || keptFloat16 ? 2.0 : 4.0);
     }
     return bytes / (1024.0 * 1024.0 * 1024.0);
