@@ -172,32 +172,19 @@ using AccumulateValues = void (*)(float*, std::int64_t, std::int64_t, const floa
                                   const std::uint16_t (*)[kKeyBlock], const std::uint32_t*,
                                   std::int64_t);
 
-AccumulateValues accumulatorFor(std::int64_t vectors) {
+// `vectors` whole vectors (at most 5), and with `halfTail` 8 dims more (then at most 4).
+AccumulateValues accumulatorFor(std::int64_t vectors, bool halfTail) {
     switch (vectors) {
     case 1:
-        return &accumulateValues<1, false>;
+        return halfTail ? &accumulateValues<1, true> : &accumulateValues<1, false>;
     case 2:
-        return &accumulateValues<2, false>;
+        return halfTail ? &accumulateValues<2, true> : &accumulateValues<2, false>;
     case 3:
-        return &accumulateValues<3, false>;
+        return halfTail ? &accumulateValues<3, true> : &accumulateValues<3, false>;
     case 4:
-        return &accumulateValues<4, false>;
+        return halfTail ? &accumulateValues<4, true> : &accumulateValues<4, false>;
     default:
         return &accumulateValues<5, false>;
-    }
-}
-
-// Head dims of 16·n + 8 (1 <= n <= 4): n full vectors and a 256-bit tail in one pass.
-AccumulateValues halfTailAccumulatorFor(std::int64_t fullVectors) {
-    switch (fullVectors) {
-    case 1:
-        return &accumulateValues<1, true>;
-    case 2:
-        return &accumulateValues<2, true>;
-    case 3:
-        return &accumulateValues<3, true>;
-    default:
-        return &accumulateValues<4, true>;
     }
 }
 
@@ -275,16 +262,16 @@ attendKeyBlock(const std::uint16_t* const* queryRows, TileState& state, float* o
 
     // outputs = outputs · correction + probabilities · values (bfloat16 pairs of keys).
     const std::int64_t keyPairs = (validKeys + 1) / 2;
-    if (layout.halfTail) {
-        halfTailAccumulatorFor(layout.paddedDim / 16 - 1)(outputs, layout.paddedDim, 0, correction,
-                                                          probabilities, valueBlock, keyPairs);
+    if (layout.halfTail) { // one pass: the whole vectors and the 256-bit tail
+        accumulatorFor(layout.paddedDim / 16 - 1, true)(outputs, layout.paddedDim, 0, correction,
+                                                        probabilities, valueBlock, keyPairs);
         return;
     }
     const std::int64_t vectors = layout.paddedDim / 16;
     for (std::int64_t begin = 0; begin < vectors; begin += kMaxOutputVectors) {
         const std::int64_t count = std::min<std::int64_t>(kMaxOutputVectors, vectors - begin);
-        accumulatorFor(count)(outputs, layout.paddedDim, begin, correction, probabilities,
-                              valueBlock, keyPairs);
+        accumulatorFor(count, false)(outputs, layout.paddedDim, begin, correction, probabilities,
+                                     valueBlock, keyPairs);
     }
 }
 
