@@ -423,6 +423,33 @@ deadiff::GenerationRequest benchRequest(int px, const std::string& style,
     return request;
 }
 
+// Pipeline::load, timed, and where it spent the time: " stage X s," from each stage's start to
+// the next one's.
+struct TimedLoad {
+    std::unique_ptr<deadiff::Pipeline> pipeline;
+    double seconds = 0;
+    std::string stages;
+};
+
+TimedLoad timedLoad(const deadiff::LoadOptions& options) {
+    TimedLoad load;
+    const auto start = Clock::now();
+    auto stageStart = start;
+    std::string stage = "open";
+    const auto progress = [&](const std::string& what, double) {
+        const auto now = Clock::now();
+        char line[96];
+        std::snprintf(line, sizeof line, " %s %.2f s,", stage.c_str(),
+                      std::chrono::duration<double>(now - stageStart).count());
+        load.stages += line;
+        stage = what;
+        stageStart = now;
+    };
+    load.pipeline = deadiff::Pipeline::load(options, progress);
+    load.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return load;
+}
+
 void benchPipeline(const std::string& model, const std::vector<std::string>& sizes,
                    const std::vector<std::string>& dtypes, int steps, const std::string& style,
                    const std::string& sampler) {
@@ -431,24 +458,10 @@ void benchPipeline(const std::string& model, const std::vector<std::string>& siz
     std::printf("%-6s %-9s %9s %9s %8s %12s %12s %11s\n", "px", "dtype", "min s", "median s",
                 "load s", "RSS load GiB", "peak gen GiB", "weights GiB");
     for (const std::string& dtypeName : dtypes) {
-        const auto loadStart = Clock::now();
-        // Where the load spends its time: seconds from each stage's start to the next one's.
-        std::string stage = "open";
-        auto stageStart = loadStart;
-        std::string stages;
-        const auto progress = [&](const std::string& what, double) {
-            const auto now = Clock::now();
-            char line[96];
-            std::snprintf(line, sizeof line, " %s %.2f s,", stage.c_str(),
-                          std::chrono::duration<double>(now - stageStart).count());
-            stages += line;
-            stage = what;
-            stageStart = now;
-        };
-        auto pipeline = deadiff::Pipeline::load(
-            {model, parsedChoice<deadiff::ComputeDtype>(dtypeName)}, progress);
-        const double loadSeconds = std::chrono::duration<double>(Clock::now() - loadStart).count();
-        std::printf("load stages:%s\n", stages.c_str());
+        TimedLoad load = timedLoad({model, parsedChoice<deadiff::ComputeDtype>(dtypeName)});
+        auto& pipeline = load.pipeline;
+        const double loadSeconds = load.seconds;
+        std::printf("load stages:%s\n", load.stages.c_str());
         const double weights = weightGiB(model, dtypeName);
         for (const std::string& sizeText : sizes) {
             const deadiff::GenerationRequest request =
@@ -511,15 +524,16 @@ void printFirstTouchRates() {
 struct TargetRun {
     double loadSeconds = 0, imageSeconds = 0, peakGiB = 0, weightsGiB = 0;
     double reloadSeconds = 0; // a second load in the process: its memory touched before
-    std::string reloadStages;
+    std::string loadStages, reloadStages;
     Stats steps;
 };
 
 TargetRun benchTargetImage(const std::string& model, const std::string& style) {
     TargetRun run;
-    const auto loadStart = Clock::now();
-    auto pipeline = deadiff::Pipeline::load({model, deadiff::ComputeDtype::BFloat16});
-    run.loadSeconds = std::chrono::duration<double>(Clock::now() - loadStart).count();
+    TimedLoad load = timedLoad({model, deadiff::ComputeDtype::BFloat16});
+    auto& pipeline = load.pipeline;
+    run.loadSeconds = load.seconds;
+    run.loadStages = load.stages;
     run.weightsGiB = weightGiB(model, "bfloat16");
     const deadiff::GenerationRequest request = benchRequest(512, style, "dpmpp-2m", 20);
     const std::string png = (std::filesystem::temp_directory_path() /
@@ -537,20 +551,9 @@ TargetRun benchTargetImage(const std::string& model, const std::string& style) {
     // The same load once more, into the memory the first one freed (kept by the allocator):
     // what the load costs without the first touch of fresh memory.
     pipeline.reset();
-    const auto reloadStart = Clock::now();
-    auto stageStart = reloadStart;
-    std::string stageName = "open";
-    const auto stage = [&](const std::string& what, double) {
-        const auto now = Clock::now();
-        char text[96];
-        std::snprintf(text, sizeof text, " %s %.2f s,", stageName.c_str(),
-                      std::chrono::duration<double>(now - stageStart).count());
-        run.reloadStages += text;
-        stageName = what;
-        stageStart = now;
-    };
-    pipeline = deadiff::Pipeline::load({model, deadiff::ComputeDtype::BFloat16}, stage);
-    run.reloadSeconds = std::chrono::duration<double>(Clock::now() - reloadStart).count();
+    const TimedLoad again = timedLoad({model, deadiff::ComputeDtype::BFloat16});
+    run.reloadSeconds = again.seconds;
+    run.reloadStages = again.stages;
     return run;
 }
 
@@ -582,7 +585,7 @@ void printTargets(const TargetRun& run, double unetSeconds, double gemmBf16) {
     std::printf("(weights as the pipeline holds them: %.2f GiB; step median %.2f s; the load "
                 "again in the same process, into memory touched before: %.2f s)\n",
                 run.weightsGiB, run.steps.median, run.reloadSeconds);
-    std::printf("(its stages:%s)\n", run.reloadStages.c_str());
+    std::printf("(load stages:%s\n again:%s)\n", run.loadStages.c_str(), run.reloadStages.c_str());
     std::fflush(stdout);
 }
 
